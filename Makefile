@@ -1,0 +1,25 @@
+# The two commands of README.md:
+#   make run   installs what is missing, builds in release mode, and trains the first notebook's XOR network.
+#   make test  installs what is missing and runs the whole test suite (release mode).
+SWIFT ?= swift
+RELEASE_FLAGS = -c release
+
+.PHONY: run test deps build bench clean
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+run: build
+	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/nn train --dataset xor
+
+test: deps
+	$(SWIFT) test $(RELEASE_FLAGS)
+
+bench: build
+	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/gemm-bench
+
+clean:
+	rm -rf .build

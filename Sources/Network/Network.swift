@@ -1,0 +1,2 @@
+// Placeholder until the layer stack lands: keeps the target buildable.
+import Tensor

@@ -1,0 +1,270 @@
+import RealModule
+
+// Elementwise arithmetic with numpy's broadcasting for two dimensions: two shapes combine when each
+// dimension is equal or one of them is 1, so a `(1, n)` row, an `(m, 1)` column or a `(1, 1)`
+// matrix stretches over the other operand.
+
+extension Matrix {
+    /// The shape two operands broadcast to, or a trap naming the operation and both shapes.
+    @inlinable @inline(__always)
+    internal static func broadcastShape(_ operation: StaticString, _ left: Matrix, _ right: Matrix) -> (Int, Int) {
+        let rows = left.rowCount == right.rowCount ? left.rowCount : (left.rowCount == 1 ? right.rowCount : (right.rowCount == 1 ? left.rowCount : -1))
+        let columns = left.columnCount == right.columnCount ? left.columnCount : (left.columnCount == 1 ? right.columnCount : (right.columnCount == 1 ? left.columnCount : -1))
+        if rows < 0 || columns < 0 { broadcastFailure(operation, left, right) }
+        return (rows, columns)
+    }
+
+    @usableFromInline @inline(never)
+    internal static func broadcastFailure(_ operation: StaticString, _ left: Matrix, _ right: Matrix) -> Never {
+        fatalError("\(operation): shapes \(left.shapeDescription) and \(right.shapeDescription) do not broadcast")
+    }
+
+    /// A new matrix whose elements are `combine(left, right)` over the broadcast shape of both operands.
+    ///
+    /// This is the building block of every binary elementwise operation; with a closure literal it
+    /// compiles to one fused loop.
+    @inlinable
+    public static func combining(
+        _ left: Matrix, _ right: Matrix, _ operation: StaticString = "combining",
+        _ combine: (Scalar, Scalar) -> Scalar
+    ) -> Matrix {
+        let (rows, columns) = broadcastShape(operation, left, right)
+        if left.rowCount == right.rowCount && left.columnCount == right.columnCount {
+            let count = rows * columns
+            let storage = [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+                left.storage.withUnsafeBufferPointer { l in
+                    right.storage.withUnsafeBufferPointer { r in
+                        for index in 0..<count { buffer[index] = combine(l[index], r[index]) }
+                    }
+                }
+                initialized = count
+            }
+            return Matrix(uncheckedRows: rows, columns: columns, storage: storage)
+        }
+        var result = Matrix(
+            uncheckedRows: rows, columns: columns,
+            storage: left.rowCount == rows && left.columnCount == columns ? left.storage : Array(repeating: 0, count: rows * columns))
+        if left.rowCount == rows && left.columnCount == columns {
+            result.combine(with: right, operation, combine)
+        } else {
+            result.storage.withUnsafeMutableBufferPointer { out in
+                left.storage.withUnsafeBufferPointer { l in
+                    right.storage.withUnsafeBufferPointer { r in
+                        let leftRowStride = left.rowCount == 1 ? 0 : left.columnCount
+                        let rightRowStride = right.rowCount == 1 ? 0 : right.columnCount
+                        let leftColumnStride = left.columnCount == 1 ? 0 : 1
+                        let rightColumnStride = right.columnCount == 1 ? 0 : 1
+                        for row in 0..<rows {
+                            let lBase = row * leftRowStride, rBase = row * rightRowStride, oBase = row * columns
+                            for column in 0..<columns {
+                                out[oBase + column] = combine(
+                                    l[lBase + column * leftColumnStride], r[rBase + column * rightColumnStride])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Replaces each element with `combine(element, other)`, broadcasting `other` over this matrix's shape.
+    ///
+    /// - Precondition: `other` has this shape, or is a `(1, columns)` row, a `(rows, 1)` column or `(1, 1)`.
+    @inlinable
+    public mutating func combine(
+        with other: Matrix, _ operation: StaticString = "combine", _ combine: (Scalar, Scalar) -> Scalar
+    ) {
+        let rows = rowCount, columns = columnCount
+        let rowStride = other.rowCount == rows ? other.columnCount : (other.rowCount == 1 ? 0 : -1)
+        let columnStride = other.columnCount == columns ? 1 : (other.columnCount == 1 ? 0 : -1)
+        if rowStride < 0 || columnStride < 0 { Matrix.broadcastFailure(operation, self, other) }
+        storage.withUnsafeMutableBufferPointer { out in
+            other.storage.withUnsafeBufferPointer { r in
+                if rowStride == columns && columnStride == 1 {
+                    for index in 0..<(rows * columns) { out[index] = combine(out[index], r[index]) }
+                } else if columnStride == 1 {
+                    for row in 0..<rows {
+                        let base = row * columns, otherBase = row * rowStride
+                        for column in 0..<columns { out[base + column] = combine(out[base + column], r[otherBase + column]) }
+                    }
+                } else {
+                    for row in 0..<rows {
+                        let base = row * columns, value = r[row * rowStride]
+                        for column in 0..<columns { out[base + column] = combine(out[base + column], value) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A new matrix with `transform` applied to every element.
+    @inlinable
+    public func map(_ transform: (Scalar) throws -> Scalar) rethrows -> Matrix {
+        let count = storage.count
+        let result = try [Scalar](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try storage.withUnsafeBufferPointer { source in
+                for index in 0..<count { buffer[index] = try transform(source[index]) }
+            }
+            initialized = count
+        }
+        return Matrix(uncheckedRows: rowCount, columns: columnCount, storage: result)
+    }
+
+    /// Replaces every element with `transform(element)`, in place.
+    @inlinable
+    public mutating func apply(_ transform: (Scalar) -> Scalar) {
+        storage.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices { buffer[index] = transform(buffer[index]) }
+        }
+    }
+
+    /// Sets every element to `value`, in place.
+    @inlinable
+    public mutating func fill(with value: Scalar) {
+        storage.withUnsafeMutableBufferPointer { buffer in buffer.update(repeating: value) }
+    }
+
+    // MARK: Operators
+
+    /// Elementwise sum with broadcasting.
+    @inlinable public static func + (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, "+", +) }
+    /// Elementwise difference with broadcasting.
+    @inlinable public static func - (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, "-", -) }
+    /// Elementwise (Hadamard) product with broadcasting; the matrix product is ``dot(_:)``.
+    @inlinable public static func * (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, "*", *) }
+    /// Elementwise quotient with broadcasting (IEEE: `x / 0` is ±inf or nan, never a trap).
+    @inlinable public static func / (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, "/", /) }
+
+    /// Adds `scalar` to every element.
+    @inlinable public static func + (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 + rhs } }
+    /// Subtracts `scalar` from every element.
+    @inlinable public static func - (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 - rhs } }
+    /// Multiplies every element by `scalar`.
+    @inlinable public static func * (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 * rhs } }
+    /// Divides every element by `scalar`.
+    @inlinable public static func / (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 / rhs } }
+    /// `scalar + element` for every element.
+    @inlinable public static func + (lhs: Scalar, rhs: Matrix) -> Matrix { rhs.map { lhs + $0 } }
+    /// `scalar - element` for every element (numpy's `1 - x`).
+    @inlinable public static func - (lhs: Scalar, rhs: Matrix) -> Matrix { rhs.map { lhs - $0 } }
+    /// `scalar * element` for every element (numpy's `2 * x`).
+    @inlinable public static func * (lhs: Scalar, rhs: Matrix) -> Matrix { rhs.map { lhs * $0 } }
+    /// `scalar / element` for every element.
+    @inlinable public static func / (lhs: Scalar, rhs: Matrix) -> Matrix { rhs.map { lhs / $0 } }
+
+    /// Negates every element.
+    @inlinable public static prefix func - (operand: Matrix) -> Matrix { operand.map { -$0 } }
+
+    /// Adds `rhs`, broadcast over `lhs`'s shape, in place.
+    @inlinable public static func += (lhs: inout Matrix, rhs: Matrix) { lhs.combine(with: rhs, "+=", +) }
+    /// Subtracts `rhs`, broadcast over `lhs`'s shape, in place.
+    @inlinable public static func -= (lhs: inout Matrix, rhs: Matrix) { lhs.combine(with: rhs, "-=", -) }
+    /// Multiplies by `rhs` elementwise, broadcast over `lhs`'s shape, in place.
+    @inlinable public static func *= (lhs: inout Matrix, rhs: Matrix) { lhs.combine(with: rhs, "*=", *) }
+    /// Divides by `rhs` elementwise, broadcast over `lhs`'s shape, in place.
+    @inlinable public static func /= (lhs: inout Matrix, rhs: Matrix) { lhs.combine(with: rhs, "/=", /) }
+    /// Adds `rhs` to every element in place.
+    @inlinable public static func += (lhs: inout Matrix, rhs: Scalar) { lhs.apply { $0 + rhs } }
+    /// Subtracts `rhs` from every element in place.
+    @inlinable public static func -= (lhs: inout Matrix, rhs: Scalar) { lhs.apply { $0 - rhs } }
+    /// Multiplies every element by `rhs` in place.
+    @inlinable public static func *= (lhs: inout Matrix, rhs: Scalar) { lhs.apply { $0 * rhs } }
+    /// Divides every element by `rhs` in place.
+    @inlinable public static func /= (lhs: inout Matrix, rhs: Scalar) { lhs.apply { $0 / rhs } }
+
+    // MARK: Comparisons giving masks (1 where true, 0 where false), as Swift's SIMD types spell them.
+
+    /// 1 where `lhs < rhs`, else 0 (broadcasting); comparisons with nan give 0.
+    @inlinable public static func .< (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".<") { $0 < $1 ? 1 : 0 } }
+    /// 1 where `lhs <= rhs`, else 0 (broadcasting).
+    @inlinable public static func .<= (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".<=") { $0 <= $1 ? 1 : 0 } }
+    /// 1 where `lhs > rhs`, else 0 (broadcasting).
+    @inlinable public static func .> (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".>") { $0 > $1 ? 1 : 0 } }
+    /// 1 where `lhs >= rhs`, else 0 (broadcasting).
+    @inlinable public static func .>= (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".>=") { $0 >= $1 ? 1 : 0 } }
+    /// 1 where `lhs == rhs`, else 0 (broadcasting); nan is never equal.
+    @inlinable public static func .== (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".==") { $0 == $1 ? 1 : 0 } }
+    /// 1 where `lhs != rhs`, else 0 (broadcasting); nan is unequal to everything.
+    @inlinable public static func .!= (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".!=") { $0 != $1 ? 1 : 0 } }
+    /// 1 where `element < rhs`, else 0.
+    @inlinable public static func .< (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 < rhs ? 1 : 0 } }
+    /// 1 where `element <= rhs`, else 0.
+    @inlinable public static func .<= (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 <= rhs ? 1 : 0 } }
+    /// 1 where `element > rhs`, else 0.
+    @inlinable public static func .> (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 > rhs ? 1 : 0 } }
+    /// 1 where `element >= rhs`, else 0.
+    @inlinable public static func .>= (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 >= rhs ? 1 : 0 } }
+    /// 1 where `element == rhs`, else 0.
+    @inlinable public static func .== (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 == rhs ? 1 : 0 } }
+    /// 1 where `element != rhs`, else 0.
+    @inlinable public static func .!= (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 != rhs ? 1 : 0 } }
+
+    /// Whether every element is finite (neither infinite nor nan).
+    @inlinable
+    public var isFinite: Bool {
+        storage.withUnsafeBufferPointer { buffer in
+            var finite = true
+            for value in buffer where !value.isFinite { finite = false }
+            return finite
+        }
+    }
+}
+
+// MARK: Elementwise functions, as numpy's ufuncs
+
+/// The logistic function `1 / (1 + e^-x)`, evaluated so that it neither overflows nor loses
+/// precision for large `|x|`: for negative `x` it computes `e^x / (1 + e^x)`.
+@inlinable @inline(__always)
+public func sigmoid<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar {
+    if x >= 0 { return 1 / (1 + Scalar.exp(-x)) }
+    let e = Scalar.exp(x)
+    return e / (1 + e)
+}
+
+/// The rectified linear unit `max(0, x)`; nan stays nan.
+@inlinable @inline(__always)
+public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { x > 0 ? x : (x.isNaN ? x : 0) }
+
+/// `e^x` for every element (`np.exp`).
+@inlinable public func exp<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Scalar.exp($0) } }
+/// The natural logarithm of every element (`np.log`); 0 gives -inf and negatives give nan.
+@inlinable public func log<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Scalar.log($0) } }
+/// `log(1 + x)` for every element, accurate near 0 (`np.log1p`).
+@inlinable public func log1p<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Scalar.log(onePlus: $0) } }
+/// The square root of every element (`np.sqrt`); negatives give nan.
+@inlinable public func sqrt<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { $0.squareRoot() } }
+/// Every element raised to `exponent` (`np.power`), following C's `pow` for special values.
+@inlinable public func pow<Scalar>(_ matrix: Matrix<Scalar>, _ exponent: Scalar) -> Matrix<Scalar> {
+    if exponent == 2 { return matrix.map { $0 * $0 } }
+    return matrix.map { Scalar.pow($0, exponent) }
+}
+/// The absolute value of every element (`np.abs`).
+@inlinable public func abs<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Swift.abs($0) } }
+/// The hyperbolic tangent of every element (`np.tanh`).
+@inlinable public func tanh<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Scalar.tanh($0) } }
+/// The logistic function of every element, stable for large `|x|` (see ``sigmoid(_:)-(Scalar)``).
+@inlinable public func sigmoid<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { sigmoid($0) } }
+/// `max(0, x)` for every element.
+@inlinable public func relu<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { relu($0) } }
+/// Every element limited to `[lower, upper]` (`np.clip`); nan stays nan.
+@inlinable public func clip<Scalar>(_ matrix: Matrix<Scalar>, _ lower: Scalar, _ upper: Scalar) -> Matrix<Scalar> {
+    precondition(lower <= upper, "clip: lower bound \(lower) exceeds upper bound \(upper)")
+    return matrix.map { $0.isNaN ? $0 : Swift.min(Swift.max($0, lower), upper) }
+}
+/// The elementwise maximum with broadcasting (`np.maximum`: nan if either is nan).
+@inlinable public func maximum<Scalar>(_ left: Matrix<Scalar>, _ right: Matrix<Scalar>) -> Matrix<Scalar> {
+    Matrix.combining(left, right, "maximum") { $0.isNaN || $1.isNaN ? Scalar.nan : Swift.max($0, $1) }
+}
+/// The elementwise minimum with broadcasting (`np.minimum`: nan if either is nan).
+@inlinable public func minimum<Scalar>(_ left: Matrix<Scalar>, _ right: Matrix<Scalar>) -> Matrix<Scalar> {
+    Matrix.combining(left, right, "minimum") { $0.isNaN || $1.isNaN ? Scalar.nan : Swift.min($0, $1) }
+}
+/// The elementwise maximum with a scalar (`np.maximum(x, value)`).
+@inlinable public func maximum<Scalar>(_ matrix: Matrix<Scalar>, _ value: Scalar) -> Matrix<Scalar> {
+    matrix.map { $0.isNaN || value.isNaN ? Scalar.nan : Swift.max($0, value) }
+}
+/// The elementwise minimum with a scalar (`np.minimum(x, value)`).
+@inlinable public func minimum<Scalar>(_ matrix: Matrix<Scalar>, _ value: Scalar) -> Matrix<Scalar> {
+    matrix.map { $0.isNaN || value.isNaN ? Scalar.nan : Swift.min($0, value) }
+}

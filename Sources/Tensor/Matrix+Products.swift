@@ -1,0 +1,110 @@
+extension Matrix {
+    /// The matrix product `self · other` (`np.dot`), through BLAS's gemm, or gemv when `other` is a column.
+    ///
+    /// - Precondition: `self.columns == other.rows`; otherwise it traps naming both shapes.
+    @inlinable
+    public func dot(_ other: Matrix) -> Matrix {
+        precondition(
+            columnCount == other.rowCount,
+            "dot: \(shapeDescription) · \(other.shapeDescription): \(columnCount) columns but \(other.rowCount) rows")
+        var result = Matrix(uncheckedRows: rowCount, columns: other.columnCount,
+                            storage: Array(repeating: 0, count: rowCount * other.columnCount))
+        if other.columnCount == 1 && rowCount > 1 {
+            Matrix.multiplyVector(self, transposed: false, other, into: &result)
+        } else {
+            Matrix.multiply(self, other, into: &result)
+        }
+        return result
+    }
+
+    /// Writes `alpha · op(left) · op(right) + beta · destination` into `destination` through BLAS's gemm.
+    ///
+    /// `op` transposes its operand when the matching flag is set; BLAS reads the transposed layout in
+    /// place, so no transpose is ever materialized. With `beta` of 1 the product accumulates into
+    /// `destination` (a plain SGD step folds into the gradient product this way). `destination` must
+    /// already have the product's shape; nothing is allocated when its storage is not shared.
+    ///
+    /// - Precondition: the inner dimensions agree and `destination` has the product's shape.
+    @inlinable
+    public static func multiply(
+        _ left: Matrix, _ right: Matrix, into destination: inout Matrix,
+        transposeLeft: Bool = false, transposeRight: Bool = false,
+        alpha: Scalar = 1, beta: Scalar = 0
+    ) {
+        let m = transposeLeft ? left.columnCount : left.rowCount
+        let k = transposeLeft ? left.rowCount : left.columnCount
+        let rightRows = transposeRight ? right.columnCount : right.rowCount
+        let n = transposeRight ? right.rowCount : right.columnCount
+        if k != rightRows || destination.rowCount != m || destination.columnCount != n {
+            productShapeFailure(left, right, destination, transposeLeft, transposeRight)
+        }
+        if m == 0 || n == 0 { return }
+        let lda = left.columnCount, ldb = right.columnCount, ldc = n
+        left.storage.withUnsafeBufferPointer { a in
+            right.storage.withUnsafeBufferPointer { b in
+                destination.storage.withUnsafeMutableBufferPointer { c in
+                    BLAS.gemm(
+                        transposeA: transposeLeft, transposeB: transposeRight, m: m, n: n, k: k,
+                        alpha: alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress ?? a.baseAddress!, ldb: ldb,
+                        beta: beta, c: c.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    /// Writes `alpha · op(matrix) · vector + beta · destination` into `destination` through BLAS's gemv.
+    ///
+    /// `vector` and `destination` may be rows or columns; only their element counts matter.
+    @inlinable
+    public static func multiplyVector(
+        _ matrix: Matrix, transposed: Bool = false, _ vector: Matrix, into destination: inout Matrix,
+        alpha: Scalar = 1, beta: Scalar = 0
+    ) {
+        let outputCount = transposed ? matrix.columnCount : matrix.rowCount
+        let inputCount = transposed ? matrix.rowCount : matrix.columnCount
+        precondition(
+            vector.isVector && vector.count == inputCount && destination.count == outputCount,
+            "multiplyVector: \(transposed ? "transposed " : "")\(matrix.shapeDescription) · \(vector.shapeDescription) into \(destination.shapeDescription)")
+        if outputCount == 0 { return }
+        if inputCount == 0 {
+            destination = destination * beta
+            return
+        }
+        let m = matrix.rowCount, n = matrix.columnCount
+        matrix.storage.withUnsafeBufferPointer { a in
+            vector.storage.withUnsafeBufferPointer { x in
+                destination.storage.withUnsafeMutableBufferPointer { y in
+                    BLAS.gemv(
+                        transposeA: transposed, m: m, n: n, alpha: alpha, a: a.baseAddress!, lda: n,
+                        x: x.baseAddress!, incx: 1, beta: beta, y: y.baseAddress!, incy: 1)
+                }
+            }
+        }
+    }
+
+    /// The outer product of two vectors (`np.outer`): element `(i, j)` is `self[i] · other[j]`,
+    /// reading each operand's elements in row-major order whatever its shape.
+    @inlinable
+    public func outer(_ other: Matrix) -> Matrix {
+        var result = Matrix.zeros(rows: count, columns: other.count)
+        Matrix.multiply(
+            reshaped(rows: count, columns: 1), other.reshaped(rows: 1, columns: other.count), into: &result)
+        return result
+    }
+
+    @usableFromInline @inline(never)
+    static func productShapeFailure(
+        _ left: Matrix, _ right: Matrix, _ destination: Matrix, _ transposeLeft: Bool, _ transposeRight: Bool
+    ) -> Never {
+        let leftText = left.shapeDescription + (transposeLeft ? "ᵀ" : "")
+        let rightText = right.shapeDescription + (transposeRight ? "ᵀ" : "")
+        let k = transposeLeft ? left.rowCount : left.columnCount
+        let rightRows = transposeRight ? right.columnCount : right.rowCount
+        if k != rightRows {
+            fatalError("multiply: \(leftText) · \(rightText): \(k) columns but \(rightRows) rows")
+        }
+        let m = transposeLeft ? left.columnCount : left.rowCount
+        let n = transposeRight ? right.rowCount : right.columnCount
+        fatalError("multiply: \(leftText) · \(rightText) is (\(m), \(n)) but the destination is \(destination.shapeDescription)")
+    }
+}

@@ -1,0 +1,219 @@
+import RealModule
+
+// Reductions over all elements, or along an axis as numpy's `axis=` does: axis 0 reduces down the
+// rows (one result per column), axis 1 across the columns (one result per row). Results along an
+// axis keep both dimensions, as numpy's `keepdims=True` does: `(1, columns)` for axis 0 and
+// `(rows, 1)` for axis 1; `keepingDimensions: false` gives the same values as a `(1, n)` row.
+
+extension Matrix {
+    /// Checks an axis argument and returns the shape of a reduction along it.
+    @inlinable @inline(__always)
+    internal func reducedShape(_ operation: StaticString, axis: Int, keepingDimensions: Bool) -> (Int, Int) {
+        precondition(axis == 0 || axis == 1, "\(operation): axis \(axis) is out of range for a matrix (0 or 1)")
+        let length = axis == 0 ? columnCount : rowCount
+        if !keepingDimensions { return (1, length) }
+        return axis == 0 ? (1, columnCount) : (rowCount, 1)
+    }
+
+    /// Folds every row (axis 1) or every column (axis 0) with `combine`, starting from `initial`.
+    @inlinable
+    internal func reduce(
+        _ operation: StaticString, axis: Int, keepingDimensions: Bool, initial: Scalar,
+        _ combine: (Scalar, Scalar) -> Scalar
+    ) -> Matrix {
+        let (resultRows, resultColumns) = reducedShape(operation, axis: axis, keepingDimensions: keepingDimensions)
+        let rows = rowCount, columns = columnCount
+        var result = Matrix(uncheckedRows: resultRows, columns: resultColumns,
+                            storage: Array(repeating: initial, count: resultRows * resultColumns))
+        storage.withUnsafeBufferPointer { source in
+            result.storage.withUnsafeMutableBufferPointer { out in
+                if axis == 0 {
+                    for row in 0..<rows {
+                        let base = row * columns
+                        for column in 0..<columns { out[column] = combine(out[column], source[base + column]) }
+                    }
+                } else {
+                    for row in 0..<rows {
+                        var accumulator = initial
+                        let base = row * columns
+                        for column in 0..<columns { accumulator = combine(accumulator, source[base + column]) }
+                        out[row] = accumulator
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The sum of all elements (`np.sum`); 0 for an empty matrix. Uses several accumulators, so the
+    /// rounding differs from a left-to-right sum by a few ulps at most.
+    @inlinable
+    public func sum() -> Scalar {
+        storage.withUnsafeBufferPointer { buffer in
+            var partial = SIMD8<Scalar>()
+            let count = buffer.count, whole = count & ~7
+            var index = 0
+            while index < whole {
+                partial += SIMD8(buffer[index..<(index + 8)])
+                index += 8
+            }
+            var total = partial.sum()
+            while index < count {
+                total += buffer[index]
+                index += 1
+            }
+            return total
+        }
+    }
+
+    /// The sums along `axis` (`np.sum(x, axis=axis, keepdims=True)`).
+    @inlinable
+    public func sum(axis: Int, keepingDimensions: Bool = true) -> Matrix {
+        reduce("sum", axis: axis, keepingDimensions: keepingDimensions, initial: 0, +)
+    }
+
+    /// The mean of all elements (`np.mean`); nan for an empty matrix.
+    @inlinable
+    public func mean() -> Scalar { sum() / Scalar(count) }
+
+    /// The means along `axis` (`np.mean(x, axis=axis, keepdims=True)`).
+    @inlinable
+    public func mean(axis: Int, keepingDimensions: Bool = true) -> Matrix {
+        let length = axis == 0 ? rowCount : columnCount
+        return sum(axis: axis, keepingDimensions: keepingDimensions) / Scalar(length)
+    }
+
+    /// The largest element (`np.max`); nan if any element is nan.
+    ///
+    /// - Precondition: the matrix is not empty.
+    @inlinable
+    public func max() -> Scalar {
+        precondition(!isEmpty, "max: the matrix \(shapeDescription) is empty")
+        return storage.reduce(storage[0]) { $0.isNaN || $1.isNaN ? Scalar.nan : Swift.max($0, $1) }
+    }
+
+    /// The smallest element (`np.min`); nan if any element is nan.
+    ///
+    /// - Precondition: the matrix is not empty.
+    @inlinable
+    public func min() -> Scalar {
+        precondition(!isEmpty, "min: the matrix \(shapeDescription) is empty")
+        return storage.reduce(storage[0]) { $0.isNaN || $1.isNaN ? Scalar.nan : Swift.min($0, $1) }
+    }
+
+    /// The largest elements along `axis` (`np.max(x, axis=axis, keepdims=True)`); nan propagates.
+    @inlinable
+    public func max(axis: Int, keepingDimensions: Bool = true) -> Matrix {
+        precondition(axis == 0 ? rowCount > 0 : columnCount > 0, "max(axis:): no elements along axis \(axis) of \(shapeDescription)")
+        return reduce("max", axis: axis, keepingDimensions: keepingDimensions, initial: -Scalar.infinity) {
+            $0.isNaN || $1.isNaN ? Scalar.nan : Swift.max($0, $1)
+        }
+    }
+
+    /// The smallest elements along `axis` (`np.min(x, axis=axis, keepdims=True)`); nan propagates.
+    @inlinable
+    public func min(axis: Int, keepingDimensions: Bool = true) -> Matrix {
+        precondition(axis == 0 ? rowCount > 0 : columnCount > 0, "min(axis:): no elements along axis \(axis) of \(shapeDescription)")
+        return reduce("min", axis: axis, keepingDimensions: keepingDimensions, initial: Scalar.infinity) {
+            $0.isNaN || $1.isNaN ? Scalar.nan : Swift.min($0, $1)
+        }
+    }
+
+    /// The row-major index of the first largest element (`np.argmax`); the first nan wins, as in numpy.
+    @inlinable
+    public func argmax() -> Int {
+        precondition(!isEmpty, "argmax: the matrix \(shapeDescription) is empty")
+        return Matrix.indexOfExtreme(storage[...], greater: true)
+    }
+
+    /// The row-major index of the first smallest element (`np.argmin`); the first nan wins, as in numpy.
+    @inlinable
+    public func argmin() -> Int {
+        precondition(!isEmpty, "argmin: the matrix \(shapeDescription) is empty")
+        return Matrix.indexOfExtreme(storage[...], greater: false)
+    }
+
+    /// For each column (axis 0) or row (axis 1), the index of its first largest element (`np.argmax(x, axis)`).
+    @inlinable
+    public func argmax(axis: Int) -> [Int] { indicesOfExtremes(axis: axis, greater: true) }
+
+    /// For each column (axis 0) or row (axis 1), the index of its first smallest element (`np.argmin(x, axis)`).
+    @inlinable
+    public func argmin(axis: Int) -> [Int] { indicesOfExtremes(axis: axis, greater: false) }
+
+    @inlinable
+    internal static func indexOfExtreme<Values: Collection>(_ values: Values, greater: Bool) -> Int
+    where Values.Element == Scalar {
+        var bestIndex = 0
+        var best = values.first!
+        if best.isNaN { return 0 }
+        for (offset, value) in values.enumerated() {
+            if value.isNaN { return offset }
+            if greater ? value > best : value < best {
+                best = value
+                bestIndex = offset
+            }
+        }
+        return bestIndex
+    }
+
+    @inlinable
+    internal func indicesOfExtremes(axis: Int, greater: Bool) -> [Int] {
+        precondition(axis == 0 || axis == 1, "argmax/argmin: axis \(axis) is out of range for a matrix (0 or 1)")
+        precondition(axis == 0 ? rowCount > 0 : columnCount > 0, "argmax/argmin: no elements along axis \(axis) of \(shapeDescription)")
+        if axis == 1 {
+            return (0..<rowCount).map { row in
+                Matrix.indexOfExtreme(storage[(row * columnCount)..<((row + 1) * columnCount)], greater: greater)
+            }
+        }
+        return (0..<columnCount).map { column in
+            Matrix.indexOfExtreme(stride(from: column, to: count, by: columnCount).lazy.map { storage[$0] }, greater: greater)
+        }
+    }
+
+    /// The variance of all elements (`np.var`), with `deltaDegreesOfFreedom` as numpy's `ddof`.
+    @inlinable
+    public func variance(deltaDegreesOfFreedom: Int = 0) -> Scalar {
+        let average = mean()
+        var total: Scalar = 0
+        for value in storage { total += (value - average) * (value - average) }
+        return total / Scalar(count - deltaDegreesOfFreedom)
+    }
+
+    /// The variances along `axis` (`np.var(x, axis=axis, ddof=..., keepdims=True)`).
+    @inlinable
+    public func variance(axis: Int, deltaDegreesOfFreedom: Int = 0, keepingDimensions: Bool = true) -> Matrix {
+        let centered = self - mean(axis: axis)
+        let length = axis == 0 ? rowCount : columnCount
+        return (centered * centered).sum(axis: axis, keepingDimensions: keepingDimensions)
+            / Scalar(length - deltaDegreesOfFreedom)
+    }
+
+    /// The standard deviation of all elements (`np.std`), with `deltaDegreesOfFreedom` as numpy's `ddof`.
+    @inlinable
+    public func standardDeviation(deltaDegreesOfFreedom: Int = 0) -> Scalar {
+        variance(deltaDegreesOfFreedom: deltaDegreesOfFreedom).squareRoot()
+    }
+
+    /// The standard deviations along `axis` (`np.std(x, axis=axis, ddof=..., keepdims=True)`).
+    @inlinable
+    public func standardDeviation(axis: Int, deltaDegreesOfFreedom: Int = 0, keepingDimensions: Bool = true) -> Matrix {
+        sqrt(variance(axis: axis, deltaDegreesOfFreedom: deltaDegreesOfFreedom, keepingDimensions: keepingDimensions))
+    }
+
+    /// The Frobenius norm, the square root of the sum of squares (`np.linalg.norm(x)`), scaled so that
+    /// it neither overflows nor underflows for extreme elements.
+    @inlinable
+    public func frobeniusNorm() -> Scalar {
+        var scale: Scalar = 0
+        for value in storage where value.isNaN { return value }
+        for value in storage { scale = Swift.max(scale, Swift.abs(value)) }
+        if scale == 0 || scale.isInfinite { return scale }
+        var total: Scalar = 0
+        for value in storage {
+            let scaled = value / scale
+            total += scaled * scaled
+        }
+        return scale * total.squareRoot()
+    }
+}
