@@ -217,3 +217,42 @@ extension Matrix {
         return scale * total.squareRoot()
     }
 }
+
+extension Matrix {
+    /// Writes the sums along `axis` into `destination` as `beta · destination + sums`, without allocating.
+    ///
+    /// `destination` must be `(1, columns)` for axis 0 or `(rows, 1)` for axis 1 (any vector of that
+    /// length is accepted). A trainer computes a bias gradient this way, accumulating into a momentum
+    /// buffer with `beta` equal to the momentum.
+    @inlinable
+    public func sum(axis: Int, into destination: inout Matrix, beta: Scalar = 0) {
+        precondition(axis == 0 || axis == 1, "sum(axis:into:): axis \(axis) is out of range for a matrix (0 or 1)")
+        let length = axis == 0 ? columnCount : rowCount
+        precondition(
+            destination.count == length,
+            "sum(axis:into:): sums along axis \(axis) of \(shapeDescription) do not fit destination \(destination.shapeDescription)")
+        let rows = rowCount, columns = columnCount
+        storage.withUnsafeBufferPointer { source in
+            destination.storage.withUnsafeMutableBufferPointer { out in
+                if beta == 0 {
+                    out.update(repeating: 0)
+                } else if beta != 1 {
+                    for index in out.indices { out[index] *= beta }
+                }
+                if axis == 0 {
+                    for row in 0..<rows {
+                        let base = row * columns
+                        for column in 0..<columns { out[column] += source[base + column] }
+                    }
+                } else {
+                    for row in 0..<rows {
+                        var total: Scalar = 0
+                        let base = row * columns
+                        for column in 0..<columns { total += source[base + column] }
+                        out[row] += total
+                    }
+                }
+            }
+        }
+    }
+}

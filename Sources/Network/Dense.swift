@@ -1,0 +1,148 @@
+import Tensor
+
+/// A fully connected layer: `output = activation(input · weights + bias)`.
+///
+/// Weights are stored as `(inputSize, outputSize)`, as the notebooks write `X · W + b`, and the bias
+/// as a `(1, outputSize)` row broadcast over the batch. The forward product runs through gemm, with
+/// the bias addition and the activation fused in one pass afterwards. The backward pass computes
+/// `∂W = inputᵀ · ∂z` and `∂input = ∂z · Wᵀ` through gemm's transpose flags, never copying a transpose.
+public final class Dense<Scalar: MatrixScalar>: Layer {
+    /// The number of input features.
+    public let inputCount: Int
+    /// The number of output features.
+    public let outputCount: Int
+    /// The activation applied after the affine map.
+    public let activation: Activation
+    /// The weights, `(inputSize, outputSize)`.
+    public let weights: Parameter<Scalar>
+    /// The bias row, `(1, outputSize)`, or `nil` for a layer without bias.
+    public let bias: Parameter<Scalar>?
+    /// How ``weights`` are drawn by ``initializeParameters(using:)``.
+    public let weightInitializer: Initializer
+    /// How ``bias`` is drawn by ``initializeParameters(using:)``.
+    public let biasInitializer: Initializer
+
+    /// Creates a dense layer with zero parameters; a ``Sequential`` draws them when it is built.
+    ///
+    /// - Parameters:
+    ///   - inputSize: the number of input features (at least 1).
+    ///   - outputSize: the number of output features (at least 1).
+    ///   - bias: whether the layer adds a bias row.
+    ///   - activation: the activation after the affine map.
+    ///   - weightInitializer: how the weights are drawn (Glorot uniform by default, as in Keras).
+    ///   - biasInitializer: how the bias is drawn (zeros by default).
+    public init(
+        inputSize: Int, outputSize: Int, bias: Bool = true, activation: Activation = .identity,
+        weightInitializer: Initializer = .xavierUniform, biasInitializer: Initializer = .zeros
+    ) {
+        precondition(inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
+        self.inputCount = inputSize
+        self.outputCount = outputSize
+        self.activation = activation
+        self.weightInitializer = weightInitializer
+        self.biasInitializer = biasInitializer
+        self.weights = Parameter(name: "weights", value: .zeros(rows: inputSize, columns: outputSize))
+        self.bias = bias ? Parameter(name: "bias", value: .zeros(rows: 1, columns: outputSize)) : nil
+    }
+
+    /// The number of input features.
+    public var inputSize: Int? { inputCount }
+
+    /// The number of output features (whatever `inputSize` is).
+    public func outputSize(forInputSize inputSize: Int) -> Int { outputCount }
+
+    /// The weights, then the bias if there is one.
+    public var parameters: [Parameter<Scalar>] { bias.map { [weights, $0] } ?? [weights] }
+
+    /// The layer's activation.
+    public var finalActivation: Activation { activation }
+
+    /// `.dense` with this layer's sizes, bias flag and activation.
+    public var configuration: LayerConfiguration {
+        .dense(inputSize: inputCount, outputSize: outputCount, bias: bias != nil, activation: activation)
+    }
+
+    /// Draws the weights, then the bias, from `generator`.
+    public func initializeParameters<Generator: RealRandomNumberGenerator>(using generator: inout Generator) {
+        weights.value = weightInitializer.matrix(
+            rows: inputCount, columns: outputCount, fanIn: inputCount, fanOut: outputCount, using: &generator)
+        if let bias {
+            bias.value = biasInitializer.matrix(
+                rows: 1, columns: outputCount, fanIn: inputCount, fanOut: outputCount, using: &generator)
+        }
+    }
+
+    /// `output = activation(input · weights + bias)`: one gemm and one fused pass.
+    public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
+        Matrix.multiply(input, weights.value, into: &output)
+        activation.apply(to: &output, addingBias: bias?.value)
+    }
+
+    /// Backpropagates through the activation and the affine map (see ``Layer/backward``).
+    public func backward(
+        input: Matrix<Scalar>, output: Matrix<Scalar>, outputGradient: inout Matrix<Scalar>,
+        inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,
+        gradientRetention: Scalar
+    ) {
+        if !skipsActivationDerivative {
+            activation.backpropagate(output: output, gradient: &outputGradient)
+        }
+        // ∂input = ∂z · Wᵀ first: it reads the weights before any update.
+        if needsInputGradient {
+            Matrix.multiply(outputGradient, weights.value, into: &inputGradient, transposeRight: true)
+        }
+        Matrix.multiply(
+            input, outputGradient, into: &weights.gradient, transposeLeft: true, beta: gradientRetention)
+        if let bias {
+            outputGradient.sum(axis: 0, into: &bias.gradient, beta: gradientRetention)
+        }
+    }
+}
+
+/// A layer that applies an ``Activation`` to every element (or row, for softmax) of its input.
+public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
+    /// The activation.
+    public let activation: Activation
+
+    /// Creates an activation layer.
+    public init(_ activation: Activation) {
+        self.activation = activation
+    }
+
+    /// `nil`: an activation accepts any width.
+    public var inputSize: Int? { nil }
+
+    /// The input size: activations keep the width.
+    public func outputSize(forInputSize inputSize: Int) -> Int { inputSize }
+
+    /// None.
+    public var parameters: [Parameter<Scalar>] { [] }
+
+    /// The layer's activation.
+    public var finalActivation: Activation { activation }
+
+    /// `.activation` with this layer's function.
+    public var configuration: LayerConfiguration { .activation(activation) }
+
+    /// Draws nothing.
+    public func initializeParameters<Generator: RealRandomNumberGenerator>(using generator: inout Generator) {}
+
+    /// Copies the input into `output` and applies the activation there.
+    public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
+        output.combine(with: input, "activation") { $1 }
+        activation.apply(to: &output)
+    }
+
+    /// Multiplies the output gradient by the activation's derivative and hands it on.
+    public func backward(
+        input: Matrix<Scalar>, output: Matrix<Scalar>, outputGradient: inout Matrix<Scalar>,
+        inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,
+        gradientRetention: Scalar
+    ) {
+        guard needsInputGradient else { return }
+        if !skipsActivationDerivative {
+            activation.backpropagate(output: output, gradient: &outputGradient)
+        }
+        inputGradient.combine(with: outputGradient, "activation backward") { $1 }
+    }
+}

@@ -1,2 +1,0 @@
-// Placeholder until the layer stack lands: keeps the target buildable.
-import Tensor

@@ -1,0 +1,34 @@
+/// The errors the Network module throws: everything that depends on data or files from outside.
+public enum NetworkError: Error, Equatable, CustomStringConvertible {
+    /// The training or evaluation data does not fit the network (message names both shapes).
+    case shapeMismatch(String)
+    /// The loss became nan or infinite.
+    case nonFiniteLoss(epoch: Int, batch: Int, learningRate: Double)
+    /// The settings cannot work together (message says which and why).
+    case invalidConfiguration(String)
+    /// A model file could not be read or does not describe a valid network.
+    case invalidModelFile(path: String, reason: String)
+    /// A checkpoint does not match the network or optimizer it is restored into.
+    case invalidCheckpoint(String)
+    /// Writing a file failed.
+    case writeFailed(path: String, reason: String)
+
+    /// A one-line message a user can act on.
+    public var description: String {
+        switch self {
+        case .shapeMismatch(let message):
+            return message
+        case .nonFiniteLoss(let epoch, let batch, let learningRate):
+            return "the loss became nan or infinite at epoch \(epoch + 1), batch \(batch + 1) with learning rate \(learningRate); "
+                + "try a smaller learning rate or scaled inputs"
+        case .invalidConfiguration(let message):
+            return message
+        case .invalidModelFile(let path, let reason):
+            return "\(path): not a valid model file: \(reason)"
+        case .invalidCheckpoint(let message):
+            return "invalid checkpoint: \(message)"
+        case .writeFailed(let path, let reason):
+            return "\(path): could not write: \(reason)"
+        }
+    }
+}

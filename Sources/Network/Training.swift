@@ -1,0 +1,405 @@
+import Tensor
+
+/// A metric reported for each epoch besides the loss.
+public enum Metric: String, Codable, CaseIterable, Sendable {
+    /// The fraction of samples classified right: the largest output against the one-hot target's
+    /// largest entry, or, for a single output, the output rounded at 0.5 against the target.
+    case accuracy
+    /// The mean absolute difference between outputs (after the loss's link, such as softmax) and targets.
+    case meanAbsoluteError
+}
+
+/// The per-epoch record of a training run.
+public struct TrainingHistory: Codable, Sendable, Equatable {
+    /// The training loss of each epoch: the mean of that epoch's mini-batch losses (for full-batch
+    /// training, the loss before that epoch's update).
+    public var loss: [Double] = []
+    /// Each epoch's training metrics, by metric (mean over the epoch's batches).
+    public var metrics: [Metric: [Double]] = [:]
+    /// The loss on the validation data after each epoch, if there was validation data.
+    public var validationLoss: [Double] = []
+    /// The validation metrics after each epoch.
+    public var validationMetrics: [Metric: [Double]] = [:]
+    /// The learning rate used in each epoch.
+    public var learningRate: [Double] = []
+    /// Seconds each epoch took (training and validation).
+    public var seconds: [Double] = []
+    /// The epoch (from 0) whose weights the network holds at the end when early stopping restored the best.
+    public var bestEpoch: Int?
+    /// Whether early stopping ended the run before the last epoch.
+    public var stoppedEarly = false
+
+    /// Creates an empty history.
+    public init() {}
+
+    /// The number of epochs recorded.
+    public var epochCount: Int { loss.count }
+}
+
+/// What the progress callbacks are told after each batch.
+public struct BatchProgress: Sendable {
+    /// The epoch, from 0.
+    public let epoch: Int
+    /// The batch within the epoch, from 0.
+    public let batch: Int
+    /// The number of batches in an epoch.
+    public let batchCount: Int
+    /// This batch's loss.
+    public let loss: Double
+    /// The mean loss of the epoch's batches so far.
+    public let runningLoss: Double
+    /// The running accuracy of the epoch so far, if accuracy is measured.
+    public let runningAccuracy: Double?
+    /// Samples processed in this epoch so far.
+    public let samplesSeen: Int
+}
+
+/// What the progress callbacks are told after each epoch.
+public struct EpochSummary: Sendable {
+    /// The epoch, from 0.
+    public let epoch: Int
+    /// The number of epochs the run will make at most.
+    public let epochCount: Int
+    /// The history so far, including this epoch.
+    public let history: TrainingHistory
+}
+
+/// How ``Sequential/fit(_:_:loss:optimizer:options:random:)`` trains.
+public struct TrainingOptions: Sendable {
+    /// Epochs to train (a full pass over the training data each).
+    public var epochs: Int
+    /// Rows per mini-batch; `nil` or anything at least the sample count trains full-batch.
+    public var batchSize: Int?
+    /// Whether mini-batches are reshuffled each epoch (with the numpy-compatible generator).
+    public var shuffle: Bool
+    /// Metrics measured besides the loss.
+    public var metrics: [Metric]
+    /// The fraction of samples, taken from the end before any shuffling (as Keras does), held out for validation.
+    public var validationSplit: Double
+    /// Stop when the monitored loss (validation loss if there is validation data, else training loss)
+    /// has not improved for this many epochs; `nil` never stops early.
+    public var earlyStoppingPatience: Int?
+    /// With early stopping, put back the weights of the best epoch at the end.
+    public var restoresBestWeights: Bool
+    /// The epoch to start from (a resumed run continues its count).
+    public var initialEpoch: Int
+    /// Called after every batch (keep it cheap).
+    public var onBatchEnd: (@Sendable (BatchProgress) -> Void)?
+    /// Called after every epoch.
+    public var onEpochEnd: (@Sendable (EpochSummary) -> Void)?
+
+    /// Options with the given epochs and defaults for everything else.
+    public init(
+        epochs: Int, batchSize: Int? = nil, shuffle: Bool = true, metrics: [Metric] = [],
+        validationSplit: Double = 0, earlyStoppingPatience: Int? = nil, restoresBestWeights: Bool = true,
+        initialEpoch: Int = 0,
+        onBatchEnd: (@Sendable (BatchProgress) -> Void)? = nil, onEpochEnd: (@Sendable (EpochSummary) -> Void)? = nil
+    ) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.metrics = metrics
+        self.validationSplit = validationSplit
+        self.earlyStoppingPatience = earlyStoppingPatience
+        self.restoresBestWeights = restoresBestWeights
+        self.initialEpoch = initialEpoch
+        self.onBatchEnd = onBatchEnd
+        self.onEpochEnd = onEpochEnd
+    }
+}
+
+/// The loss and metrics of a network on a data set.
+public struct Evaluation: Sendable, Equatable {
+    /// The loss (as in training).
+    public var loss: Double
+    /// The metrics asked for.
+    public var metrics: [Metric: Double]
+}
+
+extension Sequential {
+    /// Trains the network on `inputs` (one sample a row) against `targets` (one row each).
+    ///
+    /// Each step runs the forward pass, the loss and its gradient, the backward pass and the
+    /// optimizer's update, all on buffers allocated at the first batch of each size. Mini-batches are
+    /// drawn from a permutation made by `random` each epoch, as `np.random.permutation` would.
+    ///
+    /// - Parameters:
+    ///   - inputs: `(samples, inputSize)`.
+    ///   - targets: `(samples, outputSize)`; one-hot rows for classification.
+    ///   - loss: the loss to minimise.
+    ///   - optimizer: the update rule; its state carries over between calls.
+    ///   - options: epochs, batching, validation, early stopping, callbacks.
+    ///   - validation: separate validation data `(inputs, targets)`, overriding `options.validationSplit`.
+    ///   - random: the generator that shuffles; pass the same one to continue a stream.
+    /// - Returns: the per-epoch history.
+    /// - Throws: ``NetworkError/shapeMismatch(_:)`` for data that does not fit the network,
+    ///   ``NetworkError/invalidConfiguration(_:)`` for settings that cannot work, and
+    ///   ``NetworkError/nonFiniteLoss(epoch:batch:learningRate:)`` when the loss becomes nan or infinite.
+    @discardableResult
+    public func fit(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
+        options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil,
+        random: inout NumpyRandomState
+    ) throws(NetworkError) -> TrainingHistory {
+        try checkInputs(inputs, "fit")
+        guard targets.rows == inputs.rows else {
+            throw .shapeMismatch("fit: \(inputs.rows) input rows but \(targets.rows) target rows")
+        }
+        guard targets.columns == outputSize else {
+            throw .shapeMismatch(
+                "fit: the targets have \(targets.columns) columns (shape \(targets.shapeDescription)) but the network has \(outputSize) outputs")
+        }
+        if let validation {
+            try checkInputs(validation.inputs, "fit (validation data)")
+            guard validation.targets.rows == validation.inputs.rows, validation.targets.columns == outputSize else {
+                throw .shapeMismatch("fit: validation targets \(validation.targets.shapeDescription) do not fit validation inputs \(validation.inputs.shapeDescription) and \(outputSize) outputs")
+            }
+        }
+        guard options.epochs >= 0, (options.batchSize ?? 1) >= 1 else {
+            throw .invalidConfiguration("fit: epochs must be at least 0 and the batch size at least 1")
+        }
+        guard options.validationSplit >= 0 && options.validationSplit < 1 else {
+            throw .invalidConfiguration("fit: the validation split must be in [0, 1), got \(options.validationSplit)")
+        }
+        if loss == .softmaxCrossEntropy && finalActivation != .identity && finalActivation != .softmax {
+            throw .invalidConfiguration("fit: softmax cross-entropy needs a last layer with identity (logits) or softmax activation, not \(finalActivation.rawValue)")
+        }
+        var trainingInputs = inputs, trainingTargets = targets
+        var validationData = validation
+        if validation == nil && options.validationSplit > 0 {
+            let held = Int((Double(inputs.rows) * options.validationSplit).rounded(.down))
+            let kept = inputs.rows - held
+            guard held > 0 && kept > 0 else {
+                throw .invalidConfiguration("fit: a validation split of \(options.validationSplit) leaves no samples on one side of \(inputs.rows)")
+            }
+            validationData = (inputs.rows(kept..<inputs.rows), targets.rows(kept..<targets.rows))
+            trainingInputs = inputs.rows(0..<kept)
+            trainingTargets = targets.rows(0..<kept)
+        }
+        guard trainingInputs.rows > 0 else { throw .invalidConfiguration("fit: there are no training samples") }
+        return try specialized(
+            { network throws(NetworkError) in
+                try network.train(
+                    unsafeBitCast(trainingInputs, to: Matrix<Float>.self), unsafeBitCast(trainingTargets, to: Matrix<Float>.self),
+                    loss: loss, optimizer: unsafeBitCast(optimizer, to: Optimizer<Float>.self), options: options,
+                    validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Float>.self), unsafeBitCast($0.targets, to: Matrix<Float>.self)) },
+                    random: &random)
+            },
+            { network throws(NetworkError) in
+                try network.train(
+                    unsafeBitCast(trainingInputs, to: Matrix<Double>.self), unsafeBitCast(trainingTargets, to: Matrix<Double>.self),
+                    loss: loss, optimizer: unsafeBitCast(optimizer, to: Optimizer<Double>.self), options: options,
+                    validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Double>.self), unsafeBitCast($0.targets, to: Matrix<Double>.self)) },
+                    random: &random)
+            },
+            { network throws(NetworkError) in
+                try network.train(
+                    trainingInputs, trainingTargets, loss: loss, optimizer: optimizer, options: options,
+                    validation: validationData, random: &random)
+            })
+    }
+
+    /// The loss and metrics of the network on `inputs` against `targets`.
+    ///
+    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the data does not fit the network.
+    public func evaluate(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, metrics: [Metric] = [], batchSize: Int = 1024
+    ) throws(NetworkError) -> Evaluation {
+        try checkInputs(inputs, "evaluate")
+        guard targets.rows == inputs.rows, targets.columns == outputSize else {
+            throw .shapeMismatch(
+                "evaluate: targets \(targets.shapeDescription) do not fit \(inputs.rows) samples and \(outputSize) outputs")
+        }
+        return specialized(
+            { network in
+                network.evaluateSpecialized(
+                    unsafeBitCast(inputs, to: Matrix<Float>.self), unsafeBitCast(targets, to: Matrix<Float>.self),
+                    loss: loss, metrics: metrics, batchSize: batchSize)
+            },
+            { network in
+                network.evaluateSpecialized(
+                    unsafeBitCast(inputs, to: Matrix<Double>.self), unsafeBitCast(targets, to: Matrix<Double>.self),
+                    loss: loss, metrics: metrics, batchSize: batchSize)
+            },
+            { network in network.evaluateSpecialized(inputs, targets, loss: loss, metrics: metrics, batchSize: batchSize) })
+    }
+
+    func evaluateSpecialized(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, metrics: [Metric], batchSize: Int
+    ) -> Evaluation {
+        let size = max(1, min(batchSize, inputs.rows))
+        var totalLoss = 0.0
+        var totals = [Metric: Double]()
+        var start = 0
+        let fused = loss.fuses(with: finalActivation)
+        while start < inputs.rows {
+            let end = min(start + size, inputs.rows)
+            let workspace = workspace(batchSize: end - start)
+            let batchInputs = end - start == inputs.rows ? inputs : inputs.rows(start..<end)
+            let batchTargets = end - start == inputs.rows ? targets : targets.rows(start..<end)
+            forward(batchInputs, workspace: workspace)
+            let last = workspace.layers.last!
+            let value = loss.valueAndGradient(
+                predictions: last.output, targets: batchTargets, gradient: &last.gradient,
+                finalActivation: fused || loss == .softmaxCrossEntropy ? finalActivation : .identity)
+            totalLoss += loss.isSum ? Double(value) : Double(value) * Double(end - start) / Double(inputs.rows)
+            for metric in metrics {
+                totals[metric, default: 0] += measure(metric, outputs: last.output, targets: batchTargets, loss: loss) * Double(end - start)
+            }
+            start = end
+        }
+        return Evaluation(loss: totalLoss, metrics: totals.mapValues { $0 / Double(max(1, inputs.rows)) })
+    }
+
+    /// The value of `metric` for one batch of outputs.
+    func measure(_ metric: Metric, outputs: Matrix<Scalar>, targets: Matrix<Scalar>, loss: Loss) -> Double {
+        let rows = outputs.rows, columns = outputs.columns
+        guard rows > 0 else { return 0 }
+        switch metric {
+        case .accuracy:
+            var correct = 0
+            outputs.withScalars { o in
+                targets.withScalars { t in
+                    for row in 0..<rows {
+                        let start = row * columns
+                        if columns == 1 {
+                            let predicted: Scalar = loss == .softmaxCrossEntropy ? 1 : (o[unchecked: start] >= (finalActivation == .tanh ? 0 : 0.5) ? 1 : 0)
+                            let actual: Scalar = t[unchecked: start] >= (finalActivation == .tanh ? 0 : 0.5) ? 1 : 0
+                            if predicted == actual { correct += 1 }
+                        } else {
+                            var bestOutput = start, bestTarget = start
+                            for index in start..<(start + columns) {
+                                if o[unchecked: index] > o[unchecked: bestOutput] { bestOutput = index }
+                                if t[unchecked: index] > t[unchecked: bestTarget] { bestTarget = index }
+                            }
+                            if bestOutput == bestTarget { correct += 1 }
+                        }
+                    }
+                }
+            }
+            return Double(correct) / Double(rows)
+        case .meanAbsoluteError:
+            let predictions = loss.predictions(fromOutputs: outputs, finalActivation: finalActivation)
+            var total = 0.0
+            predictions.withScalars { p in
+                targets.withScalars { t in
+                    for index in p.indices { total += Double(Swift.abs(p[unchecked: index] - t[unchecked: index])) }
+                }
+            }
+            return total / Double(predictions.count)
+        }
+    }
+
+    /// The training loop, run with `Scalar` concrete (see ``specialized(_:_:_:)``).
+    func train(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
+        options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?,
+        random: inout NumpyRandomState
+    ) throws(NetworkError) -> TrainingHistory {
+        let sampleCount = inputs.rows
+        let batchSize = min(options.batchSize ?? sampleCount, sampleCount)
+        let fullBatch = batchSize == sampleCount
+        let batchCount = (sampleCount + batchSize - 1) / batchSize
+        let fused = loss.fuses(with: finalActivation)
+        let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
+        let parameters = self.parameters
+        let retention = optimizer.gradientRetention
+        var history = TrainingHistory()
+        var bestLoss = Double.infinity
+        var bestEpoch = -1
+        var bestWeights: [Matrix<Scalar>] = []
+        var epochsWithoutImprovement = 0
+        let clock = ContinuousClock()
+
+        for epoch in options.initialEpoch..<(options.initialEpoch + options.epochs) {
+            let started = clock.now
+            optimizer.beginEpoch(epoch)
+            let order: [Int]? = fullBatch ? nil : (options.shuffle ? random.permutation(sampleCount) : Array(0..<sampleCount))
+            var lossTotal = 0.0
+            var metricTotals = [Double](repeating: 0, count: options.metrics.count)
+            var samplesSeen = 0
+            for batch in 0..<batchCount {
+                let start = batch * batchSize, end = min(start + batchSize, sampleCount)
+                let workspace = workspace(batchSize: end - start)
+                let batchInputs: Matrix<Scalar>
+                let batchTargets: Matrix<Scalar>
+                if let order {
+                    inputs.gatherRows(at: order[start..<end], into: &workspace.inputs)
+                    targets.gatherRows(at: order[start..<end], into: &workspace.targets)
+                    batchInputs = workspace.inputs
+                    batchTargets = workspace.targets
+                } else {
+                    batchInputs = inputs
+                    batchTargets = targets
+                }
+                forward(batchInputs, workspace: workspace)
+                let last = workspace.layers.last!
+                let value = Double(loss.valueAndGradient(
+                    predictions: last.output, targets: batchTargets, gradient: &last.gradient, finalActivation: lossActivation))
+                guard value.isFinite else {
+                    throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
+                }
+                for (index, metric) in options.metrics.enumerated() {
+                    metricTotals[index] += measure(metric, outputs: last.output, targets: batchTargets, loss: loss)
+                }
+                backward(batchInputs, workspace: workspace, fused: fused, gradientRetention: retention)
+                optimizer.update(parameters)
+                lossTotal += value
+                samplesSeen += end - start
+                if let onBatchEnd = options.onBatchEnd {
+                    let accuracyIndex = options.metrics.firstIndex(of: .accuracy)
+                    onBatchEnd(BatchProgress(
+                        epoch: epoch, batch: batch, batchCount: batchCount, loss: value,
+                        runningLoss: lossTotal / Double(batch + 1),
+                        runningAccuracy: accuracyIndex.map { metricTotals[$0] / Double(batch + 1) },
+                        samplesSeen: samplesSeen))
+                }
+            }
+            history.loss.append(lossTotal / Double(batchCount))
+            for (index, metric) in options.metrics.enumerated() {
+                history.metrics[metric, default: []].append(metricTotals[index] / Double(batchCount))
+            }
+            history.learningRate.append(optimizer.learningRate)
+            var monitored = history.loss.last!
+            if let validation {
+                let evaluation = evaluateSpecialized(
+                    validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
+                history.validationLoss.append(evaluation.loss)
+                for metric in options.metrics {
+                    history.validationMetrics[metric, default: []].append(evaluation.metrics[metric] ?? 0)
+                }
+                monitored = evaluation.loss
+            }
+            history.seconds.append(Self.seconds(clock.now - started))
+            options.onEpochEnd?(EpochSummary(epoch: epoch, epochCount: options.initialEpoch + options.epochs, history: history))
+            if let patience = options.earlyStoppingPatience {
+                if monitored < bestLoss {
+                    bestLoss = monitored
+                    bestEpoch = epoch
+                    epochsWithoutImprovement = 0
+                    if options.restoresBestWeights { bestWeights = parameters.map(\.value) }
+                } else {
+                    epochsWithoutImprovement += 1
+                    if epochsWithoutImprovement >= patience {
+                        history.stoppedEarly = true
+                        break
+                    }
+                }
+            }
+        }
+        if options.earlyStoppingPatience != nil && options.restoresBestWeights && bestEpoch >= 0 {
+            for (parameter, value) in zip(parameters, bestWeights) { parameter.value = value }
+            history.bestEpoch = bestEpoch
+        }
+        return history
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+}
+
+extension Loss {
+    /// Whether the loss sums over samples rather than averaging.
+    var isSum: Bool { self == .halfSumSquaredError || self == .sumSquaredError }
+}
