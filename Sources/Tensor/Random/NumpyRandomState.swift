@@ -18,12 +18,13 @@
 /// same numbers as numpy's `get_state()` tuple.
 ///
 /// `NumpyRandomState` is a value: copying it forks the stream (both copies then produce the same draws).
+/// Two generators are equal when their states are: they will produce the same draws from then on.
 /// It also conforms to `RandomNumberGenerator` (see ``next()``), but Swift's own `Int.random(in:using:)`
 /// and `shuffled(using:)` use different algorithms from numpy's; call this type's methods when the
 /// numbers must match numpy.
 ///
 /// See also ``FastRandom``, a much smaller and faster generator for code that does not need numpy's stream.
-public struct NumpyRandomState: Sendable {
+public struct NumpyRandomState: Sendable, Equatable {
     /// The number of 32-bit words in the Mersenne Twister state.
     @usableFromInline internal static let keyCount = 624
 
