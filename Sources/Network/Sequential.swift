@@ -137,7 +137,7 @@ public final class Sequential<Scalar: MatrixScalar> {
     public var outputSize: Int { outputSizes.last! }
 
     /// Every trainable parameter, layer by layer.
-    public var parameters: [Parameter<Scalar>] { layers.flatMap(\.parameters) }
+    public var parameters: [Parameter<Scalar>] { layers.flatMap { $0.parameters } }
 
     /// The total number of trainable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
@@ -224,10 +224,10 @@ public final class Sequential<Scalar: MatrixScalar> {
     /// Calls the body for this network's concrete precision, so that the generic code inside runs
     /// specialized for `Float` or `Double` (generic code called through a type parameter does not).
     @inline(__always)
-    func specialized<Result>(
-        _ float: (Sequential<Float>) throws -> Result, _ double: (Sequential<Double>) throws -> Result,
-        _ generic: (Sequential<Scalar>) throws -> Result
-    ) rethrows -> Result {
+    func specialized<Result, Failure: Error>(
+        _ float: (Sequential<Float>) throws(Failure) -> Result, _ double: (Sequential<Double>) throws(Failure) -> Result,
+        _ generic: (Sequential<Scalar>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
         if let network = self as? Sequential<Float> { return try float(network) }
         if let network = self as? Sequential<Double> { return try double(network) }
         return try generic(self)

@@ -181,14 +181,14 @@ extension Sequential {
             { network throws(NetworkError) in
                 try network.train(
                     unsafeBitCast(trainingInputs, to: Matrix<Float>.self), unsafeBitCast(trainingTargets, to: Matrix<Float>.self),
-                    loss: loss, optimizer: unsafeBitCast(optimizer, to: Optimizer<Float>.self), options: options,
+                    loss: loss, optimizer: unsafeDowncast(optimizer, to: Optimizer<Float>.self), options: options,
                     validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Float>.self), unsafeBitCast($0.targets, to: Matrix<Float>.self)) },
                     random: &random)
             },
             { network throws(NetworkError) in
                 try network.train(
                     unsafeBitCast(trainingInputs, to: Matrix<Double>.self), unsafeBitCast(trainingTargets, to: Matrix<Double>.self),
-                    loss: loss, optimizer: unsafeBitCast(optimizer, to: Optimizer<Double>.self), options: options,
+                    loss: loss, optimizer: unsafeDowncast(optimizer, to: Optimizer<Double>.self), options: options,
                     validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Double>.self), unsafeBitCast($0.targets, to: Matrix<Double>.self)) },
                     random: &random)
             },
@@ -377,7 +377,7 @@ extension Sequential {
                     bestLoss = monitored
                     bestEpoch = epoch
                     epochsWithoutImprovement = 0
-                    if options.restoresBestWeights { bestWeights = parameters.map(\.value) }
+                    if options.restoresBestWeights { bestWeights = parameters.map { $0.value } }
                 } else {
                     epochsWithoutImprovement += 1
                     if epochsWithoutImprovement >= patience {
