@@ -72,17 +72,20 @@ extension Matrix {
     /// The Moore-Penrose pseudo-inverse, as `numpy.linalg.pinv`: `V · diag(1/s) · Uᵀ` from the reduced SVD,
     /// where singular values at most `rcond · s_max` count as zero.
     ///
-    /// - Parameter rcond: The relative cutoff for small singular values; numpy's default is `1e-15`
-    ///   whatever the precision.
+    /// - Parameter rcond: The relative cutoff for small singular values, or `nil` for `max(m, n) · eps`
+    ///   with the machine epsilon of `Scalar` (numpy's `pinv(a, rtol=None)`, as ``rank(tolerance:)`` uses).
+    ///   numpy's legacy default, `rcond=1e-15`, lies below `Float`'s resolution and would invert rounding
+    ///   noise; pass `1e-15` to reproduce it for `Double`.
     /// - Returns: An `(n, m)` matrix for an `(m, n)` one; `self · p · self ≈ self` and `p · self · p ≈ p`.
     /// - Throws: ``LinearAlgebraError/noConvergence(function:info:)`` when the SVD fails,
     ///   ``LinearAlgebraError/nonFiniteInput(function:)`` when the matrix holds an infinity or nan.
     @inlinable
-    public func pseudoInverse(rcond: Scalar = 1e-15) throws(LinearAlgebraError) -> Matrix {
+    public func pseudoInverse(rcond: Scalar? = nil) throws(LinearAlgebraError) -> Matrix {
         try requireFinite("pseudoInverse(rcond:)")
         if isEmpty { return Matrix.zeros(rows: columnCount, columns: rowCount) }
         let (u, values, vTransposed) = try singularValueDecomposition(full: false)
-        let cutoff = rcond * (values.first ?? 0)
+        let relativeCutoff = rcond ?? Scalar(Swift.max(rowCount, columnCount)) * Scalar.ulpOfOne
+        let cutoff = relativeCutoff * (values.first ?? 0)
         let k = values.count
         // (diag(1/s) · Uᵀ), (k, m): row j of Uᵀ scaled by 1/s_j, or zeroed below the cutoff.
         var scaled = u.transposed()
