@@ -40,6 +40,18 @@ extension Matrix {
         }
         if m == 0 || n == 0 { return }
         let lda = left.columnCount, ldb = right.columnCount, ldc = n
+        if m * n * k <= smallProductLimit {
+            left.storage.withUnsafeBufferPointer { a in
+                right.storage.withUnsafeBufferPointer { b in
+                    destination.storage.withUnsafeMutableBufferPointer { c in
+                        smallProduct(
+                            transposeLeft, transposeRight, m, n, k, alpha, a.baseAddress!, lda,
+                            b.baseAddress ?? a.baseAddress!, ldb, beta, c.baseAddress!, ldc)
+                    }
+                }
+            }
+            return
+        }
         left.storage.withUnsafeBufferPointer { a in
             right.storage.withUnsafeBufferPointer { b in
                 destination.storage.withUnsafeMutableBufferPointer { c in
@@ -47,6 +59,54 @@ extension Matrix {
                         transposeA: transposeLeft, transposeB: transposeRight, m: m, n: n, k: k,
                         alpha: alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress ?? a.baseAddress!, ldb: ldb,
                         beta: beta, c: c.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+    }
+
+    /// Products with at most this many multiply-adds (m·n·k) run in ``smallProduct``, a direct loop:
+    /// below it the loop is faster than any BLAS call's dispatch on this package's machines (see
+    /// BENCHMARKS.md), above it BLAS wins.
+    @usableFromInline static var smallProductLimit: Int { 512 }
+
+    /// `C = alpha · op(A) · op(B) + beta · C` as a plain loop, for products too small for BLAS to pay off.
+    ///
+    /// The inner loop runs along a row of `C` so that it vectorizes when `B` is not transposed.
+    @inlinable
+    static func smallProduct(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Scalar,
+        _ a: UnsafePointer<Scalar>, _ lda: Int, _ b: UnsafePointer<Scalar>, _ ldb: Int,
+        _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
+    ) {
+        for i in 0..<m {
+            let row = c + i * ldc
+            if beta == 0 {
+                for j in 0..<n { row[j] = 0 }
+            } else if beta != 1 {
+                for j in 0..<n { row[j] *= beta }
+            }
+            if transposeB {
+                for j in 0..<n {
+                    var total: Scalar = 0
+                    for p in 0..<k {
+                        total += (transposeA ? a[p * lda + i] : a[i * lda + p]) * b[j * ldb + p]
+                    }
+                    row[j] += alpha * total
+                }
+            } else if alpha == 1 && beta == 0 {
+                for p in 0..<k {
+                    let factor = transposeA ? a[p * lda + i] : a[i * lda + p]
+                    let source = b + p * ldb
+                    for j in 0..<n { row[j] += factor * source[j] }
+                }
+            } else {
+                // Accumulate the product apart from C so that alpha scales only the product.
+                for j in 0..<n {
+                    var total: Scalar = 0
+                    for p in 0..<k {
+                        total += (transposeA ? a[p * lda + i] : a[i * lda + p]) * b[p * ldb + j]
+                    }
+                    row[j] += alpha * total
                 }
             }
         }
