@@ -235,9 +235,18 @@ public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { x > 0 ? x : (x.i
 /// The square root of every element (`np.sqrt`); negatives give nan.
 @inlinable public func sqrt<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { $0.squareRoot() } }
 /// Every element raised to `exponent` (`np.power`), following C's `pow` for special values.
+///
+/// swift-numerics' real `pow(x, y)` returns nan for every negative `x` and for `0⁰`, unlike C and
+/// numpy, so integral exponents go through its `pow(x, n: Int)` (which is C's `pow`), and the
+/// remaining cases where C's answer depends only on `|x|` (an infinite exponent, an integral one too
+/// large for `Int`, or `x = -inf` with a non-integral exponent) use `|x|`.
 @inlinable public func pow<Scalar>(_ matrix: Matrix<Scalar>, _ exponent: Scalar) -> Matrix<Scalar> {
     if exponent == 2 { return matrix.map { $0 * $0 } }
-    return matrix.map { Scalar.pow($0, exponent) }
+    if let integral = Int(exactly: exponent) { return matrix.map { Scalar.pow($0, integral) } }
+    if exponent.isInfinite || exponent.rounded(.towardZero) == exponent {
+        return matrix.map { Scalar.pow($0.magnitude, exponent) }
+    }
+    return matrix.map { $0 == -Scalar.infinity ? Scalar.pow(Scalar.infinity, exponent) : Scalar.pow($0, exponent) }
 }
 /// The absolute value of every element (`np.abs`).
 @inlinable public func abs<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Swift.abs($0) } }
