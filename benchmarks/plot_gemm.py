@@ -14,8 +14,8 @@ import json
 import math
 import os
 
-WIDTH, HEIGHT = 760, 480
-LEFT, RIGHT, TOP, BOTTOM = 70, 200, 40, 60
+WIDTH, HEIGHT = 840, 480
+LEFT, RIGHT, TOP, BOTTOM = 70, 260, 40, 60
 
 SERIES = [  # kernel, label, colour
     ("naive", "naive i-j-k loop (Swift)", "#d62728"),
