@@ -208,7 +208,7 @@ struct GemmBench: ParsableCommand {
 
     func printHeader(_ machine: MachineDescription, command: String) {
         print("gemm-bench — \(command)")
-        print("machine: \(machine.cpuModel), \(machine.cores) cores, \(machine.clockMHz) MHz (/proc/cpuinfo), "
+        print("machine: \(machine.cpuModel), \(machine.cores) cores, \(machine.clockMegahertz) MHz (/proc/cpuinfo), "
               + "\(machine.vectorExtension)")
         print("OpenBLAS: core \(machine.openBLASCore); \(machine.openBLASConfiguration)")
     }

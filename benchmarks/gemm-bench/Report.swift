@@ -80,7 +80,7 @@ struct Measurement: Codable {
 struct MachineDescription: Codable {
     var cpuModel: String
     var cores: Int
-    var clockMHz: Double
+    var clockMegahertz: Double
     var vectorExtension: String
     /// Double-precision flops per cycle per core: two FMA units of the widest vector extension.
     var doubleFlopsPerCycle: Int
@@ -89,7 +89,7 @@ struct MachineDescription: Codable {
 
     /// The theoretical peak of all cores, in GFLOP/s.
     func theoreticalPeak(_ precision: String) -> Double {
-        Double(cores * doubleFlopsPerCycle * (precision == "float" ? 2 : 1)) * clockMHz / 1000
+        Double(cores * doubleFlopsPerCycle * (precision == "float" ? 2 : 1)) * clockMegahertz / 1000
     }
 
     static func current() -> MachineDescription {
@@ -111,7 +111,7 @@ struct MachineDescription: Codable {
         return MachineDescription(
             cpuModel: field("model name") ?? "unknown",
             cores: max(1, processors),
-            clockMHz: Double(field("cpu MHz") ?? "") ?? 0,
+            clockMegahertz: Double(field("cpu MHz") ?? "") ?? 0,
             vectorExtension: name,
             doubleFlopsPerCycle: perCycle,
             openBLASCore: BLASLibrary.coreName,
