@@ -1,1 +1,0 @@
-print("gemm-bench: not yet")
