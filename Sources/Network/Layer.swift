@@ -9,9 +9,13 @@ public final class Parameter<Scalar: MatrixScalar> {
     /// A short name for messages and files, such as `weights` or `bias`.
     public let name: String
     /// The current value.
-    public var value: Matrix<Scalar>
+    ///
+    /// Exclusivity is not checked at run time for the two buffers: the training step touches them
+    /// several times per layer, and the checks cost more than the arithmetic of a small network.
+    /// The network is not thread-safe; use one per thread.
+    @exclusivity(unchecked) public var value: Matrix<Scalar>
     /// The gradient of the loss with respect to ``value`` from the last backward pass (see the type's note on momentum).
-    public var gradient: Matrix<Scalar>
+    @exclusivity(unchecked) public var gradient: Matrix<Scalar>
 
     /// Creates a parameter with a zero gradient buffer of the value's shape.
     public init(name: String, value: Matrix<Scalar>) {

@@ -54,7 +54,7 @@ public final class Optimizer<Scalar: MatrixScalar> {
     /// The number of updates made so far (Adam's `t`).
     public internal(set) var stepCount = 0
     /// Per-parameter state: Nesterov's velocity, or Adam's first then second moments.
-    public internal(set) var state: [[Matrix<Scalar>]] = []
+    @exclusivity(unchecked) public internal(set) var state: [[Matrix<Scalar>]] = []
 
     /// Creates an optimizer.
     ///

@@ -53,8 +53,8 @@ enum LayerNode<Scalar: MatrixScalar> {
 
 /// The buffers of one layer for one batch size: its output and the gradient with respect to it.
 final class LayerBuffers<Scalar: MatrixScalar> {
-    var output: Matrix<Scalar>
-    var gradient: Matrix<Scalar>
+    @exclusivity(unchecked) var output: Matrix<Scalar>
+    @exclusivity(unchecked) var gradient: Matrix<Scalar>
 
     init(rows: Int, columns: Int) {
         output = .zeros(rows: rows, columns: columns)
@@ -65,8 +65,8 @@ final class LayerBuffers<Scalar: MatrixScalar> {
 /// Preallocated buffers for a batch size, reused by every step with that size.
 final class Workspace<Scalar: MatrixScalar> {
     let batchSize: Int
-    var inputs: Matrix<Scalar>
-    var targets: Matrix<Scalar>
+    @exclusivity(unchecked) var inputs: Matrix<Scalar>
+    @exclusivity(unchecked) var targets: Matrix<Scalar>
     let layers: [LayerBuffers<Scalar>]
 
     init(batchSize: Int, inputSize: Int, outputSizes: [Int]) {
@@ -101,6 +101,8 @@ public final class Sequential<Scalar: MatrixScalar> {
     @usableFromInline let nodes: [LayerNode<Scalar>]
     /// Workspaces by batch size, created on first use.
     var workspaces: [Int: Workspace<Scalar>] = [:]
+    /// The workspace used last, checked before the dictionary (full-batch training uses one size).
+    var recentWorkspace: Workspace<Scalar>?
 
     /// Builds the stack and draws every layer's parameters from `generator`.
     ///
@@ -147,9 +149,14 @@ public final class Sequential<Scalar: MatrixScalar> {
 
     /// The workspace for `batchSize`, created once.
     func workspace(batchSize: Int) -> Workspace<Scalar> {
-        if let existing = workspaces[batchSize] { return existing }
+        if let recent = recentWorkspace, recent.batchSize == batchSize { return recent }
+        if let existing = workspaces[batchSize] {
+            recentWorkspace = existing
+            return existing
+        }
         let created = Workspace<Scalar>(batchSize: batchSize, inputSize: inputSize, outputSizes: outputSizes)
         workspaces[batchSize] = created
+        recentWorkspace = created
         return created
     }
 

@@ -22,8 +22,6 @@ public struct TrainingHistory: Codable, Sendable, Equatable {
     public var validationMetrics: [Metric: [Double]] = [:]
     /// The learning rate used in each epoch.
     public var learningRate: [Double] = []
-    /// Seconds each epoch took (training and validation).
-    public var seconds: [Double] = []
     /// The epoch (from 0) whose weights the network holds at the end when early stopping restored the best.
     public var bestEpoch: Int?
     /// Whether early stopping ended the run before the last epoch.
@@ -58,10 +56,18 @@ public struct BatchProgress: Sendable {
 public struct EpochSummary: Sendable {
     /// The epoch, from 0.
     public let epoch: Int
-    /// The number of epochs the run will make at most.
+    /// The number of the last epoch the run will make at most, plus one.
     public let epochCount: Int
-    /// The history so far, including this epoch.
-    public let history: TrainingHistory
+    /// This epoch's training loss (the mean of its mini-batch losses).
+    public let loss: Double
+    /// This epoch's training metrics.
+    public let metrics: [Metric: Double]
+    /// The validation loss after this epoch, if there is validation data.
+    public let validationLoss: Double?
+    /// The validation metrics after this epoch.
+    public let validationMetrics: [Metric: Double]
+    /// The learning rate used in this epoch.
+    public let learningRate: Double
 }
 
 /// How ``Sequential/fit(_:_:loss:optimizer:options:random:)`` trains.
@@ -309,10 +315,13 @@ extension Sequential {
         var bestEpoch = -1
         var bestWeights: [Matrix<Scalar>] = []
         var epochsWithoutImprovement = 0
-        let clock = ContinuousClock()
+        var metricHistory = [[Double]](repeating: [], count: options.metrics.count)
+        var validationMetricHistory = [[Double]](repeating: [], count: options.metrics.count)
+        history.loss.reserveCapacity(options.epochs)
+        history.learningRate.reserveCapacity(options.epochs)
+        for index in metricHistory.indices { metricHistory[index].reserveCapacity(options.epochs) }
 
         for epoch in options.initialEpoch..<(options.initialEpoch + options.epochs) {
-            let started = clock.now
             optimizer.beginEpoch(epoch)
             let order: [Int]? = fullBatch ? nil : (options.shuffle ? random.permutation(sampleCount) : Array(0..<sampleCount))
             var lossTotal = 0.0
@@ -355,23 +364,32 @@ extension Sequential {
                         samplesSeen: samplesSeen))
                 }
             }
-            history.loss.append(lossTotal / Double(batchCount))
-            for (index, metric) in options.metrics.enumerated() {
-                history.metrics[metric, default: []].append(metricTotals[index] / Double(batchCount))
+            let epochLoss = lossTotal / Double(batchCount)
+            history.loss.append(epochLoss)
+            for index in options.metrics.indices {
+                metricHistory[index].append(metricTotals[index] / Double(batchCount))
             }
             history.learningRate.append(optimizer.learningRate)
-            var monitored = history.loss.last!
+            var monitored = epochLoss
+            var validationEvaluation: Evaluation?
             if let validation {
                 let evaluation = evaluateSpecialized(
                     validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
                 history.validationLoss.append(evaluation.loss)
-                for metric in options.metrics {
-                    history.validationMetrics[metric, default: []].append(evaluation.metrics[metric] ?? 0)
+                for (index, metric) in options.metrics.enumerated() {
+                    validationMetricHistory[index].append(evaluation.metrics[metric] ?? 0)
                 }
                 monitored = evaluation.loss
+                validationEvaluation = evaluation
             }
-            history.seconds.append(Self.seconds(clock.now - started))
-            options.onEpochEnd?(EpochSummary(epoch: epoch, epochCount: options.initialEpoch + options.epochs, history: history))
+            if let onEpochEnd = options.onEpochEnd {
+                var metrics = [Metric: Double]()
+                for (index, metric) in options.metrics.enumerated() { metrics[metric] = metricHistory[index].last }
+                onEpochEnd(EpochSummary(
+                    epoch: epoch, epochCount: options.initialEpoch + options.epochs, loss: epochLoss, metrics: metrics,
+                    validationLoss: validationEvaluation?.loss, validationMetrics: validationEvaluation?.metrics ?? [:],
+                    learningRate: optimizer.learningRate))
+            }
             if let patience = options.earlyStoppingPatience {
                 if monitored < bestLoss {
                     bestLoss = monitored
@@ -387,15 +405,15 @@ extension Sequential {
                 }
             }
         }
+        for (index, metric) in options.metrics.enumerated() {
+            history.metrics[metric] = metricHistory[index]
+            if validation != nil { history.validationMetrics[metric] = validationMetricHistory[index] }
+        }
         if options.earlyStoppingPatience != nil && options.restoresBestWeights && bestEpoch >= 0 {
             for (parameter, value) in zip(parameters, bestWeights) { parameter.value = value }
             history.bestEpoch = bestEpoch
         }
         return history
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }
 

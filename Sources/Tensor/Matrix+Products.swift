@@ -7,8 +7,11 @@ extension Matrix {
         precondition(
             columnCount == other.rowCount,
             "dot: \(shapeDescription) · \(other.shapeDescription): \(columnCount) columns but \(other.rowCount) rows")
-        var result = Matrix(uncheckedRows: rowCount, columns: other.columnCount,
-                            storage: Array(repeating: 0, count: rowCount * other.columnCount))
+        // BLAS writes every element with beta = 0, so the result needs no zero fill.
+        let count = rowCount * other.columnCount
+        var result = Matrix(
+            uncheckedRows: rowCount, columns: other.columnCount,
+            storage: [Scalar](unsafeUninitializedCapacity: count) { _, initialized in initialized = count })
         if other.columnCount == 1 && rowCount > 1 {
             Matrix.multiplyVector(self, transposed: false, other, into: &result)
         } else {
@@ -127,7 +130,7 @@ extension Matrix {
             "multiplyVector: \(transposed ? "transposed " : "")\(matrix.shapeDescription) · \(vector.shapeDescription) into \(destination.shapeDescription)")
         if outputCount == 0 { return }
         if inputCount == 0 {
-            destination = destination * beta
+            if beta == 0 { destination.fill(with: 0) } else { destination *= beta }
             return
         }
         let m = matrix.rowCount, n = matrix.columnCount
