@@ -108,6 +108,12 @@ internal struct FileWriter: ~Copyable {
         }
     }
 
+    /// Appends the bytes of an array.
+    mutating func write(contentsOf array: [UInt8]) throws(DataIOError) {
+        if buffer.count + array.count > Self.bufferCapacity { try flush() }
+        buffer.append(contentsOf: array)
+    }
+
     /// Appends one byte.
     mutating func write(byte: UInt8) throws(DataIOError) {
         if buffer.count >= Self.bufferCapacity { try flush() }
