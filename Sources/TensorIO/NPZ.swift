@@ -30,10 +30,17 @@ public func readNPZ<Scalar: MatrixScalar>(
         // The declared size only sizes the buffer; it cannot exceed what deflate can produce from the file.
         let declared = Int(clamping: entry.uncompressedSize)
         var data = Data(capacity: min(declared, mapped.count * 1032, 1 << 30))
+        let checksum: CRC32
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in data.append(chunk) }
+            checksum = try archive.extract(entry, skipCRC32: false) { chunk in data.append(chunk) }
         } catch {
             throw .corruptArchive(file: memberName, reason: "cannot extract the member (\(error))")
+        }
+        // The zip library computes the checksum but leaves the comparison to its caller.
+        guard checksum == entry.checksum else {
+            throw .corruptArchive(
+                file: memberName,
+                reason: "CRC-32 mismatch: the member's data is damaged (computed \(checksum), recorded \(entry.checksum))")
         }
         let decoded: Result<Matrix<Scalar>, DataIOError> = data.withUnsafeBytes { bytes in
             let member = FileBytes.wrapping(bytes, file: memberName, owner: archive)
