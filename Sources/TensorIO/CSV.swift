@@ -139,7 +139,11 @@ public func readCSV<Scalar: MatrixScalar>(
 ) throws(DataIOError) -> CSVDataset<Scalar> {
     let bytes = try FileBytes.load(path)
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> CSVDataset<Scalar> in
-        try CSVReader(bytes: bytes, options: options).read()
+        // Call the concrete types directly so that the optimizer specializes the parsing loop.
+        let reader = CSVReader(bytes: bytes, options: options)
+        if Scalar.self == Double.self { return try reader.read(as: Double.self) as! CSVDataset<Scalar> }
+        if Scalar.self == Float.self { return try reader.read(as: Float.self) as! CSVDataset<Scalar> }
+        return try reader.read(as: Scalar.self)
     }
 }
 
@@ -376,7 +380,7 @@ internal struct CSVReader {
 
     var file: String { bytes.file }
 
-    func read<Scalar: MatrixScalar>() throws(DataIOError) -> CSVDataset<Scalar> {
+    func read<Scalar: MatrixScalar>(as type: Scalar.Type) throws(DataIOError) -> CSVDataset<Scalar> {
         let delimiter = try csvDelimiterByte(options.delimiter, file: file)
         guard bytes.count > 0, let raw = bytes.base else { throw .emptyFile(file: file) }
         let base = raw.assumingMemoryBound(to: UInt8.self)

@@ -47,21 +47,35 @@ public func readIDXImages<Scalar: MatrixScalar>(
     let bytes = try FileBytes.load(path)
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> Matrix<Scalar> in
         let header = try IDXHeader(bytes, expectedDimensionCount: 3)
-        let imageCount = header.dimensions[0]
-        let pixelCount = header.dimensions[1] * header.dimensions[2]  // cannot overflow: the product was checked
-        let total = imageCount * pixelCount
-        let data = bytes.bytes.baseAddress.map { ($0 + header.dataOffset).assumingMemoryBound(to: UInt8.self) }
-        let scalars = [Scalar](unsafeUninitializedCapacity: total) { buffer, initialized in
-            guard let data, let output = buffer.baseAddress else { initialized = 0; return }
-            if scaleToUnitInterval {
-                for index in 0..<total { (output + index).initialize(to: Scalar(data[index]) / 255) }
-            } else {
-                for index in 0..<total { (output + index).initialize(to: Scalar(data[index])) }
-            }
-            initialized = total
+        // Call the concrete types directly so that the optimizer specializes (and vectorizes) the loop.
+        if Scalar.self == Float.self {
+            return idxImages(bytes, header, as: Float.self, scaleToUnitInterval: scaleToUnitInterval) as! Matrix<Scalar>
         }
-        return Matrix(rows: imageCount, columns: pixelCount, scalars: scalars)
+        if Scalar.self == Double.self {
+            return idxImages(bytes, header, as: Double.self, scaleToUnitInterval: scaleToUnitInterval) as! Matrix<Scalar>
+        }
+        return idxImages(bytes, header, as: Scalar.self, scaleToUnitInterval: scaleToUnitInterval)
     }
+}
+
+/// Converts the validated image data to an `(images, rows · columns)` matrix.
+private func idxImages<Scalar: MatrixScalar>(
+    _ bytes: FileBytes, _ header: IDXHeader, as type: Scalar.Type, scaleToUnitInterval: Bool
+) -> Matrix<Scalar> {
+    let imageCount = header.dimensions[0]
+    let pixelCount = header.dimensions[1] * header.dimensions[2]  // cannot overflow: the product was checked
+    let total = imageCount * pixelCount
+    let data = bytes.bytes.baseAddress.map { ($0 + header.dataOffset).assumingMemoryBound(to: UInt8.self) }
+    let scalars = [Scalar](unsafeUninitializedCapacity: total) { buffer, initialized in
+        guard let data, let output = buffer.baseAddress else { initialized = 0; return }
+        if scaleToUnitInterval {
+            for index in 0..<total { (output + index).initialize(to: Scalar(data[index]) / 255) }
+        } else {
+            for index in 0..<total { (output + index).initialize(to: Scalar(data[index])) }
+        }
+        initialized = total
+    }
+    return Matrix(rows: imageCount, columns: pixelCount, scalars: scalars)
 }
 
 /// Reads an IDX label file (magic number `0x00000801`, as MNIST's `train-labels-idx1-ubyte[.gz]`) as

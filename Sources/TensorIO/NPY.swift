@@ -17,7 +17,7 @@ import Tensor
 /// - See also: ``writeNPY(_:to:)``, ``readNPZ(from:as:)``.
 public func readNPY<Scalar: MatrixScalar>(from path: String, as type: Scalar.Type = Scalar.self) throws(DataIOError) -> Matrix<Scalar> {
     let bytes = try FileBytes.load(path)
-    return try withExtendedLifetime(bytes) { () throws(DataIOError) -> Matrix<Scalar> in try NPY.decode(bytes) }
+    return try withExtendedLifetime(bytes) { () throws(DataIOError) -> Matrix<Scalar> in try NPY.decodeSpecialized(bytes) }
 }
 
 /// Writes a matrix as a numpy `.npy` file, format 1.0, dtype `<f8` for `Double` and `<f4` for `Float`,
@@ -72,6 +72,13 @@ internal enum NPY {
             do throws(DataIOError) { return .success(try body(bytes)) } catch { return .failure(error) }
         }
         return try outcome.get()
+    }
+
+    /// ``decode(_:)``, called with the concrete scalar types so that the optimizer specializes the conversion loops.
+    static func decodeSpecialized<Scalar: MatrixScalar>(_ file: FileBytes) throws(DataIOError) -> Matrix<Scalar> {
+        if Scalar.self == Double.self { return try decode(file) as Matrix<Double> as! Matrix<Scalar> }
+        if Scalar.self == Float.self { return try decode(file) as Matrix<Float> as! Matrix<Scalar> }
+        return try decode(file)
     }
 
     /// Decodes a whole `.npy` file.

@@ -44,7 +44,7 @@ public func readNPZ<Scalar: MatrixScalar>(
         }
         let decoded: Result<Matrix<Scalar>, DataIOError> = data.withUnsafeBytes { bytes in
             let member = FileBytes.wrapping(bytes, file: memberName, owner: archive)
-            do throws(DataIOError) { return .success(try NPY.decode(member)) } catch { return .failure(error) }
+            do throws(DataIOError) { return .success(try NPY.decodeSpecialized(member)) } catch { return .failure(error) }
         }
         arrays[String(entry.path.dropLast(4))] = try decoded.get()
     }

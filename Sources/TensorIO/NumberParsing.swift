@@ -99,10 +99,18 @@ internal func parseDouble(_ start: UnsafePointer<UInt8>, count: Int) -> Double? 
 internal func parseFloat(_ start: UnsafePointer<UInt8>, count: Int) -> Float? {
     guard count > 0 else { return nil }
     if let (negative, mantissa, exponent) = simpleDecimal(start, count: count),
-        mantissa <= (1 << 24), exponent >= -10, exponent <= 10 {
-        let power = Float(exactPowersOfTen[abs(exponent)])
-        let magnitude = exponent >= 0 ? Float(mantissa) * power : Float(mantissa) / power
-        return negative ? -magnitude : magnitude
+        mantissa <= (1 << 53), exponent >= -22, exponent <= 22 {
+        let double = exponent >= 0
+            ? Double(mantissa) * exactPowersOfTen[exponent]
+            : Double(mantissa) / exactPowersOfTen[-exponent]
+        // Rounding the correctly rounded Double to Float is correct unless that Double lies exactly
+        // halfway between two Floats (no Float midpoint can lie strictly between the exact value and
+        // its nearest Double, since midpoints are Doubles), or unless the Float is subnormal.
+        let isMidpoint = double.bitPattern & ((1 << 29) - 1) == (1 << 28)
+        if !isMidpoint && (double == 0 || double >= Double(Float.leastNormalMagnitude)) {
+            let magnitude = Float(double)
+            return negative ? -magnitude : magnitude
+        }
     }
     return viaCString(start, count: count) { text, end in strtof(text, end) }
 }
