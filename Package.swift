@@ -7,6 +7,7 @@ let package = Package(
     name: "swift-neural-numerics",
     products: [
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Network", targets: ["Network"]),
         .executable(name: "nn", targets: ["nn"]),
         .executable(name: "gemm-bench", targets: ["gemm-bench"]),
@@ -14,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // OpenBLAS (cblas.h) and LAPACKE (lapacke.h) as Debian ships them.
@@ -27,6 +29,23 @@ let package = Package(
             dependencies: [
                 "CBLAS",
                 .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        // zlib (zlib.h) for gzip decompression; only TensorIO's internal Gzip wrapper imports it. Not named
+        // CZlib: ZIPFoundation already defines a clang module of that name on Linux.
+        .systemLibrary(
+            name: "CZlibShim",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Reading and writing data files (CSV, IDX, .npy, .npz, gzip) into Tensor's Matrix. A separate
+        // target so that Tensor itself stays free of Foundation, zlib and ZIPFoundation.
+        .target(
+            name: "TensorIO",
+            dependencies: [
+                "Tensor",
+                "CZlibShim",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(
@@ -52,7 +71,7 @@ let package = Package(
             path: "benchmarks/gemm-bench"
         ),
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor"]),
         .testTarget(name: "nnTests", dependencies: ["nn"]),
     ]

@@ -1,0 +1,39 @@
+/// The mapping between string class labels and class indices, as found in a CSV target column.
+///
+/// The class names are kept in sorted order (as numpy's `np.unique` and scikit-learn's `LabelEncoder`
+/// order them), so class `i` is `classNames[i]` and the same set of labels always gives the same
+/// indices. Save it next to a model (it is `Codable`) to turn predicted indices back into names.
+///
+/// ```swift
+/// let encoding = LabelEncoding(classNames: ["setosa", "versicolor", "virginica"])
+/// encoding.index(of: "versicolor")  // 1
+/// encoding.className(at: 2)         // "virginica"
+/// ```
+public struct LabelEncoding: Codable, Sendable, Equatable, Hashable {
+    /// The class names; the position of a name is its class index.
+    public var classNames: [String]
+
+    /// Creates an encoding whose class `i` is `classNames[i]`.
+    ///
+    /// - Precondition: the names are distinct.
+    public init(classNames: [String]) {
+        precondition(Set(classNames).count == classNames.count, "LabelEncoding: class names must be distinct, got \(classNames)")
+        self.classNames = classNames
+    }
+
+    /// The number of classes.
+    public var count: Int { classNames.count }
+
+    /// The class index of `className`, or nil when it is not one of the classes.
+    public func index(of className: String) -> Int? {
+        classNames.firstIndex(of: className)
+    }
+
+    /// The class name of class index `index`.
+    ///
+    /// - Precondition: `0 <= index < count`.
+    public func className(at index: Int) -> String {
+        precondition(index >= 0 && index < classNames.count, "LabelEncoding: class index \(index) out of range 0..<\(classNames.count)")
+        return classNames[index]
+    }
+}

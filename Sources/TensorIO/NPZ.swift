@@ -1,0 +1,91 @@
+import Foundation
+import Tensor
+import ZIPFoundation
+
+/// Reads every array of a numpy `.npz` archive (as `np.savez` or `np.savez_compressed` writes it) into
+/// matrices keyed by name (the member's path without `.npy`; `np.savez(f, a)` names it `arr_0`).
+///
+/// Members are read whether stored or deflated, including ZIP64 members (numpy writes those); each is
+/// decoded as ``readNPY(from:as:)`` decodes a file, and errors in it name `archive.npz[member.npy]`.
+/// Members whose names do not end in `.npy` are skipped.
+///
+/// - Throws: ``DataIOError/corruptArchive(file:reason:)`` when the zip structure or a member's checksum is
+///   wrong, ``DataIOError/cannotRead(file:reason:)``, and the ``readNPY(from:as:)`` errors per member.
+/// - See also: ``writeNPZ(_:to:compressed:)``.
+public func readNPZ<Scalar: MatrixScalar>(
+    from path: String, as type: Scalar.Type = Scalar.self
+) throws(DataIOError) -> [String: Matrix<Scalar>] {
+    // Opening the file first gives a clear "no such file" instead of the zip library's generic error.
+    let mapped = try FileBytes.map(path)
+    guard mapped.count > 0 else { throw .emptyFile(file: path) }
+    let archive: Archive
+    do {
+        archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+    } catch {
+        throw .corruptArchive(file: path, reason: "not a zip archive or its directory is damaged (\(error))")
+    }
+    var arrays: [String: Matrix<Scalar>] = [:]
+    for entry in archive where entry.type == .file && entry.path.hasSuffix(".npy") {
+        let memberName = "\(path)[\(entry.path)]"
+        // The declared size only sizes the buffer; it cannot exceed what deflate can produce from the file.
+        let declared = Int(clamping: entry.uncompressedSize)
+        var data = Data(capacity: min(declared, mapped.count * 1032, 1 << 30))
+        let checksum: CRC32
+        do {
+            checksum = try archive.extract(entry, skipCRC32: false) { chunk in data.append(chunk) }
+        } catch {
+            throw .corruptArchive(file: memberName, reason: "cannot extract the member (\(error))")
+        }
+        // The zip library computes the checksum but leaves the comparison to its caller.
+        guard checksum == entry.checksum else {
+            throw .corruptArchive(
+                file: memberName,
+                reason: "CRC-32 mismatch: the member's data is damaged (computed \(checksum), recorded \(entry.checksum))")
+        }
+        let decoded: Result<Matrix<Scalar>, DataIOError> = data.withUnsafeBytes { bytes in
+            let member = FileBytes.wrapping(bytes, file: memberName, owner: archive)
+            do throws(DataIOError) { return .success(try NPY.decodeSpecialized(member)) } catch { return .failure(error) }
+        }
+        arrays[String(entry.path.dropLast(4))] = try decoded.get()
+    }
+    return arrays
+}
+
+/// Writes named matrices as a numpy `.npz` archive (one `name.npy` member each, in name order), which
+/// `np.load` opens as a dictionary; an existing file is replaced.
+///
+/// - Parameter compressed: deflate the members, as `np.savez_compressed` does; by default they are
+///   stored, as `np.savez` does.
+/// - See also: ``readNPZ(from:as:)``, ``writeNPY(_:to:)``.
+public func writeNPZ<Scalar: MatrixScalar>(
+    _ arrays: [String: Matrix<Scalar>], to path: String, compressed: Bool = false
+) throws(DataIOError) {
+    let url = URL(fileURLWithPath: path)
+    if FileManager.default.fileExists(atPath: path) {
+        do { try FileManager.default.removeItem(at: url) } catch {
+            throw .cannotWrite(file: path, reason: "cannot replace the existing file (\(error))")
+        }
+    }
+    let archive: Archive
+    do {
+        archive = try Archive(url: url, accessMode: .create)
+    } catch {
+        throw .cannotWrite(file: path, reason: "cannot create the archive (\(error))")
+    }
+    for (name, matrix) in arrays.sorted(by: { $0.key < $1.key }) {
+        var member = NPY.header(for: matrix)
+        member.append(contentsOf: matrix.scalars.withUnsafeBytes { Array($0) })
+        let data = Data(member)
+        do {
+            try archive.addEntry(
+                with: name + ".npy", type: .file, uncompressedSize: Int64(data.count),
+                compressionMethod: compressed ? .deflate : .none
+            ) { position, size in
+                let start = Int(position)
+                return data.subdata(in: start..<(start + size))
+            }
+        } catch {
+            throw .cannotWrite(file: path, reason: "cannot add \(name).npy to the archive (\(error))")
+        }
+    }
+}
