@@ -52,11 +52,18 @@ let package = Package(
             name: "Network",
             dependencies: ["Tensor"]
         ),
+        // The seed notebooks as runnable examples (`nn examples`), built on Tensor and Network.
+        .target(
+            name: "Examples",
+            dependencies: ["Tensor", "Network"]
+        ),
         .executableTarget(
             name: "nn",
             dependencies: [
                 "Tensor",
+                "TensorIO",
                 "Network",
+                "Examples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,6 +80,7 @@ let package = Package(
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor"]),
+        .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         .testTarget(name: "nnTests", dependencies: ["nn"]),
     ]
 )

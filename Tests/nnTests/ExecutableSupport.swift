@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// Runs the built `nn` executable (from the same build folder as the test bundle) and captures its output.
+struct CommandResult {
+    let status: Int32
+    let standardOutput: String
+    let standardError: String
+    /// Whether the process ended through a signal (a crash) rather than exiting.
+    let crashed: Bool
+}
+
+enum Executable {
+    /// The `nn` binary next to the test bundle.
+    static var url: URL {
+        var directory = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("nn")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        let buildFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build")
+        for configuration in ["release", "debug"] {
+            let candidate = buildFolder.appendingPathComponent(configuration).appendingPathComponent("nn")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        fatalError("the nn executable was not found next to \(Bundle.main.bundleURL.path); build it first")
+    }
+
+    /// Runs `nn` with `arguments`, in `directory` if given, with standard input closed.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self),
+            crashed: process.terminationReason == .uncaughtSignal)
+    }
+}
