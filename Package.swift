@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Network", targets: ["Network"]),
         .executable(name: "nn", targets: ["nn"]),
         .executable(name: "gemm-bench", targets: ["gemm-bench"]),
+        .executable(name: "train-bench", targets: ["train-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -76,6 +77,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "benchmarks/gemm-bench"
+        ),
+        .executableTarget(
+            name: "train-bench",
+            dependencies: [
+                "CBLAS",
+                "Tensor",
+                "TensorIO",
+                "Network",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "benchmarks/train-bench"
         ),
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
