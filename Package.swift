@@ -53,7 +53,7 @@ let package = Package(
         ),
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor"]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "nnTests", dependencies: ["nn"]),
     ]
 )
