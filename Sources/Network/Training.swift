@@ -173,8 +173,9 @@ extension Sequential {
         var trainingInputs = inputs, trainingTargets = targets
         var validationData = validation
         if validation == nil && options.validationSplit > 0 {
-            let held = Int((Double(inputs.rows) * options.validationSplit).rounded(.down))
-            let kept = inputs.rows - held
+            // Keras: split_at = floor(n · (1 - split)) rows train, the rest validate.
+            let kept = Int((Double(inputs.rows) * (1 - options.validationSplit)).rounded(.down))
+            let held = inputs.rows - kept
             guard held > 0 && kept > 0 else {
                 throw .invalidConfiguration("fit: a validation split of \(options.validationSplit) leaves no samples on one side of \(inputs.rows)")
             }

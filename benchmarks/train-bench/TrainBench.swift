@@ -111,6 +111,9 @@ struct FashionBenchmark: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
+    @Flag(inversion: .prefixedNo, help: "Measure the raw-product floor of an epoch.")
+    var floor = true
+
     func run() throws {
         var records: [Record] = []
         let threadCounts = threads.split(separator: ",").compactMap { Int($0) }
@@ -135,7 +138,7 @@ struct FashionBenchmark: ParsableCommand {
         let trainTargets = oneHot(trainLabels, as: Scalar.self)
         let testTargets = oneHot(testLabels, as: Scalar.self)
 
-        let floor = floorSeconds(Scalar.self, samples: trainImages.rows)
+        let floor = self.floor ? floorSeconds(Scalar.self, samples: trainImages.rows) : Double.nan
         var random = NumpyRandomState(seed: 0)
         let network = Sequential<Scalar>([
             Dense(inputSize: 784, outputSize: 256, activation: .relu, weightInitializer: .heUniform),
