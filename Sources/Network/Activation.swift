@@ -16,7 +16,7 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
     case tanh
     /// The rectified linear unit `max(0, z)`.
     case relu
-    /// `z` for positive `z`, `0.01 · z` otherwise (PyTorch's default slope).
+    /// `z` for positive `z`, `0.01 · z` otherwise (PyTorch's default slope), computed as `max(z, 0.01 · z)`.
     case leakyReLU
     /// The softmax of each row: `e^z / Σ e^z`, computed after subtracting the row's maximum.
     case softmax
@@ -37,12 +37,16 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
         case .tanh:
             if let bias { values.combine(with: bias, "tanh") { Scalar.tanh($0 + $1) } } else { values.apply { Scalar.tanh($0) } }
         case .relu:
-            if let bias { values.combine(with: bias, "relu") { Tensor.relu($0 + $1) } } else { values.apply { Tensor.relu($0) } }
+            if let bias {
+                values.combine(with: bias, "relu") { Tensor.relu($0 + $1) }
+            } else {
+                values.apply { Tensor.relu($0) }
+            }
         case .leakyReLU:
             if let bias {
-                values.combine(with: bias, "leakyReLU") { let z = $0 + $1; return z > 0 ? z : z * slope }
+                values.combine(with: bias, "leakyReLU") { let z = $0 + $1; return Swift.max(z, z * slope) }
             } else {
-                values.apply { $0 > 0 ? $0 : $0 * slope }
+                values.apply { Swift.max($0, $0 * slope) }
             }
         case .softmax:
             if let bias { values += bias }
@@ -64,9 +68,10 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
         case .tanh:
             gradient.combine(with: output, "tanh′") { $0 * (1 - $1 * $1) }
         case .relu:
-            gradient.combine(with: output, "relu′") { $1 > 0 ? $0 : 0 }
+            // Multiplying by a 0/1 mask (numpy's `dA * (A > 0)`) vectorizes; selecting does not.
+            gradient.combine(with: output, "relu′") { $0 * ($1 > 0 ? 1 : 0) }
         case .leakyReLU:
-            gradient.combine(with: output, "leakyReLU′") { $1 > 0 ? $0 : $0 * slope }
+            gradient.combine(with: output, "leakyReLU′") { $0 * ($1 > 0 ? 1 : slope) }
         case .softmax:
             softmaxBackwardInPlace(output: output, gradient: &gradient)
         }

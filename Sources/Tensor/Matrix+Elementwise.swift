@@ -55,10 +55,10 @@ extension Matrix {
                         let leftColumnStride = left.columnCount == 1 ? 0 : 1
                         let rightColumnStride = right.columnCount == 1 ? 0 : 1
                         for row in 0..<rows {
-                            let lBase = row * leftRowStride, rBase = row * rightRowStride, oBase = row * columns
+                            let lBase = row &* leftRowStride, rBase = row &* rightRowStride, oBase = row &* columns
                             for column in 0..<columns {
-                                out[oBase + column] = combine(
-                                    l[lBase + column * leftColumnStride], r[rBase + column * rightColumnStride])
+                                out[oBase &+ column] = combine(
+                                    l[lBase &+ column &* leftColumnStride], r[rBase &+ column &* rightColumnStride])
                             }
                         }
                     }
@@ -71,7 +71,7 @@ extension Matrix {
     /// Replaces each element with `combine(element, other)`, broadcasting `other` over this matrix's shape.
     ///
     /// - Precondition: `other` has this shape, or is a `(1, columns)` row, a `(rows, 1)` column or `(1, 1)`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func combine(
         with other: Matrix, _ operation: StaticString = "combine", _ combine: (Scalar, Scalar) -> Scalar
     ) {
@@ -79,19 +79,21 @@ extension Matrix {
         let rowStride = other.rowCount == rows ? other.columnCount : (other.rowCount == 1 ? 0 : -1)
         let columnStride = other.columnCount == columns ? 1 : (other.columnCount == 1 ? 0 : -1)
         if rowStride < 0 || columnStride < 0 { Matrix.broadcastFailure(operation, self, other) }
-        storage.withUnsafeMutableBufferPointer { out in
-            other.storage.withUnsafeBufferPointer { r in
+        storage.withUnsafeMutableBufferPointer { outBuffer in
+            other.storage.withUnsafeBufferPointer { otherBuffer in
+                // Row pointers and ranges without overflow checks, so that the inner loops vectorize.
+                guard let out = outBuffer.baseAddress, let source = otherBuffer.baseAddress else { return }
                 if rowStride == columns && columnStride == 1 {
-                    for index in 0..<(rows * columns) { out[index] = combine(out[index], r[index]) }
+                    for index in 0..<(rows &* columns) { out[index] = combine(out[index], source[index]) }
                 } else if columnStride == 1 {
                     for row in 0..<rows {
-                        let base = row * columns, otherBase = row * rowStride
-                        for column in 0..<columns { out[base + column] = combine(out[base + column], r[otherBase + column]) }
+                        let target = out + row &* columns, values = source + row &* rowStride
+                        for column in 0..<columns { target[column] = combine(target[column], values[column]) }
                     }
                 } else {
                     for row in 0..<rows {
-                        let base = row * columns, value = r[row * rowStride]
-                        for column in 0..<columns { out[base + column] = combine(out[base + column], value) }
+                        let target = out + row &* columns, value = source[row &* rowStride]
+                        for column in 0..<columns { target[column] = combine(target[column], value) }
                     }
                 }
             }
@@ -223,8 +225,11 @@ public func sigmoid<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar {
 }
 
 /// The rectified linear unit `max(0, x)`; nan stays nan.
+///
+/// Written as `Swift.max(x, 0)` (which is `0 >= x ? 0 : x`): unlike `x <= 0 ? 0 : x`, this form
+/// vectorizes inside the elementwise loops.
 @inlinable @inline(__always)
-public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { x > 0 ? x : (x.isNaN ? x : 0) }
+public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { Swift.max(x, 0) }
 
 /// `e^x` for every element (`np.exp`).
 @inlinable public func exp<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Scalar.exp($0) } }

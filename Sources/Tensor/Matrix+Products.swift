@@ -82,7 +82,7 @@ extension Matrix {
         _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
     ) {
         for i in 0..<m {
-            let row = c + i * ldc
+            let row = c + i &* ldc
             if beta == 0 {
                 for j in 0..<n { row[j] = 0 }
             } else if beta != 1 {
@@ -92,14 +92,14 @@ extension Matrix {
                 for j in 0..<n {
                     var total: Scalar = 0
                     for p in 0..<k {
-                        total += (transposeA ? a[p * lda + i] : a[i * lda + p]) * b[j * ldb + p]
+                        total += (transposeA ? a[p &* lda &+ i] : a[i &* lda &+ p]) * b[j &* ldb &+ p]
                     }
                     row[j] += alpha * total
                 }
             } else if alpha == 1 && beta == 0 {
                 for p in 0..<k {
-                    let factor = transposeA ? a[p * lda + i] : a[i * lda + p]
-                    let source = b + p * ldb
+                    let factor = transposeA ? a[p &* lda &+ i] : a[i &* lda &+ p]
+                    let source = b + p &* ldb
                     for j in 0..<n { row[j] += factor * source[j] }
                 }
             } else {
@@ -107,7 +107,7 @@ extension Matrix {
                 for j in 0..<n {
                     var total: Scalar = 0
                     for p in 0..<k {
-                        total += (transposeA ? a[p * lda + i] : a[i * lda + p]) * b[p * ldb + j]
+                        total += (transposeA ? a[p &* lda &+ i] : a[i &* lda &+ p]) * b[p &* ldb &+ j]
                     }
                     row[j] += alpha * total
                 }

@@ -29,14 +29,14 @@ extension Matrix {
             result.storage.withUnsafeMutableBufferPointer { out in
                 if axis == 0 {
                     for row in 0..<rows {
-                        let base = row * columns
-                        for column in 0..<columns { out[column] = combine(out[column], source[base + column]) }
+                        let base = row &* columns
+                        for column in 0..<columns { out[column] = combine(out[column], source[base &+ column]) }
                     }
                 } else {
                     for row in 0..<rows {
                         var accumulator = initial
-                        let base = row * columns
-                        for column in 0..<columns { accumulator = combine(accumulator, source[base + column]) }
+                        let base = row &* columns
+                        for column in 0..<columns { accumulator = combine(accumulator, source[base &+ column]) }
                         out[row] = accumulator
                     }
                 }
@@ -241,14 +241,14 @@ extension Matrix {
                 }
                 if axis == 0 {
                     for row in 0..<rows {
-                        let base = row * columns
-                        for column in 0..<columns { out[column] += source[base + column] }
+                        let base = row &* columns
+                        for column in 0..<columns { out[column] += source[base &+ column] }
                     }
                 } else {
                     for row in 0..<rows {
                         var total: Scalar = 0
-                        let base = row * columns
-                        for column in 0..<columns { total += source[base + column] }
+                        let base = row &* columns
+                        for column in 0..<columns { total += source[base &+ column] }
                         out[row] += total
                     }
                 }

@@ -104,9 +104,9 @@ extension Matrix {
                 var offset = 0
                 for index in indices {
                     precondition(index >= 0 && index < rows, "gatherRows: row \(index) out of range for \(rows) rows")
-                    let start = index * columns
-                    for column in 0..<columns { target[offset + column] = source[start + column] }
-                    offset += columns
+                    let start = index &* columns
+                    for column in 0..<columns { target[offset &+ column] = source[start &+ column] }
+                    offset &+= columns
                 }
             }
         }
