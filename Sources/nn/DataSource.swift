@@ -60,7 +60,7 @@ enum DataSource {
 
     /// Loads the data; `needsTargets` makes a CSV's target column default to the last one.
     static func load<Scalar: MatrixScalar>(
-        _ options: DataOptions, as type: Scalar.Type, needsTargets: Bool, command: String
+        _ options: DataRequest, as type: Scalar.Type, needsTargets: Bool, command: String
     ) throws -> LoadedData<Scalar> {
         var loaded: LoadedData<Scalar>
         if let dataset = options.dataset {
@@ -111,7 +111,7 @@ enum DataSource {
     }
 
     static func loadFile<Scalar: MatrixScalar>(
-        _ path: String, options: DataOptions, as type: Scalar.Type, needsTargets: Bool
+        _ path: String, options: DataRequest, as type: Scalar.Type, needsTargets: Bool
     ) throws -> LoadedData<Scalar> {
         switch kind(of: path) {
         case "npy":

@@ -79,10 +79,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func predict<Scalar: MatrixScalar>(_ model: LoadedModel<Scalar>) throws {
-        var source = DataOptions()
-        source.data = data
-        source.target = target
-        source.features = features
+        let source = DataRequest(data: data, target: target, features: features)
         let loaded = try DataSource.load(source, as: Scalar.self, needsTargets: false, command: "predict")
         let inputs = try model.prepare(loaded.inputs, source: data)
         let outputs = try model.network.predict(inputs)
@@ -148,7 +145,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func evaluate<Scalar: MatrixScalar>(_ model: LoadedModel<Scalar>) throws {
-        let loaded = try DataSource.load(source, as: Scalar.self, needsTargets: true, command: "evaluate")
+        let loaded = try DataSource.load(source.request, as: Scalar.self, needsTargets: true, command: "evaluate")
         var rawInputs = loaded.inputs
         var rawTargets = loaded.targets
         var setName = loaded.name

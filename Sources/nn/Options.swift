@@ -175,6 +175,13 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Use only the first N samples of the training data and of the test data.")
     var limit: Int?
 
+    /// The options as a plain value.
+    var request: DataRequest {
+        DataRequest(
+            data: data, dataset: dataset, target: target, features: features, inputsKey: inputsKey, targetsKey: targetsKey,
+            labels: labels, targetsFile: targetsFile, limit: limit)
+    }
+
     func validate() throws {
         if data != nil && dataset != nil {
             throw ValidationError("give either --data FILE or --dataset NAME, not both")
@@ -186,4 +193,17 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("unknown data set '\(dataset)'; the built-in data sets are \(DataSource.datasetNames.joined(separator: ", "))")
         }
     }
+}
+
+/// What ``DataOptions`` asks for, as a plain value that other commands can also fill in.
+struct DataRequest {
+    var data: String?
+    var dataset: String?
+    var target: String?
+    var features: String?
+    var inputsKey = "x"
+    var targetsKey = "y"
+    var labels: String?
+    var targetsFile: String?
+    var limit: Int?
 }

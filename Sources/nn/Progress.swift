@@ -77,7 +77,7 @@ final class ProgressReporter: @unchecked Sendable {
         if let accuracy = summary.metrics[.accuracy] { line += "  accuracy \(fixed(accuracy, 4))" }
         if let loss = summary.validationLoss { line += "  validation loss \(fixed(loss, 6))" }
         if let accuracy = summary.validationMetrics[.accuracy] { line += "  validation accuracy \(fixed(accuracy, 4))" }
-        line += "  lr \(summary.learningRate)"
+        line += "  lr \(String(format: "%.4g", summary.learningRate))"
         let elapsed = elapsedSeconds
         if elapsed > 0 { line += "  \(Self.count(Double(samplesDone) / elapsed)) samples/s" }
         write((barShown ? "\r\u{1B}[K" : "") + line + "\n")

@@ -119,8 +119,10 @@ enum SVGPlot {
         }
         // The legend, top right inside the panel.
         let legendWidth = 170.0
-        let legendX = plotRight - legendWidth - 10, legendY = plotTop + 10
-        svg += "<rect x=\"\(format(legendX))\" y=\"\(format(legendY))\" width=\"\(format(legendWidth))\" height=\"\(format(Double(series.count) * 20 + 10))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>\n"
+        let legendHeight = Double(series.count) * 20 + 10
+        // Accuracy rises towards the top, so its legend goes to the bottom.
+        let legendX = plotRight - legendWidth - 10, legendY = unitRange ? plotBottom - legendHeight - 10 : plotTop + 10
+        svg += "<rect x=\"\(format(legendX))\" y=\"\(format(legendY))\" width=\"\(format(legendWidth))\" height=\"\(format(legendHeight))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>\n"
         for (index, item) in series.enumerated() {
             let y = legendY + 18 + Double(index) * 20
             svg += "<line x1=\"\(format(legendX + 10))\" y1=\"\(format(y - 4))\" x2=\"\(format(legendX + 38))\" y2=\"\(format(y - 4))\" stroke=\"\(item.color)\" stroke-width=\"2\"\(item.dashed ? " stroke-dasharray=\"6,4\"" : "")/>\n"

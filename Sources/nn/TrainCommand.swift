@@ -144,7 +144,7 @@ struct TrainCommand: ParsableCommand {
 
     func train<Scalar: MatrixScalar>(_ type: Scalar.Type) throws {
         let loadStarted = ContinuousClock.now
-        let data = try DataSource.load(source, as: type, needsTargets: true, command: "train")
+        let data = try DataSource.load(source.request, as: type, needsTargets: true, command: "train")
         guard let rawTargets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
         }
