@@ -1,5 +1,5 @@
 # The two commands of README.md:
-#   make run   installs what is missing, builds in release mode, and trains the first notebook's XOR network.
+#   make run   installs what is missing, builds in release mode, and trains the first notebook's XOR network (nn train, as example 000).
 #   make test  installs what is missing and runs the whole test suite (release mode).
 SWIFT ?= swift
 RELEASE_FLAGS = -c release
@@ -13,7 +13,9 @@ build: deps
 	$(SWIFT) build $(RELEASE_FLAGS)
 
 run: build
-	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/nn train --dataset xor
+	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/nn train --dataset notebook-000 --layers 4 --activation sigmoid \
+		--output-activation sigmoid --no-bias --init uniform:-1,1 --loss half-sse --optimizer sgd --learning-rate 1 \
+		--epochs 60000 --seed 1 --precision double
 
 test: deps
 	$(SWIFT) test $(RELEASE_FLAGS)

@@ -94,6 +94,6 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
-        .testTarget(name: "nnTests"),
+        .testTarget(name: "nnTests", exclude: ["Snapshots"]),
     ]
 )

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import Network
+import TensorIO
 
 /// The `nn` command: trains, evaluates and applies neural networks built on OpenBLAS, and runs the
 /// seed notebooks as examples.
@@ -9,10 +12,36 @@ struct NN: ParsableCommand {
         abstract: "Train and run neural networks on OpenBLAS.",
         discussion: """
             Examples:
+              nn train --dataset fashion-mnist --save fashion.json   train a 784-256-128-10 classifier
+              nn evaluate --model fashion.json --dataset fashion-mnist
+              nn predict --model fashion.json --data images.npy
+              nn info --model fashion.json
               nn examples                          list the seed notebooks ported as examples
               nn examples 000                      run the first notebook's XOR network
             """,
         version: "0.1.0",
-        subcommands: [ExamplesCommand.self]
+        subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self, ExamplesCommand.self]
     )
+
+    /// Parses and runs; a runtime error becomes one `error: ...` line on standard error and exit
+    /// code 1, a usage error ArgumentParser's message and exit code 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as NetworkError {
+            fail("\(error)")
+        } catch let error as DataIOError {
+            fail("\(error)")
+        } catch let error as CommandError {
+            fail("\(error)")
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
 }

@@ -1,0 +1,262 @@
+import Foundation
+import Tensor
+
+/// Early-stopping bookkeeping that survives a checkpoint: the best monitored loss so far, its epoch,
+/// the epochs since, and the weights of that epoch.
+public struct EarlyStoppingState: Codable, Sendable, Equatable {
+    /// The lowest monitored loss (validation loss if there is validation data, else training loss).
+    public var bestLoss: Double
+    /// The epoch (from 0) that reached ``bestLoss``.
+    public var bestEpoch: Int
+    /// Epochs since ``bestEpoch`` without a lower loss.
+    public var epochsWithoutImprovement: Int
+    /// Every parameter's value after ``bestEpoch``, in the order of ``Sequential/parameters``.
+    public var bestWeights: [Matrix<Double>]
+}
+
+/// Where a training run stands between epochs: how many epochs are done, their history and the
+/// early-stopping bookkeeping. ``Sequential/fit(_:_:loss:optimizer:options:validation:random:resuming:checkpointEvery:checkpoint:)``
+/// hands one to its checkpoint callback and accepts one to resume from.
+public struct TrainingProgress: Codable, Sendable, Equatable {
+    /// The number of epochs completed.
+    public var epoch: Int
+    /// The history of those epochs.
+    public var history: TrainingHistory
+    /// The early-stopping state, once an epoch has been seen with early stopping on.
+    public var earlyStopping: EarlyStoppingState?
+
+    /// A run that has not started.
+    public init(epoch: Int = 0, history: TrainingHistory = TrainingHistory(), earlyStopping: EarlyStoppingState? = nil) {
+        self.epoch = epoch
+        self.history = history
+        self.earlyStopping = earlyStopping
+    }
+}
+
+/// Everything needed to continue a training run exactly where it stopped, saved as JSON.
+///
+/// A checkpoint holds the model (a ``ModelFile``, so its weights, loss, class names and input
+/// transform), the optimizer's settings and state (``Optimizer/state``, ``Optimizer/stepCount``, and
+/// every ``Parameter/gradient`` buffer, which for momentum SGD holds the velocity), the shuffling
+/// generator's ``NumpyRandomState/State``, the epochs done, the history so far and the
+/// early-stopping bookkeeping. Values are stored as `Double` (exact for `Float`), so
+///
+/// ```swift
+/// let checkpoint = try TrainingCheckpoint.read(from: "run.checkpoint.json")
+/// var (network, optimizer, random) = try checkpoint.restore(as: Float.self)
+/// try network.fit(x, y, loss: checkpoint.model.loss, optimizer: optimizer, options: options,
+///                 random: &random, resuming: checkpoint.progress, checkpointEvery: nil) { _, _ in }
+/// ```
+///
+/// continues bit for bit as the uninterrupted run would have (same data, batch size and options).
+/// Files are written atomically (``ModelFile/writeAtomically(_:to:)``), so a crash while saving keeps
+/// the previous checkpoint.
+public struct TrainingCheckpoint: Codable, Sendable, Equatable {
+    /// The format name every checkpoint carries.
+    public static let formatName = "swift-neural-numerics-checkpoint"
+    /// The version this code writes and reads.
+    public static let currentVersion = 1
+
+    /// Always ``formatName``.
+    public var format: String
+    /// The file's version.
+    public var version: Int
+    /// The network, its loss, class names and input transform.
+    public var model: ModelFile
+    /// The optimizer's rule.
+    public var optimizerKind: OptimizerKind
+    /// The optimizer's base learning rate.
+    public var baseLearningRate: Double
+    /// The optimizer's L2 penalty.
+    public var weightDecay: Double
+    /// The learning-rate schedule.
+    public var schedule: LearningRateSchedule
+    /// ``Optimizer/state``, per parameter.
+    public var optimizerState: [[Matrix<Double>]]
+    /// ``Optimizer/stepCount``.
+    public var stepCount: Int
+    /// Every parameter's gradient buffer (the velocity for momentum SGD), in parameter order.
+    public var gradients: [Matrix<Double>]
+    /// The shuffling generator's state after the last completed epoch.
+    public var random: NumpyRandomState.State
+    /// The epochs done, the history and the early-stopping state.
+    public var progress: TrainingProgress
+    /// Free-form settings of the run (the command line stores its options here).
+    public var settings: [String: String]
+
+    /// Captures a run between epochs.
+    public init<Scalar: MatrixScalar>(
+        network: Sequential<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>, random: NumpyRandomState,
+        progress: TrainingProgress, classNames: [String]? = nil, inputTransform: ModelFile.InputTransform? = nil,
+        settings: [String: String] = [:]
+    ) {
+        format = Self.formatName
+        version = Self.currentVersion
+        model = ModelFile(network: network, loss: loss, classNames: classNames, inputTransform: inputTransform, metadata: settings)
+        optimizerKind = optimizer.kind
+        baseLearningRate = optimizer.baseLearningRate
+        weightDecay = optimizer.weightDecay
+        schedule = optimizer.schedule
+        optimizerState = optimizer.state.map { $0.map { Matrix<Double>($0) } }
+        stepCount = optimizer.stepCount
+        gradients = network.parameters.map { Matrix<Double>($0.gradient) }
+        self.random = random.state
+        self.progress = progress
+        self.settings = settings
+    }
+
+    /// Writes the checkpoint as JSON to `path`, atomically (temporary file, then rename).
+    public func write(to path: String) throws(NetworkError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data: Data
+        do {
+            data = try encoder.encode(self)
+        } catch {
+            throw .invalidConfiguration("the checkpoint cannot be saved: \(error) (are all values finite?)")
+        }
+        try ModelFile.writeAtomically(data, to: path)
+    }
+
+    /// Reads a checkpoint and checks its format, version and model.
+    ///
+    /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` naming the file and what is wrong.
+    public static func read(from path: String) throws(NetworkError) -> TrainingCheckpoint {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .invalidCheckpoint("\(path): \(ModelFile.reason(error))")
+        }
+        let checkpoint: TrainingCheckpoint
+        do {
+            checkpoint = try JSONDecoder().decode(TrainingCheckpoint.self, from: data)
+        } catch {
+            throw .invalidCheckpoint("\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error))")
+        }
+        guard checkpoint.format == formatName else {
+            throw .invalidCheckpoint("\(path): format is '\(checkpoint.format)', expected '\(formatName)'")
+        }
+        guard checkpoint.version == currentVersion else {
+            throw .invalidCheckpoint("\(path): version \(checkpoint.version) is not supported (this build reads \(currentVersion))")
+        }
+        do {
+            try checkpoint.model.validate(path: path)
+        } catch {
+            throw .invalidCheckpoint("\(error)")
+        }
+        return checkpoint
+    }
+
+    /// Rebuilds the network (with its gradient buffers), the optimizer (with its state) and the generator.
+    ///
+    /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` when the saved state does not fit the network.
+    public func restore<Scalar: MatrixScalar>(
+        as type: Scalar.Type = Scalar.self
+    ) throws(NetworkError) -> (network: Sequential<Scalar>, optimizer: Optimizer<Scalar>, random: NumpyRandomState) {
+        let network: Sequential<Scalar> = model.network()
+        let parameters = network.parameters
+        guard gradients.count == parameters.count,
+            zip(gradients, parameters).allSatisfy({ $0.shape == $1.value.shape })
+        else {
+            throw .invalidCheckpoint("the saved gradient buffers do not match the network's \(parameters.count) parameters")
+        }
+        for (parameter, gradient) in zip(parameters, gradients) { parameter.gradient = Matrix<Scalar>(gradient) }
+        let optimizer = Optimizer<Scalar>(optimizerKind, learningRate: baseLearningRate, weightDecay: weightDecay, schedule: schedule)
+        try optimizer.restore(
+            state: optimizerState.map { $0.map { Matrix<Scalar>($0) } }, stepCount: stepCount, for: parameters)
+        let random: NumpyRandomState
+        do {
+            random = try NumpyRandomState(state: self.random)
+        } catch {
+            throw .invalidCheckpoint("the saved random state is invalid: \(error)")
+        }
+        if let stopping = progress.earlyStopping {
+            guard stopping.bestWeights.count == parameters.count,
+                zip(stopping.bestWeights, parameters).allSatisfy({ $0.shape == $1.value.shape })
+            else {
+                throw .invalidCheckpoint("the saved best weights do not match the network's parameters")
+            }
+        }
+        return (network, optimizer, random)
+    }
+}
+
+extension TrainingHistory {
+    /// Appends the epochs of `later`, a history of the epochs that follow this one's.
+    public mutating func append(_ later: TrainingHistory) {
+        loss += later.loss
+        validationLoss += later.validationLoss
+        learningRate += later.learningRate
+        for (metric, values) in later.metrics { metrics[metric, default: []] += values }
+        for (metric, values) in later.validationMetrics { validationMetrics[metric, default: []] += values }
+        if later.stoppedEarly { stoppedEarly = true }
+        if let best = later.bestEpoch { bestEpoch = best }
+    }
+}
+
+extension Sequential {
+    /// Trains as ``fit(_:_:loss:optimizer:options:validation:random:)`` does, in segments, calling
+    /// `checkpoint` every `checkpointEvery` epochs with the progress so far and the generator's state,
+    /// and resuming from `resuming` when given.
+    ///
+    /// The segments continue one another exactly: the optimizer, the parameters' gradient buffers
+    /// and `random` carry the state, so a run in segments, or one stopped after a checkpoint and
+    /// resumed from it (``TrainingCheckpoint``), gives the same weights bit for bit as one call.
+    /// Early stopping (`options.earlyStoppingPatience`) is tracked here across segments and kept in
+    /// the progress. `options.epochs` is the total number of epochs, including those already done.
+    ///
+    /// - Throws: what ``fit(_:_:loss:optimizer:options:validation:random:)`` throws, and what
+    ///   `checkpoint` throws. A non-finite loss stops the run; checkpoints already written stay intact.
+    @discardableResult
+    public func fit(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
+        options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil,
+        random: inout NumpyRandomState, resuming: TrainingProgress?, checkpointEvery: Int?,
+        checkpoint: (TrainingProgress, NumpyRandomState) throws(NetworkError) -> Void
+    ) throws(NetworkError) -> TrainingHistory {
+        var progress = resuming ?? TrainingProgress()
+        let patience = options.earlyStoppingPatience
+        let interval = checkpointEvery.map { Swift.max(1, $0) }
+        let parameters = self.parameters
+        while progress.epoch < options.epochs && !progress.history.stoppedEarly {
+            var segment = options.epochs - progress.epoch
+            if let interval { segment = Swift.min(segment, interval - progress.epoch % interval) }
+            if patience != nil { segment = 1 }
+            var segmentOptions = options
+            segmentOptions.epochs = segment
+            segmentOptions.initialEpoch = progress.epoch
+            segmentOptions.earlyStoppingPatience = nil
+            let history = try fit(
+                inputs, targets, loss: loss, optimizer: optimizer, options: segmentOptions, validation: validation, random: &random)
+            progress.history.append(history)
+            progress.epoch += segment
+            if let patience, let monitored = history.validationLoss.last ?? history.loss.last {
+                let epoch = progress.epoch - 1
+                if var state = progress.earlyStopping {
+                    if monitored < state.bestLoss {
+                        state = EarlyStoppingState(
+                            bestLoss: monitored, bestEpoch: epoch, epochsWithoutImprovement: 0,
+                            bestWeights: options.restoresBestWeights ? parameters.map { Matrix<Double>($0.value) } : [])
+                    } else {
+                        state.epochsWithoutImprovement += 1
+                        if state.epochsWithoutImprovement >= patience { progress.history.stoppedEarly = true }
+                    }
+                    progress.earlyStopping = state
+                } else {
+                    progress.earlyStopping = EarlyStoppingState(
+                        bestLoss: monitored, bestEpoch: epoch, epochsWithoutImprovement: 0,
+                        bestWeights: options.restoresBestWeights ? parameters.map { Matrix<Double>($0.value) } : [])
+                }
+            }
+            if let interval, progress.epoch % interval == 0 || progress.epoch == options.epochs || progress.history.stoppedEarly {
+                try checkpoint(progress, random)
+            }
+        }
+        if let state = progress.earlyStopping, options.restoresBestWeights, state.bestWeights.count == parameters.count {
+            for (parameter, value) in zip(parameters, state.bestWeights) { parameter.value = Matrix<Scalar>(value) }
+            progress.history.bestEpoch = state.bestEpoch
+        }
+        return progress.history
+    }
+}

@@ -1,0 +1,197 @@
+import Examples
+import Foundation
+import Network
+import Tensor
+import TensorIO
+
+/// The errors of the command line itself (the libraries' errors are printed as they describe themselves).
+enum CommandError: Error, CustomStringConvertible {
+    /// Neither --data nor --dataset was given.
+    case noData(command: String)
+    /// The Fashion-MNIST files are not installed.
+    case datasetNotInstalled(name: String, folder: String)
+    /// The targets cannot be used as asked.
+    case invalidTargets(String)
+    /// A file's content does not fit the model or the other files.
+    case dataMismatch(String)
+    /// An option's value cannot be used.
+    case invalidOption(String)
+
+    var description: String {
+        switch self {
+        case .noData(let command):
+            return "no data: give --data FILE or --dataset NAME (see 'nn \(command) --help')"
+        case .datasetNotInstalled(let name, let folder):
+            return "the \(name) data set is not installed in \(folder); install it with 'apt-get install dataset-fashion-mnist'"
+        case .invalidTargets(let message), .dataMismatch(let message), .invalidOption(let message):
+            return message
+        }
+    }
+}
+
+/// Samples read from a file or a built-in data set, before any preparation.
+struct LoadedData<Scalar: MatrixScalar> {
+    /// One sample a row.
+    var inputs: Matrix<Scalar>
+    /// The raw targets: numbers, or class indices in one column when ``classNames`` is set; nil when the file has none.
+    var targets: Matrix<Scalar>?
+    /// The class names when the targets are class labels (text in a CSV, IDX labels, a labelled data set).
+    var classNames: [String]?
+    /// The test set of a built-in data set that has one.
+    var test: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?
+    /// Where the data came from, for messages.
+    var name: String
+}
+
+/// Reads the data the options name.
+enum DataSource {
+    /// The names `--dataset` accepts.
+    static let datasetNames = NotebookData.names + ["fashion-mnist"]
+
+    /// Fashion-MNIST's class names, by label.
+    static let fashionClassNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ]
+
+    /// The folder of the Fashion-MNIST files; `NN_FASHION_MNIST_DIR` overrides it.
+    static var fashionFolder: String {
+        ProcessInfo.processInfo.environment["NN_FASHION_MNIST_DIR"] ?? "/usr/share/datasets/fashion-mnist"
+    }
+
+    /// Loads the data; `needsTargets` makes a CSV's target column default to the last one.
+    static func load<Scalar: MatrixScalar>(
+        _ options: DataRequest, as type: Scalar.Type, needsTargets: Bool, command: String
+    ) throws -> LoadedData<Scalar> {
+        var loaded: LoadedData<Scalar>
+        if let dataset = options.dataset {
+            loaded = try loadDataset(dataset, as: type)
+        } else if let path = options.data {
+            loaded = try loadFile(path, options: options, as: type, needsTargets: needsTargets)
+        } else {
+            throw CommandError.noData(command: command)
+        }
+        if let limit = options.limit {
+            loaded.inputs = loaded.inputs.rows(0..<min(limit, loaded.inputs.rows))
+            loaded.targets = loaded.targets.map { $0.rows(0..<min(limit, $0.rows)) }
+            loaded.test = loaded.test.map { ($0.inputs.rows(0..<min(limit, $0.inputs.rows)), $0.targets.rows(0..<min(limit, $0.targets.rows))) }
+        }
+        return loaded
+    }
+
+    static func loadDataset<Scalar: MatrixScalar>(_ name: String, as type: Scalar.Type) throws -> LoadedData<Scalar> {
+        if name == "fashion-mnist" {
+            let folder = fashionFolder
+            func file(_ stem: String) throws -> String {
+                for candidate in ["\(folder)/\(stem).gz", "\(folder)/\(stem)"] where FileManager.default.fileExists(atPath: candidate) {
+                    return candidate
+                }
+                throw CommandError.datasetNotInstalled(name: "fashion-mnist", folder: folder)
+            }
+            let trainImages: Matrix<Scalar> = try readIDXImages(from: try file("train-images-idx3-ubyte"))
+            let trainLabels = try readIDXLabels(from: try file("train-labels-idx1-ubyte"))
+            let testImages: Matrix<Scalar> = try readIDXImages(from: try file("t10k-images-idx3-ubyte"))
+            let testLabels = try readIDXLabels(from: try file("t10k-labels-idx1-ubyte"))
+            return LoadedData(
+                inputs: trainImages, targets: .column(trainLabels.map { Scalar($0) }), classNames: fashionClassNames,
+                test: (testImages, .column(testLabels.map { Scalar($0) })), name: "fashion-mnist")
+        }
+        guard let data = NotebookData.named(name) else {
+            throw CommandError.invalidOption("unknown data set '\(name)'; the built-in data sets are \(datasetNames.joined(separator: ", "))")
+        }
+        return LoadedData(inputs: Matrix<Scalar>(data.inputs), targets: Matrix<Scalar>(data.targets), name: name)
+    }
+
+    static func kind(of path: String) -> String {
+        let lower = path.lowercased()
+        let stem = lower.hasSuffix(".gz") ? String(lower.dropLast(3)) : lower
+        if stem.hasSuffix(".npy") { return "npy" }
+        if stem.hasSuffix(".npz") { return "npz" }
+        if stem.hasSuffix("-ubyte") || stem.hasSuffix(".idx") || stem.contains("idx3") { return "idx" }
+        return "csv"
+    }
+
+    static func loadFile<Scalar: MatrixScalar>(
+        _ path: String, options: DataRequest, as type: Scalar.Type, needsTargets: Bool
+    ) throws -> LoadedData<Scalar> {
+        switch kind(of: path) {
+        case "npy":
+            let array: Matrix<Scalar> = try readNPY(from: path)
+            if let targetsFile = options.targetsFile {
+                let targets = columnShaped(try readNPY(from: targetsFile, as: type), rows: array.rows)
+                guard targets.rows == array.rows else {
+                    throw CommandError.dataMismatch(
+                        "\(targetsFile): \(targets.rows) target rows for the \(array.rows) samples of \(path); the files must have one row per sample")
+                }
+                return LoadedData(inputs: array, targets: targets, name: path)
+            }
+            guard needsTargets || options.target != nil else { return LoadedData(inputs: array, name: path) }
+            let column = try targetIndex(options.target ?? "-1", columns: array.columns, file: path)
+            guard array.columns >= 2 else {
+                throw CommandError.dataMismatch(
+                    "\(path): shape \(array.shapeDescription) has no room for both features and a target; give the targets with --targets-file FILE")
+            }
+            var parts: [Matrix<Scalar>] = []
+            if column > 0 { parts.append(array.columns(0..<column)) }
+            if column + 1 < array.columns { parts.append(array.columns((column + 1)..<array.columns)) }
+            let features = Matrix<Scalar>.concatenatedHorizontally(parts)
+            return LoadedData(inputs: features, targets: array.columns(column..<(column + 1)), name: path)
+        case "npz":
+            let arrays: [String: Matrix<Scalar>] = try readNPZ(from: path)
+            guard let inputs = arrays[options.inputsKey] else {
+                throw CommandError.dataMismatch(
+                    "\(path): no array '\(options.inputsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --inputs-key")
+            }
+            guard let raw = arrays[options.targetsKey] else {
+                if needsTargets {
+                    throw CommandError.dataMismatch(
+                        "\(path): no array '\(options.targetsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --targets-key")
+                }
+                return LoadedData(inputs: inputs, name: path)
+            }
+            let targets = columnShaped(raw, rows: inputs.rows)
+            guard targets.rows == inputs.rows else {
+                throw CommandError.dataMismatch(
+                    "\(path): '\(options.targetsKey)' has shape \(raw.shapeDescription) but '\(options.inputsKey)' has \(inputs.rows) samples")
+            }
+            return LoadedData(inputs: inputs, targets: targets, name: path)
+        case "idx":
+            let images: Matrix<Scalar> = try readIDXImages(from: path)
+            guard let labelsPath = options.labels else {
+                if needsTargets {
+                    throw CommandError.dataMismatch("\(path): IDX images need their labels: add --labels LABELS-FILE")
+                }
+                return LoadedData(inputs: images, name: path)
+            }
+            let labels = try readIDXLabels(from: labelsPath)
+            guard labels.count == images.rows else {
+                throw CommandError.dataMismatch("\(labelsPath): \(labels.count) labels for the \(images.rows) images of \(path)")
+            }
+            let classCount = (labels.max() ?? 0) + 1
+            return LoadedData(
+                inputs: images, targets: .column(labels.map { Scalar($0) }), classNames: (0..<classCount).map(String.init), name: path)
+        default:
+            let features = options.features.map { $0.split(separator: ",").map { csvColumn(String($0).trimmingCharacters(in: .whitespaces)) } }
+            let target: CSVColumn? = options.target.map(csvColumn) ?? (needsTargets ? .index(-1) : nil)
+            let dataset: CSVDataset<Scalar> = try readCSV(
+                from: path, options: CSVReadOptions(featureColumns: features, targetColumn: target))
+            return LoadedData(
+                inputs: dataset.features, targets: dataset.targets, classNames: dataset.labelEncoding?.classNames, name: path)
+        }
+    }
+
+    /// A 1-D array read as a `(1, n)` row becomes an `(n, 1)` column when there are `n` samples.
+    static func columnShaped<Scalar: MatrixScalar>(_ array: Matrix<Scalar>, rows: Int) -> Matrix<Scalar> {
+        array.rows == 1 && rows != 1 && array.columns == rows ? array.transposed() : array
+    }
+
+    static func targetIndex(_ text: String, columns: Int, file: String) throws -> Int {
+        guard let index = Int(text) else {
+            throw CommandError.invalidOption("\(file): --target must be a column index for an .npy file, got '\(text)'")
+        }
+        let resolved = index < 0 ? columns + index : index
+        guard resolved >= 0 && resolved < columns else {
+            throw CommandError.invalidOption("\(file): --target \(index) is outside the \(columns) columns")
+        }
+        return resolved
+    }
+}

@@ -1,0 +1,209 @@
+import ArgumentParser
+import Foundation
+import Network
+import TensorIO
+
+/// The loss names of the command line.
+enum LossOption: String, ExpressibleByArgument, CaseIterable {
+    case mse
+    case halfSSE = "half-sse"
+    case sse
+    case bce
+    case softmaxCrossEntropy = "softmax-cross-entropy"
+
+    var loss: Loss {
+        switch self {
+        case .mse: return .meanSquaredError
+        case .halfSSE: return .halfSumSquaredError
+        case .sse: return .sumSquaredError
+        case .bce: return .binaryCrossEntropy
+        case .softmaxCrossEntropy: return .softmaxCrossEntropy
+        }
+    }
+}
+
+/// The optimizer names of the command line.
+enum OptimizerOption: String, ExpressibleByArgument, CaseIterable {
+    case sgd, momentum, nesterov, adam
+}
+
+/// The activation names of the command line.
+enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
+    case identity, sigmoid, tanh, relu
+    case leakyReLU = "leaky-relu"
+    case softmax
+
+    var activation: Activation {
+        switch self {
+        case .identity: return .identity
+        case .sigmoid: return .sigmoid
+        case .tanh: return .tanh
+        case .relu: return .relu
+        case .leakyReLU: return .leakyReLU
+        case .softmax: return .softmax
+        }
+    }
+}
+
+/// The floating-point type a network trains in.
+enum PrecisionOption: String, ExpressibleByArgument, CaseIterable {
+    case float, double
+}
+
+/// How inputs are scaled before training.
+enum ScaleOption: String, ExpressibleByArgument, CaseIterable {
+    case standardize, minmax, none
+}
+
+/// `--layers 256,128`: the hidden layer sizes.
+struct LayerSizes: ExpressibleByArgument {
+    var sizes: [Int]
+
+    init?(argument: String) {
+        if argument.trimmingCharacters(in: .whitespaces) == "" || argument == "none" {
+            sizes = []
+            return
+        }
+        var sizes: [Int] = []
+        for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let size = Int(part.trimmingCharacters(in: .whitespaces)), size > 0 else { return nil }
+            sizes.append(size)
+        }
+        self.sizes = sizes
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// `--init` and `--bias-init`: an ``Initializer`` written as `uniform:LOW,HIGH`, `normal:MEAN,STD`,
+/// `zeros`, `constant:V`, `xavier-uniform`, `xavier-normal`, `he-uniform` or `he-normal`.
+struct InitializerOption: ExpressibleByArgument {
+    var initializer: Initializer
+
+    init?(argument: String) {
+        let (name, values) = splitSpecification(argument)
+        switch (name, values?.count) {
+        case ("zeros", nil): initializer = .zeros
+        case ("constant", 1): initializer = .constant(values![0])
+        case ("uniform", 2): initializer = .uniform(low: values![0], high: values![1])
+        case ("normal", 2): initializer = .normal(mean: values![0], standardDeviation: values![1])
+        case ("xavier-uniform", nil): initializer = .xavierUniform
+        case ("xavier-normal", nil): initializer = .xavierNormal
+        case ("he-uniform", nil): initializer = .heUniform
+        case ("he-normal", nil): initializer = .heNormal
+        default: return nil
+        }
+    }
+
+    static let forms = "uniform:LOW,HIGH, normal:MEAN,STD, zeros, constant:V, xavier-uniform, xavier-normal, he-uniform, he-normal"
+}
+
+/// `--schedule constant | step:EVERY,FACTOR | exponential:DECAY`.
+struct ScheduleOption: ExpressibleByArgument {
+    var schedule: LearningRateSchedule
+
+    init(_ schedule: LearningRateSchedule) { self.schedule = schedule }
+
+    init?(argument: String) {
+        let (name, values) = splitSpecification(argument)
+        switch (name, values?.count) {
+        case ("constant", nil): schedule = .constant
+        case ("step", 2):
+            guard let every = Int(exactly: values![0]), every >= 1, values![1] > 0 else { return nil }
+            schedule = .step(every: every, factor: values![1])
+        case ("exponential", 1):
+            guard values![0] > 0 else { return nil }
+            schedule = .exponential(decay: values![0])
+        default: return nil
+        }
+    }
+
+    var text: String {
+        switch schedule {
+        case .constant: return "constant"
+        case .step(let every, let factor): return "step:\(every),\(factor)"
+        case .exponential(let decay): return "exponential:\(decay)"
+        }
+    }
+}
+
+/// Splits `name:a,b` into the name and the numbers (nil when there is no colon; nil numbers list
+/// entries that are not numbers make the whole result unusable, signalled by an empty name).
+private func splitSpecification(_ argument: String) -> (String, [Double]?) {
+    guard let colon = argument.firstIndex(of: ":") else { return (argument, nil) }
+    let name = String(argument[..<colon])
+    var values: [Double] = []
+    for part in argument[argument.index(after: colon)...].split(separator: ",", omittingEmptySubsequences: false) {
+        guard let value = Double(part.trimmingCharacters(in: .whitespaces)), value.isFinite else { return ("", nil) }
+        values.append(value)
+    }
+    return (name, values)
+}
+
+/// A CSV column given as a name or a zero-based index.
+func csvColumn(_ text: String) -> CSVColumn {
+    if let index = Int(text) { return .index(index) }
+    return .name(text)
+}
+
+/// Where data comes from: a file (with the options that read it) or a built-in data set.
+struct DataOptions: ParsableArguments {
+    @Option(help: "The data file: CSV (optionally .gz), .npy, .npz, or IDX images (with --labels).")
+    var data: String?
+
+    @Option(help: "A built-in data set: xor, notebook-000 to notebook-004, or fashion-mnist.")
+    var dataset: String?
+
+    @Option(help: "The CSV target column, by header name or zero-based index (negative counts from the end); default the last column.")
+    var target: String?
+
+    @Option(help: "The CSV feature columns, comma-separated names or indices; default every column but the target.")
+    var features: String?
+
+    @Option(help: "The array of inputs in an .npz file.")
+    var inputsKey = "x"
+
+    @Option(help: "The array of targets in an .npz file.")
+    var targetsKey = "y"
+
+    @Option(help: "The IDX labels file that goes with IDX images given by --data.")
+    var labels: String?
+
+    @Option(help: "The .npy file of targets that goes with an .npy file of inputs given by --data.")
+    var targetsFile: String?
+
+    @Option(help: "Use only the first N samples of the training data and of the test data.")
+    var limit: Int?
+
+    /// The options as a plain value.
+    var request: DataRequest {
+        DataRequest(
+            data: data, dataset: dataset, target: target, features: features, inputsKey: inputsKey, targetsKey: targetsKey,
+            labels: labels, targetsFile: targetsFile, limit: limit)
+    }
+
+    func validate() throws {
+        if data != nil && dataset != nil {
+            throw ValidationError("give either --data FILE or --dataset NAME, not both")
+        }
+        if let limit, limit < 1 {
+            throw ValidationError("--limit must be at least 1, got \(limit)")
+        }
+        if let dataset, !DataSource.datasetNames.contains(dataset) {
+            throw ValidationError("unknown data set '\(dataset)'; the built-in data sets are \(DataSource.datasetNames.joined(separator: ", "))")
+        }
+    }
+}
+
+/// What ``DataOptions`` asks for, as a plain value that other commands can also fill in.
+struct DataRequest {
+    var data: String?
+    var dataset: String?
+    var target: String?
+    var features: String?
+    var inputsKey = "x"
+    var targetsKey = "y"
+    var labels: String?
+    var targetsFile: String?
+    var limit: Int?
+}

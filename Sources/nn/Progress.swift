@@ -1,0 +1,118 @@
+import Foundation
+import Network
+
+/// Whether standard output is a terminal; `NN_FORCE_TERMINAL=1` forces the terminal display (for
+/// tests), `NN_FORCE_TERMINAL=0` the plain one.
+func outputIsTerminal() -> Bool {
+    switch ProcessInfo.processInfo.environment["NN_FORCE_TERMINAL"] {
+    case "1": return true
+    case "0": return false
+    default: return isatty(STDOUT_FILENO) != 0
+    }
+}
+
+/// Writes `text` to standard output at once.
+func write(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// Shows training progress: on a terminal a progress bar redrawn with `\r` at most ten times a second,
+/// and on any output one line for selected epochs (every epoch for short runs, about twenty lines plus
+/// the last for long ones).
+final class ProgressReporter: @unchecked Sendable {
+    let terminal: Bool
+    let firstEpoch: Int
+    let totalEpochs: Int
+    let samplesPerEpoch: Int
+    let lineEvery: Int
+    let clock = ContinuousClock()
+    let started: ContinuousClock.Instant
+    var lastDraw: ContinuousClock.Instant
+    var barShown = false
+    var samplesDone = 0
+
+    init(terminal: Bool, firstEpoch: Int, totalEpochs: Int, samplesPerEpoch: Int) {
+        self.terminal = terminal
+        self.firstEpoch = firstEpoch
+        self.totalEpochs = totalEpochs
+        self.samplesPerEpoch = samplesPerEpoch
+        let runEpochs = max(1, totalEpochs - firstEpoch)
+        lineEvery = runEpochs <= 20 ? 1 : (runEpochs + 19) / 20
+        started = clock.now
+        lastDraw = started
+    }
+
+    var elapsedSeconds: Double {
+        let elapsed = clock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    /// Redraws the bar (terminal only), at most ten times a second.
+    func batchEnded(_ progress: BatchProgress) {
+        let now = clock.now
+        guard now - lastDraw >= .milliseconds(100) else { return }
+        lastDraw = now
+        let elapsed = elapsedSeconds
+        let done = samplesDone + progress.samplesSeen
+        let total = (totalEpochs - firstEpoch) * samplesPerEpoch
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let left = rate > 0 ? Double(total - done) / rate : 0
+        let width = 24
+        let filled = progress.batchCount > 0 ? width * (progress.batch + 1) / progress.batchCount : width
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        var line = "\rEpoch \(progress.epoch + 1)/\(totalEpochs) [\(bar)] \(progress.batch + 1)/\(progress.batchCount)"
+        line += "  loss \(fixed(progress.runningLoss, 4))"
+        if let accuracy = progress.runningAccuracy { line += "  accuracy \(fixed(accuracy, 4))" }
+        line += "  \(Self.count(rate)) samples/s  \(Self.duration(left)) left\u{1B}[K"
+        barShown = true
+        write(line)
+    }
+
+    /// Prints the epoch's line when it is one of those shown.
+    func epochEnded(_ summary: EpochSummary) {
+        samplesDone += samplesPerEpoch
+        let runIndex = summary.epoch - firstEpoch + 1
+        guard runIndex == 1 || runIndex % lineEvery == 0 || summary.epoch + 1 == totalEpochs else { return }
+        var line = "epoch \(summary.epoch + 1)/\(totalEpochs)  loss \(fixed(summary.loss, 6))"
+        if let accuracy = summary.metrics[.accuracy] { line += "  accuracy \(fixed(accuracy, 4))" }
+        if let loss = summary.validationLoss { line += "  validation loss \(fixed(loss, 6))" }
+        if let accuracy = summary.validationMetrics[.accuracy] { line += "  validation accuracy \(fixed(accuracy, 4))" }
+        line += "  lr \(String(format: "%.4g", summary.learningRate))"
+        let elapsed = elapsedSeconds
+        if elapsed > 0 { line += "  \(Self.count(Double(samplesDone) / elapsed)) samples/s" }
+        write((barShown ? "\r\u{1B}[K" : "") + line + "\n")
+        barShown = false
+    }
+
+    /// Clears a bar left on the line.
+    func finish() {
+        if barShown { write("\r\u{1B}[K") }
+        barShown = false
+    }
+
+    /// A count with thousands separators: `12,345`.
+    static func count(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }
+        let digits = String(Int(value.rounded()))
+        var result = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0 && index % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return String(result.reversed())
+    }
+
+    /// `m:ss` or `h:mm:ss`.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "-" }
+        let total = Int(seconds.rounded())
+        let hours = total / 3600, minutes = total / 60 % 60, secs = total % 60
+        let twoDigits = { (value: Int) in value < 10 ? "0\(value)" : "\(value)" }
+        return hours > 0 ? "\(hours):\(twoDigits(minutes)):\(twoDigits(secs))" : "\(minutes):\(twoDigits(secs))"
+    }
+}
+
+/// `value` with `digits` decimals.
+func fixed(_ value: Double, _ digits: Int) -> String {
+    String(format: "%.\(digits)f", value)
+}

@@ -1,0 +1,104 @@
+import Network
+import Tensor
+
+/// Targets in the form the network learns them, and what they mean.
+struct PreparedTargets<Scalar: MatrixScalar> {
+    /// One row per sample, one column per network output.
+    var targets: Matrix<Scalar>
+    /// The class names by output (or, for one sigmoid output, by 0 and 1) when the task is classification.
+    var classNames: [String]?
+    /// Whether accuracy means something for these targets (classes, or 0/1 values).
+    var measuresAccuracy: Bool
+}
+
+/// Decides classification against regression and turns class labels into the targets a loss needs.
+enum TargetPreparation {
+    /// The loss to train with when `--loss` is not given: softmax cross-entropy for more than two
+    /// classes, binary cross-entropy for two classes or 0/1 targets, mean squared error otherwise.
+    static func defaultLoss<Scalar: MatrixScalar>(targets: Matrix<Scalar>, classNames: [String]?) -> Loss {
+        if let classNames { return classNames.count <= 2 && targets.columns == 1 ? .binaryCrossEntropy : .softmaxCrossEntropy }
+        if targets.columns == 1 && isZeroOne(targets) { return .binaryCrossEntropy }
+        return .meanSquaredError
+    }
+
+    static func isZeroOne<Scalar: MatrixScalar>(_ targets: Matrix<Scalar>) -> Bool {
+        targets.scalars.allSatisfy { $0 == 0 || $0 == 1 }
+    }
+
+    /// Class indices from a one-column target of whole numbers from 0, or a message naming the first bad row.
+    static func classIndices<Scalar: MatrixScalar>(_ targets: Matrix<Scalar>, source: String) throws -> [Int] {
+        var indices: [Int] = []
+        indices.reserveCapacity(targets.rows)
+        for (row, value) in targets.scalars.enumerated() {
+            guard value >= 0, value.rounded() == value, value < 1_000_000 else {
+                throw CommandError.invalidTargets(
+                    "\(source): target row \(row + 1) is \(value), not a class index (a whole number from 0); use a regression loss (--loss mse) for numeric targets")
+            }
+            indices.append(Int(value))
+        }
+        return indices
+    }
+
+    /// Maps class indices of the data's own label encoding onto the indices of `modelClassNames`.
+    static func remap<Scalar: MatrixScalar>(
+        _ targets: Matrix<Scalar>, dataClassNames: [String], modelClassNames: [String], source: String
+    ) throws -> Matrix<Scalar> {
+        var mapping: [Int] = []
+        for name in dataClassNames {
+            guard let index = modelClassNames.firstIndex(of: name) else {
+                throw CommandError.dataMismatch(
+                    "\(source): class '\(name)' is not one of the model's classes (\(modelClassNames.joined(separator: ", ")))")
+            }
+            mapping.append(index)
+        }
+        let indices = try classIndices(targets, source: source)
+        return .column(try indices.map { index in
+            guard index < mapping.count else { throw CommandError.invalidTargets("\(source): class index \(index) has no name") }
+            return Scalar(mapping[index])
+        })
+    }
+
+    /// Prepares `raw` targets for `loss`.
+    ///
+    /// - Parameters:
+    ///   - classNames: the data's class names (already mapped to `knownClassNames` when both exist).
+    ///   - knownClassNames: the class names of a model being continued or evaluated.
+    static func prepare<Scalar: MatrixScalar>(
+        _ raw: Matrix<Scalar>, classNames: [String]?, knownClassNames: [String]?, loss: Loss, source: String
+    ) throws -> PreparedTargets<Scalar> {
+        let names = knownClassNames ?? classNames
+        switch loss {
+        case .softmaxCrossEntropy:
+            if raw.columns > 1 {
+                return PreparedTargets(
+                    targets: raw, classNames: names ?? (0..<raw.columns).map(String.init), measuresAccuracy: true)
+            }
+            let indices = try classIndices(raw, source: source)
+            let classCount = max(names?.count ?? 0, (indices.max() ?? 0) + 1, 2)
+            return PreparedTargets(
+                targets: oneHot(classIndices: indices, classCount: classCount),
+                classNames: names.map { $0 + (($0.count)..<classCount).map(String.init) } ?? (0..<classCount).map(String.init),
+                measuresAccuracy: true)
+        case .binaryCrossEntropy:
+            if raw.columns == 1 {
+                if let names, names.count > 2 {
+                    throw CommandError.invalidTargets(
+                        "\(source): binary cross-entropy needs two classes but the targets have \(names.count); use --loss softmax-cross-entropy")
+                }
+                if let row = raw.scalars.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+                    throw CommandError.invalidTargets(
+                        "\(source): target row \(row + 1) is \(raw.scalars[row]); binary cross-entropy needs targets in [0, 1]")
+                }
+                return PreparedTargets(targets: raw, classNames: names ?? ["0", "1"], measuresAccuracy: true)
+            }
+            return PreparedTargets(targets: raw, classNames: nil, measuresAccuracy: isZeroOne(raw))
+        case .meanSquaredError, .halfSumSquaredError, .sumSquaredError:
+            if let names, raw.columns == 1, names.count > 2 {
+                let indices = try classIndices(raw, source: source)
+                return PreparedTargets(
+                    targets: oneHot(classIndices: indices, classCount: names.count), classNames: names, measuresAccuracy: true)
+            }
+            return PreparedTargets(targets: raw, classNames: names, measuresAccuracy: names != nil || isZeroOne(raw))
+        }
+    }
+}
