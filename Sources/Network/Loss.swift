@@ -49,27 +49,27 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
             "\(rawValue): predictions \(predictions.shapeDescription), targets \(targets.shapeDescription) and gradient \(gradient.shapeDescription) differ")
         let count = Scalar(predictions.count)
         switch self {
-        case .meanSquaredError:
-            gradient.combine(with: predictions, "mse") { _, p in p }
-            gradient -= targets
+        case .meanSquaredError, .halfSumSquaredError, .sumSquaredError:
+            // One pass: the difference, its square into the total, and the gradient.
+            let scale: Scalar = self == .halfSumSquaredError ? 1 : (self == .sumSquaredError ? 2 : 2)
+            let divisor: Scalar = self == .meanSquaredError ? count : 1
             var total: Scalar = 0
-            gradient.withScalars { span in
-                for index in span.indices { total += span[unchecked: index] * span[unchecked: index] }
+            predictions.withScalars { p in
+                targets.withScalars { y in
+                    gradient.withMutableScalars { g in
+                        for index in p.indices {
+                            let difference = p[unchecked: index] - y[unchecked: index]
+                            total += difference * difference
+                            g[unchecked: index] = scale * difference / divisor
+                        }
+                    }
+                }
             }
-            gradient.apply { 2 * $0 / count }
-            return total / count
-        case .halfSumSquaredError, .sumSquaredError:
-            gradient.combine(with: predictions, "sse") { _, p in p }
-            gradient -= targets
-            var total: Scalar = 0
-            gradient.withScalars { span in
-                for index in span.indices { total += span[unchecked: index] * span[unchecked: index] }
+            switch self {
+            case .meanSquaredError: return total / count
+            case .halfSumSquaredError: return total / 2
+            default: return total
             }
-            if self == .sumSquaredError {
-                gradient.apply { 2 * $0 }
-                return total
-            }
-            return total / 2
         case .binaryCrossEntropy:
             let epsilon = Scalar(1e-7)
             var total: Scalar = 0

@@ -317,6 +317,7 @@ extension Sequential {
         var bestWeights: [Matrix<Scalar>] = []
         var epochsWithoutImprovement = 0
         var metricHistory = [[Double]](repeating: [], count: options.metrics.count)
+        var metricTotals = [Double](repeating: 0, count: options.metrics.count)
         var validationMetricHistory = [[Double]](repeating: [], count: options.metrics.count)
         history.loss.reserveCapacity(options.epochs)
         history.learningRate.reserveCapacity(options.epochs)
@@ -326,7 +327,7 @@ extension Sequential {
             optimizer.beginEpoch(epoch)
             let order: [Int]? = fullBatch ? nil : (options.shuffle ? random.permutation(sampleCount) : Array(0..<sampleCount))
             var lossTotal = 0.0
-            var metricTotals = [Double](repeating: 0, count: options.metrics.count)
+            for index in metricTotals.indices { metricTotals[index] = 0 }
             var samplesSeen = 0
             for batch in 0..<batchCount {
                 let start = batch * batchSize, end = min(start + batchSize, sampleCount)

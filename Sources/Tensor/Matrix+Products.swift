@@ -81,36 +81,18 @@ extension Matrix {
         _ a: UnsafePointer<Scalar>, _ lda: Int, _ b: UnsafePointer<Scalar>, _ ldb: Int,
         _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
     ) {
+        // Element (i, p) of op(A) is a[i·aRow + p·aColumn]; element (p, j) of op(B) is b[p·bRow + j·bColumn].
+        // Each element of C is one dot product kept in a register, summed in order of p, and written
+        // once: no zero fill, no branch inside the loops.
+        let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
+        let bRow = transposeB ? 1 : ldb, bColumn = transposeB ? ldb : 1
         for i in 0..<m {
-            let row = c + i &* ldc
-            if beta == 0 {
-                for j in 0..<n { row[j] = 0 }
-            } else if beta != 1 {
-                for j in 0..<n { row[j] *= beta }
-            }
-            if transposeB {
-                for j in 0..<n {
-                    var total: Scalar = 0
-                    for p in 0..<k {
-                        total += (transposeA ? a[p &* lda &+ i] : a[i &* lda &+ p]) * b[j &* ldb &+ p]
-                    }
-                    row[j] += alpha * total
-                }
-            } else if alpha == 1 && beta == 0 {
-                for p in 0..<k {
-                    let factor = transposeA ? a[p &* lda &+ i] : a[i &* lda &+ p]
-                    let source = b + p &* ldb
-                    for j in 0..<n { row[j] += factor * source[j] }
-                }
-            } else {
-                // Accumulate the product apart from C so that alpha scales only the product.
-                for j in 0..<n {
-                    var total: Scalar = 0
-                    for p in 0..<k {
-                        total += (transposeA ? a[p &* lda &+ i] : a[i &* lda &+ p]) * b[p &* ldb &+ j]
-                    }
-                    row[j] += alpha * total
-                }
+            let row = c + i &* ldc, aStart = a + i &* aRow
+            for j in 0..<n {
+                let bStart = b + j &* bColumn
+                var total: Scalar = 0
+                for p in 0..<k { total += aStart[p &* aColumn] * bStart[p &* bRow] }
+                row[j] = beta == 0 ? alpha * total : beta * row[j] + alpha * total
             }
         }
     }
