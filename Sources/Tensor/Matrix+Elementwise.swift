@@ -215,13 +215,17 @@ extension Matrix {
 
 // MARK: Elementwise functions, as numpy's ufuncs
 
-/// The logistic function `1 / (1 + e^-x)`, evaluated so that it neither overflows nor loses
-/// precision for large `|x|`: for negative `x` it computes `e^x / (1 + e^x)`.
+/// The logistic function `1 / (1 + e^-x)`.
+///
+/// Computed as the notebooks write it, `1 / (1 + exp(-x))`, so that ported numpy code gives the same
+/// digits; only where `exp(-x)` overflows (x below about -709 in `Double`, -88 in `Float`) does it
+/// switch to `e^x / (1 + e^x)`, which keeps the tiny result accurate instead of flushing it to 0.
 @inlinable @inline(__always)
 public func sigmoid<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar {
-    if x >= 0 { return 1 / (1 + Scalar.exp(-x)) }
-    let e = Scalar.exp(x)
-    return e / (1 + e)
+    let e = Scalar.exp(-x)
+    if e.isFinite { return 1 / (1 + e) }
+    let f = Scalar.exp(x)
+    return f / (1 + f)
 }
 
 /// The rectified linear unit `max(0, x)`; nan stays nan.

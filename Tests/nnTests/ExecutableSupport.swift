@@ -12,26 +12,31 @@ struct CommandResult {
 
 enum Executable {
     /// The `nn` binary next to the test bundle.
-    static var url: URL {
+    static var url: URL { url(named: "nn") }
+
+    /// A binary of this package (`nn`, `gemm-bench`, `train-bench`) next to the test bundle.
+    static func url(named name: String) -> URL {
         var directory = Bundle.main.bundleURL
         for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("nn")
+            let candidate = directory.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory.deleteLastPathComponent()
         }
         let buildFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build")
         for configuration in ["release", "debug"] {
-            let candidate = buildFolder.appendingPathComponent(configuration).appendingPathComponent("nn")
+            let candidate = buildFolder.appendingPathComponent(configuration).appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        fatalError("the nn executable was not found next to \(Bundle.main.bundleURL.path); build it first")
+        fatalError("the \(name) executable was not found next to \(Bundle.main.bundleURL.path); build it first")
     }
 
     /// Runs `nn` with `arguments`, in `directory` if given, with standard input closed.
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], executable: String = "nn"
+    ) throws -> CommandResult {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = url(named: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         var merged = ProcessInfo.processInfo.environment
