@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for the training comparison: builds train-bench in release mode, runs the first
 # notebook's XOR run and Fashion-MNIST epochs (with their raw-product floor), runs the numpy and
-# (if installed) PyTorch peers on the same workloads, and prints the ratios.
+# (if installed) PyTorch and scikit-learn peers on the same workloads, and prints the ratios.
 #
 #   benchmarks/run-train.sh            full run (about five minutes), results in benchmarks/results/
 #   benchmarks/run-train.sh --quick    smoke run: the XOR workload and one short Fashion-MNIST epoch
@@ -43,4 +43,8 @@ rm -f "$results/train-torch.json"
 locked env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$torch_python" benchmarks/peers/train_torch.py \
     --epochs "$epochs" --json "$results/train-torch.json"
 [ -f "$results/train-torch.json" ] && files+=("$results/train-torch.json")
+rm -f "$results/train-sklearn.json"
+locked env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$torch_python" benchmarks/peers/train_sklearn.py \
+    --epochs "$epochs" --json "$results/train-sklearn.json"
+[ -f "$results/train-sklearn.json" ] && files+=("$results/train-sklearn.json")
 "$python" benchmarks/compare_train.py "${files[@]}"
