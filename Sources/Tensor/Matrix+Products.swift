@@ -88,11 +88,37 @@ extension Matrix {
         let bRow = transposeB ? 1 : ldb, bColumn = transposeB ? ldb : 1
         for i in 0..<m {
             let row = c + i &* ldc, aStart = a + i &* aRow
-            for j in 0..<n {
+            var j = 0
+            // Four elements of the row at a time: each A element is loaded once for four products.
+            while j &+ 4 <= n {
+                let bStart = b + j &* bColumn
+                var total0: Scalar = 0, total1: Scalar = 0, total2: Scalar = 0, total3: Scalar = 0
+                for p in 0..<k {
+                    let factor = aStart[p &* aColumn], bRowStart = bStart + p &* bRow
+                    total0 += factor * bRowStart[0]
+                    total1 += factor * bRowStart[bColumn]
+                    total2 += factor * bRowStart[2 &* bColumn]
+                    total3 += factor * bRowStart[3 &* bColumn]
+                }
+                if beta == 0 {
+                    row[j] = alpha * total0
+                    row[j &+ 1] = alpha * total1
+                    row[j &+ 2] = alpha * total2
+                    row[j &+ 3] = alpha * total3
+                } else {
+                    row[j] = beta * row[j] + alpha * total0
+                    row[j &+ 1] = beta * row[j &+ 1] + alpha * total1
+                    row[j &+ 2] = beta * row[j &+ 2] + alpha * total2
+                    row[j &+ 3] = beta * row[j &+ 3] + alpha * total3
+                }
+                j &+= 4
+            }
+            while j < n {
                 let bStart = b + j &* bColumn
                 var total: Scalar = 0
                 for p in 0..<k { total += aStart[p &* aColumn] * bStart[p &* bRow] }
                 row[j] = beta == 0 ? alpha * total : beta * row[j] + alpha * total
+                j &+= 1
             }
         }
     }
