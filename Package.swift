@@ -90,7 +90,8 @@ let package = Package(
             path: "benchmarks/train-bench"
         ),
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
