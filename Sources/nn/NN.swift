@@ -20,7 +20,10 @@ struct NN: ParsableCommand {
               nn examples 000                      run the first notebook's XOR network
             """,
         version: "0.1.0",
-        subcommands: [TrainCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self, ExamplesCommand.self]
+        subcommands: [
+            TrainCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self, ExportCommand.self,
+            ExamplesCommand.self,
+        ]
     )
 
     /// Parses and runs; a runtime error becomes one `error: ...` line on standard error and exit
