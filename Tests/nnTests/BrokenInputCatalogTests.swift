@@ -177,6 +177,23 @@ func fullDevice(in folder: URL) -> String? {
                                mentions: ["chain.json", "layer 1 expects 4 inputs but the previous layer gives 3"])
     }
 
+    @Test func brokenCheckpoints() throws {
+        let folder = try catalogFolder()
+        let first = try Executable.run(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"],
+            in: folder)
+        #expect(first.status == 0, "\(first.standardError)")
+        let checkpoint = try bytes("run.json", in: folder)
+        try checkpoint.prefix(checkpoint.count / 2).write(to: folder.appendingPathComponent("cut.json"))
+        let before = try bytes("model.json", in: folder)
+        try expectCleanFailure(["train", "--data", "good.csv", "--resume", "cut.json", "--epochs", "2", "--save", "model.json"], in: folder,
+                               mentions: ["cut.json", "not a checkpoint"])
+        // A model file is not a checkpoint.
+        try expectCleanFailure(["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "model.json"], in: folder,
+                               mentions: ["model.json", "not a checkpoint"])
+        #expect(try bytes("model.json", in: folder) == before)
+    }
+
     // MARK: Broken binary files
 
     @Test func gzipCutShort() throws {
