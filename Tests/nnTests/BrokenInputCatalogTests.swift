@@ -243,6 +243,9 @@ func fullDevice(in folder: URL) -> String? {
             ("huge-idx3-ubyte", bigEndian(0x0803) + bigEndian(0xFFFF_FFFF) + bigEndian(0xFFFF_FFFF) + bigEndian(0xFFFF_FFFF) + pixels,
              ["too large to address"]),
             ("short-idx3-ubyte", Array(images.prefix(9)), ["the file ends early", "dimension 2 size"]),
+            // Found by FuzzIDX: zero images whose rows · columns overflow trapped before the fix.
+            ("zero-idx3-ubyte", bigEndian(0x0803) + bigEndian(0) + bigEndian(0xFBF8_05CD) + bigEndian(0xFAB0_2786),
+             ["too large to address"]),
         ]
         for (name, content, mentions) in cases {
             try Data(content).write(to: folder.appendingPathComponent(name))
