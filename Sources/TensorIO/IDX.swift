@@ -11,7 +11,13 @@ public struct IDXArray: Sendable, Equatable {
     ///
     /// - Precondition: `bytes.count` is the product of `dimensions`.
     public init(dimensions: [Int], bytes: [UInt8]) {
-        precondition(dimensions.reduce(1, *) == bytes.count, "IDXArray: \(bytes.count) bytes cannot fill dimensions \(dimensions)")
+        // With a zero dimension the other sizes may multiply past Int.max; the product is still 0.
+        var elementCount = dimensions.contains(0) ? 0 : 1
+        var overflow = false
+        for dimension in dimensions where elementCount != 0 && !overflow {
+            (elementCount, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
+        }
+        precondition(!overflow && elementCount == bytes.count, "IDXArray: \(bytes.count) bytes cannot fill dimensions \(dimensions)")
         self.dimensions = dimensions
         self.bytes = bytes
     }
