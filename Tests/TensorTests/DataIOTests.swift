@@ -338,6 +338,13 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         #expect(thrownError { _ = try readIDX(from: path) } == expected)
     }
 
+    /// Found by FuzzIDX (Fuzz/Corpus/IDX/crash-zero-items-overflowing-readIDX): IDXArray's own size
+    /// check multiplied [0, huge, huge] left to right and trapped on the overflow.
+    @Test func zeroItemsOfOverflowingSizeFormAnEmptyArray() {
+        let array = IDXArray(dimensions: [0, 0xfbf8_05cd, 0xfab0_2786, 2], bytes: [])
+        #expect(array.bytes.isEmpty)
+    }
+
     @Test func nonByteTypeIsAnError() {
         let path = fixture("idx_float_type")
         #expect(thrownError { _ = try readIDX(from: path) } == .unsupportedIDXType(file: path, typeCode: 0x0D))
