@@ -4,7 +4,7 @@
 SWIFT ?= swift
 RELEASE_FLAGS = -c release
 
-.PHONY: run test deps build bench clean
+.PHONY: run test deps build bench fuzz clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -24,6 +24,11 @@ test: deps
 bench: deps
 	benchmarks/run-gemm.sh
 	benchmarks/run-train.sh
+
+# Builds the libFuzzer targets in .build-fuzz and runs each for FUZZ_SECONDS (see README, Reliability).
+FUZZ_SECONDS ?= 10
+fuzz:
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

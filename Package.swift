@@ -89,6 +89,16 @@ let package = Package(
             ],
             path: "benchmarks/train-bench"
         ),
+        // libFuzzer targets, one per reader: scripts/fuzz.sh builds them with -DFUZZING and
+        // -sanitize=fuzzer,address in .build-fuzz. Built normally, each replays the files named on its
+        // command line (so a crash file can be re-run in a debugger).
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzCSV", dependencies: ["FuzzSupport", "TensorIO"], path: "Fuzz/FuzzCSV"),
+        .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", "TensorIO"], path: "Fuzz/FuzzIDX"),
+        .executableTarget(name: "FuzzNPY", dependencies: ["FuzzSupport", "TensorIO"], path: "Fuzz/FuzzNPY"),
+        .executableTarget(
+            name: "FuzzModelFile", dependencies: ["FuzzSupport", "Network", "Tensor"], path: "Fuzz/FuzzModelFile"),
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),

@@ -126,8 +126,23 @@ public struct ModelFile: Codable, Sendable, Equatable {
     }
 
     /// Writes `data` to `path` through a temporary file and a rename.
+    ///
+    /// A symbolic link is followed, so the file it points to is replaced and the link stays. A path
+    /// that names a device, pipe or socket (`/dev/null`, `/dev/stdout`, `/dev/full`) is written into
+    /// directly: a rename would replace the device node itself. Temporary files that an earlier,
+    /// killed process left beside `path` (`.NAME.PID.tmp` of a process that no longer runs) are removed.
     public static func writeAtomically(_ data: Data, to path: String) throws(NetworkError) {
-        let url = URL(fileURLWithPath: path)
+        var destination = path
+        if let resolved = realpath(path, nil) {
+            destination = String(cString: resolved)
+            free(resolved)
+        }
+        var status = stat()
+        if stat(destination, &status) == 0, case let kind = status.st_mode & S_IFMT, kind != S_IFREG, kind != S_IFDIR {
+            try writeIntoSpecialFile(data, at: destination, reportedAs: path)
+            return
+        }
+        let url = URL(fileURLWithPath: destination)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
@@ -145,6 +160,39 @@ public struct ModelFile: Codable, Sendable, Equatable {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw .writeFailed(path: path, reason: Self.reason(error))
+        }
+        removeStaleTemporaries(of: url.lastPathComponent, in: directory.path)
+    }
+
+    /// Writes all of `data` into an existing device, pipe or socket, reporting errors such as `ENOSPC`.
+    private static func writeIntoSpecialFile(_ data: Data, at destination: String, reportedAs path: String) throws(NetworkError) {
+        let descriptor = open(destination, O_WRONLY)
+        guard descriptor >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let failure: String? = data.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += written
+            }
+            return nil
+        }
+        if let failure { throw .writeFailed(path: path, reason: failure) }
+    }
+
+    /// Removes `.NAME.PID.tmp` files in `directory` whose process no longer runs (killed during a save).
+    private static func removeStaleTemporaries(of name: String, in directory: String) {
+        let prefix = ".\(name)."
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
+            guard let pid = Int32(entry.dropFirst(prefix.count).dropLast(4)), pid > 0,
+                pid != ProcessInfo.processInfo.processIdentifier, kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            try? FileManager.default.removeItem(atPath: directory + "/" + entry)
         }
     }
 
@@ -268,4 +316,9 @@ extension Sequential {
         try ModelFile(network: self, loss: loss, classNames: classNames, inputTransform: inputTransform, metadata: metadata)
             .write(to: path)
     }
+}
+
+/// `write(2)`, named apart from ``ModelFile/write(to:)``.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
 }

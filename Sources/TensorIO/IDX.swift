@@ -11,7 +11,13 @@ public struct IDXArray: Sendable, Equatable {
     ///
     /// - Precondition: `bytes.count` is the product of `dimensions`.
     public init(dimensions: [Int], bytes: [UInt8]) {
-        precondition(dimensions.reduce(1, *) == bytes.count, "IDXArray: \(bytes.count) bytes cannot fill dimensions \(dimensions)")
+        // With a zero dimension the other sizes may multiply past Int.max; the product is still 0.
+        var elementCount = dimensions.contains(0) ? 0 : 1
+        var overflow = false
+        for dimension in dimensions where elementCount != 0 && !overflow {
+            (elementCount, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
+        }
+        precondition(!overflow && elementCount == bytes.count, "IDXArray: \(bytes.count) bytes cannot fill dimensions \(dimensions)")
         self.dimensions = dimensions
         self.bytes = bytes
     }
@@ -63,7 +69,7 @@ private func idxImages<Scalar: MatrixScalar>(
     _ bytes: FileBytes, _ header: IDXHeader, as type: Scalar.Type, scaleToUnitInterval: Bool
 ) -> Matrix<Scalar> {
     let imageCount = header.dimensions[0]
-    let pixelCount = header.dimensions[1] * header.dimensions[2]  // cannot overflow: the product was checked
+    let pixelCount = header.dimensions[1] * header.dimensions[2]  // cannot overflow: IDXHeader checked it
     let total = imageCount * pixelCount
     let data = bytes.bytes.baseAddress.map { ($0 + header.dataOffset).assumingMemoryBound(to: UInt8.self) }
     let scalars = [Scalar](unsafeUninitializedCapacity: total) { buffer, initialized in
@@ -139,8 +145,11 @@ internal struct IDXHeader {
             dimensions.append(
                 Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]))
         }
+        // Multiply from the innermost dimension out, so that every item size (the product of the
+        // dimensions after the first, as rows · columns of an image) is checked too: with a first
+        // dimension of 0 the total is 0 even when the other sizes overflow.
         var elementCount = 1
-        for dimension in dimensions {
+        for dimension in dimensions.reversed() {
             let (product, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
             guard !overflow else { throw .dimensionOverflow(file: name, field: "dimension sizes", dimensions: dimensions) }
             elementCount = product

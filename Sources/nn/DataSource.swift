@@ -75,7 +75,22 @@ enum DataSource {
             loaded.targets = loaded.targets.map { $0.rows(0..<min(limit, $0.rows)) }
             loaded.test = loaded.test.map { ($0.inputs.rows(0..<min(limit, $0.inputs.rows)), $0.targets.rows(0..<min(limit, $0.targets.rows))) }
         }
+        try requireFinite(loaded.inputs, "feature", source: loaded.name)
+        if let targets = loaded.targets { try requireFinite(targets, "target column", source: loaded.name) }
+        if let test = loaded.test {
+            try requireFinite(test.inputs, "feature", source: "\(loaded.name) test set")
+            try requireFinite(test.targets, "target column", source: "\(loaded.name) test set")
+        }
         return loaded
+    }
+
+    /// Throws a message naming the first nan or infinite value (a number such as 1e400 reads as inf):
+    /// training on one only ends in a nan loss, and a prediction from one means nothing.
+    static func requireFinite<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>, _ what: String, source: String) throws {
+        let scalars = matrix.scalars
+        guard let index = scalars.firstIndex(where: { !$0.isFinite }) else { return }
+        throw CommandError.dataMismatch(
+            "\(source): sample \(index / matrix.columns + 1), \(what) \(index % matrix.columns + 1) is \(scalars[index]); the network needs finite numbers (beyond ±\(Scalar.greatestFiniteMagnitude) a number reads as inf)")
     }
 
     static func loadDataset<Scalar: MatrixScalar>(_ name: String, as type: Scalar.Type) throws -> LoadedData<Scalar> {

@@ -39,6 +39,16 @@ enum TargetPreparation {
         return indices
     }
 
+    /// ``classIndices(_:source:)``, each checked to be one of `classNames` (the classes a model knows).
+    static func classIndices<Scalar: MatrixScalar>(_ targets: Matrix<Scalar>, within classNames: [String], source: String) throws -> [Int] {
+        let indices = try classIndices(targets, source: source)
+        if let row = indices.firstIndex(where: { $0 >= classNames.count }) {
+            throw CommandError.invalidTargets(
+                "\(source): target row \(row + 1) is class \(indices[row]), but the model knows \(classNames.count) classes (0 to \(classNames.count - 1): \(classNames.joined(separator: ", ")))")
+        }
+        return indices
+    }
+
     /// Maps class indices of the data's own label encoding onto the indices of `modelClassNames`.
     static func remap<Scalar: MatrixScalar>(
         _ targets: Matrix<Scalar>, dataClassNames: [String], modelClassNames: [String], source: String
@@ -73,7 +83,8 @@ enum TargetPreparation {
                 return PreparedTargets(
                     targets: raw, classNames: names ?? (0..<raw.columns).map(String.init), measuresAccuracy: true)
             }
-            let indices = try classIndices(raw, source: source)
+            let indices = try knownClassNames.map { known in try classIndices(raw, within: known, source: source) }
+                ?? classIndices(raw, source: source)
             let classCount = max(names?.count ?? 0, (indices.max() ?? 0) + 1, 2)
             return PreparedTargets(
                 targets: oneHot(classIndices: indices, classCount: classCount),
@@ -94,7 +105,7 @@ enum TargetPreparation {
             return PreparedTargets(targets: raw, classNames: nil, measuresAccuracy: isZeroOne(raw))
         case .meanSquaredError, .halfSumSquaredError, .sumSquaredError:
             if let names, raw.columns == 1, names.count > 2 {
-                let indices = try classIndices(raw, source: source)
+                let indices = try classIndices(raw, within: names, source: source)
                 return PreparedTargets(
                     targets: oneHot(classIndices: indices, classCount: names.count), classNames: names, measuresAccuracy: true)
             }

@@ -121,6 +121,14 @@ struct TrainCommand: ParsableCommand {
         if let checkpointEvery, checkpointEvery < 1 {
             throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)")
         }
+        // One output file overwriting another would replace the model with a plot, say.
+        let outputs = [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)]
+            .compactMap { name, path in path.map { (name, URL(fileURLWithPath: $0).standardizedFileURL.path) } }
+        for (index, output) in outputs.enumerated() {
+            if let other = outputs[..<index].first(where: { $0.1 == output.1 }) {
+                throw ValidationError("\(other.0) and \(output.0) name the same file \(output.1); give each output its own file")
+            }
+        }
     }
 
     func run() throws {
@@ -298,11 +306,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let plot {
             let svg = SVGPlot.trainingCurves(history, title: "\(describe(network)) on \(data.name)")
-            do {
-                try Data(svg.utf8).write(to: URL(fileURLWithPath: plot), options: .atomic)
-            } catch {
-                throw CommandError.invalidOption("\(plot): cannot write the plot: \(error.localizedDescription)")
-            }
+            try ModelFile.writeAtomically(Data(svg.utf8), to: plot)
             lines.append("drew the curves in \(plot)")
         }
         write(lines.joined(separator: "\n") + "\n")

@@ -326,6 +326,25 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
                 == .dimensionOverflow(file: path, field: "dimension sizes", dimensions: [4_294_967_295, 4_294_967_295, 4_294_967_295]))
     }
 
+    /// Found by FuzzIDX (Fuzz/Corpus/IDX/crash-zero-images-overflowing-pixels): zero images of
+    /// 0xfbf805cd × 0xfab02786 pixels passed the total-size check (0) and trapped on rows · columns.
+    @Test func zeroItemsOfOverflowingSizeAreAnError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zero-items-\(UUID().uuidString)").path
+        let bytes: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 0, 0xfb, 0xf8, 0x05, 0xcd, 0xfa, 0xb0, 0x27, 0x86]
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let expected = DataIOError.dimensionOverflow(file: path, field: "dimension sizes", dimensions: [0, 0xfbf8_05cd, 0xfab0_2786])
+        #expect(thrownError { _ = try readIDXImages(from: path, as: Float.self) } == expected)
+        #expect(thrownError { _ = try readIDX(from: path) } == expected)
+    }
+
+    /// Found by FuzzIDX (Fuzz/Corpus/IDX/crash-zero-items-overflowing-readIDX): IDXArray's own size
+    /// check multiplied [0, huge, huge] left to right and trapped on the overflow.
+    @Test func zeroItemsOfOverflowingSizeFormAnEmptyArray() {
+        let array = IDXArray(dimensions: [0, 0xfbf8_05cd, 0xfab0_2786, 2], bytes: [])
+        #expect(array.bytes.isEmpty)
+    }
+
     @Test func nonByteTypeIsAnError() {
         let path = fixture("idx_float_type")
         #expect(thrownError { _ = try readIDX(from: path) } == .unsupportedIDXType(file: path, typeCode: 0x0D))

@@ -1,0 +1,21 @@
+// libFuzzer target for readCSV: every input is read as Double and as Float, with header detection,
+// a label target and an explicit header, so that the scanner, the number parser and label encoding
+// all see it. See scripts/fuzz.sh.
+import FuzzSupport
+import TensorIO
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let path = fuzzInputFile(data, size, suffix: ".csv")
+    _ = try? readCSVMatrix(from: path, as: Double.self)
+    _ = try? readCSV(from: path, as: Float.self, options: CSVReadOptions(targetColumn: -1))
+    _ = try? readCSV(
+        from: path, as: Double.self,
+        options: CSVReadOptions(header: .present, delimiter: ";", featureColumns: [0, -1], targetColumn: 1, targetKind: .classLabels))
+    return 0
+}
+
+@main
+enum FuzzCSVMain {
+    static func main() { fuzzMain(fuzzCSV) }
+}
