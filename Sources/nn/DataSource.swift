@@ -75,6 +75,11 @@ enum DataSource {
             loaded.targets = loaded.targets.map { $0.rows(0..<min(limit, $0.rows)) }
             loaded.test = loaded.test.map { ($0.inputs.rows(0..<min(limit, $0.inputs.rows)), $0.targets.rows(0..<min(limit, $0.targets.rows))) }
         }
+        // A file may announce no samples of any width ((0, 2⁶⁰) costs a .npy header only); a network
+        // of that width cannot be built.
+        guard loaded.inputs.rows > 0 else {
+            throw CommandError.dataMismatch("\(loaded.name): no samples (shape \(loaded.inputs.shapeDescription))")
+        }
         try requireFinite(loaded.inputs, "feature", source: loaded.name)
         if let targets = loaded.targets { try requireFinite(targets, "target column", source: loaded.name) }
         if let test = loaded.test {

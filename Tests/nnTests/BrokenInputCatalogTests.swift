@@ -269,6 +269,13 @@ func fullDevice(in folder: URL) -> String? {
         try data.prefix(20).write(to: folder.appendingPathComponent("header.npy"))
         try expectCleanFailure(["train", "--data", "header.npy", "--layers", "2", "--epochs", "1"], in: folder,
                                mentions: ["header.npy", "the file ends early"])
+        // No samples, of an absurd width: building the network for it ran out of memory (SIGABRT).
+        try writeNPY(rows: 0, columns: 461_168_601_842_738_790, values: [], to: folder.appendingPathComponent("none.npy"))
+        try expectCleanFailure(["train", "--data", "none.npy", "--layers", "2", "--epochs", "1"], in: folder,
+                               mentions: ["none.npy: no samples (shape (0, 461168601842738789))"])  // the last column is the target
+        try writeNPY(rows: 0, columns: 3, values: [], to: folder.appendingPathComponent("empty.npy"))
+        try expectCleanFailure(["predict", "--model", "model.json", "--data", "empty.npy"], in: folder,
+                               mentions: ["empty.npy: no samples (shape (0, 3))"])
         try Data("PK\u{3}\u{4}not really a zip".utf8).write(to: folder.appendingPathComponent("broken.npz"))
         try expectCleanFailure(["train", "--data", "broken.npz", "--layers", "2", "--epochs", "1"], in: folder,
                                mentions: ["broken.npz", "zip"])
