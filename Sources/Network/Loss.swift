@@ -51,7 +51,7 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
         switch self {
         case .meanSquaredError, .halfSumSquaredError, .sumSquaredError:
             // One pass: the difference, its square into the total, and the gradient.
-            let scale: Scalar = self == .halfSumSquaredError ? 1 : (self == .sumSquaredError ? 2 : 2)
+            let scale: Scalar = self == .halfSumSquaredError ? 1 : 2
             let divisor: Scalar = self == .meanSquaredError ? count : 1
             var total: Scalar = 0
             predictions.withScalars { p in
