@@ -26,54 +26,109 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
 
     /// Applies the activation to `values` in place, after adding `bias` (a `(1, columns)` row) when given:
     /// the bias addition and the activation share one pass over memory.
+    ///
+    /// - Precondition: `bias`, when given, is a `(1, values.columns)` row.
     @inlinable
     public func apply<Scalar: MatrixScalar>(to values: inout Matrix<Scalar>, addingBias bias: Matrix<Scalar>? = nil) {
-        let slope = Scalar(Activation.leakySlope)
-        switch self {
-        case .identity:
-            if let bias { values += bias }
-        case .sigmoid:
-            if let bias { values.combine(with: bias, "sigmoid") { Tensor.sigmoid($0 + $1) } } else { values.apply { Tensor.sigmoid($0) } }
-        case .tanh:
-            if let bias { values.combine(with: bias, "tanh") { Scalar.tanh($0 + $1) } } else { values.apply { Scalar.tanh($0) } }
-        case .relu:
-            if let bias {
-                values.combine(with: bias, "relu") { Tensor.relu($0 + $1) }
-            } else {
-                values.apply { Tensor.relu($0) }
+        let rows = values.rows, columns = values.columns
+        guard rows > 0 && columns > 0 else { return }
+        if let bias {
+            precondition(
+                bias.rows == 1 && bias.columns == columns,
+                "\(rawValue): bias \(bias.shapeDescription) does not broadcast over \(values.shapeDescription)")
+            bias.withScalars { b in
+                b.withUnsafeBufferPointer { b in
+                    values.withMutableScalars { v in
+                        v.withUnsafeMutableBufferPointer { v in
+                            apply(to: v.baseAddress!, rows: rows, columns: columns, addingBias: b.baseAddress!)
+                        }
+                    }
+                }
             }
-        case .leakyReLU:
-            if let bias {
-                values.combine(with: bias, "leakyReLU") { let z = $0 + $1; return Swift.max(z, z * slope) }
-            } else {
-                values.apply { Swift.max($0, $0 * slope) }
+        } else {
+            values.withMutableScalars { v in
+                v.withUnsafeMutableBufferPointer { v in
+                    apply(to: v.baseAddress!, rows: rows, columns: columns, addingBias: nil)
+                }
             }
-        case .softmax:
-            if let bias { values += bias }
-            softmaxRowsInPlace(&values)
         }
     }
 
     /// Multiplies `gradient` (∂loss/∂a) by the derivative of the activation, giving ∂loss/∂z, in place.
     ///
     /// `output` is the activation's output `a` from the forward pass.
+    ///
+    /// - Precondition: `output` and `gradient` have the same shape.
     @inlinable
     public func backpropagate<Scalar: MatrixScalar>(output: Matrix<Scalar>, gradient: inout Matrix<Scalar>) {
+        precondition(
+            output.shape == gradient.shape,
+            "\(rawValue)′: output \(output.shapeDescription) and gradient \(gradient.shapeDescription) differ")
+        let rows = output.rows, columns = output.columns
+        guard rows > 0 && columns > 0 else { return }
+        output.withScalars { a in
+            a.withUnsafeBufferPointer { a in
+                gradient.withMutableScalars { g in
+                    g.withUnsafeMutableBufferPointer { g in
+                        backpropagate(output: a.baseAddress!, gradient: g.baseAddress!, rows: rows, columns: columns)
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``apply(to:addingBias:)`` on a raw row-major `rows × columns` buffer, with an optional bias row
+    /// of `columns` elements: the form the training step calls.
+    @inlinable @usableFromInline
+    func apply<Scalar: MatrixScalar>(
+        to values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Scalar>?
+    ) {
+        let count = rows &* columns
+        let slope = Scalar(Activation.leakySlope)
+        // Each case is one pass; with a bias the pass runs row by row so the bias row broadcasts.
+        @inline(__always) func each(_ transform: (Scalar) -> Scalar) {
+            if let bias {
+                for row in 0..<rows {
+                    let target = values + row &* columns
+                    for column in 0..<columns { target[column] = transform(target[column] + bias[column]) }
+                }
+            } else {
+                for index in 0..<count { values[index] = transform(values[index]) }
+            }
+        }
+        switch self {
+        case .identity: if bias != nil { each { $0 } }
+        case .sigmoid: each { Tensor.sigmoid($0) }
+        case .tanh: each { Scalar.tanh($0) }
+        case .relu: each { Tensor.relu($0) }
+        case .leakyReLU: each { Swift.max($0, $0 * slope) }
+        case .softmax:
+            if bias != nil { each { $0 } }
+            softmaxRows(values, rows: rows, columns: columns)
+        }
+    }
+
+    /// ``backpropagate(output:gradient:)`` on raw row-major `rows × columns` buffers.
+    @inlinable @usableFromInline
+    func backpropagate<Scalar: MatrixScalar>(
+        output: UnsafePointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int
+    ) {
+        let count = rows &* columns
         let slope = Scalar(Activation.leakySlope)
         switch self {
         case .identity:
             return
         case .sigmoid:
-            gradient.combine(with: output, "sigmoid′") { $0 * ($1 * (1 - $1)) }
+            for index in 0..<count { let a = output[index]; gradient[index] *= a * (1 - a) }
         case .tanh:
-            gradient.combine(with: output, "tanh′") { $0 * (1 - $1 * $1) }
+            for index in 0..<count { let a = output[index]; gradient[index] *= 1 - a * a }
         case .relu:
             // Multiplying by a 0/1 mask (numpy's `dA * (A > 0)`) vectorizes; selecting does not.
-            gradient.combine(with: output, "relu′") { $0 * ($1 > 0 ? 1 : 0) }
+            for index in 0..<count { gradient[index] *= output[index] > 0 ? 1 : 0 }
         case .leakyReLU:
-            gradient.combine(with: output, "leakyReLU′") { $0 * ($1 > 0 ? 1 : slope) }
+            for index in 0..<count { gradient[index] *= output[index] > 0 ? 1 : slope }
         case .softmax:
-            softmaxBackwardInPlace(output: output, gradient: &gradient)
+            softmaxBackward(output: output, gradient: gradient, rows: rows, columns: columns)
         }
     }
 
@@ -86,49 +141,35 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
     }
 }
 
-/// Replaces each row of `values` by its softmax, subtracting the row maximum first so that no
-/// exponential overflows.
-@inlinable
-func softmaxRowsInPlace<Scalar: MatrixScalar>(_ values: inout Matrix<Scalar>) {
-    let columns = values.columns
-    guard columns > 0 else { return }
-    values.withMutableScalars { span in
-        var start = 0
-        while start < span.count {
-            var largest = span[unchecked: start]
-            for index in start..<(start + columns) where span[unchecked: index] > largest || span[unchecked: index].isNaN {
-                largest = span[unchecked: index]
-            }
-            var total: Scalar = 0
-            for index in start..<(start + columns) {
-                let e = Scalar.exp(span[unchecked: index] - largest)
-                span[unchecked: index] = e
-                total += e
-            }
-            let inverse = 1 / total
-            for index in start..<(start + columns) { span[unchecked: index] *= inverse }
-            start += columns
+/// Replaces each row of a raw `rows × columns` buffer by its softmax, subtracting the row maximum
+/// first so that no exponential overflows (a nan in the row makes the row nan).
+@inlinable @usableFromInline
+func softmaxRows<Scalar: MatrixScalar>(_ values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
+    for row in 0..<rows {
+        let start = values + row &* columns
+        var largest = start[0]
+        for index in 0..<columns where start[index] > largest || start[index].isNaN { largest = start[index] }
+        var total: Scalar = 0
+        for index in 0..<columns {
+            let e = Scalar.exp(start[index] - largest)
+            start[index] = e
+            total += e
         }
+        let inverse = 1 / total
+        for index in 0..<columns { start[index] *= inverse }
     }
 }
 
 /// ∂loss/∂z of a row-wise softmax from its output `a` and ∂loss/∂a: `a ⊙ (g - Σ_j g_j a_j)` per row.
-@inlinable
-func softmaxBackwardInPlace<Scalar: MatrixScalar>(output: Matrix<Scalar>, gradient: inout Matrix<Scalar>) {
-    let columns = output.columns
-    guard columns > 0 else { return }
-    output.withScalars { a in
-        gradient.withMutableScalars { g in
-            var start = 0
-            while start < g.count {
-                var dot: Scalar = 0
-                for index in start..<(start + columns) { dot += g[unchecked: index] * a[unchecked: index] }
-                for index in start..<(start + columns) {
-                    g[unchecked: index] = a[unchecked: index] * (g[unchecked: index] - dot)
-                }
-                start += columns
-            }
-        }
+@inlinable @usableFromInline
+func softmaxBackward<Scalar: MatrixScalar>(
+    output: UnsafePointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int
+) {
+    for row in 0..<rows {
+        let a = output + row &* columns, g = gradient + row &* columns
+        var dot: Scalar = 0
+        for index in 0..<columns { dot += g[index] * a[index] }
+        for index in 0..<columns { g[index] = a[index] * (g[index] - dot) }
     }
 }
 

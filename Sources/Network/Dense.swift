@@ -74,8 +74,15 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
 
     /// `output = activation(input · weights + bias)`: one gemm and one fused pass.
     public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
-        Matrix.multiply(input, weights.value, into: &output)
-        activation.apply(to: &output, addingBias: bias?.value)
+        precondition(
+            input.columns == inputCount && output.rows == input.rows && output.columns == outputCount,
+            "Dense.forward: input \(input.shapeDescription) into output \(output.shapeDescription) for a \(inputCount) → \(outputCount) layer")
+        guard input.rows > 0 else { return }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                forward(input: x.baseAddress!, rows: input.rows, into: y.baseAddress!)
+            }
+        }
     }
 
     /// Backpropagates through the activation and the affine map (see ``Layer/backward``).
@@ -84,17 +91,70 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,
         gradientRetention: Scalar
     ) {
+        let rows = input.rows
+        precondition(
+            input.columns == inputCount && output.shape == (rows, outputCount) && outputGradient.shape == output.shape
+                && (!needsInputGradient || inputGradient.shape == input.shape),
+            "Dense.backward: shapes input \(input.shapeDescription), output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) do not fit a \(inputCount) → \(outputCount) layer")
+        guard rows > 0 else { return }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeBufferPointer { y in
+                outputGradient.withUnsafeMutableBufferPointer { dy in
+                    inputGradient.withUnsafeMutableBufferPointer { dx in
+                        backward(
+                            input: x.baseAddress!, output: y.baseAddress!, outputGradient: dy.baseAddress!,
+                            inputGradient: needsInputGradient ? dx.baseAddress! : nil, rows: rows,
+                            skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The forward pass on raw row-major buffers: `input` is `rows × inputSize`, `output` `rows × outputSize`.
+    @usableFromInline
+    func forward(input: UnsafePointer<Scalar>, rows: Int, into output: UnsafeMutablePointer<Scalar>) {
+        Matrix.multiply(
+            transposeLeft: false, transposeRight: false, m: rows, n: outputCount, k: inputCount, alpha: 1,
+            input, leftStride: inputCount, weights.valueBuffer.pointer, rightStride: outputCount,
+            beta: 0, into: output, destinationStride: outputCount)
+        activation.apply(to: output, rows: rows, columns: outputCount, addingBias: bias?.valueBuffer.pointer)
+    }
+
+    /// The backward pass on raw row-major buffers; `inputGradient` is `nil` when nobody needs it.
+    @usableFromInline
+    func backward(
+        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafeMutablePointer<Scalar>,
+        inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int, skipsActivationDerivative: Bool,
+        gradientRetention: Scalar
+    ) {
         if !skipsActivationDerivative {
-            activation.backpropagate(output: output, gradient: &outputGradient)
+            activation.backpropagate(output: output, gradient: outputGradient, rows: rows, columns: outputCount)
         }
         // ∂input = ∂z · Wᵀ first: it reads the weights before any update.
-        if needsInputGradient {
-            Matrix.multiply(outputGradient, weights.value, into: &inputGradient, transposeRight: true)
+        if let inputGradient {
+            Matrix.multiply(
+                transposeLeft: false, transposeRight: true, m: rows, n: inputCount, k: outputCount, alpha: 1,
+                outputGradient, leftStride: outputCount, weights.valueBuffer.pointer, rightStride: outputCount,
+                beta: 0, into: inputGradient, destinationStride: inputCount)
         }
+        // ∂W = inputᵀ · ∂z, kept as `retention · previous + new` for momentum.
         Matrix.multiply(
-            input, outputGradient, into: &weights.gradient, transposeLeft: true, beta: gradientRetention)
+            transposeLeft: true, transposeRight: false, m: inputCount, n: outputCount, k: rows, alpha: 1,
+            input, leftStride: inputCount, outputGradient, rightStride: outputCount,
+            beta: gradientRetention, into: weights.gradientBuffer.pointer, destinationStride: outputCount)
         if let bias {
-            outputGradient.sum(axis: 0, into: &bias.gradient, beta: gradientRetention)
+            // ∂b = the column sums of ∂z, row by row so the inner loop runs along memory.
+            let sums = bias.gradientBuffer.pointer, columns = outputCount
+            if gradientRetention == 0 {
+                sums.update(repeating: 0, count: columns)
+            } else if gradientRetention != 1 {
+                for column in 0..<columns { sums[column] *= gradientRetention }
+            }
+            for row in 0..<rows {
+                let source = outputGradient + row &* columns
+                for column in 0..<columns { sums[column] += source[column] }
+            }
         }
     }
 }
@@ -129,8 +189,13 @@ public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
 
     /// Copies the input into `output` and applies the activation there.
     public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
-        output.combine(with: input, "activation") { $1 }
-        activation.apply(to: &output)
+        precondition(input.shape == output.shape, "ActivationLayer.forward: input \(input.shapeDescription) into output \(output.shapeDescription)")
+        guard input.count > 0 else { return }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                forward(input: x.baseAddress!, rows: input.rows, columns: input.columns, into: y.baseAddress!)
+            }
+        }
     }
 
     /// Multiplies the output gradient by the activation's derivative and hands it on.
@@ -139,10 +204,37 @@ public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
         inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,
         gradientRetention: Scalar
     ) {
-        guard needsInputGradient else { return }
-        if !skipsActivationDerivative {
-            activation.backpropagate(output: output, gradient: &outputGradient)
+        guard needsInputGradient, output.count > 0 else { return }
+        precondition(
+            output.shape == outputGradient.shape && inputGradient.shape == output.shape,
+            "ActivationLayer.backward: output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) differ")
+        output.withUnsafeBufferPointer { y in
+            outputGradient.withUnsafeMutableBufferPointer { dy in
+                inputGradient.withUnsafeMutableBufferPointer { dx in
+                    backward(
+                        output: y.baseAddress!, outputGradient: dy.baseAddress!, inputGradient: dx.baseAddress!,
+                        rows: output.rows, columns: output.columns, skipsActivationDerivative: skipsActivationDerivative)
+                }
+            }
         }
-        inputGradient.combine(with: outputGradient, "activation backward") { $1 }
+    }
+
+    /// The forward pass on raw row-major `rows × columns` buffers.
+    @usableFromInline
+    func forward(input: UnsafePointer<Scalar>, rows: Int, columns: Int, into output: UnsafeMutablePointer<Scalar>) {
+        output.update(from: input, count: rows &* columns)
+        activation.apply(to: output, rows: rows, columns: columns, addingBias: nil)
+    }
+
+    /// The backward pass on raw row-major `rows × columns` buffers.
+    @usableFromInline
+    func backward(
+        output: UnsafePointer<Scalar>, outputGradient: UnsafeMutablePointer<Scalar>,
+        inputGradient: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, skipsActivationDerivative: Bool
+    ) {
+        if !skipsActivationDerivative {
+            activation.backpropagate(output: output, gradient: outputGradient, rows: rows, columns: columns)
+        }
+        inputGradient.update(from: outputGradient, count: rows &* columns)
     }
 }

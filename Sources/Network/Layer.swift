@@ -2,26 +2,50 @@ import Tensor
 
 /// A trainable tensor of a layer: its current value and the buffer its gradient is written into.
 ///
-/// Parameters are reference types so that a layer and an ``Optimizer`` can share them. The
-/// `gradient` buffer has the value's shape; with momentum SGD it holds the running velocity
-/// (the optimizer folds `velocity = momentum · velocity + gradient` into the gradient product).
+/// Parameters are reference types so that a layer and an ``Optimizer`` can share them, and their
+/// shape is fixed when they are created. The numbers live at a stable address that the training
+/// step works on directly; ``value`` and ``gradient`` read and write them as `Matrix` copies, so a
+/// matrix read from a parameter never changes when training goes on. The `gradient` buffer has the
+/// value's shape; with momentum SGD it holds the running velocity (the optimizer folds
+/// `velocity = momentum · velocity + gradient` into the gradient product).
+///
+/// A network and its parameters are not thread-safe; use one per thread.
 public final class Parameter<Scalar: MatrixScalar> {
     /// A short name for messages and files, such as `weights` or `bias`.
     public let name: String
-    /// The current value.
-    ///
-    /// Exclusivity is not checked at run time for the two buffers: the training step touches them
-    /// several times per layer, and the checks cost more than the arithmetic of a small network.
-    /// The network is not thread-safe; use one per thread.
-    @exclusivity(unchecked) public var value: Matrix<Scalar>
-    /// The gradient of the loss with respect to ``value`` from the last backward pass (see the type's note on momentum).
-    @exclusivity(unchecked) public var gradient: Matrix<Scalar>
+    /// The current value's numbers.
+    @usableFromInline let valueBuffer: ScalarBuffer<Scalar>
+    /// The gradient's numbers.
+    @usableFromInline let gradientBuffer: ScalarBuffer<Scalar>
 
-    /// Creates a parameter with a zero gradient buffer of the value's shape.
+    /// Creates a parameter with `value`'s shape and contents and a zero gradient.
     public init(name: String, value: Matrix<Scalar>) {
         self.name = name
-        self.value = value
-        self.gradient = .zeros(rows: value.rows, columns: value.columns)
+        self.valueBuffer = ScalarBuffer(value)
+        self.gradientBuffer = ScalarBuffer(rows: value.rows, columns: value.columns)
+    }
+
+    /// The shape, `(rows, columns)`, fixed for the parameter's life.
+    public var shape: (rows: Int, columns: Int) { (valueBuffer.rows, valueBuffer.columns) }
+
+    /// The number of scalars.
+    public var count: Int { valueBuffer.count }
+
+    /// The current value, as a copy; assigning copies a matrix of the same shape in.
+    ///
+    /// - Precondition: an assigned matrix has the parameter's ``shape``.
+    public var value: Matrix<Scalar> {
+        get { valueBuffer.matrix }
+        set { valueBuffer.assign(newValue, "Parameter \(name)") }
+    }
+
+    /// The gradient of the loss with respect to ``value`` from the last backward pass (see the type's
+    /// note on momentum), as a copy; assigning copies a matrix of the same shape in.
+    ///
+    /// - Precondition: an assigned matrix has the parameter's ``shape``.
+    public var gradient: Matrix<Scalar> {
+        get { gradientBuffer.matrix }
+        set { gradientBuffer.assign(newValue, "Parameter \(name) gradient") }
     }
 }
 

@@ -47,23 +47,44 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
         precondition(
             predictions.shape == targets.shape && gradient.shape == predictions.shape,
             "\(rawValue): predictions \(predictions.shapeDescription), targets \(targets.shapeDescription) and gradient \(gradient.shapeDescription) differ")
-        let count = Scalar(predictions.count)
+        let rows = predictions.rows, columns = predictions.columns
+        guard rows > 0 && columns > 0 else { return self == .halfSumSquaredError || self == .sumSquaredError ? 0 : .nan }
+        return predictions.withScalars { p in
+            p.withUnsafeBufferPointer { p in
+                targets.withScalars { y in
+                    y.withUnsafeBufferPointer { y in
+                        gradient.withMutableScalars { g in
+                            g.withUnsafeMutableBufferPointer { g in
+                                valueAndGradient(
+                                    predictions: p.baseAddress!, targets: y.baseAddress!, gradient: g.baseAddress!,
+                                    rows: rows, columns: columns, finalActivation: finalActivation)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ``valueAndGradient(predictions:targets:gradient:finalActivation:)`` on raw row-major
+    /// `rows × columns` buffers (at least one element): the form the training step calls.
+    @inlinable @usableFromInline
+    func valueAndGradient<Scalar: MatrixScalar>(
+        predictions p: UnsafePointer<Scalar>, targets y: UnsafePointer<Scalar>, gradient g: UnsafeMutablePointer<Scalar>,
+        rows: Int, columns: Int, finalActivation: Activation
+    ) -> Scalar {
+        let elementCount = rows &* columns
+        let count = Scalar(elementCount)
         switch self {
         case .meanSquaredError, .halfSumSquaredError, .sumSquaredError:
             // One pass: the difference, its square into the total, and the gradient.
             let scale: Scalar = self == .halfSumSquaredError ? 1 : 2
             let divisor: Scalar = self == .meanSquaredError ? count : 1
             var total: Scalar = 0
-            predictions.withScalars { p in
-                targets.withScalars { y in
-                    gradient.withMutableScalars { g in
-                        for index in p.indices {
-                            let difference = p[unchecked: index] - y[unchecked: index]
-                            total += difference * difference
-                            g[unchecked: index] = scale * difference / divisor
-                        }
-                    }
-                }
+            for index in 0..<elementCount {
+                let difference = p[index] - y[index]
+                total += difference * difference
+                g[index] = scale * difference / divisor
             }
             switch self {
             case .meanSquaredError: return total / count
@@ -74,54 +95,41 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
             let epsilon = Scalar(1e-7)
             var total: Scalar = 0
             let fused = finalActivation == .sigmoid
-            predictions.withScalars { p in
-                targets.withScalars { y in
-                    gradient.withMutableScalars { g in
-                        for index in p.indices {
-                            let probability = Swift.min(Swift.max(p[unchecked: index], epsilon), 1 - epsilon)
-                            let target = y[unchecked: index]
-                            total -= target * Scalar.log(probability) + (1 - target) * Scalar.log(1 - probability)
-                            g[unchecked: index] = fused
-                                ? (p[unchecked: index] - target) / count
-                                : (probability - target) / (probability * (1 - probability)) / count
-                        }
-                    }
-                }
+            for index in 0..<elementCount {
+                let probability = Swift.min(Swift.max(p[index], epsilon), 1 - epsilon)
+                let target = y[index]
+                total -= target * Scalar.log(probability) + (1 - target) * Scalar.log(1 - probability)
+                g[index] = fused
+                    ? (p[index] - target) / count
+                    : (probability - target) / (probability * (1 - probability)) / count
             }
             return total / count
         case .softmaxCrossEntropy:
-            let rows = predictions.rows, columns = predictions.columns
             let fromLogits = finalActivation != .softmax
             var total: Scalar = 0
             let rowCount = Scalar(rows)
-            predictions.withScalars { z in
-                targets.withScalars { y in
-                    gradient.withMutableScalars { g in
-                        for row in 0..<rows {
-                            let start = row * columns, end = start + columns
-                            if fromLogits {
-                                var largest = -Scalar.infinity
-                                for index in start..<end { largest = Swift.max(largest, z[unchecked: index]) }
-                                var sum: Scalar = 0
-                                for index in start..<end { sum += Scalar.exp(z[unchecked: index] - largest) }
-                                let logSum = Scalar.log(sum)
-                                for index in start..<end {
-                                    let logProbability = z[unchecked: index] - largest - logSum
-                                    let target = y[unchecked: index]
-                                    if target != 0 { total -= target * logProbability }
-                                    g[unchecked: index] = (Scalar.exp(logProbability) - target) / rowCount
-                                }
-                            } else {
-                                for index in start..<end {
-                                    let probability = z[unchecked: index]
-                                    let target = y[unchecked: index]
-                                    if target != 0 {
-                                        total -= target * Scalar.log(Swift.max(probability, Scalar.leastNormalMagnitude))
-                                    }
-                                    g[unchecked: index] = (probability - target) / rowCount
-                                }
-                            }
+            for row in 0..<rows {
+                let start = row &* columns, end = start &+ columns
+                if fromLogits {
+                    var largest = -Scalar.infinity
+                    for index in start..<end { largest = Swift.max(largest, p[index]) }
+                    var sum: Scalar = 0
+                    for index in start..<end { sum += Scalar.exp(p[index] - largest) }
+                    let logSum = Scalar.log(sum)
+                    for index in start..<end {
+                        let logProbability = p[index] - largest - logSum
+                        let target = y[index]
+                        if target != 0 { total -= target * logProbability }
+                        g[index] = (Scalar.exp(logProbability) - target) / rowCount
+                    }
+                } else {
+                    for index in start..<end {
+                        let probability = p[index]
+                        let target = y[index]
+                        if target != 0 {
+                            total -= target * Scalar.log(Swift.max(probability, Scalar.leastNormalMagnitude))
                         }
+                        g[index] = (probability - target) / rowCount
                     }
                 }
             }

@@ -46,15 +46,17 @@ public final class Optimizer<Scalar: MatrixScalar> {
     /// The base learning rate.
     public let baseLearningRate: Double
     /// The learning rate in force (the schedule sets it each epoch).
-    public var learningRate: Double
+    @exclusivity(unchecked) public var learningRate: Double
     /// The L2 penalty λ: the gradient becomes `g + λw`.
     public let weightDecay: Double
     /// How the learning rate changes over epochs.
     public let schedule: LearningRateSchedule
     /// The number of updates made so far (Adam's `t`).
-    public internal(set) var stepCount = 0
-    /// Per-parameter state: Nesterov's velocity, or Adam's first then second moments.
-    @exclusivity(unchecked) public internal(set) var state: [[Matrix<Scalar>]] = []
+    @exclusivity(unchecked) public internal(set) var stepCount = 0
+    /// Per-parameter state: Nesterov's velocity, or Adam's first then second moments, as copies.
+    public var state: [[Matrix<Scalar>]] { stateBuffers.map { $0.map(\.matrix) } }
+    /// The state's numbers, at stable addresses.
+    @exclusivity(unchecked) var stateBuffers: [[ScalarBuffer<Scalar>]] = []
 
     /// Creates an optimizer.
     ///
@@ -87,54 +89,54 @@ public final class Optimizer<Scalar: MatrixScalar> {
     /// Applies one update to every parameter from its gradient buffer.
     public func update(_ parameters: [Parameter<Scalar>]) {
         stepCount += 1
+        if stateBuffers.count != parameters.count { allocateState(for: parameters) }
         let rate = Scalar(learningRate)
         let decay = Scalar(weightDecay)
-        if state.count != parameters.count { allocateState(for: parameters) }
-        for (index, parameter) in parameters.enumerated() {
+        for index in parameters.indices {
+            let parameter = parameters[index]
+            let w = parameter.valueBuffer.pointer, g = parameter.gradientBuffer.pointer, count = parameter.count
+            // L2 decay joins the gradient first (PyTorch's weight_decay): g' = g + λw.
+            if decay != 0 { for element in 0..<count { g[element] += decay * w[element] } }
             switch kind {
             case .sgd(let momentum, let nesterov):
                 if nesterov && momentum != 0 {
-                    let mu = Scalar(momentum)
-                    // g' = g + λw; v = μv + g'; w -= lr (g' + μv)
-                    if decay != 0 { parameter.gradient.combine(with: parameter.value, "weight decay") { $0 + decay * $1 } }
-                    state[index][0].combine(with: parameter.gradient, "nesterov") { mu * $0 + $1 }
-                    parameter.gradient.combine(with: state[index][0], "nesterov") { $0 + mu * $1 }
-                    parameter.value.combine(with: parameter.gradient, "sgd") { $0 - rate * $1 }
+                    // v = μv + g'; w -= lr (g' + μv)
+                    let mu = Scalar(momentum), v = stateBuffers[index][0].pointer
+                    for element in 0..<count {
+                        v[element] = mu * v[element] + g[element]
+                        g[element] += mu * v[element]
+                        w[element] -= rate * g[element]
+                    }
                 } else {
                     // The gradient buffer holds g (or the velocity μv + g, folded by the layers).
-                    if decay != 0 { parameter.gradient.combine(with: parameter.value, "weight decay") { $0 + decay * $1 } }
-                    parameter.value.combine(with: parameter.gradient, "sgd") { $0 - rate * $1 }
+                    for element in 0..<count { w[element] -= rate * g[element] }
                 }
             case .adam(let beta1, let beta2, let epsilon):
                 let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
                 let correction1 = 1 - Scalar.pow(b1, Scalar(stepCount))
                 let correction2 = 1 - Scalar.pow(b2, Scalar(stepCount))
-                if decay != 0 { parameter.gradient.combine(with: parameter.value, "weight decay") { $0 + decay * $1 } }
-                state[index][0].combine(with: parameter.gradient, "adam m") { b1 * $0 + (1 - b1) * $1 }
-                state[index][1].combine(with: parameter.gradient, "adam v") { b2 * $0 + (1 - b2) * $1 * $1 }
                 let stepSize = rate / correction1
                 let root = correction2.squareRoot()
-                parameter.value.withMutableScalars { w in
-                    state[index][0].withScalars { m in
-                        state[index][1].withScalars { v in
-                            for element in w.indices {
-                                w[unchecked: element] -= stepSize * m[unchecked: element]
-                                    / (v[unchecked: element].squareRoot() / root + eps)
-                            }
-                        }
-                    }
+                let m = stateBuffers[index][0].pointer, v = stateBuffers[index][1].pointer
+                for element in 0..<count {
+                    let gradient = g[element]
+                    m[element] = b1 * m[element] + (1 - b1) * gradient
+                    v[element] = b2 * v[element] + (1 - b2) * gradient * gradient
+                    w[element] -= stepSize * m[element] / (v[element].squareRoot() / root + eps)
                 }
             }
         }
     }
 
-    /// Creates zeroed state matrices for each parameter, as the rule needs.
+    /// Creates zeroed state buffers for each parameter, as the rule needs.
     func allocateState(for parameters: [Parameter<Scalar>]) {
-        state = parameters.map { parameter in
-            let zeros = Matrix<Scalar>.zeros(rows: parameter.value.rows, columns: parameter.value.columns)
+        stateBuffers = parameters.map { parameter in
+            let (rows, columns) = parameter.shape
             switch kind {
-            case .sgd(let momentum, let nesterov): return nesterov && momentum != 0 ? [zeros] : []
-            case .adam: return [zeros, zeros]
+            case .sgd(let momentum, let nesterov):
+                return nesterov && momentum != 0 ? [ScalarBuffer(rows: rows, columns: columns)] : []
+            case .adam:
+                return [ScalarBuffer(rows: rows, columns: columns), ScalarBuffer(rows: rows, columns: columns)]
             }
         }
     }
@@ -142,15 +144,17 @@ public final class Optimizer<Scalar: MatrixScalar> {
     /// Restores saved state (as produced by ``state`` and ``stepCount``); the shapes must match the parameters.
     public func restore(state: [[Matrix<Scalar>]], stepCount: Int, for parameters: [Parameter<Scalar>]) throws(NetworkError) {
         allocateState(for: parameters)
-        guard state.count == self.state.count else {
+        guard state.count == stateBuffers.count else {
             throw .invalidCheckpoint("optimizer state has \(state.count) entries for \(parameters.count) parameters")
         }
-        for (saved, expected) in zip(state, self.state) {
-            guard saved.count == expected.count, zip(saved, expected).allSatisfy({ $0.shape == $1.shape }) else {
+        for (saved, expected) in zip(state, stateBuffers) {
+            guard saved.count == expected.count, zip(saved, expected).allSatisfy({ $0.rows == $1.rows && $0.columns == $1.columns }) else {
                 throw .invalidCheckpoint("optimizer state shapes do not match the parameters")
             }
         }
-        self.state = state
+        for (saved, buffers) in zip(state, stateBuffers) {
+            for (matrix, buffer) in zip(saved, buffers) { buffer.assign(matrix, "Optimizer.restore") }
+        }
         self.stepCount = stepCount
     }
 }

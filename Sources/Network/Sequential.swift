@@ -18,63 +18,94 @@ enum LayerNode<Scalar: MatrixScalar> {
         }
     }
 
-    func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
+    /// The forward pass on raw row-major buffers (`rows × inputColumns` into `rows × outputColumns`).
+    func forward(
+        input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int, into output: UnsafeMutablePointer<Scalar>,
+        outputColumns: Int
+    ) {
         switch self {
-        case .dense(let layer): layer.forward(input, into: &output)
-        case .activation(let layer): layer.forward(input, into: &output)
-        case .custom(let layer): layer.forward(input, into: &output)
+        case .dense(let layer): layer.forward(input: input, rows: rows, into: output)
+        case .activation(let layer): layer.forward(input: input, rows: rows, columns: inputColumns, into: output)
+        case .custom(let layer):
+            // A layer of the user's own speaks `Matrix`: copy in and out around it.
+            var result = Matrix<Scalar>.zeros(rows: rows, columns: outputColumns)
+            layer.forward(Matrix(copying: input, rows: rows, columns: inputColumns), into: &result)
+            result.copy(to: output)
         }
     }
 
+    /// The backward pass on raw row-major buffers; `inputGradient` is `nil` for the first layer.
     func backward(
-        input: Matrix<Scalar>, output: Matrix<Scalar>, outputGradient: inout Matrix<Scalar>,
-        inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,
-        gradientRetention: Scalar
+        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafeMutablePointer<Scalar>,
+        inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int, inputColumns: Int, outputColumns: Int,
+        skipsActivationDerivative: Bool, gradientRetention: Scalar
     ) {
         switch self {
         case .dense(let layer):
             layer.backward(
-                input: input, output: output, outputGradient: &outputGradient, inputGradient: &inputGradient,
-                needsInputGradient: needsInputGradient, skipsActivationDerivative: skipsActivationDerivative,
-                gradientRetention: gradientRetention)
+                input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient, rows: rows,
+                skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
         case .activation(let layer):
+            guard let inputGradient else { return }
             layer.backward(
-                input: input, output: output, outputGradient: &outputGradient, inputGradient: &inputGradient,
-                needsInputGradient: needsInputGradient, skipsActivationDerivative: skipsActivationDerivative,
-                gradientRetention: gradientRetention)
+                output: output, outputGradient: outputGradient, inputGradient: inputGradient, rows: rows,
+                columns: outputColumns, skipsActivationDerivative: skipsActivationDerivative)
         case .custom(let layer):
+            var gradient = Matrix(copying: outputGradient, rows: rows, columns: outputColumns)
+            let needsInputGradient = inputGradient != nil
+            var result = Matrix<Scalar>.zeros(rows: needsInputGradient ? rows : 0, columns: needsInputGradient ? inputColumns : 0)
             layer.backward(
-                input: input, output: output, outputGradient: &outputGradient, inputGradient: &inputGradient,
-                needsInputGradient: needsInputGradient, skipsActivationDerivative: skipsActivationDerivative,
-                gradientRetention: gradientRetention)
+                input: Matrix(copying: input, rows: rows, columns: inputColumns),
+                output: Matrix(copying: output, rows: rows, columns: outputColumns), outputGradient: &gradient,
+                inputGradient: &result, needsInputGradient: needsInputGradient,
+                skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
+            if let inputGradient { result.copy(to: inputGradient) }
         }
     }
 }
 
-/// The buffers of one layer for one batch size: its output and the gradient with respect to it.
-final class LayerBuffers<Scalar: MatrixScalar> {
-    @exclusivity(unchecked) var output: Matrix<Scalar>
-    @exclusivity(unchecked) var gradient: Matrix<Scalar>
+extension Matrix {
+    /// A matrix holding a copy of a raw row-major `rows × columns` buffer.
+    init(copying source: UnsafePointer<Scalar>, rows: Int, columns: Int) {
+        self.init(rows: rows, columns: columns, scalars: Array(UnsafeBufferPointer(start: source, count: rows * columns)))
+    }
 
-    init(rows: Int, columns: Int) {
-        output = .zeros(rows: rows, columns: columns)
-        gradient = .zeros(rows: rows, columns: columns)
+    /// Copies the elements, row-major, to `destination`.
+    func copy(to destination: UnsafeMutablePointer<Scalar>) {
+        withUnsafeBufferPointer { source in
+            if let base = source.baseAddress { destination.update(from: base, count: source.count) }
+        }
     }
 }
 
-/// Preallocated buffers for a batch size, reused by every step with that size.
+/// Preallocated buffers for one batch size, reused by every step with that size: the gathered
+/// mini-batch and, for each layer, its output and the gradient with respect to it.
 final class Workspace<Scalar: MatrixScalar> {
     let batchSize: Int
-    @exclusivity(unchecked) var inputs: Matrix<Scalar>
-    @exclusivity(unchecked) var targets: Matrix<Scalar>
-    let layers: [LayerBuffers<Scalar>]
+    /// The mini-batch's inputs and targets, gathered from the shuffled order.
+    let inputs: ScalarBuffer<Scalar>
+    let targets: ScalarBuffer<Scalar>
+    /// Each layer's output and ∂loss/∂output, `batchSize × width`.
+    let outputs: [ScalarBuffer<Scalar>]
+    let gradients: [ScalarBuffer<Scalar>]
+    /// The same buffers' addresses, so that a step reads them without touching reference counts.
+    let outputPointers: [UnsafeMutablePointer<Scalar>]
+    let gradientPointers: [UnsafeMutablePointer<Scalar>]
 
     init(batchSize: Int, inputSize: Int, outputSizes: [Int]) {
         self.batchSize = batchSize
-        inputs = .zeros(rows: batchSize, columns: inputSize)
-        targets = .zeros(rows: batchSize, columns: outputSizes.last ?? 0)
-        layers = outputSizes.map { LayerBuffers(rows: batchSize, columns: $0) }
+        inputs = ScalarBuffer(rows: batchSize, columns: inputSize)
+        targets = ScalarBuffer(rows: batchSize, columns: outputSizes.last ?? 0)
+        outputs = outputSizes.map { ScalarBuffer(rows: batchSize, columns: $0) }
+        gradients = outputSizes.map { ScalarBuffer(rows: batchSize, columns: $0) }
+        outputPointers = outputs.map(\.pointer)
+        gradientPointers = gradients.map(\.pointer)
     }
+
+    /// The last layer's output.
+    var finalOutput: UnsafeMutablePointer<Scalar> { outputPointers[outputPointers.count - 1] }
+    /// The last layer's gradient buffer.
+    var finalGradient: UnsafeMutablePointer<Scalar> { gradientPointers[gradientPointers.count - 1] }
 }
 
 /// A stack of layers applied in order: the network of the notebooks, and of Keras's `Sequential`.
@@ -100,9 +131,9 @@ public final class Sequential<Scalar: MatrixScalar> {
     public let outputSizes: [Int]
     @usableFromInline let nodes: [LayerNode<Scalar>]
     /// Workspaces by batch size, created on first use.
-    var workspaces: [Int: Workspace<Scalar>] = [:]
+    @exclusivity(unchecked) var workspaces: [Int: Workspace<Scalar>] = [:]
     /// The workspace used last, checked before the dictionary (full-batch training uses one size).
-    var recentWorkspace: Workspace<Scalar>?
+    @exclusivity(unchecked) var recentWorkspace: Workspace<Scalar>?
 
     /// Builds the stack and draws every layer's parameters from `generator`.
     ///
@@ -142,7 +173,7 @@ public final class Sequential<Scalar: MatrixScalar> {
     public var parameters: [Parameter<Scalar>] { layers.flatMap { $0.parameters } }
 
     /// The total number of trainable scalars.
-    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
     /// The activation the last layer ends with.
     public var finalActivation: Activation { layers.last!.finalActivation }
@@ -160,33 +191,30 @@ public final class Sequential<Scalar: MatrixScalar> {
         return created
     }
 
-    /// Runs the forward pass on `inputs` into the workspace's layer outputs.
-    func forward(_ inputs: Matrix<Scalar>, workspace: Workspace<Scalar>) {
-        let buffers = workspace.layers
+    /// Runs the forward pass on `rows` inputs (row-major, ``inputSize`` wide) into the workspace's layer outputs.
+    func forward(_ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>) {
+        let outputs = workspace.outputPointers
+        var input = inputs, width = inputSize
         for index in nodes.indices {
-            let input = index == 0 ? inputs : buffers[index - 1].output
-            nodes[index].forward(input, into: &buffers[index].output)
+            let output = outputs[index], outputWidth = outputSizes[index]
+            nodes[index].forward(input: input, rows: rows, inputColumns: width, into: output, outputColumns: outputWidth)
+            input = UnsafePointer(output)
+            width = outputWidth
         }
     }
 
-    /// Runs the backward pass after ``forward(_:workspace:)``; the last layer's gradient buffer must
-    /// already hold ∂loss/∂output (or ∂loss/∂z when `fused`).
-    func backward(_ inputs: Matrix<Scalar>, workspace: Workspace<Scalar>, fused: Bool, gradientRetention: Scalar) {
-        let buffers = workspace.layers
-        var unused = Matrix<Scalar>.zeros(rows: 0, columns: 0)
+    /// Runs the backward pass after ``forward(_:rows:workspace:)``; the last layer's gradient buffer
+    /// must already hold ∂loss/∂output (or ∂loss/∂z when `fused`).
+    func backward(_ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>, fused: Bool, gradientRetention: Scalar) {
+        let outputs = workspace.outputPointers, gradients = workspace.gradientPointers
+        let last = nodes.count - 1
         for index in nodes.indices.reversed() {
-            let input = index == 0 ? inputs : buffers[index - 1].output
-            if index == 0 {
-                nodes[index].backward(
-                    input: input, output: buffers[index].output, outputGradient: &buffers[index].gradient,
-                    inputGradient: &unused, needsInputGradient: false,
-                    skipsActivationDerivative: fused && index == nodes.count - 1, gradientRetention: gradientRetention)
-            } else {
-                nodes[index].backward(
-                    input: input, output: buffers[index].output, outputGradient: &buffers[index].gradient,
-                    inputGradient: &buffers[index - 1].gradient, needsInputGradient: true,
-                    skipsActivationDerivative: fused && index == nodes.count - 1, gradientRetention: gradientRetention)
-            }
+            let input = index == 0 ? inputs : UnsafePointer(outputs[index - 1])
+            nodes[index].backward(
+                input: input, output: outputs[index], outputGradient: gradients[index],
+                inputGradient: index == 0 ? nil : gradients[index - 1], rows: rows,
+                inputColumns: index == 0 ? inputSize : outputSizes[index - 1], outputColumns: outputSizes[index],
+                skipsActivationDerivative: fused && index == last, gradientRetention: gradientRetention)
         }
     }
 
@@ -203,21 +231,22 @@ public final class Sequential<Scalar: MatrixScalar> {
 
     func predictSpecialized(_ inputs: Matrix<Scalar>, batchSize: Int) -> Matrix<Scalar> {
         let size = max(1, min(batchSize, inputs.rows))
-        if inputs.rows <= size {
-            let workspace = workspace(batchSize: inputs.rows)
-            forward(inputs, workspace: workspace)
-            return workspace.layers.last!.output
+        let width = outputSize
+        var result = Matrix<Scalar>.zeros(rows: inputs.rows, columns: width)
+        guard inputs.rows > 0 else { return result }
+        inputs.withUnsafeBufferPointer { x in
+            result.withUnsafeMutableBufferPointer { y in
+                var start = 0
+                while start < inputs.rows {
+                    let end = min(start + size, inputs.rows)
+                    let workspace = workspace(batchSize: end - start)
+                    forward(x.baseAddress! + start * inputSize, rows: end - start, workspace: workspace)
+                    (y.baseAddress! + start * width).update(from: workspace.finalOutput, count: (end - start) * width)
+                    start = end
+                }
+            }
         }
-        var pieces: [Matrix<Scalar>] = []
-        var start = 0
-        while start < inputs.rows {
-            let end = min(start + size, inputs.rows)
-            let workspace = workspace(batchSize: end - start)
-            forward(inputs.rows(start..<end), workspace: workspace)
-            pieces.append(workspace.layers.last!.output)
-            start = end
-        }
-        return .concatenatedVertically(pieces)
+        return result
     }
 
     /// Checks that `inputs` has the network's input width.

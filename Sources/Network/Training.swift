@@ -237,63 +237,81 @@ extension Sequential {
         let size = max(1, min(batchSize, inputs.rows))
         var totalLoss = 0.0
         var totals = [Metric: Double]()
-        var start = 0
         let fused = loss.fuses(with: finalActivation)
-        while start < inputs.rows {
-            let end = min(start + size, inputs.rows)
-            let workspace = workspace(batchSize: end - start)
-            let batchInputs = end - start == inputs.rows ? inputs : inputs.rows(start..<end)
-            let batchTargets = end - start == inputs.rows ? targets : targets.rows(start..<end)
-            forward(batchInputs, workspace: workspace)
-            let last = workspace.layers.last!
-            let value = loss.valueAndGradient(
-                predictions: last.output, targets: batchTargets, gradient: &last.gradient,
-                finalActivation: fused || loss == .softmaxCrossEntropy ? finalActivation : .identity)
-            totalLoss += loss.isSum ? Double(value) : Double(value) * Double(end - start) / Double(inputs.rows)
-            for metric in metrics {
-                totals[metric, default: 0] += measure(metric, outputs: last.output, targets: batchTargets, loss: loss) * Double(end - start)
-            }
-            start = end
+        let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
+        let width = outputSize
+        guard inputs.rows > 0 else {
+            let empty = Matrix<Scalar>.zeros(rows: 0, columns: width)
+            return Evaluation(
+                loss: Double(loss.value(predictions: empty, targets: empty)), metrics: Dictionary(uniqueKeysWithValues: metrics.map { ($0, 0) }))
         }
-        return Evaluation(loss: totalLoss, metrics: totals.mapValues { $0 / Double(max(1, inputs.rows)) })
+        inputs.withUnsafeBufferPointer { x in
+            targets.withUnsafeBufferPointer { y in
+                var start = 0
+                while start < inputs.rows {
+                    let rows = min(start + size, inputs.rows) - start
+                    let workspace = workspace(batchSize: rows)
+                    let batchTargets = y.baseAddress! + start * width
+                    forward(x.baseAddress! + start * inputSize, rows: rows, workspace: workspace)
+                    let value = loss.valueAndGradient(
+                        predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
+                        rows: rows, columns: width, finalActivation: lossActivation)
+                    totalLoss += loss.isSum ? Double(value) : Double(value) * Double(rows) / Double(inputs.rows)
+                    for metric in metrics {
+                        totals[metric, default: 0] +=
+                            measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss) * Double(rows)
+                    }
+                    start += rows
+                }
+            }
+        }
+        return Evaluation(loss: totalLoss, metrics: totals.mapValues { $0 / Double(inputs.rows) })
     }
 
-    /// The value of `metric` for one batch of outputs.
-    func measure(_ metric: Metric, outputs: Matrix<Scalar>, targets: Matrix<Scalar>, loss: Loss) -> Double {
-        let rows = outputs.rows, columns = outputs.columns
+    /// The value of `metric` for one batch of outputs (raw row-major `rows × outputSize` buffers).
+    func measure(
+        _ metric: Metric, outputs o: UnsafePointer<Scalar>, targets t: UnsafePointer<Scalar>, rows: Int, loss: Loss
+    ) -> Double {
+        let columns = outputSize
         guard rows > 0 else { return 0 }
         switch metric {
         case .accuracy:
             var correct = 0
-            outputs.withScalars { o in
-                targets.withScalars { t in
-                    for row in 0..<rows {
-                        let start = row * columns
-                        if columns == 1 {
-                            let predicted: Scalar = loss == .softmaxCrossEntropy ? 1 : (o[unchecked: start] >= (finalActivation == .tanh ? 0 : 0.5) ? 1 : 0)
-                            let actual: Scalar = t[unchecked: start] >= (finalActivation == .tanh ? 0 : 0.5) ? 1 : 0
-                            if predicted == actual { correct += 1 }
-                        } else {
-                            var bestOutput = start, bestTarget = start
-                            for index in start..<(start + columns) {
-                                if o[unchecked: index] > o[unchecked: bestOutput] { bestOutput = index }
-                                if t[unchecked: index] > t[unchecked: bestTarget] { bestTarget = index }
-                            }
-                            if bestOutput == bestTarget { correct += 1 }
-                        }
+            let threshold: Scalar = finalActivation == .tanh ? 0 : 0.5
+            for row in 0..<rows {
+                let start = row &* columns
+                if columns == 1 {
+                    let predicted: Scalar = loss == .softmaxCrossEntropy ? 1 : (o[start] >= threshold ? 1 : 0)
+                    let actual: Scalar = t[start] >= threshold ? 1 : 0
+                    if predicted == actual { correct += 1 }
+                } else {
+                    var bestOutput = start, bestTarget = start
+                    for index in start..<(start &+ columns) {
+                        if o[index] > o[bestOutput] { bestOutput = index }
+                        if t[index] > t[bestTarget] { bestTarget = index }
                     }
+                    if bestOutput == bestTarget { correct += 1 }
                 }
             }
             return Double(correct) / Double(rows)
         case .meanAbsoluteError:
-            let predictions = loss.predictions(fromOutputs: outputs, finalActivation: finalActivation)
             var total = 0.0
-            predictions.withScalars { p in
-                targets.withScalars { t in
-                    for index in p.indices { total += Double(Swift.abs(p[unchecked: index] - t[unchecked: index])) }
+            if loss == .softmaxCrossEntropy && finalActivation == .identity {
+                // The outputs are logits: compare their softmax, row by row, without storing it.
+                for row in 0..<rows {
+                    let z = o + row &* columns, y = t + row &* columns
+                    var largest = z[0]
+                    for index in 0..<columns where z[index] > largest || z[index].isNaN { largest = z[index] }
+                    var sum: Scalar = 0
+                    for index in 0..<columns { sum += Scalar.exp(z[index] - largest) }
+                    for index in 0..<columns {
+                        total += Double(Swift.abs(Scalar.exp(z[index] - largest) / sum - y[index]))
+                    }
                 }
+            } else {
+                for index in 0..<(rows &* columns) { total += Double(Swift.abs(o[index] - t[index])) }
             }
-            return total / Double(predictions.count)
+            return total / Double(rows &* columns)
         }
     }
 
@@ -303,7 +321,22 @@ extension Sequential {
         options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?,
         random: inout NumpyRandomState
     ) throws(NetworkError) -> TrainingHistory {
-        let sampleCount = inputs.rows
+        // The data's addresses are taken once for the whole run; every step reads through them.
+        try inputs.withUnsafeBufferPointer { (x) throws(NetworkError) -> TrainingHistory in
+            try targets.withUnsafeBufferPointer { (y) throws(NetworkError) -> TrainingHistory in
+                try train(
+                    x.baseAddress!, y.baseAddress!, sampleCount: inputs.rows, loss: loss, optimizer: optimizer,
+                    options: options, validation: validation, random: &random)
+            }
+        }
+    }
+
+    /// The training loop on the data's raw row-major buffers.
+    func train(
+        _ inputs: UnsafePointer<Scalar>, _ targets: UnsafePointer<Scalar>, sampleCount: Int, loss: Loss,
+        optimizer: Optimizer<Scalar>, options: TrainingOptions,
+        validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?, random: inout NumpyRandomState
+    ) throws(NetworkError) -> TrainingHistory {
         let batchSize = min(options.batchSize ?? sampleCount, sampleCount)
         let fullBatch = batchSize == sampleCount
         let batchCount = (sampleCount + batchSize - 1) / batchSize
@@ -311,6 +344,7 @@ extension Sequential {
         let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
         let parameters = self.parameters
         let retention = optimizer.gradientRetention
+        let inputWidth = inputSize, outputWidth = outputSize
         var history = TrainingHistory()
         var bestLoss = Double.infinity
         var bestEpoch = -1
@@ -331,29 +365,34 @@ extension Sequential {
             var samplesSeen = 0
             for batch in 0..<batchCount {
                 let start = batch * batchSize, end = min(start + batchSize, sampleCount)
-                let workspace = workspace(batchSize: end - start)
-                let batchInputs: Matrix<Scalar>
-                let batchTargets: Matrix<Scalar>
+                let rows = end - start
+                let workspace = workspace(batchSize: rows)
+                let batchInputs: UnsafePointer<Scalar>
+                let batchTargets: UnsafePointer<Scalar>
                 if let order {
-                    inputs.gatherRows(at: order[start..<end], into: &workspace.inputs)
-                    targets.gatherRows(at: order[start..<end], into: &workspace.targets)
-                    batchInputs = workspace.inputs
-                    batchTargets = workspace.targets
+                    let gatheredInputs = workspace.inputs.pointer, gatheredTargets = workspace.targets.pointer
+                    for row in 0..<rows {
+                        let sample = order[start &+ row]
+                        (gatheredInputs + row &* inputWidth).update(from: inputs + sample &* inputWidth, count: inputWidth)
+                        (gatheredTargets + row &* outputWidth).update(from: targets + sample &* outputWidth, count: outputWidth)
+                    }
+                    batchInputs = UnsafePointer(gatheredInputs)
+                    batchTargets = UnsafePointer(gatheredTargets)
                 } else {
                     batchInputs = inputs
                     batchTargets = targets
                 }
-                forward(batchInputs, workspace: workspace)
-                let last = workspace.layers.last!
+                forward(batchInputs, rows: rows, workspace: workspace)
                 let value = Double(loss.valueAndGradient(
-                    predictions: last.output, targets: batchTargets, gradient: &last.gradient, finalActivation: lossActivation))
+                    predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
+                    rows: rows, columns: outputWidth, finalActivation: lossActivation))
                 guard value.isFinite else {
                     throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
                 }
                 for (index, metric) in options.metrics.enumerated() {
-                    metricTotals[index] += measure(metric, outputs: last.output, targets: batchTargets, loss: loss)
+                    metricTotals[index] += measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
                 }
-                backward(batchInputs, workspace: workspace, fused: fused, gradientRetention: retention)
+                backward(batchInputs, rows: rows, workspace: workspace, fused: fused, gradientRetention: retention)
                 optimizer.update(parameters)
                 lossTotal += value
                 samplesSeen += end - start

@@ -42,28 +42,46 @@ extension Matrix {
             productShapeFailure(left, right, destination, transposeLeft, transposeRight)
         }
         if m == 0 || n == 0 { return }
-        let lda = left.columnCount, ldb = right.columnCount, ldc = n
-        if m * n * k <= smallProductLimit {
-            left.storage.withUnsafeBufferPointer { a in
-                right.storage.withUnsafeBufferPointer { b in
-                    destination.storage.withUnsafeMutableBufferPointer { c in
-                        smallProduct(
-                            transposeLeft, transposeRight, m, n, k, alpha, a.baseAddress!, lda,
-                            b.baseAddress ?? a.baseAddress!, ldb, beta, c.baseAddress!, ldc)
-                    }
-                }
-            }
+        if k == 0 {
+            if beta == 0 { destination.fill(with: 0) } else { destination *= beta }
             return
         }
         left.storage.withUnsafeBufferPointer { a in
             right.storage.withUnsafeBufferPointer { b in
                 destination.storage.withUnsafeMutableBufferPointer { c in
-                    BLAS.gemm(
-                        transposeA: transposeLeft, transposeB: transposeRight, m: m, n: n, k: k,
-                        alpha: alpha, a: a.baseAddress!, lda: lda, b: b.baseAddress ?? a.baseAddress!, ldb: ldb,
-                        beta: beta, c: c.baseAddress!, ldc: ldc)
+                    multiply(
+                        transposeLeft: transposeLeft, transposeRight: transposeRight, m: m, n: n, k: k, alpha: alpha,
+                        a.baseAddress!, leftStride: left.columnCount, b.baseAddress!,
+                        rightStride: right.columnCount, beta: beta, into: c.baseAddress!, destinationStride: n)
                 }
             }
+        }
+    }
+
+    /// `C = alpha · op(A) · op(B) + beta · C` on raw row-major buffers, for code that manages its own
+    /// memory (the network trainer's workspaces): the same dispatch as
+    /// ``multiply(_:_:into:transposeLeft:transposeRight:alpha:beta:)`` without a `Matrix` around each operand.
+    ///
+    /// `op(A)` is `m × k`, `op(B)` is `k × n` and `C` is `m × n`; each stride is the distance between
+    /// rows of the operand as stored (its column count before any transpose). Products up to
+    /// 512 multiply-adds (m·n·k) run in a direct loop, larger ones in BLAS's gemm.
+    ///
+    /// - Precondition: `m`, `n`, `k` are at least 1 and each buffer holds its operand; nothing is checked.
+    @inlinable
+    public static func multiply(
+        transposeLeft: Bool, transposeRight: Bool, m: Int, n: Int, k: Int, alpha: Scalar,
+        _ left: UnsafePointer<Scalar>, leftStride: Int, _ right: UnsafePointer<Scalar>, rightStride: Int,
+        beta: Scalar, into destination: UnsafeMutablePointer<Scalar>, destinationStride: Int
+    ) {
+        if m &* n &* k <= smallProductLimit {
+            smallProduct(
+                transposeLeft, transposeRight, m, n, k, alpha, left, leftStride, right, rightStride, beta,
+                destination, destinationStride)
+        } else {
+            BLAS.gemm(
+                transposeA: transposeLeft, transposeB: transposeRight, m: m, n: n, k: k,
+                alpha: alpha, a: left, lda: leftStride, b: right, ldb: rightStride,
+                beta: beta, c: destination, ldc: destinationStride)
         }
     }
 
@@ -85,6 +103,23 @@ extension Matrix {
         // Each element of C is one dot product kept in a register, summed in order of p, and written
         // once: no zero fill, no branch inside the loops.
         let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
+        if !transposeB && alpha == 1 && beta == 0 && n >= 2 {
+            // The common case of a training step: C's row i is built as Σ_p A[i, p] · B's row p, so the
+            // inner loop runs along contiguous rows of B and C and vectorizes. Each element still sums
+            // its products in order of p, as below.
+            for i in 0..<m {
+                let row = c + i &* ldc, aStart = a + i &* aRow
+                let first = aStart[0]
+                for j in 0..<n { row[j] = first * b[j] }
+                var p = 1
+                while p < k {
+                    let factor = aStart[p &* aColumn], bRowStart = b + p &* ldb
+                    for j in 0..<n { row[j] += factor * bRowStart[j] }
+                    p &+= 1
+                }
+            }
+            return
+        }
         let bRow = transposeB ? 1 : ldb, bColumn = transposeB ? ldb : 1
         for i in 0..<m {
             let row = c + i &* ldc, aStart = a + i &* aRow

@@ -138,6 +138,26 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
         return try body(&span)
     }
 
+    /// Calls `body` with a pointer to the elements in row-major order, valid only inside `body`
+    /// (like `Array.withUnsafeBufferPointer`): for handing a matrix to C or to raw-buffer kernels.
+    @inlinable
+    public func withUnsafeBufferPointer<Result, Failure: Error>(
+        _ body: (UnsafeBufferPointer<Scalar>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try storage.withUnsafeBufferPointer(body)
+    }
+
+    /// Calls `body` with a mutable pointer to the elements in row-major order, valid only inside
+    /// `body`; storage shared with a copy is copied first, so other copies never change.
+    @inlinable
+    public mutating func withUnsafeMutableBufferPointer<Result, Failure: Error>(
+        _ body: (UnsafeMutableBufferPointer<Scalar>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try storage.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Scalar>) throws(Failure) -> Result in
+            try body(buffer)
+        }
+    }
+
     /// A textual form of the shape, `(rows, columns)`, used in error messages.
     @inlinable
     public var shapeDescription: String { "(\(rowCount), \(columnCount))" }

@@ -15,6 +15,8 @@ import Testing
 enum LayerSpec: Sendable, CustomStringConvertible {
     case dense(Int, Int, bias: Bool, Activation)
     case activation(Activation)
+    /// A ``ColumnScale`` layer written against the public `Layer` protocol, as a user would.
+    case columnScale(Int)
 
     func layer<S: MatrixScalar>(_: S.Type) -> any Layer<S> {
         switch self {
@@ -24,6 +26,8 @@ enum LayerSpec: Sendable, CustomStringConvertible {
                      weightInitializer: .xavierUniform, biasInitializer: .uniform(low: -0.5, high: 0.5))
         case .activation(let activation):
             ActivationLayer<S>(activation)
+        case .columnScale(let width):
+            ColumnScale<S>(width: width)
         }
     }
 
@@ -31,7 +35,44 @@ enum LayerSpec: Sendable, CustomStringConvertible {
         switch self {
         case .dense(let input, let output, let bias, let activation): "Dense(\(input)→\(output)\(bias ? "" : " no bias"), \(activation))"
         case .activation(let activation): "Activation(\(activation))"
+        case .columnScale(let width): "ColumnScale(\(width))"
         }
+    }
+}
+
+/// A user-defined layer: `output = input ⊙ scale`, with a learnable `(1, width)` scale row.
+///
+/// It exercises the path `Sequential` takes for layers it does not know (through the `Layer`
+/// protocol and `Matrix` values) in the gradient checks below.
+final class ColumnScale<S: MatrixScalar>: Layer {
+    let width: Int
+    let scale: Parameter<S>
+
+    init(width: Int) {
+        self.width = width
+        scale = Parameter(name: "scale", value: .zeros(rows: 1, columns: width))
+    }
+
+    var inputSize: Int? { width }
+    func outputSize(forInputSize inputSize: Int) -> Int { inputSize }
+    var parameters: [Parameter<S>] { [scale] }
+    var finalActivation: Activation { .identity }
+    var configuration: LayerConfiguration { .activation(.identity) }
+
+    func initializeParameters<Generator: RealRandomNumberGenerator>(using generator: inout Generator) {
+        scale.value = Matrix(rows: 1, columns: width) { _, _ in S(0.5 + generator.randomSample()) }
+    }
+
+    func forward(_ input: Matrix<S>, into output: inout Matrix<S>) {
+        output = input * scale.value
+    }
+
+    func backward(
+        input: Matrix<S>, output: Matrix<S>, outputGradient: inout Matrix<S>, inputGradient: inout Matrix<S>,
+        needsInputGradient: Bool, skipsActivationDerivative: Bool, gradientRetention: S
+    ) {
+        scale.gradient = scale.gradient * gradientRetention + (outputGradient * input).sum(axis: 0)
+        if needsInputGradient { inputGradient = outputGradient * scale.value }
     }
 }
 
@@ -62,7 +103,11 @@ struct GradientCase: Sendable, CustomStringConvertible {
 
     func data<S: MatrixScalar>(_: S.Type, samples: Int = 6) -> (inputs: Matrix<S>, targets: Matrix<S>) {
         let inputSize: Int
-        if case .dense(let input, _, _, _) = layers[0] { inputSize = input } else { fatalError("first layer must be dense") }
+        switch layers[0] {
+        case .dense(let input, _, _, _): inputSize = input
+        case .columnScale(let width): inputSize = width
+        case .activation: fatalError("the first layer must declare its input size")
+        }
         let outputs = network(Double.self).outputSize
         let inputs: Matrix<S> = uniformMatrix(rows: samples, columns: inputSize, seed: seed + 100)
         let raw: Matrix<Double> = uniformMatrix(rows: samples, columns: outputs, low: 0, high: 1, seed: seed + 200)
@@ -165,6 +210,13 @@ let gradientCases: [GradientCase] = {
         }
     }
     cases += [
+        GradientCase(
+            name: "a user-defined layer between Dense layers", layers: [
+                .dense(3, 4, bias: true, .tanh), .columnScale(4), .dense(4, 2, bias: true, .sigmoid),
+            ], loss: .meanSquaredError, targets: .regression),
+        GradientCase(
+            name: "a user-defined layer first", layers: [.columnScale(3), .dense(3, 2, bias: true, .tanh)],
+            loss: .halfSumSquaredError, targets: .regression),
         GradientCase(
             name: "BCE fused with a sigmoid Dense", layers: [.dense(3, 4, bias: true, .tanh), .dense(4, 2, bias: true, .sigmoid)],
             loss: .binaryCrossEntropy, targets: .binary),

@@ -1,0 +1,63 @@
+import Tensor
+
+/// A fixed-size block of scalars at a stable address, owned by one object for its whole life.
+///
+/// Parameters, optimizer state and workspaces keep their numbers here rather than in a `Matrix`, so
+/// that the training step works on raw pointers taken once: no copy-on-write check, no reference
+/// counting and no exclusivity check per operation, which for the notebooks' 3-4-1 network cost more
+/// than the arithmetic. The public API still speaks `Matrix`, through ``matrix``, which copies.
+@usableFromInline
+final class ScalarBuffer<Scalar: MatrixScalar> {
+    /// The shape the buffer holds, row-major.
+    @usableFromInline let rows: Int
+    @usableFromInline let columns: Int
+    /// `rows * columns`.
+    @usableFromInline let count: Int
+    /// The first element; valid until the buffer is deinitialized.
+    @usableFromInline let pointer: UnsafeMutablePointer<Scalar>
+
+    /// A zero-filled buffer of the given shape.
+    init(rows: Int, columns: Int) {
+        precondition(rows >= 0 && columns >= 0, "ScalarBuffer: negative shape (\(rows), \(columns))")
+        self.rows = rows
+        self.columns = columns
+        count = rows * columns
+        pointer = .allocate(capacity: Swift.max(count, 1))
+        pointer.initialize(repeating: 0, count: Swift.max(count, 1))
+    }
+
+    /// A buffer holding a copy of `matrix`.
+    convenience init(_ matrix: Matrix<Scalar>) {
+        self.init(rows: matrix.rows, columns: matrix.columns)
+        assign(matrix, "ScalarBuffer")
+    }
+
+    deinit {
+        pointer.deallocate()
+    }
+
+    /// The contents as a new matrix.
+    var matrix: Matrix<Scalar> {
+        Matrix(rows: rows, columns: columns, scalars: Array(UnsafeBufferPointer(start: pointer, count: count)))
+    }
+
+    /// Copies `matrix` in.
+    ///
+    /// - Precondition: `matrix` has the buffer's shape (a parameter's shape never changes); the
+    ///   message names `owner`.
+    func assign(_ matrix: Matrix<Scalar>, _ owner: @autoclosure () -> String) {
+        precondition(
+            matrix.rows == rows && matrix.columns == columns,
+            "\(owner()): cannot assign a \(matrix.shapeDescription) matrix to a (\(rows), \(columns)) buffer")
+        matrix.withScalars { span in
+            span.withUnsafeBufferPointer { source in
+                if count > 0 { pointer.update(from: source.baseAddress!, count: count) }
+            }
+        }
+    }
+
+    /// Sets every element to zero.
+    func zero() {
+        pointer.update(repeating: 0, count: count)
+    }
+}
