@@ -98,7 +98,7 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
         }
         switch self {
         case .identity: if bias != nil { each { $0 } }
-        case .sigmoid: each { Tensor.sigmoid($0) }
+        case .sigmoid: logisticsInPlace(values, rows: rows, columns: columns, addingBias: bias)
         case .tanh: each { Scalar.tanh($0) }
         case .relu: each { Tensor.relu($0) }
         case .leakyReLU: each { Swift.max($0, $0 * slope) }
@@ -149,12 +149,10 @@ func softmaxRows<Scalar: MatrixScalar>(_ values: UnsafeMutablePointer<Scalar>, r
         let start = values + row &* columns
         var largest = start[0]
         for index in 0..<columns where start[index] > largest || start[index].isNaN { largest = start[index] }
+        for index in 0..<columns { start[index] -= largest }
+        exponentialsInPlace(start, count: columns)
         var total: Scalar = 0
-        for index in 0..<columns {
-            let e = Scalar.exp(start[index] - largest)
-            start[index] = e
-            total += e
-        }
+        for index in 0..<columns { total += start[index] }
         let inverse = 1 / total
         for index in 0..<columns { start[index] *= inverse }
     }
