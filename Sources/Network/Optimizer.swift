@@ -96,7 +96,7 @@ public final class Optimizer<Scalar: MatrixScalar> {
             let parameter = parameters[index]
             let w = parameter.valueBuffer.pointer, g = parameter.gradientBuffer.pointer, count = parameter.count
             // L2 decay joins the gradient first (PyTorch's weight_decay): g' = g + λw.
-            if decay != 0 { for element in 0..<count { g[element] += decay * w[element] } }
+            if decay != 0 { Matrix.addScaled(decay, w, to: g, count: count) }
             switch kind {
             case .sgd(let momentum, let nesterov):
                 if nesterov && momentum != 0 {
@@ -109,7 +109,7 @@ public final class Optimizer<Scalar: MatrixScalar> {
                     }
                 } else {
                     // The gradient buffer holds g (or the velocity μv + g, folded by the layers).
-                    for element in 0..<count { w[element] -= rate * g[element] }
+                    Matrix.addScaled(-rate, g, to: w, count: count)
                 }
             case .adam(let beta1, let beta2, let epsilon):
                 let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)

@@ -60,6 +60,32 @@ internal enum BLAS {
         }
     }
 
+    /// `y = alpha · x + y` over `count` contiguous elements.
+    @inlinable
+    static func axpy<Scalar: MatrixScalar>(count: Int, alpha: Scalar, x: UnsafePointer<Scalar>, y: UnsafeMutablePointer<Scalar>) {
+        if Scalar.self == Double.self {
+            daxpy(
+                count, unsafeBitCast(alpha, to: Double.self), UnsafeRawPointer(x).assumingMemoryBound(to: Double.self),
+                UnsafeMutableRawPointer(y).assumingMemoryBound(to: Double.self))
+        } else if Scalar.self == Float.self {
+            saxpy(
+                count, unsafeBitCast(alpha, to: Float.self), UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
+        } else {
+            unsupported(Scalar.self)
+        }
+    }
+
+    @usableFromInline
+    static func daxpy(_ count: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        cblas_daxpy(blasInt(count, "n"), alpha, x, 1, y, 1)
+    }
+
+    @usableFromInline
+    static func saxpy(_ count: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(blasInt(count, "n"), alpha, x, 1, y, 1)
+    }
+
     @usableFromInline @inline(never)
     static func unsupported(_ type: Any.Type) -> Never {
         fatalError("BLAS: \(type) is not supported; Matrix supports Float and Double")

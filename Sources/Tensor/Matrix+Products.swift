@@ -85,6 +85,20 @@ extension Matrix {
         }
     }
 
+    /// `destination += alpha · source` over `count` contiguous elements (BLAS's axpy), for code that
+    /// manages its own memory: the trainer's parameter updates. Short vectors run in a direct loop;
+    /// long ones in OpenBLAS, which vectorizes for the CPU at hand and splits very long ones across threads.
+    @inlinable
+    public static func addScaled(
+        _ alpha: Scalar, _ source: UnsafePointer<Scalar>, to destination: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        if count <= 4096 {
+            for index in 0..<count { destination[index] += alpha * source[index] }
+        } else {
+            BLAS.axpy(count: count, alpha: alpha, x: source, y: destination)
+        }
+    }
+
     /// Products with at most this many multiply-adds (m·n·k) run in ``smallProduct``, a direct loop:
     /// below it the loop is faster than any BLAS call's dispatch on this package's machines (see
     /// BENCHMARKS.md), above it BLAS wins.

@@ -126,6 +126,66 @@ import Testing
         checkDotOverManyShapes(Double.self)
     }
 
+    func checkSmallTransposedProducts<S: MatrixScalar>(_: S.Type) {
+        // The direct loops behind small products (m·n·k ≤ 512), every transpose combination, the
+        // trainer's alpha 1 / beta 0 case and a general one, over a nan-filled destination for beta 0.
+        var generator = TestGenerator(seed: 19)
+        for (m, n, k) in [(1, 1, 1), (4, 4, 3), (4, 1, 4), (3, 4, 4), (4, 4, 1), (2, 7, 5), (8, 8, 8), (5, 3, 2)] {
+            for transposeLeft in [false, true] {
+                for transposeRight in [false, true] {
+                    let a = transposeLeft ? generator.matrix(S.self, rows: k, columns: m) : generator.matrix(S.self, rows: m, columns: k)
+                    let b = transposeRight ? generator.matrix(S.self, rows: n, columns: k) : generator.matrix(S.self, rows: k, columns: n)
+                    let c = generator.matrix(S.self, rows: m, columns: n)
+                    for (alpha, beta) in [(S(1), S(0)), (S(-0.5), S(0.75))] {
+                        var destination = beta == 0 ? Matrix<S>(rows: m, columns: n, repeating: .nan) : c
+                        Matrix.multiply(
+                            a, b, into: &destination, transposeLeft: transposeLeft, transposeRight: transposeRight,
+                            alpha: alpha, beta: beta)
+                        let naive = Self.naiveProduct(
+                            a, b, transposeLeft: transposeLeft, transposeRight: transposeRight, alpha: alpha, beta: beta, c: c)
+                        Self.expectProduct(
+                            destination, naive.product, magnitude: naive.magnitude, depth: k,
+                            "(\(m), \(n), \(k)) transposeLeft \(transposeLeft) transposeRight \(transposeRight) alpha \(alpha) beta \(beta)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func smallProductsMatchNaiveLoopForEveryTransposeCombination() {
+        checkSmallTransposedProducts(Float.self)
+        checkSmallTransposedProducts(Double.self)
+    }
+
+    func checkAddScaled<S: MatrixScalar>(_: S.Type) {
+        // Both paths: the direct loop (up to 4,096 elements) and OpenBLAS's axpy (beyond, threaded when long).
+        var generator = TestGenerator(seed: 23)
+        for count in [0, 1, 7, 4096, 4097, 100_003] {
+            let source = generator.matrix(S.self, rows: 1, columns: count).scalars
+            let start = generator.matrix(S.self, rows: 1, columns: count).scalars
+            let alpha = S(-0.37)
+            var destination = start
+            source.withUnsafeBufferPointer { x in
+                destination.withUnsafeMutableBufferPointer { y in
+                    if count > 0 { Matrix.addScaled(alpha, x.baseAddress!, to: y.baseAddress!, count: count) }
+                }
+            }
+            var worst: S = 0
+            for index in 0..<count {
+                let expected = start[index] + alpha * source[index]
+                // One rounding apart at most: a fused multiply-add rounds once, the loop twice.
+                let bound = 2 * Swift.max(Swift.abs(start[index]), Swift.abs(alpha * source[index])).ulp
+                worst = Swift.max(worst, Swift.abs(destination[index] - expected) / bound)
+            }
+            #expect(worst <= 1, "addScaled over \(count) \(S.self) elements: error \(worst) bounds")
+        }
+    }
+
+    @Test func addScaledMatchesNaiveLoop() {
+        checkAddScaled(Float.self)
+        checkAddScaled(Double.self)
+    }
+
     func checkMultiply<S: MatrixScalar>(_: S.Type) {
         for test in Self.fixtures.multiply {
             let a = test.a.matrix(S.self), b = test.b.matrix(S.self), c = test.c.matrix(S.self)
