@@ -123,10 +123,9 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` naming the file and what is wrong.
     public static func read(from path: String) throws(NetworkError) -> TrainingCheckpoint {
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .invalidCheckpoint("\(path): \(ModelFile.reason(error))")
+        switch ModelFile.contents(of: path) {
+        case .success(let read): data = read
+        case .failure(let failure): throw .invalidCheckpoint("\(path): \(failure.reason)")
         }
         let checkpoint: TrainingCheckpoint
         do {

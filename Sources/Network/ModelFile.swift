@@ -201,10 +201,9 @@ public struct ModelFile: Codable, Sendable, Equatable {
     /// - Throws: ``NetworkError/invalidModelFile(path:reason:)`` naming what is wrong.
     public static func read(from path: String) throws(NetworkError) -> ModelFile {
         let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .invalidModelFile(path: path, reason: reason(error))
+        switch contents(of: path) {
+        case .success(let read): data = read
+        case .failure(let failure): throw .invalidModelFile(path: path, reason: failure.reason)
         }
         return try decode(data, path: path)
     }
@@ -295,6 +294,36 @@ public struct ModelFile: Codable, Sendable, Equatable {
 
     static func codingPath(_ path: [any CodingKey]) -> String {
         path.isEmpty ? "the top level" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// The largest file ``read(from:)`` and ``TrainingCheckpoint/read(from:)`` accept: 256 MiB, about
+    /// ten million parameters as JSON. Beyond it (or from an endless stream such as `/dev/zero`) they
+    /// stop with an error instead of reading on.
+    public static let largestReadableFile = 256 << 20
+
+    /// Why a file could not be read, in words.
+    struct ReadFailure: Error {
+        let reason: String
+    }
+
+    /// The whole contents of the file at `path`, read in chunks and refused beyond ``largestReadableFile``.
+    static func contents(of path: String) -> Result<Data, ReadFailure> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(ReadFailure(reason: String(cString: strerror(errno)))) }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var data = Data()
+        do {
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+                data.append(chunk)
+                if data.count > largestReadableFile {
+                    return .failure(ReadFailure(
+                        reason: "larger than \(largestReadableFile >> 20) MiB (or an endless stream): not a file this package wrote"))
+                }
+            }
+        } catch {
+            return .failure(ReadFailure(reason: reason(error)))
+        }
+        return .success(data)
     }
 
     static func reason(_ error: any Error) -> String {

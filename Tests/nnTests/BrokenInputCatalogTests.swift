@@ -159,6 +159,18 @@ func fullDevice(in folder: URL) -> String? {
         }
     }
 
+    @Test func modelOrCheckpointFromAnEndlessStreamOrADirectory() throws {
+        // /dev/zero never ends: reading stops at the size limit with an error instead of running forever.
+        let folder = try catalogFolder()
+        if FileManager.default.fileExists(atPath: "/dev/zero") {
+            try expectCleanFailure(["info", "--model", "/dev/zero"], in: folder, mentions: ["/dev/zero", "larger than 256 MiB"])
+            try expectCleanFailure(["train", "--data", "good.csv", "--resume", "/dev/zero", "--epochs", "2"], in: folder,
+                                   mentions: ["/dev/zero", "larger than 256 MiB"])
+        }
+        try expectCleanFailure(["info", "--model", folder.path], in: folder, mentions: [folder.path, "Is a directory"])
+        try expectCleanFailure(["info", "--model", "missing.json"], in: folder, mentions: ["missing.json", "No such file"])
+    }
+
     @Test func modelFileWithMismatchedShapes() throws {
         let folder = try catalogFolder()
         var object = try #require(try JSONSerialization.jsonObject(with: bytes("model.json", in: folder)) as? [String: Any])
