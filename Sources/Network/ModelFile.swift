@@ -297,8 +297,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
     }
 
     /// The largest file ``read(from:)`` and ``TrainingCheckpoint/read(from:)`` accept: 256 MiB, about
-    /// ten million parameters as JSON. Beyond it (or from an endless stream such as `/dev/zero`) they
-    /// stop with an error instead of reading on.
+    /// ten million parameters as JSON. A larger file, a device (such as `/dev/zero`) or a pipe that goes
+    /// on past it is refused with an error instead of being read on.
     public static let largestReadableFile = 256 << 20
 
     /// Why a file could not be read, in words.
@@ -311,13 +311,24 @@ public struct ModelFile: Codable, Sendable, Equatable {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failure(ReadFailure(reason: String(cString: strerror(errno)))) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var status = stat()
+        if fstat(descriptor, &status) == 0 {
+            let kind = status.st_mode & S_IFMT
+            if kind == S_IFCHR || kind == S_IFBLK {
+                return .failure(ReadFailure(reason: "is a device, not a file this package wrote"))
+            }
+            if kind == S_IFREG && Int(status.st_size) > largestReadableFile {
+                return .failure(ReadFailure(
+                    reason: "is \(Int(status.st_size) >> 20) MiB, larger than the \(largestReadableFile >> 20) MiB this reader accepts"))
+            }
+        }
         var data = Data()
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
                 data.append(chunk)
                 if data.count > largestReadableFile {
                     return .failure(ReadFailure(
-                        reason: "larger than \(largestReadableFile >> 20) MiB (or an endless stream): not a file this package wrote"))
+                        reason: "goes on past \(largestReadableFile >> 20) MiB (an endless stream?): not a file this package wrote"))
                 }
             }
         } catch {

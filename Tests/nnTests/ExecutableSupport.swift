@@ -31,12 +31,16 @@ enum Executable {
         fatalError("the \(name) executable was not found next to \(Bundle.main.bundleURL.path); build it first")
     }
 
-    /// Runs `nn` with `arguments`, in `directory` if given, with standard input closed.
+    /// The path of a binary of this package.
+    static func path(of name: String) -> String { url(named: name).path }
+
+    /// Runs `nn` (or another of the package's binaries, or an absolute path) with `arguments`, in
+    /// `directory` if given, with standard input closed.
     static func run(
         _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], executable: String = "nn"
     ) throws -> CommandResult {
         let process = Process()
-        process.executableURL = url(named: executable)
+        process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : url(named: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
         var merged = ProcessInfo.processInfo.environment
@@ -47,8 +51,15 @@ enum Executable {
         process.standardError = error
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // Standard error is drained on another thread while standard output is read here, so that a
+        // child filling one pipe never waits on a reader busy with the other.
+        let errorBox = DataBox()
+        let errorRead = DispatchGroup()
+        let errorHandle = error.fileHandleForReading
+        DispatchQueue.global().async(group: errorRead) { errorBox.data = errorHandle.readDataToEndOfFile() }
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        errorRead.wait()
+        let errorData = errorBox.data
         process.waitUntilExit()
         return CommandResult(
             status: process.terminationStatus,
@@ -56,4 +67,9 @@ enum Executable {
             standardError: String(decoding: errorData, as: UTF8.self),
             crashed: process.terminationReason == .uncaughtSignal)
     }
+}
+
+/// Bytes handed from the thread that read them to the one that waits for it (the DispatchGroup orders the two).
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
 }
