@@ -103,6 +103,8 @@ let package = Package(
         .executableTarget(name: "FuzzNPY", dependencies: ["FuzzSupport", "TensorIO"], path: "Fuzz/FuzzNPY"),
         .executableTarget(
             name: "FuzzModelFile", dependencies: ["FuzzSupport", "Network", "Tensor"], path: "Fuzz/FuzzModelFile"),
+        .executableTarget(
+            name: "FuzzCheckpoint", dependencies: ["FuzzSupport", "Network", "Tensor"], path: "Fuzz/FuzzCheckpoint"),
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),

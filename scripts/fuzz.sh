@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (Fuzz/) with AddressSanitizer and runs each for SECONDS (default 10).
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: CSV IDX NPY ModelFile (default: all four)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: CSV IDX NPY ModelFile Checkpoint (default: all five)
 #
 # The build goes to .build-fuzz (release, -sanitize=fuzzer,address, -DFUZZING). Each target starts
 # from its committed seed corpus, Fuzz/Corpus/TARGET, copied to .build-fuzz/corpus/TARGET (where
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 [ $# -gt 0 ] && shift
-targets=${*:-CSV IDX NPY ModelFile}
+targets=${*:-CSV IDX NPY ModelFile Checkpoint}
 scratch=.build-fuzz
 
 for target in $targets; do

@@ -11,7 +11,7 @@
 // [-746, 710] first (beyond it e^x is 0 or inf in double); nan propagates.
 //
 // Accuracy, measured against glibc's exp on millions of points: at most 1 ulp apart, equal in about
-// 90% of cases. The AVX2 path contracts multiply-adds into FMAs, so its last bit can differ from the
+// 90% of cases. Float results are computed in double and then rounded to float. The AVX2 path contracts multiply-adds into FMAs, so its last bit can differ from the
 // baseline path's, as OpenBLAS's kernels differ between machines.
 #include "CVectorMath.h"
 
@@ -61,30 +61,30 @@ __attribute__((always_inline)) static inline double logistic(double x) {
 }
 
 #define DEFINE_KERNELS(SUFFIX, ATTRIBUTES)                                                                   \
-    ATTRIBUTES static void exp_f64_##SUFFIX(double *values, long count) {                                   \
-        for (long i = 0; i < count; i++) values[i] = exponential(values[i]);                                \
+    ATTRIBUTES static void exp_f64_##SUFFIX(double *values, ptrdiff_t count) {                                   \
+        for (ptrdiff_t i = 0; i < count; i++) values[i] = exponential(values[i]);                                \
     }                                                                                                        \
-    ATTRIBUTES static void exp_f32_##SUFFIX(float *values, long count) {                                    \
-        for (long i = 0; i < count; i++) values[i] = (float)exponential((double)values[i]);                 \
+    ATTRIBUTES static void exp_f32_##SUFFIX(float *values, ptrdiff_t count) {                                    \
+        for (ptrdiff_t i = 0; i < count; i++) values[i] = (float)exponential((double)values[i]);                 \
     }                                                                                                        \
-    ATTRIBUTES static void logistic_f64_##SUFFIX(double *values, long rows, long columns, const double *bias) { \
+    ATTRIBUTES static void logistic_f64_##SUFFIX(double *values, ptrdiff_t rows, ptrdiff_t columns, const double *bias) { \
         if (!bias) {                                                                                         \
-            for (long i = 0; i < rows * columns; i++) values[i] = logistic(values[i]);                       \
+            for (ptrdiff_t i = 0; i < rows * columns; i++) values[i] = logistic(values[i]);                       \
             return;                                                                                          \
         }                                                                                                    \
-        for (long row = 0; row < rows; row++) {                                                              \
+        for (ptrdiff_t row = 0; row < rows; row++) {                                                              \
             double *target = values + row * columns;                                                         \
-            for (long j = 0; j < columns; j++) target[j] = logistic(target[j] + bias[j]);                    \
+            for (ptrdiff_t j = 0; j < columns; j++) target[j] = logistic(target[j] + bias[j]);                    \
         }                                                                                                    \
     }                                                                                                        \
-    ATTRIBUTES static void logistic_f32_##SUFFIX(float *values, long rows, long columns, const float *bias) { \
+    ATTRIBUTES static void logistic_f32_##SUFFIX(float *values, ptrdiff_t rows, ptrdiff_t columns, const float *bias) { \
         if (!bias) {                                                                                         \
-            for (long i = 0; i < rows * columns; i++) values[i] = (float)logistic((double)values[i]);        \
+            for (ptrdiff_t i = 0; i < rows * columns; i++) values[i] = (float)logistic((double)values[i]);        \
             return;                                                                                          \
         }                                                                                                    \
-        for (long row = 0; row < rows; row++) {                                                              \
+        for (ptrdiff_t row = 0; row < rows; row++) {                                                              \
             float *target = values + row * columns;                                                          \
-            for (long j = 0; j < columns; j++) target[j] = (float)logistic((double)(target[j] + bias[j]));   \
+            for (ptrdiff_t j = 0; j < columns; j++) target[j] = (float)logistic((double)(target[j] + bias[j]));   \
         }                                                                                                    \
     }
 
@@ -95,8 +95,6 @@ DEFINE_KERNELS(avx2, __attribute__((target("avx2,fma"))))
 
 // 1 when the CPU has AVX2 and FMA, 0 when not, -1 until first asked (a benign, idempotent race).
 static int avx2_available = -1;
-// What cvm_set_vector_level asked for: -1 for the CPU's choice.
-static int requested_level = -1;
 
 static inline int cpu_has_avx2(void) {
     int known = __atomic_load_n(&avx2_available, __ATOMIC_RELAXED);
@@ -108,25 +106,18 @@ static inline int cpu_has_avx2(void) {
     return known;
 }
 
-static inline int use_avx2(void) {
-    const int requested = __atomic_load_n(&requested_level, __ATOMIC_RELAXED);
-    return requested == 0 ? 0 : cpu_has_avx2();
-}
-
-int cvm_vector_level(void) { return use_avx2(); }
-void cvm_set_vector_level(int level) { __atomic_store_n(&requested_level, level, __ATOMIC_RELAXED); }
-#define DISPATCH(NAME, ...) (use_avx2() ? NAME##_avx2(__VA_ARGS__) : NAME##_baseline(__VA_ARGS__))
+int cvm_uses_avx2(cvm_form form) { return form == CVM_FORM_BASELINE ? 0 : cpu_has_avx2(); }
+#define DISPATCH(FORM, NAME, ...) (cvm_uses_avx2(FORM) ? NAME##_avx2(__VA_ARGS__) : NAME##_baseline(__VA_ARGS__))
 #else
-#define DISPATCH(NAME, ...) NAME##_baseline(__VA_ARGS__)
-int cvm_vector_level(void) { return 0; }
-void cvm_set_vector_level(int level) { (void)level; }
+#define DISPATCH(FORM, NAME, ...) NAME##_baseline(__VA_ARGS__)
+int cvm_uses_avx2(cvm_form form) { (void)form; return 0; }
 #endif
 
-void cvm_exp_f64(double *values, long count) { DISPATCH(exp_f64, values, count); }
-void cvm_exp_f32(float *values, long count) { DISPATCH(exp_f32, values, count); }
-void cvm_logistic_f64(double *values, long rows, long columns, const double *bias) {
-    DISPATCH(logistic_f64, values, rows, columns, bias);
+void cvm_exp_f64(double *values, ptrdiff_t count, cvm_form form) { DISPATCH(form, exp_f64, values, count); }
+void cvm_exp_f32(float *values, ptrdiff_t count, cvm_form form) { DISPATCH(form, exp_f32, values, count); }
+void cvm_logistic_f64(double *values, ptrdiff_t rows, ptrdiff_t columns, const double *bias, cvm_form form) {
+    DISPATCH(form, logistic_f64, values, rows, columns, bias);
 }
-void cvm_logistic_f32(float *values, long rows, long columns, const float *bias) {
-    DISPATCH(logistic_f32, values, rows, columns, bias);
+void cvm_logistic_f32(float *values, ptrdiff_t rows, ptrdiff_t columns, const float *bias, cvm_form form) {
+    DISPATCH(form, logistic_f32, values, rows, columns, bias);
 }

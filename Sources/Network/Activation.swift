@@ -33,7 +33,7 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
         let rows = values.rows, columns = values.columns
         guard rows > 0 && columns > 0 else { return }
         if let bias {
-            precondition(
+            checkPrecondition(
                 bias.rows == 1 && bias.columns == columns,
                 "\(rawValue): bias \(bias.shapeDescription) does not broadcast over \(values.shapeDescription)")
             bias.withScalars { b in
@@ -61,7 +61,7 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
     /// - Precondition: `output` and `gradient` have the same shape.
     @inlinable
     public func backpropagate<Scalar: MatrixScalar>(output: Matrix<Scalar>, gradient: inout Matrix<Scalar>) {
-        precondition(
+        checkPrecondition(
             output.shape == gradient.shape,
             "\(rawValue)′: output \(output.shapeDescription) and gradient \(gradient.shapeDescription) differ")
         let rows = output.rows, columns = output.columns
@@ -79,7 +79,7 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
 
     /// ``apply(to:addingBias:)`` on a raw row-major `rows × columns` buffer, with an optional bias row
     /// of `columns` elements: the form the training step calls.
-    @inlinable @usableFromInline
+    @inlinable
     func apply<Scalar: MatrixScalar>(
         to values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Scalar>?
     ) {
@@ -109,7 +109,7 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
     }
 
     /// ``backpropagate(output:gradient:)`` on raw row-major `rows × columns` buffers.
-    @inlinable @usableFromInline
+    @inlinable
     func backpropagate<Scalar: MatrixScalar>(
         output: UnsafePointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int
     ) {
@@ -143,7 +143,7 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
 
 /// Replaces each row of a raw `rows × columns` buffer by its softmax, subtracting the row maximum
 /// first so that no exponential overflows (a nan in the row makes the row nan).
-@inlinable @usableFromInline
+@inlinable
 func softmaxRows<Scalar: MatrixScalar>(_ values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
     for row in 0..<rows {
         let start = values + row &* columns
@@ -159,7 +159,7 @@ func softmaxRows<Scalar: MatrixScalar>(_ values: UnsafeMutablePointer<Scalar>, r
 }
 
 /// ∂loss/∂z of a row-wise softmax from its output `a` and ∂loss/∂a: `a ⊙ (g - Σ_j g_j a_j)` per row.
-@inlinable @usableFromInline
+@inlinable
 func softmaxBackward<Scalar: MatrixScalar>(
     output: UnsafePointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int
 ) {

@@ -127,6 +127,14 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
         case .success(let read): data = read
         case .failure(let failure): throw .invalidCheckpoint("\(path): \(failure.reason)")
         }
+        return try decode(data, path: path)
+    }
+
+    /// Decodes checkpoint JSON and checks its format, version, model and progress; `path` names the
+    /// source in errors.
+    ///
+    /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` naming the source and what is wrong.
+    public static func decode(_ data: Data, path: String) throws(NetworkError) -> TrainingCheckpoint {
         let checkpoint: TrainingCheckpoint
         do {
             checkpoint = try JSONDecoder().decode(TrainingCheckpoint.self, from: data)

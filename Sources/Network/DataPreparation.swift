@@ -26,7 +26,7 @@ extension ModelFile.InputTransform {
 public func oneHot<Scalar: MatrixScalar>(classIndices: [Int], classCount: Int, as type: Scalar.Type = Scalar.self) -> Matrix<Scalar> {
     var scalars = [Scalar](repeating: 0, count: classIndices.count * classCount)
     for (row, index) in classIndices.enumerated() {
-        precondition(index >= 0 && index < classCount, "oneHot: class index \(index) out of range 0..<\(classCount)")
+        checkPrecondition(index >= 0 && index < classCount, "oneHot: class index \(index) out of range 0..<\(classCount)")
         scalars[row * classCount + index] = 1
     }
     return Matrix(rows: classIndices.count, columns: classCount, scalars: scalars)

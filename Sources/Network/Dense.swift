@@ -35,7 +35,7 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         inputSize: Int, outputSize: Int, bias: Bool = true, activation: Activation = .identity,
         weightInitializer: Initializer = .xavierUniform, biasInitializer: Initializer = .zeros
     ) {
-        precondition(inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
+        checkPrecondition(inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
         self.inputCount = inputSize
         self.outputCount = outputSize
         self.activation = activation
@@ -74,7 +74,7 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
 
     /// `output = activation(input · weights + bias)`: one gemm and one fused pass.
     public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
-        precondition(
+        checkPrecondition(
             input.columns == inputCount && output.rows == input.rows && output.columns == outputCount,
             "Dense.forward: input \(input.shapeDescription) into output \(output.shapeDescription) for a \(inputCount) → \(outputCount) layer")
         guard input.rows > 0 else { return }
@@ -92,11 +92,18 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         gradientRetention: Scalar
     ) {
         let rows = input.rows
-        precondition(
+        checkPrecondition(
             input.columns == inputCount && output.shape == (rows, outputCount) && outputGradient.shape == output.shape
                 && (!needsInputGradient || inputGradient.shape == input.shape),
             "Dense.backward: shapes input \(input.shapeDescription), output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) do not fit a \(inputCount) → \(outputCount) layer")
-        guard rows > 0 else { return }
+        guard rows > 0 else {
+            // No samples: the new gradient is zero, so the buffers keep `retention ·` their content.
+            for parameter in parameters {
+                let gradient = parameter.gradientBuffer
+                for index in 0..<gradient.count { gradient.pointer[index] = gradientRetention == 0 ? 0 : gradientRetention * gradient.pointer[index] }
+            }
+            return
+        }
         input.withUnsafeBufferPointer { x in
             output.withUnsafeBufferPointer { y in
                 outputGradient.withUnsafeMutableBufferPointer { dy in
@@ -189,7 +196,7 @@ public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
 
     /// Copies the input into `output` and applies the activation there.
     public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
-        precondition(input.shape == output.shape, "ActivationLayer.forward: input \(input.shapeDescription) into output \(output.shapeDescription)")
+        checkPrecondition(input.shape == output.shape, "ActivationLayer.forward: input \(input.shapeDescription) into output \(output.shapeDescription)")
         guard input.count > 0 else { return }
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
@@ -205,7 +212,7 @@ public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
         gradientRetention: Scalar
     ) {
         guard needsInputGradient, output.count > 0 else { return }
-        precondition(
+        checkPrecondition(
             output.shape == outputGradient.shape && inputGradient.shape == output.shape,
             "ActivationLayer.backward: output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) differ")
         output.withUnsafeBufferPointer { y in

@@ -70,7 +70,8 @@ public protocol Layer<Scalar>: AnyObject {
     /// Draws the parameters' initial values from `generator` (weights before bias).
     func initializeParameters<Generator: RealRandomNumberGenerator>(using generator: inout Generator)
 
-    /// Computes the layer's output for a batch (one sample a row) into `output`, which has the right shape.
+    /// Computes the layer's output for a batch (one sample a row) into `output`, which has the right
+    /// shape and must keep it (a layer that changes it stops the program with a message).
     func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>)
 
     /// The backward pass for the batch last passed through ``forward(_:into:)``.
@@ -79,7 +80,8 @@ public protocol Layer<Scalar>: AnyObject {
     ///   - input: the batch the forward pass read.
     ///   - output: what the forward pass wrote.
     ///   - outputGradient: ∂loss/∂output on entry; the layer may overwrite it.
-    ///   - inputGradient: receives ∂loss/∂input when `needsInputGradient` is true.
+    ///   - inputGradient: receives ∂loss/∂input when `needsInputGradient` is true; it has the input's
+    ///     shape and must keep it.
     ///   - needsInputGradient: false for the first layer, whose input gradient nobody reads.
     ///   - skipsActivationDerivative: the loss already gave ∂loss/∂z (fused softmax or sigmoid with cross-entropy).
     ///   - gradientRetention: parameter gradients become `retention · gradient + new gradient`

@@ -44,7 +44,7 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
         predictions: Matrix<Scalar>, targets: Matrix<Scalar>, gradient: inout Matrix<Scalar>,
         finalActivation: Activation
     ) -> Scalar {
-        precondition(
+        checkPrecondition(
             predictions.shape == targets.shape && gradient.shape == predictions.shape,
             "\(rawValue): predictions \(predictions.shapeDescription), targets \(targets.shapeDescription) and gradient \(gradient.shapeDescription) differ")
         let rows = predictions.rows, columns = predictions.columns
@@ -68,7 +68,7 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
 
     /// ``valueAndGradient(predictions:targets:gradient:finalActivation:)`` on raw row-major
     /// `rows × columns` buffers (at least one element): the form the training step calls.
-    @inlinable @usableFromInline
+    @inlinable
     func valueAndGradient<Scalar: MatrixScalar>(
         predictions p: UnsafePointer<Scalar>, targets y: UnsafePointer<Scalar>, gradient g: UnsafeMutablePointer<Scalar>,
         rows: Int, columns: Int, finalActivation: Activation

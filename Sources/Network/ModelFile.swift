@@ -308,8 +308,10 @@ public struct ModelFile: Codable, Sendable, Equatable {
 
     /// The whole contents of the file at `path`, read in chunks and refused beyond ``largestReadableFile``.
     static func contents(of path: String) -> Result<Data, ReadFailure> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that a FIFO without a writer does not hang the open; blocking again below.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return .failure(ReadFailure(reason: String(cString: strerror(errno)))) }
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         var status = stat()
         if fstat(descriptor, &status) == 0 {

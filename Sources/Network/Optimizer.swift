@@ -90,6 +90,12 @@ public final class Optimizer<Scalar: MatrixScalar> {
     public func update(_ parameters: [Parameter<Scalar>]) {
         stepCount += 1
         if stateBuffers.count != parameters.count { allocateState(for: parameters) }
+        for index in parameters.indices {
+            for buffer in stateBuffers[index] where buffer.count != parameters[index].count {
+                failPrecondition(
+                    "Optimizer.update: parameter \(index) (\(parameters[index].name)) has shape \(parameters[index].shape) but the optimizer's state was made for (\(buffer.rows), \(buffer.columns)); use one optimizer per network")
+            }
+        }
         let rate = Scalar(learningRate)
         let decay = Scalar(weightDecay)
         for index in parameters.indices {

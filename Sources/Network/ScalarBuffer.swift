@@ -18,7 +18,7 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
 
     /// A zero-filled buffer of the given shape.
     init(rows: Int, columns: Int) {
-        precondition(rows >= 0 && columns >= 0, "ScalarBuffer: negative shape (\(rows), \(columns))")
+        checkPrecondition(rows >= 0 && columns >= 0, "ScalarBuffer: negative shape (\(rows), \(columns))")
         self.rows = rows
         self.columns = columns
         count = rows * columns
@@ -46,7 +46,7 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     /// - Precondition: `matrix` has the buffer's shape (a parameter's shape never changes); the
     ///   message names `owner`.
     func assign(_ matrix: Matrix<Scalar>, _ owner: @autoclosure () -> String) {
-        precondition(
+        checkPrecondition(
             matrix.rows == rows && matrix.columns == columns,
             "\(owner()): cannot assign a \(matrix.shapeDescription) matrix to a (\(rows), \(columns)) buffer")
         matrix.withScalars { span in

@@ -30,6 +30,9 @@ enum LayerNode<Scalar: MatrixScalar> {
             // A layer of the user's own speaks `Matrix`: copy in and out around it.
             var result = Matrix<Scalar>.zeros(rows: rows, columns: outputColumns)
             layer.forward(Matrix(copying: input, rows: rows, columns: inputColumns), into: &result)
+            checkPrecondition(
+                result.rows == rows && result.columns == outputColumns,
+                "\(type(of: layer)).forward: wrote a \(result.shapeDescription) output where (\(rows), \(outputColumns)) was given; a layer must keep its output's shape")
             result.copy(to: output)
         }
     }
@@ -59,7 +62,12 @@ enum LayerNode<Scalar: MatrixScalar> {
                 output: Matrix(copying: output, rows: rows, columns: outputColumns), outputGradient: &gradient,
                 inputGradient: &result, needsInputGradient: needsInputGradient,
                 skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
-            if let inputGradient { result.copy(to: inputGradient) }
+            if let inputGradient {
+                checkPrecondition(
+                    result.rows == rows && result.columns == inputColumns,
+                    "\(type(of: layer)).backward: wrote a \(result.shapeDescription) input gradient where (\(rows), \(inputColumns)) was given; a layer must keep its shape")
+                result.copy(to: inputGradient)
+            }
         }
     }
 }
@@ -140,15 +148,15 @@ public final class Sequential<Scalar: MatrixScalar> {
     /// - Precondition: the layers' sizes chain (each layer's input size is the previous output size),
     ///   and the first layer declares its input size.
     public init<Generator: RealRandomNumberGenerator>(_ layers: [any Layer<Scalar>], generator: inout Generator) {
-        precondition(!layers.isEmpty, "Sequential: a network needs at least one layer")
+        checkPrecondition(!layers.isEmpty, "Sequential: a network needs at least one layer")
         guard let first = layers.first?.inputSize else {
-            preconditionFailure("Sequential: the first layer must declare its input size (start with a Dense layer)")
+            failPrecondition("Sequential: the first layer must declare its input size (start with a Dense layer)")
         }
         var width = first
         var sizes: [Int] = []
         for (index, layer) in layers.enumerated() {
             if let expected = layer.inputSize, expected != width {
-                preconditionFailure("Sequential: layer \(index) expects \(expected) inputs but receives \(width)")
+                failPrecondition("Sequential: layer \(index) expects \(expected) inputs but receives \(width)")
             }
             width = layer.outputSize(forInputSize: width)
             sizes.append(width)

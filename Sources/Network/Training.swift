@@ -157,6 +157,9 @@ extension Sequential {
         }
         if let validation {
             try checkInputs(validation.inputs, "fit (validation data)")
+            guard validation.inputs.rows > 0 else {
+                throw .invalidConfiguration("fit: the validation data has no samples")
+            }
             guard validation.targets.rows == validation.inputs.rows, validation.targets.columns == outputSize else {
                 throw .shapeMismatch("fit: validation targets \(validation.targets.shapeDescription) do not fit validation inputs \(validation.inputs.shapeDescription) and \(outputSize) outputs")
             }
@@ -206,7 +209,8 @@ extension Sequential {
             })
     }
 
-    /// The loss and metrics of the network on `inputs` against `targets`.
+    /// The loss and metrics of the network on `inputs` against `targets` (a loss of 0 and no metrics
+    /// when there are no samples).
     ///
     /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the data does not fit the network.
     public func evaluate(
@@ -240,11 +244,8 @@ extension Sequential {
         let fused = loss.fuses(with: finalActivation)
         let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
         let width = outputSize
-        guard inputs.rows > 0 else {
-            let empty = Matrix<Scalar>.zeros(rows: 0, columns: width)
-            return Evaluation(
-                loss: Double(loss.value(predictions: empty, targets: empty)), metrics: Dictionary(uniqueKeysWithValues: metrics.map { ($0, 0) }))
-        }
+        // No samples: no loss and no metrics (as before the step moved to raw buffers).
+        guard inputs.rows > 0 else { return Evaluation(loss: 0, metrics: [:]) }
         inputs.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { y in
                 var start = 0

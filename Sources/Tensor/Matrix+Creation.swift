@@ -57,7 +57,7 @@ extension Matrix {
     /// Computed as numpy does (`start + index · step`, with the last value set to `end` exactly).
     @inlinable
     public static func linearlySpaced(from start: Scalar, to end: Scalar, count: Int) -> Matrix {
-        precondition(count >= 0, "linearlySpaced: negative count \(count)")
+        checkPrecondition(count >= 0, "linearlySpaced: negative count \(count)")
         guard count > 1 else { return .row(count == 1 ? [start] : []) }
         let step = (end - start) / Scalar(count - 1)
         var values = (0..<count).map { start + Scalar($0) * step }
@@ -70,7 +70,7 @@ extension Matrix {
     /// The count is `ceil((end - start) / step)`, as numpy computes it.
     @inlinable
     public static func range(from start: Scalar, to end: Scalar, step: Scalar = 1) -> Matrix {
-        precondition(step != 0 && step.isFinite, "range: step must be finite and non-zero, got \(step)")
+        checkPrecondition(step != 0 && step.isFinite, "range: step must be finite and non-zero, got \(step)")
         let count = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return .row((0..<count).map { start + Scalar($0) * step })
     }

@@ -272,7 +272,7 @@ public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { Swift.max(x, 0) 
 /// The logistic function of every element, stable for large `|x|`.
 ///
 /// A vectorized kernel: `1 / (1 + e)` for x ≥ 0 and `e / (1 + e)` below, with `e = e^-|x|` from the
-/// kernel behind ``exp(_:)``; within 3 ulps of the scalar ``sigmoid(_:)-(Scalar)``, and exact at 0 and ±inf.
+/// kernel behind ``exp(_:)``; within 4 ulps of the scalar ``sigmoid(_:)-(Scalar)``, and exact at 0 and ±inf.
 @inlinable public func sigmoid<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> {
     var result = matrix
     let rows = result.rows, columns = result.columns
@@ -283,7 +283,7 @@ public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { Swift.max(x, 0) 
 @inlinable public func relu<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { relu($0) } }
 /// Every element limited to `[lower, upper]` (`np.clip`); nan stays nan.
 @inlinable public func clip<Scalar>(_ matrix: Matrix<Scalar>, _ lower: Scalar, _ upper: Scalar) -> Matrix<Scalar> {
-    precondition(lower <= upper, "clip: lower bound \(lower) exceeds upper bound \(upper)")
+    checkPrecondition(lower <= upper, "clip: lower bound \(lower) exceeds upper bound \(upper)")
     return matrix.map { $0.isNaN ? $0 : Swift.min(Swift.max($0, lower), upper) }
 }
 /// The elementwise maximum with broadcasting (`np.maximum`: nan if either is nan).

@@ -4,7 +4,7 @@ extension Matrix {
     /// - Precondition: `self.columns == other.rows`; otherwise it traps naming both shapes.
     @inlinable
     public func dot(_ other: Matrix) -> Matrix {
-        precondition(
+        checkPrecondition(
             columnCount == other.rowCount,
             "dot: \(shapeDescription) · \(other.shapeDescription): \(columnCount) columns but \(other.rowCount) rows")
         // BLAS writes every element with beta = 0, so the result needs no zero fill.
@@ -66,13 +66,23 @@ extension Matrix {
     /// rows of the operand as stored (its column count before any transpose). Products up to
     /// 512 multiply-adds (m·n·k) run in a direct loop, larger ones in BLAS's gemm.
     ///
-    /// - Precondition: `m`, `n`, `k` are at least 1 and each buffer holds its operand; nothing is checked.
+    /// With `m` or `n` of 0 nothing is written; with `k` of 0, C becomes `beta · C` (zeros for beta 0).
+    ///
+    /// - Precondition: no dimension is negative and each buffer holds its operand; nothing is checked.
     @inlinable
     public static func multiply(
         transposeLeft: Bool, transposeRight: Bool, m: Int, n: Int, k: Int, alpha: Scalar,
         _ left: UnsafePointer<Scalar>, leftStride: Int, _ right: UnsafePointer<Scalar>, rightStride: Int,
         beta: Scalar, into destination: UnsafeMutablePointer<Scalar>, destinationStride: Int
     ) {
+        if m <= 0 || n <= 0 { return }
+        if k <= 0 {
+            for i in 0..<m {
+                let row = destination + i &* destinationStride
+                for j in 0..<n { row[j] = beta == 0 ? 0 : beta * row[j] }
+            }
+            return
+        }
         if m &* n &* k <= smallProductLimit {
             smallProduct(
                 transposeLeft, transposeRight, m, n, k, alpha, left, leftStride, right, rightStride, beta,
@@ -114,8 +124,8 @@ extension Matrix {
         _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
     ) {
         // Element (i, p) of op(A) is a[i·aRow + p·aColumn]; element (p, j) of op(B) is b[p·bRow + j·bColumn].
-        // Each element of C is one dot product kept in a register, summed in order of p, and written
-        // once: no zero fill, no branch inside the loops.
+        // Each element of C is one dot product summed in order of p, with no zero fill: below, kept in a
+        // register and written once; in the alpha 1 / beta 0 path, accumulated in C's row itself.
         let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
         if !transposeB && alpha == 1 && beta == 0 && n >= 2 {
             // The common case of a training step: C's row i is built as Σ_p A[i, p] · B's row p, so the
@@ -182,7 +192,7 @@ extension Matrix {
     ) {
         let outputCount = transposed ? matrix.columnCount : matrix.rowCount
         let inputCount = transposed ? matrix.rowCount : matrix.columnCount
-        precondition(
+        checkPrecondition(
             vector.isVector && vector.count == inputCount && destination.count == outputCount,
             "multiplyVector: \(transposed ? "transposed " : "")\(matrix.shapeDescription) · \(vector.shapeDescription) into \(destination.shapeDescription)")
         if outputCount == 0 { return }

@@ -9,7 +9,7 @@ extension Matrix {
     /// Checks an axis argument and returns the shape of a reduction along it.
     @inlinable @inline(__always)
     internal func reducedShape(_ operation: StaticString, axis: Int, keepingDimensions: Bool) -> (Int, Int) {
-        precondition(axis == 0 || axis == 1, "\(operation): axis \(axis) is out of range for a matrix (0 or 1)")
+        checkPrecondition(axis == 0 || axis == 1, "\(operation): axis \(axis) is out of range for a matrix (0 or 1)")
         let length = axis == 0 ? columnCount : rowCount
         if !keepingDimensions { return (1, length) }
         return axis == 0 ? (1, columnCount) : (rowCount, 1)
@@ -88,7 +88,7 @@ extension Matrix {
     /// - Precondition: the matrix is not empty.
     @inlinable
     public func max() -> Scalar {
-        precondition(!isEmpty, "max: the matrix \(shapeDescription) is empty")
+        checkPrecondition(!isEmpty, "max: the matrix \(shapeDescription) is empty")
         return storage.reduce(storage[0]) { $0.isNaN || $1.isNaN ? Scalar.nan : Swift.max($0, $1) }
     }
 
@@ -97,14 +97,14 @@ extension Matrix {
     /// - Precondition: the matrix is not empty.
     @inlinable
     public func min() -> Scalar {
-        precondition(!isEmpty, "min: the matrix \(shapeDescription) is empty")
+        checkPrecondition(!isEmpty, "min: the matrix \(shapeDescription) is empty")
         return storage.reduce(storage[0]) { $0.isNaN || $1.isNaN ? Scalar.nan : Swift.min($0, $1) }
     }
 
     /// The largest elements along `axis` (`np.max(x, axis=axis, keepdims=True)`); nan propagates.
     @inlinable
     public func max(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-        precondition(axis == 0 ? rowCount > 0 : columnCount > 0, "max(axis:): no elements along axis \(axis) of \(shapeDescription)")
+        checkPrecondition(axis == 0 ? rowCount > 0 : columnCount > 0, "max(axis:): no elements along axis \(axis) of \(shapeDescription)")
         return reduce("max", axis: axis, keepingDimensions: keepingDimensions, initial: -Scalar.infinity) {
             $0.isNaN || $1.isNaN ? Scalar.nan : Swift.max($0, $1)
         }
@@ -113,7 +113,7 @@ extension Matrix {
     /// The smallest elements along `axis` (`np.min(x, axis=axis, keepdims=True)`); nan propagates.
     @inlinable
     public func min(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-        precondition(axis == 0 ? rowCount > 0 : columnCount > 0, "min(axis:): no elements along axis \(axis) of \(shapeDescription)")
+        checkPrecondition(axis == 0 ? rowCount > 0 : columnCount > 0, "min(axis:): no elements along axis \(axis) of \(shapeDescription)")
         return reduce("min", axis: axis, keepingDimensions: keepingDimensions, initial: Scalar.infinity) {
             $0.isNaN || $1.isNaN ? Scalar.nan : Swift.min($0, $1)
         }
@@ -122,14 +122,14 @@ extension Matrix {
     /// The row-major index of the first largest element (`np.argmax`); the first nan wins, as in numpy.
     @inlinable
     public func argmax() -> Int {
-        precondition(!isEmpty, "argmax: the matrix \(shapeDescription) is empty")
+        checkPrecondition(!isEmpty, "argmax: the matrix \(shapeDescription) is empty")
         return Matrix.indexOfExtreme(storage[...], greater: true)
     }
 
     /// The row-major index of the first smallest element (`np.argmin`); the first nan wins, as in numpy.
     @inlinable
     public func argmin() -> Int {
-        precondition(!isEmpty, "argmin: the matrix \(shapeDescription) is empty")
+        checkPrecondition(!isEmpty, "argmin: the matrix \(shapeDescription) is empty")
         return Matrix.indexOfExtreme(storage[...], greater: false)
     }
 
@@ -159,8 +159,8 @@ extension Matrix {
 
     @inlinable
     internal func indicesOfExtremes(axis: Int, greater: Bool) -> [Int] {
-        precondition(axis == 0 || axis == 1, "argmax/argmin: axis \(axis) is out of range for a matrix (0 or 1)")
-        precondition(axis == 0 ? rowCount > 0 : columnCount > 0, "argmax/argmin: no elements along axis \(axis) of \(shapeDescription)")
+        checkPrecondition(axis == 0 || axis == 1, "argmax/argmin: axis \(axis) is out of range for a matrix (0 or 1)")
+        checkPrecondition(axis == 0 ? rowCount > 0 : columnCount > 0, "argmax/argmin: no elements along axis \(axis) of \(shapeDescription)")
         if axis == 1 {
             return (0..<rowCount).map { row in
                 Matrix.indexOfExtreme(storage[(row * columnCount)..<((row + 1) * columnCount)], greater: greater)
@@ -226,9 +226,9 @@ extension Matrix {
     /// buffer with `beta` equal to the momentum.
     @inlinable
     public func sum(axis: Int, into destination: inout Matrix, beta: Scalar = 0) {
-        precondition(axis == 0 || axis == 1, "sum(axis:into:): axis \(axis) is out of range for a matrix (0 or 1)")
+        checkPrecondition(axis == 0 || axis == 1, "sum(axis:into:): axis \(axis) is out of range for a matrix (0 or 1)")
         let length = axis == 0 ? columnCount : rowCount
-        precondition(
+        checkPrecondition(
             destination.count == length,
             "sum(axis:into:): sums along axis \(axis) of \(shapeDescription) do not fit destination \(destination.shapeDescription)")
         let rows = rowCount, columns = columnCount

@@ -4,7 +4,7 @@ extension Matrix {
     /// - Precondition: `rows * columns == count`.
     @inlinable
     public func reshaped(rows: Int, columns: Int) -> Matrix {
-        precondition(
+        checkPrecondition(
             rows >= 0 && columns >= 0 && rows * columns == count,
             "reshaped: cannot reshape \(shapeDescription) (\(count) elements) to (\(rows), \(columns))")
         return Matrix(uncheckedRows: rows, columns: columns, storage: storage)
@@ -40,7 +40,7 @@ extension Matrix {
     /// Row `index` as a `(1, columns)` matrix.
     @inlinable
     public func row(_ index: Int) -> Matrix {
-        precondition(index >= 0 && index < rowCount, "row(_:): row \(index) out of range for shape \(shapeDescription)")
+        checkPrecondition(index >= 0 && index < rowCount, "row(_:): row \(index) out of range for shape \(shapeDescription)")
         return Matrix(
             uncheckedRows: 1, columns: columnCount,
             storage: Array(storage[(index * columnCount)..<((index + 1) * columnCount)]))
@@ -49,7 +49,7 @@ extension Matrix {
     /// Column `index` as a `(rows, 1)` matrix.
     @inlinable
     public func column(_ index: Int) -> Matrix {
-        precondition(
+        checkPrecondition(
             index >= 0 && index < columnCount, "column(_:): column \(index) out of range for shape \(shapeDescription)")
         return Matrix(
             uncheckedRows: rowCount, columns: 1,
@@ -59,7 +59,7 @@ extension Matrix {
     /// The rows in `range`, as a matrix (`matrix[a:b]`).
     @inlinable
     public func rows(_ range: Range<Int>) -> Matrix {
-        precondition(
+        checkPrecondition(
             range.lowerBound >= 0 && range.upperBound <= rowCount,
             "rows(_:): rows \(range) out of range for shape \(shapeDescription)")
         return Matrix(
@@ -70,7 +70,7 @@ extension Matrix {
     /// The columns in `range`, as a matrix (`matrix[:, a:b]`).
     @inlinable
     public func columns(_ range: Range<Int>) -> Matrix {
-        precondition(
+        checkPrecondition(
             range.lowerBound >= 0 && range.upperBound <= columnCount,
             "columns(_:): columns \(range) out of range for shape \(shapeDescription)")
         var result: [Scalar] = []
@@ -95,7 +95,7 @@ extension Matrix {
     @inlinable
     public func gatherRows<Indices: Collection>(at indices: Indices, into destination: inout Matrix)
     where Indices.Element == Int {
-        precondition(
+        checkPrecondition(
             destination.rowCount == indices.count && destination.columnCount == columnCount,
             "gatherRows: \(indices.count) rows of \(shapeDescription) do not fit destination \(destination.shapeDescription)")
         let columns = columnCount, rows = rowCount
@@ -103,7 +103,7 @@ extension Matrix {
             destination.storage.withUnsafeMutableBufferPointer { target in
                 var offset = 0
                 for index in indices {
-                    precondition(index >= 0 && index < rows, "gatherRows: row \(index) out of range for \(rows) rows")
+                    checkPrecondition(index >= 0 && index < rows, "gatherRows: row \(index) out of range for \(rows) rows")
                     let start = index &* columns
                     for column in 0..<columns { target[offset &+ column] = source[start &+ column] }
                     offset &+= columns
@@ -117,7 +117,7 @@ extension Matrix {
     public static func concatenatedHorizontally(_ matrices: [Matrix]) -> Matrix {
         guard let first = matrices.first else { return Matrix.zeros(rows: 0, columns: 0) }
         for matrix in matrices where matrix.rowCount != first.rowCount {
-            preconditionFailure(
+            failPrecondition(
                 "concatenatedHorizontally: \(first.shapeDescription) and \(matrix.shapeDescription) have different row counts")
         }
         let columns = matrices.reduce(0) { $0 + $1.columnCount }
@@ -136,7 +136,7 @@ extension Matrix {
     public static func concatenatedVertically(_ matrices: [Matrix]) -> Matrix {
         guard let first = matrices.first else { return Matrix.zeros(rows: 0, columns: 0) }
         for matrix in matrices where matrix.columnCount != first.columnCount {
-            preconditionFailure(
+            failPrecondition(
                 "concatenatedVertically: \(first.shapeDescription) and \(matrix.shapeDescription) have different column counts")
         }
         var result: [Scalar] = []

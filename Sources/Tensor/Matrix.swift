@@ -36,8 +36,8 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     /// - Precondition: `scalars.count == rows * columns`, and neither dimension is negative.
     @inlinable
     public init(rows: Int, columns: Int, scalars: [Scalar]) {
-        precondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:scalars:): negative shape (\(rows), \(columns))")
-        precondition(
+        checkPrecondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:scalars:): negative shape (\(rows), \(columns))")
+        checkPrecondition(
             scalars.count == rows * columns,
             "Matrix(rows:columns:scalars:): \(scalars.count) scalars cannot fill shape (\(rows), \(columns))")
         self.init(uncheckedRows: rows, columns: columns, storage: scalars)
@@ -46,7 +46,7 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     /// Creates a matrix of the given shape with every element equal to `value`.
     @inlinable
     public init(rows: Int, columns: Int, repeating value: Scalar) {
-        precondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:repeating:): negative shape (\(rows), \(columns))")
+        checkPrecondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:repeating:): negative shape (\(rows), \(columns))")
         self.init(uncheckedRows: rows, columns: columns, storage: Array(repeating: value, count: rows * columns))
     }
 
@@ -59,7 +59,7 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
         var storage: [Scalar] = []
         storage.reserveCapacity(nestedRows.count * columns)
         for (index, row) in nestedRows.enumerated() {
-            precondition(
+            checkPrecondition(
                 row.count == columns,
                 "Matrix([[...]]): row \(index) has \(row.count) elements but row 0 has \(columns)")
             storage.append(contentsOf: row)
@@ -70,7 +70,7 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     /// Creates a matrix of the given shape whose element at `(row, column)` is `element(row, column)`.
     @inlinable
     public init(rows: Int, columns: Int, element: (_ row: Int, _ column: Int) throws -> Scalar) rethrows {
-        precondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:element:): negative shape (\(rows), \(columns))")
+        checkPrecondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:element:): negative shape (\(rows), \(columns))")
         var storage: [Scalar] = []
         storage.reserveCapacity(rows * columns)
         for row in 0..<rows {
@@ -112,13 +112,13 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     @inlinable
     public subscript(row: Int, column: Int) -> Scalar {
         get {
-            precondition(
+            checkPrecondition(
                 row >= 0 && row < rowCount && column >= 0 && column < columnCount,
                 "Matrix subscript: index (\(row), \(column)) out of range for shape (\(rowCount), \(columnCount))")
             return storage[row * columnCount + column]
         }
         set {
-            precondition(
+            checkPrecondition(
                 row >= 0 && row < rowCount && column >= 0 && column < columnCount,
                 "Matrix subscript: index (\(row), \(column)) out of range for shape (\(rowCount), \(columnCount))")
             storage[row * columnCount + column] = newValue

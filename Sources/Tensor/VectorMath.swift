@@ -6,13 +6,44 @@ import RealModule
 // at run time. libm's `exp` is one call per element; for the notebooks' 3-4-1 network the sigmoid was
 // a third of each training step. This file is the only one that imports CVectorMath.
 
-/// Replaces each of `count` elements by `e^x` (within 1 ulp; see `vector_math.c`).
+/// Which compiled form of the vector kernels runs: the CPU's best (the default), or one forced, for
+/// tests that check both forms without changing what other code in the process runs.
+@usableFromInline
+package enum VectorKernelForm: Sendable {
+    /// AVX2 with FMA where the CPU has both, the baseline otherwise.
+    case automatic
+    /// The baseline (SSE2 on x86-64).
+    case baseline
+    /// AVX2 with FMA; the baseline where the CPU lacks either.
+    case avx2
+
+    /// Whether this form runs the AVX2+FMA kernels on this CPU.
+    package var usesAVX2: Bool { cvm_uses_avx2(cForm) == 1 }
+
+    var cForm: cvm_form {
+        switch self {
+        case .automatic: CVM_FORM_AUTOMATIC
+        case .baseline: CVM_FORM_BASELINE
+        case .avx2: CVM_FORM_AVX2
+        }
+    }
+}
+
+/// Replaces each of `count` elements by `e^x` (within 1 ulp of glibc's `exp`; see `vector_math.c`).
 @inlinable
 package func exponentialsInPlace<Scalar: MatrixScalar>(_ values: UnsafeMutablePointer<Scalar>, count: Int) {
+    exponentialsInPlace(values, count: count, form: .automatic)
+}
+
+/// ``exponentialsInPlace(_:count:)`` in a chosen compiled form.
+@inlinable
+package func exponentialsInPlace<Scalar: MatrixScalar>(
+    _ values: UnsafeMutablePointer<Scalar>, count: Int, form: VectorKernelForm
+) {
     if Scalar.self == Double.self {
-        exponentialsInPlace(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Double.self), count: count)
+        exponentialsInPlace(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Double.self), count: count, form: form)
     } else if Scalar.self == Float.self {
-        exponentialsInPlace(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self), count: count)
+        exponentialsInPlace(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self), count: count, form: form)
     } else {
         for index in 0..<count { values[index] = Scalar.exp(values[index]) }
     }
@@ -24,14 +55,23 @@ package func exponentialsInPlace<Scalar: MatrixScalar>(_ values: UnsafeMutablePo
 package func logisticsInPlace<Scalar: MatrixScalar>(
     _ values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Scalar>? = nil
 ) {
+    logisticsInPlace(values, rows: rows, columns: columns, addingBias: bias, form: .automatic)
+}
+
+/// ``logisticsInPlace(_:rows:columns:addingBias:)`` in a chosen compiled form.
+@inlinable
+package func logisticsInPlace<Scalar: MatrixScalar>(
+    _ values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Scalar>?,
+    form: VectorKernelForm
+) {
     if Scalar.self == Double.self {
         logisticsInPlace(
             UnsafeMutableRawPointer(values).assumingMemoryBound(to: Double.self), rows: rows, columns: columns,
-            addingBias: bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) })
+            addingBias: bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Double.self) }, form: form)
     } else if Scalar.self == Float.self {
         logisticsInPlace(
             UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self), rows: rows, columns: columns,
-            addingBias: bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) })
+            addingBias: bias.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }, form: form)
     } else {
         for row in 0..<rows {
             for column in 0..<columns {
@@ -43,34 +83,27 @@ package func logisticsInPlace<Scalar: MatrixScalar>(
 }
 
 @usableFromInline
-package func exponentialsInPlace(_ values: UnsafeMutablePointer<Double>, count: Int) {
-    cvm_exp_f64(values, count)
+package func exponentialsInPlace(_ values: UnsafeMutablePointer<Double>, count: Int, form: VectorKernelForm) {
+    cvm_exp_f64(values, count, form.cForm)
 }
 
 @usableFromInline
-package func exponentialsInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
-    cvm_exp_f32(values, count)
-}
-
-@usableFromInline
-package func logisticsInPlace(
-    _ values: UnsafeMutablePointer<Double>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Double>?
-) {
-    cvm_logistic_f64(values, rows, columns, bias)
+package func exponentialsInPlace(_ values: UnsafeMutablePointer<Float>, count: Int, form: VectorKernelForm) {
+    cvm_exp_f32(values, count, form.cForm)
 }
 
 @usableFromInline
 package func logisticsInPlace(
-    _ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Float>?
+    _ values: UnsafeMutablePointer<Double>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Double>?,
+    form: VectorKernelForm
 ) {
-    cvm_logistic_f32(values, rows, columns, bias)
+    cvm_logistic_f64(values, rows, columns, bias, form.cForm)
 }
 
-/// Which compiled form of the vector kernels runs: `true` for AVX2 with FMA, `false` for the baseline.
-///
-/// Setting it to `true` asks for AVX2 where the CPU has it; `false` forces the baseline. For tests
-/// that check both forms; a process normally leaves it alone.
-package var vectorKernelsUseAVX2: Bool {
-    get { cvm_vector_level() == 1 }
-    set { cvm_set_vector_level(newValue ? -1 : 0) }
+@usableFromInline
+package func logisticsInPlace(
+    _ values: UnsafeMutablePointer<Float>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Float>?,
+    form: VectorKernelForm
+) {
+    cvm_logistic_f32(values, rows, columns, bias, form.cForm)
 }

@@ -171,7 +171,7 @@ public func writeCSV<Scalar: MatrixScalar>(
     _ matrix: Matrix<Scalar>, to path: String, columnNames: [String]? = nil, delimiter: Character = ","
 ) throws(DataIOError) {
     if let columnNames {
-        precondition(
+        checkPrecondition(
             columnNames.count == matrix.columns,
             "writeCSV: \(columnNames.count) column names for a matrix of shape \(matrix.shapeDescription)")
     }

@@ -17,7 +17,7 @@ public struct IDXArray: Sendable, Equatable {
         for dimension in dimensions where elementCount != 0 && !overflow {
             (elementCount, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
         }
-        precondition(!overflow && elementCount == bytes.count, "IDXArray: \(bytes.count) bytes cannot fill dimensions \(dimensions)")
+        checkPrecondition(!overflow && elementCount == bytes.count, "IDXArray: \(bytes.count) bytes cannot fill dimensions \(dimensions)")
         self.dimensions = dimensions
         self.bytes = bytes
     }

@@ -1,3 +1,5 @@
+import Tensor
+
 /// The mapping between string class labels and class indices, as found in a CSV target column.
 ///
 /// The class names are kept in sorted order (as numpy's `np.unique` and scikit-learn's `LabelEncoder`
@@ -17,7 +19,7 @@ public struct LabelEncoding: Codable, Sendable, Equatable, Hashable {
     ///
     /// - Precondition: the names are distinct.
     public init(classNames: [String]) {
-        precondition(Set(classNames).count == classNames.count, "LabelEncoding: class names must be distinct, got \(classNames)")
+        checkPrecondition(Set(classNames).count == classNames.count, "LabelEncoding: class names must be distinct, got \(classNames)")
         self.classNames = classNames
     }
 
@@ -33,7 +35,7 @@ public struct LabelEncoding: Codable, Sendable, Equatable, Hashable {
     ///
     /// - Precondition: `0 <= index < count`.
     public func className(at index: Int) -> String {
-        precondition(index >= 0 && index < classNames.count, "LabelEncoding: class index \(index) out of range 0..<\(classNames.count)")
+        checkPrecondition(index >= 0 && index < classNames.count, "LabelEncoding: class index \(index) out of range 0..<\(classNames.count)")
         return classNames[index]
     }
 }

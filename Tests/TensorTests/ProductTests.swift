@@ -152,6 +152,29 @@ import Testing
         }
     }
 
+    @Test func rawMultiplyWithEmptyInnerDimensionScalesTheDestination() {
+        // k = 0: the product is empty, so C becomes beta · C (zeros for beta 0, even over nan).
+        var destination: [Double] = [1, 2, .nan, 4, 5, 6]
+        let unused: [Double] = [99]
+        unused.withUnsafeBufferPointer { a in
+            destination.withUnsafeMutableBufferPointer { c in
+                Matrix<Double>.multiply(
+                    transposeLeft: false, transposeRight: false, m: 2, n: 3, k: 0, alpha: 1, a.baseAddress!, leftStride: 0,
+                    a.baseAddress!, rightStride: 3, beta: 0, into: c.baseAddress!, destinationStride: 3)
+            }
+        }
+        #expect(destination == [0, 0, 0, 0, 0, 0])
+        destination = [1, 2, 3, 4, 5, 6]
+        unused.withUnsafeBufferPointer { a in
+            destination.withUnsafeMutableBufferPointer { c in
+                Matrix<Double>.multiply(
+                    transposeLeft: true, transposeRight: false, m: 2, n: 3, k: 0, alpha: 1, a.baseAddress!, leftStride: 2,
+                    a.baseAddress!, rightStride: 3, beta: 0.5, into: c.baseAddress!, destinationStride: 3)
+            }
+        }
+        #expect(destination == [0.5, 1, 1.5, 2, 2.5, 3])
+    }
+
     @Test func smallProductsMatchNaiveLoopForEveryTransposeCombination() {
         checkSmallTransposedProducts(Float.self)
         checkSmallTransposedProducts(Double.self)
@@ -298,5 +321,27 @@ import Testing
     @Test func identityZerosEmptyAndNaNOperands() {
         checkSpecialOperands(Float.self)
         checkSpecialOperands(Double.self)
+    }
+}
+
+/// Shape errors are programming errors: they stop the program, and the message naming both shapes
+/// must reach the user of a release build too (the standard library's `precondition` prints nothing
+/// under `-O`; the package's checks do). The suite runs in release mode, so this checks exactly that.
+@Suite struct ShapeErrorMessageTests {
+    @Test func mismatchedProductStopsWithBothShapesInReleaseBuilds() async throws {
+        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let left = Matrix<Double>.zeros(rows: 2, columns: 3), right = Matrix<Double>.zeros(rows: 2, columns: 3)
+            _ = left.dot(right)
+        }
+        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(message.contains("dot: (2, 3) · (2, 3): 3 columns but 2 rows"), "\(message)")
+    }
+
+    @Test func mismatchedBroadcastStopsWithBothShapesInReleaseBuilds() async throws {
+        let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Matrix<Float>.zeros(rows: 2, columns: 3) + Matrix<Float>.zeros(rows: 3, columns: 2)
+        }
+        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(message.contains("(2, 3)") && message.contains("(3, 2)"), "\(message)")
     }
 }

@@ -5,7 +5,7 @@ import Testing
 // The vectorized exp and sigmoid kernels (Sources/CVectorMath) against glibc's libm, element by
 // element: a dense sweep of the whole double range plus the edges (overflow, underflow into the
 // subnormals, ±0, ±inf, nan), in both compiled forms (baseline and, where the CPU has it, AVX2+FMA).
-// The forms are switched through a process-wide setting, so the suite runs serialized.
+// Each call names its form, so nothing else running in the process is affected.
 
 /// Distance in units in the last place of `expected` (the smaller ulp of the two sides for subnormals).
 private func ulps(_ actual: Double, _ expected: Double) -> Double {
@@ -48,26 +48,20 @@ private let edges: [Double] = [
     .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
 ]
 
-private func exponentials(_ values: [Double]) -> [Double] {
+private func exponentials(_ values: [Double], form: VectorKernelForm = .automatic) -> [Double] {
     var result = values
-    result.withUnsafeMutableBufferPointer { exponentialsInPlace($0.baseAddress!, count: $0.count) }
+    result.withUnsafeMutableBufferPointer { exponentialsInPlace($0.baseAddress!, count: $0.count, form: form) }
     return result
 }
 
-@Suite(.serialized) struct VectorMathTests {
+@Suite struct VectorMathTests {
     /// The forms to check on this machine: baseline always, AVX2 when the CPU has it.
-    static var forms: [Bool] {
-        vectorKernelsUseAVX2 = true
-        defer { vectorKernelsUseAVX2 = true }
-        return vectorKernelsUseAVX2 ? [false, true] : [false]
-    }
+    static var forms: [VectorKernelForm] { VectorKernelForm.avx2.usesAVX2 ? [.baseline, .avx2] : [.baseline] }
 
     @Test("exp is within 1 ulp of libm across the double range and exact at the edges", arguments: forms)
-    func exponentialMatchesLibm(avx2: Bool) {
-        vectorKernelsUseAVX2 = avx2
-        defer { vectorKernelsUseAVX2 = true }
-        #expect(vectorKernelsUseAVX2 == avx2)
-        let results = exponentials(sweep)
+    func exponentialMatchesLibm(form: VectorKernelForm) {
+        let avx2 = form.usesAVX2
+        let results = exponentials(sweep, form: form)
         var differing = 0
         var violations = Violations()
         for (x, y) in zip(sweep, results) {
@@ -79,20 +73,26 @@ private func exponentials(_ values: [Double]) -> [Double] {
         // Not vacuous: most results equal libm's exactly, and the sweep reaches both ends.
         #expect(Double(differing) / Double(sweep.count) < 0.2)
         #expect(results.contains(.infinity) && results.contains(0) && results.contains { $0 > 0 && $0 < .leastNormalMagnitude })
-        for (x, y) in zip(edges, exponentials(edges)) {
+        for (x, y) in zip(edges, exponentials(edges, form: form)) {
             let expected = Foundation.exp(x)
             violations.check(ulps(y, expected) <= 1, "exp(\(x)) = \(y), libm \(expected)")
         }
         violations.expectNone("exp more than 1 ulp from libm [avx2 \(avx2)]")
     }
 
-    @Test("Float exp is libm's Double exp rounded once", arguments: forms)
-    func floatExponential(avx2: Bool) {
-        vectorKernelsUseAVX2 = avx2
-        defer { vectorKernelsUseAVX2 = true }
+    @Test("the two forms are different code: their results differ in the last bit somewhere")
+    func formsDiffer() {
+        guard Self.forms.count == 2 else { return }  // no AVX2 here: only the baseline exists
+        #expect(exponentials(sweep, form: .baseline) != exponentials(sweep, form: .avx2))
+        #expect(exponentials(sweep, form: .automatic) == exponentials(sweep, form: .avx2))
+    }
+
+    @Test("Float exp is libm's Double exp rounded to float", arguments: forms)
+    func floatExponential(form: VectorKernelForm) {
+        let avx2 = form.usesAVX2
         let inputs: [Float] = stride(from: -110.0, through: 95.0, by: 0.00731).map(Float.init) + [.nan, .infinity, -.infinity, 0, 88.72, 88.73, -103.97, -104]
         var results = inputs
-        results.withUnsafeMutableBufferPointer { exponentialsInPlace($0.baseAddress!, count: $0.count) }
+        results.withUnsafeMutableBufferPointer { exponentialsInPlace($0.baseAddress!, count: $0.count, form: form) }
         var violations = Violations()
         for (x, y) in zip(inputs, results) {
             let expected = Float(Foundation.exp(Double(x)))
@@ -104,18 +104,19 @@ private func exponentials(_ values: [Double]) -> [Double] {
     }
 
     @Test("sigmoid is within 4 ulps of the scalar sigmoid, with or without a bias row", arguments: forms)
-    func logisticMatchesScalar(avx2: Bool) {
-        vectorKernelsUseAVX2 = avx2
-        defer { vectorKernelsUseAVX2 = true }
+    func logisticMatchesScalar(form: VectorKernelForm) {
+        let avx2 = form.usesAVX2
         let columns = 7
         let inputs = Array(sweep.prefix(sweep.count / columns * columns)).map { $0 / 10 } + edges.prefix(21)
         let rows = inputs.count / columns
         let values = Array(inputs.prefix(rows * columns))
         let bias: [Double] = [0, 0.5, -0.5, 3, -3, 1e-3, -40]
         var plain = values, biased = values
-        plain.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: rows, columns: columns) }
+        plain.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: rows, columns: columns, addingBias: nil, form: form) }
         biased.withUnsafeMutableBufferPointer { buffer in
-            bias.withUnsafeBufferPointer { logisticsInPlace(buffer.baseAddress!, rows: rows, columns: columns, addingBias: $0.baseAddress!) }
+            bias.withUnsafeBufferPointer {
+                logisticsInPlace(buffer.baseAddress!, rows: rows, columns: columns, addingBias: $0.baseAddress!, form: form)
+            }
         }
         var violations = Violations()
         for index in values.indices {
@@ -126,25 +127,26 @@ private func exponentials(_ values: [Double]) -> [Double] {
         }
         violations.expectNone("sigmoid more than 4 ulps from the scalar one [avx2 \(avx2)]")
         var special: [Double] = [0, -0.0, .infinity, -.infinity, -800, 800, .nan]
-        special.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: 1, columns: $0.count) }
+        special.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: 1, columns: $0.count, addingBias: nil, form: form) }
         #expect(special[0] == 0.5 && special[1] == 0.5 && special[2] == 1 && special[3] == 0)
         #expect(special[4] == Foundation.exp(-800.0) && special[5] == 1 && special[6].isNaN)
         // Below -709 the result is e^x itself (subnormal here), not a flush to zero.
         var tiny: [Double] = [-740]
-        tiny.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: 1, columns: 1) }
+        tiny.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: 1, columns: 1, addingBias: nil, form: form) }
         #expect(tiny[0] > 0 && ulps(tiny[0], Foundation.exp(-740.0)) <= 1)
     }
 
-    @Test("Float sigmoid with a bias agrees with the Double kernel rounded", arguments: forms)
-    func floatLogistic(avx2: Bool) {
-        vectorKernelsUseAVX2 = avx2
-        defer { vectorKernelsUseAVX2 = true }
+    @Test("Float sigmoid with a bias agrees with the scalar Double sigmoid rounded", arguments: forms)
+    func floatLogistic(form: VectorKernelForm) {
+        let avx2 = form.usesAVX2
         let values: [Float] = stride(from: -60.0, through: 60.0, by: 0.0173).map(Float.init)
         let columns = 5, rows = values.count / columns
         let bias: [Float] = [0, 1, -1, 0.25, -20]
         var result = Array(values.prefix(rows * columns))
         result.withUnsafeMutableBufferPointer { buffer in
-            bias.withUnsafeBufferPointer { logisticsInPlace(buffer.baseAddress!, rows: rows, columns: columns, addingBias: $0.baseAddress!) }
+            bias.withUnsafeBufferPointer {
+                logisticsInPlace(buffer.baseAddress!, rows: rows, columns: columns, addingBias: $0.baseAddress!, form: form)
+            }
         }
         var violations = Violations()
         for index in result.indices {
@@ -155,13 +157,13 @@ private func exponentials(_ values: [Double]) -> [Double] {
         violations.expectNone("Float sigmoid off [avx2 \(avx2)]")
     }
 
-    @Test("counts of zero and odd lengths leave the rest of the buffer alone")
-    func lengths() {
-        let single = exponentials([1])[0]
+    @Test("counts of zero and odd lengths leave the rest of the buffer alone", arguments: forms)
+    func lengths(form: VectorKernelForm) {
+        let single = exponentials([1], form: form)[0]
         #expect(ulps(single, Foundation.exp(1.0)) <= 1)
         for count in [0, 1, 2, 3, 5, 17] {
             var buffer = [Double](repeating: 1, count: 20)
-            buffer.withUnsafeMutableBufferPointer { exponentialsInPlace($0.baseAddress!, count: count) }
+            buffer.withUnsafeMutableBufferPointer { exponentialsInPlace($0.baseAddress!, count: count, form: form) }
             #expect(buffer.prefix(count).allSatisfy { $0 == single })
             #expect(buffer.dropFirst(count).allSatisfy { $0 == 1 })
         }

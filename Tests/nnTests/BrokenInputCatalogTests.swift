@@ -171,6 +171,11 @@ func fullDevice(in folder: URL) -> String? {
         let endless = try Executable.run(
             ["-c", "yes | \"$0\" info --model /dev/stdin", Executable.path(of: "nn")], in: folder, executable: "/bin/sh")
         #expect(endless.status == 1 && endless.standardError.contains("goes on past 256 MiB"), "\(endless.standardError)")
+        // A named pipe nobody writes to reads as empty instead of blocking the open forever.
+        let fifo = folder.appendingPathComponent("pipe.json").path
+        if mkfifo(fifo, 0o600) == 0 {
+            try expectCleanFailure(["info", "--model", "pipe.json"], in: folder, mentions: ["pipe.json", "not a valid model file"])
+        }
         try expectCleanFailure(["info", "--model", folder.path], in: folder, mentions: [folder.path, "Is a directory"])
         try expectCleanFailure(["info", "--model", "missing.json"], in: folder, mentions: ["missing.json", "No such file"])
     }

@@ -9,7 +9,7 @@ import Testing
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fuzz/Corpus")
 
-    @Test(arguments: ["CSV", "IDX", "NPY", "ModelFile"])
+    @Test(arguments: ["CSV", "IDX", "NPY", "ModelFile", "Checkpoint"])
     func replaysTheCorpus(_ target: String) throws {
         let folder = Self.corpus.appendingPathComponent(target)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }

@@ -163,7 +163,7 @@ struct GemmBench: ParsableCommand {
                                 case .dot:
                                     for _ in 0..<iterations { allocated = a.dot(b) }
                                 case .naive, .loop:
-                                    preconditionFailure("the Swift loops are timed above")
+                                    failPrecondition("the Swift loops are timed above")
                                 }
                             }
                         }

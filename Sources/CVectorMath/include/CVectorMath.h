@@ -3,25 +3,34 @@
 #ifndef CVECTORMATH_H
 #define CVECTORMATH_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/// Replaces each of `count` doubles by e^x (within 1 ulp of a correctly rounded result).
-void cvm_exp_f64(double *values, long count);
-/// Replaces each of `count` floats by e^x (computed in double, rounded once).
-void cvm_exp_f32(float *values, long count);
+/// Which compiled form of a kernel runs.
+typedef enum {
+    /// AVX2 with FMA where the CPU has both, the baseline otherwise.
+    CVM_FORM_AUTOMATIC = -1,
+    /// The baseline (SSE2 on x86-64).
+    CVM_FORM_BASELINE = 0,
+    /// AVX2 with FMA; the baseline where the CPU lacks either.
+    CVM_FORM_AVX2 = 1,
+} cvm_form;
+
+/// Whether `form` runs the AVX2+FMA kernels on this CPU (1) or the baseline ones (0).
+int cvm_uses_avx2(cvm_form form);
+
+/// Replaces each of `count` doubles by e^x (at most 1 ulp from glibc's exp).
+void cvm_exp_f64(double *values, ptrdiff_t count, cvm_form form);
+/// Replaces each of `count` floats by e^x (computed in double, then rounded to float).
+void cvm_exp_f32(float *values, ptrdiff_t count, cvm_form form);
 /// Replaces each element of a row-major rows × columns buffer by the logistic sigmoid of itself
 /// plus bias[column] (bias may be NULL).
-void cvm_logistic_f64(double *values, long rows, long columns, const double *bias);
-/// The float version of cvm_logistic_f64 (computed in double, rounded once).
-void cvm_logistic_f32(float *values, long rows, long columns, const float *bias);
-
-/// Whether the AVX2+FMA kernels run (1) or the baseline ones (0): the CPU's answer unless
-/// cvm_set_vector_level chose; for tests that check both paths.
-int cvm_vector_level(void);
-/// Forces the baseline kernels (0), AVX2+FMA where the CPU has them (1), or the CPU's choice (-1).
-void cvm_set_vector_level(int level);
+void cvm_logistic_f64(double *values, ptrdiff_t rows, ptrdiff_t columns, const double *bias, cvm_form form);
+/// The float version of cvm_logistic_f64 (computed in double, then rounded to float).
+void cvm_logistic_f32(float *values, ptrdiff_t rows, ptrdiff_t columns, const float *bias, cvm_form form);
 
 #ifdef __cplusplus
 }

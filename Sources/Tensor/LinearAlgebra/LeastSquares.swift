@@ -19,7 +19,7 @@
 public func leastSquares<Scalar: MatrixScalar>(
     _ a: Matrix<Scalar>, _ b: Matrix<Scalar>, rcond: Scalar? = nil
 ) throws(LinearAlgebraError) -> (solution: Matrix<Scalar>, residuals: [Scalar], rank: Int, singularValues: [Scalar]) {
-    precondition(
+    checkPrecondition(
         b.rowCount == a.rowCount,
         "leastSquares(_:_:rcond:): a \(a.shapeDescription) and b \(b.shapeDescription): b needs \(a.rowCount) rows")
     try a.requireFinite("leastSquares(_:_:rcond:)")

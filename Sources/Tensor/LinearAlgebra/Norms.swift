@@ -60,7 +60,7 @@ extension Matrix {
     /// - Precondition: the matrix is not empty.
     @inlinable
     public func conditionNumber() throws(LinearAlgebraError) -> Scalar {
-        precondition(!isEmpty, "conditionNumber(): needs a non-empty matrix, got shape \(shapeDescription)")
+        checkPrecondition(!isEmpty, "conditionNumber(): needs a non-empty matrix, got shape \(shapeDescription)")
         try requireFinite("conditionNumber()")
         let values = try singularValuesOfFiniteMatrix("conditionNumber()")
         return values[0] / values[values.count - 1]

@@ -23,7 +23,7 @@ public func solve<Scalar: MatrixScalar>(
     _ a: Matrix<Scalar>, _ b: Matrix<Scalar>
 ) throws(LinearAlgebraError) -> Matrix<Scalar> {
     a.requireSquare("solve(_:_:)")
-    precondition(
+    checkPrecondition(
         b.rowCount == a.rowCount,
         "solve(_:_:): a \(a.shapeDescription) and b \(b.shapeDescription): b needs \(a.rowCount) rows")
     try a.requireFinite("solve(_:_:)")
@@ -66,7 +66,7 @@ public func solveSymmetricPositiveDefinite<Scalar: MatrixScalar>(
     _ a: Matrix<Scalar>, _ b: Matrix<Scalar>
 ) throws(LinearAlgebraError) -> Matrix<Scalar> {
     a.requireSquare("solveSymmetricPositiveDefinite(_:_:)")
-    precondition(
+    checkPrecondition(
         b.rowCount == a.rowCount,
         "solveSymmetricPositiveDefinite(_:_:): a \(a.shapeDescription) and b \(b.shapeDescription): "
             + "b needs \(a.rowCount) rows")

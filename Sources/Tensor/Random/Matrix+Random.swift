@@ -2,7 +2,7 @@ extension Matrix {
     /// Fills a matrix in row-major order with `draw()`, computed in `Double` and rounded to `Scalar`.
     @inlinable
     internal static func drawn(rows: Int, columns: Int, operation: String, _ draw: () -> Double) -> Matrix {
-        precondition(rows >= 0 && columns >= 0, "\(operation): negative shape (\(rows), \(columns))")
+        checkPrecondition(rows >= 0 && columns >= 0, "\(operation): negative shape (\(rows), \(columns))")
         let count = rows * columns
         let storage = [Scalar](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             for index in 0..<count { buffer.initializeElement(at: index, to: Scalar(draw())) }
@@ -36,7 +36,7 @@ extension Matrix {
         rows: Int, columns: Int, low: Double = 0, high: Double = 1, using generator: inout Generator
     ) -> Matrix {
         let width = high - low
-        precondition(width.isFinite, "Matrix.uniform(rows:columns:low:high:using:): the range \(low) to \(high) is not finite")
+        checkPrecondition(width.isFinite, "Matrix.uniform(rows:columns:low:high:using:): the range \(low) to \(high) is not finite")
         return drawn(rows: rows, columns: columns, operation: "Matrix.uniform(rows:columns:low:high:using:)") {
             low + width * generator.randomSample()
         }
@@ -62,7 +62,7 @@ extension Matrix {
     public static func normal<Generator: RealRandomNumberGenerator>(
         rows: Int, columns: Int, mean: Double = 0, standardDeviation: Double = 1, using generator: inout Generator
     ) -> Matrix {
-        precondition(
+        checkPrecondition(
             standardDeviation >= 0,
             "Matrix.normal(rows:columns:mean:standardDeviation:using:): negative standard deviation \(standardDeviation)")
         return drawn(rows: rows, columns: columns, operation: "Matrix.normal(rows:columns:mean:standardDeviation:using:)") {

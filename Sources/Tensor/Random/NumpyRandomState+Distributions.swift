@@ -71,7 +71,7 @@ extension NumpyRandomState: RealRandomNumberGenerator {
     /// - Precondition: the range is not empty (numpy raises "low >= high").
     @inlinable
     public mutating func randomInteger(in range: Range<Int>) -> Int {
-        precondition(
+        checkPrecondition(
             !range.isEmpty, "randomInteger(in:): empty range \(range.lowerBound)..<\(range.upperBound) (numpy: low >= high)")
         return randomInteger(in: range.lowerBound...(range.upperBound - 1))
     }
@@ -96,8 +96,8 @@ extension NumpyRandomState: RealRandomNumberGenerator {
     /// `count` uniformly distributed integers in `range`, as `np.random.randint(low, high, size=count)`.
     @inlinable
     public mutating func randomIntegers(in range: Range<Int>, count: Int) -> [Int] {
-        precondition(count >= 0, "randomIntegers(in:count:): negative count \(count)")
-        precondition(
+        checkPrecondition(count >= 0, "randomIntegers(in:count:): negative count \(count)")
+        checkPrecondition(
             !range.isEmpty,
             "randomIntegers(in:count:): empty range \(range.lowerBound)..<\(range.upperBound) (numpy: low >= high)")
         var result: [Int] = []
@@ -129,7 +129,7 @@ extension NumpyRandomState: RealRandomNumberGenerator {
     /// - Precondition: `count >= 0`.
     @inlinable
     public mutating func permutation(_ count: Int) -> [Int] {
-        precondition(count >= 0, "permutation(_:): negative count \(count)")
+        checkPrecondition(count >= 0, "permutation(_:): negative count \(count)")
         var result = Array(0..<count)
         shuffle(&result)
         return result
@@ -145,15 +145,15 @@ extension NumpyRandomState: RealRandomNumberGenerator {
     ///   without replacement (numpy: "Cannot take a larger sample than population").
     @inlinable
     public mutating func choice(_ populationSize: Int, count: Int, replace: Bool = true) -> [Int] {
-        precondition(count >= 0, "choice(_:count:replace:): negative count \(count)")
-        precondition(populationSize >= 0, "choice(_:count:replace:): negative population size \(populationSize)")
+        checkPrecondition(count >= 0, "choice(_:count:replace:): negative count \(count)")
+        checkPrecondition(populationSize >= 0, "choice(_:count:replace:): negative population size \(populationSize)")
         if replace {
             guard count > 0 else { return [] }
-            precondition(
+            checkPrecondition(
                 populationSize > 0, "choice(_:count:replace:): cannot draw \(count) from an empty population")
             return randomIntegers(in: 0..<populationSize, count: count)
         }
-        precondition(
+        checkPrecondition(
             count <= populationSize,
             "choice(_:count:replace:): cannot take \(count) without replacement from a population of \(populationSize)")
         return Array(permutation(populationSize).prefix(count))

@@ -58,7 +58,7 @@ public struct NumpyRandomState: Sendable, Equatable {
     ///
     /// - Precondition: `seedArray` is not empty (numpy raises "Seed must be non-empty").
     public init(seedArray: [UInt32]) {
-        precondition(!seedArray.isEmpty, "NumpyRandomState(seedArray:): the seed array must not be empty")
+        checkPrecondition(!seedArray.isEmpty, "NumpyRandomState(seedArray:): the seed array must not be empty")
         let count = NumpyRandomState.keyCount
         var keys = NumpyRandomState.initialKeys(seed: 19_650_218)
         var index = 1

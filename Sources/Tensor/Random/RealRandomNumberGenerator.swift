@@ -23,7 +23,7 @@ extension RealRandomNumberGenerator {
     @inlinable
     public mutating func uniform(low: Double = 0, high: Double = 1) -> Double {
         let width = high - low
-        precondition(width.isFinite, "uniform(low:high:): the range \(low) to \(high) is not finite")
+        checkPrecondition(width.isFinite, "uniform(low:high:): the range \(low) to \(high) is not finite")
         return low + width * randomSample()
     }
 
@@ -33,7 +33,7 @@ extension RealRandomNumberGenerator {
     /// - Precondition: `standardDeviation >= 0` (numpy raises `ValueError` for a negative scale).
     @inlinable
     public mutating func normal(mean: Double = 0, standardDeviation: Double = 1) -> Double {
-        precondition(
+        checkPrecondition(
             standardDeviation >= 0, "normal(mean:standardDeviation:): negative standard deviation \(standardDeviation)")
         return mean + standardDeviation * standardNormal()
     }
