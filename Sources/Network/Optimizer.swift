@@ -90,12 +90,6 @@ public final class Optimizer<Scalar: MatrixScalar> {
     public func update(_ parameters: [Parameter<Scalar>]) {
         stepCount += 1
         if stateBuffers.count != parameters.count { allocateState(for: parameters) }
-        for index in parameters.indices {
-            for buffer in stateBuffers[index] where buffer.count != parameters[index].count {
-                failPrecondition(
-                    "Optimizer.update: parameter \(index) (\(parameters[index].name)) has shape \(parameters[index].shape) but the optimizer's state was made for (\(buffer.rows), \(buffer.columns)); use one optimizer per network")
-            }
-        }
         let rate = Scalar(learningRate)
         let decay = Scalar(weightDecay)
         for index in parameters.indices {
@@ -107,7 +101,7 @@ public final class Optimizer<Scalar: MatrixScalar> {
             case .sgd(let momentum, let nesterov):
                 if nesterov && momentum != 0 {
                     // v = μv + g'; w -= lr (g' + μv)
-                    let mu = Scalar(momentum), v = stateBuffers[index][0].pointer
+                    let mu = Scalar(momentum), v = stateBuffer(index, 0, for: parameter).pointer
                     for element in 0..<count {
                         v[element] = mu * v[element] + g[element]
                         g[element] += mu * v[element]
@@ -123,7 +117,7 @@ public final class Optimizer<Scalar: MatrixScalar> {
                 let correction2 = 1 - Scalar.pow(b2, Scalar(stepCount))
                 let stepSize = rate / correction1
                 let root = correction2.squareRoot()
-                let m = stateBuffers[index][0].pointer, v = stateBuffers[index][1].pointer
+                let m = stateBuffer(index, 0, for: parameter).pointer, v = stateBuffer(index, 1, for: parameter).pointer
                 for element in 0..<count {
                     let gradient = g[element]
                     m[element] = b1 * m[element] + (1 - b1) * gradient
@@ -132,6 +126,18 @@ public final class Optimizer<Scalar: MatrixScalar> {
                 }
             }
         }
+    }
+
+    /// State buffer `slot` of parameter `index`, checked against the parameter's size: an optimizer
+    /// reused on a network with as many parameters of other shapes would otherwise write past it.
+    @inline(__always)
+    func stateBuffer(_ index: Int, _ slot: Int, for parameter: Parameter<Scalar>) -> ScalarBuffer<Scalar> {
+        let buffer = stateBuffers[index][slot]
+        if buffer.count != parameter.count {
+            failPrecondition(
+                "Optimizer.update: parameter \(index) (\(parameter.name)) has shape \(parameter.shape) but the optimizer's state was made for (\(buffer.rows), \(buffer.columns)); use one optimizer per network")
+        }
+        return buffer
     }
 
     /// Creates zeroed state buffers for each parameter, as the rule needs.
