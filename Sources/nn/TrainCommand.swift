@@ -212,7 +212,8 @@ struct TrainCommand: ParsableCommand {
         let fullBatchDefault = trainingCount < 1000
         let batch: Int? = {
             if let batchSize { return batchSize == 0 ? nil : batchSize }
-            if let saved = savedSettings["batchSize"] { return Int(saved) }
+            // A checkpoint saves full-batch training as "0", as --batch-size takes it.
+            if let saved = savedSettings["batchSize"] { return Int(saved).flatMap { $0 == 0 ? nil : $0 } }
             return fullBatchDefault ? nil : 128
         }()
         let totalEpochs = epochs ?? savedSettings["epochs"].flatMap(Int.init) ?? ((batch ?? trainingCount) >= trainingCount ? 1000 : 20)

@@ -187,6 +187,23 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL) throws {
         }
         #expect(try layers("straight.json") == layers("resumed.json"))
     }
+
+    @Test func resumesFullBatchTrainingBitIdentically() throws {
+        // Full-batch runs save their batch size as "0"; resuming without --batch-size must read it so.
+        let folder = try temporaryFolder()
+        let common = ["train", "--dataset", "xor", "--layers", "3", "--optimizer", "adam", "--seed", "3", "--quiet"]
+        let straight = try Executable.run(common + ["--epochs", "40", "--save", "straight.json"], in: folder)
+        #expect(straight.status == 0, "\(straight.standardError)")
+        let first = try Executable.run(
+            common + ["--epochs", "15", "--checkpoint-every", "15", "--checkpoint", "run.json"], in: folder)
+        #expect(first.status == 0, "\(first.standardError)")
+        let resumed = try Executable.run(
+            ["train", "--dataset", "xor", "--quiet", "--epochs", "40", "--resume", "run.json", "--save", "resumed.json"], in: folder)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let straightLoss = value(after: "final loss: ", in: straight.standardOutput)
+        #expect(straightLoss != nil && straightLoss == value(after: "final loss: ", in: resumed.standardOutput))
+        #expect(try Data(contentsOf: folder.appendingPathComponent("straight.json")).count > 0)
+    }
 }
 
 @Suite struct CommandErrorTests {
