@@ -83,22 +83,23 @@ extension Matrix {
         return sum(axis: axis, keepingDimensions: keepingDimensions) / Scalar(length)
     }
 
-    /// The largest element (`np.max`); nan if any element is nan.
+    /// The largest element (`np.max`); nan if any element is nan. Vectorized (SSE2, or AVX2 where the
+    /// CPU has it); which of two equal zeros of opposite sign it returns is unspecified, as in numpy.
     ///
     /// - Precondition: the matrix is not empty.
     @inlinable
     public func max() -> Scalar {
         checkPrecondition(!isEmpty, "max: the matrix \(shapeDescription) is empty")
-        return storage.reduce(storage[0]) { $0.isNaN || $1.isNaN ? Scalar.nan : Swift.max($0, $1) }
+        return storage.withUnsafeBufferPointer { extremeElement($0.baseAddress!, count: $0.count, largest: true) }
     }
 
-    /// The smallest element (`np.min`); nan if any element is nan.
+    /// The smallest element (`np.min`); nan if any element is nan. Vectorized like ``max()``.
     ///
     /// - Precondition: the matrix is not empty.
     @inlinable
     public func min() -> Scalar {
         checkPrecondition(!isEmpty, "min: the matrix \(shapeDescription) is empty")
-        return storage.reduce(storage[0]) { $0.isNaN || $1.isNaN ? Scalar.nan : Swift.min($0, $1) }
+        return storage.withUnsafeBufferPointer { extremeElement($0.baseAddress!, count: $0.count, largest: false) }
     }
 
     /// The largest elements along `axis` (`np.max(x, axis=axis, keepdims=True)`); nan propagates.

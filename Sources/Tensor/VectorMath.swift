@@ -107,3 +107,40 @@ package func logisticsInPlace(
 ) {
     cvm_logistic_f32(values, rows, columns, bias, form.cForm)
 }
+
+/// The largest (`largest` true) or smallest of `count` ≥ 1 elements, or nan if any element is nan.
+@inlinable
+package func extremeElement<Scalar: MatrixScalar>(_ values: UnsafePointer<Scalar>, count: Int, largest: Bool) -> Scalar {
+    extremeElement(values, count: count, largest: largest, form: .automatic)
+}
+
+/// ``extremeElement(_:count:largest:)`` in a chosen compiled form.
+@inlinable
+package func extremeElement<Scalar: MatrixScalar>(
+    _ values: UnsafePointer<Scalar>, count: Int, largest: Bool, form: VectorKernelForm
+) -> Scalar {
+    if Scalar.self == Double.self {
+        let result = extremeElement(UnsafeRawPointer(values).assumingMemoryBound(to: Double.self), count: count, largest: largest, form: form)
+        return unsafeBitCast(result, to: Scalar.self)
+    } else if Scalar.self == Float.self {
+        let result = extremeElement(UnsafeRawPointer(values).assumingMemoryBound(to: Float.self), count: count, largest: largest, form: form)
+        return unsafeBitCast(result, to: Scalar.self)
+    } else {
+        var result = values[0]
+        for index in 0..<count {
+            if values[index].isNaN { return .nan }
+            result = largest ? Swift.max(result, values[index]) : Swift.min(result, values[index])
+        }
+        return result
+    }
+}
+
+@usableFromInline
+package func extremeElement(_ values: UnsafePointer<Double>, count: Int, largest: Bool, form: VectorKernelForm) -> Double {
+    largest ? cvm_max_f64(values, count, form.cForm) : cvm_min_f64(values, count, form.cForm)
+}
+
+@usableFromInline
+package func extremeElement(_ values: UnsafePointer<Float>, count: Int, largest: Bool, form: VectorKernelForm) -> Float {
+    largest ? cvm_max_f32(values, count, form.cForm) : cvm_min_f32(values, count, form.cForm)
+}

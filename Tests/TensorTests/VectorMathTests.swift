@@ -169,3 +169,47 @@ private func exponentials(_ values: [Double], form: VectorKernelForm = .automati
         }
     }
 }
+
+@Suite struct ExtremeElementTests {
+    /// The naive answer: nan if any element is nan, else the largest or smallest by comparison.
+    static func naive<S: MatrixScalar>(_ values: [S], largest: Bool) -> S {
+        if values.contains(where: \.isNaN) { return .nan }
+        return values.dropFirst().reduce(values[0]) { largest ? ($1 > $0 ? $1 : $0) : ($1 < $0 ? $1 : $0) }
+    }
+
+    func check<S: MatrixScalar>(_: S.Type, form: VectorKernelForm) {
+        var generator = TestGenerator(seed: 31)
+        var failures = 0
+        for count in [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 100, 1000, 4099] {
+            for position in [0, count / 2, count - 1] {
+                for special in [S?.none, .nan, .infinity, -.infinity, 1e30, -1e30] {
+                    var values = generator.matrix(S.self, rows: 1, columns: count).scalars
+                    if let special { values[position] = special }
+                    for largest in [true, false] {
+                        let got = values.withUnsafeBufferPointer { extremeElement($0.baseAddress!, count: count, largest: largest, form: form) }
+                        let expected = Self.naive(values, largest: largest)
+                        if !(got == expected || (got.isNaN && expected.isNaN)) {
+                            failures += 1
+                            if failures <= 3 { Issue.record("\(S.self) count \(count) special \(String(describing: special)) at \(position) largest \(largest): \(got) vs \(expected) [\(form)]") }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(failures == 0)
+    }
+
+    @Test("max and min equal the naive loop, nan anywhere gives nan", arguments: VectorMathTests.forms)
+    func matchesNaiveLoop(form: VectorKernelForm) {
+        check(Float.self, form: form)
+        check(Double.self, form: form)
+    }
+
+    @Test("Matrix.max and min use the kernel and agree with the axis forms")
+    func matrixMaxMin() {
+        let matrix: Matrix<Double> = [[3, -1, 7.5], [2, 9, -4]]
+        #expect(matrix.max() == 9 && matrix.min() == -4)
+        #expect(matrix.max(axis: 1).max() == matrix.max() && matrix.min(axis: 0).min() == matrix.min())
+        #expect(Matrix<Float>([[1, .nan, 3]]).max().isNaN && Matrix<Float>([[1, .nan, 3]]).min().isNaN)
+    }
+}

@@ -32,6 +32,15 @@ void cvm_logistic_f64(double *values, ptrdiff_t rows, ptrdiff_t columns, const d
 /// The float version of cvm_logistic_f64 (computed in double, then rounded to float).
 void cvm_logistic_f32(float *values, ptrdiff_t rows, ptrdiff_t columns, const float *bias, cvm_form form);
 
+/// The largest of `count` ≥ 1 doubles, or nan if any is nan.
+double cvm_max_f64(const double *values, ptrdiff_t count, cvm_form form);
+/// The smallest of `count` ≥ 1 doubles, or nan if any is nan.
+double cvm_min_f64(const double *values, ptrdiff_t count, cvm_form form);
+/// The largest of `count` ≥ 1 floats, or nan if any is nan.
+float cvm_max_f32(const float *values, ptrdiff_t count, cvm_form form);
+/// The smallest of `count` ≥ 1 floats, or nan if any is nan.
+float cvm_min_f32(const float *values, ptrdiff_t count, cvm_form form);
+
 #ifdef __cplusplus
 }
 #endif
