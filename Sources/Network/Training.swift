@@ -354,9 +354,12 @@ extension Sequential {
         var metricHistory = [[Double]](repeating: [], count: options.metrics.count)
         var metricTotals = [Double](repeating: 0, count: options.metrics.count)
         var validationMetricHistory = [[Double]](repeating: [], count: options.metrics.count)
-        history.loss.reserveCapacity(options.epochs)
-        history.learningRate.reserveCapacity(options.epochs)
-        for index in metricHistory.indices { metricHistory[index].reserveCapacity(options.epochs) }
+        // Reserved up front so that appending never reallocates in the loop, but not beyond what a
+        // long run needs at first: a huge epoch count must not allocate its whole history at once.
+        let reserved = Swift.min(options.epochs, 1 << 16)
+        history.loss.reserveCapacity(reserved)
+        history.learningRate.reserveCapacity(reserved)
+        for index in metricHistory.indices { metricHistory[index].reserveCapacity(reserved) }
 
         for epoch in options.initialEpoch..<(options.initialEpoch + options.epochs) {
             optimizer.beginEpoch(epoch)

@@ -52,7 +52,8 @@ public func readNPZ<Scalar: MatrixScalar>(
 }
 
 /// Writes named matrices as a numpy `.npz` archive (one `name.npy` member each, in name order), which
-/// `np.load` opens as a dictionary; an existing file is replaced.
+/// `np.load` opens as a dictionary; an existing file is replaced only once the new archive is whole
+/// (it is written beside it and renamed over it), and a folder or device at `path` is refused.
 ///
 /// - Parameter compressed: deflate the members, as `np.savez_compressed` does; by default they are
 ///   stored, as `np.savez` does.
@@ -60,32 +61,53 @@ public func readNPZ<Scalar: MatrixScalar>(
 public func writeNPZ<Scalar: MatrixScalar>(
     _ arrays: [String: Matrix<Scalar>], to path: String, compressed: Bool = false
 ) throws(DataIOError) {
-    let url = URL(fileURLWithPath: path)
-    if FileManager.default.fileExists(atPath: path) {
-        do { try FileManager.default.removeItem(at: url) } catch {
-            throw .cannotWrite(file: path, reason: "cannot replace the existing file (\(error))")
-        }
+    // The archive is built in a temporary file beside the destination and renamed over it at the
+    // end, so a failed write never costs the file already there. A symbolic link is followed (the
+    // file it names is replaced, the link stays); a folder or a device is refused.
+    var destination = path
+    if let resolved = realpath(path, nil) {
+        destination = String(cString: resolved)
+        free(resolved)
     }
-    let archive: Archive
-    do {
-        archive = try Archive(url: url, accessMode: .create)
-    } catch {
-        throw .cannotWrite(file: path, reason: "cannot create the archive (\(error))")
+    var status = stat()
+    if stat(destination, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
+        let kind = (status.st_mode & S_IFMT) == S_IFDIR ? "a folder" : "not a regular file"
+        throw .cannotWrite(file: path, reason: "\(kind); an .npz archive is written to a file of its own")
     }
-    for (name, matrix) in arrays.sorted(by: { $0.key < $1.key }) {
-        var member = NPY.header(for: matrix)
-        member.append(contentsOf: matrix.scalars.withUnsafeBytes { Array($0) })
-        let data = Data(member)
+    let finalURL = URL(fileURLWithPath: destination)
+    let url = finalURL.deletingLastPathComponent()
+        .appendingPathComponent(".\(finalURL.lastPathComponent).\(getpid()).tmp")
+    try? FileManager.default.removeItem(at: url)
+    var finished = false
+    defer { if !finished { try? FileManager.default.removeItem(at: url) } }
+    // The archive is closed (its file flushed) when this function returns, before the rename.
+    func writeMembers() throws(DataIOError) {
+        let archive: Archive
         do {
-            try archive.addEntry(
-                with: name + ".npy", type: .file, uncompressedSize: Int64(data.count),
-                compressionMethod: compressed ? .deflate : .none
-            ) { position, size in
-                let start = Int(position)
-                return data.subdata(in: start..<(start + size))
-            }
+            archive = try Archive(url: url, accessMode: .create)
         } catch {
-            throw .cannotWrite(file: path, reason: "cannot add \(name).npy to the archive (\(error))")
+            throw .cannotWrite(file: path, reason: "cannot create the archive (\(error))")
+        }
+        for (name, matrix) in arrays.sorted(by: { $0.key < $1.key }) {
+            var member = NPY.header(for: matrix)
+            member.append(contentsOf: matrix.scalars.withUnsafeBytes { Array($0) })
+            let data = Data(member)
+            do {
+                try archive.addEntry(
+                    with: name + ".npy", type: .file, uncompressedSize: Int64(data.count),
+                    compressionMethod: compressed ? .deflate : .none
+                ) { position, size in
+                    let start = Int(position)
+                    return data.subdata(in: start..<(start + size))
+                }
+            } catch {
+                throw .cannotWrite(file: path, reason: "cannot add \(name).npy to the archive (\(error))")
+            }
         }
     }
+    try writeMembers()
+    if rename(url.path, finalURL.path) != 0 {
+        throw .cannotWrite(file: path, reason: String(cString: strerror(errno)))
+    }
+    finished = true
 }

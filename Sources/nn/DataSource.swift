@@ -80,6 +80,13 @@ enum DataSource {
         guard loaded.inputs.rows > 0 else {
             throw CommandError.dataMismatch("\(loaded.name): no samples (shape \(loaded.inputs.shapeDescription))")
         }
+        guard loaded.inputs.columns > 0 else {
+            throw CommandError.dataMismatch(
+                "\(loaded.name): no feature columns (inputs of shape \(loaded.inputs.shapeDescription))\(delimiterHint(options.data))")
+        }
+        if let targets = loaded.targets, targets.columns == 0 {
+            throw CommandError.dataMismatch("\(loaded.name): the targets have no columns (shape \(targets.shapeDescription))")
+        }
         try requireFinite(loaded.inputs, "feature", source: loaded.name)
         if let targets = loaded.targets { try requireFinite(targets, "target column", source: loaded.name) }
         if let test = loaded.test {
@@ -87,6 +94,19 @@ enum DataSource {
             try requireFinite(test.targets, "target column", source: "\(loaded.name) test set")
         }
         return loaded
+    }
+
+    /// For a CSV file whose first line has no comma but semicolons or tabs, a hint that nn reads
+    /// comma-separated files; empty otherwise.
+    static func delimiterHint(_ path: String?) -> String {
+        guard let path, kind(of: path) == "csv", let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        let start = (try? handle.read(upToCount: 4096)) ?? Data()
+        let firstLine = String(decoding: start.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        guard !firstLine.contains(",") else { return "" }
+        if firstLine.contains(";") { return "; the file looks separated by ';', but nn reads comma-separated values" }
+        if firstLine.contains("\t") { return "; the file looks separated by tabs, but nn reads comma-separated values" }
+        return ""
     }
 
     /// Throws a message naming the first nan or infinite value (a number such as 1e400 reads as inf):
@@ -135,9 +155,11 @@ enum DataSource {
     ) throws -> LoadedData<Scalar> {
         switch kind(of: path) {
         case "npy":
-            let array: Matrix<Scalar> = try readNPY(from: path)
+            var array: Matrix<Scalar> = try readNPY(from: path)
             if let targetsFile = options.targetsFile {
-                let targets = columnShaped(try readNPY(from: targetsFile, as: type), rows: array.rows)
+                let rawTargets = try readNPY(from: targetsFile, as: type)
+                array = samplesShaped(array, targetCount: rawTargets.count)
+                let targets = columnShaped(rawTargets, rows: array.rows)
                 guard targets.rows == array.rows else {
                     throw CommandError.dataMismatch(
                         "\(targetsFile): \(targets.rows) target rows for the \(array.rows) samples of \(path); the files must have one row per sample")
@@ -157,7 +179,7 @@ enum DataSource {
             return LoadedData(inputs: features, targets: array.columns(column..<(column + 1)), name: path)
         case "npz":
             let arrays: [String: Matrix<Scalar>] = try readNPZ(from: path)
-            guard let inputs = arrays[options.inputsKey] else {
+            guard var inputs = arrays[options.inputsKey] else {
                 throw CommandError.dataMismatch(
                     "\(path): no array '\(options.inputsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --inputs-key")
             }
@@ -168,6 +190,7 @@ enum DataSource {
                 }
                 return LoadedData(inputs: inputs, name: path)
             }
+            inputs = samplesShaped(inputs, targetCount: raw.count)
             let targets = columnShaped(raw, rows: inputs.rows)
             guard targets.rows == inputs.rows else {
                 throw CommandError.dataMismatch(
@@ -197,6 +220,12 @@ enum DataSource {
             return LoadedData(
                 inputs: dataset.features, targets: dataset.targets, classNames: dataset.labelEncoding?.classNames, name: path)
         }
+    }
+
+    /// Inputs read as a `(1, n)` row (a 1-D array, as numpy writes `np.arange(n)`) become `n` samples of
+    /// one feature, an `(n, 1)` column, when there are `n` targets: one sample cannot match them.
+    static func samplesShaped<Scalar: MatrixScalar>(_ inputs: Matrix<Scalar>, targetCount: Int) -> Matrix<Scalar> {
+        inputs.rows == 1 && inputs.columns > 1 && targetCount == inputs.columns ? inputs.transposed() : inputs
     }
 
     /// A 1-D array read as a `(1, n)` row becomes an `(n, 1)` column when there are `n` samples.

@@ -27,6 +27,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPaths.check(outputs: [("--output", output)], inputs: [("--model", modelOptions.model)])
         let file = try ModelFile.read(from: modelOptions.model)
         let arrays = file.weightArrays
         if file.precision == "float" {

@@ -72,6 +72,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputPaths.check(outputs: [("--output", output)], inputs: [("--data", data), ("--model", modelOptions.model)])
         let file = try ModelFile.read(from: modelOptions.model)
         if file.precision == "double" { try predict(LoadedModel<Double>(file, path: modelOptions.model)) } else {
             try predict(LoadedModel<Float>(file, path: modelOptions.model))

@@ -82,6 +82,15 @@ struct InitializerOption: ExpressibleByArgument {
 
     init?(argument: String) {
         let (name, values) = splitSpecification(argument)
+        // Every number must be finite in float too (a constant of 1e300 would be inf there), a
+        // uniform range must be non-empty with a finite width, and a normal spread positive.
+        let limit = Double(Float.greatestFiniteMagnitude)
+        if let values, !values.allSatisfy({ $0.isFinite && Swift.abs($0) <= limit }) { return nil }
+        switch (name, values?.count) {
+        case ("uniform", 2) where !(values![0] < values![1] && (values![1] - values![0]) <= limit): return nil
+        case ("normal", 2) where !(values![1] > 0): return nil
+        default: break
+        }
         switch (name, values?.count) {
         case ("zeros", nil): initializer = .zeros
         case ("constant", 1): initializer = .constant(values![0])
@@ -95,7 +104,7 @@ struct InitializerOption: ExpressibleByArgument {
         }
     }
 
-    static let forms = "uniform:LOW,HIGH, normal:MEAN,STD, zeros, constant:V, xavier-uniform, xavier-normal, he-uniform, he-normal"
+    static let forms = "uniform:LOW,HIGH (LOW < HIGH), normal:MEAN,STD (STD > 0), zeros, constant:V, xavier-uniform, xavier-normal, he-uniform, he-normal, with finite numbers within float's range"
 }
 
 /// `--schedule constant | step:EVERY,FACTOR | exponential:DECAY`.

@@ -121,6 +121,9 @@ struct TrainCommand: ParsableCommand {
         if let checkpointEvery, checkpointEvery < 1 {
             throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)")
         }
+        guard (epochs ?? 0) <= Self.largestEpochCount else {
+            throw ValidationError("--epochs must be at most \(Self.largestEpochCount), got \(epochs ?? 0)")
+        }
         // One output file overwriting another would replace the model with a plot, say.
         let outputs = [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)]
             .compactMap { name, path in path.map { (name, URL(fileURLWithPath: $0).standardizedFileURL.path) } }
@@ -132,6 +135,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Outputs must not overwrite an input, and their folders must exist before the run starts.
+        try OutputPaths.check(
+            outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
+            inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume)],
+            allowed: [("--checkpoint", "--resume")])
         if let threads { BLASLibrary.threadCount = threads }
         var precision = self.precision
         if let resume {
@@ -142,6 +150,13 @@ struct TrainCommand: ParsableCommand {
         case .double: try train(Double.self)
         }
     }
+
+    /// The most epochs a run may ask for: far beyond any real run, and small enough that every count
+    /// and history built from it stays within memory and integer range.
+    static let largestEpochCount = 1 << 31
+
+    /// The most trainable parameters a network built from the command line may have (16 GiB as Double).
+    static let largestParameterCount = 1 << 31
 
     /// The settings a checkpoint keeps so that a resumed run can check and reuse them.
     var checkpointPath: String {
@@ -202,6 +217,7 @@ struct TrainCommand: ParsableCommand {
             }
         } else {
             random = NumpyRandomState(seed: seed)
+            try checkArchitecture(inputSize: inputs.columns, outputSize: prepared.targets.columns, loss: lossFunction)
             network = Sequential<Scalar>(buildLayers(inputSize: inputs.columns, outputSize: prepared.targets.columns, loss: lossFunction), generator: &random)
             optimizer = Optimizer<Scalar>(
                 optimizerKind, learningRate: learningRate, weightDecay: weightDecay,
@@ -326,6 +342,28 @@ struct TrainCommand: ParsableCommand {
         if let schedule { return schedule }
         let fullBatch = batchSize == 0 || (batchSize ?? (trainingCount < 1000 ? trainingCount : 128)) >= trainingCount
         return ScheduleOption(fullBatch ? .constant : .exponential(decay: 0.9))
+    }
+
+    /// Refuses networks that cannot be built or cannot learn what the loss asks: more parameters than
+    /// ``largestParameterCount`` (counted without overflow), or binary cross-entropy on outputs that
+    /// are not probabilities.
+    func checkArchitecture(inputSize: Int, outputSize: Int, loss: Loss) throws {
+        let widths = [inputSize] + (layers?.sizes ?? [256, 128]) + [outputSize]
+        var total = 0
+        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
+            let (weights, overflow) = (fanIn + 1).multipliedReportingOverflow(by: fanOut)
+            let (sum, overflowSum) = total.addingReportingOverflow(weights)
+            guard !overflow, !overflowSum, sum <= Self.largestParameterCount else {
+                throw CommandError.invalidOption(
+                    "--layers \(widths.dropFirst().dropLast().map(String.init).joined(separator: ",")) on \(inputSize) features would need more than \(Self.largestParameterCount) parameters; choose smaller layers")
+            }
+            total = sum
+        }
+        let finalActivation = outputActivation?.activation ?? (loss == .binaryCrossEntropy ? .sigmoid : .identity)
+        if loss == .binaryCrossEntropy && finalActivation != .sigmoid && finalActivation != .softmax {
+            throw CommandError.invalidOption(
+                "--loss bce needs probabilities: an output activation of sigmoid (or softmax), not \(finalActivation.rawValue)")
+        }
     }
 
     func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss) -> [any Layer<Scalar>] {

@@ -210,8 +210,11 @@ func fullDevice(in folder: URL) -> String? {
         try expectCleanFailure(["train", "--data", "good.csv", "--resume", "cut.json", "--epochs", "2", "--save", "model.json"], in: folder,
                                mentions: ["cut.json", "not a checkpoint"])
         // A model file is not a checkpoint.
-        try expectCleanFailure(["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "model.json"], in: folder,
+        try expectCleanFailure(["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "other.json"], in: folder,
                                mentions: ["model.json", "not a checkpoint"])
+        // Saving over the checkpoint (or model) being resumed is refused before anything is read.
+        try expectCleanFailure(["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "model.json"], in: folder,
+                               mentions: ["--save model.json", "--resume"])
         #expect(try bytes("model.json", in: folder) == before)
     }
 
@@ -319,7 +322,7 @@ func fullDevice(in folder: URL) -> String? {
                                    in: folder, mentions: [csv, "could not write"])
             let npy = path.replacingOccurrences(of: ".json", with: ".npy")
             try expectCleanFailure(["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", npy],
-                                   in: folder, mentions: [npy, "cannot write"])
+                                   in: folder, mentions: [npy, "could not write"])
         }
         // An existing folder where the model file should go.
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("folder.json"), withIntermediateDirectories: true)

@@ -28,9 +28,11 @@ func writeSmallCSV(to url: URL) throws {
     try text.write(to: url, atomically: true, encoding: .utf8)
 }
 
-/// A minimal .npy writer (format 1.0, little-endian float64, C order).
-func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL) throws {
-    var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+/// A minimal .npy writer (format 1.0, little-endian float64, C order); `oneDimensional` writes the
+/// shape `(columns,)`, as numpy saves a 1-D array.
+func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensional: Bool = false) throws {
+    let shape = oneDimensional ? "(\(columns),)" : "(\(rows), \(columns))"
+    var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }"
     while (10 + header.count + 1) % 64 != 0 { header += " " }
     header += "\n"
     var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])

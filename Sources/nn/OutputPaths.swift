@@ -1,0 +1,44 @@
+import Foundation
+
+/// Checks on the files a command will write, made before any work: an output that would overwrite
+/// one of the command's inputs (the training data, the checkpoint being resumed, the model being
+/// read), or whose folder does not exist, is refused up front instead of after a long run.
+enum OutputPaths {
+    /// The path with symbolic links resolved where the file exists, standardized otherwise, so that
+    /// `./a.csv`, `a.csv` and a link to it compare equal.
+    static func canonical(_ path: String) -> String {
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        return URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// Throws when an output names the same file as an input, or lies in a folder that does not exist.
+    ///
+    /// - Parameters:
+    ///   - outputs: option name and path of each file the command writes.
+    ///   - inputs: option name and path of each file the command reads.
+    ///   - allowed: (output, input) option pairs that may name one file: a resumed run may go on writing
+    ///     checkpoints to the checkpoint it started from (each is written whole, then renamed).
+    static func check(outputs: [(String, String?)], inputs: [(String, String?)], allowed: [(String, String)] = []) throws {
+        let readFiles = inputs.compactMap { name, path in path.map { (name, canonical($0)) } }
+        for case let (name, path?) in outputs {
+            let conflict = readFiles.first { input in
+                input.1 == canonical(path) && !allowed.contains { $0.0 == name && $0.1 == input.0 }
+            }
+            if let input = conflict {
+                throw CommandError.invalidOption(
+                    "\(name) \(path) is the file given to \(input.0); writing it would destroy the input, so choose another file")
+            }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
+                throw CommandError.invalidOption("could not write \(name) \(path): the folder \(folder) does not exist")
+            }
+            guard isDirectory.boolValue else {
+                throw CommandError.invalidOption("could not write \(name) \(path): \(folder) is a file, not a folder")
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+// Realistic mistakes a user makes with `nn`, each of which once ended in a crash, a destroyed file, a
+// long run thrown away, or a silent wrong answer: now each ends in one clear message (exit 1, or 64
+// for a command line refused before any work) or in the right interpretation of the data.
+
+/// Runs `nn` and checks that it refused the command line: status 64, no signal, a message mentioning `mentions`.
+private func expectUsageError(
+    _ arguments: [String], in folder: URL, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation
+) throws {
+    let result = try Executable.run(arguments, in: folder)
+    #expect(!result.crashed && result.status == 64, "\(arguments): status \(result.status): \(result.standardError)", sourceLocation: sourceLocation)
+    for text in mentions {
+        #expect(result.standardError.contains(text), "\(arguments): '\(text)' not in \(result.standardError)", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct UserMistakeTests {
+    @Test func semicolonSeparatedFileHasNoFeatureColumns() throws {
+        let folder = try catalogFolder()
+        try "a;b;y\n1;2;1\n3;4;0\n".write(to: folder.appendingPathComponent("semi.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(["train", "--data", "semi.csv"], in: folder, mentions: ["semi.csv", "no feature columns", "separated by ';'"])
+        try "label\nx\ny\n".write(to: folder.appendingPathComponent("only.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(["train", "--data", "only.csv"], in: folder, mentions: ["only.csv", "no feature columns"])
+    }
+
+    @Test func initializersThatCannotDraw() throws {
+        let folder = try catalogFolder()
+        for bad in ["normal:0,-1", "normal:0,0", "uniform:1,1", "uniform:-1e308,1e308", "constant:1e300", "constant:nan"] {
+            try expectUsageError(["train", "--data", "good.csv", "--init", bad, "--epochs", "1"], in: folder, mentions: ["--init"])
+        }
+    }
+
+    @Test func sizesBeyondMemoryOrIntegerRange() throws {
+        let folder = try catalogFolder()
+        for layers in ["100000000000", "9223372036854775807", "3000000,3000000"] {
+            try expectCleanFailure(["train", "--data", "good.csv", "--layers", layers, "--epochs", "1"], in: folder,
+                                   mentions: ["--layers", "parameters"])
+        }
+        for epochs in ["1000000000000", "9223372036854775807"] {
+            try expectUsageError(["train", "--data", "good.csv", "--epochs", epochs], in: folder, mentions: ["--epochs must be at most"])
+        }
+    }
+
+    @Test func outputsThatWouldDestroyAnInput() throws {
+        let folder = try catalogFolder()
+        let data = try bytes("good.csv", in: folder), model = try bytes("model.json", in: folder)
+        try expectCleanFailure(["train", "--data", "good.csv", "--save", "good.csv"], in: folder, mentions: ["--save good.csv", "--data"])
+        try expectCleanFailure(["train", "--data", "./good.csv", "--history", "good.csv"], in: folder, mentions: ["--history", "--data"])
+        try expectCleanFailure(["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", "good.csv"],
+                               in: folder, mentions: ["--output good.csv", "--data"])
+        let first = try Executable.run(["export", "--model", "model.json", "--output", "m.npz"], in: folder)
+        #expect(first.status == 0, "\(first.standardError)")
+        let archive = try bytes("m.npz", in: folder)
+        try expectCleanFailure(["export", "--model", "m.npz", "--output", "m.npz"], in: folder, mentions: ["--output m.npz", "--model"])
+        #expect(try bytes("good.csv", in: folder) == data && bytes("model.json", in: folder) == model && bytes("m.npz", in: folder) == archive)
+    }
+
+    @Test func outputFolderThatDoesNotExistIsFoundBeforeTraining() throws {
+        let folder = try catalogFolder()
+        // 10,000 epochs would take a while: the error must come before them.
+        let started = Date()
+        try expectCleanFailure(["train", "--data", "good.csv", "--epochs", "10000", "--save", "missing/dir/m.json"], in: folder,
+                               mentions: ["missing/dir/m.json", "does not exist"])
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func exportNeverDeletesWhatIsAtItsOutput() throws {
+        let folder = try catalogFolder()
+        // A folder named like the archive keeps its contents.
+        let directory = folder.appendingPathComponent("p.npz")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try "notes".write(to: directory.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(["export", "--model", "model.json", "--output", "p.npz"], in: folder, mentions: ["p.npz", "folder"])
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("notes.txt").path))
+        // A symbolic link is followed: the file it names is replaced and the link stays.
+        let target = folder.appendingPathComponent("real.npz")
+        try Data("old".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("link.npz").path, withDestinationPath: target.path)
+        let exported = try Executable.run(["export", "--model", "model.json", "--output", "link.npz"], in: folder)
+        #expect(exported.status == 0, "\(exported.standardError)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: folder.appendingPathComponent("link.npz").path) == target.path)
+        #expect(try Data(contentsOf: target).prefix(2) == Data("PK".utf8))
+        // No temporary file is left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
+    @Test func binaryCrossEntropyNeedsProbabilities() throws {
+        let folder = try catalogFolder()
+        for activation in ["identity", "relu", "tanh"] {
+            try expectCleanFailure(["train", "--data", "good.csv", "--loss", "bce", "--output-activation", activation, "--epochs", "1"],
+                                   in: folder, mentions: ["--loss bce", activation])
+        }
+    }
+
+    @Test func oneDimensionalArraysAreSamplesOfOneFeature() throws {
+        let folder = try catalogFolder()
+        try writeNPY(rows: 1, columns: 6, values: [0, 1, 2, 3, 4, 5], to: folder.appendingPathComponent("x.npy"), oneDimensional: true)
+        try writeNPY(rows: 1, columns: 6, values: [0, 0, 0, 1, 1, 1], to: folder.appendingPathComponent("y.npy"), oneDimensional: true)
+        let result = try Executable.run(["train", "--data", "x.npy", "--targets-file", "y.npy", "--layers", "3", "--epochs", "2"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("1-3(relu)-1") && result.standardOutput.contains("6 samples"), "\(result.standardOutput)")
+    }
+}
