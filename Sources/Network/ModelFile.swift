@@ -210,6 +210,13 @@ public struct ModelFile: Codable, Sendable, Equatable {
 
     /// Decodes and validates model JSON; `path` names the source in errors.
     public static func decode(_ data: Data, path: String) throws(NetworkError) -> ModelFile {
+        // A training checkpoint holds a model but is not one: say so rather than name a missing field.
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            object["format"] as? String == TrainingCheckpoint.formatName
+        {
+            throw .invalidModelFile(
+                path: path, reason: "this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save")
+        }
         let model: ModelFile
         do {
             model = try JSONDecoder().decode(ModelFile.self, from: data)

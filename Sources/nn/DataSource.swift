@@ -104,8 +104,8 @@ enum DataSource {
         let start = (try? handle.read(upToCount: 4096)) ?? Data()
         let firstLine = String(decoding: start.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         guard !firstLine.contains(",") else { return "" }
-        if firstLine.contains(";") { return "; the file looks separated by ';', but nn reads comma-separated values" }
-        if firstLine.contains("\t") { return "; the file looks separated by tabs, but nn reads comma-separated values" }
+        if firstLine.contains(";") { return "; the file looks separated by ';': add --delimiter ';'" }
+        if firstLine.contains("\t") { return "; the file looks separated by tabs: add --delimiter tab" }
         return ""
     }
 
@@ -216,7 +216,8 @@ enum DataSource {
             let features = options.features.map { $0.split(separator: ",").map { csvColumn(String($0).trimmingCharacters(in: .whitespaces)) } }
             let target: CSVColumn? = options.target.map(csvColumn) ?? (needsTargets ? .index(-1) : nil)
             let dataset: CSVDataset<Scalar> = try readCSV(
-                from: path, options: CSVReadOptions(featureColumns: features, targetColumn: target))
+                from: path,
+                options: CSVReadOptions(header: options.header, delimiter: options.delimiter, featureColumns: features, targetColumn: target))
             return LoadedData(
                 inputs: dataset.features, targets: dataset.targets, classNames: dataset.labelEncoding?.classNames, name: path)
         }

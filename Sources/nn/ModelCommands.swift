@@ -59,6 +59,12 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The CSV feature columns, comma-separated names or indices.")
     var features: String?
 
+    @Option(help: "Whether a CSV file's first line is a header: auto (detected), yes or no.")
+    var header: HeaderOption = .auto
+
+    @Option(help: "The character between a CSV file's cells: one character, or 'tab'.")
+    var delimiter: DelimiterOption = DelimiterOption(",")
+
     @Option(name: .shortAndLong, help: "The output file, .csv or .npy (default: standard output as CSV).")
     var output: String?
 
@@ -80,7 +86,8 @@ struct PredictCommand: ParsableCommand {
     }
 
     func predict<Scalar: MatrixScalar>(_ model: LoadedModel<Scalar>) throws {
-        let source = DataRequest(data: data, target: target, features: features)
+        let source = DataRequest(
+            data: data, target: target, features: features, header: header.header, delimiter: delimiter.character)
         let loaded = try DataSource.load(source, as: Scalar.self, needsTargets: false, command: "predict")
         let inputs = try model.prepare(loaded.inputs, source: data)
         let outputs = try model.network.predict(inputs)

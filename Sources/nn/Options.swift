@@ -169,6 +169,12 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The CSV feature columns, comma-separated names or indices; default every column but the target.")
     var features: String?
 
+    @Option(help: "Whether a CSV file's first line is a header: auto (detected: a header has a cell that is not a number), yes or no.")
+    var header: HeaderOption = .auto
+
+    @Option(help: "The character between a CSV file's cells: one character, or 'tab'.")
+    var delimiter: DelimiterOption = DelimiterOption(",")
+
     @Option(help: "The array of inputs in an .npz file.")
     var inputsKey = "x"
 
@@ -188,7 +194,7 @@ struct DataOptions: ParsableArguments {
     var request: DataRequest {
         DataRequest(
             data: data, dataset: dataset, target: target, features: features, inputsKey: inputsKey, targetsKey: targetsKey,
-            labels: labels, targetsFile: targetsFile, limit: limit)
+            labels: labels, targetsFile: targetsFile, limit: limit, header: header.header, delimiter: delimiter.character)
     }
 
     func validate() throws {
@@ -215,4 +221,36 @@ struct DataRequest {
     var labels: String?
     var targetsFile: String?
     var limit: Int?
+    var header: CSVHeader = .automatic
+    var delimiter: Character = ","
+}
+
+/// `--header auto|yes|no`.
+enum HeaderOption: String, ExpressibleByArgument, CaseIterable {
+    case auto, yes, no
+
+    var header: CSVHeader {
+        switch self {
+        case .auto: .automatic
+        case .yes: .present
+        case .no: .absent
+        }
+    }
+}
+
+/// `--delimiter C`: one ASCII character other than a quote or a line break, or `tab`.
+struct DelimiterOption: ExpressibleByArgument {
+    var character: Character
+
+    init(_ character: Character) { self.character = character }
+
+    init?(argument: String) {
+        let text = argument == "tab" ? "\t" : argument
+        guard text.count == 1, let character = text.first, let ascii = character.asciiValue,
+            character != "\"", ascii != 10, ascii != 13
+        else { return nil }
+        self.character = character
+    }
+
+    var defaultValueDescription: String { character == "\t" ? "tab" : String(character) }
 }

@@ -187,7 +187,9 @@ struct TrainCommand: ParsableCommand {
         let heldOut = validationSplit > 0 ? sampleCount - Int((Double(sampleCount) * (1 - validationSplit)).rounded(.down)) : 0
         if validationSplit > 0 && (heldOut == 0 || heldOut == sampleCount) {
             throw CommandError.invalidOption(
-                "--validation-split \(validationSplit) leaves no samples on one side of \(sampleCount); choose a split between \(1.0 / Double(sampleCount)) and \(1 - 1.0 / Double(sampleCount))")
+                sampleCount < 2
+                    ? "--validation-split needs at least 2 samples, and \(data.name) has \(sampleCount)"
+                    : "--validation-split \(validationSplit) leaves no samples on one side of \(sampleCount); choose a split between \(1.0 / Double(sampleCount)) and \(1 - 1.0 / Double(sampleCount))")
         }
         let trainingCount = sampleCount - heldOut
 

@@ -20,9 +20,45 @@ private func expectUsageError(
     @Test func semicolonSeparatedFileHasNoFeatureColumns() throws {
         let folder = try catalogFolder()
         try "a;b;y\n1;2;1\n3;4;0\n".write(to: folder.appendingPathComponent("semi.csv"), atomically: true, encoding: .utf8)
-        try expectCleanFailure(["train", "--data", "semi.csv"], in: folder, mentions: ["semi.csv", "no feature columns", "separated by ';'"])
+        try expectCleanFailure(["train", "--data", "semi.csv"], in: folder, mentions: ["semi.csv", "no feature columns", "--delimiter ';'"])
         try "label\nx\ny\n".write(to: folder.appendingPathComponent("only.csv"), atomically: true, encoding: .utf8)
         try expectCleanFailure(["train", "--data", "only.csv"], in: folder, mentions: ["only.csv", "no feature columns"])
+    }
+
+    @Test func delimiterAndHeaderOptionsReadWhatAutoDetectionCannot() throws {
+        let folder = try catalogFolder()
+        try "a;b;y\n0.1;0.2;x\n0.9;0.8;y\n0.2;0.1;x\n0.8;0.9;y\n".write(
+            to: folder.appendingPathComponent("semi.csv"), atomically: true, encoding: .utf8)
+        let semi = try Executable.run(["train", "--data", "semi.csv", "--delimiter", ";", "--layers", "3", "--epochs", "2"], in: folder)
+        #expect(semi.status == 0 && semi.standardOutput.contains("2-3(relu)-1") && semi.standardOutput.contains("4 samples"),
+                "\(semi.standardOutput) \(semi.standardError)")
+        try "a\tb\ty\n0.1\t0.2\tx\n0.9\t0.8\ty\n".write(to: folder.appendingPathComponent("tabs.csv"), atomically: true, encoding: .utf8)
+        let tabs = try Executable.run(["train", "--data", "tabs.csv", "--delimiter", "tab", "--layers", "3", "--epochs", "2"], in: folder)
+        #expect(tabs.status == 0 && tabs.standardOutput.contains("2 samples"), "\(tabs.standardOutput) \(tabs.standardError)")
+        // pandas' default header for unnamed columns is numeric: detection reads it as data, --header yes does not.
+        try "0,1,2\n0.1,0.2,0\n0.9,0.8,1\n0.2,0.1,0\n".write(to: folder.appendingPathComponent("numeric.csv"), atomically: true, encoding: .utf8)
+        let detected = try Executable.run(["train", "--data", "numeric.csv", "--layers", "3", "--epochs", "2"], in: folder)
+        let declared = try Executable.run(["train", "--data", "numeric.csv", "--header", "yes", "--layers", "3", "--epochs", "2"], in: folder)
+        #expect(detected.standardOutput.contains("4 samples") && declared.standardOutput.contains("3 samples"),
+                "\(detected.standardOutput) | \(declared.standardOutput)")
+        try expectUsageError(["train", "--data", "semi.csv", "--delimiter", ";;"], in: folder, mentions: ["--delimiter"])
+    }
+
+    @Test func aCheckpointIsNotAModelFile() throws {
+        let folder = try catalogFolder()
+        let run = try Executable.run(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"],
+            in: folder)
+        #expect(run.status == 0, "\(run.standardError)")
+        try expectCleanFailure(["info", "--model", "run.json"], in: folder, mentions: ["run.json", "training checkpoint", "--resume"])
+        try expectCleanFailure(["predict", "--model", "run.json", "--data", "good.csv", "--target", "label"], in: folder,
+                               mentions: ["run.json", "training checkpoint"])
+    }
+
+    @Test func validationSplitOfOneSample() throws {
+        let folder = try catalogFolder()
+        try "f1,f2,label\n0.1,0.2,x\n".write(to: folder.appendingPathComponent("one.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(["train", "--data", "one.csv", "--validation-split", "0.5"], in: folder, mentions: ["at least 2 samples", "one.csv"])
     }
 
     @Test func initializersThatCannotDraw() throws {
