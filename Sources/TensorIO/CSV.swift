@@ -131,7 +131,8 @@ public struct CSVDataset<Scalar: MatrixScalar>: Sendable {
 /// - Throws: ``DataIOError``: ``DataIOError/emptyFile(file:)``, ``DataIOError/headerOnly(file:)``,
 ///   ``DataIOError/raggedRow(file:line:expectedColumns:foundColumns:)``,
 ///   ``DataIOError/nonNumericCell(file:line:column:text:)`` (empty cells included),
-///   ``DataIOError/malformedQuote(file:line:column:)``, ``DataIOError/invalidOption(file:reason:)`` for an
+///   ``DataIOError/malformedQuote(file:line:column:)``, ``DataIOError/emptyLabel(file:line:column:)``,
+///   ``DataIOError/invalidOption(file:reason:)`` for an
 ///   unknown column or a bad delimiter, and the gzip and file errors.
 /// - See also: ``readCSVMatrix(from:as:header:delimiter:)``, ``writeCSV(_:to:columnNames:delimiter:)``.
 public func readCSV<Scalar: MatrixScalar>(
@@ -461,6 +462,9 @@ internal struct CSVReader {
                 if targetIsLabels == nil { targetIsLabels = scanner.number(cell, as: Double.self) == nil }
                 if targetIsLabels == true {
                     let label = scanner.text(cell)
+                    if label.allSatisfy(\.isWhitespace) {
+                        throw .emptyLabel(file: file, line: scanner.recordLine, column: target + 1)
+                    }
                     if let id = labelIDs[label] {
                         targetValues.append(Scalar(id))
                     } else {

@@ -31,6 +31,8 @@ public enum DataIOError: Error, Equatable, Sendable, CustomStringConvertible {
     case nonNumericCell(file: String, line: Int, column: Int, text: String)
     /// A quoted CSV cell is not closed, or is followed by characters other than a delimiter.
     case malformedQuote(file: String, line: Int, column: Int)
+    /// A CSV target cell read as class labels is empty (or only blanks): a missing label, not a class.
+    case emptyLabel(file: String, line: Int, column: Int)
 
     /// The file does not start with the magic number of the expected format.
     case wrongMagicNumber(file: String, expected: String, found: String)
@@ -78,6 +80,8 @@ public enum DataIOError: Error, Equatable, Sendable, CustomStringConvertible {
         case .nonNumericCell(let file, let line, let column, let text):
             let shown = text.isEmpty ? "an empty cell" : "'\(text)'"
             return "\(file), line \(line), column \(column): expected a number, found \(shown)"
+        case .emptyLabel(let file, let line, let column):
+            return "\(file), line \(line), column \(column): the class label is empty; every sample needs its label"
         case .malformedQuote(let file, let line, let column):
             return "\(file), line \(line), column \(column): a quoted cell is not closed, or text follows its closing quote"
         case .wrongMagicNumber(let file, let expected, let found):

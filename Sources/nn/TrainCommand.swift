@@ -124,6 +124,9 @@ struct TrainCommand: ParsableCommand {
         guard (epochs ?? 0) <= Self.largestEpochCount else {
             throw ValidationError("--epochs must be at most \(Self.largestEpochCount), got \(epochs ?? 0)")
         }
+        if checkpoint != nil && checkpointEvery == nil {
+            throw ValidationError("--checkpoint names the file --checkpoint-every N writes; add --checkpoint-every")
+        }
         // One output file overwriting another would replace the model with a plot, say.
         let outputs = [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)]
             .compactMap { name, path in path.map { (name, URL(fileURLWithPath: $0).standardizedFileURL.path) } }
@@ -172,6 +175,7 @@ struct TrainCommand: ParsableCommand {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
         }
         let resumed = try resume.map { try TrainingCheckpoint.read(from: $0) }
+        if let resumed { try checkResumedOptions(against: resumed) }
         let knownClassNames = resumed?.model.classNames
         var targetsRaw = rawTargets
         var dataClassNames = data.classNames
@@ -344,6 +348,31 @@ struct TrainCommand: ParsableCommand {
         if let schedule { return schedule }
         let fullBatch = batchSize == 0 || (batchSize ?? (trainingCount < 1000 ? trainingCount : 128)) >= trainingCount
         return ScheduleOption(fullBatch ? .constant : .exponential(decay: 0.9))
+    }
+
+    /// A resumed run goes on with the checkpoint's network, loss and schedule. Repeating the original
+    /// command line with --resume is fine; an option that asks for something else is refused rather
+    /// than silently ignored. (--init and --bias-init only draw a new network, so they do not matter.)
+    func checkResumedOptions(against checkpoint: TrainingCheckpoint) throws {
+        let dense = checkpoint.model.layers.filter { $0.type == "dense" }
+        let hidden = dense.dropLast().compactMap(\.outputSize)
+        var conflicts: [String] = []
+        if let layers, layers.sizes != hidden {
+            conflicts.append("--layers \(layers.sizes.map(String.init).joined(separator: ",")) (the checkpoint has \(hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ",")))")
+        }
+        if let loss, loss.loss != checkpoint.model.loss {
+            conflicts.append("--loss \(loss.rawValue) (the checkpoint has \(lossName(checkpoint.model.loss)))")
+        }
+        if let outputActivation, let last = checkpoint.model.layers.last, outputActivation.activation != last.activation {
+            conflicts.append("--output-activation \(outputActivation.activation.rawValue) (the checkpoint has \(last.activation.rawValue))")
+        }
+        if let schedule, schedule.schedule != checkpoint.schedule {
+            conflicts.append("--schedule \(schedule.text) (the checkpoint has \(ScheduleOption(checkpoint.schedule).text))")
+        }
+        if !conflicts.isEmpty {
+            throw CommandError.invalidOption(
+                "\(conflicts.joined(separator: ", ")): a resumed run keeps the network, loss and schedule of its checkpoint; drop these options or start a new run")
+        }
     }
 
     /// Refuses networks that cannot be built or cannot learn what the loss asks: more parameters than

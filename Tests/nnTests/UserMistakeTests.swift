@@ -55,6 +55,28 @@ private func expectUsageError(
                                mentions: ["run.json", "training checkpoint"])
     }
 
+    @Test func emptyLabelIsMissingNotAClass() throws {
+        let folder = try catalogFolder()
+        try "f1,f2,label\n0.1,0.2,x\n0.9,0.8,\n0.2,0.1,y\n".write(to: folder.appendingPathComponent("gap.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(["train", "--data", "gap.csv"], in: folder, mentions: ["gap.csv", "line 3", "column 3", "label is empty"])
+    }
+
+    @Test func optionsThatAResumedRunCannotHonour() throws {
+        let folder = try catalogFolder()
+        let run = try Executable.run(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"],
+            in: folder)
+        #expect(run.status == 0, "\(run.standardError)")
+        try expectCleanFailure(["train", "--data", "good.csv", "--resume", "run.json", "--layers", "7,7", "--loss", "mse", "--epochs", "3"],
+                               in: folder, mentions: ["--layers 7,7 (the checkpoint has 2)", "--loss mse", "resumed run keeps"])
+        // Repeating the original options is fine.
+        let repeated = try Executable.run(
+            ["train", "--data", "good.csv", "--resume", "run.json", "--layers", "2", "--epochs", "2", "--quiet"], in: folder)
+        #expect(repeated.status == 0, "\(repeated.standardError)")
+        try expectUsageError(["train", "--data", "good.csv", "--checkpoint", "c.json", "--epochs", "1"], in: folder,
+                             mentions: ["add --checkpoint-every"])
+    }
+
     @Test func validationSplitOfOneSample() throws {
         let folder = try catalogFolder()
         try "f1,f2,label\n0.1,0.2,x\n".write(to: folder.appendingPathComponent("one.csv"), atomically: true, encoding: .utf8)
