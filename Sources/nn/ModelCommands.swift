@@ -164,6 +164,10 @@ struct EvaluateCommand: ParsableCommand {
         }
         guard var targets = rawTargets else { throw CommandError.dataMismatch("\(loaded.name): no targets to evaluate against") }
         var dataNames = loaded.classNames
+        if model.file.classNames == nil, let names = dataNames {
+            throw CommandError.dataMismatch(
+                "\(loaded.name): the targets are class labels (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : "")) but the model \(model.path) is a regression model without classes")
+        }
         if let known = model.file.classNames, let names = dataNames {
             targets = try TargetPreparation.remap(targets, dataClassNames: names, modelClassNames: known, source: loaded.name)
             dataNames = known

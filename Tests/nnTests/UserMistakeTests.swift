@@ -77,6 +77,17 @@ private func expectUsageError(
                              mentions: ["add --checkpoint-every"])
     }
 
+    @Test func regressionModelOnClassLabels() throws {
+        let folder = try catalogFolder()
+        try "f1,f2,value\n0.1,0.2,1.5\n0.9,0.8,2.5\n0.2,0.1,0.5\n".write(
+            to: folder.appendingPathComponent("values.csv"), atomically: true, encoding: .utf8)
+        let trained = try Executable.run(
+            ["train", "--data", "values.csv", "--layers", "2", "--epochs", "2", "--save", "regressor.json", "--quiet"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        try expectCleanFailure(["evaluate", "--model", "regressor.json", "--data", "good.csv"], in: folder,
+                               mentions: ["good.csv", "class labels", "regression model"])
+    }
+
     @Test func validationSplitOfOneSample() throws {
         let folder = try catalogFolder()
         try "f1,f2,label\n0.1,0.2,x\n".write(to: folder.appendingPathComponent("one.csv"), atomically: true, encoding: .utf8)
