@@ -88,11 +88,13 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     public init<Scalar: MatrixScalar>(
         network: Sequential<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>, random: NumpyRandomState,
         progress: TrainingProgress, classNames: [String]? = nil, inputTransform: ModelFile.InputTransform? = nil,
-        settings: [String: String] = [:]
+        featureNames: [String]? = nil, settings: [String: String] = [:]
     ) {
         format = Self.formatName
         version = Self.currentVersion
-        model = ModelFile(network: network, loss: loss, classNames: classNames, inputTransform: inputTransform, metadata: settings)
+        model = ModelFile(
+            network: network, loss: loss, classNames: classNames, inputTransform: inputTransform, featureNames: featureNames,
+            metadata: settings)
         optimizerKind = optimizer.kind
         baseLearningRate = optimizer.baseLearningRate
         weightDecay = optimizer.weightDecay

@@ -15,6 +15,7 @@ import Tensor
 ///   ],
 ///   "classNames": ["T-shirt/top", ...],
 ///   "inputTransform": {"offset": [...], "scale": [...]},
+///   "featureNames": ["sepal_length", ...],
 ///   "metadata": {"createdBy": "nn train", ...}
 /// }
 /// ```
@@ -22,7 +23,8 @@ import Tensor
 /// Weights are nested arrays of shape `(inputSize, outputSize)`, so a numpy user reads them with
 /// `np.array(model["layers"][0]["weights"]["values"])`. Values are written in `Double` whatever the
 /// precision, with enough digits to round-trip exactly. Loading checks the format, the version,
-/// every shape and that every value is finite.
+/// every shape and that every value is finite. `classNames`, `inputTransform` and `featureNames` are
+/// optional (`featureNames`, added in session 2, is absent from older files, which still load).
 public struct ModelFile: Codable, Sendable, Equatable {
     /// The format name every model file carries.
     public static let formatName = "swift-neural-numerics-model"
@@ -80,13 +82,16 @@ public struct ModelFile: Codable, Sendable, Equatable {
     public var classNames: [String]?
     /// The input scaling to apply before the network.
     public var inputTransform: InputTransform?
+    /// The names of the input features, in input order, when the training data had them (a CSV
+    /// header); readers of new data pick their columns by these names. Absent in older files.
+    public var featureNames: [String]?
     /// Free-form notes (how it was trained).
     public var metadata: [String: String]
 
     /// Describes `network` for saving.
     public init<Scalar: MatrixScalar>(
         network: Sequential<Scalar>, loss: Loss, classNames: [String]? = nil,
-        inputTransform: InputTransform? = nil, metadata: [String: String] = [:]
+        inputTransform: InputTransform? = nil, featureNames: [String]? = nil, metadata: [String: String] = [:]
     ) {
         format = Self.formatName
         version = Self.currentVersion
@@ -94,6 +99,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
         self.loss = loss
         self.classNames = classNames
         self.inputTransform = inputTransform
+        self.featureNames = featureNames
         self.metadata = metadata
         layers = network.layers.map { layer in
             switch layer.configuration {
@@ -274,6 +280,9 @@ public struct ModelFile: Codable, Sendable, Equatable {
         if let classNames, classNames.count != (width == 1 ? 2 : width ?? 0), !(width == 1 && classNames.count == 1) {
             throw fail("\(classNames.count) class names for \(width ?? 0) outputs")
         }
+        if let featureNames, featureNames.count != layers[0].inputSize {
+            throw fail("\(featureNames.count) feature names for \(layers[0].inputSize ?? 0) inputs")
+        }
         if let transform = inputTransform, transform.offset.count != layers[0].inputSize || transform.scale.count != layers[0].inputSize {
             throw fail("the input transform has \(transform.offset.count) offsets and \(transform.scale.count) scales for \(layers[0].inputSize ?? 0) inputs")
         }
@@ -360,10 +369,12 @@ extension Sequential {
     /// Saves the network to `path` as a ``ModelFile``, atomically.
     public func save(
         to path: String, loss: Loss, classNames: [String]? = nil, inputTransform: ModelFile.InputTransform? = nil,
-        metadata: [String: String] = [:]
+        featureNames: [String]? = nil, metadata: [String: String] = [:]
     ) throws(NetworkError) {
-        try ModelFile(network: self, loss: loss, classNames: classNames, inputTransform: inputTransform, metadata: metadata)
-            .write(to: path)
+        try ModelFile(
+            network: self, loss: loss, classNames: classNames, inputTransform: inputTransform, featureNames: featureNames,
+            metadata: metadata
+        ).write(to: path)
     }
 }
 

@@ -41,6 +41,8 @@ struct LoadedData<Scalar: MatrixScalar> {
     var test: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?
     /// Where the data came from, for messages.
     var name: String
+    /// The feature columns' names, when a CSV header gave them.
+    var featureNames: [String]? = nil
 }
 
 /// Reads the data the options name.
@@ -215,11 +217,21 @@ enum DataSource {
         default:
             let features = options.features.map { $0.split(separator: ",").map { csvColumn(String($0).trimmingCharacters(in: .whitespaces)) } }
             let target: CSVColumn? = options.target.map(csvColumn) ?? (needsTargets ? .index(-1) : nil)
-            let dataset: CSVDataset<Scalar> = try readCSV(
+            var dataset: CSVDataset<Scalar> = try readCSV(
                 from: path,
                 options: CSVReadOptions(header: options.header, delimiter: options.delimiter, featureColumns: features, targetColumn: target))
+            // A model that knows its features' names takes them by name from a file with a header,
+            // whatever their order or the other columns there.
+            if features == nil, let expected = options.expectedFeatureNames, let found = dataset.featureNames, found != expected {
+                dataset = try readCSV(
+                    from: path,
+                    options: CSVReadOptions(
+                        header: options.header, delimiter: options.delimiter, featureColumns: expected.map { .name($0) },
+                        targetColumn: target))
+            }
             return LoadedData(
-                inputs: dataset.features, targets: dataset.targets, classNames: dataset.labelEncoding?.classNames, name: path)
+                inputs: dataset.features, targets: dataset.targets, classNames: dataset.labelEncoding?.classNames, name: path,
+                featureNames: dataset.featureNames)
         }
     }
 

@@ -87,7 +87,8 @@ struct PredictCommand: ParsableCommand {
 
     func predict<Scalar: MatrixScalar>(_ model: LoadedModel<Scalar>) throws {
         let source = DataRequest(
-            data: data, target: target, features: features, header: header.header, delimiter: delimiter.character)
+            data: data, target: target, features: features, header: header.header, delimiter: delimiter.character,
+            expectedFeatureNames: model.file.featureNames)
         let loaded = try DataSource.load(source, as: Scalar.self, needsTargets: false, command: "predict")
         let inputs = try model.prepare(loaded.inputs, source: data)
         let outputs = try model.network.predict(inputs)
@@ -153,7 +154,9 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func evaluate<Scalar: MatrixScalar>(_ model: LoadedModel<Scalar>) throws {
-        let loaded = try DataSource.load(source.request, as: Scalar.self, needsTargets: true, command: "evaluate")
+        var request = source.request
+        request.expectedFeatureNames = model.file.featureNames
+        let loaded = try DataSource.load(request, as: Scalar.self, needsTargets: true, command: "evaluate")
         var rawInputs = loaded.inputs
         var rawTargets = loaded.targets
         var setName = loaded.name
@@ -232,6 +235,10 @@ struct InfoCommand: ParsableCommand {
         }
         lines.append("parameters: \(ProgressReporter.count(Double(parameterCount)))")
         if let classNames = file.classNames { lines.append("classes (\(classNames.count)): \(classNames.joined(separator: ", "))") }
+        if let featureNames = file.featureNames {
+            let shown = featureNames.prefix(10).joined(separator: ", ") + (featureNames.count > 10 ? ", …" : "")
+            lines.append("features (\(featureNames.count)): \(shown)")
+        }
         if let transform = file.inputTransform { lines.append("input transform: (x - offset) * scale for \(transform.offset.count) features") }
         for key in file.metadata.keys.sorted() { lines.append("\(key): \(file.metadata[key] ?? "")") }
         write(lines.joined(separator: "\n") + "\n")

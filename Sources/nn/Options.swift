@@ -223,6 +223,8 @@ struct DataRequest {
     var limit: Int?
     var header: CSVHeader = .automatic
     var delimiter: Character = ","
+    /// The feature names a saved model was trained on: a CSV with a header is read by these names.
+    var expectedFeatureNames: [String]? = nil
 }
 
 /// `--header auto|yes|no`.

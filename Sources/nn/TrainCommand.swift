@@ -170,7 +170,10 @@ struct TrainCommand: ParsableCommand {
 
     func train<Scalar: MatrixScalar>(_ type: Scalar.Type) throws {
         let loadStarted = ContinuousClock.now
-        let data = try DataSource.load(source.request, as: type, needsTargets: true, command: "train")
+        var request = source.request
+        // A resumed run reads its data by the feature names the checkpoint was trained on.
+        request.expectedFeatureNames = try resume.map { try TrainingCheckpoint.read(from: $0) }?.model.featureNames
+        let data = try DataSource.load(request, as: type, needsTargets: true, command: "train")
         guard let rawTargets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
         }
@@ -279,7 +282,8 @@ struct TrainCommand: ParsableCommand {
             ) { (progress, state) throws(NetworkError) in
                 try TrainingCheckpoint(
                     network: network, loss: lossFunction, optimizer: optimizer, random: state, progress: progress,
-                    classNames: prepared.classNames, inputTransform: transform, settings: settings
+                    classNames: prepared.classNames, inputTransform: transform, featureNames: data.featureNames,
+                    settings: settings
                 ).write(to: checkpointFile)
             }
         } catch {
@@ -319,7 +323,8 @@ struct TrainCommand: ParsableCommand {
         }
         if let save {
             try network.save(
-                to: save, loss: lossFunction, classNames: prepared.classNames, inputTransform: transform, metadata: settings)
+                to: save, loss: lossFunction, classNames: prepared.classNames, inputTransform: transform,
+                featureNames: data.featureNames, metadata: settings)
             lines.append("saved the model to \(save)")
         }
         if checkpointEvery != nil { lines.append("checkpoint: \(checkpointFile)") }

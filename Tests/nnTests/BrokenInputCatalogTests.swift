@@ -133,15 +133,23 @@ func fullDevice(in folder: URL) -> String? {
 
     @Test func dataWiderThanTheModel() throws {
         let folder = try catalogFolder()
-        try "f1,f2,f3,label\n0.1,0.2,0.3,x\n".write(to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
-        try expectCleanFailure(["evaluate", "--model", "model.json", "--data", "wide.csv"], in: folder,
+        // With a header, the model's feature names pick f1 and f2 and the extra column is left out.
+        try "f1,f2,f3,label\n0.1,0.2,0.3,x\n".write(to: folder.appendingPathComponent("named.csv"), atomically: true, encoding: .utf8)
+        let named = try Executable.run(["evaluate", "--model", "model.json", "--data", "named.csv"], in: folder)
+        #expect(named.status == 0, "\(named.standardError)")
+        // Other names: the missing one is named.
+        try "g1,g2,g3,label\n0.1,0.2,0.3,x\n".write(to: folder.appendingPathComponent("other.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(["evaluate", "--model", "model.json", "--data", "other.csv"], in: folder, mentions: ["other.csv", "f1"])
+        // Without a header, columns count by position: one too many.
+        try "0.1,0.2,0.3,x\n0.9,0.8,0.7,y\n".write(to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(["evaluate", "--model", "model.json", "--data", "wide.csv", "--header", "no"], in: folder,
                                mentions: ["wide.csv", "3 features", "expects 2"])
         // Resuming a checkpoint on data of another width.
         let first = try Executable.run(
             ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"],
             in: folder)
         #expect(first.status == 0, "\(first.standardError)")
-        try expectCleanFailure(["train", "--data", "wide.csv", "--resume", "run.json", "--epochs", "2"], in: folder,
+        try expectCleanFailure(["train", "--data", "wide.csv", "--header", "no", "--resume", "run.json", "--epochs", "2"], in: folder,
                                mentions: ["wide.csv", "3 features", "the checkpoint run.json has 2 inputs"])
     }
 

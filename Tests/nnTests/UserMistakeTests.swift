@@ -88,6 +88,24 @@ private func expectUsageError(
                                mentions: ["good.csv", "class labels", "regression model"])
     }
 
+    @Test func predictTakesFeaturesByTheNamesTheModelWasTrainedOn() throws {
+        let folder = try catalogFolder()
+        // The same samples as good.csv with the features swapped and an extra column in front.
+        try "id,f2,f1,label\n7,0.2,0.1,x\n8,0.8,0.9,y\n9,0.1,0.2,x\n10,0.9,0.8,y\n".write(
+            to: folder.appendingPathComponent("shuffled.csv"), atomically: true, encoding: .utf8)
+        let info = try Executable.run(["info", "--model", "model.json"], in: folder)
+        #expect(info.standardOutput.contains("features (2): f1, f2"), "\(info.standardOutput)")
+        let straight = try Executable.run(["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--probabilities"], in: folder)
+        let shuffled = try Executable.run(["predict", "--model", "model.json", "--data", "shuffled.csv", "--target", "label", "--probabilities"], in: folder)
+        #expect(straight.status == 0 && shuffled.status == 0, "\(straight.standardError) \(shuffled.standardError)")
+        #expect(!straight.standardOutput.isEmpty && straight.standardOutput == shuffled.standardOutput,
+                "\(straight.standardOutput) vs \(shuffled.standardOutput)")
+        // A file without one of the names says which.
+        try "f1,g,label\n0.1,0.2,x\n".write(to: folder.appendingPathComponent("renamed.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(["predict", "--model", "model.json", "--data", "renamed.csv", "--target", "label"], in: folder,
+                               mentions: ["renamed.csv", "f2"])
+    }
+
     @Test func validationSplitOfOneSample() throws {
         let folder = try catalogFolder()
         try "f1,f2,label\n0.1,0.2,x\n".write(to: folder.appendingPathComponent("one.csv"), atomically: true, encoding: .utf8)
