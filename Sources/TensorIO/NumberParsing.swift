@@ -18,7 +18,8 @@ private let exactPowersOfTen: [Double] = (0...22).map { exponent in
 }
 
 /// Parses `count` bytes at `start` as a number of type `Scalar`, or returns nil when they are not one
-/// (the whole range must be consumed). Accepts what `strtod` accepts: decimals, exponents, `inf`, `nan`.
+/// (the whole range must be consumed). Accepts what `strtod` accepts except hexadecimal: decimals of
+/// any length, exponents, `inf`, `infinity`, `nan`, as numpy reads them.
 @inline(__always)
 internal func parseScalar<Scalar: MatrixScalar>(_ start: UnsafePointer<UInt8>, count: Int, as type: Scalar.Type) -> Scalar? {
     if Scalar.self == Double.self {
@@ -121,7 +122,10 @@ private func viaCString<Value>(
     _ convert: (UnsafePointer<CChar>, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Value
 ) -> Value? {
     // Leading whitespace would be skipped by strtod; cells are trimmed before, so reject it here.
-    guard count < 512, start[0] > 0x20 else { return nil }
+    // strtod also reads hexadecimal ("0x1A", "0x1p3"), which numpy's parsers do not: refuse an x.
+    // Long cells (a decimal may be written with hundreds of digits) are copied to the heap.
+    guard count < 1 << 20, start[0] > 0x20 else { return nil }
+    for index in 0..<count where start[index] | 0x20 == UInt8(ascii: "x") { return nil }
     return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer -> Value? in
         let base = buffer.baseAddress!
         UnsafeMutableRawPointer(base).copyMemory(from: start, byteCount: count)

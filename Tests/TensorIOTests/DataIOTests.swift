@@ -473,6 +473,27 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         #expect(error?.description == "\(path), line 2, column 2: expected a number, found 'five'")
     }
 
+    @Test func hexadecimalIsNotANumberButLongDecimalsAre() throws {
+        // numpy's parsers refuse hexadecimal, which strtod would read; a decimal written with hundreds
+        // of digits is still a number (it once hit a 512-byte limit).
+        let hexPath = temporaryPath("hex.csv")
+        try "1,0x1A\n".write(toFile: hexPath, atomically: true, encoding: .utf8)
+        #expect(thrownError { _ = try readCSVMatrix(from: hexPath, as: Double.self) } == .nonNumericCell(file: hexPath, line: 1, column: 2, text: "0x1A"))
+        let longPath = temporaryPath("long.csv")
+        let long = "0." + String(repeating: "0", count: 700) + "125e701"
+        try "1,\(long)\n".write(toFile: longPath, atomically: true, encoding: .utf8)
+        #expect(try readCSVMatrix(from: longPath, as: Double.self).scalars == [1, 1.25])
+        #expect(try readCSVMatrix(from: longPath, as: Float.self).scalars == [1, 1.25])
+    }
+
+    @Test func emptyLabelIsAnError() throws {
+        let path = temporaryPath("labels.csv")
+        try "a,label\n1,x\n2, \n".write(toFile: path, atomically: true, encoding: .utf8)
+        let error = thrownError { _ = try readCSV(from: path, as: Double.self, options: CSVReadOptions(targetColumn: "label")) }
+        #expect(error == .emptyLabel(file: path, line: 3, column: 2))
+        #expect(error?.description.contains("line 3, column 2: the class label is empty") == true)
+    }
+
     @Test func emptyCellIsAnError() {
         let path = fixture("empty_cell.csv")
         #expect(thrownError { _ = try readCSVMatrix(from: path, as: Double.self) } == .nonNumericCell(file: path, line: 2, column: 2, text: ""))
