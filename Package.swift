@@ -25,7 +25,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        // Vectorized exp and logistic kernels in C, compiled for the baseline and for AVX2+FMA and picked
+        // Vectorized exp, logistic and max/min kernels in C, compiled for the baseline and for AVX2(+FMA) and picked
         // at run time (Swift code cannot target AVX2 without unsafe flags). Only Tensor's VectorMath.swift imports it.
         .target(name: "CVectorMath"),
         .target(

@@ -35,8 +35,8 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
 
 /// Everything needed to continue a training run exactly where it stopped, saved as JSON.
 ///
-/// A checkpoint holds the model (a ``ModelFile``, so its weights, loss, class names and input
-/// transform), the optimizer's settings and state (``Optimizer/state``, ``Optimizer/stepCount``, and
+/// A checkpoint holds the model (a ``ModelFile``, so its weights, loss, class names, input transform
+/// and feature names), the optimizer's settings and state (``Optimizer/state``, ``Optimizer/stepCount``, and
 /// every ``Parameter/gradient`` buffer, which for momentum SGD holds the velocity), the shuffling
 /// generator's ``NumpyRandomState/State``, the epochs done, the history so far and the
 /// early-stopping bookkeeping. Values are stored as `Double` (exact for `Float`), so
@@ -61,7 +61,7 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     public var format: String
     /// The file's version.
     public var version: Int
-    /// The network, its loss, class names and input transform.
+    /// The network, its loss, class names, input transform and feature names.
     public var model: ModelFile
     /// The optimizer's rule.
     public var optimizerKind: OptimizerKind

@@ -6,8 +6,9 @@ import Tensor
 /// shape is fixed when they are created. The numbers live at a stable address that the training
 /// step works on directly; ``value`` and ``gradient`` read and write them as `Matrix` copies, so a
 /// matrix read from a parameter never changes when training goes on. The `gradient` buffer has the
-/// value's shape; with momentum SGD it holds the running velocity (the optimizer folds
-/// `velocity = momentum · velocity + gradient` into the gradient product).
+/// value's shape; with momentum SGD it holds the running velocity (the layer's gradient product
+/// computes `velocity = momentum · velocity + gradient` with gemm's beta set to
+/// ``Optimizer/gradientRetention``).
 ///
 /// A network and its parameters are not thread-safe; use one per thread.
 public final class Parameter<Scalar: MatrixScalar> {

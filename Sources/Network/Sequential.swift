@@ -125,7 +125,8 @@ final class Workspace<Scalar: MatrixScalar> {
 ///     Dense(inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid, weightInitializer: .uniform(low: -1, high: 1)),
 /// ], generator: &random)
 /// let history = try network.fit(inputs, targets, loss: .halfSumSquaredError,
-///                               optimizer: Optimizer(learningRate: 1), epochs: 60_000)
+///                               optimizer: Optimizer(learningRate: 1),
+///                               options: TrainingOptions(epochs: 60_000), random: &random)
 /// ```
 ///
 /// Building the stack draws every layer's parameters, layer by layer and weights before bias, so that

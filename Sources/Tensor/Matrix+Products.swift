@@ -1,5 +1,6 @@
 extension Matrix {
-    /// The matrix product `self · other` (`np.dot`), through BLAS's gemm, or gemv when `other` is a column.
+    /// The matrix product `self · other` (`np.dot`), through BLAS's gemm (a direct loop for products of
+    /// at most 512 multiply-adds), or gemv when `other` is a column.
     ///
     /// - Precondition: `self.columns == other.rows`; otherwise it traps naming both shapes.
     @inlinable
@@ -20,12 +21,14 @@ extension Matrix {
         return result
     }
 
-    /// Writes `alpha · op(left) · op(right) + beta · destination` into `destination` through BLAS's gemm.
+    /// Writes `alpha · op(left) · op(right) + beta · destination` into `destination`: through BLAS's gemm,
+    /// or a direct loop for products of at most 512 multiply-adds.
     ///
-    /// `op` transposes its operand when the matching flag is set; BLAS reads the transposed layout in
+    /// `op` transposes its operand when the matching flag is set; the transposed layout is read in
     /// place, so no transpose is ever materialized. With `beta` of 1 the product accumulates into
-    /// `destination` (a plain SGD step folds into the gradient product this way). `destination` must
-    /// already have the product's shape; nothing is allocated when its storage is not shared.
+    /// `destination`; the trainer keeps momentum SGD's velocity this way, with `beta` equal to the
+    /// momentum. `destination` must already have the product's shape; nothing is allocated when its
+    /// storage is not shared.
     ///
     /// - Precondition: the inner dimensions agree and `destination` has the product's shape.
     @inlinable

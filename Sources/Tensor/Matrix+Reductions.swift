@@ -223,8 +223,8 @@ extension Matrix {
     /// Writes the sums along `axis` into `destination` as `beta · destination + sums`, without allocating.
     ///
     /// `destination` must be `(1, columns)` for axis 0 or `(rows, 1)` for axis 1 (any vector of that
-    /// length is accepted). A trainer computes a bias gradient this way, accumulating into a momentum
-    /// buffer with `beta` equal to the momentum.
+    /// length is accepted). With `beta` equal to a momentum, this is a bias gradient accumulated into
+    /// a velocity buffer.
     @inlinable
     public func sum(axis: Int, into destination: inout Matrix, beta: Scalar = 0) {
         checkPrecondition(axis == 0 || axis == 1, "sum(axis:into:): axis \(axis) is out of range for a matrix (0 or 1)")

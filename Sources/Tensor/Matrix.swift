@@ -2,9 +2,9 @@
 ///
 /// `Matrix` is this package's counterpart of a two-dimensional numpy array. Copies share storage
 /// until one of them is mutated (copy-on-write), so passing matrices around is cheap. Products run
-/// on OpenBLAS (``dot(_:)``, ``multiply(_:_:into:transposeLeft:transposeRight:alpha:beta:)``),
-/// elementwise arithmetic broadcasts a `(1, n)` row or an `(m, 1)` column as numpy does, and
-/// reductions work over all elements or along an ``Axis``.
+/// on OpenBLAS (``dot(_:)``, ``multiply(_:_:into:transposeLeft:transposeRight:alpha:beta:)``; the
+/// tiniest in a direct loop), elementwise arithmetic broadcasts a `(1, n)` row or an `(m, 1)` column
+/// as numpy does, and reductions work over all elements or along an axis (0 or 1).
 ///
 /// ```swift
 /// let x: Matrix<Double> = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]

@@ -119,7 +119,7 @@ public struct CSVDataset<Scalar: MatrixScalar>: Sendable {
 /// `String`, so reading a file of hundreds of megabytes holds the file's pages and the result only.
 /// A UTF-8 byte-order mark, CRLF line ends, quoted cells (RFC 4180, with `""` for a quote, possibly
 /// spanning lines) and blank lines (skipped) are handled. Numbers are what C's `strtod` reads, including
-/// `inf` and `nan`; spaces around a number are ignored. A target column of text becomes class indices
+/// `inf` and `nan`, except hexadecimal (refused, as numpy refuses it); spaces around a number are ignored. A target column of text becomes class indices
 /// through a ``LabelEncoding`` (sorted class names).
 ///
 /// ```swift

@@ -59,7 +59,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "The CSV feature columns, comma-separated names or indices.")
     var features: String?
 
-    @Option(help: "Whether a CSV file's first line is a header: auto (detected), yes or no.")
+    @Option(help: "Whether a CSV file's first line is a header: auto (detected when its cells are all text, or a text cell stands above a number), yes or no.")
     var header: HeaderOption = .auto
 
     @Option(help: "The character between a CSV file's cells: one character, or 'tab'.")

@@ -169,7 +169,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The CSV feature columns, comma-separated names or indices; default every column but the target.")
     var features: String?
 
-    @Option(help: "Whether a CSV file's first line is a header: auto (detected: a header has a cell that is not a number), yes or no.")
+    @Option(help: "Whether a CSV file's first line is a header: auto (detected when its cells are all text, or a text cell stands above a number), yes or no.")
     var header: HeaderOption = .auto
 
     @Option(help: "The character between a CSV file's cells: one character, or 'tab'.")
@@ -187,7 +187,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The .npy file of targets that goes with an .npy file of inputs given by --data.")
     var targetsFile: String?
 
-    @Option(help: "Use only the first N samples of the training data and of the test data.")
+    @Option(help: "Use only the first N samples of the data (and of a built-in data set's test set).")
     var limit: Int?
 
     /// The options as a plain value.

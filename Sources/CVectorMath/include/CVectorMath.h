@@ -1,5 +1,6 @@
-// Vectorized elementwise kernels (exponential and logistic sigmoid) for Tensor's VectorMath.swift,
-// the only file that imports this module. See vector_math.c for the method and its accuracy.
+// Vectorized kernels for Tensor's VectorMath.swift, the only file that imports this module: the
+// exponential and logistic sigmoid (vector_math.c, with the method and its accuracy) and the
+// nan-propagating largest and smallest element (extremes.c).
 #ifndef CVECTORMATH_H
 #define CVECTORMATH_H
 
