@@ -128,6 +128,26 @@ public final class Optimizer<Scalar: MatrixScalar> {
         }
     }
 
+    /// Whether the rule keeps no state of its own (plain or momentum SGD, whose velocity lives in the
+    /// gradient buffers), so that ``update(slots:)`` can apply it.
+    var isStateless: Bool {
+        if case .sgd(let momentum, let nesterov) = kind { return !(nesterov && momentum != 0) }
+        return false
+    }
+
+    /// One update of a stateless rule (see ``isStateless``) through raw views of the parameters, made
+    /// once per training run: the same arithmetic as ``update(_:)`` without touching the parameter
+    /// objects (their reference counts cost more than the arithmetic of a small network).
+    func update(slots: [ParameterSlot<Scalar>]) {
+        stepCount += 1
+        let rate = Scalar(learningRate)
+        let decay = Scalar(weightDecay)
+        for slot in slots {
+            if decay != 0 { Matrix.addScaled(decay, slot.value, to: slot.gradient, count: slot.count) }
+            Matrix.addScaled(-rate, slot.gradient, to: slot.value, count: slot.count)
+        }
+    }
+
     /// State buffer `slot` of parameter `index`, checked against the parameter's size: an optimizer
     /// reused on a network with as many parameters of other shapes would otherwise write past it.
     @inline(__always)
@@ -168,5 +188,18 @@ public final class Optimizer<Scalar: MatrixScalar> {
             for (matrix, buffer) in zip(saved, buffers) { buffer.assign(matrix, "Optimizer.restore") }
         }
         self.stepCount = stepCount
+    }
+}
+
+/// A parameter's value and gradient as raw pointers, valid while the parameter lives.
+struct ParameterSlot<Scalar: MatrixScalar> {
+    let value: UnsafeMutablePointer<Scalar>
+    let gradient: UnsafeMutablePointer<Scalar>
+    let count: Int
+
+    init(_ parameter: Parameter<Scalar>) {
+        value = parameter.valueBuffer.pointer
+        gradient = parameter.gradientBuffer.pointer
+        count = parameter.count
     }
 }

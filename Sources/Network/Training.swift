@@ -344,6 +344,12 @@ extension Sequential {
         let fused = loss.fuses(with: finalActivation)
         let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
         let parameters = self.parameters
+        // The parameters outlive the run (the layers hold them), so their raw views stay valid.
+        let slots = parameters.map(ParameterSlot.init)
+        let stateless = optimizer.isStateless
+        // The state (empty for stateless rules) is made up front, so a checkpoint taken after this
+        // run records one entry per parameter whichever update path ran.
+        if optimizer.stateBuffers.count != parameters.count { optimizer.allocateState(for: parameters) }
         let retention = optimizer.gradientRetention
         let inputWidth = inputSize, outputWidth = outputSize
         var history = TrainingHistory()
@@ -397,7 +403,7 @@ extension Sequential {
                     metricTotals[index] += measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
                 }
                 backward(batchInputs, rows: rows, workspace: workspace, fused: fused, gradientRetention: retention)
-                optimizer.update(parameters)
+                if stateless { optimizer.update(slots: slots) } else { optimizer.update(parameters) }
                 lossTotal += value
                 samplesSeen += end - start
                 if let onBatchEnd = options.onBatchEnd {
