@@ -55,11 +55,12 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     /// The format name every checkpoint carries.
     public static let formatName = "swift-neural-numerics-checkpoint"
     /// The version this code writes and reads.
-    public static let currentVersion = 1
+    public static let currentVersion = 2
 
     /// Always ``formatName``.
     public var format: String
-    /// The file's version.
+    /// The file's version: 2 since momentum SGD's gradient buffers hold the velocity times the
+    /// momentum between steps; version 1 files are still read (their velocity is scaled on restore).
     public var version: Int
     /// The network, its loss, class names, input transform and feature names.
     public var model: ModelFile
@@ -146,8 +147,8 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
         guard checkpoint.format == formatName else {
             throw .invalidCheckpoint("\(path): format is '\(checkpoint.format)', expected '\(formatName)'")
         }
-        guard checkpoint.version == currentVersion else {
-            throw .invalidCheckpoint("\(path): version \(checkpoint.version) is not supported (this build reads \(currentVersion))")
+        guard checkpoint.version == currentVersion || checkpoint.version == 1 else {
+            throw .invalidCheckpoint("\(path): version \(checkpoint.version) is not supported (this build reads 1 and \(currentVersion))")
         }
         do {
             try checkpoint.model.validate(path: path)
@@ -170,7 +171,11 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
         else {
             throw .invalidCheckpoint("the saved gradient buffers do not match the network's \(parameters.count) parameters")
         }
-        for (parameter, gradient) in zip(parameters, gradients) { parameter.gradient = Matrix<Scalar>(gradient) }
+        // Version 1 (before session 2) kept momentum SGD's velocity itself in the gradient buffers;
+        // version 2 keeps it times the momentum, as the update leaves it (Optimizer.gradientRetention).
+        var bufferScale = 1.0
+        if version == 1, case .sgd(let momentum, let nesterov) = optimizerKind, !nesterov { bufferScale = momentum }
+        for (parameter, gradient) in zip(parameters, gradients) { parameter.gradient = Matrix<Scalar>(gradient * bufferScale) }
         let optimizer = Optimizer<Scalar>(optimizerKind, learningRate: baseLearningRate, weightDecay: weightDecay, schedule: schedule)
         try optimizer.restore(
             state: optimizerState.map { $0.map { Matrix<Scalar>($0) } }, stepCount: stepCount, for: parameters)

@@ -6,8 +6,8 @@ import Tensor
 /// shape is fixed when they are created. The numbers live at a stable address that the training
 /// step works on directly; ``value`` and ``gradient`` read and write them as `Matrix` copies, so a
 /// matrix read from a parameter never changes when training goes on. The `gradient` buffer has the
-/// value's shape; with momentum SGD it holds the running velocity (the layer's gradient product
-/// computes `velocity = momentum · velocity + gradient` with gemm's beta set to
+/// value's shape; with momentum SGD it holds the running velocity, and between steps the velocity
+/// times the momentum, to which the layer's gradient product adds the next gradient (see
 /// ``Optimizer/gradientRetention``).
 ///
 /// A network and its parameters are not thread-safe; use one per thread.

@@ -1,3 +1,4 @@
+import Foundation
 import Network
 import Tensor
 import Testing
@@ -129,11 +130,50 @@ struct OptimizerTests {
         #expect(optimizer.baseLearningRate == 1)
     }
 
-    @Test("momentum without Nesterov keeps its velocity in the gradient buffer (retention = momentum)")
+    @Test("momentum without Nesterov keeps momentum × velocity in the gradient buffer; layers add to it (retention 1)")
     func gradientRetention() {
-        #expect(Optimizer<Double>(.sgd(momentum: 0.9, nesterov: false), learningRate: 1).gradientRetention == 0.9)
+        #expect(Optimizer<Double>(.sgd(momentum: 0.9, nesterov: false), learningRate: 1).gradientRetention == 1)
+        // Two steps by hand against PyTorch's rule v = μv + g, w -= lr · v.
+        let parameter = Parameter<Double>(name: "w", value: [[1, 2]])
+        let optimizer = Optimizer<Double>(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.1)
+        parameter.gradient = [[0.5, -1]]  // the first gradient, as a layer writes it into a zero buffer
+        optimizer.update([parameter])
+        #expect(parameter.value == [[1 - 0.1 * 0.5, 2 + 0.1 * 1]])
+        #expect(parameter.gradient == [[0.9 * 0.5, 0.9 * -1]])
+        parameter.gradient = parameter.gradient + [[0.25, 0.25]]  // what a layer adds with retention 1
+        optimizer.update([parameter])
+        let velocity: [Double] = [0.9 * 0.5 + 0.25, 0.9 * -1 + 0.25]
+        #expect(parameter.value == [[1 - 0.1 * 0.5 - 0.1 * velocity[0], 2 + 0.1 * 1 - 0.1 * velocity[1]]])
+        #expect(parameter.gradient == [[0.9 * velocity[0], 0.9 * velocity[1]]])
         #expect(Optimizer<Float>(.sgd(momentum: 0.9, nesterov: true), learningRate: 1).gradientRetention == 0)
         #expect(Optimizer<Double>(.adam, learningRate: 1).gradientRetention == 0)
         #expect(Optimizer<Double>(.sgd, learningRate: 1).gradientRetention == 0)
+    }
+}
+
+@Suite("Checkpoint versions")
+struct CheckpointVersionTests {
+    @Test("a version 1 checkpoint (velocity kept unscaled) restores to the buffers version 2 keeps")
+    func versionOneIsMigrated() throws {
+        let (network, inputs, targets) = linearProblem()
+        let optimizer = Optimizer<Double>(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05)
+        var random = NumpyRandomState(seed: 0)
+        try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: optimizer,
+                        options: TrainingOptions(epochs: 3, batchSize: 4), random: &random)
+        let current = TrainingCheckpoint(
+            network: network, loss: .meanSquaredError, optimizer: optimizer, random: random, progress: TrainingProgress())
+        #expect(current.version == 2)
+        // What session 1 would have written: the same run with the velocity itself in the buffers.
+        var old = current
+        old.version = 1
+        old.gradients = current.gradients.map { $0 / 0.9 }
+        let data = try JSONEncoder().encode(old)
+        let decoded = try TrainingCheckpoint.decode(data, path: "old.json")
+        let restored: (network: Sequential<Double>, optimizer: Optimizer<Double>, random: NumpyRandomState) = try decoded.restore()
+        for (migrated, kept) in zip(restored.network.parameters, network.parameters) {
+            expectClose(migrated.gradient, kept.gradient, tolerance: 1e-15, floor: 1e-12, "migrated velocity")
+        }
+        // Not vacuous: the velocity is not zero.
+        #expect(network.parameters.contains { $0.gradient.scalars.contains { Swift.abs($0) > 1e-6 } })
     }
 }
