@@ -144,13 +144,13 @@ struct TrainCommand: ParsableCommand {
             inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume)],
             allowed: [("--checkpoint", "--resume")])
         if let threads { BLASLibrary.threadCount = threads }
+        // The checkpoint is read once: it decides the precision, then train uses it.
+        let resumed = try resume.map { try TrainingCheckpoint.read(from: $0) }
         var precision = self.precision
-        if let resume {
-            precision = (try TrainingCheckpoint.read(from: resume)).model.precision == "double" ? .double : .float
-        }
+        if let resumed { precision = resumed.model.precision == "double" ? .double : .float }
         switch precision {
-        case .float: try train(Float.self)
-        case .double: try train(Double.self)
+        case .float: try train(Float.self, resuming: resumed)
+        case .double: try train(Double.self, resuming: resumed)
         }
     }
 
@@ -168,16 +168,15 @@ struct TrainCommand: ParsableCommand {
         return "nn.checkpoint.json"
     }
 
-    func train<Scalar: MatrixScalar>(_ type: Scalar.Type) throws {
+    func train<Scalar: MatrixScalar>(_ type: Scalar.Type, resuming resumed: TrainingCheckpoint?) throws {
         let loadStarted = ContinuousClock.now
         var request = source.request
         // A resumed run reads its data by the feature names the checkpoint was trained on.
-        request.expectedFeatureNames = try resume.map { try TrainingCheckpoint.read(from: $0) }?.model.featureNames
+        request.expectedFeatureNames = resumed?.model.featureNames
         let data = try DataSource.load(request, as: type, needsTargets: true, command: "train")
         guard let rawTargets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
         }
-        let resumed = try resume.map { try TrainingCheckpoint.read(from: $0) }
         if let resumed { try checkResumedOptions(against: resumed) }
         let knownClassNames = resumed?.model.classNames
         var targetsRaw = rawTargets

@@ -154,25 +154,23 @@ import Testing
 
     @Test func rawMultiplyWithEmptyInnerDimensionScalesTheDestination() {
         // k = 0: the product is empty, so C becomes beta · C (zeros for beta 0, even over nan).
-        var destination: [Double] = [1, 2, .nan, 4, 5, 6]
+        let cases: [(start: [Double], transposeLeft: Bool, beta: Double, expected: [Double])] = [
+            ([1, 2, .nan, 4, 5, 6], false, 0, [0, 0, 0, 0, 0, 0]),
+            ([1, 2, 3, 4, 5, 6], true, 0.5, [0.5, 1, 1.5, 2, 2.5, 3]),
+        ]
         let unused: [Double] = [99]
-        unused.withUnsafeBufferPointer { a in
-            destination.withUnsafeMutableBufferPointer { c in
-                Matrix<Double>.multiply(
-                    transposeLeft: false, transposeRight: false, m: 2, n: 3, k: 0, alpha: 1, a.baseAddress!, leftStride: 0,
-                    a.baseAddress!, rightStride: 3, beta: 0, into: c.baseAddress!, destinationStride: 3)
+        for testCase in cases {
+            var destination = testCase.start
+            unused.withUnsafeBufferPointer { a in
+                destination.withUnsafeMutableBufferPointer { c in
+                    Matrix<Double>.multiply(
+                        transposeLeft: testCase.transposeLeft, transposeRight: false, m: 2, n: 3, k: 0, alpha: 1,
+                        a.baseAddress!, leftStride: testCase.transposeLeft ? 2 : 0, a.baseAddress!, rightStride: 3,
+                        beta: testCase.beta, into: c.baseAddress!, destinationStride: 3)
+                }
             }
+            #expect(destination == testCase.expected, "transposeLeft \(testCase.transposeLeft), beta \(testCase.beta)")
         }
-        #expect(destination == [0, 0, 0, 0, 0, 0])
-        destination = [1, 2, 3, 4, 5, 6]
-        unused.withUnsafeBufferPointer { a in
-            destination.withUnsafeMutableBufferPointer { c in
-                Matrix<Double>.multiply(
-                    transposeLeft: true, transposeRight: false, m: 2, n: 3, k: 0, alpha: 1, a.baseAddress!, leftStride: 2,
-                    a.baseAddress!, rightStride: 3, beta: 0.5, into: c.baseAddress!, destinationStride: 3)
-            }
-        }
-        #expect(destination == [0.5, 1, 1.5, 2, 2.5, 3])
     }
 
     @Test func smallProductsMatchNaiveLoopForEveryTransposeCombination() {
