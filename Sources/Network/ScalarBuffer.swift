@@ -55,9 +55,4 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
             }
         }
     }
-
-    /// Sets every element to zero.
-    func zero() {
-        pointer.update(repeating: 0, count: count)
-    }
 }
