@@ -94,8 +94,12 @@ public final class Optimizer<Scalar: MatrixScalar> {
 
     /// Applies one update to every parameter from its gradient buffer.
     public func update(_ parameters: [Parameter<Scalar>]) {
-        stepCount += 1
         if stateBuffers.count != parameters.count { allocateState(for: parameters) }
+        if isStateless {
+            update(slots: parameters.map(ParameterSlot.init))
+            return
+        }
+        stepCount += 1
         let rate = Scalar(learningRate)
         let decay = Scalar(weightDecay)
         for index in parameters.indices {
@@ -104,19 +108,14 @@ public final class Optimizer<Scalar: MatrixScalar> {
             // L2 decay joins the gradient first (PyTorch's weight_decay): g' = g + λw.
             if decay != 0 { Matrix.addScaled(decay, w, to: g, count: count) }
             switch kind {
-            case .sgd(let momentum, let nesterov):
-                if nesterov && momentum != 0 {
-                    // v = μv + g'; w -= lr (g' + μv)
-                    let mu = Scalar(momentum), v = stateBuffer(index, 0, for: parameter).pointer
-                    for element in 0..<count {
-                        v[element] = mu * v[element] + g[element]
-                        g[element] += mu * v[element]
-                        w[element] -= rate * g[element]
-                    }
-                } else {
-                    // The gradient buffer holds g, or the velocity μv + g (the layers added g to the μv
-                    // left by the previous update).
-                    Self.step(w, g, count: count, rate: rate, momentum: Scalar(momentum))
+            case .sgd(let momentum, _):
+                // Nesterov (plain and momentum SGD went through update(slots:) above):
+                // v = μv + g'; w -= lr (g' + μv)
+                let mu = Scalar(momentum), v = stateBuffer(index, 0, for: parameter).pointer
+                for element in 0..<count {
+                    v[element] = mu * v[element] + g[element]
+                    g[element] += mu * v[element]
+                    w[element] -= rate * g[element]
                 }
             case .adam(let beta1, let beta2, let epsilon):
                 let b1 = Scalar(beta1), b2 = Scalar(beta2), eps = Scalar(epsilon)
@@ -143,8 +142,10 @@ public final class Optimizer<Scalar: MatrixScalar> {
     }
 
     /// One update of a stateless rule (see ``isStateless``) through raw views of the parameters, made
-    /// once per training run: the same arithmetic as ``update(_:)`` without touching the parameter
-    /// objects (their reference counts cost more than the arithmetic of a small network).
+    /// once per training run, so that a step does not touch the parameter objects (their reference
+    /// counts cost more than the arithmetic of a small network). ``update(_:)`` comes here too.
+    /// The gradient buffer holds g, or for momentum the velocity μv + g (the layers added g to the
+    /// μv the previous update left).
     func update(slots: [ParameterSlot<Scalar>]) {
         stepCount += 1
         let rate = Scalar(learningRate)
