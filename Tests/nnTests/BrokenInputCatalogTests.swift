@@ -45,6 +45,14 @@ func catalogFolder() throws -> URL {
     return folder
 }
 
+/// Trains on the catalog's `good.csv` for one epoch with a checkpoint written to `run.json` in `folder`.
+func writeCatalogCheckpoint(in folder: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let run = try Executable.run(
+        ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"],
+        in: folder)
+    #expect(run.status == 0, "\(run.standardError)", sourceLocation: sourceLocation)
+}
+
 /// The bytes of `name` in `folder`.
 func bytes(_ name: String, in folder: URL) throws -> Data {
     try Data(contentsOf: folder.appendingPathComponent(name))
@@ -145,10 +153,7 @@ func fullDevice(in folder: URL) -> String? {
         try expectCleanFailure(["evaluate", "--model", "model.json", "--data", "wide.csv", "--header", "no"], in: folder,
                                mentions: ["wide.csv", "3 features", "expects 2"])
         // Resuming a checkpoint on data of another width.
-        let first = try Executable.run(
-            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"],
-            in: folder)
-        #expect(first.status == 0, "\(first.standardError)")
+        try writeCatalogCheckpoint(in: folder)
         try expectCleanFailure(["train", "--data", "wide.csv", "--header", "no", "--resume", "run.json", "--epochs", "2"], in: folder,
                                mentions: ["wide.csv", "3 features", "the checkpoint run.json has 2 inputs"])
     }
@@ -208,10 +213,7 @@ func fullDevice(in folder: URL) -> String? {
 
     @Test func brokenCheckpoints() throws {
         let folder = try catalogFolder()
-        let first = try Executable.run(
-            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"],
-            in: folder)
-        #expect(first.status == 0, "\(first.standardError)")
+        try writeCatalogCheckpoint(in: folder)
         let checkpoint = try bytes("run.json", in: folder)
         try checkpoint.prefix(checkpoint.count / 2).write(to: folder.appendingPathComponent("cut.json"))
         let before = try bytes("model.json", in: folder)
