@@ -78,7 +78,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs without a lower validation (or training) loss, keeping the best weights.")
     var earlyStopping: Int?
 
-    @Option(help: "The number of OpenBLAS threads.")
+    @Option(help: "The number of OpenBLAS threads (default: the usable cores, or 1 for a small network; see README).")
     var threads: Int?
 
     @Option(help: "How inputs are scaled, from the training data (stored in the model).")
@@ -143,7 +143,6 @@ struct TrainCommand: ParsableCommand {
             outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
             inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume)],
             allowed: [("--checkpoint", "--resume")])
-        if let threads { BLASLibrary.threadCount = threads }
         // The checkpoint is read once: it decides the precision, then train uses it.
         let resumed = try resume.map { try TrainingCheckpoint.read(from: $0) }
         var precision = self.precision
@@ -271,6 +270,7 @@ struct TrainCommand: ParsableCommand {
             write(header + "\n")
         }
 
+        ThreadDefaults.apply(requested: threads, network: network, batchSize: batch ?? trainingCount)
         let checkpointFile = checkpointPath
         let started = ContinuousClock.now
         let history: TrainingHistory
