@@ -251,6 +251,7 @@ struct TrainCommand: ParsableCommand {
         ]
         if let resume { settings["resumedFrom"] = resume }
 
+        ThreadDefaults.apply(requested: threads, network: network, batchSize: batch ?? trainingCount)
         let reporter = ProgressReporter(
             terminal: outputIsTerminal(), firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
@@ -265,12 +266,12 @@ struct TrainCommand: ParsableCommand {
             if heldOut > 0 { header += " (+\(heldOut) for validation)" }
             header += ", loss \(lossName(lossFunction)), \(Scalar.self == Float.self ? "float" : "double")"
             header += ", batch \(batch.map(String.init) ?? "full")"
+            header += ", \(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")"
             if resumed != nil { header += ", resuming at epoch \(firstEpoch + 1)" }
             header += " (data read in \(fixed(loadSeconds, 2)) s)"
             write(header + "\n")
         }
 
-        ThreadDefaults.apply(requested: threads, network: network, batchSize: batch ?? trainingCount)
         let checkpointFile = checkpointPath
         let started = ContinuousClock.now
         let history: TrainingHistory

@@ -43,3 +43,47 @@ import Testing
         }
     }
 }
+
+/// `nn train`'s default thread count (README, "Threads and BLAS kernels"): the usable cores, one thread below
+/// 4 million forward multiply-adds per batch, `--threads` and OPENBLAS_NUM_THREADS as given.
+@Suite struct ThreadDefaultTests {
+    static func header(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ThreadDeterminismTests.writeData(to: folder)
+        let result = try Executable.run(
+            ["train", "--data", "x.npy", "--targets-file", "y.npy", "--loss", "softmax-cross-entropy", "--epochs", "1"]
+                + arguments, in: folder, environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        return try #require(result.standardOutput.split(separator: "\n").first { $0.hasPrefix("Training ") }.map(String.init))
+    }
+
+    static var usableCores: Int {
+        get throws {
+            let result = try Executable.run(["doctor", "--json"], environment: ["NN_KEEP_BLAS_KERNELS": "1"])
+            let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+            return try #require(object?["usableCores"] as? Int)
+        }
+    }
+
+    static let unset = ["OPENBLAS_NUM_THREADS": "", "GOTO_NUM_THREADS": "", "OMP_NUM_THREADS": ""]
+
+    @Test func smallNetworkTrainsOnOneThread() throws {
+        // 128 × (64·16 + 16 + 16·4 + 4) = 141,824 multiply-adds per batch.
+        #expect(try Self.header(["--layers", "16"], environment: Self.unset).contains(", 1 thread ("))
+    }
+
+    @Test func largeNetworkUsesTheUsableCores() throws {
+        // 128 × (64·1024 + 1024 + 1024·4 + 4) = 9.0 million multiply-adds per batch.
+        let cores = try Self.usableCores
+        let text = try Self.header(["--layers", "1024"], environment: Self.unset)
+        #expect(text.contains(", \(cores) thread\(cores == 1 ? "" : "s") ("), "\(text)")
+    }
+
+    @Test func optionAndEnvironmentWin() throws {
+        #expect(try Self.header(["--layers", "16", "--threads", "2"], environment: Self.unset).contains(", 2 threads ("))
+        var environment = Self.unset
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        #expect(try Self.header(["--layers", "1024"], environment: environment).contains(", 1 thread ("))
+    }
+}

@@ -7,7 +7,7 @@
 # 1. OUT_DIR/doctor.json: what OpenBLAS picks on its own (OPENBLAS_CORETYPE unset) and the kernel check's
 #    recommendation; the sweep then runs on the recommendation (or --core NAME), not on a fallback.
 # 2. Fashion-MNIST IDX files: DIR if it has them (default /usr/share/datasets/fashion-mnist), else synthetic
-#    ones of the real shapes (60,000 + 10,000 28×28 images, 10 classes) written by write_idx.py (python3, numpy).
+#    ones of the real shapes (60,000 + 10,000 28×28 images, 10 classes) written by write_idx.py (python3).
 #    Timing depends on the shapes only; the test accuracy of synthetic data means nothing.
 # 3. OUT_DIR/train-sweep.json: train-bench fashion-mnist at float and double for each thread count: our epoch,
 #    the raw-product floor, their ratio, the non-product seconds. --compare-picked also runs the largest thread
