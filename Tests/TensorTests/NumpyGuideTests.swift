@@ -341,15 +341,15 @@ func guideRows() -> GuideRows {
         #expect(checkRows == fixtureRows.map { [$0[0], $0[2]] }, "rerun scripts/fixtures/numpy_guide_fixtures.py, then regenerate the check lines")
         #expect(guideRows().rows.map(\.id) == fixtureRows.map { $0[0] })
 
-        // The article's table rows: | `id` | `numpy` | `Swift` |
+        // The article's table rows: | `numpy` | `Swift` | id |
         let article = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Sources/Tensor/Tensor.docc/NumpyToMatrix.md")
         let articleText = try String(contentsOf: article, encoding: .utf8)
-        let tableLine = /^\| `([^`]+)` \| `([^`]+)` \| `([^`]+)` \|$/
+        let tableLine = /^\| `([^`]+)` \| `([^`]+)` \| ([a-z0-9-]+) \|$/
         let articleRows = articleText.split(separator: "\n").compactMap { line -> [String]? in
             guard let match = line.wholeMatch(of: tableLine) else { return nil }
-            return [String(match.1), String(match.2), String(match.3)]
+            return [String(match.3), String(match.1), String(match.2)]
         }
         #expect(articleRows == fixtureRows, "rerun scripts/fixtures/numpy_guide_fixtures.py to rewrite the article's tables")
     }
