@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
         .testTarget(name: "nnTests", exclude: ["Snapshots"]),
