@@ -10,7 +10,8 @@ import Testing
     // swift-format-ignore
     @Test func articleExample() throws {
         // --- article example begins ---
-        // XOR, as the first notebook writes it: three inputs (the last a constant 1), one output.
+        // XOR, as the first notebook writes it: three inputs (the last a
+        // constant 1), one output.
         let inputs: Matrix<Double> = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
         let targets: Matrix<Double> = [[0], [1], [1], [0]]
 
@@ -23,22 +24,29 @@ import Testing
                   weightInitializer: .uniform(low: -1, high: 1)),
         ], generator: &random)
 
+        let options = TrainingOptions(epochs: 60_000,
+                                      metrics: [.meanAbsoluteError])
         let history = try network.fit(
-            inputs, targets, loss: .halfSumSquaredError, optimizer: Optimizer(.sgd, learningRate: 1),
-            options: TrainingOptions(epochs: 60_000, metrics: [.meanAbsoluteError]), random: &random)
-        print(history.metrics[.meanAbsoluteError]![0])   // 0.4964100319027254, as the notebook prints
+            inputs, targets, loss: .halfSumSquaredError,
+            optimizer: Optimizer(.sgd, learningRate: 1), options: options,
+            random: &random)
+        // 0.4964100319027254, as the notebook prints:
+        print(history.metrics[.meanAbsoluteError]![0])
 
-        // Save: one JSON file holds the layers, the weights, the loss and anything you add.
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("xor.json").path
-        try network.save(to: path, loss: .halfSumSquaredError, metadata: ["notebook": "000"])
+        // Save: one JSON file holds the layers, the weights, the loss and
+        // anything you add.
+        let folder = FileManager.default.temporaryDirectory
+        let path = folder.appendingPathComponent("xor.json").path
+        try network.save(to: path, loss: .halfSumSquaredError,
+                         metadata: ["notebook": "000"])
 
-        // Load: the file alone rebuilds the network, in the precision you ask for.
+        // Load: the file alone rebuilds the network, in either precision.
         let model = try ModelFile.read(from: path)
         let restored: Sequential<Double> = model.network()
         let predictions = try restored.predict(inputs)
-        print(predictions)                                // array([[0.0026057 ], [0.99672212], ...
+        print(predictions)      // array([[0.0026057 ], [0.99672212], ...
         let classes = predictions.map { $0 > 0.5 ? 1 : 0 }
-        print(classes.scalars)                            // [0.0, 1.0, 1.0, 0.0]
+        print(classes.scalars)  // [0.0, 1.0, 1.0, 0.0]
         // --- article example ends ---
         #expect(Swift.abs(history.metrics[.meanAbsoluteError]![0] - 0.4964100319027255) < 1e-15)
         #expect(predictions == (try network.predict(inputs)), "the loaded network predicts what the trained one does")

@@ -40,44 +40,56 @@ import Testing
         // --- article example begins ---
         let data = try readCSV(from: path("iris.csv"), as: Float.self,
                                options: CSVReadOptions(targetColumn: "species"))
-        let classNames = data.labelEncoding!.classNames        // ["setosa", "versicolor", "virginica"]
-        let classIndices = data.classIndices!                  // [0, 0, ..., 2]
+        // ["setosa", "versicolor", "virginica"]
+        let classNames = data.labelEncoding!.classNames
+        let classIndices = data.classIndices!   // [0, 2, 1, ...]
 
-        let targets = oneHot(classIndices: classIndices, classCount: classNames.count, as: Float.self)
+        let targets = oneHot(classIndices: classIndices,
+                             classCount: classNames.count, as: Float.self)
 
-        let trainingCount = Int((Double(data.features.rows) * 0.8).rounded(.down))
-        let transform = ModelFile.InputTransform.standardizing(data.features.rows(0..<trainingCount))
+        let samples = data.features.rows
+        let trainingCount = Int((Double(samples) * 0.8).rounded(.down))
+        let trainingRows = data.features.rows(0..<trainingCount)
+        let transform = ModelFile.InputTransform.standardizing(trainingRows)
         let inputs = transform.apply(to: data.features)
 
         var random = NumpyRandomState(seed: 0)
         let network = Sequential<Float>([
-            Dense(inputSize: inputs.columns, outputSize: 16, activation: .relu, weightInitializer: .heNormal),
-            Dense(inputSize: 16, outputSize: classNames.count),    // logits: identity activation
+            Dense(inputSize: inputs.columns, outputSize: 16,
+                  activation: .relu, weightInitializer: .heNormal),
+            // Logits: the identity activation, for softmax cross-entropy.
+            Dense(inputSize: 16, outputSize: classNames.count),
         ], generator: &random)
 
-        let optimizer = Optimizer<Float>(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05,
-                                         schedule: .exponential(decay: 0.9))
+        let optimizer = Optimizer<Float>(
+            .sgd(momentum: 0.9, nesterov: false), learningRate: 0.05,
+            schedule: .exponential(decay: 0.9))
+        let options = TrainingOptions(
+            epochs: 100, batchSize: 16, metrics: [.accuracy],
+            validationSplit: 0.2, earlyStoppingPatience: 10)
         let history = try network.fit(
             inputs, targets, loss: .softmaxCrossEntropy, optimizer: optimizer,
-            options: TrainingOptions(epochs: 100, batchSize: 16, metrics: [.accuracy],
-                                     validationSplit: 0.2, earlyStoppingPatience: 10),
-            random: &random)
+            options: options, random: &random)
         print(history.validationMetrics[.accuracy]!.last!)
 
-        let test = try network.evaluate(inputs.rows(trainingCount..<inputs.rows),
-                                        targets.rows(trainingCount..<targets.rows),
-                                        loss: .softmaxCrossEntropy, metrics: [.accuracy])
+        let test = try network.evaluate(
+            inputs.rows(trainingCount..<samples),
+            targets.rows(trainingCount..<samples),
+            loss: .softmaxCrossEntropy, metrics: [.accuracy])
         print(test.loss, test.metrics[.accuracy]!)
 
-        try network.save(to: path("iris.json"), loss: .softmaxCrossEntropy, classNames: classNames,
-                         inputTransform: transform, featureNames: data.featureNames)
+        try network.save(
+            to: path("iris.json"), loss: .softmaxCrossEntropy, classNames: classNames,
+            inputTransform: transform, featureNames: data.featureNames)
 
         // Later, or in another program (this is what nn predict does):
         let model = try ModelFile.read(from: path("iris.json"))
         let restored = model.network(as: Float.self)
         let newRows = try readCSVMatrix(from: path("new-flowers.csv"), as: Float.self)
-        let outputs = try restored.predict(model.inputTransform?.apply(to: newRows) ?? newRows)
-        let predicted = model.loss.classIndices(fromOutputs: outputs, finalActivation: restored.finalActivation)
+        let scaled = model.inputTransform?.apply(to: newRows) ?? newRows
+        let outputs = try restored.predict(scaled)
+        let predicted = model.loss.classIndices(
+            fromOutputs: outputs, finalActivation: restored.finalActivation)
         print(predicted.map { model.classNames![$0] })
         // --- article example ends ---
 
