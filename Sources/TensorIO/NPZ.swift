@@ -55,8 +55,11 @@ public func readNPZ<Scalar: MatrixScalar>(
 /// `np.load` opens as a dictionary; an existing file is replaced only once the new archive is whole
 /// (it is written beside it and renamed over it), and a folder or device at `path` is refused.
 ///
-/// - Parameter compressed: deflate the members, as `np.savez_compressed` does; by default they are
-///   stored, as `np.savez` does.
+/// - Parameters:
+///   - arrays: the matrices to write, by member name (without `.npy`).
+///   - path: the archive to write.
+///   - compressed: deflate the members, as `np.savez_compressed` does; by default they are
+///     stored, as `np.savez` does.
 /// - See also: ``readNPZ(from:as:)``, ``writeNPY(_:to:)``.
 public func writeNPZ<Scalar: MatrixScalar>(
     _ arrays: [String: Matrix<Scalar>], to path: String, compressed: Bool = false
