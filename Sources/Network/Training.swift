@@ -176,15 +176,13 @@ extension Sequential {
         var trainingInputs = inputs, trainingTargets = targets
         var validationData = validation
         if validation == nil && options.validationSplit > 0 {
-            // Keras: split_at = floor(n · (1 - split)) rows train, the rest validate.
-            let kept = Int((Double(inputs.rows) * (1 - options.validationSplit)).rounded(.down))
-            let held = inputs.rows - kept
-            guard held > 0 && kept > 0 else {
+            let split = DataSplit.holdingOutLast(options.validationSplit, of: inputs.rows)
+            guard split.isUsable else {
                 throw .invalidConfiguration("fit: a validation split of \(options.validationSplit) leaves no samples on one side of \(inputs.rows)")
             }
-            validationData = (inputs.rows(kept..<inputs.rows), targets.rows(kept..<targets.rows))
-            trainingInputs = inputs.rows(0..<kept)
-            trainingTargets = targets.rows(0..<kept)
+            validationData = (split.validation(inputs), split.validation(targets))
+            trainingInputs = split.training(inputs)
+            trainingTargets = split.training(targets)
         }
         guard trainingInputs.rows > 0 else { throw .invalidConfiguration("fit: there are no training samples") }
         return try specialized(
@@ -207,6 +205,20 @@ extension Sequential {
                     trainingInputs, trainingTargets, loss: loss, optimizer: optimizer, options: options,
                     validation: validationData, random: &random)
             })
+    }
+
+    /// Trains as ``fit(_:_:loss:optimizer:options:validation:random:)`` does, shuffling (when
+    /// `options` asks for mini-batches) with a ``NumpyRandomState`` seeded with 0: the form for
+    /// full-batch training, which draws nothing, and for runs that need no particular stream.
+    ///
+    /// - Throws: what ``fit(_:_:loss:optimizer:options:validation:random:)`` throws.
+    @discardableResult
+    public func fit(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
+        options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil
+    ) throws(NetworkError) -> TrainingHistory {
+        var random = NumpyRandomState(seed: 0)
+        return try fit(inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random)
     }
 
     /// The loss and metrics of the network on `inputs` against `targets` (a loss of 0 and no metrics
