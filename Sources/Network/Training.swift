@@ -311,14 +311,12 @@ extension Sequential {
             var total = 0.0
             if loss == .softmaxCrossEntropy && finalActivation == .identity {
                 // The outputs are logits: compare their softmax, row by row, without storing it.
+                let logits = StridedView(reading: o, rows: rows, columns: columns)
                 for row in 0..<rows {
-                    let z = o + row &* columns, y = t + row &* columns
-                    var largest = z[0]
-                    for index in 0..<columns where z[index] > largest || z[index].isNaN { largest = z[index] }
-                    var sum: Scalar = 0
-                    for index in 0..<columns { sum += Scalar.exp(z[index] - largest) }
+                    let (largest, logSum) = logits.logSumExp(row: row)
+                    let z = logits.row(row), y = t + row &* columns
                     for index in 0..<columns {
-                        total += Double(Swift.abs(Scalar.exp(z[index] - largest) / sum - y[index]))
+                        total += Double(Swift.abs(Scalar.exp(z[index] - largest - logSum) - y[index]))
                     }
                 }
             } else {
@@ -356,12 +354,9 @@ extension Sequential {
         let fused = loss.fuses(with: finalActivation)
         let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
         let parameters = self.parameters
-        // The parameters outlive the run (the layers hold them), so their raw views stay valid.
-        let slots = parameters.map(ParameterSlot.init)
-        let stateless = optimizer.isStateless
-        // The state (empty for stateless rules) is made up front, so a checkpoint taken after this
-        // run records one entry per parameter whichever update path ran.
-        if optimizer.stateBuffers.count != parameters.count { optimizer.allocateState(for: parameters) }
+        // The parameters outlive the run (the layers hold them), and the optimizer its state, so
+        // their raw views stay valid.
+        let slots = optimizer.slots(for: parameters)
         let retention = optimizer.gradientRetention
         let inputWidth = inputSize, outputWidth = outputSize
         var history = TrainingHistory()
@@ -415,7 +410,7 @@ extension Sequential {
                     metricTotals[index] += measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
                 }
                 backward(batchInputs, rows: rows, workspace: workspace, fused: fused, gradientRetention: retention)
-                if stateless { optimizer.update(slots: slots) } else { optimizer.update(parameters) }
+                optimizer.update(slots: slots)
                 lossTotal += value
                 samplesSeen += end - start
                 if let onBatchEnd = options.onBatchEnd {

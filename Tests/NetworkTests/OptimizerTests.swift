@@ -3,8 +3,8 @@ import Network
 import Tensor
 import Testing
 
-// The update rules against a numpy re-implementation of PyTorch's SGD (momentum, Nesterov), Adam and
-// weight decay, with learning-rate schedules: a linear layer X·W + b trained on the mean squared
+// The update rules against a numpy re-implementation of PyTorch's SGD (momentum, Nesterov), Adam, AdamW,
+// RMSprop (with momentum) and weight decay, with learning-rate schedules: a linear layer X·W + b trained on the mean squared
 // error, full batch, for 8 epochs; the final weights and every epoch's loss and rate must agree.
 
 struct OptimizerConfiguration: Decodable, Sendable {
@@ -14,6 +14,7 @@ struct OptimizerConfiguration: Decodable, Sendable {
     let beta1: Double?
     let beta2: Double?
     let epsilon: Double?
+    let alpha: Double?
     let learningRate: Double
     let weightDecay: Double
     let schedule: ScheduleConfiguration
@@ -26,9 +27,14 @@ struct OptimizerConfiguration: Decodable, Sendable {
     }
 
     func optimizer<S: MatrixScalar>(_: S.Type) -> Optimizer<S> {
-        let rule: OptimizerKind = kind == "sgd"
-            ? .sgd(momentum: momentum!, nesterov: nesterov!)
-            : .adam(beta1: beta1!, beta2: beta2!, epsilon: epsilon!)
+        let rule: OptimizerKind
+        switch kind {
+        case "sgd": rule = .sgd(momentum: momentum!, nesterov: nesterov!)
+        case "adam": rule = .adam(beta1: beta1!, beta2: beta2!, epsilon: epsilon!)
+        case "adamW": rule = .adamW(beta1: beta1!, beta2: beta2!, epsilon: epsilon!)
+        case "rmsprop": rule = .rmsprop(alpha: alpha!, epsilon: epsilon!, momentum: momentum!)
+        default: fatalError("fixture: unknown optimizer \(kind)")
+        }
         let rateSchedule: LearningRateSchedule
         switch schedule.kind {
         case "step": rateSchedule = .step(every: schedule.every!, factor: schedule.factor!)
