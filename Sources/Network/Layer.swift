@@ -16,8 +16,9 @@ public final class Parameter<Scalar: MatrixScalar> {
     public let name: String
     /// The current value's numbers.
     @usableFromInline let valueBuffer: ScalarBuffer<Scalar>
-    /// The gradient's numbers.
-    @usableFromInline let gradientBuffer: ScalarBuffer<Scalar>
+    /// The gradient's numbers: the parameter's own, or, once a network has trained, its place in
+    /// the network's one contiguous gradient block (see ``StepGradients``).
+    @usableFromInline @exclusivity(unchecked) var gradientBuffer: ScalarBuffer<Scalar>
 
     /// Creates a parameter with `value`'s shape and contents and a zero gradient.
     public init(name: String, value: Matrix<Scalar>) {

@@ -143,6 +143,13 @@ public final class Sequential<Scalar: MatrixScalar> {
     @exclusivity(unchecked) var workspaces: [Int: Workspace<Scalar>] = [:]
     /// The workspace used last, checked before the dictionary (full-batch training uses one size).
     @exclusivity(unchecked) var recentWorkspace: Workspace<Scalar>?
+    /// Every parameter's gradient and the step's statistics in one block (see ``StepGradients``),
+    /// made by the first training run.
+    @exclusivity(unchecked) var gradientStorage: ScalarBuffer<Scalar>?
+
+    /// Called in every training step when the gradients are complete, before the update: the place
+    /// for a distributed gradient reducer (see ``GradientHook`` and ``StepGradients``). `nil` by default.
+    public var gradientHook: (any GradientHook<Scalar>)?
 
     /// Builds the stack and draws every layer's parameters from `generator`.
     ///

@@ -354,6 +354,11 @@ extension Sequential {
         let fused = loss.fuses(with: finalActivation)
         let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
         let parameters = self.parameters
+        // The gradients, then the step's statistics (loss, metrics), in one block for the hook.
+        let statisticCount = 1 + options.metrics.count
+        let (gradientBase, gradientCount) = contiguousGradients(statisticCount: statisticCount)
+        let hook = gradientHook
+        var stepMetrics = [Double](repeating: 0, count: options.metrics.count)
         // The parameters outlive the run (the layers hold them), and the optimizer its state, so
         // their raw views stay valid.
         let slots = optimizer.slots(for: parameters)
@@ -400,16 +405,33 @@ extension Sequential {
                     batchTargets = targets
                 }
                 forward(batchInputs, rows: rows, workspace: workspace)
-                let value = Double(loss.valueAndGradient(
+                var value = Double(loss.valueAndGradient(
                     predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
                     rows: rows, columns: outputWidth, finalActivation: lossActivation))
-                guard value.isFinite else {
+                // With a hook, the loss is checked after it, on the value every replica then shares.
+                guard value.isFinite || hook != nil else {
                     throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
                 }
                 for (index, metric) in options.metrics.enumerated() {
-                    metricTotals[index] += measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
+                    stepMetrics[index] = measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
                 }
                 backward(batchInputs, rows: rows, workspace: workspace, fused: fused, gradientRetention: retention)
+                if let hook {
+                    // The gradients are complete: the hook sees them and the statistics, and the step
+                    // goes on with what it leaves.
+                    let statistics = gradientBase + gradientCount
+                    statistics[0] = Scalar(value)
+                    for index in stepMetrics.indices { statistics[1 + index] = Scalar(stepMetrics[index]) }
+                    try hook.gradientsComplete(StepGradients(
+                        base: gradientBase, gradientCount: gradientCount, statisticCount: statisticCount, epoch: epoch,
+                        batch: batch, batchSize: rows))
+                    value = Double(statistics[0])
+                    for index in stepMetrics.indices { stepMetrics[index] = Double(statistics[1 + index]) }
+                    guard value.isFinite else {
+                        throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
+                    }
+                }
+                for index in stepMetrics.indices { metricTotals[index] += stepMetrics[index] }
                 optimizer.update(slots: slots)
                 lossTotal += value
                 samplesSeen += end - start
