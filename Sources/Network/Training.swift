@@ -147,6 +147,23 @@ extension Sequential {
         options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil,
         random: inout NumpyRandomState
     ) throws(NetworkError) -> TrainingHistory {
+        var progress = TrainingProgress(epoch: options.initialEpoch)
+        try run(
+            inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random,
+            progress: &progress, endEpoch: options.initialEpoch + options.epochs, epochEnded: nil)
+        return progress.history
+    }
+
+    /// The one training driver behind both `fit`s: checks the data, splits off validation rows,
+    /// enters concrete `Float`/`Double` code and trains from `progress` (epochs done, history,
+    /// early-stopping record) up to `endEpoch`, calling `epochEnded` after each epoch's bookkeeping
+    /// (where checkpoints are written).
+    func run(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
+        options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?,
+        random: inout NumpyRandomState, progress: inout TrainingProgress, endEpoch: Int,
+        epochEnded: EpochEndConsumer?
+    ) throws(NetworkError) {
         try checkInputs(inputs, "fit")
         guard targets.rows == inputs.rows else {
             throw .shapeMismatch("fit: \(inputs.rows) input rows but \(targets.rows) target rows")
@@ -185,25 +202,25 @@ extension Sequential {
             trainingTargets = split.training(targets)
         }
         guard trainingInputs.rows > 0 else { throw .invalidConfiguration("fit: there are no training samples") }
-        return try specialized(
+        try specialized(
             { network throws(NetworkError) in
                 try network.train(
                     unsafeBitCast(trainingInputs, to: Matrix<Float>.self), unsafeBitCast(trainingTargets, to: Matrix<Float>.self),
                     loss: loss, optimizer: unsafeDowncast(optimizer, to: Optimizer<Float>.self), options: options,
                     validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Float>.self), unsafeBitCast($0.targets, to: Matrix<Float>.self)) },
-                    random: &random)
+                    random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
             },
             { network throws(NetworkError) in
                 try network.train(
                     unsafeBitCast(trainingInputs, to: Matrix<Double>.self), unsafeBitCast(trainingTargets, to: Matrix<Double>.self),
                     loss: loss, optimizer: unsafeDowncast(optimizer, to: Optimizer<Double>.self), options: options,
                     validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Double>.self), unsafeBitCast($0.targets, to: Matrix<Double>.self)) },
-                    random: &random)
+                    random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
             },
             { network throws(NetworkError) in
                 try network.train(
                     trainingInputs, trainingTargets, loss: loss, optimizer: optimizer, options: options,
-                    validation: validationData, random: &random)
+                    validation: validationData, random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
             })
     }
 
@@ -330,14 +347,15 @@ extension Sequential {
     func train(
         _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
         options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?,
-        random: inout NumpyRandomState
-    ) throws(NetworkError) -> TrainingHistory {
+        random: inout NumpyRandomState, progress: inout TrainingProgress, endEpoch: Int, epochEnded: EpochEndConsumer?
+    ) throws(NetworkError) {
         // The data's addresses are taken once for the whole run; every step reads through them.
-        try inputs.withUnsafeBufferPointer { (x) throws(NetworkError) -> TrainingHistory in
-            try targets.withUnsafeBufferPointer { (y) throws(NetworkError) -> TrainingHistory in
+        try inputs.withUnsafeBufferPointer { (x) throws(NetworkError) in
+            try targets.withUnsafeBufferPointer { (y) throws(NetworkError) in
                 try train(
                     x.baseAddress!, y.baseAddress!, sampleCount: inputs.rows, loss: loss, optimizer: optimizer,
-                    options: options, validation: validation, random: &random)
+                    options: options, validation: validation, random: &random, progress: &progress, endEpoch: endEpoch,
+                    epochEnded: epochEnded)
             }
         }
     }
@@ -346,8 +364,9 @@ extension Sequential {
     func train(
         _ inputs: UnsafePointer<Scalar>, _ targets: UnsafePointer<Scalar>, sampleCount: Int, loss: Loss,
         optimizer: Optimizer<Scalar>, options: TrainingOptions,
-        validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?, random: inout NumpyRandomState
-    ) throws(NetworkError) -> TrainingHistory {
+        validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?, random: inout NumpyRandomState,
+        progress: inout TrainingProgress, endEpoch: Int, epochEnded: EpochEndConsumer?
+    ) throws(NetworkError) {
         let batchSize = min(options.batchSize ?? sampleCount, sampleCount)
         let fullBatch = batchSize == sampleCount
         let batchCount = (sampleCount + batchSize - 1) / batchSize
@@ -364,22 +383,22 @@ extension Sequential {
         let slots = optimizer.slots(for: parameters)
         let retention = optimizer.gradientRetention
         let inputWidth = inputSize, outputWidth = outputSize
-        var history = TrainingHistory()
-        var bestLoss = Double.infinity
-        var bestEpoch = -1
-        var bestWeights: [Matrix<Scalar>] = []
-        var epochsWithoutImprovement = 0
-        var metricHistory = [[Double]](repeating: [], count: options.metrics.count)
         var metricTotals = [Double](repeating: 0, count: options.metrics.count)
-        var validationMetricHistory = [[Double]](repeating: [], count: options.metrics.count)
-        // Reserved up front so that appending never reallocates in the loop, but not beyond what a
-        // long run needs at first: a huge epoch count must not allocate its whole history at once.
-        let reserved = Swift.min(options.epochs, 1 << 16)
-        history.loss.reserveCapacity(reserved)
-        history.learningRate.reserveCapacity(reserved)
-        for index in metricHistory.indices { metricHistory[index].reserveCapacity(reserved) }
+        // Every metric has its (possibly empty) list, and the lists grow without reallocating in the
+        // loop, reserved no further than a long run needs at first.
+        let reserved = Swift.min(Swift.max(endEpoch - progress.epoch, 0), 1 << 16)
+        progress.history.loss.reserveCapacity(progress.history.loss.count + reserved)
+        progress.history.learningRate.reserveCapacity(progress.history.learningRate.count + reserved)
+        for metric in options.metrics {
+            progress.history.metrics[metric, default: []].reserveCapacity((progress.history.metrics[metric]?.count ?? 0) + reserved)
+            if validation != nil {
+                progress.history.validationMetrics[metric, default: []]
+                    .reserveCapacity((progress.history.validationMetrics[metric]?.count ?? 0) + reserved)
+            }
+        }
 
-        for epoch in options.initialEpoch..<(options.initialEpoch + options.epochs) {
+        while progress.epoch < endEpoch && !progress.history.stoppedEarly {
+            let epoch = progress.epoch
             optimizer.beginEpoch(epoch)
             let order: [Int]? = fullBatch ? nil : (options.shuffle ? random.permutation(sampleCount) : Array(0..<sampleCount))
             var lossTotal = 0.0
@@ -445,55 +464,45 @@ extension Sequential {
                 }
             }
             let epochLoss = lossTotal / Double(batchCount)
-            history.loss.append(epochLoss)
-            for index in options.metrics.indices {
-                metricHistory[index].append(metricTotals[index] / Double(batchCount))
+            progress.history.loss.append(epochLoss)
+            for (index, metric) in options.metrics.enumerated() {
+                progress.history.metrics[metric, default: []].append(metricTotals[index] / Double(batchCount))
             }
-            history.learningRate.append(optimizer.learningRate)
+            progress.history.learningRate.append(optimizer.learningRate)
             var monitored = epochLoss
             var validationEvaluation: Evaluation?
             if let validation {
                 let evaluation = evaluateSpecialized(
                     validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
-                history.validationLoss.append(evaluation.loss)
-                for (index, metric) in options.metrics.enumerated() {
-                    validationMetricHistory[index].append(evaluation.metrics[metric] ?? 0)
+                progress.history.validationLoss.append(evaluation.loss)
+                for metric in options.metrics {
+                    progress.history.validationMetrics[metric, default: []].append(evaluation.metrics[metric] ?? 0)
                 }
                 monitored = evaluation.loss
                 validationEvaluation = evaluation
             }
             if let onEpochEnd = options.onEpochEnd {
                 var metrics = [Metric: Double]()
-                for (index, metric) in options.metrics.enumerated() { metrics[metric] = metricHistory[index].last }
+                for (index, metric) in options.metrics.enumerated() { metrics[metric] = metricTotals[index] / Double(batchCount) }
                 onEpochEnd(EpochSummary(
-                    epoch: epoch, epochCount: options.initialEpoch + options.epochs, loss: epochLoss, metrics: metrics,
+                    epoch: epoch, epochCount: endEpoch, loss: epochLoss, metrics: metrics,
                     validationLoss: validationEvaluation?.loss, validationMetrics: validationEvaluation?.metrics ?? [:],
                     learningRate: optimizer.learningRate))
             }
+            progress.epoch += 1
             if let patience = options.earlyStoppingPatience {
-                if monitored < bestLoss {
-                    bestLoss = monitored
-                    bestEpoch = epoch
-                    epochsWithoutImprovement = 0
-                    if options.restoresBestWeights { bestWeights = parameters.map { $0.value } }
-                } else {
-                    epochsWithoutImprovement += 1
-                    if epochsWithoutImprovement >= patience {
-                        history.stoppedEarly = true
-                        break
-                    }
-                }
+                progress.recordForEarlyStopping(
+                    monitored: monitored, epoch: epoch, patience: patience,
+                    weights: options.restoresBestWeights ? parameters.map { Matrix<Double>($0.value) } : [])
             }
+            try epochEnded?(progress, random)
         }
-        for (index, metric) in options.metrics.enumerated() {
-            history.metrics[metric] = metricHistory[index]
-            if validation != nil { history.validationMetrics[metric] = validationMetricHistory[index] }
+        if options.earlyStoppingPatience != nil && options.restoresBestWeights, let stopping = progress.earlyStopping,
+            stopping.bestWeights.count == parameters.count
+        {
+            for (parameter, value) in zip(parameters, stopping.bestWeights) { parameter.value = Matrix<Scalar>(value) }
+            progress.history.bestEpoch = stopping.bestEpoch
         }
-        if options.earlyStoppingPatience != nil && options.restoresBestWeights && bestEpoch >= 0 {
-            for (parameter, value) in zip(parameters, bestWeights) { parameter.value = value }
-            history.bestEpoch = bestEpoch
-        }
-        return history
     }
 }
 
