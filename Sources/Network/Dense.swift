@@ -99,8 +99,7 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         guard rows > 0 else {
             // No samples: the new gradient is zero, so the buffers keep `retention ·` their content.
             for parameter in parameters {
-                let gradient = parameter.gradientBuffer
-                for index in 0..<gradient.count { gradient.pointer[index] = gradientRetention == 0 ? 0 : gradientRetention * gradient.pointer[index] }
+                StridedView.scale(parameter.gradientBuffer.pointer, count: parameter.count, by: gradientRetention)
             }
             return
         }

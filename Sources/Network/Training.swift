@@ -264,25 +264,28 @@ extension Sequential {
             { network in network.evaluateSpecialized(inputs, targets, loss: loss, metrics: metrics, batchSize: batchSize) })
     }
 
+    /// ``evaluate(_:_:loss:metrics:batchSize:)`` with `Scalar` concrete, through `plan` (a training
+    /// run's, for its validation data) or a plan of its own.
     func evaluateSpecialized(
-        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, metrics: [Metric], batchSize: Int
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, metrics: [Metric], batchSize: Int,
+        plan: ExecutionPlan<Scalar>? = nil
     ) -> Evaluation {
         let size = max(1, min(batchSize, inputs.rows))
         var totalLoss = 0.0
         var totals = [Metric: Double]()
-        let fused = loss.fuses(with: finalActivation)
-        let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
         let width = outputSize
         // No samples: no loss and no metrics (as before the step moved to raw buffers).
         guard inputs.rows > 0 else { return Evaluation(loss: 0, metrics: [:]) }
+        let plan = plan ?? self.plan(loss: loss)
+        let lossActivation = plan.lossActivation
         inputs.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { y in
                 var start = 0
                 while start < inputs.rows {
                     let rows = min(start + size, inputs.rows) - start
-                    let workspace = workspace(batchSize: rows)
+                    let workspace = plan.workspace(batchSize: rows)
                     let batchTargets = y.baseAddress! + start * width
-                    forward(x.baseAddress! + start * inputSize, rows: rows, workspace: workspace)
+                    plan.forward(x.baseAddress! + start * inputSize, rows: rows, workspace: workspace)
                     let value = loss.valueAndGradient(
                         predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
                         rows: rows, columns: width, finalActivation: lossActivation)
@@ -370,8 +373,8 @@ extension Sequential {
         let batchSize = min(options.batchSize ?? sampleCount, sampleCount)
         let fullBatch = batchSize == sampleCount
         let batchCount = (sampleCount + batchSize - 1) / batchSize
-        let fused = loss.fuses(with: finalActivation)
-        let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
+        let plan = plan(loss: loss, gradientRetention: optimizer.gradientRetention)
+        let lossActivation = plan.lossActivation
         let parameters = self.parameters
         // The gradients, then the step's statistics (loss, metrics), in one block for the hook.
         let statisticCount = 1 + options.metrics.count
@@ -381,7 +384,6 @@ extension Sequential {
         // The parameters outlive the run (the layers hold them), and the optimizer its state, so
         // their raw views stay valid.
         let slots = optimizer.slots(for: parameters)
-        let retention = optimizer.gradientRetention
         let inputWidth = inputSize, outputWidth = outputSize
         var metricTotals = [Double](repeating: 0, count: options.metrics.count)
         // Every metric has its (possibly empty) list, and the lists grow without reallocating in the
@@ -407,7 +409,7 @@ extension Sequential {
             for batch in 0..<batchCount {
                 let start = batch * batchSize, end = min(start + batchSize, sampleCount)
                 let rows = end - start
-                let workspace = workspace(batchSize: rows)
+                let workspace = plan.workspace(batchSize: rows)
                 let batchInputs: UnsafePointer<Scalar>
                 let batchTargets: UnsafePointer<Scalar>
                 if let order {
@@ -423,7 +425,7 @@ extension Sequential {
                     batchInputs = inputs
                     batchTargets = targets
                 }
-                forward(batchInputs, rows: rows, workspace: workspace)
+                plan.forward(batchInputs, rows: rows, workspace: workspace)
                 var value = Double(loss.valueAndGradient(
                     predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
                     rows: rows, columns: outputWidth, finalActivation: lossActivation))
@@ -434,7 +436,7 @@ extension Sequential {
                 for (index, metric) in options.metrics.enumerated() {
                     stepMetrics[index] = measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
                 }
-                backward(batchInputs, rows: rows, workspace: workspace, fused: fused, gradientRetention: retention)
+                plan.backward(batchInputs, rows: rows, workspace: workspace)
                 if let hook {
                     // The gradients are complete: the hook sees them and the statistics, and the step
                     // goes on with what it leaves.
@@ -473,7 +475,8 @@ extension Sequential {
             var validationEvaluation: Evaluation?
             if let validation {
                 let evaluation = evaluateSpecialized(
-                    validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
+                    validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256),
+                    plan: plan)
                 progress.history.validationLoss.append(evaluation.loss)
                 for metric in options.metrics {
                     progress.history.validationMetrics[metric, default: []].append(evaluation.metrics[metric] ?? 0)

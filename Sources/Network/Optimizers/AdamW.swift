@@ -6,11 +6,11 @@ package struct AdamW: UpdateRule {
     /// The moment decays and ε, as ``Adam``'s.
     package let adam: Adam
 
-    /// The first moment, then the second.
-    package var stateCount: Int { 2 }
+    /// Adam's moments.
+    package var stateCount: Int { adam.stateCount }
 
-    /// A plain gradient.
-    package var gradientRetention: Double { 0 }
+    /// Adam's: a plain gradient.
+    package var gradientRetention: Double { adam.gradientRetention }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

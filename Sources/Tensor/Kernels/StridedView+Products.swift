@@ -20,10 +20,7 @@ extension StridedView {
         let k = transposeLeft ? left.rows : left.columns
         if m <= 0 || n <= 0 { return }
         if k <= 0 {
-            for i in 0..<m {
-                let row = destination.row(i)
-                for j in 0..<n { row[j] = beta == 0 ? 0 : beta * row[j] }
-            }
+            for i in 0..<m { scale(destination.row(i), count: n, by: beta) }
             return
         }
         if m &* n &* k <= smallProductLimit {

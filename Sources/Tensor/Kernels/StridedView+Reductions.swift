@@ -9,11 +9,7 @@ extension StridedView {
     /// row so that the inner loop runs along memory.
     @inlinable
     package func sumColumns(into sums: UnsafeMutablePointer<Scalar>, beta: Scalar) {
-        if beta == 0 {
-            sums.update(repeating: 0, count: columns)
-        } else if beta != 1 {
-            for column in 0..<columns { sums[column] *= beta }
-        }
+        Self.scale(sums, count: columns, by: beta)
         for index in 0..<rows {
             let source = row(index)
             for column in 0..<columns { sums[column] += source[column] }
@@ -23,16 +19,23 @@ extension StridedView {
     /// Writes `beta · sums + Σ_columns self` into the ``rows`` scalars at `sums`.
     @inlinable
     package func sumRows(into sums: UnsafeMutablePointer<Scalar>, beta: Scalar) {
-        if beta == 0 {
-            sums.update(repeating: 0, count: rows)
-        } else if beta != 1 {
-            for index in 0..<rows { sums[index] *= beta }
-        }
+        Self.scale(sums, count: rows, by: beta)
         for index in 0..<rows {
             let source = row(index)
             var total: Scalar = 0
             for column in 0..<columns { total += source[column] }
             sums[index] += total
+        }
+    }
+
+    /// `values *= beta` over `count` scalars, as BLAS treats C: zeros for beta 0 (even over nan),
+    /// nothing for beta 1.
+    @inlinable @inline(__always)
+    package static func scale(_ values: UnsafeMutablePointer<Scalar>, count: Int, by beta: Scalar) {
+        if beta == 0 {
+            values.update(repeating: 0, count: count)
+        } else if beta != 1 {
+            for index in 0..<count { values[index] *= beta }
         }
     }
 
