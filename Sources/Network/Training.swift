@@ -125,9 +125,11 @@ public struct Evaluation: Sendable, Equatable {
 extension Sequential {
     /// Trains the network on `inputs` (one sample a row) against `targets` (one row each).
     ///
-    /// Each step runs the forward pass, the loss and its gradient, the backward pass and the
-    /// optimizer's update, all on buffers allocated at the first batch of each size. Mini-batches are
-    /// drawn from a permutation made by `random` each epoch, as `np.random.permutation` would.
+    /// Each step runs the forward pass, the loss and its gradient, the backward pass, the
+    /// ``gradientHook`` if one is set (see ``StepGradients``) and the optimizer's update, all on
+    /// buffers of an execution plan made once per call, allocated at the first batch of each size.
+    /// Mini-batches are drawn from a permutation made by `random` each epoch, as
+    /// `np.random.permutation` would.
     ///
     /// - Parameters:
     ///   - inputs: `(samples, inputSize)`.
