@@ -244,3 +244,25 @@ struct ResumeTests {
         #expect(network.parameters.map(\.value) == other.parameters.map(\.value))
     }
 }
+
+@Suite("Optimizer settings")
+struct OptimizerSettingTests {
+    @Test("each rule names its first unusable setting; usable ones give nil")
+    func invalidSettings() {
+        #expect(OptimizerKind.sgd.invalidSetting == nil && OptimizerKind.adam.invalidSetting == nil)
+        #expect(OptimizerKind.rmsprop.invalidSetting == nil && OptimizerKind.adamW.invalidSetting == nil)
+        let cases: [(OptimizerKind, String)] = [
+            (.sgd(momentum: 1, nesterov: false), "sgd.momentum"),
+            (.sgd(momentum: -0.1, nesterov: true), "sgd.momentum"),
+            (.adam(beta1: 0.9, beta2: 1.5, epsilon: 1e-8), "adam.beta2"),
+            (.adam(beta1: 0.9, beta2: 0.99, epsilon: 0), "adam.epsilon"),
+            (.adamW(beta1: .nan, beta2: 0.99, epsilon: 1e-8), "adamW.beta1"),
+            (.rmsprop(alpha: 0.99, epsilon: .infinity, momentum: 0), "rmsprop.epsilon"),
+            (.rmsprop(alpha: 0.99, epsilon: 1e-8, momentum: 1), "rmsprop.momentum"),
+        ]
+        for (kind, field) in cases {
+            #expect(kind.invalidSetting?.field == field, "\(kind)")
+            #expect(kind.invalidSetting?.problem.contains("must be") == true, "\(kind)")
+        }
+    }
+}

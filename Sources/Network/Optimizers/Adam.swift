@@ -17,6 +17,11 @@ package struct Adam: UpdateRule {
     /// A plain gradient.
     package var gradientRetention: Double { 0 }
 
+    /// β₁ and β₂ must be in `[0, 1)`, ε finite and positive.
+    package var invalidSetting: (field: String, problem: String)? {
+        checkFraction(beta1, "adam.beta1") ?? checkFraction(beta2, "adam.beta2") ?? checkPositive(epsilon, "adam.epsilon")
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {

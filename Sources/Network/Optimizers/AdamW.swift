@@ -12,6 +12,11 @@ package struct AdamW: UpdateRule {
     /// Adam's: a plain gradient.
     package var gradientRetention: Double { adam.gradientRetention }
 
+    /// Adam's checks, named for AdamW.
+    package var invalidSetting: (field: String, problem: String)? {
+        adam.invalidSetting.map { ("adamW." + $0.field.dropFirst("adam.".count), $0.problem) }
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {

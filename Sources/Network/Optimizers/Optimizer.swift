@@ -26,6 +26,10 @@ public enum OptimizerKind: Codable, Sendable, Equatable {
     /// optimizer's `weightDecay`.
     public static let adamW = OptimizerKind.adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
 
+    /// The first setting of the rule that cannot work, as a field name within the kind (such as
+    /// `adam.beta1`) and what is wrong with it, or `nil` when every setting is usable.
+    public var invalidSetting: (field: String, problem: String)? { rule.invalidSetting }
+
     /// The rule's arithmetic.
     var rule: any UpdateRule {
         switch self {

@@ -17,6 +17,11 @@ package struct RMSprop: UpdateRule {
     /// A plain gradient.
     package var gradientRetention: Double { 0 }
 
+    /// α and the momentum must be in `[0, 1)`, ε finite and positive.
+    package var invalidSetting: (field: String, problem: String)? {
+        checkFraction(alpha, "rmsprop.alpha") ?? checkPositive(epsilon, "rmsprop.epsilon") ?? checkFraction(momentum, "rmsprop.momentum")
+    }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {

@@ -19,6 +19,9 @@ package struct SGD: UpdateRule {
     /// 1 for momentum without Nesterov (the buffer holds `μv`), else 0.
     package var gradientRetention: Double { !nesterov && momentum != 0 ? 1 : 0 }
 
+    /// The momentum must be in `[0, 1)`.
+    package var invalidSetting: (field: String, problem: String)? { checkFraction(momentum, "sgd.momentum") }
+
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {

@@ -21,6 +21,10 @@ package protocol UpdateRule: Sendable {
     /// scaled velocity there (see ``Optimizer/gradientRetention``).
     var gradientRetention: Double { get }
 
+    /// The first of the rule's settings that cannot work, as a field name (such as `momentum`) and
+    /// what is wrong with it, or `nil` when all are usable: how checkpoints and options are checked.
+    var invalidSetting: (field: String, problem: String)? { get }
+
     /// Applies one step of the rule to one parameter, whose gradient buffer holds this step's
     /// gradient (plus what ``gradientRetention`` kept).
     func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>)
@@ -54,6 +58,16 @@ package struct ParameterSlot<Scalar: MatrixScalar> {
 }
 
 extension UpdateRule {
+    /// `nil` when `value` is in `[0, 1)` (a decay or momentum), else the problem for `field`.
+    package func checkFraction(_ value: Double, _ field: String) -> (field: String, problem: String)? {
+        value >= 0 && value < 1 ? nil : (field, "is \(value); it must be in [0, 1)")
+    }
+
+    /// `nil` when `value` is finite and positive (an ε), else the problem for `field`.
+    package func checkPositive(_ value: Double, _ field: String) -> (field: String, problem: String)? {
+        value.isFinite && value > 0 ? nil : (field, "is \(value); it must be a finite positive number")
+    }
+
     /// L2 weight decay as PyTorch's `weight_decay` adds it for every rule but AdamW: `g += λw`.
     @inlinable @inline(__always)
     package func addWeightDecay<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {
