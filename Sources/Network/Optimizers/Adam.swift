@@ -14,9 +14,6 @@ package struct Adam: UpdateRule {
     /// The first moment `m`, then the second `v`.
     package var stateCount: Int { 2 }
 
-    /// A plain gradient.
-    package var gradientRetention: Double { 0 }
-
     /// β₁ and β₂ must be in `[0, 1)`, ε finite and positive.
     package var invalidSetting: (field: String, problem: String)? {
         checkFraction(beta1, "adam.beta1") ?? checkFraction(beta2, "adam.beta2") ?? checkPositive(epsilon, "adam.epsilon")

@@ -9,9 +9,6 @@ package struct AdamW: UpdateRule {
     /// Adam's moments.
     package var stateCount: Int { adam.stateCount }
 
-    /// Adam's: a plain gradient.
-    package var gradientRetention: Double { adam.gradientRetention }
-
     /// Adam's checks, named for AdamW.
     package var invalidSetting: (field: String, problem: String)? {
         adam.invalidSetting.map { ("adamW." + $0.field.dropFirst("adam.".count), $0.problem) }

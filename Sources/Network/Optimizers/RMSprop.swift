@@ -14,14 +14,6 @@ package struct RMSprop: UpdateRule {
     /// The squared-gradient average `v`, then the momentum buffer `b` when there is momentum.
     package var stateCount: Int { momentum != 0 ? 2 : 1 }
 
-    /// A plain gradient.
-    package var gradientRetention: Double { 0 }
-
-    /// α and the momentum must be in `[0, 1)`, ε finite and positive.
-    package var invalidSetting: (field: String, problem: String)? {
-        checkFraction(alpha, "rmsprop.alpha") ?? checkPositive(epsilon, "rmsprop.epsilon") ?? checkFraction(momentum, "rmsprop.momentum")
-    }
-
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {
@@ -43,5 +35,10 @@ package struct RMSprop: UpdateRule {
                 w[index] -= rate * gradient / (v[index].squareRoot() + eps)
             }
         }
+    }
+
+    /// α and the momentum must be in `[0, 1)`, ε finite and positive.
+    package var invalidSetting: (field: String, problem: String)? {
+        checkFraction(alpha, "rmsprop.alpha") ?? checkPositive(epsilon, "rmsprop.epsilon") ?? checkFraction(momentum, "rmsprop.momentum")
     }
 }

@@ -58,6 +58,9 @@ package struct ParameterSlot<Scalar: MatrixScalar> {
 }
 
 extension UpdateRule {
+    /// A plain gradient (0): every rule but momentum SGD.
+    package var gradientRetention: Double { 0 }
+
     /// `nil` when `value` is in `[0, 1)` (a decay or momentum), else the problem for `field`.
     package func checkFraction(_ value: Double, _ field: String) -> (field: String, problem: String)? {
         value >= 0 && value < 1 ? nil : (field, "is \(value); it must be in [0, 1)")
