@@ -109,9 +109,9 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         if let csv = inputs[name] {
             try csv.write(to: folder.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
             let predicted = try Executable.run(
-                ["predict", "--model", "model.json", "--data", "in.csv", "--probabilities"], in: folder)
+                ["predict", "--model", "model.json", "--data", "in.csv"], in: folder)
             #expect(predicted.status == 0, "\(predicted.standardError)")
-            #expect(predicted.standardOutput.split(separator: "\n").count >= 4)
+            #expect(predicted.standardOutput.split(separator: "\n").count == 5, "\(predicted.standardOutput)")
         }
     }
 
@@ -136,12 +136,12 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         try "x1,x2\n0.9,0.9\n0.05,0.1\n".write(to: folder.appendingPathComponent("new.csv"), atomically: true, encoding: .utf8)
         let predicted = try Executable.run(["predict", "--model", "model.json", "--data", "new.csv"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
-        #expect(predicted.standardOutput == "high\nlow\n")
+        #expect(predicted.standardOutput == "label\nhigh\nlow\n")
         let probabilities = try Executable.run(
             ["predict", "--model", "model.json", "--data", "new.csv", "--probabilities", "--output", "p.csv"], in: folder)
         #expect(probabilities.status == 0, "\(probabilities.standardError)")
         let written = try String(contentsOf: folder.appendingPathComponent("p.csv"), encoding: .utf8)
-        #expect(written.split(separator: "\n").count == 3)
+        #expect(written.split(separator: "\n").first == "label,high,low" && written.split(separator: "\n").count == 3, "\(written)")
         let npy = try Executable.run(["predict", "--model", "model.json", "--data", "new.csv", "--output", "p.npy"], in: folder)
         #expect(npy.status == 0, "\(npy.standardError)")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("p.npy").path))
@@ -165,7 +165,9 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         try writeNPY(rows: 1, columns: 2, values: [1, 0], to: folder.appendingPathComponent("x.npy"))
         let predicted = try Executable.run(["predict", "--model", "linear.json", "--data", "x.npy"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
-        #expect(abs((Double(predicted.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) - 2.5) < 0.05)
+        let lines = predicted.standardOutput.split(separator: "\n")
+        #expect(lines.first == "prediction" && lines.count == 2, "\(predicted.standardOutput)")
+        #expect(abs((Double(lines.last ?? "") ?? 0) - 2.5) < 0.05)
     }
 
     @Test func resumesBitIdentically() throws {
