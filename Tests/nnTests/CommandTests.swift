@@ -71,14 +71,25 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
 
     @Test func drawsAProgressBarOnATerminal() throws {
         let folder = try temporaryFolder()
-        let result = try Executable.run(
-            ["train", "--dataset", "xor", "--layers", "4", "--epochs", "200000", "--learning-rate", "0.1", "--optimizer", "sgd"],
-            in: folder, environment: ["NN_FORCE_TERMINAL": "1"])
-        #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("\rEpoch "))
-        #expect(result.standardOutput.contains("samples/s"))
-        #expect(result.standardOutput.contains(" left"))
-        #expect(result.standardOutput.contains("final loss: "))
+        // The first batch draws the bar at once, however fast the run, so a short run shows it too.
+        for columns in [120, 80, 50] {
+            let result = try Executable.run(
+                ["train", "--dataset", "xor", "--layers", "4", "--epochs", "300", "--learning-rate", "0.1", "--optimizer", "sgd"],
+                in: folder, environment: ["NN_FORCE_TERMINAL": "1", "COLUMNS": String(columns)])
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardOutput.contains("\rEpoch 1/300 ["), "\(columns) columns")
+            #expect(result.standardOutput.contains("final loss: "))
+            // Every redraw fits in the terminal's width (less one column), so it never wraps and
+            // never leaves a stale line: the part after each carriage return, without the clearing escape.
+            let redraws = result.standardOutput.split(separator: "\r").dropFirst()
+                .map { $0.replacingOccurrences(of: "\u{1B}[K", with: "").split(separator: "\n").first.map(String.init) ?? "" }
+                .filter { $0.hasPrefix("Epoch") }
+            #expect(!redraws.isEmpty && redraws.allSatisfy { $0.count <= columns - 1 }, "\(columns): \(redraws.map(\.count).max() ?? 0)")
+            if columns == 120 {
+                #expect(result.standardOutput.contains("samples/s") && result.standardOutput.contains(" left"))
+            }
+            if columns == 50 { #expect(redraws.contains { $0.count >= 45 }, "the bar uses the width it has") }
+        }
     }
 
     @Test(arguments: ["000", "001", "002", "003", "004"])

@@ -333,3 +333,85 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(info.status == 0, "\(info.standardError)")
     }
 }
+
+@Suite struct TabularPlotAndExportTests {
+    @Test func aLossSpanningDecadesIsPlottedOnALogScale() throws {
+        let folder = try temporaryFolder()
+        var text = "x,y\n"
+        for index in 0..<50 { text += "\(Double(index) / 50),\(1000 + 3000 * Double(index) / 50)\n" }
+        try text.write(to: folder.appendingPathComponent("big.csv"), atomically: true, encoding: .utf8)
+        let unscaled = try Executable.run(
+            ["train", "--data", "big.csv", "--target-scale", "none", "--learning-rate", "0.05", "--epochs", "100", "--plot", "big.svg", "-q"], in: folder)
+        #expect(unscaled.status == 0, "\(unscaled.standardError)")
+        let svg = try String(contentsOf: folder.appendingPathComponent("big.svg"), encoding: .utf8)
+        #expect(svg.contains("loss (log scale)"))
+        try writeSmallCSV(to: folder.appendingPathComponent("small.csv"))
+        let flat = try Executable.run(["train", "--data", "small.csv", "--epochs", "3", "--plot", "small.svg", "-q"], in: folder)
+        #expect(flat.status == 0, "\(flat.standardError)")
+        #expect(!(try String(contentsOf: folder.appendingPathComponent("small.svg"), encoding: .utf8)).contains("log scale"))
+    }
+
+    /// README's numpy function (between the `numpy-predict` markers) run on an exported archive
+    /// gives what `nn predict` writes, for a classifier with a text column and for a regressor.
+    @Test func readmeNumpyFunctionReproducesPredict() throws {
+        guard ExportCommandTests.numpyAvailable else {
+            print("numpy is not installed: skipping the README numpy check")
+            return
+        }
+        let readme = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        let start = try #require(readme.range(of: "<!-- numpy-predict -->\n```python\n"))
+        let end = try #require(readme.range(of: "```\n<!-- /numpy-predict -->"))
+        let function = String(readme[start.upperBound..<end.lowerBound])
+        let folder = try temporaryFolder()
+        var classes = "color,x1,x2,label\n", values = "x1,x2,y\n"
+        var state: UInt64 = 5
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        for index in 0..<80 {
+            let a = next(), b = next(), color = ["red", "green", "blue"][index % 3]
+            classes += "\(color),\(a),\(b),\(a + b + (color == "red" ? 0.3 : 0) > 1 ? "high" : "low")\n"
+            values += "\(a),\(b),\(300 * a - 50 * b + 20)\n"
+        }
+        try classes.write(to: folder.appendingPathComponent("classes.csv"), atomically: true, encoding: .utf8)
+        try values.write(to: folder.appendingPathComponent("values.csv"), atomically: true, encoding: .utf8)
+        for (data, precision) in [("classes.csv", "double"), ("values.csv", "double")] {
+            let stem = String(data.dropLast(4))
+            for arguments in [
+                ["train", "--data", data, "--epochs", "40", "--precision", precision, "--save", "\(stem).json", "-q"],
+                ["export", "--model", "\(stem).json", "--output", "\(stem).npz"],
+                ["predict", "--model", "\(stem).json", "--data", data, "--output", "\(stem)-predicted.csv"],
+            ] {
+                let result = try Executable.run(arguments, in: folder)
+                #expect(result.status == 0, "\(arguments): \(result.standardError)")
+            }
+        }
+        let script = function + """
+
+            import sys
+            for stem in ("classes", "values"):
+                ours = nn_predict(f"{stem}.npz", f"{stem}.csv")
+                rows = list(csv.reader(open(f"{stem}-predicted.csv")))[1:]
+                if stem == "classes":
+                    assert list(ours) == [row[0] for row in rows], (list(ours), rows)
+                else:
+                    expected = np.array([float(row[0]) for row in rows])
+                    assert np.allclose(ours[:, 0], expected, rtol=1e-9, atol=1e-9), np.abs(ours[:, 0] - expected).max()
+            print("ok")
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        process.currentDirectoryURL = folder
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0 && output.contains("ok"), "numpy: \(output)")
+    }
+}
