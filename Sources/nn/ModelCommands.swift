@@ -207,17 +207,13 @@ struct EvaluateCommand: ParsableCommand {
         if let known = model.file.classNames, let names = dataNames, request.layout == nil {
             targets = try TargetPreparation.remap(targets, dataClassNames: names, modelClassNames: known, source: loaded.name)
             dataNames = known
-        } else if let known = model.file.classNames, dataNames == nil, model.file.tableLayout != nil {
-            // Numeric class labels of a table model: the values are the class names.
-            var indices: [Scalar] = []
-            for (row, value) in targets.scalars.enumerated() {
-                let label = TableData.numberLabel(Double(value))
-                guard let index = known.firstIndex(of: label) else {
-                    throw CommandError.dataMismatch("\(loaded.name): target row \(row + 1) is class '\(label)', which is not one of the model's classes (\(known.joined(separator: ", ")))")
-                }
-                indices.append(Scalar(index))
-            }
-            targets = .column(indices)
+        } else if let known = model.file.classNames, dataNames == nil, targets.columns == 1,
+            case let labels = targets.scalars.map({ TableData.numberLabel(Double($0)) }),
+            labels.allSatisfy({ known.contains($0) })
+        {
+            // Numeric class labels that are the model's class names ("3", "5", "7" from a table or an
+            // .npz); other numbers stay class indices, as a model with named classes reads them.
+            targets = .column(labels.map { Scalar(known.firstIndex(of: $0)!) })
             dataNames = known
         }
         var prepared = try TargetPreparation.prepare(

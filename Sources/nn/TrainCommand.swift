@@ -413,6 +413,8 @@ struct TrainCommand: ParsableCommand {
                 Foundation.exit(130)
             }
         }
+        // From here on, Ctrl-C ends the run at the end of an epoch.
+        interruption.install()
         if !quiet && !json {
             let loadSeconds = Double((ContinuousClock.now - loadStarted).components.attoseconds) * 1e-18
                 + Double((ContinuousClock.now - loadStarted).components.seconds)
@@ -430,7 +432,6 @@ struct TrainCommand: ParsableCommand {
         let checkpointFile = checkpointPath
         let started = ContinuousClock.now
         let history: TrainingHistory
-        interruption.install()
         do {
             history = try network.fit(
                 trainingSet.inputs, prepared.targets, loss: lossFunction, optimizer: optimizer, options: options,

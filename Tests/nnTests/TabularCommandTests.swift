@@ -92,6 +92,22 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(evaluated.standardOutput.contains("root mean squared error: "))
     }
 
+    @Test func npyDataGetsTheTableDefaultsAndBuiltInDataSetsKeepTheirs() throws {
+        let folder = try temporaryFolder()
+        // Inputs in the thousands, three integer classes in the last column.
+        var values: [Double] = []
+        for index in 0..<60 { values += [Double(index) * 100, Double(index % 7) * 1000, Double(index / 20)] }
+        try writeNPY(rows: 60, columns: 3, values: values, to: folder.appendingPathComponent("data.npy"))
+        let trained = try Executable.run(["train", "--data", "data.npy", "--epochs", "2"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        #expect(trained.standardOutput.contains("task: classification (3 classes: 0, 1, 2)") && trained.standardOutput.contains("inputs standardized"),
+                "\(trained.standardOutput)")
+        #expect(trained.standardOutput.contains("2-100(relu)-3(identity)") && trained.standardOutput.contains("adam 0.001"), "\(trained.standardOutput)")
+        let builtIn = try Executable.run(["train", "--dataset", "xor", "--epochs", "2"], in: folder)
+        #expect(builtIn.standardOutput.contains("2-256(relu)-128(relu)-1(sigmoid)") && builtIn.standardOutput.contains("momentum 0.05")
+                && builtIn.standardOutput.contains("inputs not scaled"), "\(builtIn.standardOutput)")
+    }
+
     // MARK: Columns
 
     @Test func pandasIndexColumnIsDroppedWithANote() throws {
@@ -331,6 +347,37 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(message.contains("saved the best model so far"), "\(message)")
         let info = try Executable.run(["info", "--model", "model.json"], in: folder)
         #expect(info.status == 0, "\(info.standardError)")
+    }
+
+    @Test func aSecondInterruptExitsAtOnce() throws {
+        let folder = try temporaryFolder()
+        try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
+        let process = Process()
+        process.executableURL = Executable.url
+        // One epoch of a wide network on many copies takes long enough to interrupt twice within it.
+        process.arguments = ["train", "--data", "data.csv", "--layers", "2048,2048", "--batch-size", "1", "--epochs", "3", "--validation-split", "0", "--save", "model.json"]
+        process.currentDirectoryURL = folder
+        var environment = ProcessInfo.processInfo.environment
+        environment["NN_FORCE_TERMINAL"] = "0"
+        process.environment = environment
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("Training ") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        process.interrupt()
+        Thread.sleep(forTimeInterval: 0.2)
+        process.interrupt()
+        let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(message)")
+        #expect(message.contains("interrupted again: exiting without saving"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.json").path))
     }
 }
 
