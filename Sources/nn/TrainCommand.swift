@@ -206,120 +206,15 @@ struct TrainCommand: ParsableCommand {
 
     func train<Scalar: MatrixScalar>(_ type: Scalar.Type, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) throws {
         let loadStarted = ContinuousClock.now
-        let startingModel = resumed?.model ?? initial
-        var request = source.request
-        let isCSV = source.data.map { DataSource.kind(of: $0) == "csv" } ?? false
-        if let layout = startingModel?.tableLayout {
-            // A continued run reads its table with the columns and encoding it was trained on.
-            request.layout = layout
-            request.knownClassNames = startingModel?.classNames
-        } else if let startingModel {
-            request.expectedFeatureNames = startingModel.featureNames
-        } else {
-            request.readsTrainingTable = isCSV
-        }
-        let data = try DataSource.load(request, as: type, needsTargets: true, command: "train")
-        guard let rawTargets = data.targets else {
-            throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
-        }
-        if let resumed { try checkResumedOptions(against: resumed) }
-        let table = source.isTable
-
-        // The task, the class names and the loss.
-        var targetsRaw = rawTargets
-        var dataClassNames = data.classNames
-        let knownClassNames = startingModel?.classNames
-        if let known = knownClassNames, let names = dataClassNames, request.layout == nil {
-            targetsRaw = try TargetPreparation.remap(rawTargets, dataClassNames: names, modelClassNames: known, source: data.name)
-            dataClassNames = known
-        }
-        let task: TaskOption
-        if let startingModel {
-            task = startingModel.classNames != nil ? .classify : .regress
-            if let asked = self.task, asked != task {
-                throw CommandError.usage("--task \(asked.rawValue): the model \(resume ?? initFrom ?? "") is a \(task == .classify ? "classifier" : "regressor")")
-            }
-        } else if table {
-            task = self.task ?? TaskInference.infer(targets: targetsRaw, classNames: dataClassNames)
-        } else {
-            task = dataClassNames != nil || (loss?.loss ?? TargetPreparation.defaultLoss(targets: targetsRaw, classNames: nil)) != .meanSquaredError ? .classify : .regress
-        }
-        if table && startingModel == nil {
-            switch task {
-            case .classify where dataClassNames == nil:
-                let classes = try TaskInference.numericClasses(targetsRaw, source: data.name)
-                targetsRaw = classes.indices
-                dataClassNames = classes.names
-            case .regress where dataClassNames != nil:
-                throw CommandError.usage(
-                    "--task regress: the target column\(data.targetName.map { " '\($0)'" } ?? "") of \(data.name) holds text labels (\(dataClassNames!.prefix(3).joined(separator: ", "))), not numbers")
-            default: break
-            }
-        }
-        if let startingModel, startingModel.classNames != nil, dataClassNames == nil, request.layout != nil {
-            dataClassNames = startingModel.classNames
-        }
-        let lossFunction: Loss = startingModel?.loss ?? loss?.loss ?? {
-            guard table else { return TargetPreparation.defaultLoss(targets: targetsRaw, classNames: dataClassNames) }
-            if task == .regress { return .meanSquaredError }
-            return (dataClassNames?.count ?? 2) <= 2 && targetsRaw.columns == 1 ? .binaryCrossEntropy : .softmaxCrossEntropy
-        }()
-        let sampleCount = data.inputs.rows
-        let plan = try TrainPlan.resolve(
-            self, table: table, task: task, loss: lossFunction, sampleCount: sampleCount, resumedSettings: resumed?.settings)
-
-        // Splits: test, then validation, shuffled with --seed and stratified by class.
-        let classIndices: [Int]? = task == .classify && targetsRaw.columns == 1 ? targetsRaw.scalars.map { Int($0) } : nil
-        var trainingRows = Array(0..<sampleCount)
-        var testRows: [Int] = []
-        var validationRows: [Int] = []
-        func split(_ rows: [Int], _ fraction: Double, _ option: String, seed: UInt32) throws -> (kept: [Int], held: [Int]) {
-            guard rows.count >= 2 else {
-                throw CommandError.invalidOption("\(option) needs at least 2 samples, and \(data.name) has \(rows.count) left")
-            }
-            let parts = StratifiedSplit(rowCount: rows.count, fraction: fraction, classIndices: classIndices.map { indices in rows.map { indices[$0] } }, seed: seed)
-            guard !parts.heldOut.isEmpty, !parts.kept.isEmpty else {
-                throw CommandError.invalidOption("\(option) \(fraction) leaves no samples on one side of \(rows.count); choose a larger fraction")
-            }
-            return (parts.kept.map { rows[$0] }, parts.heldOut.map { rows[$0] })
-        }
-        if plan.testFraction > 0 { (trainingRows, testRows) = try split(trainingRows, plan.testFraction, "--test-split", seed: seed) }
-        if plan.validationFraction > 0 {
-            (trainingRows, validationRows) = try split(trainingRows, plan.validationFraction, "--validation-split", seed: seed &+ 1)
-        }
-        let trainingCount = trainingRows.count
-        let split = trainingRows.count < sampleCount
-        let trainingInputs = split ? data.inputs.rows(at: trainingRows) : data.inputs
-        let trainingTargetsRaw = split ? targetsRaw.rows(at: trainingRows) : targetsRaw
-
-        // Input and target scaling, computed on the training part only.
-        let transform: ModelFile.InputTransform?
-        if let startingModel {
-            transform = startingModel.inputTransform
-        } else {
-            switch plan.scale {
-            case .none: transform = nil
-            case .standardize: transform = .standardizing(trainingInputs)
-            case .minmax: transform = .minMax(trainingInputs)
-            }
-        }
-        let targetTransform: ModelFile.InputTransform? = startingModel != nil
-            ? startingModel?.targetTransform : (plan.standardizesTargets ? .standardizing(trainingTargetsRaw) : nil)
-        func inputs(_ rows: [Int]) -> Matrix<Scalar> {
-            let raw = rows.count == sampleCount ? data.inputs : data.inputs.rows(at: rows)
-            return transform?.apply(to: raw) ?? raw
-        }
-        func targets(_ rows: [Int], _ what: String) throws -> PreparedTargets<Scalar> {
-            let raw = rows.count == sampleCount ? targetsRaw : targetsRaw.rows(at: rows)
-            var prepared = try TargetPreparation.prepare(
-                raw, classNames: dataClassNames, knownClassNames: knownClassNames, loss: lossFunction, source: what)
-            if let targetTransform { prepared.targets = targetTransform.apply(to: prepared.targets) }
-            return prepared
-        }
-        let trainingSet = (inputs: inputs(trainingRows), targets: try targets(trainingRows, data.name))
-        let prepared = trainingSet.targets
-        let validation = validationRows.isEmpty ? nil : (inputs: inputs(validationRows), targets: try targets(validationRows, "\(data.name) validation part").targets)
+        let prepared = try TrainingData<Scalar>.prepare(self, resuming: resumed, from: initial)
+        let (data, task, lossFunction, plan) = (prepared.data, prepared.task, prepared.loss, prepared.plan)
+        let (validationRows, testRows, transform, targetTransform) = (prepared.validationRows, prepared.testRows, prepared.transform, prepared.targetTransform)
+        let trainingCount = prepared.trainingRows.count
+        let trainingSet = (inputs: prepared.inputs(prepared.trainingRows), targets: try prepared.targets(prepared.trainingRows, data.name))
+        let validation = validationRows.isEmpty
+            ? nil : (inputs: prepared.inputs(validationRows), targets: try prepared.targets(validationRows, "\(data.name) validation part").targets)
         let builtInTest = data.test.map { (inputs: transform?.apply(to: $0.inputs) ?? $0.inputs, targets: $0.targets) }
+        let trainingTargets = trainingSet.targets
 
         // The network and the optimizer: new, from a model, or as the checkpoint left them.
         let network: Sequential<Scalar>
@@ -333,16 +228,16 @@ struct TrainCommand: ParsableCommand {
             if let initial {
                 network = initial.network()
             } else {
-                try checkArchitecture(inputSize: trainingSet.inputs.columns, outputSize: prepared.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers)
+                try checkArchitecture(inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers)
                 network = Sequential<Scalar>(
-                    buildLayers(inputSize: trainingSet.inputs.columns, outputSize: prepared.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers), generator: &random)
+                    buildLayers(inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers), generator: &random)
             }
             optimizer = Optimizer<Scalar>(
                 optimizerKind(optimizerChoice), learningRate: plan.learningRate, weightDecay: weightDecay, schedule: plan.schedule.schedule)
         }
-        guard network.inputSize == trainingSet.inputs.columns, network.outputSize == prepared.targets.columns else {
+        guard network.inputSize == trainingSet.inputs.columns, network.outputSize == trainingTargets.targets.columns else {
             throw CommandError.dataMismatch(
-                "\(data.name): \(trainingSet.inputs.columns) features and \(prepared.targets.columns) target columns, but the \(resumed != nil ? "checkpoint" : "model") \(resume ?? initFrom ?? "") has \(network.inputSize) inputs and \(network.outputSize) outputs; continue it on data with the same columns")
+                "\(data.name): \(trainingSet.inputs.columns) features and \(trainingTargets.targets.columns) target columns, but the \(resumed != nil ? "checkpoint" : "model") \(resume ?? initFrom ?? "") has \(network.inputSize) inputs and \(network.outputSize) outputs; continue it on data with the same columns")
         }
 
         let batch = plan.batchSize
@@ -364,7 +259,7 @@ struct TrainCommand: ParsableCommand {
 
         // The task line, printed on every run.
         let taskLine = describeTask(
-            task: task, classNames: prepared.classNames, data: data, featureCount: data.layout?.columns.count ?? data.inputs.columns,
+            task: task, classNames: trainingTargets.classNames, data: data, featureCount: data.layout?.columns.count ?? data.inputs.columns,
             training: trainingCount, validation: validationRows.count, test: testRows.count, transform: transform,
             targetTransform: targetTransform, scale: plan.scale)
         for note in data.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
@@ -373,14 +268,14 @@ struct TrainCommand: ParsableCommand {
         let reporter = ProgressReporter(
             terminal: outputIsTerminal() && !json, firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
-            epochs: totalEpochs, batchSize: batch, metrics: prepared.measuresAccuracy ? [.accuracy] : [],
+            epochs: totalEpochs, batchSize: batch, metrics: trainingTargets.measuresAccuracy ? [.accuracy] : [],
             earlyStoppingPatience: plan.earlyStopping)
         let interruption = Interruption.shared
         let snapshot = BestModelSnapshot()
         let showsProgress = !quiet && !json
         if showsProgress && reporter.terminal { options.onBatchEnd = { reporter.batchEnded($0) } }
         let saveOnInterrupt = save
-        let modelNotes = (lossFunction, prepared.classNames, transform, targetTransform, data.layout, data.featureNames, settings)
+        let modelNotes = (lossFunction, trainingTargets.classNames, transform, targetTransform, data.layout, data.featureNames, settings)
         let networkBox = UncheckedSendable(network)
         options.onEpochEnd = { summary in
             if showsProgress { reporter.epochEnded(summary) }
@@ -434,12 +329,12 @@ struct TrainCommand: ParsableCommand {
         let history: TrainingHistory
         do {
             history = try network.fit(
-                trainingSet.inputs, prepared.targets, loss: lossFunction, optimizer: optimizer, options: options,
+                trainingSet.inputs, trainingTargets.targets, loss: lossFunction, optimizer: optimizer, options: options,
                 validation: validation, random: &random, resuming: resumed?.progress, checkpointEvery: checkpointEvery
             ) { (progress, state) throws(NetworkError) in
                 var checkpoint = TrainingCheckpoint(
                     network: network, loss: lossFunction, optimizer: optimizer, random: state, progress: progress,
-                    classNames: prepared.classNames, inputTransform: transform, featureNames: data.featureNames,
+                    classNames: trainingTargets.classNames, inputTransform: transform, featureNames: data.featureNames,
                     settings: settings)
                 checkpoint.model.targetTransform = targetTransform
                 checkpoint.model.tableLayout = data.layout
@@ -465,12 +360,12 @@ struct TrainCommand: ParsableCommand {
         // The test part's score, in target units.
         var testScore: Score? = nil
         if !testRows.isEmpty {
-            let testTargets = try targets(testRows, "\(data.name) test part")
+            let testTargets = try prepared.targets(testRows, "\(data.name) test part")
             testScore = try Score.measure(
-                network: network, inputs: inputs(testRows), targets: testTargets, loss: lossFunction, targetTransform: targetTransform)
+                network: network, inputs: prepared.inputs(testRows), targets: testTargets, loss: lossFunction, targetTransform: targetTransform)
         } else if let builtInTest {
             let testTargets = try TargetPreparation.prepare(
-                builtInTest.targets, classNames: data.classNames, knownClassNames: prepared.classNames, loss: lossFunction,
+                builtInTest.targets, classNames: data.classNames, knownClassNames: trainingTargets.classNames, loss: lossFunction,
                 source: "\(data.name) test set")
             testScore = try Score.measure(
                 network: network, inputs: builtInTest.inputs, targets: testTargets, loss: lossFunction, targetTransform: nil)
@@ -496,7 +391,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let save {
             var file = ModelFile(
-                network: network, loss: lossFunction, classNames: prepared.classNames, inputTransform: transform,
+                network: network, loss: lossFunction, classNames: trainingTargets.classNames, inputTransform: transform,
                 featureNames: data.featureNames, metadata: settings)
             file.targetTransform = targetTransform
             file.tableLayout = data.layout
@@ -515,7 +410,7 @@ struct TrainCommand: ParsableCommand {
         }
         if json {
             let summary = TrainSummary(
-                task: task == .classify ? "classification" : "regression", target: data.targetName, classes: prepared.classNames,
+                task: task == .classify ? "classification" : "regression", target: data.targetName, classes: trainingTargets.classNames,
                 features: data.featureNames, network: describe(network), loss: lossName(lossFunction), optimizer: optimizerChoice.rawValue,
                 learningRate: plan.learningRate, batchSize: batch ?? trainingCount, trainingSamples: trainingCount,
                 validationSamples: validationRows.count, testSamples: testScore?.count ?? 0, epochs: history.epochCount,
