@@ -102,7 +102,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the task line and the summary.")
     var quiet = false
 
-    @Flag(help: "Print the summary as one JSON object on standard output (the task line goes to standard error).")
+    @Flag(help: "Print the summary as one JSON object on standard output (the task line goes to standard error); keys: task, target, classes, features, network, loss, optimizer, learningRate, batchSize, trainingSamples, validationSamples, testSamples, epochs, stoppedEarly, bestEpoch, seconds, finalLoss, finalAccuracy, validationLoss, validationAccuracy, test (count, loss, accuracy, report, confusion or regression: r2, rootMeanSquaredError, meanAbsoluteError), inputScaling, targetScaling, saved.")
     var json = false
 
     @Option(help: "Write the per-epoch history as JSON to this file.")
