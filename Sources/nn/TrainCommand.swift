@@ -355,7 +355,36 @@ struct TrainCommand: ParsableCommand {
         reporter.finish()
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let epochsRun = history.epochCount - firstEpoch
+        try report(FinishedRun(
+            prepared: prepared, network: network, history: history, seconds: seconds, firstEpoch: firstEpoch, settings: settings,
+            batchSize: batch, optimizer: optimizerChoice, classNames: trainingTargets.classNames, checkpointFile: checkpointFile,
+            builtInTest: builtInTest))
+    }
+
+    /// A finished training run, as ``report(_:)`` needs it.
+    struct FinishedRun<Scalar: MatrixScalar> {
+        var prepared: TrainingData<Scalar>
+        var network: Sequential<Scalar>
+        var history: TrainingHistory
+        var seconds: Double
+        var firstEpoch: Int
+        var settings: [String: String]
+        var batchSize: Int?
+        var optimizer: OptimizerOption
+        var classNames: [String]?
+        var checkpointFile: String
+        var builtInTest: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?
+    }
+
+    /// The report of a run: the test score, the summary (text or JSON), and the saved model, history and plot.
+    func report<Scalar: MatrixScalar>(_ run: FinishedRun<Scalar>) throws {
+        let prepared = run.prepared
+        let (data, task, lossFunction, plan) = (prepared.data, prepared.task, prepared.loss, prepared.plan)
+        let (validationRows, testRows, transform, targetTransform) = (prepared.validationRows, prepared.testRows, prepared.transform, prepared.targetTransform)
+        let (network, history, seconds, settings, batch) = (run.network, run.history, run.seconds, run.settings, run.batchSize)
+        let (optimizerChoice, classNames, checkpointFile, builtInTest) = (run.optimizer, run.classNames, run.checkpointFile, run.builtInTest)
+        let trainingCount = prepared.trainingRows.count
+        let epochsRun = history.epochCount - run.firstEpoch
 
         // The test part's score, in target units.
         var testScore: Score? = nil
@@ -365,7 +394,7 @@ struct TrainCommand: ParsableCommand {
                 network: network, inputs: prepared.inputs(testRows), targets: testTargets, loss: lossFunction, targetTransform: targetTransform)
         } else if let builtInTest {
             let testTargets = try TargetPreparation.prepare(
-                builtInTest.targets, classNames: data.classNames, knownClassNames: trainingTargets.classNames, loss: lossFunction,
+                builtInTest.targets, classNames: data.classNames, knownClassNames: classNames, loss: lossFunction,
                 source: "\(data.name) test set")
             testScore = try Score.measure(
                 network: network, inputs: builtInTest.inputs, targets: testTargets, loss: lossFunction, targetTransform: nil)
@@ -391,7 +420,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let save {
             var file = ModelFile(
-                network: network, loss: lossFunction, classNames: trainingTargets.classNames, inputTransform: transform,
+                network: network, loss: lossFunction, classNames: classNames, inputTransform: transform,
                 featureNames: data.featureNames, metadata: settings)
             file.targetTransform = targetTransform
             file.tableLayout = data.layout
@@ -410,7 +439,7 @@ struct TrainCommand: ParsableCommand {
         }
         if json {
             let summary = TrainSummary(
-                task: task == .classify ? "classification" : "regression", target: data.targetName, classes: trainingTargets.classNames,
+                task: task == .classify ? "classification" : "regression", target: data.targetName, classes: classNames,
                 features: data.featureNames, network: describe(network), loss: lossName(lossFunction), optimizer: optimizerChoice.rawValue,
                 learningRate: plan.learningRate, batchSize: batch ?? trainingCount, trainingSamples: trainingCount,
                 validationSamples: validationRows.count, testSamples: testScore?.count ?? 0, epochs: history.epochCount,
