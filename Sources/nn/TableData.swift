@@ -103,10 +103,18 @@ enum TableData {
             notes.append("dropped \(count) row\(count == 1 ? "" : "s") without a target value")
         }
         if policy == .error {
-            for row in 0..<table.rowCount where keep[row] {
-                if let column = features.first(where: { isMissing(table.columns[$0], row) }) {
-                    throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[row], label: table.label(of: column)))
+            // The first missing cell in file order (a column at a time, so that a wide file is scanned quickly).
+            var first: (row: Int, column: Int)? = nil
+            for column in features {
+                let row: Int?
+                switch table.columns[column] {
+                case .numbers(let values): row = values.indices.first { values[$0].isNaN && keep[$0] }
+                case .text(let values): row = values.indices.first { values[$0] == nil && keep[$0] }
                 }
+                if let row, first == nil || row < first!.row { first = (row, column) }
+            }
+            if let first {
+                throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[first.row], label: table.label(of: first.column)))
             }
         } else if policy == .dropRows {
             var count = 0
@@ -292,7 +300,8 @@ enum TableData {
         _ table: CSVTable, rows: [Int], layout: TableLayout, positions: [Int], unknown: UnknownCategoryOption, path: String
     ) throws -> Matrix<Scalar> {
         let width = layout.inputWidth
-        var scalars = [Scalar](repeating: 0, count: rows.count * width)
+        // Filled as Double and converted once (a generic Scalar(value) per cell is not specialized here).
+        var scalars = [Double](repeating: 0, count: rows.count * width)
         var offset = 0
         for (column, position) in zip(layout.columns, positions) {
             switch (table.columns[position], column.categories) {
@@ -305,7 +314,7 @@ enum TableData {
                         }
                         value = fill
                     }
-                    scalars[index * width + offset] = Scalar(value)
+                    scalars[index * width + offset] = value
                 }
             case (.text(let values), nil):
                 let row = rows.first { values[$0] != nil } ?? rows[0]
@@ -335,7 +344,7 @@ enum TableData {
             }
             offset += column.width
         }
-        return Matrix(rows: rows.count, columns: width, scalars: scalars)
+        return Matrix<Scalar>(Matrix<Double>(rows: rows.count, columns: width, scalars: scalars))
     }
 }
 
