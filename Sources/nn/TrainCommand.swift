@@ -143,6 +143,18 @@ struct TrainCommand: ParsableCommand {
         if resume != nil && initFrom != nil {
             throw ValidationError("--resume continues a checkpoint and --init-from starts from a model; give one of them")
         }
+        if initFrom != nil {
+            // The network, its loss and its scaling come from the model.
+            let fixed = [
+                ("--layers", layers != nil), ("--output-activation", outputActivation != nil), ("--no-bias", noBias),
+                ("--loss", loss != nil), ("--init", weightInit != nil), ("--bias-init", biasInit != nil), ("--scale", scale != nil),
+                ("--target-scale", targetScale != nil),
+            ].filter(\.1).map(\.0)
+            if !fixed.isEmpty {
+                throw ValidationError(
+                    "\(fixed.joined(separator: ", ")) \(fixed.count == 1 ? "does" : "do") not apply with --init-from: the network, its loss and its scaling are the model's")
+            }
+        }
         if source.dataset != nil && (targetScale != nil || task != nil) {
             let given = [("--target-scale", targetScale != nil), ("--task", task != nil)].filter(\.1).map(\.0)
             throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "does" : "do") not apply to a built-in data set, whose task is fixed")

@@ -312,6 +312,8 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(lossAfter < lossBefore, "\(before.standardOutput) \(after.standardOutput)")
         let info = try jsonObject(try Executable.run(["info", "--model", "second.json", "--json"], in: folder))
         #expect((info["metadata"] as? [String: String])?["initializedFrom"] == "first.json")
+        let layers = try Executable.run(["train", "--data", "data.csv", "--init-from", "first.json", "--layers", "7"], in: folder)
+        #expect(layers.status == 64 && layers.standardError.contains("--layers does not apply with --init-from"), "\(layers.standardError)")
         // Another architecture's data is refused.
         try put("a,b,c,label\n1,2,3,x\n4,5,6,y\n", "wider.csv", in: folder)
         let wider = try Executable.run(["train", "--data", "wider.csv", "--init-from", "first.json"], in: folder)
