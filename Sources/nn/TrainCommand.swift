@@ -354,12 +354,18 @@ struct TrainCommand: ParsableCommand {
             }
         } catch {
             reporter.finish()
-            if case .nonFiniteLoss = error {
+            if case .nonFiniteLoss(let epoch, let batchIndex, let rate) = error {
                 var kept: [String] = []
                 if checkpointEvery != nil && FileManager.default.fileExists(atPath: checkpointFile) { kept.append("checkpoint \(checkpointFile)") }
                 if let save, FileManager.default.fileExists(atPath: save) { kept.append("model \(save)") }
+                // The hint names what this run did not do, rather than what it did.
+                var hints: [String] = []
+                if transform == nil { hints.append("standardized inputs (--scale standardize)") }
+                if task == .regress && targetTransform == nil { hints.append("standardized targets (--target-scale standardize)") }
+                hints.append("a smaller --learning-rate than \(rate)")
                 throw CommandError.invalidOption(
-                    "\(error)" + (kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)"))
+                    "the loss became nan or infinite at epoch \(epoch + 1), batch \(batchIndex + 1); try \(hints.joined(separator: ", or "))"
+                        + (kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)"))
             }
             throw error
         }

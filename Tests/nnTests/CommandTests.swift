@@ -273,7 +273,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         try expectError(
             ["train", "--dataset", "notebook-001", "--layers", "2", "--loss", "mse", "--learning-rate", "1e6", "--epochs", "50",
              "--save", "m.json", "--checkpoint-every", "1"],
-            in: folder, mentions: ["nan or infinite", "smaller learning rate", "left unchanged"])
+            in: folder, mentions: ["nan or infinite", "--scale standardize", "a smaller --learning-rate than 1000000.0", "left unchanged"])
         #expect(try Data(contentsOf: folder.appendingPathComponent("m.json")) == before)
     }
 

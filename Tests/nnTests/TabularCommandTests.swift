@@ -89,6 +89,10 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(values.count == 2 && abs(values[0] - 170) < 8 && abs(values[1] - 230) < 12, "\(values)")
         let evaluated = try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv"], in: folder)
         #expect((Double(value(after: "R²: ", in: evaluated.standardOutput) ?? "") ?? 0) > 0.95, "\(evaluated.standardOutput)")
+        // A run that diverges although inputs and targets were scaled is not told to scale them.
+        let diverged = try Executable.run(["train", "--data", "data.csv", "--learning-rate", "1e9", "--optimizer", "sgd", "--epochs", "20"], in: folder)
+        #expect(diverged.status == 1 && diverged.standardError.contains("try a smaller --learning-rate than 1000000000.0")
+                && !diverged.standardError.contains("--scale"), "\(diverged.standardError)")
         #expect(evaluated.standardOutput.contains("root mean squared error: "))
     }
 
