@@ -3,8 +3,10 @@ import Network
 import Tensor
 
 /// Every setting of a training run, resolved in one place from the options and the data: the
-/// defaults for tables (CSV, .npy, .npz) and for built-in data sets differ, and an option that
-/// does not apply is refused here.
+/// defaults for tables (CSV, .npy, .npz) and for built-in data sets differ. Options that cannot
+/// apply whatever the data are refused earlier, in `TrainCommand.validate()` and
+/// `DataOptions.validate()`; those that depend on the data (`--target-scale` for a classification)
+/// are refused here.
 ///
 /// Tables get what scikit-learn's `MLPClassifier`/`MLPRegressor` and Keras use: one hidden layer
 /// of 100 ReLU units, standardized inputs (and, for regression, standardized targets), Adam at
