@@ -404,6 +404,23 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(!(try String(contentsOf: folder.appendingPathComponent("small.svg"), encoding: .utf8)).contains("log scale"))
     }
 
+    /// On a real terminal (a pseudo-terminal made by `script`, 60 columns wide by `stty`), the width
+    /// comes from TIOCGWINSZ: every redraw fits in 59 columns.
+    @Test func progressBarFollowsTheTerminalWidth() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            print("script(1) is not installed: skipping the pseudo-terminal check")
+            return
+        }
+        let command = "stty cols 60; COLUMNS= '\(Executable.url.path)' train --dataset xor --layers 4 --epochs 300"
+        let result = try Executable.run(["-qec", command, "/dev/null"], executable: "/usr/bin/script")
+        #expect(result.status == 0, "\(result.standardError)")
+        let redraws = result.standardOutput.split(separator: "\r")
+            .map { $0.replacingOccurrences(of: "\u{1B}[K", with: "").split(separator: "\n").first.map(String.init) ?? "" }
+            .filter { $0.hasPrefix("Epoch") }
+        #expect(!redraws.isEmpty, "\(result.standardOutput)")
+        #expect(redraws.allSatisfy { $0.count <= 59 } && redraws.contains { $0.count >= 55 }, "\(redraws.map(\.count))")
+    }
+
     /// README's numpy function (between the `numpy-predict` markers) run on an exported archive
     /// gives what `nn predict` writes, for a classifier with a text column and for a regressor.
     @Test func readmeNumpyFunctionReproducesPredict() throws {
