@@ -1,10 +1,11 @@
 # The two commands of README.md:
 #   make run   installs what is missing, builds in release mode, and trains the first notebook's XOR network (nn train, as example 000).
 #   make test  installs what is missing and runs the whole test suite (release mode).
+# Also: make docs (the DocC site in docs-site/), make format (swift-format, in place), make lint (as CI).
 SWIFT ?= swift
 RELEASE_FLAGS = -c release
 
-.PHONY: run test deps build bench fuzz clean
+.PHONY: run test deps build bench fuzz docs docs-check format lint clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -30,5 +31,23 @@ FUZZ_SECONDS ?= 10
 fuzz:
 	./scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# The DocC documentation of Tensor, TensorIO and Network as a static site in docs-site/ (git ignores it);
+# serve it with `python3 -m http.server --bind 127.0.0.1 --directory docs-site 8000` and open
+# http://127.0.0.1:8000/documentation/tensor/. docs-check is CI's form: any DocC warning (a broken
+# symbol link, an undocumented parameter) fails it.
+docs: deps
+	./scripts/build-docs.sh
+
+docs-check: deps
+	./scripts/build-docs.sh --warnings-as-errors
+
+# swift-format with the house style of .swift-format: `make format` before committing, `make lint` as CI.
+FORMAT_PATHS = Sources Tests benchmarks Fuzz
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(FORMAT_PATHS)
+
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(FORMAT_PATHS)
+
 clean:
-	rm -rf .build
+	rm -rf .build docs-site

@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // `swift package generate-documentation` for `make docs` (the DocC catalogs in Sources/*/*.docc).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // OpenBLAS (cblas.h) and LAPACKE (lapacke.h) as Debian ships them.
@@ -108,7 +110,7 @@ let package = Package(
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
         .testTarget(name: "nnTests", exclude: ["Snapshots"]),

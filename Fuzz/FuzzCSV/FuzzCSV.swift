@@ -4,6 +4,7 @@
 import FuzzSupport
 import TensorIO
 
+/// libFuzzer's entry point: runs the CSV reader on one input of `size` bytes at `data`; always returns 0.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let path = fuzzInputFile(data, size, suffix: ".csv")

@@ -6,6 +6,7 @@ import FuzzSupport
 import Network
 import Tensor
 
+/// libFuzzer's entry point: runs the checkpoint reader and resume on one input of `size` bytes at `data`; always returns 0.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCheckpoint(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let checkpoint = try? TrainingCheckpoint.decode(Data(bytes: data, count: size), path: "fuzz.json"),

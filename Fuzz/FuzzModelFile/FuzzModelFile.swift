@@ -5,6 +5,7 @@ import FuzzSupport
 import Network
 import Tensor
 
+/// libFuzzer's entry point: runs the model-file reader on one input of `size` bytes at `data`; always returns 0.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzModelFile(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let model = try? ModelFile.decode(Data(bytes: data, count: size), path: "fuzz.json") else { return 0 }

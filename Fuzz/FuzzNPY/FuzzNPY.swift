@@ -3,6 +3,7 @@
 import FuzzSupport
 import TensorIO
 
+/// libFuzzer's entry point: runs the .npy and .npz readers on one input of `size` bytes at `data`; always returns 0.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNPY(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if size >= 2 && data[0] == UInt8(ascii: "P") && data[1] == UInt8(ascii: "K") {

@@ -38,7 +38,7 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
 /// A checkpoint holds the model (a ``ModelFile``, so its weights, loss, class names, input transform
 /// and feature names), the optimizer's settings and state (``Optimizer/state``, ``Optimizer/stepCount``, and
 /// every ``Parameter/gradient`` buffer, which for momentum SGD holds the velocity), the shuffling
-/// generator's ``NumpyRandomState/State``, the epochs done, the history so far and the
+/// generator's `NumpyRandomState.State`, the epochs done, the history so far and the
 /// early-stopping bookkeeping. Values are stored as `Double` (exact for `Float`), so
 ///
 /// ```swift

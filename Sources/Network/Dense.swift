@@ -85,7 +85,7 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         }
     }
 
-    /// Backpropagates through the activation and the affine map (see ``Layer/backward``).
+    /// Backpropagates through the activation and the affine map (see ``Layer/backward(input:output:outputGradient:inputGradient:needsInputGradient:skipsActivationDerivative:gradientRetention:)``).
     public func backward(
         input: Matrix<Scalar>, output: Matrix<Scalar>, outputGradient: inout Matrix<Scalar>,
         inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,

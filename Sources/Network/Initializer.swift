@@ -3,7 +3,7 @@ import Tensor
 /// How a layer's weights or biases are drawn when the network is built.
 ///
 /// Every scheme draws in `Double`, in numpy's row-major order, and rounds to the network's precision,
-/// so with a ``NumpyRandomState`` the values equal what numpy draws: ``uniform(low:high:)`` is
+/// so with a `NumpyRandomState` the values equal what numpy draws: ``uniform(low:high:)`` is
 /// `np.random.uniform(low, high, size)` (and so `2 * np.random.rand(...) - 1` for `-1, 1`), and
 /// ``normal(mean:standardDeviation:)`` is `np.random.normal(mean, std, size)` (so `randn(...) * 0.1`
 /// for `0, 0.1`). `fanIn` and `fanOut` are the layer's input and output sizes.

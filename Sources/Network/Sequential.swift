@@ -130,7 +130,7 @@ final class Workspace<Scalar: MatrixScalar> {
 /// ```
 ///
 /// Building the stack draws every layer's parameters, layer by layer and weights before bias, so that
-/// a seeded ``NumpyRandomState`` gives the weights a seeded numpy notebook draws.
+/// a seeded `NumpyRandomState` gives the weights a seeded numpy notebook draws.
 public final class Sequential<Scalar: MatrixScalar> {
     /// The layers, first to last.
     public let layers: [any Layer<Scalar>]
@@ -169,7 +169,7 @@ public final class Sequential<Scalar: MatrixScalar> {
         for layer in layers { layer.initializeParameters(using: &generator) }
     }
 
-    /// Builds the stack and draws its parameters from a ``NumpyRandomState`` seeded with `seed`.
+    /// Builds the stack and draws its parameters from a `NumpyRandomState` seeded with `seed`.
     public convenience init(_ layers: [any Layer<Scalar>], seed: UInt32 = 0) {
         var generator = NumpyRandomState(seed: seed)
         self.init(layers, generator: &generator)

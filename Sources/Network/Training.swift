@@ -70,7 +70,7 @@ public struct EpochSummary: Sendable {
     public let learningRate: Double
 }
 
-/// How ``Sequential/fit(_:_:loss:optimizer:options:random:)`` trains.
+/// How ``Sequential/fit(_:_:loss:optimizer:options:validation:random:)`` trains.
 public struct TrainingOptions: Sendable {
     /// Epochs to train (a full pass over the training data each).
     public var epochs: Int

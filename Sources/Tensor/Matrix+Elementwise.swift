@@ -238,7 +238,7 @@ public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { Swift.max(x, 0) 
 /// `e^x` for every element (`np.exp`).
 ///
 /// A vectorized kernel, within 1 ulp of libm's `exp` (equal to it in about 90% of cases; see
-/// `VectorMath.swift`); ``Real/exp(_:)`` on a single scalar is libm's.
+/// `VectorMath.swift`); `Real.exp(_:)` on a single scalar is libm's.
 @inlinable public func exp<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> {
     var result = matrix
     let count = result.count

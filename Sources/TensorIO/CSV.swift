@@ -164,6 +164,8 @@ public func readCSVMatrix<Scalar: MatrixScalar>(
 /// with `np.loadtxt(path, delimiter=",", dtype=...)`, gives exactly the matrix written.
 ///
 /// - Parameters:
+///   - matrix: the values to write.
+///   - path: the file to write.
 ///   - columnNames: header names written as the first line (quoted when they contain the delimiter, a
 ///     quote or a line break), or nil for no header.
 ///   - delimiter: a single ASCII character other than a quote or a line break.

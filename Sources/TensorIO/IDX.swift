@@ -43,8 +43,11 @@ public func readIDX(from path: String) throws(DataIOError) -> IDXArray {
 /// Reads an IDX image file (magic number `0x00000803`, as MNIST's `train-images-idx3-ubyte[.gz]`) into
 /// an `(images, rows · columns)` matrix, one flattened image per row.
 ///
-/// - Parameter scaleToUnitInterval: when true (the default) each pixel becomes `pixel / 255`, in `[0, 1]`
-///   (as numpy's `images / 255.0`); when false it keeps its value `0 … 255`.
+/// - Parameters:
+///   - path: the file to read, gzip-compressed or not.
+///   - type: the precision of the result.
+///   - scaleToUnitInterval: when true (the default) each pixel becomes `pixel / 255`, in `[0, 1]`
+///     (as numpy's `images / 255.0`); when false it keeps its value `0 … 255`.
 /// - Throws: ``DataIOError``, as ``readIDX(from:)`` does, and ``DataIOError/wrongMagicNumber(file:expected:found:)``
 ///   when the file is not a three-dimensional image file (a label file, say).
 public func readIDXImages<Scalar: MatrixScalar>(

@@ -56,6 +56,8 @@ public func readNPZ<Scalar: MatrixScalar>(
 /// (it is written beside it and renamed over it), and a folder or device at `path` is refused.
 ///
 /// - Parameters:
+///   - arrays: the matrices to write, by member name (without `.npy`).
+///   - path: the archive to write.
 ///   - compressed: deflate the members, as `np.savez_compressed` does; by default they are
 ///     stored, as `np.savez` does.
 ///   - files: other members stored under their own names, as bytes (`np.load(path)["name"]` returns

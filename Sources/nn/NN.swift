@@ -22,13 +22,14 @@ struct NN: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             TrainCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self, ExportCommand.self,
-            ExamplesCommand.self,
+            ExamplesCommand.self, DoctorCommand.self,
         ]
     )
 
     /// Parses and runs; a runtime error becomes one `error: ...` line on standard error and exit
     /// code 1, a usage error ArgumentParser's message and exit code 64.
     static func main() {
+        KernelSwitch.reexecuteIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()

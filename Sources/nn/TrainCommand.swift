@@ -90,7 +90,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs without a lower validation (or training) loss, keeping the best weights (default 10 with the default validation split).")
     var earlyStopping: Int?
 
-    @Option(help: "The number of OpenBLAS threads.")
+    @Option(help: "The number of OpenBLAS threads (default: the usable cores, or 1 for a small network; see README).")
     var threads: Int?
 
     @Option(help: "How inputs are scaled, from the training data (stored in the model; default standardize for tables, none for built-in data sets).")
@@ -184,9 +184,8 @@ struct TrainCommand: ParsableCommand {
         // Outputs must not overwrite an input, and their folders must exist before the run starts.
         try OutputPaths.check(
             outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
-            inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume)],
+            inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume), ("--init-from", initFrom)],
             allowed: [("--checkpoint", "--resume")])
-        if let threads { BLASLibrary.threadCount = threads }
         if let resume, Self.isModelFile(resume) {
             throw CommandError.usage(
                 "--resume \(resume): this is a saved model, not a training checkpoint; continue training it with --init-from \(resume) (same network, a fresh optimizer)")
@@ -277,6 +276,7 @@ struct TrainCommand: ParsableCommand {
         for note in data.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         if json { FileHandle.standardError.write(Data((taskLine + "\n").utf8)) } else { write(taskLine + "\n") }
 
+        ThreadDefaults.apply(requested: threads, network: network, batchSize: batch ?? trainingCount)
         let reporter = ProgressReporter(
             terminal: outputIsTerminal() && !json, firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
@@ -330,6 +330,7 @@ struct TrainCommand: ParsableCommand {
             header += ", loss \(lossName(lossFunction)), \(optimizerChoice.rawValue) \(plan.learningRate), \(Scalar.self == Float.self ? "float" : "double")"
             header += ", batch \(batch.map(String.init) ?? "full")"
             if let patience = plan.earlyStopping { header += ", early stopping after \(patience)" }
+            header += ", \(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")"
             if resumed != nil { header += ", resuming at epoch \(firstEpoch + 1)" }
             if let initFrom { header += ", starting from \(initFrom)" }
             header += " (data read in \(fixed(loadSeconds, 2)) s)"

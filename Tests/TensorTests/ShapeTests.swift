@@ -172,7 +172,8 @@ import Testing
 
     func checkCodable<S: MatrixScalar>(_: S.Type) throws {
         var generator = TestGenerator(seed: 5)
-        let values = generator.matrix(S.self, rows: 3, columns: 4) / 3  // not short decimals: a lossless round trip is needed
+        // Not short decimals: a lossless round trip is needed.
+        let values = generator.matrix(S.self, rows: 3, columns: 4) / 3
         for x in [values, Matrix<S>.row([0.1, -0.0, 1e-30]), .zeros(rows: 0, columns: 0), .zeros(rows: 2, columns: 0)] {
             let decoded = try JSONDecoder().decode(Matrix<S>.self, from: JSONEncoder().encode(x))
             expectMatrix(decoded, x, .exact, "Codable round trip of \(x.shapeDescription)")

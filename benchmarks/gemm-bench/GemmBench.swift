@@ -208,7 +208,8 @@ struct GemmBench: ParsableCommand {
 
     func printHeader(_ machine: MachineDescription, command: String) {
         print("gemm-bench — \(command)")
-        print("machine: \(machine.cpuModel), \(machine.cores) cores, \(machine.clockMegahertz) MHz (/proc/cpuinfo), "
+        print("machine: \(machine.cpuModel), \(machine.cores) usable cores (sched_getaffinity) of \(machine.logicalCores ?? machine.cores) online, "
+              + "\(machine.clockMegahertz) MHz (/proc/cpuinfo), "
               + "\(machine.vectorExtension)")
         print("OpenBLAS: core \(machine.openBLASCore); \(machine.openBLASConfiguration)")
     }

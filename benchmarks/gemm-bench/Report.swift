@@ -79,7 +79,10 @@ struct Measurement: Codable {
 /// The processor and BLAS library the figures belong to.
 struct MachineDescription: Codable {
     var cpuModel: String
+    /// The cores this process may run on (`sched_getaffinity`), which the peak is computed from.
     var cores: Int
+    /// The processors online (`sysconf`), counting SMT siblings and cores outside this process's affinity mask.
+    var logicalCores: Int?
     var clockMegahertz: Double
     var vectorExtension: String
     /// Double-precision flops per cycle per core: two FMA units of the widest vector extension.
@@ -107,10 +110,13 @@ struct MachineDescription: Codable {
             if flags.contains("avx512f") { ("AVX-512 + FMA", 32) }
             else if flags.contains("avx2") && flags.contains("fma") { ("AVX2 + FMA", 16) }
             else { ("SSE2", 4) }
-        let processors = cpuinfo.split(separator: "\n").filter { $0.hasPrefix("processor") }.count
+        // Not /proc/cpuinfo's `cpu cores` (the cores of one socket, as the hypervisor describes it) nor its
+        // processor lines (all online processors): the cores this process may use.
+        let processor = Processor.current
         return MachineDescription(
             cpuModel: field("model name") ?? "unknown",
-            cores: max(1, processors),
+            cores: processor.usableCoreCount,
+            logicalCores: processor.logicalCoreCount,
             clockMegahertz: Double(field("cpu MHz") ?? "") ?? 0,
             vectorExtension: name,
             doubleFlopsPerCycle: perCycle,

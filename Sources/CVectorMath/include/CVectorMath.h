@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "CProcessor.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Tensor
+
+/// `nn doctor`: what this machine and this build run on: the BLAS library, its kernel family and threads,
+/// the processor and its usable cores, the vector-math kernels' SIMD level, and the kernel recommendation.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Describe the BLAS library, its kernels and threads, the processor and its usable cores.",
+        discussion: """
+            OpenBLAS picks a kernel family for the processor when it loads; OPENBLAS_CORETYPE=NAME (Haswell, Zen, \
+            SkylakeX, Cooperlake, ...) overrides it. When OpenBLAS fell back to an older family than the processor \
+            supports and OPENBLAS_CORETYPE is not set, nn runs itself again with the recommended family and says so \
+            on standard error; NN_KEEP_BLAS_KERNELS=1 turns that off.
+            """)
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    /// What `nn doctor --json` prints.
+    struct Report: Codable {
+        var blasVersion: String?
+        var blasConfiguration: String
+        var blasCore: String
+        var blasThreads: Int
+        var coreTypeSetting: String?
+        var firstCoreBeforeReexecution: String?
+        var processorVendor: String
+        var processorModel: String
+        var processorFamily: Int
+        var processorModelNumber: Int
+        var processorFeatures: [String]
+        var logicalCores: Int
+        var usableCores: Int
+        var vectorKernels: String
+        var recommendedCore: String?
+        var verdict: String
+        var shouldSwitch: Bool
+        var summary: String
+    }
+
+    func run() throws {
+        let check = KernelSwitch.check()
+        let processor = check.processor
+        let report = Report(
+            blasVersion: check.version, blasConfiguration: check.configuration, blasCore: check.coreName,
+            blasThreads: check.threadCount, coreTypeSetting: check.coreTypeSetting,
+            firstCoreBeforeReexecution: KernelSwitch.firstCore, processorVendor: processor.vendor,
+            processorModel: processor.modelName, processorFamily: processor.family, processorModelNumber: processor.model,
+            processorFeatures: processor.features.sorted().map(\.rawValue), logicalCores: processor.logicalCoreCount,
+            usableCores: processor.usableCoreCount, vectorKernels: Processor.vectorKernelLevel,
+            recommendedCore: check.recommendedCore, verdict: check.verdict.rawValue, shouldSwitch: check.shouldSwitch,
+            summary: check.summary)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            write(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+            return
+        }
+        var kernels = report.blasCore
+        if let setting = report.coreTypeSetting { kernels += " (\(BLASKernelCheck.coreTypeVariable)=\(setting))" }
+        if let first = report.firstCoreBeforeReexecution { kernels += "; nn ran again: OpenBLAS first picked \(first)" }
+        let lines = [
+            "BLAS:          OpenBLAS \(report.blasVersion ?? "(unknown version)") — \(report.blasConfiguration)",
+            "kernels:       \(kernels)",
+            "BLAS threads:  \(report.blasThreads)",
+            "processor:     \(report.processorModel.isEmpty ? "unknown" : report.processorModel) (\(report.processorVendor.isEmpty ? "unknown vendor" : report.processorVendor), family \(report.processorFamily), model \(report.processorModelNumber))",
+            "features:      \(report.processorFeatures.isEmpty ? "none detected" : report.processorFeatures.joined(separator: " "))",
+            "cores:         \(report.logicalCores) logical, \(report.usableCores) usable by this process (sched_getaffinity)",
+            "vector math:   \(report.vectorKernels)",
+            "recommended:   \(report.recommendedCore ?? "none")",
+            "check:         \(report.summary)",
+        ]
+        write(lines.joined(separator: "\n") + "\n")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// Seeded training is bit-identical across runs at the same OpenBLAS thread count, with products large enough
+/// that OpenBLAS threads them (M·N·K above 262,144). Across thread counts results may differ in the last bits
+/// (README, "Threads"); that is measured, not tested.
+@Suite struct ThreadDeterminismTests {
+    /// 1,024 rows of 64 features and 4 classes; with 256 hidden units the forward product of a 128-row batch is
+    /// 128·64·256 = 2.1 million multiply-adds, threaded by OpenBLAS.
+    static func writeData(to url: URL) throws {
+        var state: UInt64 = 2024
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var values: [Double] = [], labels: [Double] = []
+        for _ in 0..<1024 {
+            let label = Int(next() * 4)
+            labels.append(Double(label))
+            for feature in 0..<64 { values.append(next() - 0.5 + (feature % 4 == label ? 0.8 : 0)) }
+        }
+        try writeNPY(rows: 1024, columns: 64, values: values, to: url.appendingPathComponent("x.npy"))
+        try writeNPY(rows: 1, columns: 1024, values: labels, to: url.appendingPathComponent("y.npy"), oneDimensional: true)
+    }
+
+    static func train(threads: Int, in folder: URL, save name: String) throws -> Data {
+        let result = try Executable.run(
+            ["train", "--data", "x.npy", "--targets-file", "y.npy", "--loss", "softmax-cross-entropy", "--layers", "256",
+             "--epochs", "3", "--batch-size", "128", "--seed", "7", "--threads", String(threads), "--quiet", "--save", name],
+            in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        return try Data(contentsOf: folder.appendingPathComponent(name))
+    }
+
+    @Test func seededRunsAreBitIdenticalAtTheSameThreadCount() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.writeData(to: folder)
+        for threads in [1, 2] {
+            let first = try Self.train(threads: threads, in: folder, save: "a\(threads).json")
+            let second = try Self.train(threads: threads, in: folder, save: "b\(threads).json")
+            #expect(first == second, "two seeded runs at \(threads) thread(s) saved different models")
+        }
+    }
+}
+
+/// `nn train`'s default thread count (README, "Threads and BLAS kernels"): the usable cores, one thread below
+/// 4 million forward multiply-adds per batch, `--threads` and OPENBLAS_NUM_THREADS as given.
+@Suite struct ThreadDefaultTests {
+    static func header(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ThreadDeterminismTests.writeData(to: folder)
+        let result = try Executable.run(
+            ["train", "--data", "x.npy", "--targets-file", "y.npy", "--loss", "softmax-cross-entropy", "--epochs", "1",
+             "--batch-size", "128"]  // the rule depends on the batch (tables default to 32)
+                + arguments, in: folder, environment: environment)
+        #expect(result.status == 0, "\(result.standardError)")
+        return try #require(result.standardOutput.split(separator: "\n").first { $0.hasPrefix("Training ") }.map(String.init))
+    }
+
+    static var usableCores: Int {
+        get throws {
+            let result = try Executable.run(["doctor", "--json"], environment: ["NN_KEEP_BLAS_KERNELS": "1"])
+            let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+            return try #require(object?["usableCores"] as? Int)
+        }
+    }
+
+    static let unset = ["OPENBLAS_NUM_THREADS": "", "GOTO_NUM_THREADS": "", "OMP_NUM_THREADS": ""]
+
+    @Test func smallNetworkTrainsOnOneThread() throws {
+        // 128 × (64·16 + 16 + 16·4 + 4) = 141,824 multiply-adds per batch.
+        #expect(try Self.header(["--layers", "16"], environment: Self.unset).contains(", 1 thread ("))
+    }
+
+    @Test func largeNetworkUsesTheUsableCores() throws {
+        // 128 × (64·1024 + 1024 + 1024·4 + 4) = 9.0 million multiply-adds per batch.
+        let cores = try Self.usableCores
+        let text = try Self.header(["--layers", "1024"], environment: Self.unset)
+        #expect(text.contains(", \(cores) thread\(cores == 1 ? "" : "s") ("), "\(text)")
+    }
+
+    @Test func optionAndEnvironmentWin() throws {
+        #expect(try Self.header(["--layers", "16", "--threads", "2"], environment: Self.unset).contains(", 2 threads ("))
+        var environment = Self.unset
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        #expect(try Self.header(["--layers", "1024"], environment: environment).contains(", 1 thread ("))
+    }
+}
