@@ -1,4 +1,4 @@
-// libFuzzer target for readCSV: every input is read as Double and as Float, with header detection,
+// libFuzzer target for readCSV and readCSVTable: every input is read as Double and as Float, with header detection,
 // a label target and an explicit header, so that the scanner, the number parser and label encoding
 // all see it. See scripts/fuzz.sh.
 import FuzzSupport
@@ -13,6 +13,12 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = try? readCSV(
         from: path, as: Double.self,
         options: CSVReadOptions(header: .present, delimiter: ";", featureColumns: [0, -1], targetColumn: 1, targetKind: .classLabels))
+    // The table reader of nn's CSV path: numeric and text columns with missing cells.
+    if let table = try? readCSVTable(from: path) {
+        _ = try? table.resolve(.index(-1), file: path)
+        _ = table.names.map { try? table.resolve(.name($0.first ?? ""), file: path) }
+    }
+    _ = try? readCSVTable(from: path, header: .absent, delimiter: ";")
     return 0
 }
 

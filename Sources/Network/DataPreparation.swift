@@ -64,3 +64,199 @@ public struct ConfusionMatrix: Sendable, Equatable {
         return total == 0 ? 0 : Double(right) / Double(total)
     }
 }
+
+extension ModelFile.InputTransform {
+    /// Maps standardized values back: `value / scale + offset`, per column (the inverse of ``apply(to:)``).
+    public func invert<Scalar: MatrixScalar>(_ values: Matrix<Scalar>) -> Matrix<Scalar> {
+        let offsetRow = Matrix<Scalar>.row(offset.map { Scalar($0) })
+        let inverseScaleRow = Matrix<Scalar>.row(scale.map { Scalar(1 / $0) })
+        return values * inverseScaleRow + offsetRow
+    }
+}
+
+/// How one column of a training table becomes network inputs; saved in the model so that new data
+/// is encoded the same way.
+public struct TableColumn: Codable, Sendable, Equatable {
+    /// The column's header name, or `#N` (zero-based position) in a file without a header.
+    public var name: String
+    /// The column's zero-based position in the training file.
+    public var position: Int
+    /// For a text column: its categories, one input each (one-hot), in sorted order; nil for a numeric column.
+    public var categories: [String]?
+    /// The number that replaces a missing cell of a numeric column (its training mean, median or most
+    /// frequent value), or nil when a missing cell is an error.
+    public var fillNumber: Double?
+    /// The category that replaces a missing cell of a text column, or nil when a missing cell is an error.
+    public var fillCategory: String?
+
+    /// Creates a column description.
+    public init(name: String, position: Int, categories: [String]? = nil, fillNumber: Double? = nil, fillCategory: String? = nil) {
+        self.name = name
+        self.position = position
+        self.categories = categories
+        self.fillNumber = fillNumber
+        self.fillCategory = fillCategory
+    }
+
+    /// The number of network inputs the column gives: its category count, or 1.
+    public var width: Int { categories?.count ?? 1 }
+
+    /// The names of those inputs: the column's name, or `name=category` per category.
+    public var inputNames: [String] { categories.map { $0.map { "\(name)=\($0)" } } ?? [name] }
+}
+
+/// The columns of a training table: which one was the target, how many there were, and how each
+/// feature column becomes inputs (``TableColumn``).
+public struct TableLayout: Codable, Sendable, Equatable {
+    /// The feature columns, in input order.
+    public var columns: [TableColumn]
+    /// The target column's name (or `#N`).
+    public var targetName: String?
+    /// The number of columns of the training file (a file without a header is matched by position).
+    public var fileColumnCount: Int
+    /// How missing cells were handled: `error`, `drop-rows`, `mean`, `median` or `most-frequent`.
+    public var missing: String
+
+    /// Creates a layout.
+    public init(columns: [TableColumn], targetName: String?, fileColumnCount: Int, missing: String) {
+        self.columns = columns
+        self.targetName = targetName
+        self.fileColumnCount = fileColumnCount
+        self.missing = missing
+    }
+
+    /// The network's input count.
+    public var inputWidth: Int { columns.reduce(0) { $0 + $1.width } }
+
+    /// The names of the network's inputs, in order.
+    public var inputNames: [String] { columns.flatMap(\.inputNames) }
+}
+
+/// The statistics that fill a missing number: the mean, the median (the average of the two middle
+/// values for an even count, as numpy's `median`) or the most frequent value (the smallest of ties, as
+/// scikit-learn's `SimpleImputer`) of the values that are not nan; nil when every value is nan.
+public enum MissingFill {
+    /// The mean of the non-nan `values`.
+    public static func mean(_ values: [Double]) -> Double? {
+        let present = values.filter { !$0.isNaN }
+        guard !present.isEmpty else { return nil }
+        return present.reduce(0, +) / Double(present.count)
+    }
+
+    /// The median of the non-nan `values`.
+    public static func median(_ values: [Double]) -> Double? {
+        let present = values.filter { !$0.isNaN }.sorted()
+        guard !present.isEmpty else { return nil }
+        let middle = present.count / 2
+        return present.count % 2 == 1 ? present[middle] : (present[middle - 1] + present[middle]) / 2
+    }
+
+    /// The most frequent of the non-nan `values` (the smallest among ties).
+    public static func mostFrequent(_ values: [Double]) -> Double? {
+        var counts: [Double: Int] = [:]
+        for value in values where !value.isNaN { counts[value, default: 0] += 1 }
+        return counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
+    }
+
+    /// The most frequent of the present `values` (the first in sorted order among ties).
+    public static func mostFrequent(_ values: [String?]) -> String? {
+        var counts: [String: Int] = [:]
+        for case let value? in values { counts[value, default: 0] += 1 }
+        return counts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key
+    }
+}
+
+/// The regression scores scikit-learn reports: R² (`r2_score`, uniform average over output columns),
+/// the root mean squared error and the mean absolute error, over every value.
+public struct RegressionScores: Sendable, Equatable, Codable {
+    /// The coefficient of determination, `1 - SS_res / SS_tot` per column, averaged; 1 is perfect. A
+    /// constant column scores 1 when predicted exactly and 0 otherwise, as scikit-learn does.
+    public var r2: Double
+    /// `sqrt(mean((prediction - target)²))`.
+    public var rootMeanSquaredError: Double
+    /// `mean(|prediction - target|)`.
+    public var meanAbsoluteError: Double
+
+    /// Scores `predictions` against `targets`.
+    ///
+    /// - Precondition: both have the same shape.
+    public init<Scalar: MatrixScalar>(predictions: Matrix<Scalar>, targets: Matrix<Scalar>) {
+        checkPrecondition(
+            predictions.shape == targets.shape,
+            "RegressionScores: predictions \(predictions.shapeDescription) and targets \(targets.shapeDescription) differ")
+        let rows = targets.rows, columns = targets.columns
+        let predicted = Matrix<Double>(predictions).scalars, actual = Matrix<Double>(targets).scalars
+        var squared = 0.0, absolute = 0.0, r2Sum = 0.0
+        for column in 0..<columns {
+            var mean = 0.0
+            for row in 0..<rows { mean += actual[row * columns + column] }
+            mean /= Double(max(rows, 1))
+            var residual = 0.0, total = 0.0
+            for row in 0..<rows {
+                let index = row * columns + column
+                let error = predicted[index] - actual[index]
+                residual += error * error
+                absolute += Swift.abs(error)
+                total += (actual[index] - mean) * (actual[index] - mean)
+            }
+            squared += residual
+            r2Sum += total > 0 ? 1 - residual / total : (residual == 0 ? 1 : 0)
+        }
+        let count = Double(max(rows * columns, 1))
+        r2 = r2Sum / Double(max(columns, 1))
+        rootMeanSquaredError = (squared / count).squareRoot()
+        meanAbsoluteError = absolute / count
+    }
+}
+
+/// Per-class precision, recall, F1 and support with their macro and weighted averages, as
+/// scikit-learn's `classification_report` computes them (a ratio with a zero denominator is 0).
+public struct ClassificationReport: Sendable, Equatable, Codable {
+    /// One class's scores.
+    public struct Scores: Sendable, Equatable, Codable {
+        /// Of the samples predicted as the class, the fraction that are.
+        public var precision: Double
+        /// Of the samples of the class, the fraction predicted as it.
+        public var recall: Double
+        /// The harmonic mean of precision and recall.
+        public var f1: Double
+        /// The number of samples of the class (for an average, of all classes).
+        public var support: Int
+    }
+
+    /// The scores by class index.
+    public var classes: [Scores]
+    /// The fraction of samples predicted right.
+    public var accuracy: Double
+    /// The unweighted mean of the per-class scores.
+    public var macroAverage: Scores
+    /// The mean of the per-class scores weighted by support.
+    public var weightedAverage: Scores
+
+    /// The report of a confusion matrix.
+    public init(_ confusion: ConfusionMatrix) {
+        let counts = confusion.counts
+        let classCount = counts.count
+        var classes: [Scores] = []
+        for index in 0..<classCount {
+            let truePositives = Double(counts[index][index])
+            let predicted = Double(counts.reduce(0) { $0 + $1[index] })
+            let support = counts[index].reduce(0, +)
+            let precision = predicted > 0 ? truePositives / predicted : 0
+            let recall = support > 0 ? truePositives / Double(support) : 0
+            let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+            classes.append(Scores(precision: precision, recall: recall, f1: f1, support: support))
+        }
+        let total = classes.reduce(0) { $0 + $1.support }
+        func average(_ weight: (Scores) -> Double, _ divisor: Double) -> Scores {
+            func mean(_ value: (Scores) -> Double) -> Double {
+                divisor > 0 ? classes.reduce(0) { $0 + weight($1) * value($1) } / divisor : 0
+            }
+            return Scores(precision: mean(\.precision), recall: mean(\.recall), f1: mean(\.f1), support: total)
+        }
+        self.classes = classes
+        accuracy = confusion.accuracy
+        macroAverage = average({ _ in 1 }, Double(classCount))
+        weightedAverage = average({ Double($0.support) }, Double(total))
+    }
+}

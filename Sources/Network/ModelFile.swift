@@ -87,6 +87,14 @@ public struct ModelFile: Codable, Sendable, Equatable {
     public var featureNames: [String]?
     /// Free-form notes (how it was trained).
     public var metadata: [String: String]
+    /// The map from standardized network outputs back to target units for a regressor trained on
+    /// standardized targets: a prediction is `output / scale + offset`. Absent in older files and for
+    /// classifiers.
+    public var targetTransform: InputTransform? = nil
+    /// How the training table's columns became the network's inputs (numeric columns, one-hot text
+    /// columns, the values that fill missing cells), in input order; nil when the data was not a
+    /// table. Absent in older files.
+    public var tableLayout: TableLayout? = nil
 
     /// Describes `network` for saving.
     public init<Scalar: MatrixScalar>(

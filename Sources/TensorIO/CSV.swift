@@ -540,3 +540,164 @@ extension String {
         return String(self[first...last])
     }
 }
+
+/// The cells pandas reads as missing (its default `na_values`), compared after trimming spaces.
+public let csvMissingMarkers: Set<String> = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+    "NULL", "NaN", "None", "n/a", "nan", "null",
+]
+
+/// A CSV file read column by column, with each column's kind decided from its cells, as pandas'
+/// `read_csv` does: a column whose every cell is a number or a missing marker (``csvMissingMarkers``)
+/// is numeric, with missing cells as nan; any other column is text, with missing cells as nil.
+public struct CSVTable: Sendable {
+    /// One column's cells.
+    public enum Column: Sendable, Equatable {
+        /// Numbers; nan marks a missing cell.
+        case numbers([Double])
+        /// Text cells (trimmed); nil marks a missing cell.
+        case text([String?])
+
+        /// Whether the column is numeric.
+        public var isNumeric: Bool { if case .numbers = self { true } else { false } }
+    }
+
+    /// The header names, or nil when the file has no header row.
+    public var names: [String]?
+    /// The columns, in file order.
+    public var columns: [Column]
+    /// The line of the file on which each data row starts (from 1).
+    public var lines: [Int]
+
+    /// The number of data rows.
+    public var rowCount: Int { lines.count }
+
+    /// Creates a table from its parts.
+    public init(names: [String]?, columns: [Column], lines: [Int]) {
+        self.names = names
+        self.columns = columns
+        self.lines = lines
+    }
+
+    /// `'name'` when the file has a header, else `#index` (zero-based), as messages show a column.
+    public func label(of column: Int) -> String {
+        if let names { return "'\(names[column])'" }
+        return "#\(column)"
+    }
+
+    /// The zero-based position of `column`, or an error naming what the file offers.
+    public func resolve(_ column: CSVColumn, file: String) throws(DataIOError) -> Int {
+        switch column {
+        case .name(let name):
+            guard let names else {
+                throw .invalidOption(file: file, reason: "column \(column) is chosen by name but the file has no header row")
+            }
+            let wanted = name.trimmingBlanks()
+            guard let index = names.firstIndex(of: wanted) else {
+                throw .invalidOption(
+                    file: file, reason: "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))")
+            }
+            return index
+        case .index(let index):
+            let resolved = index < 0 ? index + columns.count : index
+            guard resolved >= 0 && resolved < columns.count else {
+                throw .invalidOption(file: file, reason: "column index \(index) is out of range for \(columns.count) columns")
+            }
+            return resolved
+        }
+    }
+}
+
+/// Reads a CSV file (optionally gzip-compressed) into a ``CSVTable``: numeric and text columns, with
+/// missing cells marked, for data that ``readCSV(from:as:options:)`` refuses (text features, empty
+/// cells, `NA`). The header is detected as ``readCSV(from:as:options:)`` detects it.
+///
+/// - Throws: ``DataIOError``: ``DataIOError/emptyFile(file:)``, ``DataIOError/headerOnly(file:)``,
+///   ``DataIOError/raggedRow(file:line:expectedColumns:foundColumns:)``,
+///   ``DataIOError/malformedQuote(file:line:column:)``, and the gzip and file errors.
+public func readCSVTable(
+    from path: String, header: CSVHeader = .automatic, delimiter: Character = ","
+) throws(DataIOError) -> CSVTable {
+    let bytes = try FileBytes.load(path)
+    return try withExtendedLifetime(bytes) { () throws(DataIOError) -> CSVTable in
+        let file = bytes.file
+        let delimiterByte = try csvDelimiterByte(delimiter, file: file)
+        guard bytes.count > 0, let raw = bytes.base else { throw .emptyFile(file: file) }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        var start = 0
+        if bytes.count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
+        var scanner = CSVScanner(base: base, count: bytes.count, delimiter: delimiterByte, file: file, position: start)
+        let beginning = scanner
+        var fields: [CSVField] = []
+        guard try scanner.nextRecord(into: &fields) else { throw .emptyFile(file: file) }
+        let columnCount = fields.count
+        func isMissing(_ field: CSVField, _ scanner: CSVScanner) -> Bool {
+            let (start, end) = scanner.trimmed(field)
+            if end - start > 8 { return false }
+            return csvMissingMarkers.contains(scanner.text(field))
+        }
+        let hasHeader: Bool
+        switch header {
+        case .present: hasHeader = true
+        case .absent: hasHeader = false
+        case .automatic:
+            let firstNumeric = fields.map { scanner.number($0, as: Double.self) != nil }
+            if firstNumeric.allSatisfy({ $0 }) {
+                hasHeader = false
+            } else if firstNumeric.allSatisfy({ !$0 }) {
+                // A first row of text and empty cells only is a header (pandas' index column has an empty name).
+                hasHeader = true
+            } else {
+                var lookahead = scanner
+                var second: [CSVField] = []
+                if try lookahead.nextRecord(into: &second) {
+                    hasHeader = zip(firstNumeric, second).contains { firstIsNumber, cell in
+                        !firstIsNumber && lookahead.number(cell, as: Double.self) != nil
+                    }
+                } else {
+                    hasHeader = false
+                }
+            }
+        }
+        let names: [String]? = hasHeader ? fields.map { scanner.text($0) } : nil
+        if !hasHeader { scanner = beginning }
+        let dataStart = scanner
+
+        // First pass: which columns hold a cell that is neither a number nor a missing marker.
+        var isText = [Bool](repeating: false, count: columnCount)
+        var rowCount = 0
+        while try scanner.nextRecord(into: &fields) {
+            guard fields.count == columnCount else {
+                throw .raggedRow(file: file, line: scanner.recordLine, expectedColumns: columnCount, foundColumns: fields.count)
+            }
+            for column in 0..<columnCount where !isText[column] {
+                if scanner.number(fields[column], as: Double.self) == nil && !isMissing(fields[column], scanner) {
+                    isText[column] = true
+                }
+            }
+            rowCount += 1
+        }
+        guard rowCount > 0 else { throw hasHeader ? .headerOnly(file: file) : .emptyFile(file: file) }
+
+        // Second pass: the values.
+        scanner = dataStart
+        var numbers = (0..<columnCount).map { isText[$0] ? [Double]() : [Double](repeating: .nan, count: rowCount) }
+        var texts = (0..<columnCount).map { isText[$0] ? [String?](repeating: nil, count: rowCount) : [String?]() }
+        var lines = [Int](repeating: 0, count: rowCount)
+        var row = 0
+        while try scanner.nextRecord(into: &fields) {
+            lines[row] = scanner.recordLine
+            for column in 0..<columnCount {
+                let field = fields[column]
+                if isText[column] {
+                    if !isMissing(field, scanner) { texts[column][row] = scanner.text(field) }
+                } else if let value = scanner.number(field, as: Double.self) {
+                    numbers[column][row] = value
+                }
+            }
+            row += 1
+        }
+        let columns: [CSVTable.Column] = (0..<columnCount).map { isText[$0] ? .text(texts[$0]) : .numbers(numbers[$0]) }
+        return CSVTable(names: names, columns: columns, lines: lines)
+    }
+}

@@ -60,9 +60,11 @@ public func readNPZ<Scalar: MatrixScalar>(
 ///   - path: the archive to write.
 ///   - compressed: deflate the members, as `np.savez_compressed` does; by default they are
 ///     stored, as `np.savez` does.
+///   - files: other members stored under their own names, as bytes (`np.load(path)["name"]` returns
+///     a member whose name does not end in `.npy` as `bytes`), such as a JSON description.
 /// - See also: ``readNPZ(from:as:)``, ``writeNPY(_:to:)``.
 public func writeNPZ<Scalar: MatrixScalar>(
-    _ arrays: [String: Matrix<Scalar>], to path: String, compressed: Bool = false
+    _ arrays: [String: Matrix<Scalar>], to path: String, compressed: Bool = false, files: [String: Data] = [:]
 ) throws(DataIOError) {
     // The archive is built in a temporary file beside the destination and renamed over it at the
     // end, so a failed write never costs the file already there. A symbolic link is followed (the
@@ -91,20 +93,23 @@ public func writeNPZ<Scalar: MatrixScalar>(
         } catch {
             throw .cannotWrite(file: path, reason: "cannot create the archive (\(error))")
         }
-        for (name, matrix) in arrays.sorted(by: { $0.key < $1.key }) {
+        var members: [(name: String, data: Data)] = arrays.sorted(by: { $0.key < $1.key }).map { name, matrix in
             var member = NPY.header(for: matrix)
             member.append(contentsOf: matrix.scalars.withUnsafeBytes { Array($0) })
-            let data = Data(member)
+            return (name + ".npy", Data(member))
+        }
+        members += files.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
+        for (name, data) in members {
             do {
                 try archive.addEntry(
-                    with: name + ".npy", type: .file, uncompressedSize: Int64(data.count),
+                    with: name, type: .file, uncompressedSize: Int64(data.count),
                     compressionMethod: compressed ? .deflate : .none
                 ) { position, size in
                     let start = Int(position)
                     return data.subdata(in: start..<(start + size))
                 }
             } catch {
-                throw .cannotWrite(file: path, reason: "cannot add \(name).npy to the archive (\(error))")
+                throw .cannotWrite(file: path, reason: "cannot add \(name) to the archive (\(error))")
             }
         }
     }

@@ -16,6 +16,8 @@ enum CommandError: Error, CustomStringConvertible {
     case dataMismatch(String)
     /// An option's value cannot be used.
     case invalidOption(String)
+    /// An option that does not apply, or names what is not there: a usage error (exit code 64).
+    case usage(String)
 
     var description: String {
         switch self {
@@ -23,7 +25,7 @@ enum CommandError: Error, CustomStringConvertible {
             return "no data: give --data FILE or --dataset NAME (see 'nn \(command) --help')"
         case .datasetNotInstalled(let name, let folder):
             return "the \(name) data set is not installed in \(folder); install it with 'apt-get install dataset-fashion-mnist'"
-        case .invalidTargets(let message), .dataMismatch(let message), .invalidOption(let message):
+        case .invalidTargets(let message), .dataMismatch(let message), .invalidOption(let message), .usage(let message):
             return message
         }
     }
@@ -43,6 +45,12 @@ struct LoadedData<Scalar: MatrixScalar> {
     var name: String
     /// The feature columns' names, when a CSV header gave them.
     var featureNames: [String]? = nil
+    /// How a CSV table's columns became the inputs (a table read for training, or with a model's layout).
+    var layout: TableLayout? = nil
+    /// Notes for the user about what was done to the data (a dropped index column, dropped rows).
+    var notes: [String] = []
+    /// The target column's name (or `#N`), for a table.
+    var targetName: String? = nil
 }
 
 /// Reads the data the options name.
@@ -215,6 +223,11 @@ enum DataSource {
             return LoadedData(
                 inputs: images, targets: .column(labels.map { Scalar($0) }), classNames: (0..<classCount).map(String.init), name: path)
         default:
+            if let layout = options.layout {
+                return try TableData.load(
+                    options, layout: layout, knownClassNames: options.knownClassNames, needsTargets: needsTargets, as: type)
+            }
+            if options.readsTrainingTable { return try TableData.loadForTraining(options, as: type) }
             let features = options.features.map { $0.split(separator: ",").map { csvColumn(String($0).trimmingCharacters(in: .whitespaces)) } }
             let target: CSVColumn? = options.target.map(csvColumn) ?? (needsTargets ? .index(-1) : nil)
             var dataset: CSVDataset<Scalar> = try readCSV(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Network
 import Tensor
 import TensorIO
@@ -7,11 +8,18 @@ import TensorIO
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a model's weights and biases to an .npz file for numpy.",
+        abstract: "Write a model (weights, biases, scaling, activations, classes) to an .npz file for numpy.",
         discussion: """
-            The archive holds layerN.weights, of shape (inputs, outputs), and layerN.bias, of shape \
-            (1, outputs), for each dense layer N, in the model's precision:
-              weights = np.load("model.npz"); weights["layer0.weights"]
+            The archive holds everything numpy needs to reproduce 'nn predict' (format version 1):
+              layerN.weights (inputs, outputs) and layerN.bias (1, outputs) for each dense layer N;
+              input.offset and input.scale (1, inputs): x' = (x - offset) * scale (identity when unscaled);
+              target.offset and target.scale (1, outputs), for a regressor trained on standardized
+                targets: prediction = output / scale + offset;
+              model.json (bytes): formatVersion, precision, loss, layers (type and activation of each),
+                classNames, featureNames, and columns (each table column's name, one-hot categories and
+                missing-value fill), in input order.
+              archive = np.load("model.npz"); meta = json.loads(archive["model.json"])
+            README's 'nn export' section has a numpy function that reproduces 'nn predict' from it.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -29,12 +37,46 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         try OutputPaths.check(outputs: [("--output", output)], inputs: [("--model", modelOptions.model)])
         let file = try ModelFile.read(from: modelOptions.model)
-        let arrays = file.weightArrays
-        if file.precision == "float" {
-            try writeNPZ(arrays.mapValues { Matrix<Float>($0) }, to: output, compressed: compressed)
-        } else {
-            try writeNPZ(arrays, to: output, compressed: compressed)
+        var arrays = file.weightArrays
+        let inputCount = file.layers.first?.inputSize ?? 0
+        let transform = file.inputTransform
+            ?? ModelFile.InputTransform(offset: [Double](repeating: 0, count: inputCount), scale: [Double](repeating: 1, count: inputCount))
+        arrays["input.offset"] = .row(transform.offset)
+        arrays["input.scale"] = .row(transform.scale)
+        if let target = file.targetTransform {
+            arrays["target.offset"] = .row(target.offset)
+            arrays["target.scale"] = .row(target.scale)
         }
-        print("wrote \(arrays.count) arrays (\(arrays.keys.sorted().joined(separator: ", "))) to \(output)")
+        let description = ExportDescription(
+            formatVersion: ExportDescription.currentVersion, precision: file.precision, loss: lossName(file.loss),
+            layers: file.layers.map { .init(type: $0.type, activation: $0.activation.rawValue) }, classNames: file.classNames,
+            featureNames: file.featureNames, targetName: file.tableLayout?.targetName, columns: file.tableLayout?.columns)
+        let files = ["model.json": Data(try jsonText(description).utf8)]
+        if file.precision == "float" {
+            try writeNPZ(arrays.mapValues { Matrix<Float>($0) }, to: output, compressed: compressed, files: files)
+        } else {
+            try writeNPZ(arrays, to: output, compressed: compressed, files: files)
+        }
+        print("wrote \(arrays.count) arrays (\(arrays.keys.sorted().joined(separator: ", "))) and model.json to \(output)")
     }
+}
+
+/// The `model.json` member of an exported archive: what the arrays alone do not say.
+struct ExportDescription: Encodable {
+    /// The version of the archive's layout.
+    static let currentVersion = 1
+
+    struct Layer: Encodable {
+        var type: String
+        var activation: String
+    }
+
+    var formatVersion: Int
+    var precision: String
+    var loss: String
+    var layers: [Layer]
+    var classNames: [String]?
+    var featureNames: [String]?
+    var targetName: String?
+    var columns: [TableColumn]?
 }

@@ -38,14 +38,15 @@ struct NN: ParsableCommand {
         } catch let error as DataIOError {
             fail("\(error)")
         } catch let error as CommandError {
+            if case .usage = error { fail("\(error)", code: 64) }
             fail("\(error)")
         } catch {
             exit(withError: error)
         }
     }
 
-    static func fail(_ message: String) -> Never {
+    static func fail(_ message: String, code: Int32 = 1) -> Never {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        Foundation.exit(1)
+        Foundation.exit(code)
     }
 }

@@ -155,6 +155,33 @@ func csvColumn(_ text: String) -> CSVColumn {
     return .name(text)
 }
 
+/// How a CSV file is read and which of its columns are used: shared by train, predict and evaluate.
+struct CSVOptions: ParsableArguments {
+    @Option(help: "The CSV target column, by header name or zero-based index (negative counts from the end); default the last column (for predict and evaluate, the model's).")
+    var target: String?
+
+    @Option(help: "The CSV feature columns: comma-separated names, indices and index ranges START:END (end excluded); default every column but the target.")
+    var features: String?
+
+    @Option(help: "CSV columns to leave out: comma-separated names, indices and index ranges START:END.")
+    var drop: String?
+
+    @Option(help: "Whether a CSV file's first line is a header: auto (detected when its cells are all text, or a text cell stands above a number), yes or no.")
+    var header: HeaderOption?
+
+    @Option(help: "The character between a CSV file's cells: one character, or 'tab'.")
+    var delimiter: DelimiterOption?
+
+    @Option(help: "What a missing CSV cell (empty, NA, nan, ...) does: error, drop-rows, or fill with the training column's mean, median or most-frequent value (text columns: most frequent). A missing target is an error or a dropped row, never a class. (default: error)")
+    var missing: MissingOption?
+
+    /// The options given, by flag name, that only a CSV file uses.
+    var given: [String] {
+        [("--target", target != nil), ("--features", features != nil), ("--drop", drop != nil), ("--header", header != nil),
+         ("--delimiter", delimiter != nil), ("--missing", missing != nil)].filter(\.1).map(\.0)
+    }
+}
+
 /// Where data comes from: a file (with the options that read it) or a built-in data set.
 struct DataOptions: ParsableArguments {
     @Option(help: "The data file: CSV (optionally .gz), .npy, .npz, or IDX images (with --labels).")
@@ -163,23 +190,13 @@ struct DataOptions: ParsableArguments {
     @Option(help: "A built-in data set: xor, notebook-000 to notebook-004, or fashion-mnist.")
     var dataset: String?
 
-    @Option(help: "The CSV target column, by header name or zero-based index (negative counts from the end); default the last column.")
-    var target: String?
+    @OptionGroup(title: "CSV options") var csv: CSVOptions
 
-    @Option(help: "The CSV feature columns, comma-separated names or indices; default every column but the target.")
-    var features: String?
+    @Option(help: "The array of inputs in an .npz file (default x).")
+    var inputsKey: String?
 
-    @Option(help: "Whether a CSV file's first line is a header: auto (detected when its cells are all text, or a text cell stands above a number), yes or no.")
-    var header: HeaderOption = .auto
-
-    @Option(help: "The character between a CSV file's cells: one character, or 'tab'.")
-    var delimiter: DelimiterOption = DelimiterOption(",")
-
-    @Option(help: "The array of inputs in an .npz file.")
-    var inputsKey = "x"
-
-    @Option(help: "The array of targets in an .npz file.")
-    var targetsKey = "y"
+    @Option(help: "The array of targets in an .npz file (default y).")
+    var targetsKey: String?
 
     @Option(help: "The IDX labels file that goes with IDX images given by --data.")
     var labels: String?
@@ -192,9 +209,19 @@ struct DataOptions: ParsableArguments {
 
     /// The options as a plain value.
     var request: DataRequest {
-        DataRequest(
-            data: data, dataset: dataset, target: target, features: features, inputsKey: inputsKey, targetsKey: targetsKey,
-            labels: labels, targetsFile: targetsFile, limit: limit, header: header.header, delimiter: delimiter.character)
+        var request = DataRequest(
+            data: data, dataset: dataset, target: csv.target, features: csv.features, inputsKey: inputsKey ?? "x",
+            targetsKey: targetsKey ?? "y", labels: labels, targetsFile: targetsFile, limit: limit,
+            header: (csv.header ?? .auto).header, delimiter: (csv.delimiter ?? DelimiterOption(",")).character)
+        request.drop = csv.drop
+        request.missing = csv.missing ?? .error
+        return request
+    }
+
+    /// Whether the data is a table of features (CSV, .npy, .npz), as opposed to a built-in data set or IDX images.
+    var isTable: Bool {
+        guard let data else { return false }
+        return DataSource.kind(of: data) != "idx"
     }
 
     func validate() throws {
@@ -206,6 +233,35 @@ struct DataOptions: ParsableArguments {
         }
         if let dataset, !DataSource.datasetNames.contains(dataset) {
             throw ValidationError("unknown data set '\(dataset)'; the built-in data sets are \(DataSource.datasetNames.joined(separator: ", "))")
+        }
+        // An option that the chosen source does not read is refused rather than ignored.
+        let npz = [("--inputs-key", inputsKey != nil), ("--targets-key", targetsKey != nil)].filter(\.1).map(\.0)
+        let others = [("--labels", labels != nil), ("--targets-file", targetsFile != nil)]
+        var unused: [String] = []
+        let what: String
+        if let dataset {
+            what = "the built-in data set \(dataset)"
+            unused = csv.given + npz + others.filter(\.1).map(\.0)
+        } else if let data {
+            switch DataSource.kind(of: data) {
+            case "csv":
+                what = "a CSV file"
+                unused = npz + others.filter(\.1).map(\.0)
+            case "npy":
+                what = "an .npy file"
+                unused = csv.given.filter { $0 != "--target" } + npz + (labels != nil ? ["--labels"] : [])
+            case "npz":
+                what = "an .npz file"
+                unused = csv.given + others.filter(\.1).map(\.0)
+            default:
+                what = "IDX images"
+                unused = csv.given + npz + (targetsFile != nil ? ["--targets-file"] : [])
+            }
+        } else {
+            return
+        }
+        if !unused.isEmpty {
+            throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "does" : "do") not apply to \(what); leave \(unused.count == 1 ? "it" : "them") out")
         }
     }
 }
@@ -225,6 +281,18 @@ struct DataRequest {
     var delimiter: Character = ","
     /// The feature names a saved model was trained on: a CSV with a header is read by these names.
     var expectedFeatureNames: [String]? = nil
+    /// `--drop`: CSV columns left out.
+    var drop: String? = nil
+    /// `--missing`: what a missing CSV cell does.
+    var missing: MissingOption = .error
+    /// `--unknown-categories`: what an unseen text value does at predict time.
+    var unknownCategories: UnknownCategoryOption = .error
+    /// A saved model's table layout: a CSV is read and encoded by it.
+    var layout: TableLayout? = nil
+    /// A saved model's class names, for reading a table's target by them.
+    var knownClassNames: [String]? = nil
+    /// Whether a CSV is read as a new training table (columns chosen, layout fitted).
+    var readsTrainingTable = false
 }
 
 /// `--header auto|yes|no`.

@@ -31,7 +31,12 @@ final class ProgressReporter: @unchecked Sendable {
     var barShown = false
     var samplesDone = 0
 
-    init(terminal: Bool, firstEpoch: Int, totalEpochs: Int, samplesPerEpoch: Int) {
+    /// The terminal's width in columns: the bar's line is kept shorter, so that it never wraps (a
+    /// wrapped line cannot be redrawn in place and leaves stale lines behind).
+    let columns: Int
+
+    init(terminal: Bool, firstEpoch: Int, totalEpochs: Int, samplesPerEpoch: Int, columns: Int = terminalColumns()) {
+        self.columns = columns
         self.terminal = terminal
         self.firstEpoch = firstEpoch
         self.totalEpochs = totalEpochs
@@ -39,7 +44,8 @@ final class ProgressReporter: @unchecked Sendable {
         let runEpochs = max(1, totalEpochs - firstEpoch)
         lineEvery = runEpochs <= 20 ? 1 : (runEpochs + 19) / 20
         started = clock.now
-        lastDraw = started
+        // The first batch draws at once, however fast the run; later ones at most ten times a second.
+        lastDraw = started - .seconds(1)
     }
 
     var elapsedSeconds: Double {
@@ -57,13 +63,15 @@ final class ProgressReporter: @unchecked Sendable {
         let total = (totalEpochs - firstEpoch) * samplesPerEpoch
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let left = rate > 0 ? Double(total - done) / rate : 0
-        let width = 24
-        let filled = progress.batchCount > 0 ? width * (progress.batch + 1) / progress.batchCount : width
-        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        var line = "\rEpoch \(progress.epoch + 1)/\(totalEpochs) [\(bar)] \(progress.batch + 1)/\(progress.batchCount)"
-        line += "  loss \(fixed(progress.runningLoss, 4))"
-        if let accuracy = progress.runningAccuracy { line += "  accuracy \(fixed(accuracy, 4))" }
-        line += "  \(Self.count(rate)) samples/s  \(Self.duration(left)) left\u{1B}[K"
+        let epochText = "Epoch \(progress.epoch + 1)/\(totalEpochs) "
+        let countText = " \(progress.batch + 1)/\(progress.batchCount)"
+        var details = ["  loss \(fixed(progress.runningLoss, 4))"]
+        if let accuracy = progress.runningAccuracy { details.append("  accuracy \(fixed(accuracy, 4))") }
+        details.append("  \(Self.count(rate)) samples/s")
+        details.append("  \(Self.duration(left)) left")
+        let line = "\r" + Self.fitted(
+            epoch: epochText, count: countText, details: details, fraction: progress.batchCount > 0 ? Double(progress.batch + 1) / Double(progress.batchCount) : 1,
+            columns: columns) + "\u{1B}[K"
         barShown = true
         write(line)
     }
@@ -88,6 +96,27 @@ final class ProgressReporter: @unchecked Sendable {
     func finish() {
         if barShown { write("\r\u{1B}[K") }
         barShown = false
+    }
+
+    /// The bar's line in at most `columns - 1` characters: a bar of 10 to 24 cells, and the details
+    /// that fit, dropped from the end (time left first); a line that is still too long is cut.
+    static func fitted(epoch: String, count: String, details: [String], fraction: Double, columns: Int) -> String {
+        let limit = max(columns - 1, 1)
+        var kept = details
+        func line(barWidth: Int) -> String {
+            let filled = min(barWidth, max(0, Int((Double(barWidth) * fraction).rounded(.down))))
+            let bar = "[" + String(repeating: "=", count: filled) + String(repeating: " ", count: barWidth - filled) + "]"
+            return epoch + bar + count + kept.joined()
+        }
+        while true {
+            let fixedWidth = line(barWidth: 0).count - 2
+            let barWidth = min(24, limit - fixedWidth - 2)
+            if barWidth >= 10 || kept.count <= 1 {
+                let text = line(barWidth: max(barWidth, 1))
+                return text.count <= limit ? text : String(text.prefix(limit))
+            }
+            kept.removeLast()
+        }
     }
 
     /// A count with thousands separators: `12,345`.
@@ -115,4 +144,13 @@ final class ProgressReporter: @unchecked Sendable {
 /// `value` with `digits` decimals.
 func fixed(_ value: Double, _ digits: Int) -> String {
     String(format: "%.\(digits)f", value)
+}
+
+/// The width of the terminal on standard output (`TIOCGWINSZ`), else the `COLUMNS` environment
+/// variable, else 80.
+func terminalColumns() -> Int {
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns > 0 { return columns }
+    return 80
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Network
 import Tensor
 
@@ -111,5 +112,49 @@ enum TargetPreparation {
             }
             return PreparedTargets(targets: raw, classNames: names, measuresAccuracy: names != nil || isZeroOne(raw))
         }
+    }
+}
+
+/// `--task`: classification or regression, overriding the inference from the targets.
+enum TaskOption: String, ExpressibleByArgument, CaseIterable {
+    case classify, regress
+}
+
+/// Decides the task from the targets when `--task` is not given (the rule README documents).
+///
+/// As scikit-learn's `type_of_target`, text labels are classes and numbers with a fraction are a
+/// continuous (regression) target. Unlike it, whole numbers are classes only when they are few: at
+/// most ``largestInferredClassCount`` distinct values, and no more than half as many as there are
+/// rows (two values always count as classes), so that a count or a price in whole units
+/// (diabetes' 25 to 346) trains as regression. A target of several columns is regression.
+enum TaskInference {
+    /// The most distinct whole-number values a classification target is inferred to have.
+    static let largestInferredClassCount = 20
+
+    static func infer<Scalar: MatrixScalar>(targets: Matrix<Scalar>, classNames: [String]?) -> TaskOption {
+        if classNames != nil { return .classify }
+        guard targets.columns == 1 else { return .regress }
+        var distinct = Set<Scalar>()
+        for value in targets.scalars {
+            guard value.rounded() == value else { return .regress }
+            distinct.insert(value)
+            if distinct.count > largestInferredClassCount { return .regress }
+        }
+        return distinct.count <= 2 || distinct.count * 2 <= targets.rows ? .classify : .regress
+    }
+
+    /// Class indices and names for numeric class labels: the distinct values in increasing order
+    /// become classes 0, 1, ..., named by their values (`"3"`, `"7"`).
+    static func numericClasses<Scalar: MatrixScalar>(_ targets: Matrix<Scalar>, source: String) throws -> (indices: Matrix<Scalar>, names: [String]) {
+        guard targets.columns == 1 else {
+            throw CommandError.usage("--task classify needs one target column of class labels, and \(source) has \(targets.columns)")
+        }
+        if let row = targets.scalars.firstIndex(where: { $0.rounded() != $0 }) {
+            throw CommandError.usage(
+                "--task classify: target row \(row + 1) of \(source) is \(targets.scalars[row]), not a class label (a whole number or a text); use --task regress")
+        }
+        let values = Set(targets.scalars).sorted()
+        let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
+        return (.column(targets.scalars.map { Scalar(index[$0]!) }), values.map { TableData.numberLabel(Double($0)) })
     }
 }

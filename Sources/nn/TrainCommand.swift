@@ -10,13 +10,19 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a network on a data file or a built-in data set.",
         discussion: """
-            Classification or regression is decided from --loss, or from the targets when it is absent: \
-            class labels (text in a CSV, IDX labels) train with softmax cross-entropy (binary cross-entropy \
-            for two classes), 0/1 targets with binary cross-entropy, other numbers with mean squared error.
+            The task is inferred from the target unless --task says: text labels, or whole numbers with at \
+            most 20 distinct values (and at most half as many as rows), are classes; anything else is \
+            regression. One line says the task, target, features, rows and scaling on every run, -q included.
+
+            Tables (CSV, .npy, .npz) train with scikit-learn's MLP defaults: one hidden layer of 100, \
+            standardized inputs and regression targets, Adam at 0.001, batches of 32, 200 epochs, and from \
+            200 samples a shuffled, stratified 10% validation split with early stopping (patience 10). \
+            Built-in data sets keep the notebooks' settings (256,128, momentum 0.05, no scaling).
 
             Examples:
+              nn train --data iris.csv --target species --test-split 0.25 --save iris.json
+              nn train --data titanic.csv --target Survived --drop Name,Ticket --missing median
               nn train --dataset fashion-mnist --save fashion.json --plot fashion.svg
-              nn train --data iris.csv --target species --layers 16 --epochs 200 --scale standardize
               nn train --dataset xor --layers 4 --activation tanh --epochs 2000 --learning-rate 0.5
 
             Set NN_FORCE_TERMINAL=1 (or 0) to force the progress bar (or plain lines) whatever the output is.
@@ -24,7 +30,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
 
-    @Option(help: "The hidden layer sizes, comma-separated (default 256,128).")
+    @Option(help: "The hidden layer sizes, comma-separated, or none (default 100 for tables, as scikit-learn's MLP; 256,128 for built-in data sets).")
     var layers: LayerSizes?
 
     @Option(help: "The hidden layers' activation.")
@@ -39,11 +45,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The loss to minimise (default chosen from the targets).")
     var loss: LossOption?
 
-    @Option(help: "The update rule.")
-    var optimizer: OptimizerOption = .momentum
+    @Option(help: "Classification or regression (default inferred from the targets: text labels, or whole numbers with at most 20 distinct values, are classes).")
+    var task: TaskOption?
 
-    @Option(help: "The base learning rate.")
-    var learningRate: Double = 0.05
+    @Option(help: "The update rule (default adam for tables, momentum for built-in data sets).")
+    var optimizer: OptimizerOption?
+
+    @Option(help: "The base learning rate (default 0.001 for tables, 0.05 for built-in data sets).")
+    var learningRate: Double?
 
     @Option(help: "The momentum of the momentum and nesterov optimizers.")
     var momentum: Double = 0.9
@@ -72,20 +81,29 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The floating-point precision.")
     var precision: PrecisionOption = .float
 
-    @Option(help: "The fraction of training samples, taken from the end, held out for validation.")
-    var validationSplit: Double = 0
+    @Option(help: "The fraction of samples held out for validation, shuffled (stratified by class) with --seed (default 0.1 for tables of 200 samples or more, else none).")
+    var validationSplit: Double?
 
-    @Option(help: "Stop after this many epochs without a lower validation (or training) loss, keeping the best weights.")
+    @Option(help: "The fraction of samples held out for a test score, shuffled (stratified by class) with --seed.")
+    var testSplit: Double?
+
+    @Option(help: "Stop after this many epochs without a lower validation (or training) loss, keeping the best weights (default 10 with the default validation split).")
     var earlyStopping: Int?
 
     @Option(help: "The number of OpenBLAS threads (default: the usable cores, or 1 for a small network; see README).")
     var threads: Int?
 
-    @Option(help: "How inputs are scaled, from the training data (stored in the model).")
-    var scale: ScaleOption = .none
+    @Option(help: "How inputs are scaled, from the training data (stored in the model; default standardize for tables, none for built-in data sets).")
+    var scale: ScaleOption?
 
-    @Flag(name: .shortAndLong, help: "Print only the summary.")
+    @Option(help: "How regression targets are scaled for training, inverted at predict time (stored in the model; default standardize for tables).")
+    var targetScale: TargetScaleOption?
+
+    @Flag(name: .shortAndLong, help: "Print only the task line and the summary.")
     var quiet = false
+
+    @Flag(help: "Print the summary as one JSON object on standard output (the task line goes to standard error); keys: task, target, classes, features, network, loss, optimizer, learningRate, batchSize, trainingSamples, validationSamples, testSamples, epochs, stoppedEarly, bestEpoch, seconds, finalLoss, finalAccuracy, validationLoss, validationAccuracy, test (count, loss, accuracy, report, confusion or regression: r2, rootMeanSquaredError, meanAbsoluteError), inputScaling, targetScaling, saved.")
+    var json = false
 
     @Option(help: "Write the per-epoch history as JSON to this file.")
     var history: String?
@@ -105,16 +123,41 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue from a checkpoint; give the same data and --batch-size, and the total --epochs.")
     var resume: String?
 
+    @Option(help: "Start from a saved model's weights (same architecture, a fresh optimizer), on new data read with its columns and scaling.")
+    var initFrom: String?
+
     func validate() throws {
         if let epochs, epochs < 0 { throw ValidationError("--epochs must be at least 0, got \(epochs)") }
         if let batchSize, batchSize < 0 { throw ValidationError("--batch-size must be at least 0, got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else {
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
         }
         guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
         guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be at least 0, got \(weightDecay)") }
-        guard validationSplit >= 0 && validationSplit < 1 else {
+        if let validationSplit, !(validationSplit >= 0 && validationSplit < 1) {
             throw ValidationError("--validation-split must be in [0, 1), got \(validationSplit)")
+        }
+        if let testSplit, !(testSplit > 0 && testSplit < 1) {
+            throw ValidationError("--test-split must be in (0, 1), got \(testSplit)")
+        }
+        if resume != nil && initFrom != nil {
+            throw ValidationError("--resume continues a checkpoint and --init-from starts from a model; give one of them")
+        }
+        if initFrom != nil {
+            // The network, its loss and its scaling come from the model.
+            let fixed = [
+                ("--layers", layers != nil), ("--output-activation", outputActivation != nil), ("--no-bias", noBias),
+                ("--loss", loss != nil), ("--init", weightInit != nil), ("--bias-init", biasInit != nil), ("--scale", scale != nil),
+                ("--target-scale", targetScale != nil),
+            ].filter(\.1).map(\.0)
+            if !fixed.isEmpty {
+                throw ValidationError(
+                    "\(fixed.joined(separator: ", ")) \(fixed.count == 1 ? "does" : "do") not apply with --init-from: the network, its loss and its scaling are the model's")
+            }
+        }
+        if source.dataset != nil && (targetScale != nil || task != nil) {
+            let given = [("--target-scale", targetScale != nil), ("--task", task != nil)].filter(\.1).map(\.0)
+            throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "does" : "do") not apply to a built-in data set, whose task is fixed")
         }
         if let earlyStopping, earlyStopping < 1 { throw ValidationError("--early-stopping must be at least 1, got \(earlyStopping)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -141,15 +184,20 @@ struct TrainCommand: ParsableCommand {
         // Outputs must not overwrite an input, and their folders must exist before the run starts.
         try OutputPaths.check(
             outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
-            inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume)],
+            inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume), ("--init-from", initFrom)],
             allowed: [("--checkpoint", "--resume")])
+        if let resume, Self.isModelFile(resume) {
+            throw CommandError.usage(
+                "--resume \(resume): this is a saved model, not a training checkpoint; continue training it with --init-from \(resume) (same network, a fresh optimizer)")
+        }
         // The checkpoint is read once: it decides the precision, then train uses it.
         let resumed = try resume.map { try TrainingCheckpoint.read(from: $0) }
+        let initial = try initFrom.map { try ModelFile.read(from: $0) }
         var precision = self.precision
-        if let resumed { precision = resumed.model.precision == "double" ? .double : .float }
+        if let model = resumed?.model ?? initial { precision = model.precision == "double" ? .double : .float }
         switch precision {
-        case .float: try train(Float.self, resuming: resumed)
-        case .double: try train(Double.self, resuming: resumed)
+        case .float: try train(Float.self, resuming: resumed, from: initial)
+        case .double: try train(Double.self, resuming: resumed, from: initial)
         }
     }
 
@@ -167,80 +215,44 @@ struct TrainCommand: ParsableCommand {
         return "nn.checkpoint.json"
     }
 
-    func train<Scalar: MatrixScalar>(_ type: Scalar.Type, resuming resumed: TrainingCheckpoint?) throws {
+    func train<Scalar: MatrixScalar>(_ type: Scalar.Type, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) throws {
         let loadStarted = ContinuousClock.now
-        var request = source.request
-        // A resumed run reads its data by the feature names the checkpoint was trained on.
-        request.expectedFeatureNames = resumed?.model.featureNames
-        let data = try DataSource.load(request, as: type, needsTargets: true, command: "train")
-        guard let rawTargets = data.targets else {
-            throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
-        }
-        if let resumed { try checkResumedOptions(against: resumed) }
-        let knownClassNames = resumed?.model.classNames
-        var targetsRaw = rawTargets
-        var dataClassNames = data.classNames
-        if let known = knownClassNames, let names = dataClassNames {
-            targetsRaw = try TargetPreparation.remap(rawTargets, dataClassNames: names, modelClassNames: known, source: data.name)
-            dataClassNames = known
-        }
-        let lossFunction = resumed?.model.loss ?? loss?.loss ?? TargetPreparation.defaultLoss(targets: targetsRaw, classNames: dataClassNames)
-        let prepared = try TargetPreparation.prepare(
-            targetsRaw, classNames: dataClassNames, knownClassNames: knownClassNames, loss: lossFunction, source: data.name)
-        let sampleCount = data.inputs.rows
-        // The split fit makes (Keras: the last rows validate).
-        let split = DataSplit.holdingOutLast(validationSplit, of: sampleCount)
-        let heldOut = split.validationCount
-        if !split.isUsable {
-            throw CommandError.invalidOption(
-                sampleCount < 2
-                    ? "--validation-split needs at least 2 samples, and \(data.name) has \(sampleCount)"
-                    : "--validation-split \(validationSplit) leaves no samples on one side of \(sampleCount); choose a split between \(1.0 / Double(sampleCount)) and \(1 - 1.0 / Double(sampleCount))")
-        }
-        let trainingCount = split.trainingCount
+        let prepared = try TrainingData<Scalar>.prepare(self, resuming: resumed, from: initial)
+        let (data, task, lossFunction, plan) = (prepared.data, prepared.task, prepared.loss, prepared.plan)
+        let (validationRows, testRows, transform, targetTransform) = (prepared.validationRows, prepared.testRows, prepared.transform, prepared.targetTransform)
+        let trainingCount = prepared.trainingRows.count
+        let trainingSet = (inputs: prepared.inputs(prepared.trainingRows), targets: try prepared.targets(prepared.trainingRows, data.name))
+        let validation = validationRows.isEmpty
+            ? nil : (inputs: prepared.inputs(validationRows), targets: try prepared.targets(validationRows, "\(data.name) validation part").targets)
+        let builtInTest = data.test.map { (inputs: transform?.apply(to: $0.inputs) ?? $0.inputs, targets: $0.targets) }
+        let trainingTargets = trainingSet.targets
 
-        // Input scaling, computed on the training part only.
-        let transform: ModelFile.InputTransform?
-        if let resumed {
-            transform = resumed.model.inputTransform
-        } else {
-            switch scale {
-            case .none: transform = nil
-            case .standardize: transform = .standardizing(data.inputs.rows(0..<trainingCount))
-            case .minmax: transform = .minMax(data.inputs.rows(0..<trainingCount))
-            }
-        }
-        let inputs = transform?.apply(to: data.inputs) ?? data.inputs
-        let test = data.test.map { (inputs: transform?.apply(to: $0.inputs) ?? $0.inputs, targets: $0.targets) }
-
-        // The network and the optimizer: new, or as the checkpoint left them.
+        // The network and the optimizer: new, from a model, or as the checkpoint left them.
         let network: Sequential<Scalar>
         let optimizer: Optimizer<Scalar>
         var random: NumpyRandomState
+        let optimizerChoice = plan.optimizer
         if let resumed {
             (network, optimizer, random) = try resumed.restore(as: Scalar.self)
-            guard network.inputSize == inputs.columns, network.outputSize == prepared.targets.columns else {
-                throw CommandError.dataMismatch(
-                    "\(data.name): \(inputs.columns) features and \(prepared.targets.columns) target columns, but the checkpoint \(resume ?? "") has \(network.inputSize) inputs and \(network.outputSize) outputs; resume with the data it was trained on")
-            }
         } else {
             random = NumpyRandomState(seed: seed)
-            try checkArchitecture(inputSize: inputs.columns, outputSize: prepared.targets.columns, loss: lossFunction)
-            network = Sequential<Scalar>(buildLayers(inputSize: inputs.columns, outputSize: prepared.targets.columns, loss: lossFunction), generator: &random)
+            if let initial {
+                network = initial.network()
+            } else {
+                try checkArchitecture(inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers)
+                network = Sequential<Scalar>(
+                    buildLayers(inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers), generator: &random)
+            }
             optimizer = Optimizer<Scalar>(
-                optimizerKind, learningRate: learningRate, weightDecay: weightDecay,
-                schedule: resolvedSchedule(trainingCount: trainingCount).schedule)
+                optimizerKind(optimizerChoice), learningRate: plan.learningRate, weightDecay: weightDecay, schedule: plan.schedule.schedule)
+        }
+        guard network.inputSize == trainingSet.inputs.columns, network.outputSize == trainingTargets.targets.columns else {
+            throw CommandError.dataMismatch(
+                "\(data.name): \(trainingSet.inputs.columns) features and \(trainingTargets.targets.columns) target columns, but the \(resumed != nil ? "checkpoint" : "model") \(resume ?? initFrom ?? "") has \(network.inputSize) inputs and \(network.outputSize) outputs; continue it on data with the same columns")
         }
 
-        let savedSettings = resumed?.settings ?? [:]
-        let fullBatchDefault = trainingCount < 1000
-        let batch: Int? = {
-            if let batchSize { return batchSize == 0 ? nil : batchSize }
-            // A checkpoint saves full-batch training as "0", as --batch-size takes it.
-            if let saved = savedSettings["batchSize"] { return Int(saved).flatMap { $0 == 0 ? nil : $0 } }
-            return fullBatchDefault ? nil : 128
-        }()
-        let totalEpochs = epochs ?? savedSettings["epochs"].flatMap(Int.init) ?? ((batch ?? trainingCount) >= trainingCount ? 1000 : 20)
+        let batch = plan.batchSize
+        let totalEpochs = plan.epochs
         let firstEpoch = resumed?.progress.epoch ?? 0
         if firstEpoch > totalEpochs {
             throw CommandError.invalidOption(
@@ -248,27 +260,79 @@ struct TrainCommand: ParsableCommand {
         }
         var settings: [String: String] = [
             "createdBy": "nn train", "epochs": String(totalEpochs), "batchSize": batch.map(String.init) ?? "0",
-            "data": data.name, "seed": String(seed),
+            "data": data.name, "seed": String(seed), "task": task == .classify ? "classification" : "regression",
         ]
+        if plan.validationFraction > 0 { settings["validationSplit"] = String(plan.validationFraction) }
+        if let patience = plan.earlyStopping { settings["earlyStopping"] = String(patience) }
+        if plan.testFraction > 0 { settings["testSplit"] = String(plan.testFraction) }
         if let resume { settings["resumedFrom"] = resume }
+        if let initFrom { settings["initializedFrom"] = initFrom }
+
+        // The task line, printed on every run.
+        let taskLine = describeTask(
+            task: task, classNames: trainingTargets.classNames, data: data, featureCount: data.layout?.columns.count ?? data.inputs.columns,
+            training: trainingCount, validation: validationRows.count, test: testRows.count, transform: transform,
+            targetTransform: targetTransform, scale: plan.scale)
+        for note in data.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        if json { FileHandle.standardError.write(Data((taskLine + "\n").utf8)) } else { write(taskLine + "\n") }
 
         ThreadDefaults.apply(requested: threads, network: network, batchSize: batch ?? trainingCount)
         let reporter = ProgressReporter(
-            terminal: outputIsTerminal(), firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
+            terminal: outputIsTerminal() && !json, firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
-            epochs: totalEpochs, batchSize: batch, metrics: prepared.measuresAccuracy ? [.accuracy] : [],
-            validationSplit: validationSplit, earlyStoppingPatience: earlyStopping)
-        if !quiet {
-            if reporter.terminal { options.onBatchEnd = { reporter.batchEnded($0) } }
-            options.onEpochEnd = { reporter.epochEnded($0) }
+            epochs: totalEpochs, batchSize: batch, metrics: trainingTargets.measuresAccuracy ? [.accuracy] : [],
+            earlyStoppingPatience: plan.earlyStopping)
+        let interruption = Interruption.shared
+        let snapshot = BestModelSnapshot()
+        let showsProgress = !quiet && !json
+        if showsProgress && reporter.terminal { options.onBatchEnd = { reporter.batchEnded($0) } }
+        let saveOnInterrupt = save
+        let modelNotes = (lossFunction, trainingTargets.classNames, transform, targetTransform, data.layout, data.featureNames, settings)
+        let networkBox = UncheckedSendable(network)
+        options.onEpochEnd = { summary in
+            if showsProgress { reporter.epochEnded(summary) }
+            // The best model so far, kept for an interrupted run's --save.
+            if saveOnInterrupt != nil {
+                let monitored = summary.validationLoss ?? summary.loss
+                if monitored < snapshot.bestLoss || snapshot.model == nil {
+                    snapshot.bestLoss = monitored
+                    var file = ModelFile(
+                        network: networkBox.value, loss: modelNotes.0, classNames: modelNotes.1, inputTransform: modelNotes.2,
+                        featureNames: modelNotes.5, metadata: modelNotes.6)
+                    file.targetTransform = modelNotes.3
+                    file.tableLayout = modelNotes.4
+                    snapshot.model = file
+                    snapshot.epoch = summary.epoch
+                }
+            }
+            if interruption.requested {
+                reporter.finish()
+                var message = "interrupted after epoch \(summary.epoch + 1)"
+                if let path = saveOnInterrupt, let model = snapshot.model {
+                    do {
+                        try model.write(to: path)
+                        message += "; saved the best model so far (epoch \(snapshot.epoch + 1)) to \(path)"
+                    } catch {
+                        message += "; could not save the model: \(error)"
+                    }
+                }
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                Foundation.exit(130)
+            }
+        }
+        // From here on, Ctrl-C ends the run at the end of an epoch.
+        interruption.install()
+        if !quiet && !json {
             let loadSeconds = Double((ContinuousClock.now - loadStarted).components.attoseconds) * 1e-18
                 + Double((ContinuousClock.now - loadStarted).components.seconds)
             var header = "Training \(describe(network)) on \(data.name): \(trainingCount) samples"
-            if heldOut > 0 { header += " (+\(heldOut) for validation)" }
-            header += ", loss \(lossName(lossFunction)), \(Scalar.self == Float.self ? "float" : "double")"
+            if !validationRows.isEmpty { header += " (+\(validationRows.count) for validation)" }
+            header += ", loss \(lossName(lossFunction)), \(optimizerChoice.rawValue) \(plan.learningRate), \(Scalar.self == Float.self ? "float" : "double")"
             header += ", batch \(batch.map(String.init) ?? "full")"
+            if let patience = plan.earlyStopping { header += ", early stopping after \(patience)" }
             header += ", \(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")"
             if resumed != nil { header += ", resuming at epoch \(firstEpoch + 1)" }
+            if let initFrom { header += ", starting from \(initFrom)" }
             header += " (data read in \(fixed(loadSeconds, 2)) s)"
             write(header + "\n")
         }
@@ -278,30 +342,82 @@ struct TrainCommand: ParsableCommand {
         let history: TrainingHistory
         do {
             history = try network.fit(
-                inputs, prepared.targets, loss: lossFunction, optimizer: optimizer, options: options, random: &random,
-                resuming: resumed?.progress, checkpointEvery: checkpointEvery
+                trainingSet.inputs, trainingTargets.targets, loss: lossFunction, optimizer: optimizer, options: options,
+                validation: validation, random: &random, resuming: resumed?.progress, checkpointEvery: checkpointEvery
             ) { (progress, state) throws(NetworkError) in
-                try TrainingCheckpoint(
+                var checkpoint = TrainingCheckpoint(
                     network: network, loss: lossFunction, optimizer: optimizer, random: state, progress: progress,
-                    classNames: prepared.classNames, inputTransform: transform, featureNames: data.featureNames,
-                    settings: settings
-                ).write(to: checkpointFile)
+                    classNames: trainingTargets.classNames, inputTransform: transform, featureNames: data.featureNames,
+                    settings: settings)
+                checkpoint.model.targetTransform = targetTransform
+                checkpoint.model.tableLayout = data.layout
+                try checkpoint.write(to: checkpointFile)
             }
         } catch {
             reporter.finish()
-            if case .nonFiniteLoss = error {
+            if case .nonFiniteLoss(let epoch, let batchIndex, let rate) = error {
                 var kept: [String] = []
                 if checkpointEvery != nil && FileManager.default.fileExists(atPath: checkpointFile) { kept.append("checkpoint \(checkpointFile)") }
                 if let save, FileManager.default.fileExists(atPath: save) { kept.append("model \(save)") }
+                // The hint names what this run did not do, rather than what it did.
+                var hints: [String] = []
+                if transform == nil { hints.append("standardized inputs (--scale standardize)") }
+                if task == .regress && targetTransform == nil { hints.append("standardized targets (--target-scale standardize)") }
+                hints.append("a smaller --learning-rate than \(rate)")
                 throw CommandError.invalidOption(
-                    "\(error)" + (kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)"))
+                    "the loss became nan or infinite at epoch \(epoch + 1), batch \(batchIndex + 1); try \(hints.joined(separator: ", or "))"
+                        + (kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)"))
             }
             throw error
         }
+        interruption.uninstall()
         reporter.finish()
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let epochsRun = history.epochCount - firstEpoch
+        try report(FinishedRun(
+            prepared: prepared, network: network, history: history, seconds: seconds, firstEpoch: firstEpoch, settings: settings,
+            batchSize: batch, optimizer: optimizerChoice, classNames: trainingTargets.classNames, checkpointFile: checkpointFile,
+            builtInTest: builtInTest))
+    }
+
+    /// A finished training run, as ``report(_:)`` needs it.
+    struct FinishedRun<Scalar: MatrixScalar> {
+        var prepared: TrainingData<Scalar>
+        var network: Sequential<Scalar>
+        var history: TrainingHistory
+        var seconds: Double
+        var firstEpoch: Int
+        var settings: [String: String]
+        var batchSize: Int?
+        var optimizer: OptimizerOption
+        var classNames: [String]?
+        var checkpointFile: String
+        var builtInTest: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?
+    }
+
+    /// The report of a run: the test score, the summary (text or JSON), and the saved model, history and plot.
+    func report<Scalar: MatrixScalar>(_ run: FinishedRun<Scalar>) throws {
+        let prepared = run.prepared
+        let (data, task, lossFunction, plan) = (prepared.data, prepared.task, prepared.loss, prepared.plan)
+        let (validationRows, testRows, transform, targetTransform) = (prepared.validationRows, prepared.testRows, prepared.transform, prepared.targetTransform)
+        let (network, history, seconds, settings, batch) = (run.network, run.history, run.seconds, run.settings, run.batchSize)
+        let (optimizerChoice, classNames, checkpointFile, builtInTest) = (run.optimizer, run.classNames, run.checkpointFile, run.builtInTest)
+        let trainingCount = prepared.trainingRows.count
+        let epochsRun = history.epochCount - run.firstEpoch
+
+        // The test part's score, in target units.
+        var testScore: Score? = nil
+        if !testRows.isEmpty {
+            let testTargets = try prepared.targets(testRows, "\(data.name) test part")
+            testScore = try Score.measure(
+                network: network, inputs: prepared.inputs(testRows), targets: testTargets, loss: lossFunction, targetTransform: targetTransform)
+        } else if let builtInTest {
+            let testTargets = try TargetPreparation.prepare(
+                builtInTest.targets, classNames: data.classNames, knownClassNames: classNames, loss: lossFunction,
+                source: "\(data.name) test set")
+            testScore = try Score.measure(
+                network: network, inputs: builtInTest.inputs, targets: testTargets, loss: lossFunction, targetTransform: nil)
+        }
 
         // Summary.
         var lines: [String] = []
@@ -314,23 +430,25 @@ struct TrainCommand: ParsableCommand {
         if let accuracy = history.metrics[.accuracy]?.last { lines.append("final accuracy: \(fixed(accuracy, 4))") }
         if let loss = history.validationLoss.last { lines.append("validation loss: \(loss)") }
         if let accuracy = history.validationMetrics[.accuracy]?.last { lines.append("validation accuracy: \(fixed(accuracy, 4))") }
-        if let test {
-            let testTargets = try TargetPreparation.prepare(
-                test.targets, classNames: data.classNames, knownClassNames: prepared.classNames, loss: lossFunction, source: "\(data.name) test set")
-            let evaluation = try network.evaluate(
-                test.inputs, testTargets.targets, loss: lossFunction, metrics: testTargets.measuresAccuracy ? [.accuracy] : [])
-            lines.append("test loss: \(evaluation.loss)")
-            if let accuracy = evaluation.metrics[.accuracy] { lines.append("test accuracy: \(fixed(accuracy, 4)) (\(test.inputs.rows) samples)") }
+        if let testScore {
+            lines.append("test loss: \(testScore.loss)")
+            if let accuracy = testScore.accuracy { lines.append("test accuracy: \(fixed(accuracy, 4)) (\(testScore.count) samples)") }
+            if let regression = testScore.regression {
+                lines.append("test R²: \(fixed(regression.r2, 4)), RMSE: \(regression.rootMeanSquaredError) (\(testScore.count) samples)")
+            }
         }
         if let save {
-            try network.save(
-                to: save, loss: lossFunction, classNames: prepared.classNames, inputTransform: transform,
+            var file = ModelFile(
+                network: network, loss: lossFunction, classNames: classNames, inputTransform: transform,
                 featureNames: data.featureNames, metadata: settings)
+            file.targetTransform = targetTransform
+            file.tableLayout = data.layout
+            try file.write(to: save)
             lines.append("saved the model to \(save)")
         }
         if checkpointEvery != nil { lines.append("checkpoint: \(checkpointFile)") }
         if let historyPath = self.history {
-            try HistoryFile.write(history, to: historyPath)
+            try HistoryFile.write(history, test: testScore, to: historyPath)
             lines.append("wrote the history to \(historyPath)")
         }
         if let plot {
@@ -338,10 +456,56 @@ struct TrainCommand: ParsableCommand {
             try ModelFile.writeAtomically(Data(svg.utf8), to: plot)
             lines.append("drew the curves in \(plot)")
         }
-        write(lines.joined(separator: "\n") + "\n")
+        if json {
+            let summary = TrainSummary(
+                task: task == .classify ? "classification" : "regression", target: data.targetName, classes: classNames,
+                features: data.featureNames, network: describe(network), loss: lossName(lossFunction), optimizer: optimizerChoice.rawValue,
+                learningRate: plan.learningRate, batchSize: batch ?? trainingCount, trainingSamples: trainingCount,
+                validationSamples: validationRows.count, testSamples: testScore?.count ?? 0, epochs: history.epochCount,
+                stoppedEarly: history.stoppedEarly, bestEpoch: history.bestEpoch.map { $0 + 1 }, seconds: seconds,
+                finalLoss: history.loss.last, finalAccuracy: history.metrics[.accuracy]?.last,
+                validationLoss: history.validationLoss.last, validationAccuracy: history.validationMetrics[.accuracy]?.last,
+                test: testScore, inputScaling: transform == nil ? "none" : plan.scale.rawValue,
+                targetScaling: targetTransform == nil ? "none" : "standardize", saved: save)
+            write(try jsonText(summary) + "\n")
+        } else {
+            write(lines.joined(separator: "\n") + "\n")
+        }
     }
 
-    var optimizerKind: OptimizerKind {
+    /// The line every run prints: task, target, features, rows and scaling.
+    func describeTask<Scalar: MatrixScalar>(
+        task: TaskOption, classNames: [String]?, data: LoadedData<Scalar>, featureCount: Int, training: Int, validation: Int,
+        test: Int, transform: ModelFile.InputTransform?, targetTransform: ModelFile.InputTransform?, scale: ScaleOption
+    ) -> String {
+        var text: String
+        if task == .classify {
+            let names = classNames ?? []
+            let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
+            text = "task: classification (\(names.count) classes: \(shown))"
+        } else {
+            text = "task: regression"
+        }
+        text += self.task == nil ? " inferred from the target" : " (--task)"
+        if let name = data.targetName { text += " '\(name)'" }
+        let featureNames = data.layout?.columns.map(\.name) ?? data.featureNames
+        if let names = featureNames, names.count <= 6 {
+            text += "; features (\(featureCount)): \(names.joined(separator: ", "))"
+        } else {
+            text += "; \(featureCount) features"
+        }
+        if let layout = data.layout, layout.inputWidth != layout.columns.count {
+            text += " (\(layout.inputWidth) inputs after one-hot encoding)"
+        }
+        text += "; rows: \(training) training"
+        if validation > 0 { text += ", \(validation) validation" }
+        if test > 0 { text += ", \(test) test" }
+        text += "; scaling: inputs \(transform == nil ? "not scaled" : scale == .minmax ? "min-max scaled" : "standardized")"
+        if task == .regress { text += ", targets \(targetTransform == nil ? "not scaled" : "standardized")" }
+        return text
+    }
+
+    func optimizerKind(_ optimizer: OptimizerOption) -> OptimizerKind {
         switch optimizer {
         case .sgd: return .sgd
         case .momentum: return .sgd(momentum: momentum, nesterov: false)
@@ -350,10 +514,12 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func resolvedSchedule(trainingCount: Int) -> ScheduleOption {
-        if let schedule { return schedule }
-        let fullBatch = batchSize == 0 || (batchSize ?? (trainingCount < 1000 ? trainingCount : 128)) >= trainingCount
-        return ScheduleOption(fullBatch ? .constant : .exponential(decay: 0.9))
+    /// Whether the file at `path` is a saved model (rather than a checkpoint).
+    static func isModelFile(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return false }
+        return object["format"] as? String == ModelFile.formatName
     }
 
     /// A resumed run goes on with the checkpoint's network, loss and schedule. Repeating the original
@@ -384,8 +550,8 @@ struct TrainCommand: ParsableCommand {
     /// Refuses networks that cannot be built or cannot learn what the loss asks: more parameters than
     /// ``largestParameterCount`` (counted without overflow), or binary cross-entropy on outputs that
     /// are not probabilities.
-    func checkArchitecture(inputSize: Int, outputSize: Int, loss: Loss) throws {
-        let widths = [inputSize] + (layers?.sizes ?? [256, 128]) + [outputSize]
+    func checkArchitecture(inputSize: Int, outputSize: Int, loss: Loss, hidden: [Int]) throws {
+        let widths = [inputSize] + hidden + [outputSize]
         var total = 0
         for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
             let (weights, overflow) = (fanIn + 1).multipliedReportingOverflow(by: fanOut)
@@ -403,8 +569,7 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss) -> [any Layer<Scalar>] {
-        let hidden = layers?.sizes ?? [256, 128]
+    func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss, hidden: [Int]) -> [any Layer<Scalar>] {
         let weights = weightInit?.initializer ?? (activation == .relu || activation == .leakyReLU ? .heNormal : .xavierUniform)
         let biases = biasInit?.initializer ?? .zeros
         let finalActivation = outputActivation?.activation ?? (loss == .binaryCrossEntropy ? .sigmoid : .identity)
@@ -451,16 +616,19 @@ enum HistoryFile {
         var learningRate: [Double]
         var bestEpoch: Int?
         var stoppedEarly: Bool
+        /// The score on the --test-split part (or a built-in data set's test set).
+        var test: Score?
     }
 
-    static func write(_ history: TrainingHistory, to path: String) throws {
+    static func write(_ history: TrainingHistory, test: Score? = nil, to path: String) throws {
         let content = Content(
             epochs: history.epochCount, loss: history.loss, accuracy: history.metrics[.accuracy],
             validationLoss: history.validationLoss.isEmpty ? nil : history.validationLoss,
             validationAccuracy: history.validationMetrics[.accuracy], learningRate: history.learningRate,
-            bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly)
+            bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, test: test)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
             try ModelFile.writeAtomically(try encoder.encode(content), to: path)
         } catch let error as NetworkError {

@@ -569,3 +569,24 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         #expect(encoding.index(of: "dog") == 1 && encoding.className(at: 0) == "cat" && encoding.index(of: "cow") == nil)
     }
 }
+
+@Suite struct CSVTableTests {
+    @Test func readsNumericAndTextColumnsWithMissingCells() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("CSVTable-\(UUID().uuidString).csv").path
+        try ",age,sex,label\n0,22,male,yes\n1,NA,female,no\n2,35,,yes\n3,,\"fe, male\",\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let table = try readCSVTable(from: path)
+        #expect(table.names == ["", "age", "sex", "label"])
+        #expect(table.lines == [2, 3, 4, 5])
+        #expect(table.columns[0] == .numbers([0, 1, 2, 3]))
+        guard case .numbers(let ages) = table.columns[1] else { Issue.record("age is not numeric"); return }
+        #expect(ages[0] == 22 && ages[1].isNaN && ages[2] == 35 && ages[3].isNaN)
+        #expect(table.columns[2] == .text(["male", "female", nil, "fe, male"]))
+        #expect(table.columns[3] == .text(["yes", "no", "yes", nil]))
+        #expect(try table.resolve(.name("sex"), file: path) == 2)
+        #expect(try table.resolve(.index(-1), file: path) == 3)
+        #expect(throws: DataIOError.self) { try table.resolve(.name("height"), file: path) }
+        try "a,b\n1,2\n3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: DataIOError.raggedRow(file: path, line: 3, expectedColumns: 2, foundColumns: 1)) { try readCSVTable(from: path) }
+    }
+}

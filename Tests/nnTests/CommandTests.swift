@@ -71,14 +71,25 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
 
     @Test func drawsAProgressBarOnATerminal() throws {
         let folder = try temporaryFolder()
-        let result = try Executable.run(
-            ["train", "--dataset", "xor", "--layers", "4", "--epochs", "200000", "--learning-rate", "0.1", "--optimizer", "sgd"],
-            in: folder, environment: ["NN_FORCE_TERMINAL": "1"])
-        #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("\rEpoch "))
-        #expect(result.standardOutput.contains("samples/s"))
-        #expect(result.standardOutput.contains(" left"))
-        #expect(result.standardOutput.contains("final loss: "))
+        // The first batch draws the bar at once, however fast the run, so a short run shows it too.
+        for columns in [120, 80, 50] {
+            let result = try Executable.run(
+                ["train", "--dataset", "xor", "--layers", "4", "--epochs", "300", "--learning-rate", "0.1", "--optimizer", "sgd"],
+                in: folder, environment: ["NN_FORCE_TERMINAL": "1", "COLUMNS": String(columns)])
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(result.standardOutput.contains("\rEpoch 1/300 ["), "\(columns) columns")
+            #expect(result.standardOutput.contains("final loss: "))
+            // Every redraw fits in the terminal's width (less one column), so it never wraps and
+            // never leaves a stale line: the part after each carriage return, without the clearing escape.
+            let redraws = result.standardOutput.split(separator: "\r").dropFirst()
+                .map { $0.replacingOccurrences(of: "\u{1B}[K", with: "").split(separator: "\n").first.map(String.init) ?? "" }
+                .filter { $0.hasPrefix("Epoch") }
+            #expect(!redraws.isEmpty && redraws.allSatisfy { $0.count <= columns - 1 }, "\(columns): \(redraws.map(\.count).max() ?? 0)")
+            if columns == 120 {
+                #expect(result.standardOutput.contains("samples/s") && result.standardOutput.contains(" left"))
+            }
+            if columns == 50 { #expect(redraws.contains { $0.count >= 45 }, "the bar uses the width it has") }
+        }
     }
 
     @Test(arguments: ["000", "001", "002", "003", "004"])
@@ -109,9 +120,9 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         if let csv = inputs[name] {
             try csv.write(to: folder.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
             let predicted = try Executable.run(
-                ["predict", "--model", "model.json", "--data", "in.csv", "--probabilities"], in: folder)
+                ["predict", "--model", "model.json", "--data", "in.csv"], in: folder)
             #expect(predicted.status == 0, "\(predicted.standardError)")
-            #expect(predicted.standardOutput.split(separator: "\n").count >= 4)
+            #expect(predicted.standardOutput.split(separator: "\n").count == 5, "\(predicted.standardOutput)")
         }
     }
 
@@ -136,12 +147,12 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         try "x1,x2\n0.9,0.9\n0.05,0.1\n".write(to: folder.appendingPathComponent("new.csv"), atomically: true, encoding: .utf8)
         let predicted = try Executable.run(["predict", "--model", "model.json", "--data", "new.csv"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
-        #expect(predicted.standardOutput == "high\nlow\n")
+        #expect(predicted.standardOutput == "label\nhigh\nlow\n")
         let probabilities = try Executable.run(
             ["predict", "--model", "model.json", "--data", "new.csv", "--probabilities", "--output", "p.csv"], in: folder)
         #expect(probabilities.status == 0, "\(probabilities.standardError)")
         let written = try String(contentsOf: folder.appendingPathComponent("p.csv"), encoding: .utf8)
-        #expect(written.split(separator: "\n").count == 3)
+        #expect(written.split(separator: "\n").first == "label,high,low" && written.split(separator: "\n").count == 3, "\(written)")
         let npy = try Executable.run(["predict", "--model", "model.json", "--data", "new.csv", "--output", "p.npy"], in: folder)
         #expect(npy.status == 0, "\(npy.standardError)")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("p.npy").path))
@@ -165,7 +176,9 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         try writeNPY(rows: 1, columns: 2, values: [1, 0], to: folder.appendingPathComponent("x.npy"))
         let predicted = try Executable.run(["predict", "--model", "linear.json", "--data", "x.npy"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
-        #expect(abs((Double(predicted.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) - 2.5) < 0.05)
+        let lines = predicted.standardOutput.split(separator: "\n")
+        #expect(lines.first == "prediction" && lines.count == 2, "\(predicted.standardOutput)")
+        #expect(abs((Double(lines.last ?? "") ?? 0) - 2.5) < 0.05)
     }
 
     @Test func resumesBitIdentically() throws {
@@ -260,7 +273,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         try expectError(
             ["train", "--dataset", "notebook-001", "--layers", "2", "--loss", "mse", "--learning-rate", "1e6", "--epochs", "50",
              "--save", "m.json", "--checkpoint-every", "1"],
-            in: folder, mentions: ["nan or infinite", "smaller learning rate", "left unchanged"])
+            in: folder, mentions: ["nan or infinite", "--scale standardize", "a smaller --learning-rate than 1000000.0", "left unchanged"])
         #expect(try Data(contentsOf: folder.appendingPathComponent("m.json")) == before)
     }
 

@@ -36,8 +36,12 @@ import Testing
             import json, sys, numpy as np
             model = json.load(open(sys.argv[1])); arrays = np.load(sys.argv[2])
             names = sorted(arrays.files)
-            assert names == ["layer0.bias", "layer0.weights", "layer1.bias", "layer1.weights"], names
+            assert names == ["input.offset", "input.scale", "layer0.bias", "layer0.weights", "layer1.bias", "layer1.weights", "model.json"], names
+            meta = json.loads(arrays["model.json"])
+            assert meta["formatVersion"] == 1 and [layer["activation"] for layer in meta["layers"]] == ["tanh", "sigmoid"], meta
+            assert np.array_equal(arrays["input.scale"], np.ones((1, 2))), "an unscaled model exports the identity transform"
             for index, layer in enumerate(model["layers"]):
+                if layer["type"] != "dense": continue
                 for key in ("weights", "bias"):
                     expected = np.array(layer[key]["values"], dtype=np.float64)
                     actual = arrays[f"layer{index}.{key}"]

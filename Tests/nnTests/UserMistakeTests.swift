@@ -55,7 +55,7 @@ private func expectUsageError(
     @Test func emptyLabelIsMissingNotAClass() throws {
         let folder = try catalogFolder()
         try "f1,f2,label\n0.1,0.2,x\n0.9,0.8,\n0.2,0.1,y\n".write(to: folder.appendingPathComponent("gap.csv"), atomically: true, encoding: .utf8)
-        try expectCleanFailure(["train", "--data", "gap.csv"], in: folder, mentions: ["gap.csv", "line 3", "column 3", "label is empty"])
+        try expectCleanFailure(["train", "--data", "gap.csv"], in: folder, mentions: ["gap.csv line 3", "target column 'label' has no value", "not a class", "--missing drop-rows"])
     }
 
     @Test func optionsThatAResumedRunCannotHonour() throws {

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Network
+import Tensor
+import TensorIO
+
+/// `nn info`: what a model file holds.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Describe a saved model: layers, activations, parameter count, precision, loss and classes.")
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Flag(help: "Print the description as one JSON object (keys: model, precision, loss, task, layers, parameters, classes, features, columns, inputTransform, targetTransform, metadata).")
+    var json = false
+
+    func run() throws {
+        let file = try ModelFile.read(from: modelOptions.model)
+        if json {
+            let layers = file.layers.map { layer in
+                InfoSummary.Layer(
+                    type: layer.type, inputSize: layer.inputSize, outputSize: layer.outputSize, activation: layer.activation.rawValue,
+                    bias: layer.type == "dense" ? layer.bias != nil : nil)
+            }
+            let parameters = file.layers.reduce(0) { total, layer in
+                total + (layer.inputSize ?? 0) * (layer.outputSize ?? 0) + (layer.bias != nil ? layer.outputSize ?? 0 : 0)
+            }
+            let summary = InfoSummary(
+                model: modelOptions.model, precision: file.precision, loss: lossName(file.loss),
+                task: file.classNames != nil ? "classification" : "regression", layers: layers, parameters: parameters,
+                classes: file.classNames, features: file.featureNames, columns: file.tableLayout, inputTransform: file.inputTransform,
+                targetTransform: file.targetTransform, metadata: file.metadata)
+            write(try jsonText(summary) + "\n")
+            return
+        }
+        var lines = ["model: \(modelOptions.model)", "precision: \(file.precision)", "loss: \(lossName(file.loss))", "layers:"]
+        var parameterCount = 0
+        for (index, layer) in file.layers.enumerated() {
+            if layer.type == "dense", let inputs = layer.inputSize, let outputs = layer.outputSize {
+                let count = inputs * outputs + (layer.bias != nil ? outputs : 0)
+                parameterCount += count
+                lines.append("  \(index): dense \(inputs) -> \(outputs), \(layer.activation.rawValue), \(layer.bias != nil ? "bias" : "no bias"), \(ProgressReporter.count(Double(count))) parameters")
+            } else {
+                lines.append("  \(index): activation \(layer.activation.rawValue)")
+            }
+        }
+        lines.append("parameters: \(ProgressReporter.count(Double(parameterCount)))")
+        if let classNames = file.classNames { lines.append("classes (\(classNames.count)): \(classNames.joined(separator: ", "))") }
+        if let featureNames = file.featureNames {
+            let shown = featureNames.prefix(10).joined(separator: ", ") + (featureNames.count > 10 ? ", …" : "")
+            lines.append("features (\(featureNames.count)): \(shown)")
+        }
+        if let transform = file.inputTransform { lines.append("input transform: (x - offset) * scale for \(transform.offset.count) features") }
+        if let transform = file.targetTransform { lines.append("target transform: predictions are output / \(transform.scale[0]) + \(transform.offset[0]) (trained on standardized targets)") }
+        if let layout = file.tableLayout {
+            let oneHot = layout.columns.filter { $0.categories != nil }
+            lines.append("table: target '\(layout.targetName ?? "?")', \(layout.columns.count) columns\(oneHot.isEmpty ? "" : " (\(oneHot.map { "\($0.name): \($0.categories!.count) categories" }.joined(separator: ", ")))"), missing values: \(layout.missing)")
+        }
+        for key in file.metadata.keys.sorted() { lines.append("\(key): \(file.metadata[key] ?? "")") }
+        write(lines.joined(separator: "\n") + "\n")
+    }
+}
+
+/// `nn info --json`: what a model file holds.
+struct InfoSummary: Encodable {
+    struct Layer: Encodable {
+        var type: String, inputSize: Int?, outputSize: Int?, activation: String, bias: Bool?
+    }
+    var model: String, precision: String, loss: String, task: String, layers: [Layer], parameters: Int
+    var classes: [String]?, features: [String]?, columns: TableLayout?
+    var inputTransform: ModelFile.InputTransform?, targetTransform: ModelFile.InputTransform?
+    var metadata: [String: String]
+}

@@ -1,0 +1,352 @@
+import ArgumentParser
+import Foundation
+import Network
+import Tensor
+import TensorIO
+
+/// `--missing`: what a missing cell (empty, `NA`, `nan`, ... as pandas reads them) does.
+enum MissingOption: String, ExpressibleByArgumentCaseIterable {
+    case error
+    case dropRows = "drop-rows"
+    case mean, median
+    case mostFrequent = "most-frequent"
+}
+
+/// `--unknown-categories`: what a text value that training never saw does at predict time.
+enum UnknownCategoryOption: String, ExpressibleByArgumentCaseIterable {
+    /// An error naming the column and the value.
+    case error
+    /// The column's one-hot inputs are all zero.
+    case zero
+}
+
+/// A CSV table turned into network inputs and targets: the columns are chosen (`--target`,
+/// `--features`, `--drop`, pandas' index column), text feature columns one-hot encoded, and missing
+/// cells handled by `--missing`. Training fits a ``TableLayout``; predict and evaluate apply the
+/// model's.
+enum TableData {
+    /// The header names pandas gives its unnamed index column.
+    static func isIndexName(_ name: String) -> Bool { name == "" || name == "Unnamed: 0" }
+
+    /// The columns `--features` or `--drop` name: comma-separated names, indices (negative from the
+    /// end) and index ranges `START:END` (end excluded, either side may be left out, as Python slices).
+    static func columnList(_ text: String, table: CSVTable, option: String, file: String) throws -> [Int] {
+        var result: [Int] = []
+        let count = table.columns.count
+        for rawPart in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let part = rawPart.trimmingCharacters(in: .whitespaces)
+            if let colon = part.firstIndex(of: ":"), table.names?.contains(part) != true {
+                let startText = part[..<colon].trimmingCharacters(in: .whitespaces)
+                let endText = part[part.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                guard let start = startText.isEmpty ? 0 : Int(startText), let end = endText.isEmpty ? count : Int(endText) else {
+                    throw CommandError.usage("\(option) \(text): '\(part)' is not a range of column indices START:END")
+                }
+                let from = start < 0 ? start + count : start, to = end < 0 ? end + count : min(end, count)
+                guard from >= 0, from < to else {
+                    throw CommandError.usage("\(option) \(text): the range '\(part)' selects no columns of the \(count) in \(file)")
+                }
+                result += Array(from..<to)
+            } else {
+                do {
+                    result.append(try table.resolve(csvColumn(part), file: file))
+                } catch {
+                    throw CommandError.usage("\(option): \(error)")
+                }
+            }
+        }
+        return result
+    }
+
+    /// Reads a training table: chooses the columns, fits the layout (categories, fill values) and
+    /// encodes the rows.
+    static func loadForTraining<Scalar: MatrixScalar>(_ request: DataRequest, as type: Scalar.Type) throws -> LoadedData<Scalar> {
+        let path = request.data!
+        let table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
+        var notes: [String] = []
+        let columnCount = table.columns.count
+        let target = try request.target.map { text -> Int in
+            do { return try table.resolve(csvColumn(text), file: path) } catch { throw CommandError.usage("--target: \(error)") }
+        } ?? columnCount - 1
+        let dropped = try request.drop.map { try columnList($0, table: table, option: "--drop", file: path) } ?? []
+        var features: [Int]
+        if let list = request.features {
+            features = try columnList(list, table: table, option: "--features", file: path)
+            if features.contains(target) {
+                throw CommandError.usage("--features includes the target column \(table.label(of: target)); leave it out")
+            }
+            features.removeAll { dropped.contains($0) }
+        } else {
+            features = (0..<columnCount).filter { $0 != target && !dropped.contains($0) }
+            if let names = table.names, let first = features.first, first == 0, isIndexName(names[0]) {
+                features.removeFirst()
+                notes.append("dropped column 0 ('\(names[0])'): it is pandas' unnamed index column (write the file with index=False, or keep it with --features)")
+            }
+        }
+        guard !features.isEmpty else {
+            throw CommandError.dataMismatch(
+                "\(path): no feature columns are left (the target is \(table.label(of: target))\(dropped.isEmpty ? "" : ", \(dropped.count) dropped"))\(DataSource.delimiterHint(path))")
+        }
+
+        // Rows: a missing target is dropped (or an error); --missing drop-rows drops rows with a missing feature.
+        let policy = request.missing
+        var keep = [Bool](repeating: true, count: table.rowCount)
+        if let row = (0..<table.rowCount).first(where: { isMissing(table.columns[target], $0) }) {
+            if policy == .error {
+                throw CommandError.dataMismatch(
+                    "\(path) line \(table.lines[row]): the target column \(table.label(of: target)) has no value; a missing target is not a class: drop such rows with --missing drop-rows (or fill the file)")
+            }
+            var count = 0
+            for row in 0..<table.rowCount where isMissing(table.columns[target], row) {
+                keep[row] = false
+                count += 1
+            }
+            notes.append("dropped \(count) row\(count == 1 ? "" : "s") without a target value")
+        }
+        if policy == .error {
+            // The first missing cell in file order (a column at a time, so that a wide file is scanned quickly).
+            var first: (row: Int, column: Int)? = nil
+            for column in features {
+                let row: Int?
+                switch table.columns[column] {
+                case .numbers(let values): row = values.indices.first { values[$0].isNaN && keep[$0] }
+                case .text(let values): row = values.indices.first { values[$0] == nil && keep[$0] }
+                }
+                if let row, first == nil || row < first!.row { first = (row, column) }
+            }
+            if let first {
+                throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[first.row], label: table.label(of: first.column)))
+            }
+        } else if policy == .dropRows {
+            var count = 0
+            for row in 0..<table.rowCount where keep[row] && features.contains(where: { isMissing(table.columns[$0], row) }) {
+                keep[row] = false
+                count += 1
+            }
+            if count > 0 { notes.append("dropped \(count) row\(count == 1 ? "" : "s") with missing values (--missing drop-rows)") }
+        }
+        let rows = (0..<table.rowCount).filter { keep[$0] }
+        guard !rows.isEmpty else { throw CommandError.dataMismatch("\(path): no rows are left after dropping those with missing values") }
+
+        // The layout: categories and fill values from the kept rows.
+        var layoutColumns: [TableColumn] = []
+        for position in features {
+            let name = table.names?[position] ?? "#\(position)"
+            var column = TableColumn(name: name, position: position)
+            switch table.columns[position] {
+            case .numbers(let values):
+                let kept = rows.map { values[$0] }
+                switch policy {
+                case .mean: column.fillNumber = MissingFill.mean(kept)
+                case .median: column.fillNumber = MissingFill.median(kept)
+                case .mostFrequent: column.fillNumber = MissingFill.mostFrequent(kept)
+                case .error, .dropRows: break
+                }
+                if policy != .error && policy != .dropRows && column.fillNumber == nil {
+                    throw CommandError.dataMismatch("\(path): column \(table.label(of: position)) has no values at all; leave it out with --drop \(name)")
+                }
+            case .text(let values):
+                let kept = rows.map { values[$0] }
+                let categories = Set(kept.compactMap { $0 }).sorted()
+                if categories.count > 20 && categories.count * 2 > rows.count {
+                    throw CommandError.dataMismatch(
+                        "\(path): text column \(table.label(of: position)) has \(categories.count) different values in \(rows.count) rows (such as '\(categories[0])'); it looks like a name or an identifier, not a category: leave it out with --drop '\(name)'")
+                }
+                column.categories = categories
+                if policy == .mean || policy == .median || policy == .mostFrequent { column.fillCategory = MissingFill.mostFrequent(kept) }
+            }
+            layoutColumns.append(column)
+        }
+        let layout = TableLayout(
+            columns: layoutColumns, targetName: table.names?[target] ?? "#\(target)", fileColumnCount: columnCount,
+            missing: policy.rawValue)
+        let inputs: Matrix<Scalar> = try encode(table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
+
+        // The target: class labels from a text column, numbers otherwise.
+        var targets: Matrix<Scalar>
+        var classNames: [String]? = nil
+        switch table.columns[target] {
+        case .text(let values):
+            let labels = rows.map { values[$0]! }
+            let names = Set(labels).sorted()
+            let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+            targets = .column(labels.map { Scalar(index[$0]!) })
+            classNames = names
+        case .numbers(let values):
+            targets = .column(rows.map { Scalar(values[$0]) })
+        }
+        var loaded = LoadedData(
+            inputs: inputs, targets: targets, classNames: classNames, name: path, featureNames: layout.inputNames)
+        loaded.layout = layout
+        loaded.notes = notes
+        loaded.targetName = layout.targetName
+        return loaded
+    }
+
+    /// Reads a table with a saved model's layout: features by name (or, without a header, by their
+    /// training positions), the target when `needsTargets` or when it is present.
+    static func load<Scalar: MatrixScalar>(
+        _ request: DataRequest, layout: TableLayout, knownClassNames: [String]?, needsTargets: Bool, as type: Scalar.Type
+    ) throws -> LoadedData<Scalar> {
+        let path = request.data!
+        let table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
+        var positions: [Int] = []
+        if let names = table.names {
+            for column in layout.columns {
+                guard let index = names.firstIndex(of: column.name) else {
+                    throw CommandError.dataMismatch(
+                        "\(path): the model needs column '\(column.name)', which the file lacks (its header names \(names.prefix(12).map { "'\($0)'" }.joined(separator: ", "))\(names.count > 12 ? ", …" : ""))")
+                }
+                positions.append(index)
+            }
+        } else {
+            let targetPosition = layout.targetName.flatMap { $0.hasPrefix("#") ? Int($0.dropFirst()) : nil }
+            if table.columns.count == layout.fileColumnCount {
+                positions = layout.columns.map(\.position)
+            } else if let targetPosition, table.columns.count == layout.fileColumnCount - 1 {
+                positions = layout.columns.map { $0.position > targetPosition ? $0.position - 1 : $0.position }
+            } else {
+                throw CommandError.dataMismatch(
+                    "\(path): \(table.columns.count) columns and no header, but the model was trained on \(layout.fileColumnCount) columns; give the file the training layout (or a header with the column names)")
+            }
+        }
+        // The target column: --target, else the training target when the file has it.
+        var target: Int? = nil
+        if let text = request.target {
+            do { target = try table.resolve(csvColumn(text), file: path) } catch { throw CommandError.usage("--target: \(error)") }
+        } else if let name = layout.targetName {
+            if let names = table.names {
+                target = names.firstIndex(of: name)
+            } else if name.hasPrefix("#"), let position = Int(name.dropFirst()), table.columns.count == layout.fileColumnCount {
+                target = position
+            }
+            // A file whose target has another name: its last column, when that is not a feature.
+            if target == nil, needsTargets, let last = table.columns.indices.last, !positions.contains(last) {
+                target = last
+            }
+        }
+        if needsTargets && target == nil {
+            throw CommandError.dataMismatch(
+                "\(path): no target column '\(layout.targetName ?? "?")' to evaluate against; name it with --target")
+        }
+        var rows = Array(0..<table.rowCount)
+        if let target, needsTargets {
+            let missing = rows.filter { isMissing(table.columns[target], $0) }
+            if let first = missing.first {
+                if layout.missing == MissingOption.error.rawValue {
+                    throw CommandError.dataMismatch(
+                        "\(path) line \(table.lines[first]): the target column \(table.label(of: target)) has no value; a missing target is not a class")
+                }
+                rows.removeAll { missing.contains($0) }
+            }
+        }
+        let inputs: Matrix<Scalar> = try encode(table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
+        var loaded = LoadedData<Scalar>(inputs: inputs, name: path, featureNames: layout.inputNames)
+        loaded.layout = layout
+        if let target, needsTargets {
+            switch table.columns[target] {
+            case .text(let values):
+                let labels = rows.map { values[$0]! }
+                let names = knownClassNames ?? Set(labels).sorted()
+                var indices: [Scalar] = []
+                for (index, label) in labels.enumerated() {
+                    guard let classIndex = names.firstIndex(of: label) else {
+                        throw CommandError.dataMismatch(
+                            "\(path) line \(table.lines[rows[index]]): class '\(label)' is not one of the model's classes (\(names.joined(separator: ", ")))")
+                    }
+                    indices.append(Scalar(classIndex))
+                }
+                loaded.targets = .column(indices)
+                loaded.classNames = names
+            case .numbers(let values):
+                if let known = knownClassNames {
+                    // Numeric class labels ("0", "7") are the model's class names.
+                    var indices: [Scalar] = []
+                    for row in rows {
+                        let label = numberLabel(values[row])
+                        guard let classIndex = known.firstIndex(of: label) else {
+                            throw CommandError.dataMismatch(
+                                "\(path) line \(table.lines[row]): class '\(label)' is not one of the model's classes (\(known.joined(separator: ", ")))")
+                        }
+                        indices.append(Scalar(classIndex))
+                    }
+                    loaded.targets = .column(indices)
+                    loaded.classNames = known
+                } else {
+                    loaded.targets = .column(rows.map { Scalar(values[$0]) })
+                }
+            }
+        }
+        return loaded
+    }
+
+    /// A number as a class name: `7` for 7.0, `2.5` otherwise.
+    static func numberLabel(_ value: Double) -> String {
+        value.rounded() == value && Swift.abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
+    static func isMissing(_ column: CSVTable.Column, _ row: Int) -> Bool {
+        switch column {
+        case .numbers(let values): return values[row].isNaN
+        case .text(let values): return values[row] == nil
+        }
+    }
+
+    static func missingMessage(path: String, line: Int, label: String) -> String {
+        "\(path) line \(line): column \(label) has no value (an empty cell or NA); fill missing values with --missing mean, median or most-frequent, or leave such rows out with --missing drop-rows"
+    }
+
+    /// The rows' inputs under `layout`, with the layout's columns at `positions` of the table.
+    static func encode<Scalar: MatrixScalar>(
+        _ table: CSVTable, rows: [Int], layout: TableLayout, positions: [Int], unknown: UnknownCategoryOption, path: String
+    ) throws -> Matrix<Scalar> {
+        let width = layout.inputWidth
+        // Filled as Double and converted once (a generic Scalar(value) per cell is not specialized here).
+        var scalars = [Double](repeating: 0, count: rows.count * width)
+        var offset = 0
+        for (column, position) in zip(layout.columns, positions) {
+            switch (table.columns[position], column.categories) {
+            case (.numbers(let values), nil):
+                for (index, row) in rows.enumerated() {
+                    var value = values[row]
+                    if value.isNaN {
+                        guard let fill = column.fillNumber else {
+                            throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[row], label: table.label(of: position)))
+                        }
+                        value = fill
+                    }
+                    scalars[index * width + offset] = value
+                }
+            case (.text(let values), nil):
+                let row = rows.first { values[$0] != nil } ?? rows[0]
+                throw CommandError.dataMismatch(
+                    "\(path) line \(table.lines[row]): column \(table.label(of: position)) holds text ('\(values[row] ?? "")') but the model was trained on numbers there")
+            case (let cells, let categories?):
+                let lookup = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+                for (index, row) in rows.enumerated() {
+                    var text: String?
+                    switch cells {
+                    case .text(let values): text = values[row]
+                    case .numbers(let values): text = values[row].isNaN ? nil : numberLabel(values[row])
+                    }
+                    if text == nil {
+                        guard let fill = column.fillCategory else {
+                            throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[row], label: table.label(of: position)))
+                        }
+                        text = fill
+                    }
+                    if let category = lookup[text!] {
+                        scalars[index * width + offset + category] = 1
+                    } else if unknown == .error {
+                        throw CommandError.dataMismatch(
+                            "\(path) line \(table.lines[row]): column \(table.label(of: position)) has the value '\(text!)', which training never saw (it knows \(categories.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(categories.count > 10 ? ", …" : "")); give --unknown-categories zero to encode unseen values as all-zero")
+                    }
+                }
+            }
+            offset += column.width
+        }
+        return Matrix<Scalar>(Matrix<Double>(rows: rows.count, columns: width, scalars: scalars))
+    }
+}
+
+/// An option whose values are an enumeration's raw values.
+typealias ExpressibleByArgumentCaseIterable = ExpressibleByArgument & CaseIterable
