@@ -24,6 +24,12 @@ package struct SGD: UpdateRule {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
+    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+        for parameter in parameters { update(parameter, step) }
+    }
+
+    /// One parameter's step.
+    @inline(__always)
     package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {
         addWeightDecay(parameter, step)
         let w = parameter.value, g = parameter.gradient, count = parameter.count
