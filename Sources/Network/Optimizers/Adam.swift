@@ -21,9 +21,11 @@ package struct Adam: UpdateRule {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {
-        addWeightDecay(parameter, step)
-        moments(parameter, step)
+    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+        for parameter in parameters {
+            addWeightDecay(parameter, step)
+            moments(parameter, step)
+        }
     }
 
     /// The moment updates and the bias-corrected step, with the gradient as it is (AdamW shares them).

@@ -16,11 +16,13 @@ package struct AdamW: UpdateRule {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {
-        if step.weightDecay != 0 {
-            let shrink = 1 - step.learningRate * step.weightDecay, w = parameter.value
-            for index in 0..<parameter.count { w[index] *= shrink }
+    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+        for parameter in parameters {
+            if step.weightDecay != 0 {
+                let shrink = 1 - step.learningRate * step.weightDecay, w = parameter.value
+                for index in 0..<parameter.count { w[index] *= shrink }
+            }
+            adam.moments(parameter, step)
         }
-        adam.moments(parameter, step)
     }
 }

@@ -141,7 +141,7 @@ public final class Optimizer<Scalar: MatrixScalar> {
     func update(slots: [ParameterSlot<Scalar>]) {
         stepCount += 1
         let step = UpdateStep(learningRate: Scalar(learningRate), weightDecay: Scalar(weightDecay), number: stepCount)
-        for slot in slots { rule.update(slot, step) }
+        slots.withUnsafeBufferPointer { rule.update($0, step) }
     }
 
     /// The parameters' raw views for the rule, with their state (made zero the first time).

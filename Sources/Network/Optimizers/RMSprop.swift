@@ -16,23 +16,25 @@ package struct RMSprop: UpdateRule {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {
-        addWeightDecay(parameter, step)
-        let a = Scalar(alpha), eps = Scalar(epsilon), mu = Scalar(momentum), rate = step.learningRate
-        let w = parameter.value, g = parameter.gradient, v = parameter.state(0)
-        if momentum != 0 {
-            let b = parameter.state(1)
-            for index in 0..<parameter.count {
-                let gradient = g[index]
-                v[index] = a * v[index] + (1 - a) * gradient * gradient
-                b[index] = mu * b[index] + gradient / (v[index].squareRoot() + eps)
-                w[index] -= rate * b[index]
-            }
-        } else {
-            for index in 0..<parameter.count {
-                let gradient = g[index]
-                v[index] = a * v[index] + (1 - a) * gradient * gradient
-                w[index] -= rate * gradient / (v[index].squareRoot() + eps)
+    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+        for parameter in parameters {
+            addWeightDecay(parameter, step)
+            let a = Scalar(alpha), eps = Scalar(epsilon), mu = Scalar(momentum), rate = step.learningRate
+            let w = parameter.value, g = parameter.gradient, v = parameter.state(0)
+            if momentum != 0 {
+                let b = parameter.state(1)
+                for index in 0..<parameter.count {
+                    let gradient = g[index]
+                    v[index] = a * v[index] + (1 - a) * gradient * gradient
+                    b[index] = mu * b[index] + gradient / (v[index].squareRoot() + eps)
+                    w[index] -= rate * b[index]
+                }
+            } else {
+                for index in 0..<parameter.count {
+                    let gradient = g[index]
+                    v[index] = a * v[index] + (1 - a) * gradient * gradient
+                    w[index] -= rate * gradient / (v[index].squareRoot() + eps)
+                }
             }
         }
     }

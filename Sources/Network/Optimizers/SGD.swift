@@ -24,26 +24,28 @@ package struct SGD: UpdateRule {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>) {
-        addWeightDecay(parameter, step)
-        let w = parameter.value, g = parameter.gradient, count = parameter.count
-        let rate = step.learningRate, mu = Scalar(momentum)
-        if stateCount == 1 {
-            // Nesterov: v = μv + g; w -= lr (g + μv).
-            let v = parameter.state(0)
-            for index in 0..<count {
-                v[index] = mu * v[index] + g[index]
-                g[index] += mu * v[index]
-                w[index] -= rate * g[index]
-            }
-        } else if mu == 0 {
-            StridedView.addScaled(-rate, g, to: w, count: count)
-        } else {
-            // The buffer holds the velocity μv + g; leave μ times it for the next gradient to add to.
-            for index in 0..<count {
-                let velocity = g[index]
-                w[index] -= rate * velocity
-                g[index] = mu * velocity
+    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+        for parameter in parameters {
+            addWeightDecay(parameter, step)
+            let w = parameter.value, g = parameter.gradient, count = parameter.count
+            let rate = step.learningRate, mu = Scalar(momentum)
+            if stateCount == 1 {
+                // Nesterov: v = μv + g; w -= lr (g + μv).
+                let v = parameter.state(0)
+                for index in 0..<count {
+                    v[index] = mu * v[index] + g[index]
+                    g[index] += mu * v[index]
+                    w[index] -= rate * g[index]
+                }
+            } else if mu == 0 {
+                StridedView.addScaled(-rate, g, to: w, count: count)
+            } else {
+                // The buffer holds the velocity μv + g; leave μ times it for the next gradient to add to.
+                for index in 0..<count {
+                    let velocity = g[index]
+                    w[index] -= rate * velocity
+                    g[index] = mu * velocity
+                }
             }
         }
     }

@@ -3,8 +3,8 @@ import Tensor
 /// An optimizer's update rule: the per-parameter arithmetic of one step, and nothing else.
 ///
 /// ``Optimizer`` is the one driver: it keeps each parameter's state, counts the steps, applies the
-/// learning-rate schedule and walks the parameters, calling ``update(_:_:)`` once per parameter and
-/// step. A rule says how much state it keeps per parameter (``stateCount`` buffers of the
+/// learning-rate schedule and calls the rule's ``update(_:_:)`` once per step with every parameter.
+/// A rule says how much state it keeps per parameter (``stateCount`` buffers of the
 /// parameter's shape, zero at the start, saved in checkpoints in that order), what it does with them,
 /// and how the layers write the gradient it reads (``gradientRetention``).
 ///
@@ -25,9 +25,10 @@ package protocol UpdateRule: Sendable {
     /// what is wrong with it, or `nil` when all are usable: how checkpoints and options are checked.
     var invalidSetting: (field: String, problem: String)? { get }
 
-    /// Applies one step of the rule to one parameter, whose gradient buffer holds this step's
-    /// gradient (plus what ``gradientRetention`` kept).
-    func update<Scalar: MatrixScalar>(_ parameter: ParameterSlot<Scalar>, _ step: UpdateStep<Scalar>)
+    /// Applies one step of the rule to every parameter, whose gradient buffers hold this step's
+    /// gradient (plus what ``gradientRetention`` kept). One call per step: the driver calls it through
+    /// `any UpdateRule`, and the `@_specialize`d entry then runs the rule's loop specialized.
+    func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>)
 }
 
 /// What one step tells every parameter's update: the rate, the weight decay and the step number.
