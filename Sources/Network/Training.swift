@@ -93,6 +93,9 @@ public struct TrainingOptions: Sendable {
     public var onBatchEnd: (@Sendable (BatchProgress) -> Void)?
     /// Called after every epoch.
     public var onEpochEnd: (@Sendable (EpochSummary) -> Void)?
+    /// The members of a data-parallel run this process is one of (see ``TrainingGroup``); `nil`
+    /// trains alone. `batchSize` stays the global batch, split among the members.
+    public var group: (any TrainingGroup)?
 
     /// Options with the given epochs and defaults for everything else.
     public init(
@@ -350,7 +353,11 @@ extension Sequential {
         // The state (empty for stateless rules) is made up front, so a checkpoint taken after this
         // run records one entry per parameter whichever update path ran.
         if optimizer.stateBuffers.count != parameters.count { optimizer.allocateState(for: parameters) }
-        let retention = optimizer.gradientRetention
+        let parallel = options.group.map {
+            DataParallelStep<Scalar>(group: $0, parameters: parameters, metricCount: options.metrics.count)
+        }
+        parallel?.synchronize(optimizer: optimizer, random: &random)
+        let retention = parallel?.retention(optimizer.gradientRetention) ?? optimizer.gradientRetention
         let inputWidth = inputSize, outputWidth = outputSize
         var history = TrainingHistory()
         var bestLoss = Double.infinity
@@ -374,38 +381,63 @@ extension Sequential {
             for index in metricTotals.indices { metricTotals[index] = 0 }
             var samplesSeen = 0
             for batch in 0..<batchCount {
-                let start = batch * batchSize, end = min(start + batchSize, sampleCount)
-                let rows = end - start
-                let workspace = workspace(batchSize: rows)
-                let batchInputs: UnsafePointer<Scalar>
-                let batchTargets: UnsafePointer<Scalar>
-                if let order {
-                    let gatheredInputs = workspace.inputs.pointer, gatheredTargets = workspace.targets.pointer
-                    for row in 0..<rows {
-                        let sample = order[start &+ row]
-                        (gatheredInputs + row &* inputWidth).update(from: inputs + sample &* inputWidth, count: inputWidth)
-                        (gatheredTargets + row &* outputWidth).update(from: targets + sample &* outputWidth, count: outputWidth)
+                let batchStart = batch * batchSize, end = min(batchStart + batchSize, sampleCount)
+                // In a data-parallel run, this member's share of the batch (see TrainingGroup).
+                let local = parallel?.localRows(batchStart..<end) ?? batchStart..<end
+                let start = local.lowerBound, rows = local.count
+                var value = 0.0
+                if rows > 0 {
+                    let workspace = workspace(batchSize: rows)
+                    let batchInputs: UnsafePointer<Scalar>
+                    let batchTargets: UnsafePointer<Scalar>
+                    if let order {
+                        let gatheredInputs = workspace.inputs.pointer, gatheredTargets = workspace.targets.pointer
+                        for row in 0..<rows {
+                            let sample = order[start &+ row]
+                            (gatheredInputs + row &* inputWidth).update(from: inputs + sample &* inputWidth, count: inputWidth)
+                            (gatheredTargets + row &* outputWidth).update(from: targets + sample &* outputWidth, count: outputWidth)
+                        }
+                        batchInputs = UnsafePointer(gatheredInputs)
+                        batchTargets = UnsafePointer(gatheredTargets)
+                    } else {
+                        batchInputs = inputs + start &* inputWidth
+                        batchTargets = targets + start &* outputWidth
                     }
-                    batchInputs = UnsafePointer(gatheredInputs)
-                    batchTargets = UnsafePointer(gatheredTargets)
+                    forward(batchInputs, rows: rows, workspace: workspace)
+                    value = Double(loss.valueAndGradient(
+                        predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
+                        rows: rows, columns: outputWidth, finalActivation: lossActivation))
+                    guard value.isFinite || parallel != nil else {
+                        throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
+                    }
+                    if let parallel {
+                        parallel.weigh(
+                            loss: &value, gradient: workspace.finalGradient, rows: rows, of: end - batchStart,
+                            columns: outputWidth, isSum: loss.isSum)
+                        for (index, metric) in options.metrics.enumerated() {
+                            parallel.metrics[index] = measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
+                                * parallel.weight(rows: rows, of: end - batchStart)
+                        }
+                    } else {
+                        for (index, metric) in options.metrics.enumerated() {
+                            metricTotals[index] += measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
+                        }
+                    }
+                    backward(batchInputs, rows: rows, workspace: workspace, fused: fused, gradientRetention: retention)
                 } else {
-                    batchInputs = inputs
-                    batchTargets = targets
+                    parallel?.skip(retention: retention)
                 }
-                forward(batchInputs, rows: rows, workspace: workspace)
-                let value = Double(loss.valueAndGradient(
-                    predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
-                    rows: rows, columns: outputWidth, finalActivation: lossActivation))
-                guard value.isFinite else {
-                    throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
+                if let parallel {
+                    // One reduction: the gradients, the loss and the metrics of the whole batch.
+                    value = parallel.reduce(loss: value)
+                    guard value.isFinite else {
+                        throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
+                    }
+                    for index in metricTotals.indices { metricTotals[index] += parallel.metrics[index] }
                 }
-                for (index, metric) in options.metrics.enumerated() {
-                    metricTotals[index] += measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
-                }
-                backward(batchInputs, rows: rows, workspace: workspace, fused: fused, gradientRetention: retention)
                 if stateless { optimizer.update(slots: slots) } else { optimizer.update(parameters) }
                 lossTotal += value
-                samplesSeen += end - start
+                samplesSeen += end - batchStart
                 if let onBatchEnd = options.onBatchEnd {
                     let accuracyIndex = options.metrics.firstIndex(of: .accuracy)
                     onBatchEnd(BatchProgress(
@@ -424,8 +456,10 @@ extension Sequential {
             var monitored = epochLoss
             var validationEvaluation: Evaluation?
             if let validation {
-                let evaluation = evaluateSpecialized(
-                    validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
+                let evaluation = parallel?.evaluate(
+                    self, validation, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
+                    ?? evaluateSpecialized(
+                        validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
                 history.validationLoss.append(evaluation.loss)
                 for (index, metric) in options.metrics.enumerated() {
                     validationMetricHistory[index].append(evaluation.metrics[metric] ?? 0)
