@@ -78,9 +78,11 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     /// The length, then the bytes, with `MPI_Bcast` from `root`.
     public func broadcast(_ bytes: inout [UInt8], from root: Int) {
-        var length = [Double(bytes.count)]
-        broadcast(&length, from: root)
-        if rank != root { bytes = [UInt8](repeating: 0, count: Int(length[0])) }
+        var length = Int64(bytes.count)
+        withUnsafeMutablePointer(to: &length) { pointer in
+            check(MPI_Bcast(pointer, Int32(MemoryLayout<Int64>.size), cmpi_byte(), Int32(root), cmpi_comm_world()), "MPI_Bcast")
+        }
+        if rank != root { bytes = [UInt8](repeating: 0, count: Int(length)) }
         bytes.withUnsafeMutableBufferPointer { buffer in
             var start = 0
             while start < buffer.count {

@@ -105,7 +105,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue from a checkpoint; give the same data and --batch-size, and the total --epochs.")
     var resume: String?
 
+    @Flag(help: "Train as one rank of an MPI job (mpirun -np 4 nn train --distributed ...); --batch-size stays the global batch, and --threads defaults to the usable cores divided among this machine's ranks. Needs nn built with --traits MPI.")
+    var distributed = false
+
     func validate() throws {
+        try DistributedRun.validate(distributed: distributed)
         if let epochs, epochs < 0 { throw ValidationError("--epochs must be at least 0, got \(epochs)") }
         if let batchSize, batchSize < 0 { throw ValidationError("--batch-size must be at least 0, got \(batchSize)") }
         guard learningRate > 0, learningRate.isFinite else {
@@ -138,20 +142,25 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if distributed { try DistributedRun.start(threads: threads) }
         // Outputs must not overwrite an input, and their folders must exist before the run starts.
-        try OutputPaths.check(
-            outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
-            inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume)],
-            allowed: [("--checkpoint", "--resume")])
+        // (In an MPI job, rank 0 writes them.)
+        if DistributedRun.isPrimary {
+            try OutputPaths.check(
+                outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
+                inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume)],
+                allowed: [("--checkpoint", "--resume")])
+        }
         if let threads { BLASLibrary.threadCount = threads }
         // The checkpoint is read once: it decides the precision, then train uses it.
-        let resumed = try resume.map { try TrainingCheckpoint.read(from: $0) }
+        let resumed = try resume.map { try DistributedRun.readCheckpoint($0) }
         var precision = self.precision
         if let resumed { precision = resumed.model.precision == "double" ? .double : .float }
         switch precision {
         case .float: try train(Float.self, resuming: resumed)
         case .double: try train(Double.self, resuming: resumed)
         }
+        DistributedRun.finish()
     }
 
     /// The most epochs a run may ask for: far beyond any real run, and small enough that every count
@@ -252,11 +261,14 @@ struct TrainCommand: ParsableCommand {
         ]
         if let resume { settings["resumedFrom"] = resume }
 
+        // In an MPI job only rank 0 prints and writes files.
+        let quiet = self.quiet || !DistributedRun.isPrimary
         let reporter = ProgressReporter(
             terminal: outputIsTerminal(), firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
             epochs: totalEpochs, batchSize: batch, metrics: prepared.measuresAccuracy ? [.accuracy] : [],
             validationSplit: validationSplit, earlyStoppingPatience: earlyStopping)
+        options.group = DistributedRun.reducer
         if !quiet {
             if reporter.terminal { options.onBatchEnd = { reporter.batchEnded($0) } }
             options.onEpochEnd = { reporter.epochEnded($0) }
@@ -265,7 +277,7 @@ struct TrainCommand: ParsableCommand {
             var header = "Training \(describe(network)) on \(data.name): \(trainingCount) samples"
             if heldOut > 0 { header += " (+\(heldOut) for validation)" }
             header += ", loss \(lossName(lossFunction)), \(Scalar.self == Float.self ? "float" : "double")"
-            header += ", batch \(batch.map(String.init) ?? "full")"
+            header += ", batch \(batch.map(String.init) ?? "full")" + DistributedRun.description
             if resumed != nil { header += ", resuming at epoch \(firstEpoch + 1)" }
             header += " (data read in \(fixed(loadSeconds, 2)) s)"
             write(header + "\n")
@@ -279,6 +291,7 @@ struct TrainCommand: ParsableCommand {
                 inputs, prepared.targets, loss: lossFunction, optimizer: optimizer, options: options, random: &random,
                 resuming: resumed?.progress, checkpointEvery: checkpointEvery
             ) { (progress, state) throws(NetworkError) in
+                guard DistributedRun.isPrimary else { return }
                 try TrainingCheckpoint(
                     network: network, loss: lossFunction, optimizer: optimizer, random: state, progress: progress,
                     classNames: prepared.classNames, inputTransform: transform, featureNames: data.featureNames,
@@ -288,6 +301,8 @@ struct TrainCommand: ParsableCommand {
         } catch {
             reporter.finish()
             if case .nonFiniteLoss = error {
+                // Every rank of a job meets it at the same step (the step's sum carries the nan).
+                DistributedRun.failureIsShared = true
                 var kept: [String] = []
                 if checkpointEvery != nil && FileManager.default.fileExists(atPath: checkpointFile) { kept.append("checkpoint \(checkpointFile)") }
                 if let save, FileManager.default.fileExists(atPath: save) { kept.append("model \(save)") }
@@ -297,6 +312,7 @@ struct TrainCommand: ParsableCommand {
             throw error
         }
         reporter.finish()
+        guard DistributedRun.isPrimary else { return }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let epochsRun = history.epochCount - firstEpoch
@@ -308,6 +324,7 @@ struct TrainCommand: ParsableCommand {
         if history.stoppedEarly, let best = history.bestEpoch {
             lines.append("stopped early; kept the weights of epoch \(best + 1)")
         }
+        if let reductions = DistributedRun.reductionSummary { lines.append(reductions) }
         if let last = history.loss.last { lines.append("final loss: \(last)") }
         if let accuracy = history.metrics[.accuracy]?.last { lines.append("final accuracy: \(fixed(accuracy, 4))") }
         if let loss = history.validationLoss.last { lines.append("validation loss: \(loss)") }
