@@ -9,7 +9,7 @@ import Tensor
 /// so every member receives the same bits (as MPI's reductions give). ``abort(_:code:)`` ends the
 /// process, as `MPI_Abort` ends the job; so does a member that throws while another waits for it in
 /// a collective operation, since that member would otherwise wait forever.
-public final class InProcessCommunicator: Communicator, @unchecked Sendable {
+public final class InProcessCommunicator: Communicator, InPlaceReducing, @unchecked Sendable {
     /// This member's index.
     public let rank: Int
     /// The number of members.
@@ -55,18 +55,21 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
     /// Sums in rank order on every member: all post their values, each adds them up, all wait until
     /// everyone has read before the next operation may post.
     public func allreduceSum<Scalar: MatrixScalar>(_ values: inout [Scalar]) {
-        rendezvous.post(values, from: rank)
+        values.withUnsafeMutableBufferPointer { allreduceSum(in: $0) }
+    }
+
+    /// ``allreduceSum(_:)`` on a buffer (the gradient hook's).
+    func allreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>) {
+        rendezvous.post(Array(buffer), from: rank)
         rendezvous.wait(rank)
         let all = (0..<size).map { rendezvous.posted($0, as: [Scalar].self) }
-        for other in all where other.count != values.count {
-            failCollective("allreduceSum: rank \(rank) has \(values.count) values but another rank \(other.count)")
+        for other in all where other.count != buffer.count {
+            failCollective("allreduceSum: rank \(rank) has \(buffer.count) values but another rank \(other.count)")
         }
-        values.withUnsafeMutableBufferPointer { result in
-            for index in result.indices {
-                var total = all[0][index]
-                for member in 1..<size { total += all[member][index] }
-                result[index] = total
-            }
+        for index in buffer.indices {
+            var total = all[0][index]
+            for member in 1..<size { total += all[member][index] }
+            buffer[index] = total
         }
         rendezvous.wait(rank)
     }

@@ -9,7 +9,7 @@ internal import CMPI
 /// Create it once per process with ``initialize()`` (which costs about half a second, so only when
 /// distributed training is asked for), and call ``finalize()`` before the process exits normally.
 /// An MPI error ends the job (MPI's default handler); ``abort(_:code:)`` calls `MPI_Abort`.
-public final class MPICommunicator: Communicator, @unchecked Sendable {
+public final class MPICommunicator: Communicator, InPlaceReducing, @unchecked Sendable {
     /// This process's rank in the world communicator.
     public let rank: Int
     /// The number of processes in the job.
@@ -50,16 +50,19 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     /// `MPI_Allreduce` with `MPI_IN_PLACE` and `MPI_SUM`.
     public func allreduceSum<Scalar: MatrixScalar>(_ values: inout [Scalar]) {
+        values.withUnsafeMutableBufferPointer { allreduceSum(in: $0) }
+    }
+
+    /// `MPI_Allreduce` with `MPI_IN_PLACE` and `MPI_SUM` on a buffer (the gradient hook's).
+    func allreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>) {
         let type = Self.datatype(Scalar.self)
-        values.withUnsafeMutableBufferPointer { buffer in
-            var start = 0
-            while start < buffer.count {
-                let count = Swift.min(Self.largestCount, buffer.count - start)
-                check(
-                    MPI_Allreduce(cmpi_in_place(), buffer.baseAddress! + start, Int32(count), type, cmpi_sum(), cmpi_comm_world()),
-                    "MPI_Allreduce")
-                start += count
-            }
+        var start = 0
+        while start < buffer.count {
+            let count = Swift.min(Self.largestCount, buffer.count - start)
+            check(
+                MPI_Allreduce(cmpi_in_place(), buffer.baseAddress! + start, Int32(count), type, cmpi_sum(), cmpi_comm_world()),
+                "MPI_Allreduce")
+            start += count
         }
     }
 

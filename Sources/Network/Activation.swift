@@ -78,57 +78,42 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
     }
 
     /// ``apply(to:addingBias:)`` on a raw row-major `rows × columns` buffer, with an optional bias row
-    /// of `columns` elements: the form the training step calls.
+    /// of `columns` elements: the form the training step calls. The arithmetic is Tensor's kernels'
+    /// (`StridedView.transform(addingRow:_:)`, `logistic(addingRow:)`, `softmaxRows()`); this only
+    /// names each activation's scalar function.
     @inlinable
     func apply<Scalar: MatrixScalar>(
         to values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, addingBias bias: UnsafePointer<Scalar>?
     ) {
-        let count = rows &* columns
+        let view = StridedView(values, rows: rows, columns: columns)
         let slope = Scalar(Activation.leakySlope)
-        // Each case is one pass; with a bias the pass runs row by row so the bias row broadcasts.
-        @inline(__always) func each(_ transform: (Scalar) -> Scalar) {
-            if let bias {
-                for row in 0..<rows {
-                    let target = values + row &* columns
-                    for column in 0..<columns { target[column] = transform(target[column] + bias[column]) }
-                }
-            } else {
-                for index in 0..<count { values[index] = transform(values[index]) }
-            }
-        }
         switch self {
-        case .identity: if bias != nil { each { $0 } }
-        case .sigmoid: logisticsInPlace(values, rows: rows, columns: columns, addingBias: bias)
-        case .tanh: each { Scalar.tanh($0) }
-        case .relu: each { Tensor.relu($0) }
-        case .leakyReLU: each { Swift.max($0, $0 * slope) }
+        case .identity: if bias != nil { view.transform(addingRow: bias) { $0 } }
+        case .sigmoid: view.logistic(addingRow: bias)
+        case .tanh: view.transform(addingRow: bias) { Scalar.tanh($0) }
+        case .relu: view.transform(addingRow: bias) { Tensor.relu($0) }
+        case .leakyReLU: view.transform(addingRow: bias) { Swift.max($0, $0 * slope) }
         case .softmax:
-            if bias != nil { each { $0 } }
-            softmaxRows(values, rows: rows, columns: columns)
+            if bias != nil { view.transform(addingRow: bias) { $0 } }
+            view.softmaxRows()
         }
     }
 
-    /// ``backpropagate(output:gradient:)`` on raw row-major `rows × columns` buffers.
+    /// ``backpropagate(output:gradient:)`` on raw row-major `rows × columns` buffers, through
+    /// Tensor's derivative kernels.
     @inlinable
     func backpropagate<Scalar: MatrixScalar>(
         output: UnsafePointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int
     ) {
-        let count = rows &* columns
-        let slope = Scalar(Activation.leakySlope)
+        let a = StridedView(reading: output, rows: rows, columns: columns)
+        let g = StridedView(gradient, rows: rows, columns: columns)
         switch self {
-        case .identity:
-            return
-        case .sigmoid:
-            for index in 0..<count { let a = output[index]; gradient[index] *= a * (1 - a) }
-        case .tanh:
-            for index in 0..<count { let a = output[index]; gradient[index] *= 1 - a * a }
-        case .relu:
-            // Multiplying by a 0/1 mask (numpy's `dA * (A > 0)`) vectorizes; selecting does not.
-            for index in 0..<count { gradient[index] *= output[index] > 0 ? 1 : 0 }
-        case .leakyReLU:
-            for index in 0..<count { gradient[index] *= output[index] > 0 ? 1 : slope }
-        case .softmax:
-            softmaxBackward(output: output, gradient: gradient, rows: rows, columns: columns)
+        case .identity: return
+        case .sigmoid: g.multiplyByLogisticDerivative(output: a)
+        case .tanh: g.multiplyByTanhDerivative(output: a)
+        case .relu: g.multiplyByRectifierDerivative(output: a, negativeSlope: 0)
+        case .leakyReLU: g.multiplyByRectifierDerivative(output: a, negativeSlope: Scalar(Activation.leakySlope))
+        case .softmax: g.softmaxBackward(output: a)
         }
     }
 
@@ -138,36 +123,6 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
         var result = values
         apply(to: &result)
         return result
-    }
-}
-
-/// Replaces each row of a raw `rows × columns` buffer by its softmax, subtracting the row maximum
-/// first so that no exponential overflows (a nan in the row makes the row nan).
-@inlinable
-func softmaxRows<Scalar: MatrixScalar>(_ values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int) {
-    for row in 0..<rows {
-        let start = values + row &* columns
-        var largest = start[0]
-        for index in 0..<columns where start[index] > largest || start[index].isNaN { largest = start[index] }
-        for index in 0..<columns { start[index] -= largest }
-        exponentialsInPlace(start, count: columns)
-        var total: Scalar = 0
-        for index in 0..<columns { total += start[index] }
-        let inverse = 1 / total
-        for index in 0..<columns { start[index] *= inverse }
-    }
-}
-
-/// ∂loss/∂z of a row-wise softmax from its output `a` and ∂loss/∂a: `a ⊙ (g - Σ_j g_j a_j)` per row.
-@inlinable
-func softmaxBackward<Scalar: MatrixScalar>(
-    output: UnsafePointer<Scalar>, gradient: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int
-) {
-    for row in 0..<rows {
-        let a = output + row &* columns, g = gradient + row &* columns
-        var dot: Scalar = 0
-        for index in 0..<columns { dot += g[index] * a[index] }
-        for index in 0..<columns { g[index] = a[index] * (g[index] - dot) }
     }
 }
 

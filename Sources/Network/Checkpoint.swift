@@ -1,38 +1,6 @@
 import Foundation
 import Tensor
 
-/// Early-stopping bookkeeping that survives a checkpoint: the best monitored loss so far, its epoch,
-/// the epochs since, and the weights of that epoch.
-public struct EarlyStoppingState: Codable, Sendable, Equatable {
-    /// The lowest monitored loss (validation loss if there is validation data, else training loss).
-    public var bestLoss: Double
-    /// The epoch (from 0) that reached ``bestLoss``.
-    public var bestEpoch: Int
-    /// Epochs since ``bestEpoch`` without a lower loss.
-    public var epochsWithoutImprovement: Int
-    /// Every parameter's value after ``bestEpoch``, in the order of ``Sequential/parameters``.
-    public var bestWeights: [Matrix<Double>]
-}
-
-/// Where a training run stands between epochs: how many epochs are done, their history and the
-/// early-stopping bookkeeping. ``Sequential/fit(_:_:loss:optimizer:options:validation:random:resuming:checkpointEvery:checkpoint:)``
-/// hands one to its checkpoint callback and accepts one to resume from.
-public struct TrainingProgress: Codable, Sendable, Equatable {
-    /// The number of epochs completed.
-    public var epoch: Int
-    /// The history of those epochs.
-    public var history: TrainingHistory
-    /// The early-stopping state, once an epoch has been seen with early stopping on.
-    public var earlyStopping: EarlyStoppingState?
-
-    /// A run that has not started.
-    public init(epoch: Int = 0, history: TrainingHistory = TrainingHistory(), earlyStopping: EarlyStoppingState? = nil) {
-        self.epoch = epoch
-        self.history = history
-        self.earlyStopping = earlyStopping
-    }
-}
-
 /// Everything needed to continue a training run exactly where it stopped, saved as JSON.
 ///
 /// A checkpoint holds the model (a ``ModelFile``, so its weights, loss, class names, input transform
@@ -196,29 +164,17 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     }
 }
 
-extension TrainingHistory {
-    /// Appends the epochs of `later`, a history of the epochs that follow this one's.
-    public mutating func append(_ later: TrainingHistory) {
-        loss += later.loss
-        validationLoss += later.validationLoss
-        learningRate += later.learningRate
-        for (metric, values) in later.metrics { metrics[metric, default: []] += values }
-        for (metric, values) in later.validationMetrics { validationMetrics[metric, default: []] += values }
-        if later.stoppedEarly { stoppedEarly = true }
-        if let best = later.bestEpoch { bestEpoch = best }
-    }
-}
-
 extension Sequential {
-    /// Trains as ``fit(_:_:loss:optimizer:options:validation:random:)`` does, in segments, calling
-    /// `checkpoint` every `checkpointEvery` epochs with the progress so far and the generator's state,
-    /// and resuming from `resuming` when given.
+    /// Trains as ``fit(_:_:loss:optimizer:options:validation:random:)`` does, from `resuming` when
+    /// given, calling `checkpoint` every `checkpointEvery` epochs (and after the last epoch, and when
+    /// early stopping ends the run) with the progress so far and the generator's state.
     ///
-    /// The segments continue one another exactly: the optimizer, the parameters' gradient buffers
-    /// and `random` carry the state, so a run in segments, or one stopped after a checkpoint and
-    /// resumed from it (``TrainingCheckpoint``), gives the same weights bit for bit as one call.
-    /// Early stopping (`options.earlyStoppingPatience`) is tracked here across segments and kept in
-    /// the progress. `options.epochs` is the total number of epochs, including those already done.
+    /// Both `fit`s run the same driver; this one starts from saved progress and consumes its
+    /// epoch-end events to write checkpoints. The optimizer, the parameters' gradient buffers and
+    /// `random` carry the state, so a run stopped after a checkpoint and resumed from it
+    /// (``TrainingCheckpoint``) gives the same weights bit for bit as one uninterrupted call. The
+    /// early-stopping record is kept in the progress. `options.epochs` is the total number of epochs,
+    /// including those already done; `options.initialEpoch` is not used (the progress says where to start).
     ///
     /// - Throws: what ``fit(_:_:loss:optimizer:options:validation:random:)`` throws, and what
     ///   `checkpoint` throws. A non-finite loss stops the run; checkpoints already written stay intact.
@@ -227,50 +183,24 @@ extension Sequential {
         _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
         options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil,
         random: inout NumpyRandomState, resuming: TrainingProgress?, checkpointEvery: Int?,
-        checkpoint: (TrainingProgress, NumpyRandomState) throws(NetworkError) -> Void
+        checkpoint: @escaping (TrainingProgress, NumpyRandomState) throws(NetworkError) -> Void
     ) throws(NetworkError) -> TrainingHistory {
         var progress = resuming ?? TrainingProgress()
-        let patience = options.earlyStoppingPatience
         let interval = checkpointEvery.map { Swift.max(1, $0) }
-        let parameters = self.parameters
-        while progress.epoch < options.epochs && !progress.history.stoppedEarly {
-            var segment = options.epochs - progress.epoch
-            if let interval { segment = Swift.min(segment, interval - progress.epoch % interval) }
-            if patience != nil { segment = 1 }
-            var segmentOptions = options
-            segmentOptions.epochs = segment
-            segmentOptions.initialEpoch = progress.epoch
-            segmentOptions.earlyStoppingPatience = nil
-            let history = try fit(
-                inputs, targets, loss: loss, optimizer: optimizer, options: segmentOptions, validation: validation, random: &random)
-            progress.history.append(history)
-            progress.epoch += segment
-            if let patience, let monitored = history.validationLoss.last ?? history.loss.last {
-                let epoch = progress.epoch - 1
-                if var state = progress.earlyStopping {
-                    if monitored < state.bestLoss {
-                        state = EarlyStoppingState(
-                            bestLoss: monitored, bestEpoch: epoch, epochsWithoutImprovement: 0,
-                            bestWeights: options.restoresBestWeights ? parameters.map { Matrix<Double>($0.value) } : [])
-                    } else {
-                        state.epochsWithoutImprovement += 1
-                        if state.epochsWithoutImprovement >= patience { progress.history.stoppedEarly = true }
-                    }
-                    progress.earlyStopping = state
-                } else {
-                    progress.earlyStopping = EarlyStoppingState(
-                        bestLoss: monitored, bestEpoch: epoch, epochsWithoutImprovement: 0,
-                        bestWeights: options.restoresBestWeights ? parameters.map { Matrix<Double>($0.value) } : [])
+        // Checkpointing consumes the driver's epoch-end events: every `interval` epochs, at the last
+        // epoch and when early stopping ends the run.
+        var consumer: EpochEndConsumer?
+        if let interval {
+            let lastEpoch = options.epochs
+            consumer = { (progress: TrainingProgress, random: NumpyRandomState) throws(NetworkError) -> Void in
+                if progress.epoch % interval == 0 || progress.epoch == lastEpoch || progress.history.stoppedEarly {
+                    try checkpoint(progress, random)
                 }
             }
-            if let interval, progress.epoch % interval == 0 || progress.epoch == options.epochs || progress.history.stoppedEarly {
-                try checkpoint(progress, random)
-            }
         }
-        if let state = progress.earlyStopping, options.restoresBestWeights, state.bestWeights.count == parameters.count {
-            for (parameter, value) in zip(parameters, state.bestWeights) { parameter.value = Matrix<Scalar>(value) }
-            progress.history.bestEpoch = state.bestEpoch
-        }
+        try run(
+            inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random,
+            progress: &progress, endEpoch: options.epochs, epochEnded: consumer)
         return progress.history
     }
 }

@@ -99,8 +99,7 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         guard rows > 0 else {
             // No samples: the new gradient is zero, so the buffers keep `retention ·` their content.
             for parameter in parameters {
-                let gradient = parameter.gradientBuffer
-                for index in 0..<gradient.count { gradient.pointer[index] = gradientRetention == 0 ? 0 : gradientRetention * gradient.pointer[index] }
+                StridedView.scale(parameter.gradientBuffer.pointer, count: parameter.count, by: gradientRetention)
             }
             return
         }
@@ -121,10 +120,10 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
     /// The forward pass on raw row-major buffers: `input` is `rows × inputSize`, `output` `rows × outputSize`.
     @usableFromInline
     func forward(input: UnsafePointer<Scalar>, rows: Int, into output: UnsafeMutablePointer<Scalar>) {
-        Matrix.multiply(
-            transposeLeft: false, transposeRight: false, m: rows, n: outputCount, k: inputCount, alpha: 1,
-            input, leftStride: inputCount, weights.valueBuffer.pointer, rightStride: outputCount,
-            beta: 0, into: output, destinationStride: outputCount)
+        StridedView.multiply(
+            StridedView(reading: input, rows: rows, columns: inputCount), transposed: false,
+            StridedView(weights.valueBuffer.pointer, rows: inputCount, columns: outputCount), transposed: false,
+            into: StridedView(output, rows: rows, columns: outputCount))
         activation.apply(to: output, rows: rows, columns: outputCount, addingBias: bias?.valueBuffer.pointer)
     }
 
@@ -138,31 +137,18 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         if !skipsActivationDerivative {
             activation.backpropagate(output: output, gradient: outputGradient, rows: rows, columns: outputCount)
         }
+        let dz = StridedView(outputGradient, rows: rows, columns: outputCount)
+        let w = StridedView(weights.valueBuffer.pointer, rows: inputCount, columns: outputCount)
         // ∂input = ∂z · Wᵀ first: it reads the weights before any update.
         if let inputGradient {
-            Matrix.multiply(
-                transposeLeft: false, transposeRight: true, m: rows, n: inputCount, k: outputCount, alpha: 1,
-                outputGradient, leftStride: outputCount, weights.valueBuffer.pointer, rightStride: outputCount,
-                beta: 0, into: inputGradient, destinationStride: inputCount)
+            StridedView.multiply(dz, transposed: false, w, transposed: true, into: StridedView(inputGradient, rows: rows, columns: inputCount))
         }
         // ∂W = inputᵀ · ∂z, kept as `retention · previous + new` for momentum.
-        Matrix.multiply(
-            transposeLeft: true, transposeRight: false, m: inputCount, n: outputCount, k: rows, alpha: 1,
-            input, leftStride: inputCount, outputGradient, rightStride: outputCount,
-            beta: gradientRetention, into: weights.gradientBuffer.pointer, destinationStride: outputCount)
-        if let bias {
-            // ∂b = the column sums of ∂z, row by row so the inner loop runs along memory.
-            let sums = bias.gradientBuffer.pointer, columns = outputCount
-            if gradientRetention == 0 {
-                sums.update(repeating: 0, count: columns)
-            } else if gradientRetention != 1 {
-                for column in 0..<columns { sums[column] *= gradientRetention }
-            }
-            for row in 0..<rows {
-                let source = outputGradient + row &* columns
-                for column in 0..<columns { sums[column] += source[column] }
-            }
-        }
+        StridedView.multiply(
+            StridedView(reading: input, rows: rows, columns: inputCount), transposed: true, dz, transposed: false,
+            beta: gradientRetention, into: StridedView(weights.gradientBuffer.pointer, rows: inputCount, columns: outputCount))
+        // ∂b = the column sums of ∂z, kept the same way.
+        if let bias { dz.sumColumns(into: bias.gradientBuffer.pointer, beta: gradientRetention) }
     }
 }
 

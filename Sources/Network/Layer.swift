@@ -16,8 +16,9 @@ public final class Parameter<Scalar: MatrixScalar> {
     public let name: String
     /// The current value's numbers.
     @usableFromInline let valueBuffer: ScalarBuffer<Scalar>
-    /// The gradient's numbers.
-    @usableFromInline let gradientBuffer: ScalarBuffer<Scalar>
+    /// The gradient's numbers: the parameter's own, or, once a network has trained, its place in
+    /// the network's one contiguous gradient block (see ``StepGradients``).
+    @usableFromInline @exclusivity(unchecked) var gradientBuffer: ScalarBuffer<Scalar>
 
     /// Creates a parameter with `value`'s shape and contents and a zero gradient.
     public init(name: String, value: Matrix<Scalar>) {
@@ -52,9 +53,10 @@ public final class Parameter<Scalar: MatrixScalar> {
 
 /// One stage of a ``Sequential`` network: a forward map and its backward pass, side by side.
 ///
-/// Conform to add a layer of your own. The built-in ``Dense`` and ``ActivationLayer`` run through a
-/// concrete fast path; other conforming layers are called through this protocol, which works but
-/// runs the layer's generic code unspecialized.
+/// Conform to add a layer of your own. The built-in ``Dense`` and ``ActivationLayer`` run as concrete
+/// steps of the execution plan that `fit`, `predict` and `evaluate` build; other conforming layers are
+/// called through this protocol with `Matrix` copies in and out, which works but runs the layer's
+/// generic code unspecialized.
 public protocol Layer<Scalar>: AnyObject {
     /// The element type.
     associatedtype Scalar: MatrixScalar

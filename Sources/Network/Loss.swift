@@ -73,67 +73,25 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
         predictions p: UnsafePointer<Scalar>, targets y: UnsafePointer<Scalar>, gradient g: UnsafeMutablePointer<Scalar>,
         rows: Int, columns: Int, finalActivation: Activation
     ) -> Scalar {
-        let elementCount = rows &* columns
-        let count = Scalar(elementCount)
+        let p = StridedView(reading: p, rows: rows, columns: columns)
+        let y = StridedView(reading: y, rows: rows, columns: columns)
+        let g = StridedView(g, rows: rows, columns: columns)
+        let count = Scalar(rows &* columns)
         switch self {
-        case .meanSquaredError, .halfSumSquaredError, .sumSquaredError:
-            // One pass: the difference, its square into the total, and the gradient.
-            let scale: Scalar = self == .halfSumSquaredError ? 1 : 2
-            let divisor: Scalar = self == .meanSquaredError ? count : 1
-            var total: Scalar = 0
-            for index in 0..<elementCount {
-                let difference = p[index] - y[index]
-                total += difference * difference
-                g[index] = scale * difference / divisor
-            }
-            switch self {
-            case .meanSquaredError: return total / count
-            case .halfSumSquaredError: return total / 2
-            default: return total
-            }
+        case .meanSquaredError:
+            return StridedView.squaredError(predictions: p, targets: y, gradient: g, scale: 2, divisor: count) / count
+        case .halfSumSquaredError:
+            return StridedView.squaredError(predictions: p, targets: y, gradient: g, scale: 1, divisor: 1) / 2
+        case .sumSquaredError:
+            return StridedView.squaredError(predictions: p, targets: y, gradient: g, scale: 2, divisor: 1)
         case .binaryCrossEntropy:
-            let epsilon = Scalar(1e-7)
-            var total: Scalar = 0
-            let fused = finalActivation == .sigmoid
-            for index in 0..<elementCount {
-                let probability = Swift.min(Swift.max(p[index], epsilon), 1 - epsilon)
-                let target = y[index]
-                total -= target * Scalar.log(probability) + (1 - target) * Scalar.log(1 - probability)
-                g[index] = fused
-                    ? (p[index] - target) / count
-                    : (probability - target) / (probability * (1 - probability)) / count
-            }
-            return total / count
+            return StridedView.binaryCrossEntropy(
+                probabilities: p, targets: y, gradient: g, count: count, fusedWithSigmoid: finalActivation == .sigmoid) / count
         case .softmaxCrossEntropy:
-            let fromLogits = finalActivation != .softmax
-            var total: Scalar = 0
-            let rowCount = Scalar(rows)
-            for row in 0..<rows {
-                let start = row &* columns, end = start &+ columns
-                if fromLogits {
-                    var largest = -Scalar.infinity
-                    for index in start..<end { largest = Swift.max(largest, p[index]) }
-                    var sum: Scalar = 0
-                    for index in start..<end { sum += Scalar.exp(p[index] - largest) }
-                    let logSum = Scalar.log(sum)
-                    for index in start..<end {
-                        let logProbability = p[index] - largest - logSum
-                        let target = y[index]
-                        if target != 0 { total -= target * logProbability }
-                        g[index] = (Scalar.exp(logProbability) - target) / rowCount
-                    }
-                } else {
-                    for index in start..<end {
-                        let probability = p[index]
-                        let target = y[index]
-                        if target != 0 {
-                            total -= target * Scalar.log(Swift.max(probability, Scalar.leastNormalMagnitude))
-                        }
-                        g[index] = (probability - target) / rowCount
-                    }
-                }
-            }
-            return total / rowCount
+            let total = finalActivation == .softmax
+                ? StridedView.crossEntropy(probabilities: p, targets: y, gradient: g)
+                : StridedView.softmaxCrossEntropy(logits: p, targets: y, gradient: g)
+            return total / Scalar(rows)
         }
     }
 

@@ -15,6 +15,8 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     @usableFromInline let count: Int
     /// The first element; valid until the buffer is deinitialized.
     @usableFromInline let pointer: UnsafeMutablePointer<Scalar>
+    /// The buffer whose memory this one views, kept alive by it; `nil` when this buffer owns its memory.
+    let viewed: ScalarBuffer?
 
     /// A zero-filled buffer of the given shape.
     init(rows: Int, columns: Int) {
@@ -24,6 +26,21 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
         count = rows * columns
         pointer = .allocate(capacity: Swift.max(count, 1))
         pointer.initialize(repeating: 0, count: Swift.max(count, 1))
+        viewed = nil
+    }
+
+    /// A `rows × columns` buffer inside `storage`, from scalar `offset` on, holding a copy of `contents`:
+    /// how a network gathers its parameters' gradients into one contiguous block.
+    init(inside storage: ScalarBuffer, offset: Int, copying contents: ScalarBuffer) {
+        checkPrecondition(
+            offset >= 0 && offset + contents.count <= storage.count,
+            "ScalarBuffer: \(contents.count) scalars from \(offset) do not fit a buffer of \(storage.count)")
+        rows = contents.rows
+        columns = contents.columns
+        count = contents.count
+        pointer = storage.pointer + offset
+        viewed = storage
+        pointer.update(from: contents.pointer, count: count)
     }
 
     /// A buffer holding a copy of `matrix`.
@@ -33,7 +50,7 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     }
 
     deinit {
-        pointer.deallocate()
+        if viewed == nil { pointer.deallocate() }
     }
 
     /// The contents as a new matrix.

@@ -93,9 +93,6 @@ public struct TrainingOptions: Sendable {
     public var onBatchEnd: (@Sendable (BatchProgress) -> Void)?
     /// Called after every epoch.
     public var onEpochEnd: (@Sendable (EpochSummary) -> Void)?
-    /// The members of a data-parallel run this process is one of (see ``TrainingGroup``); `nil`
-    /// trains alone. `batchSize` stays the global batch, split among the members.
-    public var group: (any TrainingGroup)?
 
     /// Options with the given epochs and defaults for everything else.
     public init(
@@ -128,9 +125,11 @@ public struct Evaluation: Sendable, Equatable {
 extension Sequential {
     /// Trains the network on `inputs` (one sample a row) against `targets` (one row each).
     ///
-    /// Each step runs the forward pass, the loss and its gradient, the backward pass and the
-    /// optimizer's update, all on buffers allocated at the first batch of each size. Mini-batches are
-    /// drawn from a permutation made by `random` each epoch, as `np.random.permutation` would.
+    /// Each step runs the forward pass, the loss and its gradient, the backward pass, the
+    /// ``gradientHook`` if one is set (see ``StepGradients``) and the optimizer's update, all on
+    /// buffers of an execution plan made once per call, allocated at the first batch of each size.
+    /// Mini-batches are drawn from a permutation made by `random` each epoch, as
+    /// `np.random.permutation` would.
     ///
     /// - Parameters:
     ///   - inputs: `(samples, inputSize)`.
@@ -150,6 +149,23 @@ extension Sequential {
         options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil,
         random: inout NumpyRandomState
     ) throws(NetworkError) -> TrainingHistory {
+        var progress = TrainingProgress(epoch: options.initialEpoch)
+        try run(
+            inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random,
+            progress: &progress, endEpoch: options.initialEpoch + options.epochs, epochEnded: nil)
+        return progress.history
+    }
+
+    /// The one training driver behind both `fit`s: checks the data, splits off validation rows,
+    /// enters concrete `Float`/`Double` code and trains from `progress` (epochs done, history,
+    /// early-stopping record) up to `endEpoch`, calling `epochEnded` after each epoch's bookkeeping
+    /// (where checkpoints are written).
+    func run(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
+        options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?,
+        random: inout NumpyRandomState, progress: inout TrainingProgress, endEpoch: Int,
+        epochEnded: EpochEndConsumer?
+    ) throws(NetworkError) {
         try checkInputs(inputs, "fit")
         guard targets.rows == inputs.rows else {
             throw .shapeMismatch("fit: \(inputs.rows) input rows but \(targets.rows) target rows")
@@ -179,37 +195,49 @@ extension Sequential {
         var trainingInputs = inputs, trainingTargets = targets
         var validationData = validation
         if validation == nil && options.validationSplit > 0 {
-            // Keras: split_at = floor(n · (1 - split)) rows train, the rest validate.
-            let kept = Int((Double(inputs.rows) * (1 - options.validationSplit)).rounded(.down))
-            let held = inputs.rows - kept
-            guard held > 0 && kept > 0 else {
+            let split = DataSplit.holdingOutLast(options.validationSplit, of: inputs.rows)
+            guard split.isUsable else {
                 throw .invalidConfiguration("fit: a validation split of \(options.validationSplit) leaves no samples on one side of \(inputs.rows)")
             }
-            validationData = (inputs.rows(kept..<inputs.rows), targets.rows(kept..<targets.rows))
-            trainingInputs = inputs.rows(0..<kept)
-            trainingTargets = targets.rows(0..<kept)
+            validationData = (split.validation(inputs), split.validation(targets))
+            trainingInputs = split.training(inputs)
+            trainingTargets = split.training(targets)
         }
         guard trainingInputs.rows > 0 else { throw .invalidConfiguration("fit: there are no training samples") }
-        return try specialized(
+        try specialized(
             { network throws(NetworkError) in
                 try network.train(
                     unsafeBitCast(trainingInputs, to: Matrix<Float>.self), unsafeBitCast(trainingTargets, to: Matrix<Float>.self),
                     loss: loss, optimizer: unsafeDowncast(optimizer, to: Optimizer<Float>.self), options: options,
                     validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Float>.self), unsafeBitCast($0.targets, to: Matrix<Float>.self)) },
-                    random: &random)
+                    random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
             },
             { network throws(NetworkError) in
                 try network.train(
                     unsafeBitCast(trainingInputs, to: Matrix<Double>.self), unsafeBitCast(trainingTargets, to: Matrix<Double>.self),
                     loss: loss, optimizer: unsafeDowncast(optimizer, to: Optimizer<Double>.self), options: options,
                     validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Double>.self), unsafeBitCast($0.targets, to: Matrix<Double>.self)) },
-                    random: &random)
+                    random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
             },
             { network throws(NetworkError) in
                 try network.train(
                     trainingInputs, trainingTargets, loss: loss, optimizer: optimizer, options: options,
-                    validation: validationData, random: &random)
+                    validation: validationData, random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
             })
+    }
+
+    /// Trains as ``fit(_:_:loss:optimizer:options:validation:random:)`` does, shuffling (when
+    /// `options` asks for mini-batches) with a ``NumpyRandomState`` seeded with 0: the form for
+    /// full-batch training, which draws nothing, and for runs that need no particular stream.
+    ///
+    /// - Throws: what ``fit(_:_:loss:optimizer:options:validation:random:)`` throws.
+    @discardableResult
+    public func fit(
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
+        options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil
+    ) throws(NetworkError) -> TrainingHistory {
+        var random = NumpyRandomState(seed: 0)
+        return try fit(inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random)
     }
 
     /// The loss and metrics of the network on `inputs` against `targets` (a loss of 0 and no metrics
@@ -238,25 +266,28 @@ extension Sequential {
             { network in network.evaluateSpecialized(inputs, targets, loss: loss, metrics: metrics, batchSize: batchSize) })
     }
 
+    /// ``evaluate(_:_:loss:metrics:batchSize:)`` with `Scalar` concrete, through `plan` (a training
+    /// run's, for its validation data) or a plan of its own.
     func evaluateSpecialized(
-        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, metrics: [Metric], batchSize: Int
+        _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, metrics: [Metric], batchSize: Int,
+        plan: ExecutionPlan<Scalar>? = nil
     ) -> Evaluation {
         let size = max(1, min(batchSize, inputs.rows))
         var totalLoss = 0.0
         var totals = [Metric: Double]()
-        let fused = loss.fuses(with: finalActivation)
-        let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
         let width = outputSize
         // No samples: no loss and no metrics (as before the step moved to raw buffers).
         guard inputs.rows > 0 else { return Evaluation(loss: 0, metrics: [:]) }
+        let plan = plan ?? self.plan(loss: loss)
+        let lossActivation = plan.lossActivation
         inputs.withUnsafeBufferPointer { x in
             targets.withUnsafeBufferPointer { y in
                 var start = 0
                 while start < inputs.rows {
                     let rows = min(start + size, inputs.rows) - start
-                    let workspace = workspace(batchSize: rows)
+                    let workspace = plan.workspace(batchSize: rows)
                     let batchTargets = y.baseAddress! + start * width
-                    forward(x.baseAddress! + start * inputSize, rows: rows, workspace: workspace)
+                    plan.forward(x.baseAddress! + start * inputSize, rows: rows, workspace: workspace)
                     let value = loss.valueAndGradient(
                         predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
                         rows: rows, columns: width, finalActivation: lossActivation)
@@ -302,14 +333,12 @@ extension Sequential {
             var total = 0.0
             if loss == .softmaxCrossEntropy && finalActivation == .identity {
                 // The outputs are logits: compare their softmax, row by row, without storing it.
+                let logits = StridedView(reading: o, rows: rows, columns: columns)
                 for row in 0..<rows {
-                    let z = o + row &* columns, y = t + row &* columns
-                    var largest = z[0]
-                    for index in 0..<columns where z[index] > largest || z[index].isNaN { largest = z[index] }
-                    var sum: Scalar = 0
-                    for index in 0..<columns { sum += Scalar.exp(z[index] - largest) }
+                    let (largest, logSum) = logits.logSumExp(row: row)
+                    let z = logits.row(row), y = t + row &* columns
                     for index in 0..<columns {
-                        total += Double(Swift.abs(Scalar.exp(z[index] - largest) / sum - y[index]))
+                        total += Double(Swift.abs(Scalar.exp(z[index] - largest - logSum) - y[index]))
                     }
                 }
             } else {
@@ -323,14 +352,15 @@ extension Sequential {
     func train(
         _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
         options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?,
-        random: inout NumpyRandomState
-    ) throws(NetworkError) -> TrainingHistory {
+        random: inout NumpyRandomState, progress: inout TrainingProgress, endEpoch: Int, epochEnded: EpochEndConsumer?
+    ) throws(NetworkError) {
         // The data's addresses are taken once for the whole run; every step reads through them.
-        try inputs.withUnsafeBufferPointer { (x) throws(NetworkError) -> TrainingHistory in
-            try targets.withUnsafeBufferPointer { (y) throws(NetworkError) -> TrainingHistory in
+        try inputs.withUnsafeBufferPointer { (x) throws(NetworkError) in
+            try targets.withUnsafeBufferPointer { (y) throws(NetworkError) in
                 try train(
                     x.baseAddress!, y.baseAddress!, sampleCount: inputs.rows, loss: loss, optimizer: optimizer,
-                    options: options, validation: validation, random: &random)
+                    options: options, validation: validation, random: &random, progress: &progress, endEpoch: endEpoch,
+                    epochEnded: epochEnded)
             }
         }
     }
@@ -339,42 +369,46 @@ extension Sequential {
     func train(
         _ inputs: UnsafePointer<Scalar>, _ targets: UnsafePointer<Scalar>, sampleCount: Int, loss: Loss,
         optimizer: Optimizer<Scalar>, options: TrainingOptions,
-        validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?, random: inout NumpyRandomState
-    ) throws(NetworkError) -> TrainingHistory {
+        validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?, random: inout NumpyRandomState,
+        progress: inout TrainingProgress, endEpoch: Int, epochEnded: EpochEndConsumer?
+    ) throws(NetworkError) {
         let batchSize = min(options.batchSize ?? sampleCount, sampleCount)
         let fullBatch = batchSize == sampleCount
         let batchCount = (sampleCount + batchSize - 1) / batchSize
-        let fused = loss.fuses(with: finalActivation)
-        let lossActivation = fused || loss == .softmaxCrossEntropy ? finalActivation : .identity
+        let plan = plan(loss: loss, gradientRetention: optimizer.gradientRetention)
+        let lossActivation = plan.lossActivation
         let parameters = self.parameters
-        // The parameters outlive the run (the layers hold them), so their raw views stay valid.
-        let slots = parameters.map(ParameterSlot.init)
-        let stateless = optimizer.isStateless
-        // The state (empty for stateless rules) is made up front, so a checkpoint taken after this
-        // run records one entry per parameter whichever update path ran.
-        if optimizer.stateBuffers.count != parameters.count { optimizer.allocateState(for: parameters) }
-        let parallel = options.group.map {
-            DataParallelStep<Scalar>(group: $0, parameters: parameters, metricCount: options.metrics.count)
+        // The gradients, then the step's statistics (loss, metrics), in one block for the hook.
+        let statisticCount = 1 + options.metrics.count
+        let (gradientBase, gradientCount) = contiguousGradients(statisticCount: statisticCount)
+        let hook = gradientHook
+        let parallel = hook as? any DataParallelHook<Scalar>
+        var stepMetrics = [Double](repeating: 0, count: options.metrics.count)
+        // The parameters outlive the run (the layers hold them), and the optimizer its state, so
+        // their raw views stay valid.
+        var slots = optimizer.slots(for: parameters)
+        if let parallel {
+            // Every member starts from the leader's state; restoring it replaces the state buffers.
+            try parallel.trainingBegins(self, loss: loss, optimizer: optimizer, random: &random)
+            slots = optimizer.slots(for: parameters)
         }
-        parallel?.synchronize(optimizer: optimizer, random: &random)
-        let retention = parallel?.retention(optimizer.gradientRetention) ?? optimizer.gradientRetention
         let inputWidth = inputSize, outputWidth = outputSize
-        var history = TrainingHistory()
-        var bestLoss = Double.infinity
-        var bestEpoch = -1
-        var bestWeights: [Matrix<Scalar>] = []
-        var epochsWithoutImprovement = 0
-        var metricHistory = [[Double]](repeating: [], count: options.metrics.count)
         var metricTotals = [Double](repeating: 0, count: options.metrics.count)
-        var validationMetricHistory = [[Double]](repeating: [], count: options.metrics.count)
-        // Reserved up front so that appending never reallocates in the loop, but not beyond what a
-        // long run needs at first: a huge epoch count must not allocate its whole history at once.
-        let reserved = Swift.min(options.epochs, 1 << 16)
-        history.loss.reserveCapacity(reserved)
-        history.learningRate.reserveCapacity(reserved)
-        for index in metricHistory.indices { metricHistory[index].reserveCapacity(reserved) }
+        // Every metric has its (possibly empty) list, and the lists grow without reallocating in the
+        // loop, reserved no further than a long run needs at first.
+        let reserved = Swift.min(Swift.max(endEpoch - progress.epoch, 0), 1 << 16)
+        progress.history.loss.reserveCapacity(progress.history.loss.count + reserved)
+        progress.history.learningRate.reserveCapacity(progress.history.learningRate.count + reserved)
+        for metric in options.metrics {
+            progress.history.metrics[metric, default: []].reserveCapacity((progress.history.metrics[metric]?.count ?? 0) + reserved)
+            if validation != nil {
+                progress.history.validationMetrics[metric, default: []]
+                    .reserveCapacity((progress.history.validationMetrics[metric]?.count ?? 0) + reserved)
+            }
+        }
 
-        for epoch in options.initialEpoch..<(options.initialEpoch + options.epochs) {
+        while progress.epoch < endEpoch && !progress.history.stoppedEarly {
+            let epoch = progress.epoch
             optimizer.beginEpoch(epoch)
             let order: [Int]? = fullBatch ? nil : (options.shuffle ? random.permutation(sampleCount) : Array(0..<sampleCount))
             var lossTotal = 0.0
@@ -382,12 +416,12 @@ extension Sequential {
             var samplesSeen = 0
             for batch in 0..<batchCount {
                 let batchStart = batch * batchSize, end = min(batchStart + batchSize, sampleCount)
-                // In a data-parallel run, this member's share of the batch (see TrainingGroup).
-                let local = parallel?.localRows(batchStart..<end) ?? batchStart..<end
-                let start = local.lowerBound, rows = local.count
+                // A data-parallel member computes only its share of the batch (see DataParallelHook).
+                let share = parallel?.share(of: batchStart..<end) ?? batchStart..<end
+                let start = share.lowerBound, rows = share.count
                 var value = 0.0
                 if rows > 0 {
-                    let workspace = workspace(batchSize: rows)
+                    let workspace = plan.workspace(batchSize: rows)
                     let batchInputs: UnsafePointer<Scalar>
                     let batchTargets: UnsafePointer<Scalar>
                     if let order {
@@ -403,39 +437,38 @@ extension Sequential {
                         batchInputs = inputs + start &* inputWidth
                         batchTargets = targets + start &* outputWidth
                     }
-                    forward(batchInputs, rows: rows, workspace: workspace)
+                    plan.forward(batchInputs, rows: rows, workspace: workspace)
                     value = Double(loss.valueAndGradient(
                         predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
                         rows: rows, columns: outputWidth, finalActivation: lossActivation))
-                    guard value.isFinite || parallel != nil else {
+                    // With a hook, the loss is checked after it, on the value every replica then shares.
+                    guard value.isFinite || hook != nil else {
                         throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
                     }
-                    if let parallel {
-                        parallel.weigh(
-                            loss: &value, gradient: workspace.finalGradient, rows: rows, of: end - batchStart,
-                            columns: outputWidth, isSum: loss.isSum)
-                        for (index, metric) in options.metrics.enumerated() {
-                            parallel.metrics[index] = measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
-                                * parallel.weight(rows: rows, of: end - batchStart)
-                        }
-                    } else {
-                        for (index, metric) in options.metrics.enumerated() {
-                            metricTotals[index] += measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
-                        }
+                    for (index, metric) in options.metrics.enumerated() {
+                        stepMetrics[index] = measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
                     }
-                    backward(batchInputs, rows: rows, workspace: workspace, fused: fused, gradientRetention: retention)
+                    plan.backward(batchInputs, rows: rows, workspace: workspace)
                 } else {
-                    parallel?.skip(retention: retention)
+                    for index in stepMetrics.indices { stepMetrics[index] = 0 }
                 }
-                if let parallel {
-                    // One reduction: the gradients, the loss and the metrics of the whole batch.
-                    value = parallel.reduce(loss: value)
+                if let hook {
+                    // The gradients are complete: the hook sees them and the statistics, and the step
+                    // goes on with what it leaves.
+                    let statistics = gradientBase + gradientCount
+                    statistics[0] = Scalar(value)
+                    for index in stepMetrics.indices { statistics[1 + index] = Scalar(stepMetrics[index]) }
+                    try hook.gradientsComplete(StepGradients(
+                        base: gradientBase, gradientCount: gradientCount, statisticCount: statisticCount, epoch: epoch,
+                        batch: batch, batchSize: rows))
+                    value = Double(statistics[0])
+                    for index in stepMetrics.indices { stepMetrics[index] = Double(statistics[1 + index]) }
                     guard value.isFinite else {
                         throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
                     }
-                    for index in metricTotals.indices { metricTotals[index] += parallel.metrics[index] }
                 }
-                if stateless { optimizer.update(slots: slots) } else { optimizer.update(parameters) }
+                for index in stepMetrics.indices { metricTotals[index] += stepMetrics[index] }
+                optimizer.update(slots: slots)
                 lossTotal += value
                 samplesSeen += end - batchStart
                 if let onBatchEnd = options.onBatchEnd {
@@ -448,57 +481,54 @@ extension Sequential {
                 }
             }
             let epochLoss = lossTotal / Double(batchCount)
-            history.loss.append(epochLoss)
-            for index in options.metrics.indices {
-                metricHistory[index].append(metricTotals[index] / Double(batchCount))
+            progress.history.loss.append(epochLoss)
+            for (index, metric) in options.metrics.enumerated() {
+                progress.history.metrics[metric, default: []].append(metricTotals[index] / Double(batchCount))
             }
-            history.learningRate.append(optimizer.learningRate)
+            progress.history.learningRate.append(optimizer.learningRate)
             var monitored = epochLoss
             var validationEvaluation: Evaluation?
             if let validation {
-                let evaluation = parallel?.evaluate(
-                    self, validation, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
-                    ?? evaluateSpecialized(
-                        validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
-                history.validationLoss.append(evaluation.loss)
-                for (index, metric) in options.metrics.enumerated() {
-                    validationMetricHistory[index].append(evaluation.metrics[metric] ?? 0)
+                // A data-parallel member evaluates its share, and the hook sums the members' results.
+                let evaluation: Evaluation
+                if let parallel {
+                    let summed = try parallel.evaluate(
+                        self, validation, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
+                    evaluation = Evaluation(loss: summed.loss, metrics: summed.metrics)
+                } else {
+                    evaluation = evaluateSpecialized(
+                        validation.inputs, validation.targets, loss: loss, metrics: options.metrics,
+                        batchSize: max(batchSize, 256), plan: plan)
+                }
+                progress.history.validationLoss.append(evaluation.loss)
+                for metric in options.metrics {
+                    progress.history.validationMetrics[metric, default: []].append(evaluation.metrics[metric] ?? 0)
                 }
                 monitored = evaluation.loss
                 validationEvaluation = evaluation
             }
             if let onEpochEnd = options.onEpochEnd {
                 var metrics = [Metric: Double]()
-                for (index, metric) in options.metrics.enumerated() { metrics[metric] = metricHistory[index].last }
+                for (index, metric) in options.metrics.enumerated() { metrics[metric] = metricTotals[index] / Double(batchCount) }
                 onEpochEnd(EpochSummary(
-                    epoch: epoch, epochCount: options.initialEpoch + options.epochs, loss: epochLoss, metrics: metrics,
+                    epoch: epoch, epochCount: endEpoch, loss: epochLoss, metrics: metrics,
                     validationLoss: validationEvaluation?.loss, validationMetrics: validationEvaluation?.metrics ?? [:],
                     learningRate: optimizer.learningRate))
             }
+            progress.epoch += 1
             if let patience = options.earlyStoppingPatience {
-                if monitored < bestLoss {
-                    bestLoss = monitored
-                    bestEpoch = epoch
-                    epochsWithoutImprovement = 0
-                    if options.restoresBestWeights { bestWeights = parameters.map { $0.value } }
-                } else {
-                    epochsWithoutImprovement += 1
-                    if epochsWithoutImprovement >= patience {
-                        history.stoppedEarly = true
-                        break
-                    }
-                }
+                progress.recordForEarlyStopping(
+                    monitored: monitored, epoch: epoch, patience: patience,
+                    weights: options.restoresBestWeights ? parameters.map { Matrix<Double>($0.value) } : [])
             }
+            try epochEnded?(progress, random)
         }
-        for (index, metric) in options.metrics.enumerated() {
-            history.metrics[metric] = metricHistory[index]
-            if validation != nil { history.validationMetrics[metric] = validationMetricHistory[index] }
+        if options.earlyStoppingPatience != nil && options.restoresBestWeights, let stopping = progress.earlyStopping,
+            stopping.bestWeights.count == parameters.count
+        {
+            for (parameter, value) in zip(parameters, stopping.bestWeights) { parameter.value = Matrix<Scalar>(value) }
+            progress.history.bestEpoch = stopping.bestEpoch
         }
-        if options.earlyStoppingPatience != nil && options.restoresBestWeights && bestEpoch >= 0 {
-            for (parameter, value) in zip(parameters, bestWeights) { parameter.value = value }
-            history.bestEpoch = bestEpoch
-        }
-        return history
     }
 }
 

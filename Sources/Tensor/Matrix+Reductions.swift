@@ -232,27 +232,10 @@ extension Matrix {
         checkPrecondition(
             destination.count == length,
             "sum(axis:into:): sums along axis \(axis) of \(shapeDescription) do not fit destination \(destination.shapeDescription)")
-        let rows = rowCount, columns = columnCount
-        storage.withUnsafeBufferPointer { source in
-            destination.storage.withUnsafeMutableBufferPointer { out in
-                if beta == 0 {
-                    out.update(repeating: 0)
-                } else if beta != 1 {
-                    for index in out.indices { out[index] *= beta }
-                }
-                if axis == 0 {
-                    for row in 0..<rows {
-                        let base = row &* columns
-                        for column in 0..<columns { out[column] += source[base &+ column] }
-                    }
-                } else {
-                    for row in 0..<rows {
-                        var total: Scalar = 0
-                        let base = row &* columns
-                        for column in 0..<columns { total += source[base &+ column] }
-                        out[row] += total
-                    }
-                }
+        // The kernels the trainer's bias gradients use (`Kernels/StridedView+Reductions.swift`).
+        withView { source in
+            destination.withMutableView { out in
+                if axis == 0 { source.sumColumns(into: out.base, beta: beta) } else { source.sumRows(into: out.base, beta: beta) }
             }
         }
     }

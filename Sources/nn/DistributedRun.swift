@@ -6,7 +6,7 @@ import Tensor
 
 /// `nn train --distributed`: this process's place in an MPI job (`mpirun -np 4 nn train --distributed …`).
 ///
-/// Every rank reads the data and trains on its share of each global batch (see `TrainingGroup`);
+/// Every rank reads the data and trains on its share of each global batch (see `DataParallelHook`);
 /// rank 0 prints the progress and the summary and writes the model, checkpoints, history and plot.
 /// A rank that fails on its own ends the job with `MPI_Abort` and its message; a failure every rank
 /// meets at the same step (a non-finite loss, which the step's reduction carries to every rank) is
@@ -14,8 +14,8 @@ import Tensor
 enum DistributedRun {
     /// The job's communicator, once `start` has run.
     nonisolated(unsafe) static var communicator: (any Communicator)?
-    /// The reducer `fit` sums through.
-    nonisolated(unsafe) static var reducer: GradientReducer?
+    /// The time and count of the job's sums, for the summary.
+    nonisolated(unsafe) static var statistics = ReductionStatistics()
     /// Set when the error being reported reached every rank at once.
     nonisolated(unsafe) static var failureIsShared = false
 
@@ -46,7 +46,6 @@ enum DistributedRun {
             throw CommandError.invalidOption("--distributed: \(error)")
         }
         communicator = world
-        reducer = GradientReducer(world)
         if threads == nil { BLASLibrary.threadCount = defaultThreadCount(localRanks: world.localSize) }
         #else
         throw ValidationError("--distributed: \(buildHint)")
@@ -61,6 +60,11 @@ enum DistributedRun {
         let online = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         if usable < online { return max(1, usable) }
         return max(1, usable / max(1, localRanks))
+    }
+
+    /// The network's gradient hook in a job (`nil` outside one).
+    static func reducer<Scalar: MatrixScalar>(for type: Scalar.Type) -> GradientReducer<Scalar>? {
+        communicator.map { GradientReducer<Scalar>($0, statistics: statistics) }
     }
 
     /// Ends MPI after a run that succeeded (every rank gets here).
@@ -94,11 +98,10 @@ enum DistributedRun {
 
     /// `allreduce: 94 sums of 235,148 values, 112 µs each on average`, after a distributed run.
     static var reductionSummary: String? {
-        guard let reducer, reducer.reductionCount > 0 else { return nil }
-        let count = reducer.reductionCount
-        let values = reducer.reducedScalarCount / count
-        return "allreduce: \(count) sums of \(ProgressReporter.count(Double(values))) values on average, "
-            + "\(fixed(reducer.reductionSeconds / Double(count) * 1e6, 0)) µs each (rank 0, waiting for the other ranks included)"
+        guard communicator != nil, statistics.count > 0 else { return nil }
+        let count = statistics.count
+        return "allreduce: \(count) sums of \(ProgressReporter.count(Double(statistics.values / count))) values, "
+            + "\(fixed(statistics.seconds / Double(count) * 1e6, 0)) µs each on average (rank 0, waiting for the other ranks included)"
     }
 
     /// `on 4 ranks × 2 threads` for the header, or nothing outside a job.

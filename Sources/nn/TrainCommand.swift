@@ -198,15 +198,16 @@ struct TrainCommand: ParsableCommand {
         let prepared = try TargetPreparation.prepare(
             targetsRaw, classNames: dataClassNames, knownClassNames: knownClassNames, loss: lossFunction, source: data.name)
         let sampleCount = data.inputs.rows
-        // As fit splits (Keras): floor(n · (1 - split)) rows train, the rest validate.
-        let heldOut = validationSplit > 0 ? sampleCount - Int((Double(sampleCount) * (1 - validationSplit)).rounded(.down)) : 0
-        if validationSplit > 0 && (heldOut == 0 || heldOut == sampleCount) {
+        // The split fit makes (Keras: the last rows validate).
+        let split = DataSplit.holdingOutLast(validationSplit, of: sampleCount)
+        let heldOut = split.validationCount
+        if !split.isUsable {
             throw CommandError.invalidOption(
                 sampleCount < 2
                     ? "--validation-split needs at least 2 samples, and \(data.name) has \(sampleCount)"
                     : "--validation-split \(validationSplit) leaves no samples on one side of \(sampleCount); choose a split between \(1.0 / Double(sampleCount)) and \(1 - 1.0 / Double(sampleCount))")
         }
-        let trainingCount = sampleCount - heldOut
+        let trainingCount = split.trainingCount
 
         // Input scaling, computed on the training part only.
         let transform: ModelFile.InputTransform?
@@ -268,7 +269,7 @@ struct TrainCommand: ParsableCommand {
         var options = TrainingOptions(
             epochs: totalEpochs, batchSize: batch, metrics: prepared.measuresAccuracy ? [.accuracy] : [],
             validationSplit: validationSplit, earlyStoppingPatience: earlyStopping)
-        options.group = DistributedRun.reducer
+        network.gradientHook = DistributedRun.reducer(for: Scalar.self)
         if !quiet {
             if reporter.terminal { options.onBatchEnd = { reporter.batchEnded($0) } }
             options.onEpochEnd = { reporter.epochEnded($0) }

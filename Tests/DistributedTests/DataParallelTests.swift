@@ -40,10 +40,10 @@ func trainedWeights<Scalar: MatrixScalar>(
     _ type: Scalar.Type, _ kind: OptimizerKind, learningRate: Double, ranks: Int?
 ) throws -> [[Matrix<Scalar>]] {
     let inputs = Matrix<Scalar>(fashion.inputs), targets = Matrix<Scalar>(fashion.targets)
-    let train = { @Sendable (group: (any TrainingGroup)?) throws -> [Matrix<Scalar>] in
+    let train = { @Sendable (communicator: (any Communicator)?) throws -> [Matrix<Scalar>] in
         let network = fashionNetwork(Scalar.self)
-        var options = TrainingOptions(epochs: 1, batchSize: 128, metrics: [.accuracy])
-        options.group = group
+        network.gradientHook = communicator.map { GradientReducer<Scalar>($0) }
+        let options = TrainingOptions(epochs: 1, batchSize: 128, metrics: [.accuracy])
         var random = NumpyRandomState(seed: 3)
         try network.fit(
             inputs, targets, loss: .softmaxCrossEntropy, optimizer: Optimizer(kind, learningRate: learningRate),
@@ -51,7 +51,7 @@ func trainedWeights<Scalar: MatrixScalar>(
         return network.parameters.map(\.value)
     }
     guard let ranks else { return [try train(nil)] }
-    return try InProcessCommunicator.run(size: ranks) { communicator in try train(GradientReducer(communicator)) }
+    return try InProcessCommunicator.run(size: ranks) { communicator in try train(communicator) }
 }
 
 /// The largest absolute difference between two lists of matrices of the same shapes.
@@ -148,12 +148,12 @@ struct DataParallelTrainingTests {
     func emptyShares() throws {
         let inputs = Matrix<Double>(rows: 7, columns: 3, scalars: (0..<21).map { Double($0 % 5) / 4 - 0.3 })
         let targets = Matrix<Double>(rows: 7, columns: 1, scalars: [0, 1, 1, 0, 1, 0, 1])
-        let train = { @Sendable (group: (any TrainingGroup)?) throws -> ([Matrix<Double>], [Double]) in
+        let train = { @Sendable (communicator: (any Communicator)?) throws -> ([Matrix<Double>], [Double]) in
             let network = Sequential<Double>([
                 Dense(inputSize: 3, outputSize: 4, activation: .tanh), Dense(inputSize: 4, outputSize: 1, activation: .sigmoid),
             ], seed: 1)
-            var options = TrainingOptions(epochs: 5, batchSize: 2, metrics: [.accuracy])
-            options.group = group
+            network.gradientHook = communicator.map { GradientReducer<Double>($0) }
+            let options = TrainingOptions(epochs: 5, batchSize: 2, metrics: [.accuracy])
             var random = NumpyRandomState(seed: 2)
             let history = try network.fit(
                 inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.5),
@@ -161,7 +161,7 @@ struct DataParallelTrainingTests {
             return (network.parameters.map(\.value), history.loss + history.metrics[.accuracy]!)
         }
         let alone = try train(nil)
-        let members = try InProcessCommunicator.run(size: 3) { communicator in try train(GradientReducer(communicator)) }
+        let members = try InProcessCommunicator.run(size: 3) { communicator in try train(communicator) }
         for member in members {
             #expect(largestDifference(alone.0, member.0) <= 1e-12)
             #expect(zip(alone.1, member.1).allSatisfy { abs($0 - $1) <= 1e-12 }, "history \(member.1) against \(alone.1)")
@@ -182,10 +182,10 @@ struct DataParallelTrainingTests {
         // Three ranks, the first epoch; rank 0 writes the checkpoint.
         let saved = try InProcessCommunicator.run(size: 3) { communicator -> [UInt8] in
             let network = fashionNetwork(Double.self)
+            network.gradientHook = GradientReducer<Double>(communicator)
             let optimizer = Optimizer<Double>(kind, learningRate: 0.05)
             var first = options
             first.epochs = 1
-            first.group = GradientReducer(communicator)
             var random = NumpyRandomState(seed: 5)
             let history = try network.fit(
                 inputs, targets, loss: .softmaxCrossEntropy, optimizer: optimizer, options: first, random: &random)
@@ -204,10 +204,10 @@ struct DataParallelTrainingTests {
             if communicator.rank != 0 {
                 (network, optimizer, random) = (fashionNetwork(Double.self), Optimizer(kind, learningRate: 0.05), NumpyRandomState(seed: 99))
             }
+            network.gradientHook = GradientReducer<Double>(communicator)
             var second = options
             second.epochs = 1
             second.initialEpoch = 1
-            second.group = GradientReducer(communicator)
             var history = checkpoint.progress.history
             history.append(try network.fit(
                 inputs, targets, loss: .softmaxCrossEntropy, optimizer: optimizer, options: second, random: &random))
@@ -223,18 +223,18 @@ struct DataParallelTrainingTests {
     @Test("validation and early stopping use the summed values: every rank records the same history")
     func validation() throws {
         let inputs = fashion.inputs.rows(0..<1_500), targets = fashion.targets.rows(0..<1_500)
-        let train = { @Sendable (group: (any TrainingGroup)?) throws -> TrainingHistory in
+        let train = { @Sendable (communicator: (any Communicator)?) throws -> TrainingHistory in
             let network = fashionNetwork(Double.self)
-            var options = TrainingOptions(
+            network.gradientHook = communicator.map { GradientReducer<Double>($0) }
+            let options = TrainingOptions(
                 epochs: 4, batchSize: 100, metrics: [.accuracy], validationSplit: 0.3, earlyStoppingPatience: 1)
-            options.group = group
             var random = NumpyRandomState(seed: 11)
             return try network.fit(
                 inputs, targets, loss: .softmaxCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.01),
                 options: options, random: &random)
         }
         let alone = try train(nil)
-        let members = try InProcessCommunicator.run(size: 3) { communicator in try train(GradientReducer(communicator)) }
+        let members = try InProcessCommunicator.run(size: 3) { communicator in try train(communicator) }
         #expect(alone.validationLoss.count >= 2)
         for history in members {
             #expect(history == members[0], "ranks recorded different histories")
@@ -255,8 +255,8 @@ struct DataParallelTrainingTests {
         let poisoned = poisonedCopy
         let outcomes = try InProcessCommunicator.run(size: 2) { communicator -> String in
             let network = fashionNetwork(Double.self)
-            var options = TrainingOptions(epochs: 3, batchSize: 600, shuffle: false)
-            options.group = GradientReducer(communicator)
+            network.gradientHook = GradientReducer<Double>(communicator)
+            let options = TrainingOptions(epochs: 3, batchSize: 600, shuffle: false)
             var random = NumpyRandomState(seed: 1)
             do {
                 // Rank 1 alone reads the bad value (its share of the full batch is rows 300..<600).

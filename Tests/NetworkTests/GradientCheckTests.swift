@@ -42,7 +42,7 @@ enum LayerSpec: Sendable, CustomStringConvertible {
 
 /// A user-defined layer: `output = input ⊙ scale`, with a learnable `(1, width)` scale row.
 ///
-/// It exercises the path `Sequential` takes for layers it does not know (through the `Layer`
+/// It exercises the execution plan's `custom` step, taken for layers it does not know (through the `Layer`
 /// protocol and `Matrix` values) in the gradient checks below.
 final class ColumnScale<S: MatrixScalar>: Layer {
     let width: Int

@@ -3,8 +3,8 @@ import Network
 import Tensor
 import Testing
 
-// The update rules against a numpy re-implementation of PyTorch's SGD (momentum, Nesterov), Adam and
-// weight decay, with learning-rate schedules: a linear layer X·W + b trained on the mean squared
+// The update rules against a numpy re-implementation of PyTorch's SGD (momentum, Nesterov), Adam, AdamW,
+// RMSprop (with momentum) and weight decay, with learning-rate schedules: a linear layer X·W + b trained on the mean squared
 // error, full batch, for 8 epochs; the final weights and every epoch's loss and rate must agree.
 
 struct OptimizerConfiguration: Decodable, Sendable {
@@ -14,6 +14,7 @@ struct OptimizerConfiguration: Decodable, Sendable {
     let beta1: Double?
     let beta2: Double?
     let epsilon: Double?
+    let alpha: Double?
     let learningRate: Double
     let weightDecay: Double
     let schedule: ScheduleConfiguration
@@ -26,9 +27,14 @@ struct OptimizerConfiguration: Decodable, Sendable {
     }
 
     func optimizer<S: MatrixScalar>(_: S.Type) -> Optimizer<S> {
-        let rule: OptimizerKind = kind == "sgd"
-            ? .sgd(momentum: momentum!, nesterov: nesterov!)
-            : .adam(beta1: beta1!, beta2: beta2!, epsilon: epsilon!)
+        let rule: OptimizerKind
+        switch kind {
+        case "sgd": rule = .sgd(momentum: momentum!, nesterov: nesterov!)
+        case "adam": rule = .adam(beta1: beta1!, beta2: beta2!, epsilon: epsilon!)
+        case "adamW": rule = .adamW(beta1: beta1!, beta2: beta2!, epsilon: epsilon!)
+        case "rmsprop": rule = .rmsprop(alpha: alpha!, epsilon: epsilon!, momentum: momentum!)
+        default: fatalError("fixture: unknown optimizer \(kind)")
+        }
         let rateSchedule: LearningRateSchedule
         switch schedule.kind {
         case "step": rateSchedule = .step(every: schedule.every!, factor: schedule.factor!)
@@ -175,5 +181,66 @@ struct CheckpointVersionTests {
         }
         // Not vacuous: the velocity is not zero.
         #expect(network.parameters.contains { $0.gradient.scalars.contains { Swift.abs($0) > 1e-6 } })
+    }
+}
+
+@Suite("Resuming from a checkpoint")
+struct ResumeTests {
+    static let rules: [OptimizerKind] = [
+        .sgd, .sgd(momentum: 0.9, nesterov: false), .sgd(momentum: 0.8, nesterov: true), .adam,
+        .rmsprop(alpha: 0.9, epsilon: 1e-7, momentum: 0.5), .adamW,
+    ]
+
+    @Test("every rule: 3 epochs, a checkpoint through JSON, 3 more equal 6 uninterrupted epochs bit for bit", arguments: rules)
+    func resumesExactly(kind: OptimizerKind) throws {
+        let (network, inputs, targets) = linearProblem()
+        let options = TrainingOptions(epochs: 6, batchSize: 3, metrics: [.meanAbsoluteError])
+        var random = NumpyRandomState(seed: 4)
+        let whole = try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(kind, learningRate: 0.05, weightDecay: 0.01),
+            options: options, random: &random)
+
+        let (first, _, _) = linearProblem()
+        let optimizer = Optimizer<Double>(kind, learningRate: 0.05, weightDecay: 0.01)
+        var firstRandom = NumpyRandomState(seed: 4)
+        var saved: Data?
+        var partial = options
+        partial.epochs = 3
+        try first.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: optimizer, options: partial, random: &firstRandom,
+            resuming: nil, checkpointEvery: 3
+        ) { (progress, state) throws(NetworkError) in
+            saved = try? JSONEncoder().encode(TrainingCheckpoint(
+                network: first, loss: .meanSquaredError, optimizer: optimizer, random: state, progress: progress))
+        }
+        let checkpoint = try TrainingCheckpoint.decode(try #require(saved), path: "memory")
+        #expect(checkpoint.optimizerKind == kind && checkpoint.progress.epoch == 3)
+        let (resumed, resumedOptimizer, restoredRandom) = try checkpoint.restore(as: Double.self)
+        var resumedRandom = restoredRandom
+        let history = try resumed.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: resumedOptimizer, options: options, random: &resumedRandom,
+            resuming: checkpoint.progress, checkpointEvery: nil) { _, _ in }
+        #expect(history == whole, "\(kind)")
+        #expect(resumed.parameters.map(\.value) == network.parameters.map(\.value), "\(kind)")
+        #expect(resumedOptimizer.stepCount == 24)  // 6 epochs of 4 batches
+    }
+
+    @Test("the checkpointing fit and the plain fit are one driver: same history, early stopping and restored weights")
+    func oneDriver() throws {
+        let options = TrainingOptions(epochs: 40, batchSize: 4, validationSplit: 0.3, earlyStoppingPatience: 2)
+        let (network, inputs, targets) = linearProblem()
+        var random = NumpyRandomState(seed: 1)
+        let plain = try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(.adam, learningRate: 0.3), options: options, random: &random)
+        let (other, _, _) = linearProblem()
+        var otherRandom = NumpyRandomState(seed: 1)
+        var checkpoints: [Int] = []
+        let checkpointed = try other.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(.adam, learningRate: 0.3), options: options,
+            random: &otherRandom, resuming: nil, checkpointEvery: 5) { (progress, _) throws(NetworkError) in checkpoints.append(progress.epoch) }
+        #expect(plain == checkpointed)
+        #expect(plain.stoppedEarly && plain.bestEpoch != nil, "the run must stop early for this test to mean something")
+        #expect(checkpoints.last == plain.epochCount && checkpoints.dropLast().allSatisfy { $0 % 5 == 0 })
+        #expect(network.parameters.map(\.value) == other.parameters.map(\.value))
     }
 }

@@ -205,6 +205,30 @@ struct TrainingTests {
                     tolerance: 1e-15, "validation loss on the last \(10 - kept) rows")
     }
 
+    @Test("DataSplit: Keras's last rows, and which splits leave a side empty",
+          arguments: [(0.3, 10, 7), (0.25, 10, 7), (0.5, 10, 5), (0.05, 10, 9), (0.0, 10, 10), (0.5, 1, 0), (0.2, 0, 0)])
+    func dataSplit(fraction: Double, samples: Int, kept: Int) {
+        let split = DataSplit.holdingOutLast(fraction, of: samples)
+        #expect(split.trainingRows == 0..<kept && split.validationRows == kept..<samples)
+        #expect(split.isUsable == (kept > 0 && (fraction == 0 || kept < samples)))
+        let matrix = Matrix<Double>(rows: samples, columns: 1, scalars: (0..<samples).map(Double.init))
+        #expect(split.training(matrix).scalars == (0..<kept).map(Double.init))
+        #expect(split.validation(matrix).scalars == (kept..<samples).map(Double.init))
+    }
+
+    @Test("fit without a generator trains as with NumpyRandomState(seed: 0)")
+    func defaultRandomState() throws {
+        let (network, inputs, targets) = linearProblem()
+        let (other, _, _) = linearProblem()
+        let options = TrainingOptions(epochs: 3, batchSize: 4)
+        let history = try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1), options: options)
+        var random = NumpyRandomState(seed: 0)
+        let expected = try other.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1), options: options, random: &random)
+        #expect(history == expected)
+        #expect(network.parameters.map(\.value) == other.parameters.map(\.value))
+    }
+
     @Test("separate validation data overrides validationSplit and is reported per epoch with metrics")
     func separateValidation() throws {
         let (network, inputs, targets) = linearProblem()

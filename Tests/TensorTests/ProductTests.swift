@@ -163,10 +163,12 @@ import Testing
             var destination = testCase.start
             unused.withUnsafeBufferPointer { a in
                 destination.withUnsafeMutableBufferPointer { c in
-                    Matrix<Double>.multiply(
-                        transposeLeft: testCase.transposeLeft, transposeRight: false, m: 2, n: 3, k: 0, alpha: 1,
-                        a.baseAddress!, leftStride: testCase.transposeLeft ? 2 : 0, a.baseAddress!, rightStride: 3,
-                        beta: testCase.beta, into: c.baseAddress!, destinationStride: 3)
+                    let left = testCase.transposeLeft
+                        ? StridedView(reading: a.baseAddress!, rows: 0, columns: 2)
+                        : StridedView(reading: a.baseAddress!, rows: 2, columns: 0)
+                    StridedView.multiply(
+                        left, transposed: testCase.transposeLeft, StridedView(reading: a.baseAddress!, rows: 0, columns: 3),
+                        transposed: false, beta: testCase.beta, into: StridedView(c.baseAddress!, rows: 2, columns: 3))
                 }
             }
             #expect(destination == testCase.expected, "transposeLeft \(testCase.transposeLeft), beta \(testCase.beta)")
@@ -188,7 +190,7 @@ import Testing
             var destination = start
             source.withUnsafeBufferPointer { x in
                 destination.withUnsafeMutableBufferPointer { y in
-                    if count > 0 { Matrix.addScaled(alpha, x.baseAddress!, to: y.baseAddress!, count: count) }
+                    if count > 0 { StridedView.addScaled(alpha, x.baseAddress!, to: y.baseAddress!, count: count) }
                 }
             }
             var worst: S = 0

@@ -1,0 +1,132 @@
+// The product kernels: gemm with transpose flags (a direct loop for tiny products) and axpy.
+// `Matrix.dot`, `Matrix.multiply(_:_:into:…)` and the trainer's layers all come here.
+
+extension StridedView {
+    /// `C = alpha · op(A) · op(B) + beta · C`: through BLAS's gemm, or a direct loop for products of
+    /// at most 512 multiply-adds (m·n·k).
+    ///
+    /// `op` transposes its operand, as stored, when the matching flag is set; the transposed layout is
+    /// read in place. `C` is `destination`, `m × n`; `op(A)` is `m × k` with `k` the columns of `left`
+    /// (its rows when transposed). With `beta` of 1 the product accumulates into `destination`.
+    /// With `m` or `n` of 0 nothing is written; with `k` of 0, C becomes `beta · C` (zeros for beta 0).
+    ///
+    /// - Precondition: the shapes agree and the views do not overlap `destination`; nothing is checked.
+    @inlinable
+    package static func multiply(
+        _ left: StridedView, transposed transposeLeft: Bool, _ right: StridedView, transposed transposeRight: Bool,
+        alpha: Scalar = 1, beta: Scalar = 0, into destination: StridedView
+    ) {
+        let m = destination.rows, n = destination.columns
+        let k = transposeLeft ? left.rows : left.columns
+        if m <= 0 || n <= 0 { return }
+        if k <= 0 {
+            for i in 0..<m { scale(destination.row(i), count: n, by: beta) }
+            return
+        }
+        if m &* n &* k <= smallProductLimit {
+            smallProduct(
+                transposeLeft, transposeRight, m, n, k, alpha, left.base, left.rowStride, right.base, right.rowStride, beta,
+                destination.base, destination.rowStride)
+        } else {
+            BLAS.gemm(
+                transposeA: transposeLeft, transposeB: transposeRight, m: m, n: n, k: k,
+                alpha: alpha, a: left.base, lda: left.rowStride, b: right.base, ldb: right.rowStride,
+                beta: beta, c: destination.base, ldc: destination.rowStride)
+        }
+    }
+
+    /// `destination += alpha · source` over `count` contiguous elements (BLAS's axpy): the optimizers'
+    /// updates and weight decay. Short vectors run in a direct loop; long ones in OpenBLAS, which
+    /// vectorizes for the CPU at hand and splits very long ones across threads.
+    @inlinable
+    package static func addScaled(
+        _ alpha: Scalar, _ source: UnsafePointer<Scalar>, to destination: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        if count <= 4096 {
+            for index in 0..<count { destination[index] += alpha * source[index] }
+        } else {
+            BLAS.axpy(count: count, alpha: alpha, x: source, y: destination)
+        }
+    }
+
+    /// ``addScaled(_:_:to:count:)`` from a mutable source.
+    @inlinable @inline(__always)
+    package static func addScaled(
+        _ alpha: Scalar, _ source: UnsafeMutablePointer<Scalar>, to destination: UnsafeMutablePointer<Scalar>, count: Int
+    ) {
+        addScaled(alpha, UnsafePointer(source), to: destination, count: count)
+    }
+
+    /// Products with at most this many multiply-adds (m·n·k) run in ``smallProduct``, a direct loop:
+    /// below it the loop is faster than any BLAS call's dispatch on this package's machines (see
+    /// BENCHMARKS.md), above it BLAS wins.
+    @usableFromInline static var smallProductLimit: Int { 512 }
+
+    /// `C = alpha · op(A) · op(B) + beta · C` as a plain loop, for products too small for BLAS to pay off.
+    ///
+    /// The inner loop runs along a row of `C` so that it vectorizes when `B` is not transposed.
+    @inlinable
+    static func smallProduct(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Scalar,
+        _ a: UnsafePointer<Scalar>, _ lda: Int, _ b: UnsafePointer<Scalar>, _ ldb: Int,
+        _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>, _ ldc: Int
+    ) {
+        // Element (i, p) of op(A) is a[i·aRow + p·aColumn]; element (p, j) of op(B) is b[p·bRow + j·bColumn].
+        // Each element of C is one dot product summed in order of p, with no zero fill: below, kept in a
+        // register and written once; in the alpha 1 / beta 0 path, accumulated in C's row itself.
+        let aRow = transposeA ? 1 : lda, aColumn = transposeA ? lda : 1
+        if !transposeB && alpha == 1 && beta == 0 && n >= 2 {
+            // The common case of a training step: C's row i is built as Σ_p A[i, p] · B's row p, so the
+            // inner loop runs along contiguous rows of B and C and vectorizes. Each element still sums
+            // its products in order of p, as below.
+            for i in 0..<m {
+                let row = c + i &* ldc, aStart = a + i &* aRow
+                let first = aStart[0]
+                for j in 0..<n { row[j] = first * b[j] }
+                var p = 1
+                while p < k {
+                    let factor = aStart[p &* aColumn], bRowStart = b + p &* ldb
+                    for j in 0..<n { row[j] += factor * bRowStart[j] }
+                    p &+= 1
+                }
+            }
+            return
+        }
+        let bRow = transposeB ? 1 : ldb, bColumn = transposeB ? ldb : 1
+        for i in 0..<m {
+            let row = c + i &* ldc, aStart = a + i &* aRow
+            var j = 0
+            // Four elements of the row at a time: each A element is loaded once for four products.
+            while j &+ 4 <= n {
+                let bStart = b + j &* bColumn
+                var total0: Scalar = 0, total1: Scalar = 0, total2: Scalar = 0, total3: Scalar = 0
+                for p in 0..<k {
+                    let factor = aStart[p &* aColumn], bRowStart = bStart + p &* bRow
+                    total0 += factor * bRowStart[0]
+                    total1 += factor * bRowStart[bColumn]
+                    total2 += factor * bRowStart[2 &* bColumn]
+                    total3 += factor * bRowStart[3 &* bColumn]
+                }
+                if beta == 0 {
+                    row[j] = alpha * total0
+                    row[j &+ 1] = alpha * total1
+                    row[j &+ 2] = alpha * total2
+                    row[j &+ 3] = alpha * total3
+                } else {
+                    row[j] = beta * row[j] + alpha * total0
+                    row[j &+ 1] = beta * row[j &+ 1] + alpha * total1
+                    row[j &+ 2] = beta * row[j &+ 2] + alpha * total2
+                    row[j &+ 3] = beta * row[j &+ 3] + alpha * total3
+                }
+                j &+= 4
+            }
+            while j < n {
+                let bStart = b + j &* bColumn
+                var total: Scalar = 0
+                for p in 0..<k { total += aStart[p &* aColumn] * bStart[p &* bRow] }
+                row[j] = beta == 0 ? alpha * total : beta * row[j] + alpha * total
+                j &+= 1
+            }
+        }
+    }
+}
