@@ -103,13 +103,14 @@ fi
 job=$!
 victim=""
 for _ in $(seq 1 100); do
-    victim=$(pgrep -P "$job" -f 'nn train' | tail -1 || true)
+    # mpirun starts the ranks on this machine as its own children.
+    victim=$(pgrep -P "$job" | tail -1 || true)
     [ -n "$victim" ] && break
     sleep 0.1
 done
 sleep 3
 started=$(date +%s)
-[ -n "$victim" ] && kill -KILL "$victim"
+if [ -n "$victim" ]; then kill -KILL "$victim"; else fail "a killed rank: no rank process of mpirun $job found"; fi
 status=0
 for _ in $(seq 1 300); do
     kill -0 "$job" 2> /dev/null || break
