@@ -272,4 +272,34 @@ struct DataParallelTrainingTests {
         #expect(outcomes[0].contains("epoch 1") || outcomes[0].lowercased().contains("nan") || outcomes[0].contains("finite"), "\(outcomes[0])")
         #expect(outcomes[0] != "finished")
     }
+
+    @Test("a summed loss with momentum SGD is refused (each member would add the velocity); without momentum it matches 1 rank")
+    func summedLoss() throws {
+        let inputs = Matrix<Double>(rows: 9, columns: 3, scalars: (0..<27).map { Double($0 % 7) / 6 - 0.4 })
+        let targets = Matrix<Double>(rows: 9, columns: 1, scalars: [0, 1, 1, 0, 1, 0, 1, 1, 0])
+        let train = { @Sendable (communicator: (any Communicator)?, kind: OptimizerKind) throws -> [Matrix<Double>] in
+            let network = Sequential<Double>([
+                Dense(inputSize: 3, outputSize: 4, activation: .sigmoid), Dense(inputSize: 4, outputSize: 1, activation: .sigmoid),
+            ], seed: 1)
+            network.gradientHook = communicator.map { GradientReducer<Double>($0) }
+            var random = NumpyRandomState(seed: 2)
+            try network.fit(
+                inputs, targets, loss: .halfSumSquaredError, optimizer: Optimizer(kind, learningRate: 0.3),
+                options: TrainingOptions(epochs: 20, batchSize: 4), random: &random)
+            return network.parameters.map(\.value)
+        }
+        let alone = try train(nil, .sgd)
+        let members = try InProcessCommunicator.run(size: 2) { communicator in try train(communicator, .sgd) }
+        for member in members { #expect(largestDifference(alone, member) <= 1e-12) }
+        let refused = try InProcessCommunicator.run(size: 2) { communicator -> String in
+            do {
+                _ = try train(communicator, .sgd(momentum: 0.9, nesterov: false))
+                return "trained"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(refused.allSatisfy { $0.contains("momentum SGD with a summed loss") }, "\(refused)")
+    }
 }
+
