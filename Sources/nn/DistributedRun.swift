@@ -22,6 +22,13 @@ enum DistributedRun {
     /// Whether this process prints and writes files: rank 0, or any process not in a job.
     static var isPrimary: Bool { (communicator?.rank ?? 0) == 0 }
 
+    /// Whether `nn train` draws its progress bar: on a terminal, except in an MPI job, where mpirun
+    /// gives the ranks a pseudo-terminal whatever its own output is (a log file, say), so plain lines
+    /// unless NN_FORCE_TERMINAL=1.
+    static var drawsProgressBar: Bool {
+        communicator == nil ? outputIsTerminal() : ProcessInfo.processInfo.environment["NN_FORCE_TERMINAL"] == "1"
+    }
+
     /// What `--distributed` answers in a build without the MPI trait (a usage error, exit 64).
     static let buildHint = """
         this nn was built without MPI; install Open MPI (apt-get install libopenmpi-dev openmpi-bin) and build with \

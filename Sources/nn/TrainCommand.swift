@@ -265,7 +265,7 @@ struct TrainCommand: ParsableCommand {
         // In an MPI job only rank 0 prints and writes files.
         let quiet = self.quiet || !DistributedRun.isPrimary
         let reporter = ProgressReporter(
-            terminal: outputIsTerminal(), firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
+            terminal: DistributedRun.drawsProgressBar, firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
             epochs: totalEpochs, batchSize: batch, metrics: prepared.measuresAccuracy ? [.accuracy] : [],
             validationSplit: validationSplit, earlyStoppingPatience: earlyStopping)
