@@ -5,7 +5,7 @@
 SWIFT ?= swift
 RELEASE_FLAGS = -c release
 
-.PHONY: run test deps build bench fuzz docs docs-check format lint clean
+.PHONY: run test deps build bench fuzz docs docs-check format lint clean dist test-mpi
 
 deps:
 	@./scripts/install-deps.sh
@@ -20,6 +20,17 @@ run: build
 
 test: deps
 	$(SWIFT) test $(RELEASE_FLAGS)
+
+# Relocatable nn binaries (Swift runtime and Foundation linked in): dist/nn, and dist/nn-mpi with the MPI
+# trait; each is checked from another folder without the toolchain's libraries (scripts/dist.sh).
+dist: deps
+	./scripts/install-deps.sh --mpi
+	./scripts/dist.sh all
+
+# The distributed checks under mpirun (2 and 3 ranks; scripts/mpi-tests.sh), on an nn built with the MPI trait.
+test-mpi: deps
+	./scripts/install-deps.sh --mpi
+	./scripts/mpi-tests.sh
 
 # Both benchmark tables of BENCHMARKS.md, ours and the peers' side by side (several minutes).
 bench: deps
@@ -50,4 +61,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive --parallel $(FORMAT_PATHS)
 
 clean:
-	rm -rf .build docs-site
+	rm -rf .build .build-mpi .build-dist .build-dist-mpi dist docs-site

@@ -1,5 +1,7 @@
-// swift-tools-version: 6.0
-// The package graph: CBLAS ← Tensor ← Network ← nn, and gemm-bench beside nn.
+// swift-tools-version: 6.1
+// The package graph: CBLAS ← Tensor ← Network ← Distributed ← nn, and gemm-bench beside nn.
+// The MPI trait (`swift build --traits MPI`) adds Open MPI through the CMPI system library; without it
+// nothing looks MPI up.
 // See ARCHITECTURE.md for where each concept lives.
 import PackageDescription
 
@@ -9,9 +11,16 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Network", targets: ["Network"]),
+        .library(name: "Distributed", targets: ["Distributed"]),
         .executable(name: "nn", targets: ["nn"]),
         .executable(name: "gemm-bench", targets: ["gemm-bench"]),
         .executable(name: "train-bench", targets: ["train-bench"]),
+    ],
+    traits: [
+        // Data-parallel training across processes and machines on MPI (the Distributed module's
+        // MPICommunicator and `nn train --distributed`). Off by default: a build without it never looks
+        // MPI up. Turn it on with `swift build --traits MPI`, or `.package(..., traits: ["MPI"])`.
+        .trait(name: "MPI", description: "Data-parallel training on MPI (needs libopenmpi-dev or MPICH).")
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +68,23 @@ let package = Package(
             name: "Network",
             dependencies: ["Tensor"]
         ),
+        // MPI (mpi.h) as the system's `pkg-config mpi` finds it (Open MPI or MPICH), with inline functions
+        // for the handles mpi.h defines as macros. Only Distributed depends on it, and only with the MPI trait.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "mpi",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
+        // Data-parallel training: communicators (MPI under the trait, threads always) and the gradient
+        // reducer that plugs into fit.
+        .target(
+            name: "Distributed",
+            dependencies: [
+                "Tensor",
+                "Network",
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+            ]
+        ),
         // The seed notebooks as runnable examples (`nn examples`), built on Tensor and Network.
         .target(
             name: "Examples",
@@ -70,6 +96,7 @@ let package = Package(
                 "Tensor",
                 "TensorIO",
                 "Network",
+                "Distributed",
                 "Examples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -111,6 +138,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Network", "Tensor", "TensorIO"]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
         .testTarget(name: "nnTests", exclude: ["Snapshots"]),

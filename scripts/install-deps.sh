@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages this project needs, if any are missing.
+# Installs the Debian packages this project needs, if any are missing; with --mpi, those of
+# distributed training instead (Open MPI: the MPI trait, `make dist`, scripts/mpi-tests.sh).
 # As root it runs apt-get; without root it uses sudo when that works without a password,
 # and otherwise prints the command to run and fails. With everything installed it does nothing.
 set -euo pipefail
 
 packages=(libopenblas-dev liblapacke-dev pkg-config zlib1g-dev dataset-fashion-mnist)
+if [ "${1:-}" = --mpi ]; then packages=(libopenmpi-dev openmpi-bin); fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -382,10 +382,16 @@ extension Sequential {
         let statisticCount = 1 + options.metrics.count
         let (gradientBase, gradientCount) = contiguousGradients(statisticCount: statisticCount)
         let hook = gradientHook
+        let parallel = hook as? any DataParallelHook<Scalar>
         var stepMetrics = [Double](repeating: 0, count: options.metrics.count)
         // The parameters outlive the run (the layers hold them), and the optimizer its state, so
         // their raw views stay valid.
-        let slots = optimizer.slots(for: parameters)
+        var slots = optimizer.slots(for: parameters)
+        if let parallel {
+            // Every member starts from the leader's state; restoring it replaces the state buffers.
+            try parallel.trainingBegins(self, loss: loss, optimizer: optimizer, random: &random)
+            slots = optimizer.slots(for: parameters)
+        }
         let inputWidth = inputSize, outputWidth = outputSize
         var metricTotals = [Double](repeating: 0, count: options.metrics.count)
         // The lists grow without reallocating in the loop, reserved no further than a long run needs
@@ -423,36 +429,43 @@ extension Sequential {
             for index in metricTotals.indices { metricTotals[index] = 0 }
             var samplesSeen = 0
             for batch in 0..<batchCount {
-                let start = batch * batchSize, end = min(start + batchSize, sampleCount)
-                let rows = end - start
-                let workspace = plan.workspace(batchSize: rows)
-                let batchInputs: UnsafePointer<Scalar>
-                let batchTargets: UnsafePointer<Scalar>
-                if let order {
-                    let gatheredInputs = workspace.inputs.pointer, gatheredTargets = workspace.targets.pointer
-                    for row in 0..<rows {
-                        let sample = order[start &+ row]
-                        (gatheredInputs + row &* inputWidth).update(from: inputs + sample &* inputWidth, count: inputWidth)
-                        (gatheredTargets + row &* outputWidth).update(from: targets + sample &* outputWidth, count: outputWidth)
+                let batchStart = batch * batchSize, end = min(batchStart + batchSize, sampleCount)
+                // A data-parallel member computes only its share of the batch (see DataParallelHook).
+                let share = parallel?.share(of: batchStart..<end) ?? batchStart..<end
+                let start = share.lowerBound, rows = share.count
+                var value = 0.0
+                if rows > 0 {
+                    let workspace = plan.workspace(batchSize: rows)
+                    let batchInputs: UnsafePointer<Scalar>
+                    let batchTargets: UnsafePointer<Scalar>
+                    if let order {
+                        let gatheredInputs = workspace.inputs.pointer, gatheredTargets = workspace.targets.pointer
+                        for row in 0..<rows {
+                            let sample = order[start &+ row]
+                            (gatheredInputs + row &* inputWidth).update(from: inputs + sample &* inputWidth, count: inputWidth)
+                            (gatheredTargets + row &* outputWidth).update(from: targets + sample &* outputWidth, count: outputWidth)
+                        }
+                        batchInputs = UnsafePointer(gatheredInputs)
+                        batchTargets = UnsafePointer(gatheredTargets)
+                    } else {
+                        batchInputs = inputs + start &* inputWidth
+                        batchTargets = targets + start &* outputWidth
                     }
-                    batchInputs = UnsafePointer(gatheredInputs)
-                    batchTargets = UnsafePointer(gatheredTargets)
+                    plan.forward(batchInputs, rows: rows, workspace: workspace)
+                    value = Double(loss.valueAndGradient(
+                        predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
+                        rows: rows, columns: outputWidth, finalActivation: lossActivation))
+                    // With a hook, the loss is checked after it, on the value every replica then shares.
+                    guard value.isFinite || hook != nil else {
+                        throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
+                    }
+                    for (index, metric) in options.metrics.enumerated() {
+                        stepMetrics[index] = measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
+                    }
+                    plan.backward(batchInputs, rows: rows, workspace: workspace)
                 } else {
-                    batchInputs = inputs
-                    batchTargets = targets
+                    for index in stepMetrics.indices { stepMetrics[index] = 0 }
                 }
-                plan.forward(batchInputs, rows: rows, workspace: workspace)
-                var value = Double(loss.valueAndGradient(
-                    predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
-                    rows: rows, columns: outputWidth, finalActivation: lossActivation))
-                // With a hook, the loss is checked after it, on the value every replica then shares.
-                guard value.isFinite || hook != nil else {
-                    throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
-                }
-                for (index, metric) in options.metrics.enumerated() {
-                    stepMetrics[index] = measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
-                }
-                plan.backward(batchInputs, rows: rows, workspace: workspace)
                 if let hook {
                     // The gradients are complete: the hook sees them and the statistics, and the step
                     // goes on with what it leaves.
@@ -471,7 +484,7 @@ extension Sequential {
                 for index in stepMetrics.indices { metricTotals[index] += stepMetrics[index] }
                 optimizer.update(slots: slots)
                 lossTotal += value
-                samplesSeen += end - start
+                samplesSeen += end - batchStart
                 if let onBatchEnd = options.onBatchEnd {
                     let accuracyIndex = options.metrics.firstIndex(of: .accuracy)
                     onBatchEnd(BatchProgress(
@@ -488,9 +501,17 @@ extension Sequential {
             var monitored = epochLoss
             var validationEvaluation: Evaluation?
             if let validation {
-                let evaluation = evaluateSpecialized(
-                    validation.inputs, validation.targets, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256),
-                    plan: plan)
+                // A data-parallel member evaluates its share, and the hook sums the members' results.
+                let evaluation: Evaluation
+                if let parallel {
+                    let summed = try parallel.evaluate(
+                        self, validation, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
+                    evaluation = Evaluation(loss: summed.loss, metrics: summed.metrics)
+                } else {
+                    evaluation = evaluateSpecialized(
+                        validation.inputs, validation.targets, loss: loss, metrics: options.metrics,
+                        batchSize: max(batchSize, 256), plan: plan)
+                }
                 progress.history.validationLoss.append(evaluation.loss)
                 for (index, metric) in options.metrics.enumerated() {
                     validationMetricLists[index].append(evaluation.metrics[metric] ?? 0)

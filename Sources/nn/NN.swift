@@ -34,13 +34,14 @@ struct NN: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as NetworkError {
-            fail("\(error)")
+            DistributedRun.fail("\(error)")
         } catch let error as DataIOError {
-            fail("\(error)")
+            DistributedRun.fail("\(error)")
         } catch let error as CommandError {
             if case .usage = error { fail("\(error)", code: 64) }
-            fail("\(error)")
+            DistributedRun.fail("\(error)")
         } catch {
+            if let communicator = DistributedRun.communicator { communicator.abort("\(error)", code: 1) }
             exit(withError: error)
         }
     }

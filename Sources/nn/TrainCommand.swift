@@ -126,7 +126,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Start from a saved model's weights (same architecture, a fresh optimizer), on new data read with its columns and scaling.")
     var initFrom: String?
 
+    @Flag(help: "Train as one rank of an MPI job (mpirun -np 4 nn train --distributed ...); --batch-size stays the global batch, and --threads defaults to the usable cores divided among this machine's ranks. Needs nn built with --traits MPI.")
+    var distributed = false
+
     func validate() throws {
+        try DistributedRun.validate(distributed: distributed)
         if let epochs, epochs < 0 { throw ValidationError("--epochs must be at least 0, got \(epochs)") }
         if let batchSize, batchSize < 0 { throw ValidationError("--batch-size must be at least 0, got \(batchSize)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
@@ -181,17 +185,21 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        if distributed { try DistributedRun.start(threads: threads) }
         // Outputs must not overwrite an input, and their folders must exist before the run starts.
-        try OutputPaths.check(
-            outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
-            inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume), ("--init-from", initFrom)],
-            allowed: [("--checkpoint", "--resume")])
+        // (In an MPI job, rank 0 writes them.)
+        if DistributedRun.isPrimary {
+            try OutputPaths.check(
+                outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
+                inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume), ("--init-from", initFrom)],
+                allowed: [("--checkpoint", "--resume")])
+        }
         if let resume, Self.isModelFile(resume) {
             throw CommandError.usage(
                 "--resume \(resume): this is a saved model, not a training checkpoint; continue training it with --init-from \(resume) (same network, a fresh optimizer)")
         }
         // The checkpoint is read once: it decides the precision, then train uses it.
-        let resumed = try resume.map { try TrainingCheckpoint.read(from: $0) }
+        let resumed = try resume.map { try DistributedRun.readCheckpoint($0) }
         let initial = try initFrom.map { try ModelFile.read(from: $0) }
         var precision = self.precision
         if let model = resumed?.model ?? initial { precision = model.precision == "double" ? .double : .float }
@@ -199,6 +207,7 @@ struct TrainCommand: ParsableCommand {
         case .float: try train(Float.self, resuming: resumed, from: initial)
         case .double: try train(Double.self, resuming: resumed, from: initial)
         }
+        DistributedRun.finish()
     }
 
     /// The most epochs a run may ask for: far beyond any real run, and small enough that every count
@@ -276,12 +285,17 @@ struct TrainCommand: ParsableCommand {
         for note in data.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         if json { FileHandle.standardError.write(Data((taskLine + "\n").utf8)) } else { write(taskLine + "\n") }
 
-        ThreadDefaults.apply(requested: threads, network: network, batchSize: batch ?? trainingCount)
+        // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
+        ThreadDefaults.apply(
+            requested: threads ?? (distributed ? BLASLibrary.threadCount : nil), network: network, batchSize: batch ?? trainingCount)
+        // In an MPI job only rank 0 prints and writes files.
+        let quiet = self.quiet || !DistributedRun.isPrimary
         let reporter = ProgressReporter(
-            terminal: outputIsTerminal() && !json, firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
+            terminal: DistributedRun.drawsProgressBar && !json, firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
             epochs: totalEpochs, batchSize: batch, metrics: trainingTargets.measuresAccuracy ? [.accuracy] : [],
             earlyStoppingPatience: plan.earlyStopping)
+        network.gradientHook = DistributedRun.reducer(for: Scalar.self)
         let interruption = Interruption.shared
         let snapshot = BestModelSnapshot()
         let showsProgress = !quiet && !json
@@ -328,7 +342,7 @@ struct TrainCommand: ParsableCommand {
             var header = "Training \(describe(network)) on \(data.name): \(trainingCount) samples"
             if !validationRows.isEmpty { header += " (+\(validationRows.count) for validation)" }
             header += ", loss \(lossName(lossFunction)), \(optimizerChoice.rawValue) \(plan.learningRate), \(Scalar.self == Float.self ? "float" : "double")"
-            header += ", batch \(batch.map(String.init) ?? "full")"
+            header += ", batch \(batch.map(String.init) ?? "full")" + DistributedRun.description
             if let patience = plan.earlyStopping { header += ", early stopping after \(patience)" }
             header += ", \(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")"
             if resumed != nil { header += ", resuming at epoch \(firstEpoch + 1)" }
@@ -345,6 +359,7 @@ struct TrainCommand: ParsableCommand {
                 trainingSet.inputs, trainingTargets.targets, loss: lossFunction, optimizer: optimizer, options: options,
                 validation: validation, random: &random, resuming: resumed?.progress, checkpointEvery: checkpointEvery
             ) { (progress, state) throws(NetworkError) in
+                guard DistributedRun.isPrimary else { return }
                 var checkpoint = TrainingCheckpoint(
                     network: network, loss: lossFunction, optimizer: optimizer, random: state, progress: progress,
                     classNames: trainingTargets.classNames, inputTransform: transform, featureNames: data.featureNames,
@@ -356,6 +371,8 @@ struct TrainCommand: ParsableCommand {
         } catch {
             reporter.finish()
             if case .nonFiniteLoss(let epoch, let batchIndex, let rate) = error {
+                // Every rank of a job meets it at the same step (the step's sum carries the nan).
+                DistributedRun.failureIsShared = true
                 var kept: [String] = []
                 if checkpointEvery != nil && FileManager.default.fileExists(atPath: checkpointFile) { kept.append("checkpoint \(checkpointFile)") }
                 if let save, FileManager.default.fileExists(atPath: save) { kept.append("model \(save)") }
@@ -372,6 +389,7 @@ struct TrainCommand: ParsableCommand {
         }
         interruption.uninstall()
         reporter.finish()
+        guard DistributedRun.isPrimary else { return }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         try report(FinishedRun(
@@ -426,6 +444,7 @@ struct TrainCommand: ParsableCommand {
         if history.stoppedEarly, let best = history.bestEpoch {
             lines.append("stopped early; kept the weights of epoch \(best + 1)")
         }
+        if let reductions = DistributedRun.reductionSummary { lines.append(reductions) }
         if let last = history.loss.last { lines.append("final loss: \(last)") }
         if let accuracy = history.metrics[.accuracy]?.last { lines.append("final accuracy: \(fixed(accuracy, 4))") }
         if let loss = history.validationLoss.last { lines.append("validation loss: \(loss)") }

@@ -1,0 +1,37 @@
+import Tensor
+
+/// The processes of one distributed job and the collective operations between them, as MPI defines
+/// them: every member calls each operation, in the same order, with as many values.
+///
+/// ``MPICommunicator`` (built with the package's `MPI` trait) runs the members as processes, on one
+/// machine or many; ``InProcessCommunicator`` runs them as threads of one process, which is how the
+/// default `swift test` checks data-parallel training without MPI. ``GradientReducer`` plugs a
+/// communicator into `fit`.
+public protocol Communicator: AnyObject, Sendable {
+    /// This member's index, from 0 to ``size`` − 1.
+    var rank: Int { get }
+    /// The number of members.
+    var size: Int { get }
+    /// Replaces `values` on every member by their elementwise sum over all members, in place. Every
+    /// member receives the same bits.
+    ///
+    /// - Precondition: every member passes as many values.
+    func allreduceSum<Scalar: MatrixScalar>(_ values: inout [Scalar])
+    /// Replaces `values` on every member by those of member `root`.
+    ///
+    /// - Precondition: every member passes as many values.
+    func broadcast<Scalar: MatrixScalar>(_ values: inout [Scalar], from root: Int)
+    /// Replaces `bytes` on every member by those of member `root`, whatever their length elsewhere
+    /// (a file that only `root` reads, say).
+    func broadcast(_ bytes: inout [UInt8], from root: Int)
+    /// Returns once every member has called it.
+    func barrier()
+    /// Ends the whole job, on every member, after printing `message` to standard error: what a member
+    /// that cannot go on does, so that the others do not wait for it forever.
+    func abort(_ message: String, code: Int32) -> Never
+}
+
+extension Communicator {
+    /// Whether this is member 0, the one that prints progress and writes files.
+    public var isPrimary: Bool { rank == 0 }
+}
