@@ -45,17 +45,21 @@ let package = Package(
         ),
         // Reading and writing data files (CSV, IDX, .npy, .npz, gzip) into Tensor's Matrix. A separate
         // target so that Tensor itself stays free of Foundation, zlib and ZIPFoundation.
+        // The one atomic file writer (temporary file, fsync, rename), shared by TensorIO and Network;
+        // package-internal (no product), Foundation-free.
+        .target(name: "FileSystem"),
         .target(
             name: "TensorIO",
             dependencies: [
                 "Tensor",
+                "FileSystem",
                 "CZlibShim",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(
             name: "Network",
-            dependencies: ["Tensor"]
+            dependencies: ["Tensor", "FileSystem"]
         ),
         // The seed notebooks as runnable examples (`nn examples`), built on Tensor and Network.
         .target(

@@ -1,4 +1,5 @@
 import Foundation
+internal import FileSystem
 import Tensor
 
 /// The saved form of a trained network: a documented, versioned JSON file.
@@ -131,74 +132,25 @@ public struct ModelFile: Codable, Sendable, Equatable {
         try Self.writeAtomically(try jsonData(), to: path)
     }
 
-    /// Writes `data` to `path` through a temporary file and a rename.
+    /// Writes `data` to `path` through the package's one atomic writer: a temporary file in the same
+    /// folder, synced to disk, then a rename.
     ///
     /// A symbolic link is followed, so the file it points to is replaced and the link stays. A path
     /// that names a device, pipe or socket (`/dev/null`, `/dev/stdout`, `/dev/full`) is written into
     /// directly: a rename would replace the device node itself. Temporary files that an earlier,
     /// killed process left beside `path` (`.NAME.PID.tmp` of a process that no longer runs) are removed.
+    ///
+    /// - Throws: ``NetworkError/writeFailed(path:reason:)`` with the system's reason in words.
     public static func writeAtomically(_ data: Data, to path: String) throws(NetworkError) {
-        var destination = path
-        if let resolved = realpath(path, nil) {
-            destination = String(cString: resolved)
-            free(resolved)
-        }
-        var status = stat()
-        if stat(destination, &status) == 0, case let kind = status.st_mode & S_IFMT, kind != S_IFREG, kind != S_IFDIR {
-            try writeIntoSpecialFile(data, at: destination, reportedAs: path)
-            return
-        }
-        let url = URL(fileURLWithPath: destination)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try data.write(to: temporary, options: [])
-            let handle = try FileHandle(forWritingTo: temporary)
-            try handle.synchronize()
-            try handle.close()
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw NetworkError.writeFailed(path: path, reason: reason)
+            var writer = try AtomicFileWriter(path: path)
+            let result: Result<Void, FileWriteError> = data.withUnsafeBytes { bytes in
+                do throws(FileWriteError) { try writer.write(bytes); return .success(()) } catch { return .failure(error) }
             }
-        } catch let error as NetworkError {
-            throw error
+            try result.get()
+            try writer.commit()
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .writeFailed(path: path, reason: Self.reason(error))
-        }
-        removeStaleTemporaries(of: url.lastPathComponent, in: directory.path)
-    }
-
-    /// Writes all of `data` into an existing device, pipe or socket, reporting errors such as `ENOSPC`.
-    private static func writeIntoSpecialFile(_ data: Data, at destination: String, reportedAs path: String) throws(NetworkError) {
-        let descriptor = open(destination, O_WRONLY)
-        guard descriptor >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        let failure: String? = data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += written
-            }
-            return nil
-        }
-        if let failure { throw .writeFailed(path: path, reason: failure) }
-    }
-
-    /// Removes `.NAME.PID.tmp` files in `directory` whose process no longer runs (killed during a save).
-    private static func removeStaleTemporaries(of name: String, in directory: String) {
-        let prefix = ".\(name)."
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
-            guard let pid = Int32(entry.dropFirst(prefix.count).dropLast(4)), pid > 0,
-                pid != ProcessInfo.processInfo.processIdentifier, kill(pid, 0) != 0, errno == ESRCH
-            else { continue }
-            try? FileManager.default.removeItem(atPath: directory + "/" + entry)
+            throw .writeFailed(path: path, reason: error.reason)
         }
     }
 
@@ -378,7 +330,4 @@ extension Sequential {
     }
 }
 
-/// `write(2)`, named apart from ``ModelFile/write(to:)``.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, bytes, count)
-}
+
