@@ -10,10 +10,10 @@ struct LoadedModel<Scalar: MatrixScalar> {
     var path: String
     var network: Sequential<Scalar>
 
-    init(_ file: ModelFile, path: String) {
-        self.file = file
+    /// Reads the model at `path`, its weights straight into the network.
+    init(path: String) throws {
+        (file, network) = try ModelFile.readNetwork(from: path, as: Scalar.self)
         self.path = path
-        network = file.network()
     }
 
     /// The inputs, checked against the model's width and scaled by its input transform.
@@ -79,9 +79,9 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.check(outputs: [("--output", output)], inputs: [("--data", data), ("--model", modelOptions.model)])
-        let file = try ModelFile.read(from: modelOptions.model)
-        if file.precision == "double" { try predict(LoadedModel<Double>(file, path: modelOptions.model)) } else {
-            try predict(LoadedModel<Float>(file, path: modelOptions.model))
+        let file = try ModelFile.readMetadata(from: modelOptions.model)
+        if file.precision == "double" { try predict(LoadedModel<Double>(path: modelOptions.model)) } else {
+            try predict(LoadedModel<Float>(path: modelOptions.model))
         }
     }
 
@@ -147,9 +147,9 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var source: DataOptions
 
     func run() throws {
-        let file = try ModelFile.read(from: modelOptions.model)
-        if file.precision == "double" { try evaluate(LoadedModel<Double>(file, path: modelOptions.model)) } else {
-            try evaluate(LoadedModel<Float>(file, path: modelOptions.model))
+        let file = try ModelFile.readMetadata(from: modelOptions.model)
+        if file.precision == "double" { try evaluate(LoadedModel<Double>(path: modelOptions.model)) } else {
+            try evaluate(LoadedModel<Float>(path: modelOptions.model))
         }
     }
 
@@ -221,14 +221,14 @@ struct InfoCommand: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     func run() throws {
-        let file = try ModelFile.read(from: modelOptions.model)
+        let file = try ModelFile.readMetadata(from: modelOptions.model)
         var lines = ["model: \(modelOptions.model)", "precision: \(file.precision)", "loss: \(lossName(file.loss))", "layers:"]
         var parameterCount = 0
         for (index, layer) in file.layers.enumerated() {
             if layer.type == "dense", let inputs = layer.inputSize, let outputs = layer.outputSize {
-                let count = inputs * outputs + (layer.bias != nil ? outputs : 0)
+                let count = inputs * outputs + (layer.hasBias ? outputs : 0)
                 parameterCount += count
-                lines.append("  \(index): dense \(inputs) -> \(outputs), \(layer.activation.rawValue), \(layer.bias != nil ? "bias" : "no bias"), \(ProgressReporter.count(Double(count))) parameters")
+                lines.append("  \(index): dense \(inputs) -> \(outputs), \(layer.activation.rawValue), \(layer.hasBias ? "bias" : "no bias"), \(ProgressReporter.count(Double(count))) parameters")
             } else {
                 lines.append("  \(index): activation \(layer.activation.rawValue)")
             }

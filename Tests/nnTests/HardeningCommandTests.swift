@@ -62,3 +62,35 @@ func deadProcessIdentifier() throws -> Int32 {
         #expect(try bytes("weights.npz", in: folder) == before)
     }
 }
+
+/// A model file as the version 1 JSON object (weights inline), whichever version `data` is: tests that
+/// damage one field of a model edit this object. Version 2 files (8-byte header length, JSON header
+/// whose `__metadata__.document` is the model without arrays, then the arrays) are converted.
+func legacyModelObject(_ data: Data) throws -> [String: Any] {
+    if data.first == UInt8(ascii: "{") { return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]) }
+    let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+    let metadata = try #require(header["__metadata__"] as? [String: String])
+    let text = try #require(metadata["document"])
+    var document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    var layers = try #require(document["layers"] as? [[String: Any]])
+    for (name, value) in header where name != "__metadata__" {
+        let entry = try #require(value as? [String: Any])
+        let shape = try #require(entry["shape"] as? [Int]), offsets = try #require(entry["data_offsets"] as? [Int])
+        let bytes = data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
+        let values: [Double] = bytes.withUnsafeBytes { raw in
+            entry["dtype"] as? String == "F32"
+                ? (0..<(raw.count / 4)).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self)) }
+                : (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self) }
+        }
+        let parts = name.split(separator: ".")
+        let index = try #require(Int(parts[1]))
+        layers[index][String(parts[2])] = [
+            "rows": shape[0], "columns": shape[1],
+            "values": (0..<shape[0]).map { Array(values[($0 * shape[1])..<(($0 + 1) * shape[1])]) },
+        ]
+    }
+    document["layers"] = layers
+    document["version"] = 1
+    return document
+}
