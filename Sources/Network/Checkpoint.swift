@@ -155,6 +155,7 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
         } catch {
             throw .invalidCheckpoint("\(error)")
         }
+        try checkpoint.validateFields(path: path)
         return checkpoint
     }
 

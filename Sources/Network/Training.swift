@@ -416,6 +416,7 @@ extension Sequential {
                 }
             }
             let epochLoss = lossTotal / Double(batchCount)
+            try checkWeightsAreFinite(parameters, epoch: epoch, learningRate: optimizer.learningRate)
             history.loss.append(epochLoss)
             for index in options.metrics.indices {
                 metricHistory[index].append(metricTotals[index] / Double(batchCount))

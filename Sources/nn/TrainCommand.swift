@@ -112,7 +112,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
         }
         guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be at least 0, got \(weightDecay)") }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw ValidationError("--weight-decay must be a finite number at least 0, got \(weightDecay)")
+        }
         guard validationSplit >= 0 && validationSplit < 1 else {
             throw ValidationError("--validation-split must be in [0, 1), got \(validationSplit)")
         }

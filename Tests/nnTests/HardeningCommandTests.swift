@@ -94,3 +94,77 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] {
     document["version"] = 1
     return document
 }
+
+/// Issue 19 items 1 and 6: numbers out of range in a checkpoint are refused with one line naming the
+/// field (they used to trap with SIGILL, or train on and overwrite --save), and option values and
+/// weights that are not finite stop the run with a clear error.
+@Suite struct CheckpointFieldTests {
+    /// Writes `run.json` in `folder` (optimizer `optimizer`), edits it with `edit`, and resumes from it.
+    func resumeEdited(
+        _ optimizer: String, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation,
+        _ edit: (inout [String: Any]) -> Void
+    ) throws {
+        let folder = try catalogFolder()
+        let run = try Executable.run(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--optimizer", optimizer,
+             "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"], in: folder)
+        #expect(run.status == 0, "\(run.standardError)", sourceLocation: sourceLocation)
+        var object = try #require(try JSONSerialization.jsonObject(with: bytes("run.json", in: folder)) as? [String: Any])
+        edit(&object)
+        try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("bad.json"))
+        let before = try bytes("model.json", in: folder)
+        try expectCleanFailure(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "3", "--optimizer", optimizer, "--resume", "bad.json",
+             "--save", "model.json"],
+            in: folder, mentions: ["bad.json"] + mentions, sourceLocation: sourceLocation)
+        #expect(try bytes("model.json", in: folder) == before, "a refused resume replaced --save", sourceLocation: sourceLocation)
+    }
+
+    @Test func stepCountAtTheLimitsIsRefused() throws {
+        try resumeEdited("momentum", mentions: ["field 'stepCount'"]) { $0["stepCount"] = Int.max }
+        try resumeEdited("adam", mentions: ["field 'stepCount'"]) { $0["stepCount"] = Int.max - 1 }
+        try resumeEdited("momentum", mentions: ["field 'stepCount'"]) { $0["stepCount"] = -1 }
+    }
+
+    @Test func epochsOutOfRangeAreRefused() throws {
+        func setEpoch(_ value: Int) -> (inout [String: Any]) -> Void {
+            { object in
+                var progress = object["progress"] as! [String: Any]
+                progress["epoch"] = value
+                object["progress"] = progress
+            }
+        }
+        try resumeEdited("momentum", mentions: ["field 'progress.epoch'"], setEpoch(Int.min))
+        try resumeEdited("momentum", mentions: ["field 'progress.epoch'"], setEpoch(-3))
+        // One epoch more than the optimizer's steps and the history record.
+        try resumeEdited("momentum", mentions: ["field '", "the 2 epochs done"], setEpoch(2))
+    }
+
+    @Test func emptiedHistoryAndBadRatesAreRefused() throws {
+        try resumeEdited("momentum", mentions: ["field 'progress.history.loss'", "0 entries for the 1 epochs"]) { object in
+            var progress = object["progress"] as! [String: Any]
+            var history = progress["history"] as! [String: Any]
+            history["loss"] = [Double]()
+            progress["history"] = history
+            object["progress"] = progress
+        }
+        try resumeEdited("momentum", mentions: ["field 'baseLearningRate'", "-1"]) { $0["baseLearningRate"] = -1.0 }
+        try resumeEdited("momentum", mentions: ["field 'weightDecay'"]) { $0["weightDecay"] = -0.5 }
+    }
+
+    @Test func weightDecayMustBeFinite() throws {
+        let folder = try catalogFolder()
+        for value in ["inf", "nan"] {
+            let result = try Executable.run(
+                ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--weight-decay", value], in: folder)
+            #expect(result.status == 64 && result.standardError.contains("--weight-decay must be a finite number"), "\(result.standardError)")
+        }
+        // 1e300 is finite, but the decay overflows the weights: stopped as non-finite, --save untouched.
+        let before = try bytes("model.json", in: folder)
+        try expectCleanFailure(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "2", "--precision", "double", "--weight-decay", "1e300",
+             "--save", "model.json"],
+            in: folder, mentions: ["nan or infinite"])
+        #expect(try bytes("model.json", in: folder) == before)
+    }
+}
