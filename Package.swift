@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "nn", targets: ["nn"]),
         .executable(name: "gemm-bench", targets: ["gemm-bench"]),
         .executable(name: "train-bench", targets: ["train-bench"]),
+        .executable(name: "model-file-bench", targets: ["model-file-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -96,6 +97,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "benchmarks/train-bench"
+        ),
+        // Save/load time and peak memory of model files (benchmarks/model-file.sh).
+        .executableTarget(
+            name: "model-file-bench",
+            dependencies: ["Tensor", "Network"],
+            path: "benchmarks/model-file-bench"
         ),
         // libFuzzer targets, one per reader: scripts/fuzz.sh builds them with -DFUZZING and
         // -sanitize=fuzzer,address in .build-fuzz. Built normally, each replays the files named on its

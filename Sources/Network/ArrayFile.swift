@@ -131,6 +131,42 @@ enum ArrayFile {
         }
     }
 
+    /// The index of the first element of `bytes` (of `dataType`) that is not finite, if any.
+    static func firstNonFinite(_ bytes: UnsafeRawBufferPointer, as dataType: DataType) -> Int? {
+        if dataType == .float32 {
+            let values = bytes.bindMemory(to: Float.self)
+            var finite = true
+            for value in values { finite = finite && value.isFinite }
+            return finite ? nil : values.firstIndex { !$0.isFinite }
+        }
+        let values = bytes.bindMemory(to: Double.self)
+        var finite = true
+        for value in values { finite = finite && value.isFinite }
+        return finite ? nil : values.firstIndex { !$0.isFinite }
+    }
+
+    /// Converts the elements in `source` (of `from`) into `destination` (of `to`) from element `offset`
+    /// on; returns the index within `source` of the first value not finite in `to`, or -1.
+    static func convert(
+        _ source: UnsafeRawBufferPointer, from: DataType, into destination: UnsafeMutableRawBufferPointer, at offset: Int, as to: DataType
+    ) -> Int {
+        if from == .float32 && to == .float64 {
+            let input = source.bindMemory(to: Float.self), output = destination.bindMemory(to: Double.self)
+            for index in input.indices {
+                guard input[index].isFinite else { return index }
+                output[offset + index] = Double(input[index])
+            }
+        } else if from == .float64 && to == .float32 {
+            let input = source.bindMemory(to: Double.self), output = destination.bindMemory(to: Float.self)
+            for index in input.indices {
+                let value = Float(input[index])
+                guard value.isFinite else { return index }
+                output[offset + index] = value
+            }
+        }
+        return -1
+    }
+
     /// Whether `prefix` (a file's first bytes) starts an array file rather than JSON: a plausible header
     /// length followed by `{`. A JSON file's first 8 bytes read as a length far beyond its size.
     static func isArrayFile(prefix: [UInt8], fileSize: Int) -> Bool {
@@ -287,43 +323,36 @@ enum ArrayFile {
         }
 
         /// Reads the array `name` into `destination` (which has its element count), converting it to
-        /// `Scalar`; fails when a value is not finite in `Scalar`'s precision.
+        /// `Scalar`; fails when a value is not finite in `Scalar`'s precision. The loops are written for
+        /// the concrete types, so that a generic caller in another module still runs at memory speed.
         func read<Scalar: MatrixScalar>(_ name: String, into destination: UnsafeMutableBufferPointer<Scalar>) throws(Failure) {
             guard let array = arrays[name] else { throw Failure(reason: "array '\(name)' is missing") }
             let count = array.rows * array.columns
             checkPrecondition(destination.count == count, "ArrayFile.read: \(destination.count) elements for \(count)")
-            let sameType = (Scalar.self == Float.self && array.dataType == .float32) || (Scalar.self == Double.self && array.dataType == .float64)
-            if sameType {
-                guard Self.read(source, at: array.offset, into: UnsafeMutableRawBufferPointer(destination)) else {
-                    throw Failure(reason: "array '\(name)' is cut short")
-                }
-                for (index, value) in destination.enumerated() where !value.isFinite {
-                    throw Failure(reason: "array '\(name)': element \(index) is \(value), not a finite number")
+            let target: DataType = Scalar.self == Float.self ? .float32 : .float64
+            let raw = UnsafeMutableRawBufferPointer(destination)
+            if array.dataType == target {
+                guard Self.read(source, at: array.offset, into: raw) else { throw Failure(reason: "array '\(name)' is cut short") }
+                if let bad = ArrayFile.firstNonFinite(UnsafeRawBufferPointer(raw), as: target) {
+                    throw Failure(reason: "array '\(name)': element \(bad) is not a finite number")
                 }
                 return
             }
+            // Converting: through a 64 Ki-element buffer.
             let chunk = 1 << 16
-            var raw = [UInt8](repeating: 0, count: chunk * array.dataType.size)
+            var buffer = [UInt8](repeating: 0, count: chunk * array.dataType.size)
             var start = 0
             while start < count {
                 let end = Swift.min(start + chunk, count)
-                let ok = raw.withUnsafeMutableBytes { bytes in
-                    Self.read(source, at: array.offset + start * array.dataType.size, into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<((end - start) * array.dataType.size)]))
+                let failed: Int?? = buffer.withUnsafeMutableBytes { bytes in
+                    let part = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<((end - start) * array.dataType.size)])
+                    guard Self.read(source, at: array.offset + start * array.dataType.size, into: part) else { return .some(nil) }
+                    return .some(ArrayFile.convert(UnsafeRawBufferPointer(part), from: array.dataType, into: raw, at: start, as: target))
                 }
-                guard ok else { throw Failure(reason: "array '\(name)' is cut short") }
-                let failedIndex: Int? = raw.withUnsafeBytes { bytes in
-                    for index in start..<end {
-                        let value =
-                            array.dataType == .float32
-                            ? Scalar(bytes.load(fromByteOffset: (index - start) * 4, as: Float.self))
-                            : Scalar(bytes.load(fromByteOffset: (index - start) * 8, as: Double.self))
-                        guard value.isFinite else { return index }
-                        destination[index] = value
-                    }
-                    return nil
-                }
-                if let failedIndex {
-                    throw Failure(reason: "array '\(name)': element \(failedIndex) is not a finite number in \(Scalar.self == Float.self ? "float" : "double") precision")
+                guard let outcome = failed else { throw Failure(reason: "array '\(name)' is cut short") }
+                guard let conversionFailure = outcome else { throw Failure(reason: "array '\(name)' is cut short") }
+                if conversionFailure >= 0 {
+                    throw Failure(reason: "array '\(name)': element \(start + conversionFailure) is not a finite number in \(target == .float32 ? "float" : "double") precision")
                 }
                 start = end
             }

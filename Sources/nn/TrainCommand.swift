@@ -84,6 +84,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "How inputs are scaled, from the training data (stored in the model).")
     var scale: ScaleOption = .none
 
+    @Flag(help: "Train even when the run's estimated memory exceeds what is available.")
+    var force = false
+
     @Flag(name: .shortAndLong, help: "Print only the summary.")
     var quiet = false
 
@@ -228,6 +231,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             random = NumpyRandomState(seed: seed)
             try checkArchitecture(inputSize: inputs.columns, outputSize: prepared.targets.columns, loss: lossFunction)
+            try checkMemory(inputSize: inputs.columns, outputSize: prepared.targets.columns, scalarSize: MemoryLayout<Scalar>.size, trainingCount: trainingCount)
             network = Sequential<Scalar>(buildLayers(inputSize: inputs.columns, outputSize: prepared.targets.columns, loss: lossFunction), generator: &random)
             optimizer = Optimizer<Scalar>(
                 optimizerKind, learningRate: learningRate, weightDecay: weightDecay,
@@ -401,6 +405,18 @@ struct TrainCommand: ParsableCommand {
             throw CommandError.invalidOption(
                 "--loss bce needs probabilities: an output activation of sigmoid (or softmax), not \(finalActivation.rawValue)")
         }
+    }
+
+    /// Refuses a run whose network, optimizer state and workspaces would not fit in the memory
+    /// available (``MemoryEstimate``), unless `--force`.
+    func checkMemory(inputSize: Int, outputSize: Int, scalarSize: Int, trainingCount: Int) throws {
+        let widths = [inputSize] + (layers?.sizes ?? [256, 128]) + [outputSize]
+        let slots = optimizer == .adam ? 2 : optimizer == .sgd ? 0 : 1
+        let rows = batchSize.map { $0 == 0 ? trainingCount : Swift.min($0, trainingCount) } ?? (trainingCount < 1000 ? trainingCount : 128)
+        let estimate = MemoryEstimate.trainingBytes(widths: widths, scalarSize: scalarSize, bias: !noBias, stateSlots: slots, batchSize: rows)
+        try MemoryEstimate.check(
+            estimate: estimate, force: force,
+            what: "--layers \(widths.dropFirst().dropLast().map(String.init).joined(separator: ",")) at batch size \(rows)")
     }
 
     func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss) -> [any Layer<Scalar>] {

@@ -102,3 +102,45 @@ func relativeError(_ value: Float, _ expected: String) -> Double {
             + "now \(newNorm.0 * 1e3) ms (\(relativeError(newNorm.1, fixture.exactNorm))); speed ratio \(oldNorm.0 / newNorm.0)")
     }
 }
+
+/// Issue 19 item 12: `eigen()`'s order is LAPACK's (unspecified); `sorted()` gives a fixed one.
+@Suite struct EigenOrderTests {
+    @Test func sortedOrdersEigenvaluesAndMovesTheirVectors() throws {
+        // Upper triangular: eigenvalues 3, -1, 2 on the diagonal; plus a rotation block with ±2i.
+        let a = Matrix<Double>(rows: 5, columns: 5, scalars: [
+            3, 1, 0, 0, 0,
+            0, -1, 1, 0, 0,
+            0, 0, 2, 0, 0,
+            0, 0, 0, 0, -2,
+            0, 0, 0, 2, 0,
+        ])
+        let sorted = try a.eigen().sorted()
+        #expect(sorted.eigenvalueRealParts.map { ($0 * 1e9).rounded() / 1e9 } == [-1, 0, 0, 2, 3])
+        #expect(sorted.eigenvalueImaginaryParts.map { ($0 * 1e9).rounded() / 1e9 } == [0, 2, -2, 0, 0])
+        // Each column is still an eigenvector of its eigenvalue: A·v = λ·v (real parts, for the real ones).
+        for column in [0, 3, 4] {
+            let vector = sorted.eigenvectorRealParts.columns(column..<(column + 1))
+            let residual = a.dot(vector) - vector * sorted.eigenvalueRealParts[column]
+            #expect(residual.frobeniusNorm() < 1e-12)
+        }
+    }
+}
+
+/// Issue 19 item 11: Float linear algebra stays in single precision, with Float's epsilon in default
+/// cutoffs (documented); numpy's float64 cutoff is reproduced by passing it.
+@Suite struct FloatCutoffTests {
+    @Test func floatRankUsesFloatEpsilonAndNumpysCutoffCanBePassed() throws {
+        // Rank 2 in exact arithmetic, plus a perturbation of 1e-9 relative: below Float's cutoff,
+        // above Double's.
+        var random = NumpyRandomState(seed: 5)
+        let left = Matrix<Double>(rows: 6, columns: 2) { _, _ in random.standardNormal() }
+        let right = Matrix<Double>(rows: 2, columns: 6) { _, _ in random.standardNormal() }
+        let noise = Matrix<Double>(rows: 6, columns: 6) { _, _ in random.standardNormal() * 1e-9 }
+        let exact = left.dot(right) + noise
+        #expect(try exact.rank() == 6)
+        let single = Matrix<Float>(exact)
+        #expect(try single.rank() == 2)
+        let b = Matrix<Float>(rows: 6, columns: 1, repeating: 1)
+        #expect(try leastSquares(single, b).rank == 2)
+    }
+}

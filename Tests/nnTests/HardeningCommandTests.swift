@@ -168,3 +168,37 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] {
         #expect(try bytes("model.json", in: folder) == before)
     }
 }
+
+/// Issue 19 item 13: README's dependency snippet said `package: "swift-neural-numerics"` for a path
+/// dependency, whose name is its folder's; it must show both forms and say which name to use.
+@Suite struct ReadmeDependencyTests {
+    @Test func dependencySnippetNamesThePackageByFolderOrURL() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        #expect(text.contains(".package(path: \"../numerics\")") && text.contains(".product(name: \"Network\", package: \"numerics\")"))
+        #expect(text.contains("takes the name of its **folder**"))
+        #expect(text.contains(".package(url:") && !text.contains(".package(path: \"../swift-neural-numerics\")"))
+    }
+}
+
+/// Issue 19 item 3: a network that cannot fit in memory is refused before allocating, with the
+/// estimate and what is available, unless --force.
+@Suite struct MemoryEstimateTests {
+    @Test func layersBeyondTheAvailableMemoryAreRefusedWithTheEstimate() throws {
+        let folder = try catalogFolder()
+        // 2 × 3,000 + 3,001 × 3,000 + 3,001 × 2 ≈ 9·10^6 float parameters: about 0.2 GiB with gradients,
+        // momentum and the initial draw, against 100 MB made available.
+        let arguments = ["train", "--data", "good.csv", "--layers", "3000,3000", "--epochs", "1", "--quiet"]
+        let refused = try Executable.run(arguments, in: folder, environment: ["NN_AVAILABLE_MEMORY": "100000000"])
+        #expect(refused.status == 1 && !refused.crashed, "\(refused.standardError)")
+        for text in ["needs about", "of memory but 95 MiB is available (NN_AVAILABLE_MEMORY)", "--force"] {
+            #expect(refused.standardError.contains(text), "\(refused.standardError)")
+        }
+        let forced = try Executable.run(arguments + ["--force"], in: folder, environment: ["NN_AVAILABLE_MEMORY": "100000000"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        // The machine's real figure is read when the variable is absent: a small run passes.
+        let small = try Executable.run(["train", "--data", "good.csv", "--layers", "3", "--epochs", "1", "--quiet"], in: folder)
+        #expect(small.status == 0, "\(small.standardError)")
+    }
+}
