@@ -26,17 +26,8 @@ extension ModelFile {
     /// An array-file reader for `path` when it is a version 2 (binary) file, `nil` when it is not
     /// (JSON, a device, a pipe: the JSON reader handles and refuses those).
     static func binaryReader(_ path: String) throws(NetworkError) -> ArrayFile.Reader? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
-        var prefix = [UInt8](repeating: 0, count: 9)
-        guard pread(descriptor, &prefix, 9, 0) == 9, ArrayFile.isArrayFile(prefix: prefix, fileSize: Int(status.st_size)) else {
-            return nil
-        }
         do {
-            return try ArrayFile.Reader(path: path)
+            return try ArrayFile.reader(ifArrayFile: path)
         } catch {
             throw .invalidModelFile(path: path, reason: error.reason)
         }

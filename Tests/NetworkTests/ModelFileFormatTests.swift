@@ -153,3 +153,33 @@ struct ModelFileFormatTests {
         #expect(!message.contains("not valid JSON"), "\(message)")
     }
 }
+
+/// Issue 19 item 2 for checkpoints: version 3 keeps the matrices as arrays, so the checkpoint of a
+/// model over the old JSON ceiling (3 × 9.4M numbers, about 0.5 GB as JSON) writes and resumes.
+@Suite("Binary checkpoints")
+struct BinaryCheckpointTests {
+    @Test func largeCheckpointRoundTripsBitForBit() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("run.checkpoint.json").path
+        let network = Sequential<Float>([Dense(inputSize: 3_000, outputSize: 3_000, activation: .relu), Dense(inputSize: 3_000, outputSize: 130)], seed: 4)
+        let optimizer = Optimizer<Float>(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.01)
+        var random = NumpyRandomState(seed: 9)
+        let inputs = Matrix<Float>(rows: 2, columns: 3_000) { row, column in Float((row + column) % 7) / 7 }
+        let history = try network.fit(
+            inputs, Matrix<Float>(rows: 2, columns: 130, repeating: 0.25), loss: .meanSquaredError, optimizer: optimizer,
+            options: TrainingOptions(epochs: 1, batchSize: 2), random: &random)
+        let checkpoint = TrainingCheckpoint(
+            network: network, loss: .meanSquaredError, optimizer: optimizer, random: random,
+            progress: TrainingProgress(epoch: 1, history: history))
+        try checkpoint.write(to: path)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(size < 2 * 9_393_130 * 4 + 1 << 20, "float32 arrays: \(size) bytes")
+        let read = try TrainingCheckpoint.read(from: path)
+        #expect(read.version == 3 && read.progress == checkpoint.progress && read.stepCount == 1)
+        let (restored, _, restoredRandom) = try read.restore(as: Float.self)
+        #expect(parameterValues(restored) == parameterValues(network))
+        #expect(restored.parameters.map(\.gradient) == network.parameters.map(\.gradient))
+        #expect(restoredRandom.state == random.state)
+    }
+}

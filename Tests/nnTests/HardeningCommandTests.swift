@@ -63,17 +63,29 @@ func deadProcessIdentifier() throws -> Int32 {
     }
 }
 
-/// A model file as the version 1 JSON object (weights inline), whichever version `data` is: tests that
-/// damage one field of a model edit this object. Version 2 files (8-byte header length, JSON header
-/// whose `__metadata__.document` is the model without arrays, then the arrays) are converted.
-func legacyModelObject(_ data: Data) throws -> [String: Any] {
+/// `value` placed at `path` (dictionary keys and array indices) inside `container`.
+func placing(_ value: Any, at path: ArraySlice<Substring>, in container: Any) -> Any {
+    guard let key = path.first else { return value }
+    if var array = container as? [Any], let index = Int(key), array.indices.contains(index) {
+        array[index] = placing(value, at: path.dropFirst(), in: array[index])
+        return array
+    }
+    var dictionary = container as? [String: Any] ?? [:]
+    dictionary[String(key)] = placing(value, at: path.dropFirst(), in: dictionary[String(key)] ?? [String: Any]())
+    return dictionary
+}
+
+/// A binary model file (version 2) or checkpoint (version 3) as the JSON object of the versions
+/// before (matrices inline as `{"rows", "columns", "values"}`); a JSON file as it is. Tests that damage
+/// one field edit this object. The binary layout: an 8-byte header length, a JSON header whose
+/// `__metadata__.document` is the object without its matrices, then the arrays named by their place.
+func legacyObject(_ data: Data) throws -> [String: Any] {
     if data.first == UInt8(ascii: "{") { return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]) }
     let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
     let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
     let metadata = try #require(header["__metadata__"] as? [String: String])
     let text = try #require(metadata["document"])
-    var document = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-    var layers = try #require(document["layers"] as? [[String: Any]])
+    var document: Any = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     for (name, value) in header where name != "__metadata__" {
         let entry = try #require(value as? [String: Any])
         let shape = try #require(entry["shape"] as? [Int]), offsets = try #require(entry["data_offsets"] as? [Int])
@@ -83,17 +95,19 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] {
                 ? (0..<(raw.count / 4)).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self)) }
                 : (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self) }
         }
-        let parts = name.split(separator: ".")
-        let index = try #require(Int(parts[1]))
-        layers[index][String(parts[2])] = [
+        let matrix: [String: Any] = [
             "rows": shape[0], "columns": shape[1],
             "values": (0..<shape[0]).map { Array(values[($0 * shape[1])..<(($0 + 1) * shape[1])]) },
         ]
+        document = placing(matrix, at: name.split(separator: ".")[...], in: document)
     }
-    document["layers"] = layers
-    document["version"] = 1
-    return document
+    var object = try #require(document as? [String: Any])
+    object["version"] = object["format"] as? String == "swift-neural-numerics-checkpoint" ? 2 : 1
+    return object
 }
+
+/// A model file as the version 1 JSON object (see ``legacyObject(_:)``).
+func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(data) }
 
 /// Issue 19 items 1 and 6: numbers out of range in a checkpoint are refused with one line naming the
 /// field (they used to trap with SIGILL, or train on and overwrite --save), and option values and
@@ -109,7 +123,7 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] {
             ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--optimizer", optimizer,
              "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"], in: folder)
         #expect(run.status == 0, "\(run.standardError)", sourceLocation: sourceLocation)
-        var object = try #require(try JSONSerialization.jsonObject(with: bytes("run.json", in: folder)) as? [String: Any])
+        var object = try legacyObject(bytes("run.json", in: folder))
         edit(&object)
         try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("bad.json"))
         let before = try bytes("model.json", in: folder)
