@@ -30,7 +30,7 @@ struct NN: ParsableCommand {
     /// code 1, a usage error ArgumentParser's message and exit code 64.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(RawArguments.arguments())
             try command.run()
         } catch let error as NetworkError {
             fail("\(error)")

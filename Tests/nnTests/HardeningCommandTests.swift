@@ -216,3 +216,18 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         #expect(small.status == 0, "\(small.standardError)")
     }
 }
+
+/// Issue 19 item 9: a data file whose name is not UTF-8 (Latin-1 `lat\xe9.csv`) is read, not
+/// reported as missing.
+@Suite struct NonUTF8PathTests {
+    @Test func latin1FileNameIsRead() throws {
+        let folder = try temporaryFolder()
+        let script = """
+            printf 'a,b,label\\n1,2,0\\n3,4,1\\n' > "$(printf 'lat\\351.csv')"
+            exec "$0" train --data "$(printf 'lat\\351.csv')" --layers 2 --epochs 1 --quiet
+            """
+        let result = try Executable.run(["-c", script, Executable.path(of: "nn")], in: folder, executable: "/bin/sh")
+        #expect(result.status == 0 && !result.crashed, "\(result.standardError)")
+        #expect(!result.standardError.contains("No such file"), "\(result.standardError)")
+    }
+}
