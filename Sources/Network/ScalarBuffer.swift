@@ -1,4 +1,9 @@
 import Tensor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A fixed-size block of scalars at a stable address, owned by one object for its whole life.
 ///
@@ -16,14 +21,18 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     /// The first element; valid until the buffer is deinitialized.
     @usableFromInline let pointer: UnsafeMutablePointer<Scalar>
 
-    /// A zero-filled buffer of the given shape.
+    /// A zero-filled buffer of the given shape. The zeros come from `calloc`, so the pages of a large
+    /// buffer are not touched until written: a gradient buffer that is never used (a loaded model
+    /// only predicting) costs no memory, and a model file is read into untouched pages.
     init(rows: Int, columns: Int) {
         checkPrecondition(rows >= 0 && columns >= 0, "ScalarBuffer: negative shape (\(rows), \(columns))")
         self.rows = rows
         self.columns = columns
         count = rows * columns
-        pointer = .allocate(capacity: Swift.max(count, 1))
-        pointer.initialize(repeating: 0, count: Swift.max(count, 1))
+        guard let memory = calloc(Swift.max(count, 1), MemoryLayout<Scalar>.stride) else {
+            fatalError("ScalarBuffer: cannot allocate \(count) scalars (\(rows), \(columns))")
+        }
+        pointer = memory.bindMemory(to: Scalar.self, capacity: Swift.max(count, 1))
     }
 
     /// A buffer holding a copy of `matrix`.
@@ -33,7 +42,7 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     }
 
     deinit {
-        pointer.deallocate()
+        free(pointer)
     }
 
     /// The contents as a new matrix.
