@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "nn", targets: ["nn"]),
         .executable(name: "gemm-bench", targets: ["gemm-bench"]),
         .executable(name: "train-bench", targets: ["train-bench"]),
+        .executable(name: "model-file-bench", targets: ["model-file-bench"]),
     ],
     traits: [
         // Data-parallel training across processes and machines on MPI (the Distributed module's
@@ -56,17 +57,21 @@ let package = Package(
         ),
         // Reading and writing data files (CSV, IDX, .npy, .npz, gzip) into Tensor's Matrix. A separate
         // target so that Tensor itself stays free of Foundation, zlib and ZIPFoundation.
+        // The one atomic file writer (temporary file, fsync, rename), shared by TensorIO and Network;
+        // package-internal (no product), Foundation-free.
+        .target(name: "FileSystem"),
         .target(
             name: "TensorIO",
             dependencies: [
                 "Tensor",
+                "FileSystem",
                 "CZlibShim",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(
             name: "Network",
-            dependencies: ["Tensor"]
+            dependencies: ["Tensor", "FileSystem"]
         ),
         // MPI (mpi.h) as the system's `pkg-config mpi` finds it (Open MPI or MPICH), with inline functions
         // for the handles mpi.h defines as macros. Only Distributed depends on it, and only with the MPI trait.
@@ -121,6 +126,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "benchmarks/train-bench"
+        ),
+        // Save/load time and peak memory of model files (benchmarks/model-file.sh).
+        .executableTarget(
+            name: "model-file-bench",
+            dependencies: ["Tensor", "Network"],
+            path: "benchmarks/model-file-bench"
         ),
         // libFuzzer targets, one per reader: scripts/fuzz.sh builds them with -DFUZZING and
         // -sanitize=fuzzer,address in .build-fuzz. Built normally, each replays the files named on its

@@ -1,7 +1,8 @@
 import Foundation
 import Tensor
 
-/// Everything needed to continue a training run exactly where it stopped, saved as JSON.
+/// Everything needed to continue a training run exactly where it stopped, saved as a binary file
+/// (version 3: a JSON document and the matrices as arrays, the layout of model files).
 ///
 /// A checkpoint holds the model (a ``ModelFile``, so its weights, loss, class names, input transform
 /// and feature names), the optimizer's settings and state (``Optimizer/state``, ``Optimizer/stepCount``, and
@@ -22,8 +23,9 @@ import Tensor
 public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     /// The format name every checkpoint carries.
     public static let formatName = "swift-neural-numerics-checkpoint"
-    /// The version this code writes and reads.
-    public static let currentVersion = 2
+    /// The version this code writes: 3, binary (the JSON document without its matrices, and the
+    /// matrices as arrays, as model files keep their weights). Versions 1 and 2 (JSON) are still read.
+    public static let currentVersion = 3
 
     /// Always ``formatName``.
     public var format: String
@@ -76,23 +78,21 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
         self.settings = settings
     }
 
-    /// Writes the checkpoint as JSON to `path`, atomically (temporary file, then rename).
+    /// Writes the checkpoint to `path` (version 3, binary), atomically (temporary file, then rename),
+    /// streaming its matrices.
     public func write(to path: String) throws(NetworkError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data: Data
-        do {
-            data = try encoder.encode(self)
-        } catch {
-            throw .invalidConfiguration("the checkpoint cannot be saved: \(error) (are all values finite?)")
-        }
-        try ModelFile.writeAtomically(data, to: path)
+        try writeBinary(to: path)
     }
 
     /// Reads a checkpoint and checks its format, version and model.
     ///
     /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` naming the file and what is wrong.
     public static func read(from path: String) throws(NetworkError) -> TrainingCheckpoint {
+        let binary: ArrayFile.Reader?
+        do { binary = try ArrayFile.reader(ifArrayFile: path) } catch {
+            throw .invalidCheckpoint("\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error.reason))")
+        }
+        if let binary { return try checked(decodeBinary(binary, path: path), path: path) }
         let data: Data
         switch ModelFile.contents(of: path) {
         case .success(let read): data = read
@@ -106,23 +106,34 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     ///
     /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` naming the source and what is wrong.
     public static func decode(_ data: Data, path: String) throws(NetworkError) -> TrainingCheckpoint {
+        let binary: ArrayFile.Reader?
+        do { binary = try ArrayFile.reader(ifArrayFile: data) } catch {
+            throw .invalidCheckpoint("\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error.reason))")
+        }
+        if let binary { return try checked(decodeBinary(binary, path: path), path: path) }
         let checkpoint: TrainingCheckpoint
         do {
             checkpoint = try JSONDecoder().decode(TrainingCheckpoint.self, from: data)
         } catch {
             throw .invalidCheckpoint("\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error))")
         }
+        return try checked(checkpoint, path: path)
+    }
+
+    /// Checks a decoded checkpoint's format, version, model and fields.
+    static func checked(_ checkpoint: TrainingCheckpoint, path: String) throws(NetworkError) -> TrainingCheckpoint {
         guard checkpoint.format == formatName else {
             throw .invalidCheckpoint("\(path): format is '\(checkpoint.format)', expected '\(formatName)'")
         }
-        guard checkpoint.version == currentVersion || checkpoint.version == 1 else {
-            throw .invalidCheckpoint("\(path): version \(checkpoint.version) is not supported (this build reads 1 and \(currentVersion))")
+        guard (1...currentVersion).contains(checkpoint.version) else {
+            throw .invalidCheckpoint("\(path): version \(checkpoint.version) is not supported (this build reads 1 to \(currentVersion))")
         }
         do {
             try checkpoint.model.validate(path: path)
         } catch {
             throw .invalidCheckpoint("\(error)")
         }
+        try checkpoint.validateFields(path: path)
         return checkpoint
     }
 

@@ -41,8 +41,8 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         self.activation = activation
         self.weightInitializer = weightInitializer
         self.biasInitializer = biasInitializer
-        self.weights = Parameter(name: "weights", value: .zeros(rows: inputSize, columns: outputSize))
-        self.bias = bias ? Parameter(name: "bias", value: .zeros(rows: 1, columns: outputSize)) : nil
+        self.weights = Parameter(name: "weights", rows: inputSize, columns: outputSize)
+        self.bias = bias ? Parameter(name: "bias", rows: 1, columns: outputSize) : nil
     }
 
     /// The number of input features.
@@ -64,11 +64,20 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
 
     /// Draws the weights, then the bias, from `generator`.
     public func initializeParameters<Generator: RealRandomNumberGenerator>(using generator: inout Generator) {
-        weights.value = weightInitializer.matrix(
-            rows: inputCount, columns: outputCount, fanIn: inputCount, fanOut: outputCount, using: &generator)
+        // Zeros draw nothing: they are written in place, without a zero matrix of the layer's size.
+        if case .zeros = weightInitializer {
+            weights.valueBuffer.pointer.update(repeating: 0, count: weights.count)
+        } else {
+            weights.value = weightInitializer.matrix(
+                rows: inputCount, columns: outputCount, fanIn: inputCount, fanOut: outputCount, using: &generator)
+        }
         if let bias {
-            bias.value = biasInitializer.matrix(
-                rows: 1, columns: outputCount, fanIn: inputCount, fanOut: outputCount, using: &generator)
+            if case .zeros = biasInitializer {
+                bias.valueBuffer.pointer.update(repeating: 0, count: bias.count)
+            } else {
+                bias.value = biasInitializer.matrix(
+                    rows: 1, columns: outputCount, fanIn: inputCount, fanOut: outputCount, using: &generator)
+            }
         }
     }
 

@@ -27,6 +27,14 @@ public final class Parameter<Scalar: MatrixScalar> {
         self.gradientBuffer = ScalarBuffer(rows: value.rows, columns: value.columns)
     }
 
+    /// A parameter of zeros of the given shape, without building a zero matrix first (its pages stay
+    /// untouched until written: a large model read from a file costs its weights' size once).
+    init(name: String, rows: Int, columns: Int) {
+        self.name = name
+        self.valueBuffer = ScalarBuffer(rows: rows, columns: columns)
+        self.gradientBuffer = ScalarBuffer(rows: rows, columns: columns)
+    }
+
     /// The shape, `(rows, columns)`, fixed for the parameter's life.
     public var shape: (rows: Int, columns: Int) { (valueBuffer.rows, valueBuffer.columns) }
 

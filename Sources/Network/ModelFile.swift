@@ -1,7 +1,19 @@
 import Foundation
+internal import FileSystem
 import Tensor
 
-/// The saved form of a trained network: a documented, versioned JSON file.
+/// The saved form of a trained network: a documented, versioned file.
+///
+/// Version 2 (written since session 3) is a binary file in the safetensors layout (see `ArrayFile`):
+/// an 8-byte header length, a JSON header, then the weights as little-endian `float32` (float models)
+/// or `float64` (double models), named `layers.N.weights` and `layers.N.bias`. The header's
+/// `__metadata__.document` holds the JSON below without the `weights` and `bias` values. Python reads
+/// the arrays with `safetensors.numpy.load_file("model.json")` (the extension is free) and the rest
+/// with `json.loads(header["__metadata__"]["document"])`. Writing streams the arrays; reading sizes
+/// its limit from the shapes the header declares and reads each array into place, so a model of any
+/// size that was written can be read back.
+///
+/// Version 1 (sessions 1-2) is the JSON document itself with the weights inline; it is still read:
 ///
 /// ```json
 /// {
@@ -20,16 +32,18 @@ import Tensor
 /// }
 /// ```
 ///
-/// Weights are nested arrays of shape `(inputSize, outputSize)`, so a numpy user reads them with
-/// `np.array(model["layers"][0]["weights"]["values"])`. Values are written in `Double` whatever the
-/// precision, with enough digits to round-trip exactly. Loading checks the format, the version,
-/// every shape and that every value is finite. `classNames`, `inputTransform` and `featureNames` are
+/// In version 1 weights are nested arrays of shape `(inputSize, outputSize)`, written in `Double`
+/// whatever the precision. Loading checks the format, the version, every field against its meaning
+/// (sizes are whole numbers at least 1, shapes agree) and that every value is finite in the model's
+/// precision (a float model's `1e40` is refused, not read as infinity). `classNames`, `inputTransform` and `featureNames` are
 /// optional (`featureNames`, added in session 2, is absent from older files, which still load).
 public struct ModelFile: Codable, Sendable, Equatable {
     /// The format name every model file carries.
     public static let formatName = "swift-neural-numerics-model"
-    /// The version this code writes and reads.
-    public static let currentVersion = 1
+    /// The version this code writes: 2, the binary form. Versions 1 (JSON) and 2 are read.
+    public static let currentVersion = 2
+    /// The versions this code reads.
+    public static let readableVersions = 1...2
 
     /// One saved layer.
     public struct SavedLayer: Codable, Sendable, Equatable {
@@ -45,6 +59,15 @@ public struct ModelFile: Codable, Sendable, Equatable {
         public var weights: Matrix<Double>?
         /// A dense layer's bias, `(1, outputSize)`, absent for a layer without bias.
         public var bias: Matrix<Double>?
+        /// Read without its arrays (``ModelFile/readMetadata(from:)``), the layer has a bias in the file.
+        var declaresBias = false
+
+        /// Whether the layer has a bias (also when the file was read without its arrays).
+        public var hasBias: Bool { bias != nil || declaresBias }
+
+        private enum CodingKeys: String, CodingKey {
+            case type, inputSize, outputSize, activation, weights, bias
+        }
     }
 
     /// An affine map applied to inputs before the network: `(x - offset) * scale`, per feature.
@@ -101,6 +124,17 @@ public struct ModelFile: Codable, Sendable, Equatable {
         network: Sequential<Scalar>, loss: Loss, classNames: [String]? = nil,
         inputTransform: InputTransform? = nil, featureNames: [String]? = nil, metadata: [String: String] = [:]
     ) {
+        self.init(
+            network: network, loss: loss, classNames: classNames, inputTransform: inputTransform, featureNames: featureNames,
+            metadata: metadata, includesWeights: true)
+    }
+
+    /// Describes `network`; without its weights when `includesWeights` is false (the streaming save
+    /// writes them from the parameters themselves).
+    init<Scalar: MatrixScalar>(
+        network: Sequential<Scalar>, loss: Loss, classNames: [String]?, inputTransform: InputTransform?,
+        featureNames: [String]?, metadata: [String: String], includesWeights: Bool
+    ) {
         format = Self.formatName
         version = Self.currentVersion
         precision = Scalar.self == Float.self ? "float" : "double"
@@ -113,6 +147,11 @@ public struct ModelFile: Codable, Sendable, Equatable {
             switch layer.configuration {
             case .dense(let inputSize, let outputSize, _, let activation):
                 let dense = layer as! Dense<Scalar>
+                guard includesWeights else {
+                    return SavedLayer(
+                        type: "dense", inputSize: inputSize, outputSize: outputSize, activation: activation, weights: nil, bias: nil,
+                        declaresBias: dense.bias != nil)
+                }
                 return SavedLayer(
                     type: "dense", inputSize: inputSize, outputSize: outputSize, activation: activation,
                     weights: Matrix<Double>(dense.weights.value), bias: dense.bias.map { Matrix<Double>($0.value) })
@@ -122,7 +161,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
         }
     }
 
-    /// Encodes the model as pretty-printed JSON.
+    /// Encodes the model as pretty-printed JSON (the version 1 document, weights inline).
     public func jsonData() throws(NetworkError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -133,80 +172,38 @@ public struct ModelFile: Codable, Sendable, Equatable {
         }
     }
 
-    /// Writes the model to `path` atomically: a temporary file in the same folder, then a rename, so
-    /// that an interrupted save never leaves a partial file and never destroys the previous one.
+    /// Writes the model to `path` in the binary form (version 2), atomically: a temporary file in the
+    /// same folder, then a rename, so that an interrupted save never leaves a partial file and never
+    /// destroys the previous one. A float model's weights are stored as `float32`.
     public func write(to path: String) throws(NetworkError) {
-        try Self.writeAtomically(try jsonData(), to: path)
+        let dataType = ArrayFile.DataType(precision: precision)
+        var entries: [ArrayFile.Entry] = []
+        for (index, layer) in layers.enumerated() {
+            if let weights = layer.weights { entries.append(.matrix("layers.\(index).weights", weights, as: dataType)) }
+            if let bias = layer.bias { entries.append(.matrix("layers.\(index).bias", bias, as: dataType)) }
+        }
+        try writeBinary(to: path, entries: entries)
     }
 
-    /// Writes `data` to `path` through a temporary file and a rename.
+    /// Writes `data` to `path` through the package's one atomic writer: a temporary file in the same
+    /// folder, synced to disk, then a rename.
     ///
     /// A symbolic link is followed, so the file it points to is replaced and the link stays. A path
     /// that names a device, pipe or socket (`/dev/null`, `/dev/stdout`, `/dev/full`) is written into
     /// directly: a rename would replace the device node itself. Temporary files that an earlier,
     /// killed process left beside `path` (`.NAME.PID.tmp` of a process that no longer runs) are removed.
+    ///
+    /// - Throws: ``NetworkError/writeFailed(path:reason:)`` with the system's reason in words.
     public static func writeAtomically(_ data: Data, to path: String) throws(NetworkError) {
-        var destination = path
-        if let resolved = realpath(path, nil) {
-            destination = String(cString: resolved)
-            free(resolved)
-        }
-        var status = stat()
-        if stat(destination, &status) == 0, case let kind = status.st_mode & S_IFMT, kind != S_IFREG, kind != S_IFDIR {
-            try writeIntoSpecialFile(data, at: destination, reportedAs: path)
-            return
-        }
-        let url = URL(fileURLWithPath: destination)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try data.write(to: temporary, options: [])
-            let handle = try FileHandle(forWritingTo: temporary)
-            try handle.synchronize()
-            try handle.close()
-            if rename(temporary.path, url.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
-                throw NetworkError.writeFailed(path: path, reason: reason)
+            var writer = try AtomicFileWriter(path: path)
+            let result: Result<Void, FileWriteError> = data.withUnsafeBytes { bytes in
+                do throws(FileWriteError) { try writer.write(bytes); return .success(()) } catch { return .failure(error) }
             }
-        } catch let error as NetworkError {
-            throw error
+            try result.get()
+            try writer.commit()
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw .writeFailed(path: path, reason: Self.reason(error))
-        }
-        removeStaleTemporaries(of: url.lastPathComponent, in: directory.path)
-    }
-
-    /// Writes all of `data` into an existing device, pipe or socket, reporting errors such as `ENOSPC`.
-    private static func writeIntoSpecialFile(_ data: Data, at destination: String, reportedAs path: String) throws(NetworkError) {
-        let descriptor = open(destination, O_WRONLY)
-        guard descriptor >= 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(descriptor) }
-        let failure: String? = data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return String(cString: strerror(errno))
-                }
-                offset += written
-            }
-            return nil
-        }
-        if let failure { throw .writeFailed(path: path, reason: failure) }
-    }
-
-    /// Removes `.NAME.PID.tmp` files in `directory` whose process no longer runs (killed during a save).
-    private static func removeStaleTemporaries(of name: String, in directory: String) {
-        let prefix = ".\(name)."
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
-            guard let pid = Int32(entry.dropFirst(prefix.count).dropLast(4)), pid > 0,
-                pid != ProcessInfo.processInfo.processIdentifier, kill(pid, 0) != 0, errno == ESRCH
-            else { continue }
-            try? FileManager.default.removeItem(atPath: directory + "/" + entry)
+            throw .writeFailed(path: path, reason: error.reason)
         }
     }
 
@@ -214,6 +211,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
     ///
     /// - Throws: ``NetworkError/invalidModelFile(path:reason:)`` naming what is wrong.
     public static func read(from path: String) throws(NetworkError) -> ModelFile {
+        if let reader = try binaryReader(path) { return try decodeBinary(reader, path: path, loadingWeights: true) }
         let data: Data
         switch contents(of: path) {
         case .success(let read): data = read
@@ -224,6 +222,11 @@ public struct ModelFile: Codable, Sendable, Equatable {
 
     /// Decodes and validates model JSON; `path` names the source in errors.
     public static func decode(_ data: Data, path: String) throws(NetworkError) -> ModelFile {
+        if ArrayFile.isArrayFile(prefix: Array(data.prefix(9)), fileSize: data.count) {
+            let reader: ArrayFile.Reader
+            do { reader = try ArrayFile.Reader(data: data) } catch { throw .invalidModelFile(path: path, reason: error.reason) }
+            return try decodeBinary(reader, path: path, loadingWeights: true)
+        }
         // A training checkpoint holds a model but is not one: say so rather than name a missing field.
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             object["format"] as? String == TrainingCheckpoint.formatName
@@ -231,69 +234,28 @@ public struct ModelFile: Codable, Sendable, Equatable {
             throw .invalidModelFile(
                 path: path, reason: "this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save")
         }
+        let model = try decodeDocument(data, path: path)
+        try model.validate(path: path)
+        return model
+    }
+
+    /// Decodes the JSON document of a model (version 1 file, or version 2 header) without validating it.
+    static func decodeDocument(_ data: Data, path: String) throws(NetworkError) -> ModelFile {
         let model: ModelFile
         do {
             model = try JSONDecoder().decode(ModelFile.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {
-            throw .invalidModelFile(path: path, reason: "corrupt JSON at \(codingPath(context.codingPath)): \(context.debugDescription)")
+            throw .invalidModelFile(path: path, reason: numericFieldProblem(in: data) ?? fieldProblem(context))
         } catch let DecodingError.keyNotFound(key, context) {
             throw .invalidModelFile(path: path, reason: "missing field '\(key.stringValue)' at \(codingPath(context.codingPath))")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw .invalidModelFile(path: path, reason: "wrong type at \(codingPath(context.codingPath)): \(context.debugDescription)")
+            throw .invalidModelFile(path: path, reason: fieldProblem(context))
         } catch let DecodingError.valueNotFound(_, context) {
             throw .invalidModelFile(path: path, reason: "missing value at \(codingPath(context.codingPath))")
         } catch {
             throw .invalidModelFile(path: path, reason: reason(error))
         }
-        try model.validate(path: path)
         return model
-    }
-
-    /// Checks format, version, shapes and values.
-    func validate(path: String) throws(NetworkError) {
-        func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
-        guard format == Self.formatName else { throw fail("format is '\(format)', expected '\(Self.formatName)'") }
-        guard version == Self.currentVersion else {
-            throw fail("version \(version) is not supported (this build reads version \(Self.currentVersion))")
-        }
-        guard precision == "float" || precision == "double" else { throw fail("precision '\(precision)' is neither float nor double") }
-        guard !layers.isEmpty else { throw fail("no layers") }
-        var width: Int? = nil
-        for (index, layer) in layers.enumerated() {
-            switch layer.type {
-            case "dense":
-                guard let inputSize = layer.inputSize, let outputSize = layer.outputSize, inputSize > 0, outputSize > 0 else {
-                    throw fail("layer \(index): a dense layer needs positive inputSize and outputSize")
-                }
-                if let width, width != inputSize {
-                    throw fail("layer \(index) expects \(inputSize) inputs but the previous layer gives \(width)")
-                }
-                guard let weights = layer.weights, weights.shape == (inputSize, outputSize) else {
-                    throw fail("layer \(index): weights must have shape (\(inputSize), \(outputSize)), found \(layer.weights?.shapeDescription ?? "none")")
-                }
-                guard weights.isFinite else { throw fail("layer \(index): weights contain nan or infinite values") }
-                if let bias = layer.bias {
-                    guard bias.shape == (1, outputSize) else {
-                        throw fail("layer \(index): bias must have shape (1, \(outputSize)), found \(bias.shapeDescription)")
-                    }
-                    guard bias.isFinite else { throw fail("layer \(index): bias contains nan or infinite values") }
-                }
-                width = outputSize
-            case "activation":
-                guard index > 0 else { throw fail("layer 0 is an activation; the first layer must be dense") }
-            default:
-                throw fail("layer \(index) has unknown type '\(layer.type)'")
-            }
-        }
-        if let classNames, classNames.count != (width == 1 ? 2 : width ?? 0), !(width == 1 && classNames.count == 1) {
-            throw fail("\(classNames.count) class names for \(width ?? 0) outputs")
-        }
-        if let featureNames, featureNames.count != layers[0].inputSize {
-            throw fail("\(featureNames.count) feature names for \(layers[0].inputSize ?? 0) inputs")
-        }
-        if let transform = inputTransform, transform.offset.count != layers[0].inputSize || transform.scale.count != layers[0].inputSize {
-            throw fail("the input transform has \(transform.offset.count) offsets and \(transform.scale.count) scales for \(layers[0].inputSize ?? 0) inputs")
-        }
     }
 
     /// The network this file describes, in `Scalar` precision.
@@ -301,7 +263,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
         let built: [any Layer<Scalar>] = layers.map { layer in
             if layer.type == "dense" {
                 let dense = Dense<Scalar>(
-                    inputSize: layer.inputSize!, outputSize: layer.outputSize!, bias: layer.bias != nil,
+                    inputSize: layer.inputSize!, outputSize: layer.outputSize!, bias: layer.hasBias,
                     activation: layer.activation, weightInitializer: .zeros, biasInitializer: .zeros)
                 return dense
             }
@@ -309,8 +271,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
         }
         let network = Sequential<Scalar>(built)
         for (layer, saved) in zip(network.layers, layers) {
-            guard let dense = layer as? Dense<Scalar> else { continue }
-            dense.weights.value = Matrix<Scalar>(saved.weights!)
+            guard let dense = layer as? Dense<Scalar>, let weights = saved.weights else { continue }
+            dense.weights.value = Matrix<Scalar>(weights)
             if let bias = saved.bias { dense.bias!.value = Matrix<Scalar>(bias) }
         }
         return network
@@ -320,8 +282,10 @@ public struct ModelFile: Codable, Sendable, Equatable {
         path.isEmpty ? "the top level" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
-    /// The largest file ``read(from:)`` and ``TrainingCheckpoint/read(from:)`` accept: 256 MiB, about
-    /// ten million parameters as JSON. A larger file, a device (such as `/dev/zero`) or a pipe that goes
+    /// The largest JSON file (version 1 model, version 2 checkpoint) ``read(from:)`` and
+    /// ``TrainingCheckpoint/read(from:)`` accept: 256 MiB, about ten million parameters as JSON. Binary
+    /// files (model version 2, checkpoint version 3) have no fixed limit: their size must match the
+    /// shapes their header declares. A larger file, a device (such as `/dev/zero`) or a pipe that goes
     /// on past it is refused with an error instead of being read on.
     public static let largestReadableFile = 256 << 20
 
@@ -374,19 +338,27 @@ public struct ModelFile: Codable, Sendable, Equatable {
 }
 
 extension Sequential {
-    /// Saves the network to `path` as a ``ModelFile``, atomically.
+    /// Saves the network to `path` as a ``ModelFile`` (version 2, binary), atomically, streaming the
+    /// weights from the parameters: no copy of them is made in memory.
     public func save(
         to path: String, loss: Loss, classNames: [String]? = nil, inputTransform: ModelFile.InputTransform? = nil,
         featureNames: [String]? = nil, metadata: [String: String] = [:]
     ) throws(NetworkError) {
-        try ModelFile(
+        let document = ModelFile(
             network: self, loss: loss, classNames: classNames, inputTransform: inputTransform, featureNames: featureNames,
-            metadata: metadata
-        ).write(to: path)
+            metadata: metadata, includesWeights: false)
+        let dataType = ArrayFile.DataType(precision: document.precision)
+        var entries: [ArrayFile.Entry] = []
+        for (index, layer) in layers.enumerated() {
+            guard let dense = layer as? Dense<Scalar> else { continue }
+            let (rows, columns) = dense.weights.shape
+            entries.append(.scalars("layers.\(index).weights", dense.weights.valueBuffer.pointer, rows: rows, columns: columns, as: dataType))
+            if let bias = dense.bias {
+                entries.append(.scalars("layers.\(index).bias", bias.valueBuffer.pointer, rows: 1, columns: bias.count, as: dataType))
+            }
+        }
+        try withExtendedLifetime(self) { () throws(NetworkError) in try document.writeBinary(to: path, entries: entries) }
     }
 }
 
-/// `write(2)`, named apart from ``ModelFile/write(to:)``.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, bytes, count)
-}
+

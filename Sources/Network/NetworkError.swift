@@ -4,6 +4,9 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
     case shapeMismatch(String)
     /// The loss became nan or infinite.
     case nonFiniteLoss(epoch: Int, batch: Int, learningRate: Double)
+    /// A parameter became nan or infinite (the loss may still have been finite), found after the
+    /// last update of an epoch.
+    case nonFiniteWeights(epoch: Int, parameter: String, learningRate: Double)
     /// The settings cannot work together (message says which and why).
     case invalidConfiguration(String)
     /// A model file could not be read or does not describe a valid network.
@@ -21,6 +24,9 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
         case .nonFiniteLoss(let epoch, let batch, let learningRate):
             return "the loss became nan or infinite at epoch \(epoch + 1), batch \(batch + 1) with learning rate \(learningRate); "
                 + "try a smaller learning rate or scaled inputs"
+        case .nonFiniteWeights(let epoch, let parameter, let learningRate):
+            return "the weights became nan or infinite (\(parameter)) at epoch \(epoch + 1) with learning rate \(learningRate); "
+                + "try a smaller learning rate or weight decay, or scaled inputs"
         case .invalidConfiguration(let message):
             return message
         case .invalidModelFile(let path, let reason):

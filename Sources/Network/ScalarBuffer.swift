@@ -1,4 +1,9 @@
 import Tensor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A fixed-size block of scalars at a stable address, owned by one object for its whole life.
 ///
@@ -18,14 +23,18 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     /// The buffer whose memory this one views, kept alive by it; `nil` when this buffer owns its memory.
     let viewed: ScalarBuffer?
 
-    /// A zero-filled buffer of the given shape.
+    /// A zero-filled buffer of the given shape. The zeros come from `calloc`, so the pages of a large
+    /// buffer are not touched until written: a gradient buffer that is never used (a loaded model
+    /// only predicting) costs no memory, and a model file is read into untouched pages.
     init(rows: Int, columns: Int) {
         checkPrecondition(rows >= 0 && columns >= 0, "ScalarBuffer: negative shape (\(rows), \(columns))")
         self.rows = rows
         self.columns = columns
         count = rows * columns
-        pointer = .allocate(capacity: Swift.max(count, 1))
-        pointer.initialize(repeating: 0, count: Swift.max(count, 1))
+        guard let memory = calloc(Swift.max(count, 1), MemoryLayout<Scalar>.stride) else {
+            fatalError("ScalarBuffer: cannot allocate \(count) scalars (\(rows), \(columns))")
+        }
+        pointer = memory.bindMemory(to: Scalar.self, capacity: Swift.max(count, 1))
         viewed = nil
     }
 
@@ -50,7 +59,7 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     }
 
     deinit {
-        if viewed == nil { pointer.deallocate() }
+        if viewed == nil { free(pointer) }
     }
 
     /// The contents as a new matrix.

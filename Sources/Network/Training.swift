@@ -495,6 +495,7 @@ extension Sequential {
                 }
             }
             let epochLoss = lossTotal / Double(batchCount)
+            try checkWeightsAreFinite(parameters, epoch: epoch, learningRate: optimizer.learningRate)
             progress.history.loss.append(epochLoss)
             for index in metricLists.indices { metricLists[index].append(metricTotals[index] / Double(batchCount)) }
             progress.history.learningRate.append(optimizer.learningRate)

@@ -45,31 +45,63 @@ extension Matrix {
         return result
     }
 
-    /// The sum of all elements (`np.sum`); 0 for an empty matrix. Uses several accumulators, so the
-    /// rounding differs from a left-to-right sum by a few ulps at most.
+    /// The sum of `count` elements from `start`, each mapped by `map` (vectorized) and `mapScalar`
+    /// (the tail): eight lanes in `Scalar` within blocks of 256 elements, each block's lanes added
+    /// into `Double` accumulators. For `Float` the error is that of a 32-term sum, not of a
+    /// `count`-term one (within 1e-6 relative of numpy's pairwise float32 sums at 10^7 elements,
+    /// where one float accumulator was off by 1e-4), at memory speed.
+    @inlinable @inline(__always)
+    internal static func blockedSum(
+        _ start: UnsafePointer<Scalar>, count: Int, _ map: (SIMD8<Scalar>) -> SIMD8<Scalar>, _ mapScalar: (Scalar) -> Scalar
+    ) -> Double {
+        let raw = UnsafeRawPointer(start)
+        let whole = count & ~7
+        var total = SIMD8<Double>()
+        var index = 0
+        while index < whole {
+            let blockEnd = Swift.min(index &+ 256, whole)
+            var partial = SIMD8<Scalar>()
+            while index < blockEnd {
+                partial += map(raw.loadUnaligned(fromByteOffset: index &* MemoryLayout<Scalar>.stride, as: SIMD8<Scalar>.self))
+                index &+= 8
+            }
+            total += SIMD8<Double>(partial)
+        }
+        var result = total.sum()
+        while index < count {
+            result += Double(mapScalar(start[index]))
+            index &+= 1
+        }
+        return result
+    }
+
+    /// The sum of all elements (`np.sum`); 0 for an empty matrix. Eight lanes within blocks of 256
+    /// elements, blocks added in `Double`: for `Float`, within 1e-6 relative of numpy's pairwise sum
+    /// at 10^7 elements; the rounding differs from a left-to-right sum by a few ulps at most.
     @inlinable
     public func sum() -> Scalar {
         storage.withUnsafeBufferPointer { buffer in
-            var partial = SIMD8<Scalar>()
-            let count = buffer.count, whole = count & ~7
-            var index = 0
-            while index < whole {
-                partial += SIMD8(buffer[index..<(index + 8)])
-                index += 8
-            }
-            var total = partial.sum()
-            while index < count {
-                total += buffer[index]
-                index += 1
-            }
-            return total
+            guard let start = buffer.baseAddress else { return 0 }
+            return Scalar(Matrix.blockedSum(start, count: buffer.count, { $0 }, { $0 }))
         }
     }
 
-    /// The sums along `axis` (`np.sum(x, axis=axis, keepdims=True)`).
+    /// The sums along `axis` (`np.sum(x, axis=axis, keepdims=True)`). Row sums (axis 1) are blocked
+    /// as ``sum()`` is; column sums (axis 0) add the rows in order, as numpy does.
     @inlinable
     public func sum(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-        reduce("sum", axis: axis, keepingDimensions: keepingDimensions, initial: 0, +)
+        guard axis == 1, columnCount > 0 else { return reduce("sum", axis: axis, keepingDimensions: keepingDimensions, initial: 0, +) }
+        let (resultRows, resultColumns) = reducedShape("sum", axis: axis, keepingDimensions: keepingDimensions)
+        let columns = columnCount
+        var result = Matrix(uncheckedRows: resultRows, columns: resultColumns, storage: Array(repeating: 0, count: rowCount))
+        storage.withUnsafeBufferPointer { source in
+            result.storage.withUnsafeMutableBufferPointer { out in
+                for row in out.indices {
+                    out[row] = Scalar(Matrix.blockedSum(source.baseAddress! + row &* columns, count: columns, { $0 }, { $0 }))
+                }
+            }
+        }
+        return result
     }
 
     /// The mean of all elements (`np.mean`); nan for an empty matrix.
@@ -176,9 +208,12 @@ extension Matrix {
     @inlinable
     public func variance(deltaDegreesOfFreedom: Int = 0) -> Scalar {
         let average = mean()
-        var total: Scalar = 0
-        for value in storage { total += (value - average) * (value - average) }
-        return total / Scalar(count - deltaDegreesOfFreedom)
+        let spread = SIMD8<Scalar>(repeating: average)
+        let total = storage.withUnsafeBufferPointer { buffer -> Double in
+            guard let start = buffer.baseAddress else { return 0 }
+            return Matrix.blockedSum(start, count: buffer.count, { ($0 - spread) * ($0 - spread) }, { ($0 - average) * ($0 - average) })
+        }
+        return Scalar(total / Double(count - deltaDegreesOfFreedom))
     }
 
     /// The variances along `axis` (`np.var(x, axis=axis, ddof=..., keepdims=True)`).
@@ -202,20 +237,41 @@ extension Matrix {
         sqrt(variance(axis: axis, deltaDegreesOfFreedom: deltaDegreesOfFreedom, keepingDimensions: keepingDimensions))
     }
 
-    /// The Frobenius norm, the square root of the sum of squares (`np.linalg.norm(x)`), scaled so that
-    /// it neither overflows nor underflows for extreme elements.
+    /// The Frobenius norm, the square root of the sum of squares (`np.linalg.norm(x)`), neither
+    /// overflowing nor underflowing for extreme elements. `Float` squares are summed in `Double`
+    /// (exact squares, no scaling needed); `Double` elements are scaled by the largest magnitude and
+    /// summed in blocks as ``sum()`` is.
     @inlinable
     public func frobeniusNorm() -> Scalar {
-        var scale: Scalar = 0
-        for value in storage where value.isNaN { return value }
-        for value in storage { scale = Swift.max(scale, Swift.abs(value)) }
-        if scale == 0 || scale.isInfinite { return scale }
-        var total: Scalar = 0
-        for value in storage {
-            let scaled = value / scale
-            total += scaled * scaled
+        storage.withUnsafeBufferPointer { buffer -> Scalar in
+            guard let start = buffer.baseAddress else { return 0 }
+            let count = buffer.count
+            if Scalar.self == Float.self {
+                let raw = UnsafeRawPointer(start)
+                let whole = count & ~7
+                var total = SIMD8<Double>()
+                var index = 0
+                while index < whole {
+                    let wide = SIMD8<Double>(raw.loadUnaligned(fromByteOffset: index &* 4, as: SIMD8<Float>.self))
+                    total += wide * wide
+                    index &+= 8
+                }
+                var result = total.sum()
+                while index < count {
+                    let wide = Double(start[index])
+                    result += wide * wide
+                    index &+= 1
+                }
+                return Scalar(result.squareRoot())
+            }
+            var scale: Scalar = 0
+            for value in buffer where value.isNaN { return value }
+            for value in buffer { scale = Swift.max(scale, Swift.abs(value)) }
+            if scale == 0 || scale.isInfinite { return scale }
+            let divisor = SIMD8<Scalar>(repeating: scale)
+            let total = Matrix.blockedSum(start, count: count, { ($0 / divisor) * ($0 / divisor) }, { ($0 / scale) * ($0 / scale) })
+            return scale * Scalar(total.squareRoot())
         }
-        return scale * total.squareRoot()
     }
 }
 

@@ -7,6 +7,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+internal import FileSystem
 
 /// Read-only bytes of a whole file, memory-mapped, or owned heap memory after gzip inflation.
 ///
@@ -80,98 +81,50 @@ internal func systemErrorMessage() -> String {
     String(cString: strerror(errno))
 }
 
-/// Writes a file through a 1 MiB buffer, creating or truncating it; errors name the file.
+/// Writes a file atomically through the package's one writer (``AtomicFileWriter``: a temporary file
+/// beside the destination, synced and renamed over it), so a failed write keeps the previous file;
+/// errors name the file in words.
 internal struct FileWriter: ~Copyable {
     let file: String
-    private var descriptor: Int32
-    private var buffer: [UInt8] = []
-    private static let bufferCapacity = 1 << 20
+    private var writer: AtomicFileWriter
 
-    init(path: String) throws(DataIOError) {
+    init(path: String, allowsSpecialFiles: Bool = true) throws(DataIOError) {
         file = path
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw .cannotWrite(file: path, reason: systemErrorMessage()) }
-        buffer.reserveCapacity(Self.bufferCapacity)
-    }
-
-    deinit {
-        if descriptor >= 0 { close(descriptor) }
-    }
-
-    /// Appends bytes, writing the buffer out when it fills.
-    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(DataIOError) {
-        if buffer.count + bytes.count > Self.bufferCapacity { try flush() }
-        if bytes.count >= Self.bufferCapacity {
-            try writeDirectly(bytes)
-        } else {
-            buffer.append(contentsOf: bytes)
+        do {
+            writer = try AtomicFileWriter(path: path, allowsSpecialFiles: allowsSpecialFiles)
+        } catch {
+            throw .cannotWrite(file: path, reason: error.reason)
         }
+    }
+
+    /// The temporary file being written (for writers that open files by name), or `nil` for a device.
+    var temporaryPath: String? { writer.temporaryPath }
+
+    /// Appends bytes.
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws(DataIOError) {
+        do { try writer.write(bytes) } catch { throw .cannotWrite(file: file, reason: error.reason) }
     }
 
     /// Appends the bytes of an array.
     mutating func write(contentsOf array: [UInt8]) throws(DataIOError) {
-        if buffer.count + array.count > Self.bufferCapacity { try flush() }
-        buffer.append(contentsOf: array)
+        do { try writer.write(contentsOf: array) } catch { throw .cannotWrite(file: file, reason: error.reason) }
     }
 
     /// Appends one byte.
     mutating func write(byte: UInt8) throws(DataIOError) {
-        if buffer.count >= Self.bufferCapacity { try flush() }
-        buffer.append(byte)
+        do { try writer.write(byte: byte) } catch { throw .cannotWrite(file: file, reason: error.reason) }
     }
 
     /// Appends the UTF-8 bytes of `text`.
     mutating func write(_ text: String) throws(DataIOError) {
-        var text = text
-        let result: Result<Void, DataIOError> = text.withUTF8 { utf8 in
-            do throws(DataIOError) {
-                try write(UnsafeRawBufferPointer(utf8))
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
+        do { try writer.write(text) } catch { throw .cannotWrite(file: file, reason: error.reason) }
     }
 
-    /// Writes out the buffered bytes.
-    mutating func flush() throws(DataIOError) {
-        guard !buffer.isEmpty else { return }
-        let pending = buffer
-        buffer.removeAll(keepingCapacity: true)
-        let result: Result<Void, DataIOError> = pending.withUnsafeBytes { bytes in
-            do throws(DataIOError) {
-                try writeDirectly(bytes)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        try result.get()
-    }
-
-    /// Flushes and closes the file, reporting errors that `close` finds (a full disk, for example).
-    consuming func finish() throws(DataIOError) {
-        try flush()
-        let status = close(descriptor)
-        descriptor = -1
-        guard status == 0 else { throw .cannotWrite(file: file, reason: systemErrorMessage()) }
-    }
-
-    private func writeDirectly(_ bytes: UnsafeRawBufferPointer) throws(DataIOError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .cannotWrite(file: file, reason: systemErrorMessage())
-            }
-            offset += written
+    /// Syncs the file and renames it over the destination, reporting errors such as a full disk.
+    consuming func finish(reopeningTemporary: Bool = false) throws(DataIOError) {
+        let file = self.file
+        do { try writer.commit(reopeningTemporary: reopeningTemporary) } catch {
+            throw .cannotWrite(file: file, reason: error.reason)
         }
     }
-}
-
-/// `write(2)`, named apart from ``FileWriter``'s own `write` methods.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, bytes, count)
 }

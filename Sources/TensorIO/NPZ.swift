@@ -66,25 +66,13 @@ public func readNPZ<Scalar: MatrixScalar>(
 public func writeNPZ<Scalar: MatrixScalar>(
     _ arrays: [String: Matrix<Scalar>], to path: String, compressed: Bool = false, files: [String: Data] = [:]
 ) throws(DataIOError) {
-    // The archive is built in a temporary file beside the destination and renamed over it at the
-    // end, so a failed write never costs the file already there. A symbolic link is followed (the
-    // file it names is replaced, the link stays); a folder or a device is refused.
-    var destination = path
-    if let resolved = realpath(path, nil) {
-        destination = String(cString: resolved)
-        free(resolved)
-    }
-    var status = stat()
-    if stat(destination, &status) == 0 && (status.st_mode & S_IFMT) != S_IFREG {
-        let kind = (status.st_mode & S_IFMT) == S_IFDIR ? "a folder" : "not a regular file"
-        throw .cannotWrite(file: path, reason: "\(kind); an .npz archive is written to a file of its own")
-    }
-    let finalURL = URL(fileURLWithPath: destination)
-    let url = finalURL.deletingLastPathComponent()
-        .appendingPathComponent(".\(finalURL.lastPathComponent).\(getpid()).tmp")
+    // The archive is built in a temporary file beside the destination (the package's one atomic
+    // writer: a symbolic link is followed, stale temporaries of killed runs are removed) and renamed
+    // over it at the end, so a failed write never costs the file already there. A device is refused.
+    let file = try FileWriter(path: path, allowsSpecialFiles: false)
+    let url = URL(fileURLWithPath: file.temporaryPath!)
+    // The zip library creates its file by name and refuses one that exists.
     try? FileManager.default.removeItem(at: url)
-    var finished = false
-    defer { if !finished { try? FileManager.default.removeItem(at: url) } }
     // The archive is closed (its file flushed) when this function returns, before the rename.
     func writeMembers() throws(DataIOError) {
         let archive: Archive
@@ -114,8 +102,5 @@ public func writeNPZ<Scalar: MatrixScalar>(
         }
     }
     try writeMembers()
-    if rename(url.path, finalURL.path) != 0 {
-        throw .cannotWrite(file: path, reason: String(cString: strerror(errno)))
-    }
-    finished = true
+    try file.finish(reopeningTemporary: true)
 }

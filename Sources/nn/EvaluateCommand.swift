@@ -22,9 +22,9 @@ struct EvaluateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let file = try ModelFile.read(from: modelOptions.model)
-        if file.precision == "double" { try evaluate(LoadedModel<Double>(file, path: modelOptions.model)) } else {
-            try evaluate(LoadedModel<Float>(file, path: modelOptions.model))
+        let file = try ModelFile.readMetadata(from: modelOptions.model)
+        if file.precision == "double" { try evaluate(LoadedModel<Double>(path: modelOptions.model)) } else {
+            try evaluate(LoadedModel<Float>(path: modelOptions.model))
         }
     }
 

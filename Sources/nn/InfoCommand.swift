@@ -16,15 +16,15 @@ struct InfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let file = try ModelFile.read(from: modelOptions.model)
+        let file = try ModelFile.readMetadata(from: modelOptions.model)
         if json {
             let layers = file.layers.map { layer in
                 InfoSummary.Layer(
                     type: layer.type, inputSize: layer.inputSize, outputSize: layer.outputSize, activation: layer.activation.rawValue,
-                    bias: layer.type == "dense" ? layer.bias != nil : nil)
+                    bias: layer.type == "dense" ? layer.hasBias : nil)
             }
             let parameters = file.layers.reduce(0) { total, layer in
-                total + (layer.inputSize ?? 0) * (layer.outputSize ?? 0) + (layer.bias != nil ? layer.outputSize ?? 0 : 0)
+                total + (layer.inputSize ?? 0) * (layer.outputSize ?? 0) + (layer.hasBias ? layer.outputSize ?? 0 : 0)
             }
             let summary = InfoSummary(
                 model: modelOptions.model, precision: file.precision, loss: lossName(file.loss),
@@ -38,9 +38,9 @@ struct InfoCommand: ParsableCommand {
         var parameterCount = 0
         for (index, layer) in file.layers.enumerated() {
             if layer.type == "dense", let inputs = layer.inputSize, let outputs = layer.outputSize {
-                let count = inputs * outputs + (layer.bias != nil ? outputs : 0)
+                let count = inputs * outputs + (layer.hasBias ? outputs : 0)
                 parameterCount += count
-                lines.append("  \(index): dense \(inputs) -> \(outputs), \(layer.activation.rawValue), \(layer.bias != nil ? "bias" : "no bias"), \(ProgressReporter.count(Double(count))) parameters")
+                lines.append("  \(index): dense \(inputs) -> \(outputs), \(layer.activation.rawValue), \(layer.hasBias ? "bias" : "no bias"), \(ProgressReporter.count(Double(count))) parameters")
             } else {
                 lines.append("  \(index): activation \(layer.activation.rawValue)")
             }

@@ -10,10 +10,10 @@ struct LoadedModel<Scalar: MatrixScalar> {
     var path: String
     var network: Sequential<Scalar>
 
-    init(_ file: ModelFile, path: String) {
-        self.file = file
+    /// Reads the model at `path`, its weights straight into the network.
+    init(path: String) throws {
+        (file, network) = try ModelFile.readNetwork(from: path, as: Scalar.self)
         self.path = path
-        network = file.network()
     }
 
     /// The inputs, checked against the model's width and scaled by its input transform.

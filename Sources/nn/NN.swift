@@ -31,7 +31,7 @@ struct NN: ParsableCommand {
     static func main() {
         KernelSwitch.reexecuteIfNeeded()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(RawArguments.arguments())
             try command.run()
         } catch let error as NetworkError {
             DistributedRun.fail("\(error)")

@@ -43,9 +43,9 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.check(outputs: [("--output", output)], inputs: [("--data", data), ("--model", modelOptions.model)])
-        let file = try ModelFile.read(from: modelOptions.model)
-        if file.precision == "double" { try predict(LoadedModel<Double>(file, path: modelOptions.model)) } else {
-            try predict(LoadedModel<Float>(file, path: modelOptions.model))
+        let file = try ModelFile.readMetadata(from: modelOptions.model)
+        if file.precision == "double" { try predict(LoadedModel<Double>(path: modelOptions.model)) } else {
+            try predict(LoadedModel<Float>(path: modelOptions.model))
         }
     }
 

@@ -99,6 +99,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "How regression targets are scaled for training, inverted at predict time (stored in the model; default standardize for tables).")
     var targetScale: TargetScaleOption?
 
+    @Flag(help: "Train even when the run's estimated memory exceeds what is available.")
+    var force = false
+
     @Flag(name: .shortAndLong, help: "Print only the task line and the summary.")
     var quiet = false
 
@@ -137,7 +140,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
         }
         guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay must be at least 0, got \(weightDecay)") }
+        guard weightDecay >= 0, weightDecay.isFinite else {
+            throw ValidationError("--weight-decay must be a finite number at least 0, got \(weightDecay)")
+        }
         if let validationSplit, !(validationSplit >= 0 && validationSplit < 1) {
             throw ValidationError("--validation-split must be in [0, 1), got \(validationSplit)")
         }
@@ -249,6 +254,9 @@ struct TrainCommand: ParsableCommand {
                 network = initial.network()
             } else {
                 try checkArchitecture(inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers)
+                try checkMemory(
+                    inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, hidden: plan.hiddenLayers,
+                    scalarSize: MemoryLayout<Scalar>.size, optimizer: plan.optimizer, batchSize: plan.batchSize, trainingCount: trainingCount)
                 network = Sequential<Scalar>(
                     buildLayers(inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers), generator: &random)
             }
@@ -586,6 +594,20 @@ struct TrainCommand: ParsableCommand {
             throw CommandError.invalidOption(
                 "--loss bce needs probabilities: an output activation of sigmoid (or softmax), not \(finalActivation.rawValue)")
         }
+    }
+
+    /// Refuses a run whose network, optimizer state and workspaces would not fit in the memory
+    /// available (``MemoryEstimate``), unless `--force`.
+    func checkMemory(
+        inputSize: Int, outputSize: Int, hidden: [Int], scalarSize: Int, optimizer: OptimizerOption, batchSize: Int?, trainingCount: Int
+    ) throws {
+        let widths = [inputSize] + hidden + [outputSize]
+        let slots = optimizer == .adam ? 2 : optimizer == .sgd ? 0 : 1
+        let rows = Swift.min(batchSize ?? trainingCount, trainingCount)
+        let estimate = MemoryEstimate.trainingBytes(widths: widths, scalarSize: scalarSize, bias: !noBias, stateSlots: slots, batchSize: rows)
+        try MemoryEstimate.check(
+            estimate: estimate, force: force,
+            what: "--layers \(hidden.map(String.init).joined(separator: ",")) at batch size \(rows)")
     }
 
     func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss, hidden: [Int]) -> [any Layer<Scalar>] {

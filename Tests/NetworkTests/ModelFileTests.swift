@@ -137,12 +137,12 @@ struct ModelFileTests {
     }
 
     @Test("wrong version") func wrongVersion() throws {
-        try expectRejected("version 2 is not supported") { $0["version"] = 2 }
+        try expectRejected("version 3 is not supported") { $0["version"] = 3 }
     }
 
     @Test("missing fields and wrong types") func missingFields() throws {
         try expectRejected("missing field 'layers'") { $0["layers"] = nil }
-        try expectRejected("wrong type") { $0["version"] = "one" }
+        try expectRejected("field 'version' must be a whole number") { $0["version"] = "one" }
         try expectRejected("precision 'half'") { $0["precision"] = "half" }
         try expectRejected("unknownLoss") { $0["loss"] = "unknownLoss" }
     }

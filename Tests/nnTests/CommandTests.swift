@@ -196,8 +196,8 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(value(after: "final loss: ", in: straight.standardOutput) == value(after: "final loss: ", in: resumed.standardOutput))
         func layers(_ name: String) throws -> String {
-            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent(name))) as? [String: Any]
-            let layers = try JSONSerialization.data(withJSONObject: object?["layers"] ?? [], options: [.sortedKeys])
+            let object = try legacyModelObject(Data(contentsOf: folder.appendingPathComponent(name)))
+            let layers = try JSONSerialization.data(withJSONObject: object["layers"] ?? [], options: [.sortedKeys])
             return String(decoding: layers, as: UTF8.self)
         }
         #expect(try layers("straight.json") == layers("resumed.json"))

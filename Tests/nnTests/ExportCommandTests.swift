@@ -31,22 +31,25 @@ import Testing
             print("numpy is not installed: skipping the check that numpy reads the archive")
             return
         }
-        // numpy compares every array with the model file's nested lists, exactly.
+        // numpy compares every array with the model file's (version 2: safetensors layout), exactly.
         let script = """
-            import json, sys, numpy as np
-            model = json.load(open(sys.argv[1])); arrays = np.load(sys.argv[2])
+            import json, struct, sys, numpy as np
+            data = open(sys.argv[1], "rb").read(); length = struct.unpack("<Q", data[:8])[0]
+            header = json.loads(data[8:8 + length]); arrays = np.load(sys.argv[2])
             names = sorted(arrays.files)
             assert names == ["input.offset", "input.scale", "layer0.bias", "layer0.weights", "layer1.bias", "layer1.weights", "model.json"], names
             meta = json.loads(arrays["model.json"])
             assert meta["formatVersion"] == 1 and [layer["activation"] for layer in meta["layers"]] == ["tanh", "sigmoid"], meta
             assert np.array_equal(arrays["input.scale"], np.ones((1, 2))), "an unscaled model exports the identity transform"
-            for index, layer in enumerate(model["layers"]):
-                if layer["type"] != "dense": continue
-                for key in ("weights", "bias"):
-                    expected = np.array(layer[key]["values"], dtype=np.float64)
-                    actual = arrays[f"layer{index}.{key}"]
-                    assert actual.dtype == np.float64 and actual.shape == expected.shape, (actual.dtype, actual.shape)
-                    assert np.array_equal(actual, expected), key
+            for name, entry in header.items():
+                if name == "__metadata__": continue
+                begin, end = entry["data_offsets"]
+                dtype = {"F32": "<f4", "F64": "<f8"}[entry["dtype"]]
+                expected = np.frombuffer(data[8 + length + begin:8 + length + end], dtype=dtype).reshape(entry["shape"])
+                _, index, key = name.split(".")
+                actual = arrays[f"layer{index}.{key}"]
+                assert actual.dtype == expected.dtype and actual.shape == expected.shape, (actual.dtype, actual.shape)
+                assert np.array_equal(actual, expected), key
             print("ok")
             """
         let process = Process()

@@ -7,7 +7,13 @@
 /// column `j` of `eigenvectorRealParts + i·eigenvectorImaginaryParts`, so that
 /// `A · v_j = λ_j · v_j`. Complex eigenvalues come in conjugate pairs, the one with positive imaginary
 /// part first, with conjugate eigenvectors. Each eigenvector has Euclidean norm 1 and its
-/// largest component real, as LAPACK (and so numpy) normalizes them; the order is LAPACK's, not sorted.
+/// largest component real, as LAPACK (and so numpy) normalizes them.
+///
+/// The order of the eigenvalues is unspecified, as numpy documents for `eig`: it is what LAPACK's QR
+/// iteration produces, and it can differ from numpy's for the same matrix (at n = 200, 3 to 19
+/// positions in 3 of 4 test matrices), since OpenBLAS builds and numpy's LAPACK take different
+/// paths. Compare spectra as sets, or call ``sorted()`` for an order that does not depend on LAPACK
+/// (numpy: `order = np.lexsort((-abs(w.imag), w.imag, w.real))`-style sorting by hand).
 public struct ComplexEigenDecomposition<Scalar: MatrixScalar>: Sendable {
     /// The real parts of the `n` eigenvalues.
     public var eigenvalueRealParts: [Scalar]
@@ -33,6 +39,29 @@ public struct ComplexEigenDecomposition<Scalar: MatrixScalar>: Sendable {
     /// Whether every eigenvalue (and so every eigenvector) is real.
     @inlinable
     public var isReal: Bool { eigenvalueImaginaryParts.allSatisfy { $0 == 0 } }
+
+    /// The same decomposition with the eigenvalues in ascending order of real part, then of the
+    /// imaginary part's magnitude, a conjugate pair's positive member first; eigenvector columns move
+    /// with their eigenvalues. The order then no longer depends on LAPACK's iteration (ties of equal
+    /// eigenvalues keep LAPACK's order).
+    public func sorted() -> ComplexEigenDecomposition {
+        let order = eigenvalueRealParts.indices.sorted { left, right in
+            let (a, b) = (eigenvalueRealParts[left], eigenvalueRealParts[right])
+            if a != b { return a < b }
+            let (c, d) = (eigenvalueImaginaryParts[left], eigenvalueImaginaryParts[right])
+            if Swift.abs(c) != Swift.abs(d) { return Swift.abs(c) < Swift.abs(d) }
+            if c != d { return c > d }
+            return left < right
+        }
+        let n = order.count
+        func permuted(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> {
+            Matrix(rows: n, columns: n) { row, column in matrix[row, order[column]] }
+        }
+        return ComplexEigenDecomposition(
+            eigenvalueRealParts: order.map { eigenvalueRealParts[$0] },
+            eigenvalueImaginaryParts: order.map { eigenvalueImaginaryParts[$0] },
+            eigenvectorRealParts: permuted(eigenvectorRealParts), eigenvectorImaginaryParts: permuted(eigenvectorImaginaryParts))
+    }
 }
 
 extension Matrix {

@@ -2,8 +2,19 @@
 
 /// The minimum-norm least-squares solution of `a · x ≈ b`, as `numpy.linalg.lstsq` (LAPACK `gelsd`).
 ///
-/// Singular values of `a` at most `rcond · s_max` are treated as zero; `rcond` defaults to numpy's
-/// `eps · max(m, n)`, with the machine epsilon of `Scalar`.
+/// Singular values of `a` at most `rcond · s_max` are treated as zero; `rcond` defaults to
+/// `eps · max(m, n)` with the machine epsilon of `Scalar`.
+///
+/// `Float` differs from numpy by design: this package runs `Float` linear algebra in single
+/// precision (LAPACK's `s` routines), while numpy computes `float32` input in `float64` and rounds
+/// the result. So for `Float`:
+/// - the default cutoff uses `Float`'s epsilon (1.2e-7), numpy's uses `Double`'s (2.2e-16): on
+///   rank-deficient input the rank can differ widely (67 here against numpy's 200 on a 200-column
+///   matrix whose small singular values are rounding noise), and with it the solution and whether
+///   `residuals` is empty (numpy returns residuals when it counts full rank). To reproduce numpy,
+///   convert to `Matrix<Double>` and convert the solution back, or pass
+///   `rcond: Float(Double.ulpOfOne) * Float(max(m, n))`;
+/// - results carry `Float` rounding (about 1e-6 relative), numpy's `float32` results about 1e-7.
 ///
 /// - Parameters:
 ///   - a: The `(m, n)` coefficient matrix, of any shape and rank.

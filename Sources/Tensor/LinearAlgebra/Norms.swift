@@ -68,8 +68,10 @@ extension Matrix {
 
     /// The numerical rank: the number of singular values above `tolerance`, as `numpy.linalg.matrix_rank`.
     ///
-    /// - Parameter tolerance: The absolute threshold, or `nil` for numpy's default
-    ///   `s_max · max(m, n) · eps` with the machine epsilon of `Scalar`.
+    /// - Parameter tolerance: The absolute threshold, or `nil` for numpy's default formula
+    ///   `s_max · max(m, n) · eps` with the machine epsilon of `Scalar`. For `Float` that is Float's
+    ///   epsilon, where numpy (which computes `float32` in `float64`) uses Double's: a rank-deficient
+    ///   `Float` matrix can get a smaller rank here than from numpy (see ``leastSquares(_:_:rcond:)``).
     /// - Throws: ``LinearAlgebraError/nonFiniteInput(function:)`` when the matrix holds an infinity or nan,
     ///   ``LinearAlgebraError/noConvergence(function:info:)`` when the SVD fails.
     @inlinable

@@ -15,6 +15,10 @@ import RealModule
 /// - Throws: ``LinearAlgebraError/singularMatrix(function:info:)`` when a pivot of the LU factorization is
 ///   exactly zero, ``LinearAlgebraError/nonFiniteInput(function:)`` when `a` or `b` holds an infinity or nan.
 ///   Like numpy, a nearly singular matrix does not throw; check ``Matrix/conditionNumber()`` when in doubt.
+///   For `Float` the factorization runs in single precision, where numpy factors `float32` input in
+///   `float64`: a matrix that is singular in `Float` arithmetic (a 3×3 rank-1 matrix whose pivot
+///   rounds to exactly 0) throws here, while numpy, whose `float64` pivot is a tiny nonzero, returns
+///   a (meaningless, huge) result. Convert to `Matrix<Double>` to reproduce numpy.
 /// - Precondition: `a` is square and `b` has as many rows as `a`.
 ///
 /// See also ``solveSymmetricPositiveDefinite(_:_:)`` and ``leastSquares(_:_:rcond:)``.

@@ -1,0 +1,371 @@
+import Foundation
+internal import FileSystem
+import Tensor
+
+/// The binary container of model files (version 2) and checkpoints (version 3), in the layout of
+/// [safetensors](https://github.com/huggingface/safetensors): an 8-byte little-endian header length
+/// `N`, `N` bytes of JSON (padded with spaces to a multiple of 8), then the arrays' little-endian bytes,
+/// back to back.
+///
+/// The JSON maps each array's name to `{"dtype": "F32" | "F64", "shape": [rows, columns],
+/// "data_offsets": [begin, end]}` (offsets from the start of the data), and `"__metadata__"` to a
+/// dictionary of strings: `format`, `version` and `document`, the JSON of the model or checkpoint
+/// without its arrays. Python reads the arrays with `safetensors.numpy.load_file(path)`.
+///
+/// Writing streams the arrays through ``AtomicFileWriter`` (no whole-file buffer in memory); reading
+/// checks the header against the file's size before allocating anything, so the largest accepted
+/// file is sized by the shapes it declares, and reads each array straight into its destination.
+enum ArrayFile {
+    /// An array's element type in the file.
+    enum DataType: String {
+        case float32 = "F32"
+        case float64 = "F64"
+
+        /// Bytes per element.
+        var size: Int { self == .float32 ? 4 : 8 }
+
+        /// The type that stores a model of `precision` (`"float"` or `"double"`).
+        init(precision: String) { self = precision == "float" ? .float32 : .float64 }
+    }
+
+    /// One array to write: its name, type, shape and a function that writes exactly its bytes.
+    struct Entry {
+        var name: String
+        var dataType: DataType
+        var rows: Int
+        var columns: Int
+        /// Whether every value is finite in `dataType` (checked before anything is written).
+        var isFinite: () -> Bool
+        var write: (inout AtomicFileWriter) throws(FileWriteError) -> Void
+
+        /// An entry that writes `count` scalars from `pointer` (which must stay valid until the file is
+        /// written), converted to `dataType`.
+        static func scalars<Scalar: MatrixScalar>(
+            _ name: String, _ pointer: UnsafePointer<Scalar>, rows: Int, columns: Int, as dataType: DataType
+        ) -> Entry {
+            let buffer = UnsafeBufferPointer(start: pointer, count: rows * columns)
+            return Entry(
+                name: name, dataType: dataType, rows: rows, columns: columns,
+                isFinite: { ArrayFile.allFinite(buffer, as: dataType) }
+            ) { (writer: inout AtomicFileWriter) throws(FileWriteError) in
+                try ArrayFile.write(buffer, as: dataType, into: &writer)
+            }
+        }
+
+        /// An entry that writes `matrix`, converted to `dataType`.
+        static func matrix<Scalar: MatrixScalar>(_ name: String, _ matrix: Matrix<Scalar>, as dataType: DataType) -> Entry {
+            Entry(
+                name: name, dataType: dataType, rows: matrix.rows, columns: matrix.columns,
+                isFinite: { matrix.withUnsafeBufferPointer { ArrayFile.allFinite($0, as: dataType) } }
+            ) { (writer: inout AtomicFileWriter) throws(FileWriteError) in
+                try matrix.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<Scalar>) throws(FileWriteError) in
+                    try ArrayFile.write(buffer, as: dataType, into: &writer)
+                }
+            }
+        }
+    }
+
+    /// The largest JSON header read: the metadata (class and feature names) is small beside the arrays.
+    static let largestHeader = 64 << 20
+
+    /// Whether every element is finite once stored as `dataType`.
+    static func allFinite<Scalar: MatrixScalar>(_ scalars: UnsafeBufferPointer<Scalar>, as dataType: DataType) -> Bool {
+        let largest = dataType == .float32 ? Scalar(Float.greatestFiniteMagnitude) : Scalar.greatestFiniteMagnitude
+        var finite = true
+        for value in scalars { finite = finite && value.magnitude <= largest }
+        return finite
+    }
+
+    /// Writes `entries` after a header holding `metadata`, atomically. Arrays with a value that is not
+    /// finite are refused before anything is written.
+    static func write(to path: String, metadata: [String: String], entries: [Entry]) throws(NetworkError) {
+        if let bad = entries.first(where: { !$0.isFinite() }) {
+            throw .invalidConfiguration("\(path): the model cannot be saved: '\(bad.name)' holds nan or infinite values")
+        }
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
+        for entry in entries {
+            let end = offset + entry.rows * entry.columns * entry.dataType.size
+            header[entry.name] = ["dtype": entry.dataType.rawValue, "shape": [entry.rows, entry.columns], "data_offsets": [offset, end]]
+            offset = end
+        }
+        var json: [UInt8]
+        do {
+            json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
+        } catch {
+            throw .invalidConfiguration("\(path): the header cannot be encoded: \(error)")
+        }
+        json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
+        var length = UInt64(json.count).littleEndian
+        do {
+            var writer = try AtomicFileWriter(path: path)
+            try writer.write(contentsOf: withUnsafeBytes(of: &length) { Array($0) } + json)
+            for entry in entries { try entry.write(&writer) }
+            try writer.commit()
+        } catch {
+            throw .writeFailed(path: path, reason: error.reason)
+        }
+    }
+
+    /// Writes `scalars` as little-endian `dataType`, converting in 64 Ki-element chunks when the types differ.
+    static func write<Scalar: MatrixScalar>(
+        _ scalars: UnsafeBufferPointer<Scalar>, as dataType: DataType, into writer: inout AtomicFileWriter
+    ) throws(FileWriteError) {
+        #if !_endian(little)
+        #error("ArrayFile writes arrays by copying memory, which assumes a little-endian host")
+        #endif
+        if (Scalar.self == Float.self && dataType == .float32) || (Scalar.self == Double.self && dataType == .float64) {
+            try writer.write(UnsafeRawBufferPointer(scalars))
+            return
+        }
+        let chunk = 1 << 16
+        var start = 0
+        while start < scalars.count {
+            let end = Swift.min(start + chunk, scalars.count)
+            let bytes: [UInt8] =
+                dataType == .float32
+                ? (start..<end).map { Float(scalars[$0]) }.withUnsafeBytes { Array($0) }
+                : (start..<end).map { Double(scalars[$0]) }.withUnsafeBytes { Array($0) }
+            try writer.write(contentsOf: bytes)
+            start = end
+        }
+    }
+
+    /// The index of the first element of `bytes` (of `dataType`) that is not finite, if any.
+    static func firstNonFinite(_ bytes: UnsafeRawBufferPointer, as dataType: DataType) -> Int? {
+        if dataType == .float32 {
+            let values = bytes.bindMemory(to: Float.self)
+            var finite = true
+            for value in values { finite = finite && value.isFinite }
+            return finite ? nil : values.firstIndex { !$0.isFinite }
+        }
+        let values = bytes.bindMemory(to: Double.self)
+        var finite = true
+        for value in values { finite = finite && value.isFinite }
+        return finite ? nil : values.firstIndex { !$0.isFinite }
+    }
+
+    /// Converts the elements in `source` (of `from`) into `destination` (of `to`) from element `offset`
+    /// on; returns the index within `source` of the first value not finite in `to`, or -1.
+    static func convert(
+        _ source: UnsafeRawBufferPointer, from: DataType, into destination: UnsafeMutableRawBufferPointer, at offset: Int, as to: DataType
+    ) -> Int {
+        if from == .float32 && to == .float64 {
+            let input = source.bindMemory(to: Float.self), output = destination.bindMemory(to: Double.self)
+            for index in input.indices {
+                guard input[index].isFinite else { return index }
+                output[offset + index] = Double(input[index])
+            }
+        } else if from == .float64 && to == .float32 {
+            let input = source.bindMemory(to: Double.self), output = destination.bindMemory(to: Float.self)
+            for index in input.indices {
+                let value = Float(input[index])
+                guard value.isFinite else { return index }
+                output[offset + index] = value
+            }
+        }
+        return -1
+    }
+
+    /// Whether `prefix` (a file's first bytes) starts an array file rather than JSON: a plausible header
+    /// length followed by `{`. A JSON file's first 8 bytes read as a length far beyond its size.
+    static func isArrayFile(prefix: [UInt8], fileSize: Int) -> Bool {
+        guard prefix.count >= 9, prefix[8] == UInt8(ascii: "{") else { return false }
+        let length = prefix[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        return length >= 2 && length <= UInt64(fileSize - 8)
+    }
+
+    /// Why an array file cannot be read, in words.
+    struct Failure: Error {
+        let reason: String
+    }
+
+    /// One array's place in the file.
+    struct Array2D {
+        var dataType: DataType
+        var rows: Int
+        var columns: Int
+        /// From the start of the file.
+        var offset: Int
+        var byteCount: Int
+    }
+
+    /// An opened array file: its metadata and the table of its arrays, checked against the file's size.
+    final class Reader {
+        private enum Source {
+            case descriptor(Int32)
+            case bytes(Data)
+        }
+
+        private let source: Source
+        /// The strings of `__metadata__`.
+        let metadata: [String: String]
+        /// The arrays by name.
+        let arrays: [String: Array2D]
+
+        deinit {
+            if case .descriptor(let descriptor) = source { close(descriptor) }
+        }
+
+        /// Opens `path` (a regular file) and reads its header.
+        convenience init(path: String) throws(Failure) {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+                close(descriptor)
+                throw Failure(reason: "is not a regular file")
+            }
+            try self.init(source: .descriptor(descriptor), size: Int(status.st_size))
+        }
+
+        /// Reads the header of an array file held in memory.
+        convenience init(data: Data) throws(Failure) {
+            try self.init(source: .bytes(data), size: data.count)
+        }
+
+        private init(source: Source, size: Int) throws(Failure) {
+            self.source = source
+            func fail(_ reason: String) -> Failure {
+                if case .descriptor(let descriptor) = source { close(descriptor) }
+                return Failure(reason: reason)
+            }
+            var lengthBytes = [UInt8](repeating: 0, count: 8)
+            guard size >= 8, Self.read(source, at: 0, into: &lengthBytes) else { throw fail("the file ends inside its 8-byte header length") }
+            let length = lengthBytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            guard length <= UInt64(Swift.min(size - 8, ArrayFile.largestHeader)) else {
+                throw fail("the header length \(length) exceeds the file's \(size) bytes or the \(ArrayFile.largestHeader >> 20) MiB header limit")
+            }
+            var headerBytes = [UInt8](repeating: 0, count: Int(length))
+            guard Self.read(source, at: 8, into: &headerBytes) else { throw fail("cannot read the header") }
+            let header: [String: Any]
+            do {
+                guard let object = try JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any] else {
+                    throw fail("the header is not a JSON object")
+                }
+                header = object
+            } catch let failure as Failure {
+                throw failure
+            } catch {
+                throw fail("the header is not valid JSON")
+            }
+            guard let metadata = header["__metadata__"] as? [String: String] else {
+                throw fail("the header has no '__metadata__' dictionary of strings")
+            }
+            let dataStart = 8 + Int(length)
+            let dataSize = size - dataStart
+            var arrays: [String: Array2D] = [:]
+            var extents: [(begin: Int, end: Int, name: String)] = []
+            for (name, value) in header where name != "__metadata__" {
+                guard let entry = value as? [String: Any],
+                    let typeName = entry["dtype"] as? String, let dataType = DataType(rawValue: typeName)
+                else { throw fail("array '\(name)': 'dtype' must be \"F32\" or \"F64\"") }
+                guard let shape = entry["shape"] as? [Any], shape.count == 2,
+                    let rows = Self.integer(shape[0]), let columns = Self.integer(shape[1]), rows >= 0, columns >= 0
+                else { throw fail("array '\(name)': 'shape' must be two whole numbers at least 0") }
+                guard let offsets = entry["data_offsets"] as? [Any], offsets.count == 2,
+                    let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), 0 <= begin, begin <= end, end <= dataSize
+                else { throw fail("array '\(name)': 'data_offsets' must be two whole numbers within the file's \(dataSize) data bytes") }
+                let (count, countOverflow) = rows.multipliedReportingOverflow(by: columns)
+                let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: dataType.size)
+                guard !countOverflow, !bytesOverflow, bytes == end - begin else {
+                    throw fail("array '\(name)': shape (\(rows), \(columns)) of \(typeName) needs \(count &* dataType.size) bytes but its offsets span \(end - begin)")
+                }
+                arrays[name] = Array2D(dataType: dataType, rows: rows, columns: columns, offset: dataStart + begin, byteCount: bytes)
+                extents.append((begin, end, name))
+            }
+            // The arrays tile the data section exactly: no overlap, no hole, nothing after the last.
+            var position = 0
+            for extent in extents.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
+                guard extent.begin == position else {
+                    throw fail("array '\(extent.name)' starts at data byte \(extent.begin), expected \(position) (arrays must follow each other)")
+                }
+                position = extent.end
+            }
+            guard position == dataSize else {
+                throw fail("the arrays end at data byte \(position) but the file has \(dataSize) data bytes")
+            }
+            self.metadata = metadata
+            self.arrays = arrays
+        }
+
+        /// A JSON number that is a whole `Int` (not `3.5`, not `1e30`).
+        private static func integer(_ value: Any) -> Int? {
+            guard let number = value as? NSNumber else { return nil }
+            let double = number.doubleValue
+            guard double.rounded() == double, abs(double) < 9.0e15 else { return nil }
+            return number.intValue
+        }
+
+        /// Reads `buffer.count` bytes at `offset`; false when the file is shorter.
+        private static func read(_ source: Source, at offset: Int, into buffer: inout [UInt8]) -> Bool {
+            buffer.withUnsafeMutableBytes { read(source, at: offset, into: $0) }
+        }
+
+        private static func read(_ source: Source, at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+            switch source {
+            case .bytes(let data):
+                guard offset >= 0, offset + buffer.count <= data.count else { return false }
+                data.withUnsafeBytes { bytes in
+                    if buffer.count > 0 { buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: buffer.count) }
+                }
+                return true
+            case .descriptor(let descriptor):
+                var done = 0
+                while done < buffer.count {
+                    let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { return false }
+                    done += count
+                }
+                return true
+            }
+        }
+
+        /// Reads the array `name` into `destination` (which has its element count), converting it to
+        /// `Scalar`; fails when a value is not finite in `Scalar`'s precision. The loops are written for
+        /// the concrete types, so that a generic caller in another module still runs at memory speed.
+        func read<Scalar: MatrixScalar>(_ name: String, into destination: UnsafeMutableBufferPointer<Scalar>) throws(Failure) {
+            guard let array = arrays[name] else { throw Failure(reason: "array '\(name)' is missing") }
+            let count = array.rows * array.columns
+            checkPrecondition(destination.count == count, "ArrayFile.read: \(destination.count) elements for \(count)")
+            let target: DataType = Scalar.self == Float.self ? .float32 : .float64
+            let raw = UnsafeMutableRawBufferPointer(destination)
+            if array.dataType == target {
+                guard Self.read(source, at: array.offset, into: raw) else { throw Failure(reason: "array '\(name)' is cut short") }
+                if let bad = ArrayFile.firstNonFinite(UnsafeRawBufferPointer(raw), as: target) {
+                    throw Failure(reason: "array '\(name)': element \(bad) is not a finite number")
+                }
+                return
+            }
+            // Converting: through a 64 Ki-element buffer.
+            let chunk = 1 << 16
+            var buffer = [UInt8](repeating: 0, count: chunk * array.dataType.size)
+            var start = 0
+            while start < count {
+                let end = Swift.min(start + chunk, count)
+                let failed: Int?? = buffer.withUnsafeMutableBytes { bytes in
+                    let part = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<((end - start) * array.dataType.size)])
+                    guard Self.read(source, at: array.offset + start * array.dataType.size, into: part) else { return .some(nil) }
+                    return .some(ArrayFile.convert(UnsafeRawBufferPointer(part), from: array.dataType, into: raw, at: start, as: target))
+                }
+                guard let outcome = failed else { throw Failure(reason: "array '\(name)' is cut short") }
+                guard let conversionFailure = outcome else { throw Failure(reason: "array '\(name)' is cut short") }
+                if conversionFailure >= 0 {
+                    throw Failure(reason: "array '\(name)': element \(start + conversionFailure) is not a finite number in \(target == .float32 ? "float" : "double") precision")
+                }
+                start = end
+            }
+        }
+
+        /// The array `name` as a matrix.
+        func matrix<Scalar: MatrixScalar>(_ name: String, as type: Scalar.Type = Scalar.self) throws(Failure) -> Matrix<Scalar> {
+            guard let array = arrays[name] else { throw Failure(reason: "array '\(name)' is missing") }
+            var matrix = Matrix<Scalar>(rows: array.rows, columns: array.columns, repeating: 0)
+            try matrix.withUnsafeMutableBufferPointer { (buffer: UnsafeMutableBufferPointer<Scalar>) throws(Failure) in
+                try read(name, into: buffer)
+            }
+            return matrix
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Tensor
+
+// The binary model file (version 2): reading and writing through `ArrayFile`.
+extension ModelFile {
+    /// Writes this model's document (its layers without arrays) and `entries` as a version 2 file.
+    func writeBinary(to path: String, entries: [ArrayFile.Entry]) throws(NetworkError) {
+        var document = self
+        document.version = Self.currentVersion
+        for index in document.layers.indices {
+            document.layers[index].weights = nil
+            document.layers[index].bias = nil
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json: Data
+        do {
+            json = try encoder.encode(document)
+        } catch {
+            throw .invalidConfiguration("the model cannot be saved: \(error) (are all settings finite?)")
+        }
+        let metadata = ["format": Self.formatName, "version": String(Self.currentVersion), "document": String(decoding: json, as: UTF8.self)]
+        try ArrayFile.write(to: path, metadata: metadata, entries: entries)
+    }
+
+    /// An array-file reader for `path` when it is a version 2 (binary) file, `nil` when it is not
+    /// (JSON, a device, a pipe: the JSON reader handles and refuses those).
+    static func binaryReader(_ path: String) throws(NetworkError) -> ArrayFile.Reader? {
+        do {
+            return try ArrayFile.reader(ifArrayFile: path)
+        } catch {
+            throw .invalidModelFile(path: path, reason: error.reason)
+        }
+    }
+
+    /// Decodes and validates a version 2 file's header; reads the arrays as `Double` matrices when
+    /// `loadingWeights` is true (else the layers only record whether they have a bias).
+    static func decodeBinary(_ reader: ArrayFile.Reader, path: String, loadingWeights: Bool) throws(NetworkError) -> ModelFile {
+        func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
+        let format = reader.metadata["format"] ?? "none"
+        if format == TrainingCheckpoint.formatName {
+            throw fail("this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save")
+        }
+        guard format == formatName else { throw fail("format is '\(format)', expected '\(formatName)'") }
+        guard reader.metadata["version"] == "2" else {
+            throw fail("field '__metadata__.version': '\(reader.metadata["version"] ?? "none")' is not supported (a binary model file is version 2)")
+        }
+        guard let document = reader.metadata["document"] else { throw fail("the header has no '__metadata__.document'") }
+        var model = try decodeDocument(Data(document.utf8), path: path)
+        guard model.version == 2 else { throw fail("field 'version': the document of a binary file is version 2, found \(model.version)") }
+        try model.validate(path: path, arraysChecked: true)
+        try model.checkArrays(in: reader, path: path)
+        for (index, layer) in model.layers.enumerated() where layer.type == "dense" {
+            let hasBias = reader.arrays["layers.\(index).bias"] != nil
+            guard loadingWeights else {
+                model.layers[index].declaresBias = hasBias
+                continue
+            }
+            do {
+                model.layers[index].weights = try reader.matrix("layers.\(index).weights", as: Double.self)
+                if hasBias { model.layers[index].bias = try reader.matrix("layers.\(index).bias", as: Double.self) }
+            } catch {
+                throw fail(error.reason)
+            }
+        }
+        return model
+    }
+
+    /// Checks that the file holds exactly one weights array per dense layer, of the layer's shape and
+    /// the model's precision, and at most one bias of shape `(1, outputSize)`.
+    func checkArrays(in reader: ArrayFile.Reader, path: String) throws(NetworkError) {
+        func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
+        let dataType = ArrayFile.DataType(precision: precision)
+        var expected: Set<String> = []
+        for (index, layer) in layers.enumerated() where layer.type == "dense" {
+            let inputSize = layer.inputSize!, outputSize = layer.outputSize!
+            let name = "layers.\(index).weights"
+            guard let weights = reader.arrays[name] else { throw fail("array '\(name)' is missing") }
+            guard weights.rows == inputSize, weights.columns == outputSize else {
+                throw fail("array '\(name)' has shape (\(weights.rows), \(weights.columns)); layer \(index) needs (\(inputSize), \(outputSize))")
+            }
+            guard weights.dataType == dataType else {
+                throw fail("array '\(name)' is \(weights.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)")
+            }
+            expected.insert(name)
+            let biasName = "layers.\(index).bias"
+            if let bias = reader.arrays[biasName] {
+                guard bias.rows == 1, bias.columns == outputSize else {
+                    throw fail("array '\(biasName)' has shape (\(bias.rows), \(bias.columns)); layer \(index) needs (1, \(outputSize))")
+                }
+                guard bias.dataType == dataType else {
+                    throw fail("array '\(biasName)' is \(bias.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)")
+                }
+                expected.insert(biasName)
+            }
+        }
+        if let unexpected = reader.arrays.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw fail("array '\(unexpected)' belongs to no layer")
+        }
+    }
+
+    /// Reads a model file's settings and layer shapes without its weights (the layers' `weights` and
+    /// `bias` are `nil`; ``SavedLayer/hasBias`` tells whether a layer has a bias). For a version 2
+    /// file this reads only the header; a version 1 (JSON) file is read whole.
+    ///
+    /// - Throws: ``NetworkError/invalidModelFile(path:reason:)`` naming what is wrong.
+    public static func readMetadata(from path: String) throws(NetworkError) -> ModelFile {
+        if let reader = try binaryReader(path) { return try decodeBinary(reader, path: path, loadingWeights: false) }
+        var model = try read(from: path)
+        for index in model.layers.indices {
+            model.layers[index].declaresBias = model.layers[index].bias != nil
+            model.layers[index].weights = nil
+            model.layers[index].bias = nil
+        }
+        return model
+    }
+
+    /// Reads a model file and builds its network in `Scalar` precision, reading a version 2 file's
+    /// weights straight into the network's parameters (peak memory about the weights' size once).
+    /// The returned file has no weights (see ``readMetadata(from:)``).
+    ///
+    /// - Throws: ``NetworkError/invalidModelFile(path:reason:)`` naming what is wrong, including a
+    ///   weight that is not finite in `Scalar`'s precision.
+    public static func readNetwork<Scalar: MatrixScalar>(
+        from path: String, as type: Scalar.Type = Scalar.self
+    ) throws(NetworkError) -> (file: ModelFile, network: Sequential<Scalar>) {
+        guard let reader = try binaryReader(path) else {
+            let file = try read(from: path)
+            let network: Sequential<Scalar> = file.network()
+            return (try readMetadata(from: path), network)
+        }
+        let file = try decodeBinary(reader, path: path, loadingWeights: false)
+        let network: Sequential<Scalar> = file.network()
+        for (index, layer) in network.layers.enumerated() {
+            guard let dense = layer as? Dense<Scalar> else { continue }
+            do {
+                try reader.read("layers.\(index).weights", into: UnsafeMutableBufferPointer(start: dense.weights.valueBuffer.pointer, count: dense.weights.count))
+                if let bias = dense.bias {
+                    try reader.read("layers.\(index).bias", into: UnsafeMutableBufferPointer(start: bias.valueBuffer.pointer, count: bias.count))
+                }
+            } catch {
+                throw .invalidModelFile(path: path, reason: error.reason)
+            }
+        }
+        return (file, network)
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// How much memory a training run will allocate, estimated before anything is allocated, and how
+/// much the machine has: a run that cannot fit is refused with both figures (unless `--force`)
+/// instead of aborting in the middle of an allocation.
+enum MemoryEstimate {
+    /// The bytes `nn train` allocates for a network of layer `widths` (input, hidden..., output):
+    /// the parameters' values and gradient buffers, the optimizer's state (`stateSlots` copies),
+    /// the largest layer's initial draw (drawn in `Double`, then rounded), and the workspaces (each
+    /// layer's outputs and gradients at `batchSize` rows, the gathered batch, and the evaluation's).
+    static func trainingBytes(widths: [Int], scalarSize: Int, bias: Bool, stateSlots: Int, batchSize: Int) -> Double {
+        var parameters = 0.0
+        var largestLayer = 0.0
+        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
+            let count = Double(fanIn + (bias ? 1 : 0)) * Double(fanOut)
+            parameters += count
+            largestLayer = Swift.max(largestLayer, count)
+        }
+        let width = Double(widths.reduce(0, +))
+        let evaluationRows = Double(Swift.max(batchSize, 256))
+        let workspaces = (2 * Double(batchSize) + 2 * evaluationRows) * width
+        let scalars = parameters * Double(2 + stateSlots) + largestLayer + workspaces
+        return scalars * Double(scalarSize) + largestLayer * 8
+    }
+
+    /// The memory this process may still use, in bytes, and where the figure comes from: the smaller
+    /// of `/proc/meminfo`'s MemAvailable and the cgroup's limit less its usage; `nil` when neither is
+    /// known. The environment variable `NN_AVAILABLE_MEMORY` (bytes) replaces both, for tests.
+    static func available() -> (bytes: Double, source: String)? {
+        if let text = ProcessInfo.processInfo.environment["NN_AVAILABLE_MEMORY"], let bytes = Double(text) {
+            return (bytes, "NN_AVAILABLE_MEMORY")
+        }
+        var best: (bytes: Double, source: String)? = nil
+        if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+            let kibibytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        {
+            best = (kibibytes * 1024, "MemAvailable")
+        }
+        // cgroup v2, then v1.
+        let limits = [
+            ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+            ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory/memory.usage_in_bytes"),
+        ]
+        for (limitPath, usagePath) in limits {
+            guard let limitText = try? String(contentsOfFile: limitPath, encoding: .utf8),
+                let limit = Double(limitText.trimmingCharacters(in: .whitespacesAndNewlines)), limit < 1e18
+            else { continue }
+            let usage = (try? String(contentsOfFile: usagePath, encoding: .utf8))
+                .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            let room = Swift.max(0, limit - usage)
+            if best == nil || room < best!.bytes { best = (room, "the cgroup memory limit") }
+            break
+        }
+        return best
+    }
+
+    /// A byte count in words: `3.2 GiB`, `512 MiB`.
+    static func describe(_ bytes: Double) -> String {
+        bytes >= Double(1 << 30) ? String(format: "%.1f GiB", bytes / Double(1 << 30)) : String(format: "%.0f MiB", bytes / Double(1 << 20))
+    }
+
+    /// Throws when `estimate` bytes exceed what is available (unless `force`).
+    static func check(estimate: Double, force: Bool, what: String) throws {
+        guard !force, let (available, source) = available(), estimate > available else { return }
+        throw CommandError.invalidOption(
+            "\(what) needs about \(describe(estimate)) of memory but \(describe(available)) is available (\(source)); "
+                + "choose smaller --layers or --batch-size, or pass --force to try anyway")
+    }
+}

@@ -1,0 +1,233 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs `nn` with `arguments` in `folder` under a file-size limit of zero blocks (SIGXFSZ ignored, so a
+/// write past the limit fails with EFBIG instead of killing the process).
+func runWithoutFileSpace(_ arguments: [String], in folder: URL) throws -> CommandResult {
+    try Executable.run(
+        ["-c", "trap '' XFSZ; ulimit -f 0; exec \"$0\" \"$@\"", Executable.path(of: "nn")] + arguments, in: folder,
+        executable: "/bin/sh")
+}
+
+/// The process id of a process that has ended (a `/bin/true` that was waited for).
+func deadProcessIdentifier() throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    return process.processIdentifier
+}
+
+/// Issue 19's output defects: every output goes through the one atomic writer, so a failed write keeps
+/// the previous file, errors are in words, and temporaries of killed runs are removed.
+@Suite struct AtomicOutputTests {
+    @Test(arguments: ["p.npy", "p.csv"])
+    func predictOutputSurvivesAFailedWrite(_ output: String) throws {
+        let folder = try catalogFolder()
+        let made = try Executable.run(
+            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", output], in: folder)
+        #expect(made.status == 0, "\(made.standardError)")
+        let before = try bytes(output, in: folder)
+        let failed = try runWithoutFileSpace(
+            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", output], in: folder)
+        #expect(failed.status == 1 && !failed.crashed, "\(failed.standardError)")
+        #expect(failed.standardError.contains("File too large"), "\(failed.standardError)")
+        #expect(!failed.standardError.contains("NSCocoaErrorDomain"), "\(failed.standardError)")
+        #expect(try bytes(output, in: folder) == before, "a failed predict changed \(output)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test func exportRemovesTemporariesOfKilledRuns() throws {
+        let folder = try catalogFolder()
+        let stale = ".weights.npz.\(try deadProcessIdentifier()).tmp"
+        try Data("partial".utf8).write(to: folder.appendingPathComponent(stale))
+        let exported = try Executable.run(["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
+        #expect(exported.status == 0, "\(exported.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(stale).path), "\(stale) was left")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("weights.npz").path))
+    }
+
+    @Test func exportSurvivesAFailedWrite() throws {
+        let folder = try catalogFolder()
+        let made = try Executable.run(["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
+        #expect(made.status == 0, "\(made.standardError)")
+        let before = try bytes("weights.npz", in: folder)
+        let failed = try runWithoutFileSpace(["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
+        #expect(failed.status == 1 && !failed.crashed, "\(failed.standardError)")
+        #expect(try bytes("weights.npz", in: folder) == before)
+    }
+}
+
+/// `value` placed at `path` (dictionary keys and array indices) inside `container`.
+func placing(_ value: Any, at path: ArraySlice<Substring>, in container: Any) -> Any {
+    guard let key = path.first else { return value }
+    if var array = container as? [Any], let index = Int(key), array.indices.contains(index) {
+        array[index] = placing(value, at: path.dropFirst(), in: array[index])
+        return array
+    }
+    var dictionary = container as? [String: Any] ?? [:]
+    dictionary[String(key)] = placing(value, at: path.dropFirst(), in: dictionary[String(key)] ?? [String: Any]())
+    return dictionary
+}
+
+/// A binary model file (version 2) or checkpoint (version 3) as the JSON object of the versions
+/// before (matrices inline as `{"rows", "columns", "values"}`); a JSON file as it is. Tests that damage
+/// one field edit this object. The binary layout: an 8-byte header length, a JSON header whose
+/// `__metadata__.document` is the object without its matrices, then the arrays named by their place.
+func legacyObject(_ data: Data) throws -> [String: Any] {
+    if data.first == UInt8(ascii: "{") { return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]) }
+    let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+    let metadata = try #require(header["__metadata__"] as? [String: String])
+    let text = try #require(metadata["document"])
+    var document: Any = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    for (name, value) in header where name != "__metadata__" {
+        let entry = try #require(value as? [String: Any])
+        let shape = try #require(entry["shape"] as? [Int]), offsets = try #require(entry["data_offsets"] as? [Int])
+        let bytes = data.subdata(in: (8 + length + offsets[0])..<(8 + length + offsets[1]))
+        let values: [Double] = bytes.withUnsafeBytes { raw in
+            entry["dtype"] as? String == "F32"
+                ? (0..<(raw.count / 4)).map { Double(raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self)) }
+                : (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self) }
+        }
+        let matrix: [String: Any] = [
+            "rows": shape[0], "columns": shape[1],
+            "values": (0..<shape[0]).map { Array(values[($0 * shape[1])..<(($0 + 1) * shape[1])]) },
+        ]
+        document = placing(matrix, at: name.split(separator: ".")[...], in: document)
+    }
+    var object = try #require(document as? [String: Any])
+    object["version"] = object["format"] as? String == "swift-neural-numerics-checkpoint" ? 2 : 1
+    return object
+}
+
+/// A model file as the version 1 JSON object (see ``legacyObject(_:)``).
+func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(data) }
+
+/// Issue 19 items 1 and 6: numbers out of range in a checkpoint are refused with one line naming the
+/// field (they used to trap with SIGILL, or train on and overwrite --save), and option values and
+/// weights that are not finite stop the run with a clear error.
+@Suite struct CheckpointFieldTests {
+    /// Writes `run.json` in `folder` (optimizer `optimizer`), edits it with `edit`, and resumes from it.
+    func resumeEdited(
+        _ optimizer: String, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation,
+        _ edit: (inout [String: Any]) -> Void
+    ) throws {
+        let folder = try catalogFolder()
+        let run = try Executable.run(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--optimizer", optimizer,
+             "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"], in: folder)
+        #expect(run.status == 0, "\(run.standardError)", sourceLocation: sourceLocation)
+        var object = try legacyObject(bytes("run.json", in: folder))
+        edit(&object)
+        try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("bad.json"))
+        let before = try bytes("model.json", in: folder)
+        try expectCleanFailure(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "3", "--optimizer", optimizer, "--resume", "bad.json",
+             "--save", "model.json"],
+            in: folder, mentions: ["bad.json"] + mentions, sourceLocation: sourceLocation)
+        #expect(try bytes("model.json", in: folder) == before, "a refused resume replaced --save", sourceLocation: sourceLocation)
+    }
+
+    @Test func stepCountAtTheLimitsIsRefused() throws {
+        try resumeEdited("momentum", mentions: ["field 'stepCount'"]) { $0["stepCount"] = Int.max }
+        try resumeEdited("adam", mentions: ["field 'stepCount'"]) { $0["stepCount"] = Int.max - 1 }
+        try resumeEdited("momentum", mentions: ["field 'stepCount'"]) { $0["stepCount"] = -1 }
+    }
+
+    @Test func epochsOutOfRangeAreRefused() throws {
+        func setEpoch(_ value: Int) -> (inout [String: Any]) -> Void {
+            { object in
+                var progress = object["progress"] as! [String: Any]
+                progress["epoch"] = value
+                object["progress"] = progress
+            }
+        }
+        try resumeEdited("momentum", mentions: ["field 'progress.epoch'"], setEpoch(Int.min))
+        try resumeEdited("momentum", mentions: ["field 'progress.epoch'"], setEpoch(-3))
+        // One epoch more than the optimizer's steps and the history record.
+        try resumeEdited("momentum", mentions: ["field '", "the 2 epochs done"], setEpoch(2))
+    }
+
+    @Test func emptiedHistoryAndBadRatesAreRefused() throws {
+        try resumeEdited("momentum", mentions: ["field 'progress.history.loss'", "0 entries for the 1 epochs"]) { object in
+            var progress = object["progress"] as! [String: Any]
+            var history = progress["history"] as! [String: Any]
+            history["loss"] = [Double]()
+            progress["history"] = history
+            object["progress"] = progress
+        }
+        try resumeEdited("momentum", mentions: ["field 'baseLearningRate'", "-1"]) { $0["baseLearningRate"] = -1.0 }
+        try resumeEdited("momentum", mentions: ["field 'weightDecay'"]) { $0["weightDecay"] = -0.5 }
+    }
+
+    @Test func weightDecayMustBeFinite() throws {
+        let folder = try catalogFolder()
+        for value in ["inf", "nan"] {
+            let result = try Executable.run(
+                ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--weight-decay", value], in: folder)
+            #expect(result.status == 64 && result.standardError.contains("--weight-decay must be a finite number"), "\(result.standardError)")
+        }
+        // 1e300 is finite, but the decay overflows the weights: stopped as non-finite, --save untouched.
+        let before = try bytes("model.json", in: folder)
+        try expectCleanFailure(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "2", "--precision", "double", "--weight-decay", "1e300",
+             "--save", "model.json"],
+            in: folder, mentions: ["nan or infinite"])
+        #expect(try bytes("model.json", in: folder) == before)
+    }
+}
+
+/// Issue 19 item 13: README's dependency snippet said `package: "swift-neural-numerics"` for a path
+/// dependency, whose name is its folder's; it must show both forms and say which name to use.
+@Suite struct ReadmeDependencyTests {
+    @Test func dependencySnippetNamesThePackageByFolderOrURL() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        #expect(text.contains(".package(path: \"../numerics\")") && text.contains(".product(name: \"Network\", package: \"numerics\")"))
+        #expect(text.contains("takes the name of its **folder**"))
+        #expect(text.contains(".package(url:") && !text.contains(".package(path: \"../swift-neural-numerics\")"))
+    }
+}
+
+/// Issue 19 item 3: a network that cannot fit in memory is refused before allocating, with the
+/// estimate and what is available, unless --force.
+@Suite struct MemoryEstimateTests {
+    @Test func layersBeyondTheAvailableMemoryAreRefusedWithTheEstimate() throws {
+        let folder = try catalogFolder()
+        // 2 × 3,000 + 3,001 × 3,000 + 3,001 × 2 ≈ 9·10^6 float parameters: about 0.2 GiB with gradients,
+        // momentum and the initial draw, against 100 MB made available.
+        let arguments = ["train", "--data", "good.csv", "--layers", "3000,3000", "--epochs", "1", "--quiet"]
+        let refused = try Executable.run(arguments, in: folder, environment: ["NN_AVAILABLE_MEMORY": "100000000"])
+        #expect(refused.status == 1 && !refused.crashed, "\(refused.standardError)")
+        for text in ["needs about", "of memory but 95 MiB is available (NN_AVAILABLE_MEMORY)", "--force"] {
+            #expect(refused.standardError.contains(text), "\(refused.standardError)")
+        }
+        let forced = try Executable.run(arguments + ["--force"], in: folder, environment: ["NN_AVAILABLE_MEMORY": "100000000"])
+        #expect(forced.status == 0, "\(forced.standardError)")
+        // The machine's real figure is read when the variable is absent: a small run passes.
+        let small = try Executable.run(["train", "--data", "good.csv", "--layers", "3", "--epochs", "1", "--quiet"], in: folder)
+        #expect(small.status == 0, "\(small.standardError)")
+    }
+}
+
+/// Issue 19 item 9: a data file whose name is not UTF-8 (Latin-1 `lat\xe9.csv`) is read, not
+/// reported as missing.
+@Suite struct NonUTF8PathTests {
+    @Test func latin1FileNameIsRead() throws {
+        let folder = try temporaryFolder()
+        let script = """
+            printf 'a,b,label\\n1,2,0\\n3,4,1\\n' > "$(printf 'lat\\351.csv')"
+            exec "$0" train --data "$(printf 'lat\\351.csv')" --layers 2 --epochs 1 --quiet
+            """
+        let result = try Executable.run(["-c", script, Executable.path(of: "nn")], in: folder, executable: "/bin/sh")
+        #expect(result.status == 0 && !result.crashed, "\(result.standardError)")
+        #expect(!result.standardError.contains("No such file"), "\(result.standardError)")
+    }
+}
