@@ -55,14 +55,8 @@ extension TrainingCheckpoint {
         guard weightDecay.isFinite && weightDecay >= 0 else {
             throw fail("weightDecay", "is \(weightDecay); it must be a finite number at least 0")
         }
-        switch optimizerKind {
-        case .sgd(let momentum, _):
-            guard momentum >= 0 && momentum < 1 else { throw fail("optimizerKind.sgd.momentum", "is \(momentum); it must be in [0, 1)") }
-        case .adam(let beta1, let beta2, let epsilon):
-            guard beta1 >= 0 && beta1 < 1 else { throw fail("optimizerKind.adam.beta1", "is \(beta1); it must be in [0, 1)") }
-            guard beta2 >= 0 && beta2 < 1 else { throw fail("optimizerKind.adam.beta2", "is \(beta2); it must be in [0, 1)") }
-            guard epsilon.isFinite && epsilon > 0 else { throw fail("optimizerKind.adam.epsilon", "is \(epsilon); it must be a finite positive number") }
-        }
+        // Each update rule checks its own settings (momentum, betas, epsilon...).
+        if let (field, problem) = optimizerKind.invalidSetting { throw fail("optimizerKind.\(field)", problem) }
         switch schedule {
         case .constant: break
         case .step(let every, let factor):
