@@ -17,6 +17,7 @@ public struct StratifiedSplit: Sendable, Equatable {
     /// Splits `rowCount` rows.
     ///
     /// - Parameters:
+    ///   - rowCount: the number of rows to split.
     ///   - fraction: the share held out, in `(0, 1)`.
     ///   - classIndices: each row's class for a stratified split, or nil.
     ///   - seed: the seed of the generator that permutes the rows.

@@ -227,7 +227,7 @@ extension Sequential {
     }
 
     /// Trains as ``fit(_:_:loss:optimizer:options:validation:random:)`` does, shuffling (when
-    /// `options` asks for mini-batches) with a ``NumpyRandomState`` seeded with 0: the form for
+    /// `options` asks for mini-batches) with a `NumpyRandomState` seeded with 0: the form for
     /// full-batch training, which draws nothing, and for runs that need no particular stream.
     ///
     /// - Throws: what ``fit(_:_:loss:optimizer:options:validation:random:)`` throws.

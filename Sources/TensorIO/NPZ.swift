@@ -11,7 +11,7 @@ import ZIPFoundation
 ///
 /// - Throws: ``DataIOError/corruptArchive(file:reason:)`` when the zip structure or a member's checksum is
 ///   wrong, ``DataIOError/cannotRead(file:reason:)``, and the ``readNPY(from:as:)`` errors per member.
-/// - See also: ``writeNPZ(_:to:compressed:)``.
+/// - See also: ``writeNPZ(_:to:compressed:files:)``.
 public func readNPZ<Scalar: MatrixScalar>(
     from path: String, as type: Scalar.Type = Scalar.self
 ) throws(DataIOError) -> [String: Matrix<Scalar>] {

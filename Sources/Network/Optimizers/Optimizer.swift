@@ -2,7 +2,7 @@ import RealModule
 import Tensor
 
 /// The update rules a network trains with: the registry that names each rule, saves it in
-/// checkpoints and makes its ``UpdateRule`` (one file per rule in `Optimizers/`).
+/// checkpoints and makes its `UpdateRule` (one file per rule in `Optimizers/`).
 public enum OptimizerKind: Codable, Sendable, Equatable {
     /// Stochastic gradient descent, with optional momentum (PyTorch's form: `v = μv + g`, `w -= lr · v`)
     /// and Nesterov momentum (`w -= lr · (g + μv)`).
