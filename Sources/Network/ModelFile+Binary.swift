@@ -131,12 +131,13 @@ extension ModelFile {
         }
         let file = try decodeBinary(reader, path: path, loadingWeights: false)
         let network: Sequential<Scalar> = file.network()
+        // Each layer's parameters are its arrays, by name (`layers.N.weights`, `layers.N.bias`).
         for (index, layer) in network.layers.enumerated() {
-            guard let dense = layer as? Dense<Scalar> else { continue }
             do {
-                try reader.read("layers.\(index).weights", into: UnsafeMutableBufferPointer(start: dense.weights.valueBuffer.pointer, count: dense.weights.count))
-                if let bias = dense.bias {
-                    try reader.read("layers.\(index).bias", into: UnsafeMutableBufferPointer(start: bias.valueBuffer.pointer, count: bias.count))
+                for parameter in layer.parameters {
+                    try reader.read(
+                        "layers.\(index).\(parameter.name)",
+                        into: UnsafeMutableBufferPointer(start: parameter.valueBuffer.pointer, count: parameter.count))
                 }
             } catch {
                 throw .invalidModelFile(path: path, reason: error.reason)

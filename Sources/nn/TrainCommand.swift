@@ -550,10 +550,8 @@ struct TrainCommand: ParsableCommand {
 
     /// Whether the file at `path` is a saved model (rather than a checkpoint).
     static func isModelFile(_ path: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: path),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return false }
-        return object["format"] as? String == ModelFile.formatName
+        // A binary (version 2) or JSON (version 1) model file; a checkpoint is refused by this reader.
+        (try? ModelFile.readMetadata(from: path)) != nil
     }
 
     /// A resumed run goes on with the checkpoint's network, loss and schedule. Repeating the original

@@ -77,8 +77,9 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(trained.standardOutput.contains("targets standardized"), "\(trained.standardOutput)")
         // From 200 rows: a validation split with early stopping by default.
         #expect(trained.standardOutput.contains("40 validation"), "\(trained.standardOutput)")
-        let model = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("model.json"))) as? [String: Any]
-        let transform = try #require(model?["targetTransform"] as? [String: Any])
+        // Model files are binary (version 2): read the transform through `nn info --json`.
+        let model = try jsonObject(try Executable.run(["info", "--model", "model.json", "--json"], in: folder))
+        let transform = try #require(model["targetTransform"] as? [String: Any])
         let offset = try #require((transform["offset"] as? [Double])?.first)
         #expect(abs(offset - 170) < 15, "the target mean is about 170: \(offset)")
         try put("x1,x2\n0.5,0.5\n1,0\n", "new.csv", in: folder)
