@@ -79,7 +79,7 @@ extension TrainingCheckpoint {
             used.insert(name)
             do { return try reader.matrix(name, as: Double.self) } catch { throw fail(error.reason) }
         }
-        for index in checkpoint.model.layers.indices where checkpoint.model.layers[index].type == "dense" {
+        for index in checkpoint.model.layers.indices where checkpoint.model.layers[index].hasArrays {
             checkpoint.model.layers[index].weights = try take("model.layers.\(index).weights")
             if reader.arrays["model.layers.\(index).bias"] != nil {
                 checkpoint.model.layers[index].bias = try take("model.layers.\(index).bias")

@@ -240,3 +240,127 @@ public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
         inputGradient.update(from: outputGradient, count: rows &* columns)
     }
 }
+
+/// ``Dense`` as model files know it: type `"dense"`, with its sizes, bias flag and activation, and
+/// its weights (and bias) as arrays.
+public enum DenseKind: LayerKind {
+    /// `"dense"`.
+    public static let typeName = "dense"
+
+    /// Dense layers keep their weights and bias in the file.
+    public static let hasArrays = true
+
+    /// The saved form of a ``Dense`` layer, or `nil` for another layer.
+    public static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile.SavedLayer? {
+        guard let dense = layer as? Dense<Scalar>, case .dense(let inputSize, let outputSize, _, let activation) = dense.configuration else { return nil }
+        guard includesWeights else {
+            return ModelFile.SavedLayer(
+                type: typeName, inputSize: inputSize, outputSize: outputSize, activation: activation, weights: nil, bias: nil,
+                declaresBias: dense.bias != nil)
+        }
+        return ModelFile.SavedLayer(
+            type: typeName, inputSize: inputSize, outputSize: outputSize, activation: activation,
+            weights: Matrix<Double>(dense.weights.value), bias: dense.bias.map { Matrix<Double>($0.value) })
+    }
+
+    /// A zero ``Dense`` layer with the saved sizes, bias flag and activation.
+    public static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type) -> any Layer<Scalar> {
+        Dense<Scalar>(
+            inputSize: saved.inputSize!, outputSize: saved.outputSize!, bias: saved.hasBias,
+            activation: saved.activation, weightInitializer: .zeros, biasInitializer: .zeros)
+    }
+
+    /// Copies the saved weights and bias into the layer.
+    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>) {
+        guard let dense = layer as? Dense<Scalar>, let weights = saved.weights else { return }
+        dense.weights.value = Matrix<Scalar>(weights)
+        if let bias = saved.bias { dense.bias!.value = Matrix<Scalar>(bias) }
+    }
+
+    /// Checks the sizes (whole numbers at least 1 whose product fits), that the input chains on, and
+    /// the arrays' shapes and finiteness; returns the output size.
+    public static func validate(
+        _ layer: ModelFile.SavedLayer, index: Int, inputWidth width: Int?, arraysChecked: Bool, precision: String, path: String
+    ) throws(NetworkError) -> Int? {
+        func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
+        guard let inputSize = layer.inputSize, inputSize > 0 else {
+            throw fail("field 'layers.\(index).inputSize': \(layer.inputSize.map(String.init) ?? "missing"); a dense layer needs a whole number at least 1")
+        }
+        guard let outputSize = layer.outputSize, outputSize > 0 else {
+            throw fail("field 'layers.\(index).outputSize': \(layer.outputSize.map(String.init) ?? "missing"); a dense layer needs a whole number at least 1")
+        }
+        guard case (_, false) = inputSize.multipliedReportingOverflow(by: outputSize), inputSize * outputSize < 1 << 40 else {
+            throw fail("layer \(index): \(inputSize) × \(outputSize) weights is beyond any model this package writes")
+        }
+        if let width, width != inputSize {
+            throw fail("layer \(index) expects \(inputSize) inputs but the previous layer gives \(width)")
+        }
+        if !arraysChecked {
+            guard let weights = layer.weights, weights.shape == (inputSize, outputSize) else {
+                throw fail("layer \(index): weights must have shape (\(inputSize), \(outputSize)), found \(layer.weights?.shapeDescription ?? "none")")
+            }
+            if let bad = ModelFile.firstNonFinite(weights, precision: precision) {
+                throw fail("layer \(index): weights contain \(bad), which is not a finite \(precision) number")
+            }
+            if let bias = layer.bias {
+                guard bias.shape == (1, outputSize) else {
+                    throw fail("layer \(index): bias must have shape (1, \(outputSize)), found \(bias.shapeDescription)")
+                }
+                if let bad = ModelFile.firstNonFinite(bias, precision: precision) {
+                    throw fail("layer \(index): bias contains \(bad), which is not a finite \(precision) number")
+                }
+            }
+        } else if layer.weights != nil || layer.bias != nil {
+            throw fail("layer \(index): a version 2 file keeps weights in its binary section, not in the document")
+        }
+        return outputSize
+    }
+
+    /// `inputSize × outputSize` weights, plus `outputSize` for a bias.
+    public static func parameterCount(_ saved: ModelFile.SavedLayer) -> Int {
+        let inputs = saved.inputSize ?? 0, outputs = saved.outputSize ?? 0
+        return inputs * outputs + (saved.hasBias ? outputs : 0)
+    }
+
+    /// `dense 4 -> 8, relu, bias`.
+    public static func summary(_ saved: ModelFile.SavedLayer) -> String {
+        "dense \(saved.inputSize ?? 0) -> \(saved.outputSize ?? 0), \(saved.activation.rawValue), \(saved.hasBias ? "bias" : "no bias")"
+    }
+}
+
+/// ``ActivationLayer`` as model files know it: type `"activation"` with its activation, no arrays.
+public enum ActivationKind: LayerKind {
+    /// `"activation"`.
+    public static let typeName = "activation"
+
+    /// Activation layers have no parameters.
+    public static let hasArrays = false
+
+    /// The saved form of an ``ActivationLayer``, or `nil` for another layer.
+    public static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile.SavedLayer? {
+        guard let layer = layer as? ActivationLayer<Scalar> else { return nil }
+        return ModelFile.SavedLayer(type: typeName, activation: layer.activation)
+    }
+
+    /// An ``ActivationLayer`` with the saved activation.
+    public static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type) -> any Layer<Scalar> {
+        ActivationLayer<Scalar>(saved.activation)
+    }
+
+    /// Nothing to load.
+    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>) {}
+
+    /// Refuses an activation as the first layer; it keeps its input's width.
+    public static func validate(
+        _ layer: ModelFile.SavedLayer, index: Int, inputWidth: Int?, arraysChecked: Bool, precision: String, path: String
+    ) throws(NetworkError) -> Int? {
+        guard index > 0 else { throw .invalidModelFile(path: path, reason: "layer 0 is an activation; the first layer must be dense") }
+        return nil
+    }
+
+    /// No parameters.
+    public static func parameterCount(_ saved: ModelFile.SavedLayer) -> Int { 0 }
+
+    /// `activation relu`.
+    public static func summary(_ saved: ModelFile.SavedLayer) -> String { "activation \(saved.activation.rawValue)" }
+}

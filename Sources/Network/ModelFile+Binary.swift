@@ -50,7 +50,7 @@ extension ModelFile {
         guard model.version == 2 else { throw fail("field 'version': the document of a binary file is version 2, found \(model.version)") }
         try model.validate(path: path, arraysChecked: true)
         try model.checkArrays(in: reader, path: path)
-        for (index, layer) in model.layers.enumerated() where layer.type == "dense" {
+        for (index, layer) in model.layers.enumerated() where layer.hasArrays {
             let hasBias = reader.arrays["layers.\(index).bias"] != nil
             guard loadingWeights else {
                 model.layers[index].declaresBias = hasBias
@@ -72,7 +72,7 @@ extension ModelFile {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
         let dataType = ArrayFile.DataType(precision: precision)
         var expected: Set<String> = []
-        for (index, layer) in layers.enumerated() where layer.type == "dense" {
+        for (index, layer) in layers.enumerated() where layer.hasArrays {
             let inputSize = layer.inputSize!, outputSize = layer.outputSize!
             let name = "layers.\(index).weights"
             guard let weights = reader.arrays[name] else { throw fail("array '\(name)' is missing") }
@@ -131,12 +131,13 @@ extension ModelFile {
         }
         let file = try decodeBinary(reader, path: path, loadingWeights: false)
         let network: Sequential<Scalar> = file.network()
+        // Each layer's parameters are its arrays, by name (`layers.N.weights`, `layers.N.bias`).
         for (index, layer) in network.layers.enumerated() {
-            guard let dense = layer as? Dense<Scalar> else { continue }
             do {
-                try reader.read("layers.\(index).weights", into: UnsafeMutableBufferPointer(start: dense.weights.valueBuffer.pointer, count: dense.weights.count))
-                if let bias = dense.bias {
-                    try reader.read("layers.\(index).bias", into: UnsafeMutableBufferPointer(start: bias.valueBuffer.pointer, count: bias.count))
+                for parameter in layer.parameters {
+                    try reader.read(
+                        "layers.\(index).\(parameter.name)",
+                        into: UnsafeMutableBufferPointer(start: parameter.valueBuffer.pointer, count: parameter.count))
                 }
             } catch {
                 throw .invalidModelFile(path: path, reason: error.reason)

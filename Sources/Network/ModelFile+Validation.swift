@@ -18,49 +18,13 @@ extension ModelFile {
         guard !layers.isEmpty else { throw fail("no layers") }
         let largest = precision == "float" ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
         let precisionName = precision
-        /// The first element of `matrix` that is not finite in the model's precision, if any.
-        func firstBadValue(_ matrix: Matrix<Double>) -> Double? {
-            matrix.withUnsafeBufferPointer { buffer in buffer.first { !($0.magnitude <= largest) } }
-        }
         var width: Int? = nil
         for (index, layer) in layers.enumerated() {
-            switch layer.type {
-            case "dense":
-                guard let inputSize = layer.inputSize, inputSize > 0 else {
-                    throw fail("field 'layers.\(index).inputSize': \(layer.inputSize.map(String.init) ?? "missing"); a dense layer needs a whole number at least 1")
-                }
-                guard let outputSize = layer.outputSize, outputSize > 0 else {
-                    throw fail("field 'layers.\(index).outputSize': \(layer.outputSize.map(String.init) ?? "missing"); a dense layer needs a whole number at least 1")
-                }
-                guard case (_, false) = inputSize.multipliedReportingOverflow(by: outputSize), inputSize * outputSize < 1 << 40 else {
-                    throw fail("layer \(index): \(inputSize) × \(outputSize) weights is beyond any model this package writes")
-                }
-                if let width, width != inputSize {
-                    throw fail("layer \(index) expects \(inputSize) inputs but the previous layer gives \(width)")
-                }
-                if !arraysChecked {
-                    guard let weights = layer.weights, weights.shape == (inputSize, outputSize) else {
-                        throw fail("layer \(index): weights must have shape (\(inputSize), \(outputSize)), found \(layer.weights?.shapeDescription ?? "none")")
-                    }
-                    if let bad = firstBadValue(weights) {
-                        throw fail("layer \(index): weights contain \(bad), which is not a finite \(precisionName) number")
-                    }
-                    if let bias = layer.bias {
-                        guard bias.shape == (1, outputSize) else {
-                            throw fail("layer \(index): bias must have shape (1, \(outputSize)), found \(bias.shapeDescription)")
-                        }
-                        if let bad = firstBadValue(bias) {
-                            throw fail("layer \(index): bias contains \(bad), which is not a finite \(precisionName) number")
-                        }
-                    }
-                } else if layer.weights != nil || layer.bias != nil {
-                    throw fail("layer \(index): a version 2 file keeps weights in its binary section, not in the document")
-                }
-                width = outputSize
-            case "activation":
-                guard index > 0 else { throw fail("layer 0 is an activation; the first layer must be dense") }
-            default:
-                throw fail("layer \(index) has unknown type '\(layer.type)'")
+            guard let kind = layer.kind else { throw fail("layer \(index) has unknown type '\(layer.type)'") }
+            if let outputWidth = try kind.validate(
+                layer, index: index, inputWidth: width, arraysChecked: arraysChecked, precision: precision, path: path)
+            {
+                width = outputWidth
             }
         }
         if let classNames, classNames.count != (width == 1 ? 2 : width ?? 0), !(width == 1 && classNames.count == 1) {

@@ -47,7 +47,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
 
     /// One saved layer.
     public struct SavedLayer: Codable, Sendable, Equatable {
-        /// `"dense"` or `"activation"`.
+        /// The layer's kind, a ``LayerKind/typeName`` of ``LayerRegistry/kinds`` (`"dense"`, `"activation"`).
         public var type: String
         /// The input size of a dense layer.
         public var inputSize: Int?
@@ -143,22 +143,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
         self.inputTransform = inputTransform
         self.featureNames = featureNames
         self.metadata = metadata
-        layers = network.layers.map { layer in
-            switch layer.configuration {
-            case .dense(let inputSize, let outputSize, _, let activation):
-                let dense = layer as! Dense<Scalar>
-                guard includesWeights else {
-                    return SavedLayer(
-                        type: "dense", inputSize: inputSize, outputSize: outputSize, activation: activation, weights: nil, bias: nil,
-                        declaresBias: dense.bias != nil)
-                }
-                return SavedLayer(
-                    type: "dense", inputSize: inputSize, outputSize: outputSize, activation: activation,
-                    weights: Matrix<Double>(dense.weights.value), bias: dense.bias.map { Matrix<Double>($0.value) })
-            case .activation(let activation):
-                return SavedLayer(type: "activation", activation: activation)
-            }
-        }
+        layers = network.layers.map { LayerRegistry.saved($0, includesWeights: includesWeights) }
     }
 
     /// Encodes the model as pretty-printed JSON (the version 1 document, weights inline).
@@ -258,23 +243,17 @@ public struct ModelFile: Codable, Sendable, Equatable {
         return model
     }
 
-    /// The network this file describes, in `Scalar` precision.
+    /// The network this file describes, in `Scalar` precision, each layer rebuilt by its registered
+    /// ``LayerKind``.
+    ///
+    /// - Precondition: every layer's `type` is in ``LayerRegistry/kinds`` (true of any file read).
     public func network<Scalar: MatrixScalar>(as type: Scalar.Type = Scalar.self) -> Sequential<Scalar> {
-        let built: [any Layer<Scalar>] = layers.map { layer in
-            if layer.type == "dense" {
-                let dense = Dense<Scalar>(
-                    inputSize: layer.inputSize!, outputSize: layer.outputSize!, bias: layer.hasBias,
-                    activation: layer.activation, weightInitializer: .zeros, biasInitializer: .zeros)
-                return dense
-            }
-            return ActivationLayer<Scalar>(layer.activation)
+        let kinds = layers.enumerated().map { index, layer in
+            guard let kind = layer.kind else { failPrecondition("ModelFile.network: layer \(index) has unknown type '\(layer.type)'") }
+            return kind
         }
-        let network = Sequential<Scalar>(built)
-        for (layer, saved) in zip(network.layers, layers) {
-            guard let dense = layer as? Dense<Scalar>, let weights = saved.weights else { continue }
-            dense.weights.value = Matrix<Scalar>(weights)
-            if let bias = saved.bias { dense.bias!.value = Matrix<Scalar>(bias) }
-        }
+        let network = Sequential<Scalar>(zip(kinds, layers).map { kind, saved in kind.makeLayer(from: saved, as: Scalar.self) })
+        for ((kind, saved), layer) in zip(zip(kinds, layers), network.layers) { kind.loadArrays(from: saved, into: layer) }
         return network
     }
 

@@ -21,11 +21,9 @@ struct InfoCommand: ParsableCommand {
             let layers = file.layers.map { layer in
                 InfoSummary.Layer(
                     type: layer.type, inputSize: layer.inputSize, outputSize: layer.outputSize, activation: layer.activation.rawValue,
-                    bias: layer.type == "dense" ? layer.hasBias : nil)
+                    bias: layer.hasArrays ? layer.hasBias : nil)
             }
-            let parameters = file.layers.reduce(0) { total, layer in
-                total + (layer.inputSize ?? 0) * (layer.outputSize ?? 0) + (layer.hasBias ? layer.outputSize ?? 0 : 0)
-            }
+            let parameters = file.layers.reduce(0) { total, layer in total + (layer.kind?.parameterCount(layer) ?? 0) }
             let summary = InfoSummary(
                 model: modelOptions.model, precision: file.precision, loss: lossName(file.loss),
                 task: file.classNames != nil ? "classification" : "regression", layers: layers, parameters: parameters,
@@ -37,13 +35,10 @@ struct InfoCommand: ParsableCommand {
         var lines = ["model: \(modelOptions.model)", "precision: \(file.precision)", "loss: \(lossName(file.loss))", "layers:"]
         var parameterCount = 0
         for (index, layer) in file.layers.enumerated() {
-            if layer.type == "dense", let inputs = layer.inputSize, let outputs = layer.outputSize {
-                let count = inputs * outputs + (layer.hasBias ? outputs : 0)
-                parameterCount += count
-                lines.append("  \(index): dense \(inputs) -> \(outputs), \(layer.activation.rawValue), \(layer.hasBias ? "bias" : "no bias"), \(ProgressReporter.count(Double(count))) parameters")
-            } else {
-                lines.append("  \(index): activation \(layer.activation.rawValue)")
-            }
+            guard let kind = layer.kind else { continue }  // read files are validated: every kind is known
+            let count = kind.parameterCount(layer)
+            parameterCount += count
+            lines.append("  \(index): \(kind.summary(layer))\(kind.hasArrays ? ", \(ProgressReporter.count(Double(count))) parameters" : "")")
         }
         lines.append("parameters: \(ProgressReporter.count(Double(parameterCount)))")
         if let classNames = file.classNames { lines.append("classes (\(classNames.count)): \(classNames.joined(separator: ", "))") }

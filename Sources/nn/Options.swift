@@ -24,7 +24,27 @@ enum LossOption: String, ExpressibleByArgument, CaseIterable {
 
 /// The optimizer names of the command line.
 enum OptimizerOption: String, ExpressibleByArgument, CaseIterable {
-    case sgd, momentum, nesterov, adam
+    case sgd, momentum, nesterov, adam, rmsprop, adamw
+
+    /// The name of a saved update rule (a resumed checkpoint's), for headers and reports.
+    init(_ kind: OptimizerKind) {
+        switch kind {
+        case .sgd(let momentum, let nesterov): self = momentum == 0 ? .sgd : nesterov ? .nesterov : .momentum
+        case .adam: self = .adam
+        case .rmsprop: self = .rmsprop
+        case .adamW: self = .adamw
+        }
+    }
+
+    /// How many per-parameter state matrices the rule keeps (for the memory estimate).
+    var stateSlots: Int {
+        switch self {
+        case .sgd: return 0
+        case .momentum, .nesterov: return 1
+        case .adam, .adamw: return 2
+        case .rmsprop: return 1
+        }
+    }
 }
 
 /// The activation names of the command line.

@@ -57,7 +57,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The momentum of the momentum and nesterov optimizers.")
     var momentum: Double = 0.9
 
-    @Option(help: "The L2 penalty added to the gradient.")
+    @Option(help: "The smoothing constant of rmsprop's running average of squared gradients (PyTorch's alpha).")
+    var alpha: Double = 0.99
+
+    @Option(help: "The weight decay: an L2 penalty added to the gradient, or with adamw decoupled from it (weights shrink by learning rate × decay each step).")
     var weightDecay: Double = 0
 
     @Option(help: "The learning-rate schedule: constant, step:EVERY,FACTOR or exponential:DECAY (default exponential:0.9 with mini-batches, constant full-batch).")
@@ -140,6 +143,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
         }
         guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
+        guard alpha >= 0 && alpha < 1 else { throw ValidationError("--alpha must be in [0, 1), got \(alpha)") }
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw ValidationError("--weight-decay must be a finite number at least 0, got \(weightDecay)")
         }
@@ -245,9 +249,10 @@ struct TrainCommand: ParsableCommand {
         let network: Sequential<Scalar>
         let optimizer: Optimizer<Scalar>
         var random: NumpyRandomState
-        let optimizerChoice = plan.optimizer
+        var optimizerChoice = plan.optimizer
         if let resumed {
             (network, optimizer, random) = try resumed.restore(as: Scalar.self)
+            optimizerChoice = OptimizerOption(optimizer.kind)
         } else {
             random = NumpyRandomState(seed: seed)
             if let initial {
@@ -538,6 +543,8 @@ struct TrainCommand: ParsableCommand {
         case .momentum: return .sgd(momentum: momentum, nesterov: false)
         case .nesterov: return .sgd(momentum: momentum, nesterov: true)
         case .adam: return .adam
+        case .rmsprop: return .rmsprop(alpha: alpha, epsilon: 1e-8, momentum: 0)
+        case .adamw: return .adamW
         }
     }
 
@@ -551,7 +558,7 @@ struct TrainCommand: ParsableCommand {
     /// command line with --resume is fine; an option that asks for something else is refused rather
     /// than silently ignored. (--init and --bias-init only draw a new network, so they do not matter.)
     func checkResumedOptions(against checkpoint: TrainingCheckpoint) throws {
-        let dense = checkpoint.model.layers.filter { $0.type == "dense" }
+        let dense = checkpoint.model.layers.filter { $0.type == DenseKind.typeName }
         let hidden = dense.dropLast().compactMap(\.outputSize)
         var conflicts: [String] = []
         if let layers, layers.sizes != hidden {
@@ -600,7 +607,7 @@ struct TrainCommand: ParsableCommand {
         inputSize: Int, outputSize: Int, hidden: [Int], scalarSize: Int, optimizer: OptimizerOption, batchSize: Int?, trainingCount: Int
     ) throws {
         let widths = [inputSize] + hidden + [outputSize]
-        let slots = optimizer == .adam ? 2 : optimizer == .sgd ? 0 : 1
+        let slots = optimizer.stateSlots
         let rows = Swift.min(batchSize ?? trainingCount, trainingCount)
         let estimate = MemoryEstimate.trainingBytes(widths: widths, scalarSize: scalarSize, bias: !noBias, stateSlots: slots, batchSize: rows)
         try MemoryEstimate.check(
