@@ -3,14 +3,14 @@ import RealModule
 /// The element types a ``Matrix`` can hold: `Float` and `Double`.
 ///
 /// Every algorithm in this package is written once, generic over `MatrixScalar`; the BLAS and
-/// LAPACK routines are chosen by precision inside the internal wrapper (`s` routines for `Float`,
-/// `d` routines for `Double`). `Real` (from swift-numerics) supplies `exp`, `log`, `tanh` and the
-/// other elementary functions generically.
+/// LAPACK routines are chosen by precision through the underscored `_BLASScalar` and `_LAPACKScalar`
+/// protocols (implementation details: `s` routines for `Float`, `d` routines for `Double`).
+/// `Real` (from swift-numerics) supplies `exp`, `log`, `tanh` and the other elementary functions
+/// generically.
 ///
-/// Only `Float` and `Double` conform; conforming another type is not supported, and its BLAS-backed
-/// operations trap with a message naming the type.
-public protocol MatrixScalar: Real, BinaryFloatingPoint, SIMDScalar, Codable, Sendable,
-    LosslessStringConvertible, CustomStringConvertible
+/// Only `Float` and `Double` conform; conforming another type is not supported.
+public protocol MatrixScalar: _BLASScalar, _LAPACKScalar, Real, BinaryFloatingPoint, SIMDScalar, Codable,
+    Sendable, LosslessStringConvertible, CustomStringConvertible
 where Self.RawSignificand: FixedWidthInteger, Self.RawExponent: FixedWidthInteger {}
 
 extension Float: MatrixScalar {}

@@ -254,6 +254,40 @@ struct KernelTests {
         #expect(p.gapsUntouched && q.gapsUntouched && y.gapsUntouched && g.gapsUntouched)
     }
 
+    @Test("a Float loss over a large batch accumulates in Double: within 1e-6 relative of a Double reference")
+    func largeFloatBatchLoss() {
+        // 2²⁰ terms: a Float running sum drifts by about 1e-5 relative here, so this fails if the sum is Float.
+        let (rows, columns) = (1024, 1024)
+        var generator = TestGenerator(seed: 31)
+        let predictions = generator.matrix(Float.self, rows: rows, columns: columns)
+        let targets = generator.matrix(Float.self, rows: rows, columns: columns).map { $0 < 0 ? Float(0) : 1 }
+        let probabilities = predictions.map { 1 / (1 + Float.exp(-4 * $0)) }
+        var p = StridedBlock(predictions, gap: 1), q = StridedBlock(probabilities, gap: 0), y = StridedBlock(targets, gap: 2)
+        var g = StridedBlock(Matrix<Float>.zeros(rows: rows, columns: columns), gap: 0)
+        let pairs = zip(predictions.scalars.map(Double.init), targets.scalars.map(Double.init))
+        let probabilityPairs = zip(probabilities.scalars.map(Double.init), targets.scalars.map(Double.init))
+
+        let squared = p.withView { pv in y.withView { yv in g.withView { gv in
+            StridedView.squaredError(predictions: pv, targets: yv, gradient: gv, scale: 2, divisor: 1)
+        } } }
+        let expectedSquared = pairs.reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+        #expect(Swift.abs(Double(squared) - expectedSquared) <= 1e-6 * expectedSquared, "squared error \(squared) vs \(expectedSquared)")
+
+        let binary = q.withView { qv in y.withView { yv in g.withView { gv in
+            StridedView.binaryCrossEntropy(probabilities: qv, targets: yv, gradient: gv, count: 1, fusedWithSigmoid: true)
+        } } }
+        let expectedBinary = probabilityPairs.reduce(0.0) { $0 - ($1.1 * Double.log($1.0) + (1 - $1.1) * Double.log(1 - $1.0)) }
+        #expect(Swift.abs(Double(binary) - expectedBinary) <= 1e-6 * expectedBinary, "binary cross-entropy \(binary) vs \(expectedBinary)")
+
+        let fromProbabilities = q.withView { qv in y.withView { yv in g.withView { gv in
+            StridedView.crossEntropy(probabilities: qv, targets: yv, gradient: gv)
+        } } }
+        let expectedFromProbabilities = probabilityPairs.reduce(0.0) { $0 - ($1.1 == 0 ? 0 : $1.1 * Double.log($1.0)) }
+        #expect(
+            Swift.abs(Double(fromProbabilities) - expectedFromProbabilities) <= 1e-6 * expectedFromProbabilities,
+            "cross-entropy \(fromProbabilities) vs \(expectedFromProbabilities)")
+    }
+
     @Test("axpy: the direct loop and OpenBLAS's, against a naive loop")
     func axpy() {
         for count in [1, 4096, 5000] {
