@@ -23,9 +23,10 @@ import Darwin
 
     /// The least number of elements (scalars read and written by an elementwise pass) worth handing to
     /// another thread: below `2 ×` this a pass runs on the calling thread alone, above it it splits into
-    /// blocks of at least this many. Waking a helper and waiting for it costs about 5–15 µs on this
-    /// package's 2-core Zen 5 (a condition variable), about what one thread takes for 32,768 elements of
-    /// the simplest pass (see BENCHMARKS.md, "Threaded non-product passes").
+    /// blocks of at least this many. The value is an estimate, not yet measured here: waking a helper
+    /// through a condition variable and waiting for it typically costs some microseconds, about what one
+    /// thread takes for 32,768 elements of the simplest pass; it keeps the XOR and digits networks, and
+    /// all but the first layer of Fashion-MNIST's, off the pool.
     @usableFromInline package static let minimumElementsPerPart = 32_768
 
     /// The number of blocks to split a pass over `elements` elements into: 1 when it is below two
