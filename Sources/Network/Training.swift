@@ -440,10 +440,12 @@ extension Sequential {
                     let batchTargets: UnsafePointer<Scalar>
                     if let order {
                         let gatheredInputs = workspace.inputs.pointer, gatheredTargets = workspace.targets.pointer
-                        for row in 0..<rows {
-                            let sample = order[start &+ row]
-                            (gatheredInputs + row &* inputWidth).update(from: inputs + sample &* inputWidth, count: inputWidth)
-                            (gatheredTargets + row &* outputWidth).update(from: targets + sample &* outputWidth, count: outputWidth)
+                        order.withUnsafeBufferPointer { order in
+                            let samples = order.baseAddress! + start
+                            StridedView(gatheredInputs, rows: rows, columns: inputWidth).gatherRows(
+                                from: StridedView(reading: inputs, rows: sampleCount, columns: inputWidth), rowIndices: samples)
+                            StridedView(gatheredTargets, rows: rows, columns: outputWidth).gatherRows(
+                                from: StridedView(reading: targets, rows: sampleCount, columns: outputWidth), rowIndices: samples)
                         }
                         batchInputs = UnsafePointer(gatheredInputs)
                         batchTargets = UnsafePointer(gatheredTargets)

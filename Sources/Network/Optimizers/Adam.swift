@@ -37,11 +37,13 @@ package struct Adam: UpdateRule {
         let stepSize = step.learningRate / correction1
         let root = correction2.squareRoot()
         let w = parameter.value, g = parameter.gradient, m = parameter.state(0), v = parameter.state(1)
-        for index in 0..<parameter.count {
-            let gradient = g[index]
-            m[index] = b1 * m[index] + (1 - b1) * gradient
-            v[index] = b2 * v[index] + (1 - b2) * gradient * gradient
-            w[index] -= stepSize * m[index] / (v[index].squareRoot() / root + eps)
+        KernelPool.forEachBlock(of: parameter.count) { block in
+            for index in block {
+                let gradient = g[index]
+                m[index] = b1 * m[index] + (1 - b1) * gradient
+                v[index] = b2 * v[index] + (1 - b2) * gradient * gradient
+                w[index] -= stepSize * m[index] / (v[index].squareRoot() / root + eps)
+            }
         }
     }
 }

@@ -23,17 +23,21 @@ package struct RMSprop: UpdateRule {
             let w = parameter.value, g = parameter.gradient, v = parameter.state(0)
             if momentum != 0 {
                 let b = parameter.state(1)
-                for index in 0..<parameter.count {
-                    let gradient = g[index]
-                    v[index] = a * v[index] + (1 - a) * gradient * gradient
-                    b[index] = mu * b[index] + gradient / (v[index].squareRoot() + eps)
-                    w[index] -= rate * b[index]
+                KernelPool.forEachBlock(of: parameter.count) { block in
+                    for index in block {
+                        let gradient = g[index]
+                        v[index] = a * v[index] + (1 - a) * gradient * gradient
+                        b[index] = mu * b[index] + gradient / (v[index].squareRoot() + eps)
+                        w[index] -= rate * b[index]
+                    }
                 }
             } else {
-                for index in 0..<parameter.count {
-                    let gradient = g[index]
-                    v[index] = a * v[index] + (1 - a) * gradient * gradient
-                    w[index] -= rate * gradient / (v[index].squareRoot() + eps)
+                KernelPool.forEachBlock(of: parameter.count) { block in
+                    for index in block {
+                        let gradient = g[index]
+                        v[index] = a * v[index] + (1 - a) * gradient * gradient
+                        w[index] -= rate * gradient / (v[index].squareRoot() + eps)
+                    }
                 }
             }
         }

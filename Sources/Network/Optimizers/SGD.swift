@@ -32,19 +32,23 @@ package struct SGD: UpdateRule {
             if stateCount == 1 {
                 // Nesterov: v = μv + g; w -= lr (g + μv).
                 let v = parameter.state(0)
-                for index in 0..<count {
-                    v[index] = mu * v[index] + g[index]
-                    g[index] += mu * v[index]
-                    w[index] -= rate * g[index]
+                KernelPool.forEachBlock(of: count) { block in
+                    for index in block {
+                        v[index] = mu * v[index] + g[index]
+                        g[index] += mu * v[index]
+                        w[index] -= rate * g[index]
+                    }
                 }
             } else if mu == 0 {
                 StridedView.addScaled(-rate, g, to: w, count: count)
             } else {
                 // The buffer holds the velocity μv + g; leave μ times it for the next gradient to add to.
-                for index in 0..<count {
-                    let velocity = g[index]
-                    w[index] -= rate * velocity
-                    g[index] = mu * velocity
+                KernelPool.forEachBlock(of: count) { block in
+                    for index in block {
+                        let velocity = g[index]
+                        w[index] -= rate * velocity
+                        g[index] = mu * velocity
+                    }
                 }
             }
         }

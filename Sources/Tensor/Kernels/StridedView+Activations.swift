@@ -7,17 +7,26 @@ import RealModule
 
 extension StridedView {
     /// Adds `bias` (a row of ``columns`` scalars, when given) to every row and replaces each element
-    /// `x` by `transform(x)`, in one pass: a dense layer's bias and activation.
+    /// `x` by `transform(x)`, in one pass: a dense layer's bias and activation. Large views split by
+    /// rows over the kernel pool (``KernelPool``).
     @inlinable @inline(__always)
     package func transform(addingRow bias: UnsafePointer<Scalar>?, _ transform: (Scalar) -> Scalar) {
-        if let bias {
-            for index in 0..<rows {
-                let target = row(index)
-                for column in 0..<columns { target[column] = transform(target[column] + bias[column]) }
-            }
-        } else {
-            forEachRun { values, count in
-                for index in 0..<count { values[index] = transform(values[index]) }
+        self.transform(addingRow: bias, parts: KernelPool.parts(forElements: count), transform)
+    }
+
+    /// ``transform(addingRow:_:)`` split into `parts` blocks of rows.
+    @inlinable @inline(__always)
+    package func transform(addingRow bias: UnsafePointer<Scalar>?, parts: Int, _ transform: (Scalar) -> Scalar) {
+        splittingRows(parts: parts) { block, _ in
+            if let bias {
+                for index in 0..<block.rows {
+                    let target = block.row(index)
+                    for column in 0..<block.columns { target[column] = transform(target[column] + bias[column]) }
+                }
+            } else {
+                block.forEachRun { values, count in
+                    for index in 0..<count { values[index] = transform(values[index]) }
+                }
             }
         }
     }
@@ -26,10 +35,20 @@ extension StridedView {
     /// `1 / (1 + e^-x)`, through the vectorized kernel (within 4 ulps of the scalar ``sigmoid(_:)-(Scalar)``).
     @inlinable
     package func logistic(addingRow bias: UnsafePointer<Scalar>?) {
-        if isContiguous {
-            logisticsInPlace(base, rows: rows, columns: columns, addingBias: bias)
-        } else {
-            for index in 0..<rows { logisticsInPlace(row(index), rows: 1, columns: columns, addingBias: bias) }
+        logistic(addingRow: bias, parts: KernelPool.parts(forElements: count))
+    }
+
+    /// ``logistic(addingRow:)`` split into `parts` blocks of rows.
+    @inlinable
+    package func logistic(addingRow bias: UnsafePointer<Scalar>?, parts: Int) {
+        splittingRows(parts: parts) { block, _ in
+            if block.isContiguous {
+                logisticsInPlace(block.base, rows: block.rows, columns: block.columns, addingBias: bias)
+            } else {
+                for index in 0..<block.rows {
+                    logisticsInPlace(block.row(index), rows: 1, columns: block.columns, addingBias: bias)
+                }
+            }
         }
     }
 
@@ -38,6 +57,18 @@ extension StridedView {
     /// vectorized kernel's.
     @inlinable
     package func softmaxRows() {
+        softmaxRows(parts: KernelPool.parts(forElements: count))
+    }
+
+    /// ``softmaxRows()`` split into `parts` blocks of rows.
+    @inlinable
+    package func softmaxRows(parts: Int) {
+        splittingRows(parts: parts) { block, _ in block.softmaxRowsInPlace() }
+    }
+
+    /// The serial body of ``softmaxRows(parts:)``, on one block.
+    @inlinable
+    func softmaxRowsInPlace() {
         for index in 0..<rows {
             let start = row(index)
             var largest = start[0]
@@ -55,16 +86,32 @@ extension StridedView {
     /// `output` holds `a`.
     @inlinable
     package func multiplyByLogisticDerivative(output: StridedView) {
-        forEachRun(with: output) { g, a, count in
-            for index in 0..<count { let value = a[index]; g[index] *= value * (1 - value) }
+        multiplyByLogisticDerivative(output: output, parts: KernelPool.parts(forElements: count))
+    }
+
+    /// ``multiplyByLogisticDerivative(output:)`` split into `parts` blocks of rows.
+    @inlinable
+    package func multiplyByLogisticDerivative(output: StridedView, parts: Int) {
+        splittingRows(parts: parts, with: output) { block, output in
+            block.forEachRun(with: output!) { g, a, count in
+                for index in 0..<count { let value = a[index]; g[index] *= value * (1 - value) }
+            }
         }
     }
 
     /// Multiplies this gradient by tanh's derivative `1 - a²`, where `output` holds `a`.
     @inlinable
     package func multiplyByTanhDerivative(output: StridedView) {
-        forEachRun(with: output) { g, a, count in
-            for index in 0..<count { let value = a[index]; g[index] *= 1 - value * value }
+        multiplyByTanhDerivative(output: output, parts: KernelPool.parts(forElements: count))
+    }
+
+    /// ``multiplyByTanhDerivative(output:)`` split into `parts` blocks of rows.
+    @inlinable
+    package func multiplyByTanhDerivative(output: StridedView, parts: Int) {
+        splittingRows(parts: parts, with: output) { block, output in
+            block.forEachRun(with: output!) { g, a, count in
+                for index in 0..<count { let value = a[index]; g[index] *= 1 - value * value }
+            }
         }
     }
 
@@ -72,8 +119,16 @@ extension StridedView {
     /// `negativeSlope` (0 for ReLU). A multiplication by a mask vectorizes; a select would not.
     @inlinable
     package func multiplyByRectifierDerivative(output: StridedView, negativeSlope: Scalar) {
-        forEachRun(with: output) { g, a, count in
-            for index in 0..<count { g[index] *= a[index] > 0 ? 1 : negativeSlope }
+        multiplyByRectifierDerivative(output: output, negativeSlope: negativeSlope, parts: KernelPool.parts(forElements: count))
+    }
+
+    /// ``multiplyByRectifierDerivative(output:negativeSlope:)`` split into `parts` blocks of rows.
+    @inlinable
+    package func multiplyByRectifierDerivative(output: StridedView, negativeSlope: Scalar, parts: Int) {
+        splittingRows(parts: parts, with: output) { block, output in
+            block.forEachRun(with: output!) { g, a, count in
+                for index in 0..<count { g[index] *= a[index] > 0 ? 1 : negativeSlope }
+            }
         }
     }
 
@@ -81,6 +136,18 @@ extension StridedView {
     /// row, where `output` holds `a`.
     @inlinable
     package func softmaxBackward(output: StridedView) {
+        softmaxBackward(output: output, parts: KernelPool.parts(forElements: count))
+    }
+
+    /// ``softmaxBackward(output:)`` split into `parts` blocks of rows.
+    @inlinable
+    package func softmaxBackward(output: StridedView, parts: Int) {
+        splittingRows(parts: parts, with: output) { block, output in block.softmaxBackwardInPlace(output: output!) }
+    }
+
+    /// The serial body of ``softmaxBackward(output:parts:)``, on one block.
+    @inlinable
+    func softmaxBackwardInPlace(output: StridedView) {
         for index in 0..<rows {
             let a = output.row(index), g = row(index)
             var dot: Scalar = 0

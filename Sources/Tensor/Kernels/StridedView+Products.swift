@@ -36,18 +36,45 @@ extension StridedView {
     }
 
     /// `destination += alpha · source` over `count` contiguous elements (BLAS's axpy): the optimizers'
-    /// updates and weight decay. Short vectors run in a direct loop; long ones in OpenBLAS, which
-    /// vectorizes for the CPU at hand and splits very long ones across threads.
+    /// updates and weight decay. Short vectors run in a direct loop; long ones in OpenBLAS's axpy
+    /// (vectorized for the CPU at hand), in pieces of at most ``axpyPiece`` elements so that OpenBLAS
+    /// runs each on the calling thread (it threads axpy above 10,000) and the kernel pool splits the
+    /// pieces over threads instead: waking OpenBLAS's threads for one update costs more than the update.
+    /// Each element gets the same operation whatever the split, so the result does not depend on it.
     @inlinable
     package static func addScaled(
         _ alpha: Scalar, _ source: UnsafePointer<Scalar>, to destination: UnsafeMutablePointer<Scalar>, count: Int
     ) {
+        addScaled(alpha, source, to: destination, count: count, parts: KernelPool.parts(forElements: count))
+    }
+
+    /// ``addScaled(_:_:to:count:)`` split into `parts` blocks.
+    @inlinable
+    package static func addScaled(
+        _ alpha: Scalar, _ source: UnsafePointer<Scalar>, to destination: UnsafeMutablePointer<Scalar>, count: Int,
+        parts: Int
+    ) {
         if count <= 4096 {
             for index in 0..<count { destination[index] += alpha * source[index] }
-        } else {
-            BLAS.axpy(count: count, alpha: alpha, x: source, y: destination)
+            return
         }
+        let pieces = (count &+ axpyPiece &- 1) / axpyPiece
+        let parts = Swift.max(1, Swift.min(parts, pieces))
+        let body = { (part: Int) in
+            var piece = KernelPool.blockStart(part, of: parts, count: pieces)
+            let end = KernelPool.blockStart(part &+ 1, of: parts, count: pieces)
+            while piece < end {
+                let start = piece &* axpyPiece
+                BLAS.axpy(count: Swift.min(axpyPiece, count &- start), alpha: alpha, x: source + start, y: destination + start)
+                piece &+= 1
+            }
+        }
+        if parts == 1 { body(0) } else { KernelPool.shared.run(parts: parts, body) }
     }
+
+    /// The longest piece of an axpy handed to OpenBLAS at once: below its 10,000-element threading
+    /// threshold, so each call runs on the calling thread.
+    @usableFromInline static var axpyPiece: Int { 8192 }
 
     /// ``addScaled(_:_:to:count:)`` from a mutable source.
     @inlinable @inline(__always)

@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The kernel layer's threads: one small persistent pool that splits the passes which are not
+// products (bias + activation, derivatives, column sums, row softmax, axpy-style updates, the batch
+// gather) into blocks of rows or columns. OpenBLAS runs the products on its own threads; this pool
+// shares its thread budget (`BLASLibrary.threadCount`) and never has more threads in flight than that.
+
+/// A persistent pool of helper threads for the kernels, sized to OpenBLAS's thread budget.
+///
+/// A kernel splits its work into `parts` blocks (``parts(forElements:)``) and calls ``run(parts:_:)``:
+/// the calling thread and at most `BLASLibrary.threadCount - 1` helpers take the blocks, the caller
+/// waits for all of them, and nothing is allocated. Work below ``minimumElementsPerPart`` elements per
+/// block, a budget of one thread, a call from inside a block, or a call while another thread is using
+/// the pool all run the blocks in order on the calling thread. Each block writes its own outputs, so a
+/// kernel's result does not depend on how many threads ran it.
+@usableFromInline package final class KernelPool: @unchecked Sendable {
+    /// The one pool of the process.
+    @usableFromInline package static let shared = KernelPool()
+
+    /// The least number of elements (scalars read and written by an elementwise pass) worth handing to
+    /// another thread: below `2 ×` this a pass runs on the calling thread alone, above it it splits into
+    /// blocks of at least this many. The value is an estimate, not yet measured here: waking a helper
+    /// through a condition variable and waiting for it typically costs some microseconds, about what one
+    /// thread takes for 32,768 elements of the simplest pass; it keeps the XOR and digits networks, and
+    /// all but the first layer of Fashion-MNIST's, off the pool.
+    @usableFromInline package static let minimumElementsPerPart = 32_768
+
+    /// The number of blocks to split a pass over `elements` elements into: 1 when it is below two
+    /// blocks' worth or OpenBLAS has one thread, else at most OpenBLAS's thread count.
+    @usableFromInline
+    package static func parts(forElements elements: Int) -> Int {
+        if elements < 2 &* minimumElementsPerPart { return 1 }
+        return Swift.min(BLAS.threadCount, elements / minimumElementsPerPart)
+    }
+
+    /// The first index of block `part` when `count` indices split into `parts` nearly equal blocks.
+    @inlinable @inline(__always)
+    package static func blockStart(_ part: Int, of parts: Int, count: Int) -> Int {
+        count / parts &* part &+ Swift.min(part, count % parts)
+    }
+
+    /// Calls `body` with the blocks of `0..<count` (elements of an elementwise pass, such as an
+    /// optimizer's update) on the pool, split as ``parts(forElements:)`` says.
+    @inlinable @inline(__always)
+    package static func forEachBlock(of count: Int, _ body: (Range<Int>) -> Void) {
+        forEachBlock(of: count, parts: parts(forElements: count), body)
+    }
+
+    /// Calls `body` with `parts` nearly equal blocks of `0..<count` on the pool (once with the whole
+    /// range for one part).
+    @inlinable @inline(__always)
+    package static func forEachBlock(of count: Int, parts: Int, _ body: (Range<Int>) -> Void) {
+        let parts = Swift.max(1, Swift.min(parts, count))
+        if parts == 1 {
+            body(0..<count)
+            return
+        }
+        shared.run(parts: parts) { part in
+            body(blockStart(part, of: parts, count: count)..<blockStart(part &+ 1, of: parts, count: count))
+        }
+    }
+
+    private let state: UnsafeMutablePointer<pthread_mutex_t>
+    private let wake: UnsafeMutablePointer<pthread_cond_t>
+    private let finished: UnsafeMutablePointer<pthread_cond_t>
+    /// Held by the thread that is running blocks on the pool, for the whole call.
+    private let user: UnsafeMutablePointer<pthread_mutex_t>
+    // Guarded by `state`.
+    private var helperCount = 0
+    private var generation = 0
+    private var threadsInUse = 0
+    private var partCount = 0
+    private var running = 0
+    private var job: ((Int) -> Void)?
+
+    private init() {
+        state = .allocate(capacity: 1)
+        wake = .allocate(capacity: 1)
+        finished = .allocate(capacity: 1)
+        user = .allocate(capacity: 1)
+        pthread_mutex_init(state, nil)
+        pthread_mutex_init(user, nil)
+        pthread_cond_init(wake, nil)
+        pthread_cond_init(finished, nil)
+    }
+
+    /// Runs `body(part)` for every part in `0..<parts` and returns when all have run: on the calling
+    /// thread and up to `BLASLibrary.threadCount - 1` helpers, thread `t` taking parts `t`, `t + T`, ….
+    /// With one part, one thread of budget, or the pool busy (another caller, or a call from a block),
+    /// the parts run in order on the calling thread.
+    @usableFromInline
+    package func run(parts: Int, _ body: (Int) -> Void) {
+        let threads = Swift.min(parts, BLAS.threadCount)
+        if threads <= 1 || pthread_mutex_trylock(user) != 0 {
+            for part in 0..<parts { body(part) }
+            return
+        }
+        defer { pthread_mutex_unlock(user) }
+        withoutActuallyEscaping(body) { body in
+            pthread_mutex_lock(state)
+            while helperCount < threads - 1 { startHelper(index: helperCount + 1) }
+            job = body
+            partCount = parts
+            threadsInUse = threads
+            running = threads - 1
+            generation &+= 1
+            pthread_cond_broadcast(wake)
+            pthread_mutex_unlock(state)
+
+            var part = 0
+            while part < parts {
+                body(part)
+                part += threads
+            }
+
+            pthread_mutex_lock(state)
+            while running > 0 { pthread_cond_wait(finished, state) }
+            job = nil
+            pthread_mutex_unlock(state)
+        }
+    }
+
+    /// Starts helper `index` (1-based: the caller is thread 0). Called with `state` held.
+    private func startHelper(index: Int) {
+        helperCount += 1
+        let context = Unmanaged.passRetained(HelperContext(pool: self, index: index, generation: generation)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            let helper = Unmanaged<HelperContext>.fromOpaque(context!).takeRetainedValue()
+            helper.pool.helperLoop(index: helper.index, seen: helper.generation)
+        }, context)
+        precondition(result == 0, "KernelPool: pthread_create failed (\(result))")
+        pthread_detach(thread)
+    }
+
+    private final class HelperContext {
+        let pool: KernelPool
+        let index: Int
+        /// The generation when the helper was started: the call that starts it is the next one.
+        let generation: Int
+        init(pool: KernelPool, index: Int, generation: Int) {
+            self.pool = pool
+            self.index = index
+            self.generation = generation
+        }
+    }
+
+    /// A helper's life: wait for a new generation; if it is one of the threads in use, run its parts.
+    private func helperLoop(index: Int, seen start: Int) -> Never {
+        pthread_mutex_lock(state)
+        var seen = start
+        while true {
+            while generation == seen { pthread_cond_wait(wake, state) }
+            seen = generation
+            guard index < threadsInUse, let body = job else { continue }
+            let parts = partCount, threads = threadsInUse
+            pthread_mutex_unlock(state)
+            var part = index
+            while part < parts {
+                body(part)
+                part += threads
+            }
+            pthread_mutex_lock(state)
+            running -= 1
+            if running == 0 { pthread_cond_signal(finished) }
+        }
+    }
+}
+
+extension StridedView {
+    /// Rows `start..<end` of this view, as a view.
+    @inlinable @inline(__always)
+    package func rows(_ start: Int, _ end: Int) -> StridedView {
+        StridedView(base + start &* rowStride, rows: end &- start, columns: columns, rowStride: rowStride)
+    }
+
+    /// Calls `body` with the blocks of rows of this view (and the matching rows of `other`, same
+    /// shape) in `parts` blocks on the kernel pool; one part calls it once with the whole views.
+    @inlinable @inline(__always)
+    package func splittingRows(
+        parts: Int, with other: StridedView? = nil, _ body: (StridedView, StridedView?) -> Void
+    ) {
+        let parts = Swift.min(parts, rows)
+        if parts <= 1 {
+            body(self, other)
+            return
+        }
+        KernelPool.shared.run(parts: parts) { part in
+            let start = KernelPool.blockStart(part, of: parts, count: rows), end = KernelPool.blockStart(part &+ 1, of: parts, count: rows)
+            body(self.rows(start, end), other.map { $0.rows(start, end) })
+        }
+    }
+}
