@@ -12,7 +12,8 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = try? readCSV(from: path, as: Float.self, options: CSVReadOptions(targetColumn: -1))
     _ = try? readCSV(
         from: path, as: Double.self,
-        options: CSVReadOptions(header: .present, delimiter: ";", featureColumns: [0, -1], targetColumn: 1, targetKind: .classLabels))
+        options: CSVReadOptions(
+            header: .present, delimiter: ";", featureColumns: [0, -1], targetColumn: 1, targetKind: .classLabels))
     // The table reader of nn's CSV path: numeric and text columns with missing cells.
     if let table = try? readCSVTable(from: path) {
         _ = try? table.resolve(.index(-1), file: path)

@@ -20,7 +20,8 @@ public func fuzzCheckpoint(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     _ = try? network.fit(
         inputs, targets, loss: checkpoint.model.loss, optimizer: optimizer,
         options: TrainingOptions(epochs: progress.epoch + 1, batchSize: 1), random: &random,
-        resuming: progress, checkpointEvery: 1) { _, _ throws(NetworkError) in }
+        resuming: progress, checkpointEvery: 1
+    ) { _, _ throws(NetworkError) in }
     return 0
 }
 

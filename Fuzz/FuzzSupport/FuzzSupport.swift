@@ -1,14 +1,14 @@
 // Shared by the libFuzzer targets: their main (libFuzzer's driver when built with -DFUZZING, a replay
 // driver otherwise) and the fuzz input as a file (the readers take paths).
 #if FUZZING
-internal import CLibFuzzer
+    internal import CLibFuzzer
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes the fuzz input to one file per process (in `/dev/shm` when it exists, so no disk is touched)
@@ -37,20 +37,22 @@ public typealias FuzzTarget = @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
 /// files named on the command line (`FuzzCSV crash-1234`), so a crash can be re-run under a debugger.
 public func fuzzMain(_ target: FuzzTarget) -> Never {
     #if FUZZING
-    var argc = CommandLine.argc
-    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-    let callback = unsafeBitCast(target, to: (@convention(c) (UnsafePointer<UInt8>?, Int) -> CInt).self)
-    exit(LLVMFuzzerRunDriver(&argc, &argv, callback))
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        let callback = unsafeBitCast(target, to: (@convention(c) (UnsafePointer<UInt8>?, Int) -> CInt).self)
+        exit(LLVMFuzzerRunDriver(&argc, &argv, callback))
     #else
-    replay(CommandLine.arguments, target)
-    exit(0)
+        replay(CommandLine.arguments, target)
+        exit(0)
     #endif
 }
 
 /// Runs `body` on the bytes of every file named on the command line, as libFuzzer does when it is given files.
 func replay(_ arguments: [String], _ body: FuzzTarget) {
     guard arguments.count > 1 else {
-        print("usage: \(arguments.first ?? "fuzz") FILE...  (built without libFuzzer: replays the files; see scripts/fuzz.sh)")
+        print(
+            "usage: \(arguments.first ?? "fuzz") FILE...  (built without libFuzzer: replays the files; see scripts/fuzz.sh)"
+        )
         return
     }
     for path in arguments.dropFirst() {

@@ -87,7 +87,8 @@ public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
         lossIsSum = loss == .halfSumSquaredError || loss == .sumSquaredError
         if lossIsSum && optimizer.gradientRetention != 0 {
             throw .invalidConfiguration(
-                "data-parallel training cannot use momentum SGD with a summed loss (\(loss.rawValue)): every member would add the velocity; use a mean loss, nesterov, adam or plain SGD")
+                "data-parallel training cannot use momentum SGD with a summed loss (\(loss.rawValue)): every member would add the velocity; use a mean loss, nesterov, adam or plain SGD"
+            )
         }
         guard communicator.size > 1 else { return }
         let parameters = network.parameters
@@ -117,13 +118,19 @@ public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
         let received = state.map { matrices in matrices.map { take($0.shape) } }
         // The step count and the generator, exactly (every value fits a Double's 53 bits).
         let randomState = random.state
-        var numbers = [Double(optimizer.stepCount), Double(randomState.position), randomState.hasGauss ? 1 : 0, randomState.gauss]
+        var numbers =
+            [
+                Double(optimizer.stepCount), Double(randomState.position), randomState.hasGauss ? 1 : 0,
+                randomState.gauss,
+            ]
             + randomState.keys.map(Double.init)
         communicator.broadcast(&numbers, from: 0)
         try optimizer.restore(state: received, stepCount: Int(numbers[0]), for: parameters)
         do {
-            random = try NumpyRandomState(state: .init(
-                keys: numbers[4...].map { UInt32($0) }, position: Int(numbers[1]), hasGauss: numbers[2] != 0, gauss: numbers[3]))
+            random = try NumpyRandomState(
+                state: .init(
+                    keys: numbers[4...].map { UInt32($0) }, position: Int(numbers[1]), hasGauss: numbers[2] != 0,
+                    gauss: numbers[3]))
         } catch {
             throw .invalidConfiguration("member 0's random state could not be restored: \(error)")
         }

@@ -81,7 +81,8 @@ public final class InProcessCommunicator: Communicator, InPlaceReducing, @unchec
         if rank != root {
             let sent = rendezvous.posted(root, as: [Scalar].self)
             if sent.count != values.count {
-                failCollective("broadcast: rank \(rank) expects \(values.count) values but rank \(root) sent \(sent.count)")
+                failCollective(
+                    "broadcast: rank \(rank) expects \(values.count) values but rank \(root) sent \(sent.count)")
             }
             values = sent
         }
@@ -137,7 +138,9 @@ final class Rendezvous: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard let value = slots[rank] as? Value else {
-            fatalError("InProcessCommunicator: rank \(rank) posted a \(Swift.type(of: slots[rank] as Any)) where a \(Value.self) was expected; the members called different operations")
+            fatalError(
+                "InProcessCommunicator: rank \(rank) posted a \(Swift.type(of: slots[rank] as Any)) where a \(Value.self) was expected; the members called different operations"
+            )
         }
         return value
     }
@@ -157,7 +160,9 @@ final class Rendezvous: @unchecked Sendable {
         }
         while generation == current {
             if departed > 0 {
-                fatalError("InProcessCommunicator: rank \(rank) waits in a collective operation for a rank that has thrown; the job cannot go on")
+                fatalError(
+                    "InProcessCommunicator: rank \(rank) waits in a collective operation for a rank that has thrown; the job cannot go on"
+                )
             }
             condition.wait()
         }

@@ -18,10 +18,15 @@ extension NotebookExample {
         let inputs = NotebookData.xorWithConstantInputs
         let targets = NotebookData.xorTargets
         var random = NumpyRandomState(seed: 1)
-        let network = Sequential<Double>([
-            Dense(inputSize: 3, outputSize: 4, bias: false, activation: .sigmoid, weightInitializer: .uniform(low: -1, high: 1)),
-            Dense(inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid, weightInitializer: .uniform(low: -1, high: 1)),
-        ], generator: &random)
+        let network = Sequential<Double>(
+            [
+                Dense(
+                    inputSize: 3, outputSize: 4, bias: false, activation: .sigmoid,
+                    weightInitializer: .uniform(low: -1, high: 1)),
+                Dense(
+                    inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid,
+                    weightInitializer: .uniform(low: -1, high: 1)),
+            ], generator: &random)
         let weights0 = (network.layers[0] as! Dense<Double>).weights.value
         let weights1 = (network.layers[1] as! Dense<Double>).weights.value
 

@@ -24,10 +24,15 @@ extension NotebookExample {
         let inputs = NotebookData.regressionInputs
         let targets = NotebookData.regressionTargets
         var random = NumpyRandomState(seed: 0)
-        let network = Sequential<Double>([
-            Dense(inputSize: 2, outputSize: 4, bias: false, activation: .sigmoid, weightInitializer: .uniform(low: 0, high: 1)),
-            Dense(inputSize: 4, outputSize: 1, bias: false, activation: .identity, weightInitializer: .uniform(low: 0, high: 1)),
-        ], generator: &random)
+        let network = Sequential<Double>(
+            [
+                Dense(
+                    inputSize: 2, outputSize: 4, bias: false, activation: .sigmoid,
+                    weightInitializer: .uniform(low: 0, high: 1)),
+                Dense(
+                    inputSize: 4, outputSize: 1, bias: false, activation: .identity,
+                    weightInitializer: .uniform(low: 0, high: 1)),
+            ], generator: &random)
         let initial = try network.predict(inputs)
         output("Z before training (np.random.seed(0)):")
         output(initial.formatted(printed))

@@ -15,7 +15,8 @@ extension NotebookExample {
     /// shows settings that do learn XOR: four hidden units, learning rate 2.
     public static let notebook002 = NotebookExample(
         name: "002",
-        summary: "2-2-1 sigmoid network with zero biases on XOR, MSE, lr 0.1; seed 42; stays near loss 0.25, then settings that learn",
+        summary:
+            "2-2-1 sigmoid network with zero biases on XOR, MSE, lr 0.1; seed 42; stays near loss 0.25, then settings that learn",
         commandLine: "nn train --dataset notebook-002 --layers 2 --activation sigmoid --output-activation sigmoid "
             + "--init normal:0,0.1 --bias-init zeros --loss mse --optimizer sgd --learning-rate 0.1 --epochs 10000 "
             + "--seed 42 --precision double"
@@ -24,10 +25,15 @@ extension NotebookExample {
         let inputs = NotebookData.xorInputsNotebook002
         let targets = NotebookData.xorTargetsNotebook002
         var random = NumpyRandomState(seed: 42)
-        let network = Sequential<Double>([
-            Dense(inputSize: 2, outputSize: 2, activation: .sigmoid, weightInitializer: .normal(mean: 0, standardDeviation: 0.1)),
-            Dense(inputSize: 2, outputSize: 1, activation: .sigmoid, weightInitializer: .normal(mean: 0, standardDeviation: 0.1)),
-        ], generator: &random)
+        let network = Sequential<Double>(
+            [
+                Dense(
+                    inputSize: 2, outputSize: 2, activation: .sigmoid,
+                    weightInitializer: .normal(mean: 0, standardDeviation: 0.1)),
+                Dense(
+                    inputSize: 2, outputSize: 1, activation: .sigmoid,
+                    weightInitializer: .normal(mean: 0, standardDeviation: 0.1)),
+            ], generator: &random)
         let weights1 = (network.layers[0] as! Dense<Double>).weights.value
         let weights2 = (network.layers[1] as! Dense<Double>).weights.value
         output("W1 = np.random.randn(2, 2) * 0.1 after np.random.seed(42):")
@@ -58,10 +64,15 @@ extension NotebookExample {
 
         // Settings that learn: more hidden units break the symmetry sooner, a larger rate moves faster.
         var learningRandom = NumpyRandomState(seed: 42)
-        let learner = Sequential<Double>([
-            Dense(inputSize: 2, outputSize: 4, activation: .sigmoid, weightInitializer: .normal(mean: 0, standardDeviation: 1)),
-            Dense(inputSize: 4, outputSize: 1, activation: .sigmoid, weightInitializer: .normal(mean: 0, standardDeviation: 1)),
-        ], generator: &learningRandom)
+        let learner = Sequential<Double>(
+            [
+                Dense(
+                    inputSize: 2, outputSize: 4, activation: .sigmoid,
+                    weightInitializer: .normal(mean: 0, standardDeviation: 1)),
+                Dense(
+                    inputSize: 4, outputSize: 1, activation: .sigmoid,
+                    weightInitializer: .normal(mean: 0, standardDeviation: 1)),
+            ], generator: &learningRandom)
         let learned = try learner.fit(
             inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(.sgd, learningRate: 2),
             options: TrainingOptions(epochs: notebook002Epochs, metrics: [.accuracy]), random: &learningRandom)
@@ -70,8 +81,10 @@ extension NotebookExample {
         output("With 4 hidden units, weights randn(...) * 1 and learning rate 2 (same seed, same loss):")
         output("final loss: \(learned.loss.last!), accuracy: \(learned.metrics[.accuracy]!.last!)")
         output(outputs.description)
-        output("nn train --dataset notebook-002 --layers 4 --activation sigmoid --output-activation sigmoid "
-            + "--init normal:0,1 --bias-init zeros --loss mse --optimizer sgd --learning-rate 2 --epochs 10000 --seed 42 --precision double")
+        output(
+            "nn train --dataset notebook-002 --layers 4 --activation sigmoid --output-activation sigmoid "
+                + "--init normal:0,1 --bias-init zeros --loss mse --optimizer sgd --learning-rate 2 --epochs 10000 --seed 42 --precision double"
+        )
         result.record("learnedOutputs", outputs)
         return result
     }

@@ -19,10 +19,15 @@ extension NotebookExample {
         let targets = NotebookData.xorTargets
         var random = NumpyRandomState(seed: 314)
         let uniform = Initializer.uniform(low: 0, high: 1)
-        let network = Sequential<Double>([
-            Dense(inputSize: 2, outputSize: 2, activation: .sigmoid, weightInitializer: uniform, biasInitializer: uniform),
-            Dense(inputSize: 2, outputSize: 1, activation: .sigmoid, weightInitializer: uniform, biasInitializer: uniform),
-        ], generator: &random)
+        let network = Sequential<Double>(
+            [
+                Dense(
+                    inputSize: 2, outputSize: 2, activation: .sigmoid, weightInitializer: uniform,
+                    biasInitializer: uniform),
+                Dense(
+                    inputSize: 2, outputSize: 1, activation: .sigmoid, weightInitializer: uniform,
+                    biasInitializer: uniform),
+            ], generator: &random)
         let hidden = network.layers[0] as! Dense<Double>
         let outputLayer = network.layers[1] as! Dense<Double>
         func show(_ stage: String) {

@@ -19,10 +19,11 @@ extension NotebookExample {
         let targets = NotebookData.xorTargets
         var random = NumpyRandomState(seed: 1)
         let uniform = Initializer.uniform(low: 0, high: 1)
-        let network = Sequential<Double>([
-            Dense(inputSize: 2, outputSize: 4, bias: false, activation: .sigmoid, weightInitializer: uniform),
-            Dense(inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid, weightInitializer: uniform),
-        ], generator: &random)
+        let network = Sequential<Double>(
+            [
+                Dense(inputSize: 2, outputSize: 4, bias: false, activation: .sigmoid, weightInitializer: uniform),
+                Dense(inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid, weightInitializer: uniform),
+            ], generator: &random)
         try network.fit(
             inputs, targets, loss: .sumSquaredError, optimizer: Optimizer(.sgd, learningRate: 1),
             options: TrainingOptions(epochs: 1_500), random: &random)

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why writing a file failed, in words: the path as the caller gave it and the system's reason.
@@ -62,7 +62,8 @@ package struct AtomicFileWriter: ~Copyable {
         let opened: Int32
         if exists && kind != S_IFREG {
             guard allowsSpecialFiles else {
-                throw FileWriteError(path: path, reason: "not a regular file; this output is written to a file of its own")
+                throw FileWriteError(
+                    path: path, reason: "not a regular file; this output is written to a file of its own")
             }
             temporary = nil
             opened = open(destination, O_WRONLY | O_CLOEXEC)

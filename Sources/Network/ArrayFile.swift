@@ -1,5 +1,5 @@
-import Foundation
 internal import FileSystem
+import Foundation
 import Tensor
 
 /// The binary container of model files (version 2) and checkpoints (version 3), in the layout of
@@ -53,7 +53,9 @@ enum ArrayFile {
         }
 
         /// An entry that writes `matrix`, converted to `dataType`.
-        static func matrix<Scalar: MatrixScalar>(_ name: String, _ matrix: Matrix<Scalar>, as dataType: DataType) -> Entry {
+        static func matrix<Scalar: MatrixScalar>(_ name: String, _ matrix: Matrix<Scalar>, as dataType: DataType)
+            -> Entry
+        {
             Entry(
                 name: name, dataType: dataType, rows: matrix.rows, columns: matrix.columns,
                 isFinite: { matrix.withUnsafeBufferPointer { ArrayFile.allFinite($0, as: dataType) } }
@@ -80,18 +82,22 @@ enum ArrayFile {
     /// finite are refused before anything is written.
     static func write(to path: String, metadata: [String: String], entries: [Entry]) throws(NetworkError) {
         if let bad = entries.first(where: { !$0.isFinite() }) {
-            throw .invalidConfiguration("\(path): the model cannot be saved: '\(bad.name)' holds nan or infinite values")
+            throw .invalidConfiguration(
+                "\(path): the model cannot be saved: '\(bad.name)' holds nan or infinite values")
         }
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for entry in entries {
             let end = offset + entry.rows * entry.columns * entry.dataType.size
-            header[entry.name] = ["dtype": entry.dataType.rawValue, "shape": [entry.rows, entry.columns], "data_offsets": [offset, end]]
+            header[entry.name] = [
+                "dtype": entry.dataType.rawValue, "shape": [entry.rows, entry.columns], "data_offsets": [offset, end],
+            ]
             offset = end
         }
         var json: [UInt8]
         do {
-            json = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
+            json = Array(
+                try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
         } catch {
             throw .invalidConfiguration("\(path): the header cannot be encoded: \(error)")
         }
@@ -112,7 +118,7 @@ enum ArrayFile {
         _ scalars: UnsafeBufferPointer<Scalar>, as dataType: DataType, into writer: inout AtomicFileWriter
     ) throws(FileWriteError) {
         #if !_endian(little)
-        #error("ArrayFile writes arrays by copying memory, which assumes a little-endian host")
+            #error("ArrayFile writes arrays by copying memory, which assumes a little-endian host")
         #endif
         if (Scalar.self == Float.self && dataType == .float32) || (Scalar.self == Double.self && dataType == .float64) {
             try writer.write(UnsafeRawBufferPointer(scalars))
@@ -148,7 +154,8 @@ enum ArrayFile {
     /// Converts the elements in `source` (of `from`) into `destination` (of `to`) from element `offset`
     /// on; returns the index within `source` of the first value not finite in `to`, or -1.
     static func convert(
-        _ source: UnsafeRawBufferPointer, from: DataType, into destination: UnsafeMutableRawBufferPointer, at offset: Int, as to: DataType
+        _ source: UnsafeRawBufferPointer, from: DataType, into destination: UnsafeMutableRawBufferPointer,
+        at offset: Int, as to: DataType
     ) -> Int {
         if from == .float32 && to == .float64 {
             let input = source.bindMemory(to: Float.self), output = destination.bindMemory(to: Double.self)
@@ -231,10 +238,16 @@ enum ArrayFile {
                 return Failure(reason: reason)
             }
             var lengthBytes = [UInt8](repeating: 0, count: 8)
-            guard size >= 8, Self.read(source, at: 0, into: &lengthBytes) else { throw fail("the file ends inside its 8-byte header length") }
-            let length = lengthBytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            guard size >= 8, Self.read(source, at: 0, into: &lengthBytes) else {
+                throw fail("the file ends inside its 8-byte header length")
+            }
+            let length = lengthBytes.enumerated().reduce(UInt64(0)) {
+                $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+            }
             guard length <= UInt64(Swift.min(size - 8, ArrayFile.largestHeader)) else {
-                throw fail("the header length \(length) exceeds the file's \(size) bytes or the \(ArrayFile.largestHeader >> 20) MiB header limit")
+                throw fail(
+                    "the header length \(length) exceeds the file's \(size) bytes or the \(ArrayFile.largestHeader >> 20) MiB header limit"
+                )
             }
             var headerBytes = [UInt8](repeating: 0, count: Int(length))
             guard Self.read(source, at: 8, into: &headerBytes) else { throw fail("cannot read the header") }
@@ -264,21 +277,31 @@ enum ArrayFile {
                     let rows = Self.integer(shape[0]), let columns = Self.integer(shape[1]), rows >= 0, columns >= 0
                 else { throw fail("array '\(name)': 'shape' must be two whole numbers at least 0") }
                 guard let offsets = entry["data_offsets"] as? [Any], offsets.count == 2,
-                    let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), 0 <= begin, begin <= end, end <= dataSize
-                else { throw fail("array '\(name)': 'data_offsets' must be two whole numbers within the file's \(dataSize) data bytes") }
+                    let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), 0 <= begin, begin <= end,
+                    end <= dataSize
+                else {
+                    throw fail(
+                        "array '\(name)': 'data_offsets' must be two whole numbers within the file's \(dataSize) data bytes"
+                    )
+                }
                 let (count, countOverflow) = rows.multipliedReportingOverflow(by: columns)
                 let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: dataType.size)
                 guard !countOverflow, !bytesOverflow, bytes == end - begin else {
-                    throw fail("array '\(name)': shape (\(rows), \(columns)) of \(typeName) needs \(count &* dataType.size) bytes but its offsets span \(end - begin)")
+                    throw fail(
+                        "array '\(name)': shape (\(rows), \(columns)) of \(typeName) needs \(count &* dataType.size) bytes but its offsets span \(end - begin)"
+                    )
                 }
-                arrays[name] = Array2D(dataType: dataType, rows: rows, columns: columns, offset: dataStart + begin, byteCount: bytes)
+                arrays[name] = Array2D(
+                    dataType: dataType, rows: rows, columns: columns, offset: dataStart + begin, byteCount: bytes)
                 extents.append((begin, end, name))
             }
             // The arrays tile the data section exactly: no overlap, no hole, nothing after the last.
             var position = 0
             for extent in extents.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
                 guard extent.begin == position else {
-                    throw fail("array '\(extent.name)' starts at data byte \(extent.begin), expected \(position) (arrays must follow each other)")
+                    throw fail(
+                        "array '\(extent.name)' starts at data byte \(extent.begin), expected \(position) (arrays must follow each other)"
+                    )
                 }
                 position = extent.end
             }
@@ -307,7 +330,9 @@ enum ArrayFile {
             case .bytes(let data):
                 guard offset >= 0, offset + buffer.count <= data.count else { return false }
                 data.withUnsafeBytes { bytes in
-                    if buffer.count > 0 { buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: buffer.count) }
+                    if buffer.count > 0 {
+                        buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + offset, byteCount: buffer.count)
+                    }
                 }
                 return true
             case .descriptor(let descriptor):
@@ -325,14 +350,18 @@ enum ArrayFile {
         /// Reads the array `name` into `destination` (which has its element count), converting it to
         /// `Scalar`; fails when a value is not finite in `Scalar`'s precision. The loops are written for
         /// the concrete types, so that a generic caller in another module still runs at memory speed.
-        func read<Scalar: MatrixScalar>(_ name: String, into destination: UnsafeMutableBufferPointer<Scalar>) throws(Failure) {
+        func read<Scalar: MatrixScalar>(_ name: String, into destination: UnsafeMutableBufferPointer<Scalar>)
+            throws(Failure)
+        {
             guard let array = arrays[name] else { throw Failure(reason: "array '\(name)' is missing") }
             let count = array.rows * array.columns
             checkPrecondition(destination.count == count, "ArrayFile.read: \(destination.count) elements for \(count)")
             let target: DataType = Scalar.self == Float.self ? .float32 : .float64
             let raw = UnsafeMutableRawBufferPointer(destination)
             if array.dataType == target {
-                guard Self.read(source, at: array.offset, into: raw) else { throw Failure(reason: "array '\(name)' is cut short") }
+                guard Self.read(source, at: array.offset, into: raw) else {
+                    throw Failure(reason: "array '\(name)' is cut short")
+                }
                 if let bad = ArrayFile.firstNonFinite(UnsafeRawBufferPointer(raw), as: target) {
                     throw Failure(reason: "array '\(name)': element \(bad) is not a finite number")
                 }
@@ -346,20 +375,29 @@ enum ArrayFile {
                 let end = Swift.min(start + chunk, count)
                 let failed: Int?? = buffer.withUnsafeMutableBytes { bytes in
                     let part = UnsafeMutableRawBufferPointer(rebasing: bytes[0..<((end - start) * array.dataType.size)])
-                    guard Self.read(source, at: array.offset + start * array.dataType.size, into: part) else { return .some(nil) }
-                    return .some(ArrayFile.convert(UnsafeRawBufferPointer(part), from: array.dataType, into: raw, at: start, as: target))
+                    guard Self.read(source, at: array.offset + start * array.dataType.size, into: part) else {
+                        return .some(nil)
+                    }
+                    return .some(
+                        ArrayFile.convert(
+                            UnsafeRawBufferPointer(part), from: array.dataType, into: raw, at: start, as: target))
                 }
                 guard let outcome = failed else { throw Failure(reason: "array '\(name)' is cut short") }
                 guard let conversionFailure = outcome else { throw Failure(reason: "array '\(name)' is cut short") }
                 if conversionFailure >= 0 {
-                    throw Failure(reason: "array '\(name)': element \(start + conversionFailure) is not a finite number in \(target == .float32 ? "float" : "double") precision")
+                    throw Failure(
+                        reason:
+                            "array '\(name)': element \(start + conversionFailure) is not a finite number in \(target == .float32 ? "float" : "double") precision"
+                    )
                 }
                 start = end
             }
         }
 
         /// The array `name` as a matrix.
-        func matrix<Scalar: MatrixScalar>(_ name: String, as type: Scalar.Type = Scalar.self) throws(Failure) -> Matrix<Scalar> {
+        func matrix<Scalar: MatrixScalar>(_ name: String, as type: Scalar.Type = Scalar.self) throws(Failure) -> Matrix<
+            Scalar
+        > {
             guard let array = arrays[name] else { throw Failure(reason: "array '\(name)' is missing") }
             var matrix = Matrix<Scalar>(rows: array.rows, columns: array.columns, repeating: 0)
             try matrix.withUnsafeMutableBufferPointer { (buffer: UnsafeMutableBufferPointer<Scalar>) throws(Failure) in

@@ -17,7 +17,9 @@ extension TrainingCheckpoint {
         document.version = Self.binaryVersion
         var entries: [ArrayFile.Entry] = []
         for (index, layer) in model.layers.enumerated() {
-            if let weights = layer.weights { entries.append(.matrix("model.layers.\(index).weights", weights, as: dataType)) }
+            if let weights = layer.weights {
+                entries.append(.matrix("model.layers.\(index).weights", weights, as: dataType))
+            }
             if let bias = layer.bias { entries.append(.matrix("model.layers.\(index).bias", bias, as: dataType)) }
             document.model.layers[index].weights = nil
             document.model.layers[index].bias = nil
@@ -27,7 +29,9 @@ extension TrainingCheckpoint {
         }
         document.gradients = gradients.map { _ in placeholder }
         for (index, state) in optimizerState.enumerated() {
-            for (slot, matrix) in state.enumerated() { entries.append(.matrix("optimizerState.\(index).\(slot)", matrix, as: dataType)) }
+            for (slot, matrix) in state.enumerated() {
+                entries.append(.matrix("optimizerState.\(index).\(slot)", matrix, as: dataType))
+            }
         }
         document.optimizerState = optimizerState.map { $0.map { _ in placeholder } }
         if let stopping = progress.earlyStopping {
@@ -44,7 +48,10 @@ extension TrainingCheckpoint {
         } catch {
             throw .invalidConfiguration("the checkpoint cannot be saved: \(error) (are all values finite?)")
         }
-        let metadata = ["format": Self.formatName, "version": String(Self.binaryVersion), "document": String(decoding: json, as: UTF8.self)]
+        let metadata = [
+            "format": Self.formatName, "version": String(Self.binaryVersion),
+            "document": String(decoding: json, as: UTF8.self),
+        ]
         try ArrayFile.write(to: path, metadata: metadata, entries: entries)
     }
 
@@ -56,7 +63,9 @@ extension TrainingCheckpoint {
         }
         let format = reader.metadata["format"] ?? "none"
         if format == ModelFile.formatName {
-            throw .invalidCheckpoint("\(path): this is a model file, not a checkpoint; train from its data with 'nn train', or resume a checkpoint written with --checkpoint-every")
+            throw .invalidCheckpoint(
+                "\(path): this is a model file, not a checkpoint; train from its data with 'nn train', or resume a checkpoint written with --checkpoint-every"
+            )
         }
         guard format == formatName else { throw fail("format is '\(format)', expected '\(formatName)'") }
         guard reader.metadata["version"] == String(binaryVersion), let document = reader.metadata["document"] else {
@@ -68,13 +77,17 @@ extension TrainingCheckpoint {
         } catch {
             throw fail("\(error)")
         }
-        guard checkpoint.version == binaryVersion else { throw fail("field 'version': the document of a binary checkpoint is version \(binaryVersion)") }
+        guard checkpoint.version == binaryVersion else {
+            throw fail("field 'version': the document of a binary checkpoint is version \(binaryVersion)")
+        }
         let dataType = ArrayFile.DataType(precision: checkpoint.model.precision)
         var used = Set<String>()
         func take(_ name: String) throws(NetworkError) -> Matrix<Double> {
             guard let array = reader.arrays[name] else { throw fail("array '\(name)' is missing") }
             guard array.dataType == dataType else {
-                throw fail("array '\(name)' is \(array.dataType.rawValue); a \(checkpoint.model.precision) run stores \(dataType.rawValue)")
+                throw fail(
+                    "array '\(name)' is \(array.dataType.rawValue); a \(checkpoint.model.precision) run stores \(dataType.rawValue)"
+                )
             }
             used.insert(name)
             do { return try reader.matrix(name, as: Double.self) } catch { throw fail(error.reason) }
@@ -93,7 +106,8 @@ extension TrainingCheckpoint {
         }
         if let count = checkpoint.progress.earlyStopping?.bestWeights.count {
             for index in 0..<count {
-                checkpoint.progress.earlyStopping?.bestWeights[index] = try take("progress.earlyStopping.bestWeights.\(index)")
+                checkpoint.progress.earlyStopping?.bestWeights[index] = try take(
+                    "progress.earlyStopping.bestWeights.\(index)")
             }
         }
         if let extra = reader.arrays.keys.sorted().first(where: { !used.contains($0) }) {
@@ -113,7 +127,9 @@ extension ArrayFile {
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
         var prefix = [UInt8](repeating: 0, count: 9)
-        guard pread(descriptor, &prefix, 9, 0) == 9, isArrayFile(prefix: prefix, fileSize: Int(status.st_size)) else { return nil }
+        guard pread(descriptor, &prefix, 9, 0) == 9, isArrayFile(prefix: prefix, fileSize: Int(status.st_size)) else {
+            return nil
+        }
         return try Reader(path: path)
     }
 

@@ -17,7 +17,9 @@ extension TrainingCheckpoint {
     /// - the early-stopping record's epochs lie within the epochs done and its loss is finite;
     /// - every saved state, gradient and best weight is finite in the model's precision.
     func validateFields(path: String) throws(NetworkError) {
-        func fail(_ field: String, _ problem: String) -> NetworkError { .invalidCheckpoint("\(path): field '\(field)' \(problem)") }
+        func fail(_ field: String, _ problem: String) -> NetworkError {
+            .invalidCheckpoint("\(path): field '\(field)' \(problem)")
+        }
         guard (0...Self.largestCount).contains(stepCount) else {
             throw fail("stepCount", "is \(stepCount); it must be a whole number from 0 to 2^52")
         }
@@ -26,7 +28,9 @@ extension TrainingCheckpoint {
             throw fail("progress.epoch", "is \(epochs); it must be a whole number from 0 to 2^52")
         }
         guard stepCount >= epochs else {
-            throw fail("stepCount", "is \(stepCount), fewer than the \(epochs) epochs done (each epoch takes at least one step)")
+            throw fail(
+                "stepCount",
+                "is \(stepCount), fewer than the \(epochs) epochs done (each epoch takes at least one step)")
         }
         let history = progress.history
         func series(_ name: String, _ values: [Double], optional: Bool = false) throws(NetworkError) {
@@ -61,26 +65,38 @@ extension TrainingCheckpoint {
         case .constant: break
         case .step(let every, let factor):
             guard every >= 1 else { throw fail("schedule.step.every", "is \(every); it must be at least 1") }
-            guard factor.isFinite && factor > 0 else { throw fail("schedule.step.factor", "is \(factor); it must be a finite positive number") }
+            guard factor.isFinite && factor > 0 else {
+                throw fail("schedule.step.factor", "is \(factor); it must be a finite positive number")
+            }
         case .exponential(let decay):
-            guard decay.isFinite && decay > 0 else { throw fail("schedule.exponential.decay", "is \(decay); it must be a finite positive number") }
+            guard decay.isFinite && decay > 0 else {
+                throw fail("schedule.exponential.decay", "is \(decay); it must be a finite positive number")
+            }
         }
         if let stopping = progress.earlyStopping {
             guard (0..<epochs).contains(stopping.bestEpoch) else {
-                throw fail("progress.earlyStopping.bestEpoch", "is \(stopping.bestEpoch); it must be one of the \(epochs) epochs done")
+                throw fail(
+                    "progress.earlyStopping.bestEpoch",
+                    "is \(stopping.bestEpoch); it must be one of the \(epochs) epochs done")
             }
             guard (0...(epochs - 1 - stopping.bestEpoch)).contains(stopping.epochsWithoutImprovement) else {
                 throw fail(
                     "progress.earlyStopping.epochsWithoutImprovement",
-                    "is \(stopping.epochsWithoutImprovement); it must be from 0 to the \(epochs - 1 - stopping.bestEpoch) epochs after the best")
+                    "is \(stopping.epochsWithoutImprovement); it must be from 0 to the \(epochs - 1 - stopping.bestEpoch) epochs after the best"
+                )
             }
-            guard stopping.bestLoss.isFinite else { throw fail("progress.earlyStopping.bestLoss", "is \(stopping.bestLoss), not a finite number") }
+            guard stopping.bestLoss.isFinite else {
+                throw fail("progress.earlyStopping.bestLoss", "is \(stopping.bestLoss), not a finite number")
+            }
         }
-        let largest = model.precision == "float" ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
+        let largest =
+            model.precision == "float" ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
         func checkFinite(_ matrices: [Matrix<Double>], _ field: String) throws(NetworkError) {
             for (index, matrix) in matrices.enumerated() {
                 let finite = matrix.withUnsafeBufferPointer { buffer in buffer.allSatisfy { $0.magnitude <= largest } }
-                if !finite { throw fail("\(field).\(index)", "holds a value that is not a finite \(model.precision) number") }
+                if !finite {
+                    throw fail("\(field).\(index)", "holds a value that is not a finite \(model.precision) number")
+                }
             }
         }
         try checkFinite(gradients, "gradients")

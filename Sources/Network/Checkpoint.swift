@@ -64,7 +64,8 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
         format = Self.formatName
         version = Self.currentVersion
         model = ModelFile(
-            network: network, loss: loss, classNames: classNames, inputTransform: inputTransform, featureNames: featureNames,
+            network: network, loss: loss, classNames: classNames, inputTransform: inputTransform,
+            featureNames: featureNames,
             metadata: settings)
         optimizerKind = optimizer.kind
         baseLearningRate = optimizer.baseLearningRate
@@ -90,7 +91,8 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     public static func read(from path: String) throws(NetworkError) -> TrainingCheckpoint {
         let binary: ArrayFile.Reader?
         do { binary = try ArrayFile.reader(ifArrayFile: path) } catch {
-            throw .invalidCheckpoint("\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error.reason))")
+            throw .invalidCheckpoint(
+                "\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error.reason))")
         }
         if let binary { return try checked(decodeBinary(binary, path: path), path: path) }
         let data: Data
@@ -108,7 +110,8 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     public static func decode(_ data: Data, path: String) throws(NetworkError) -> TrainingCheckpoint {
         let binary: ArrayFile.Reader?
         do { binary = try ArrayFile.reader(ifArrayFile: data) } catch {
-            throw .invalidCheckpoint("\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error.reason))")
+            throw .invalidCheckpoint(
+                "\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error.reason))")
         }
         if let binary { return try checked(decodeBinary(binary, path: path), path: path) }
         let checkpoint: TrainingCheckpoint
@@ -126,7 +129,8 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
             throw .invalidCheckpoint("\(path): format is '\(checkpoint.format)', expected '\(formatName)'")
         }
         guard (1...currentVersion).contains(checkpoint.version) else {
-            throw .invalidCheckpoint("\(path): version \(checkpoint.version) is not supported (this build reads 1 to \(currentVersion))")
+            throw .invalidCheckpoint(
+                "\(path): version \(checkpoint.version) is not supported (this build reads 1 to \(currentVersion))")
         }
         do {
             try checkpoint.model.validate(path: path)
@@ -148,14 +152,18 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
         guard gradients.count == parameters.count,
             zip(gradients, parameters).allSatisfy({ $0.shape == $1.value.shape })
         else {
-            throw .invalidCheckpoint("the saved gradient buffers do not match the network's \(parameters.count) parameters")
+            throw .invalidCheckpoint(
+                "the saved gradient buffers do not match the network's \(parameters.count) parameters")
         }
         // Version 1 (before session 2) kept momentum SGD's velocity itself in the gradient buffers;
         // version 2 keeps it times the momentum, as the update leaves it (Optimizer.gradientRetention).
         var bufferScale = 1.0
         if version == 1, case .sgd(let momentum, let nesterov) = optimizerKind, !nesterov { bufferScale = momentum }
-        for (parameter, gradient) in zip(parameters, gradients) { parameter.gradient = Matrix<Scalar>(gradient * bufferScale) }
-        let optimizer = Optimizer<Scalar>(optimizerKind, learningRate: baseLearningRate, weightDecay: weightDecay, schedule: schedule)
+        for (parameter, gradient) in zip(parameters, gradients) {
+            parameter.gradient = Matrix<Scalar>(gradient * bufferScale)
+        }
+        let optimizer = Optimizer<Scalar>(
+            optimizerKind, learningRate: baseLearningRate, weightDecay: weightDecay, schedule: schedule)
         try optimizer.restore(
             state: optimizerState.map { $0.map { Matrix<Scalar>($0) } }, stepCount: stepCount, for: parameters)
         let random: NumpyRandomState
@@ -210,7 +218,8 @@ extension Sequential {
             }
         }
         try run(
-            inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random,
+            inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation,
+            random: &random,
             progress: &progress, endEpoch: options.epochs, epochEnded: consumer)
         return progress.history
     }

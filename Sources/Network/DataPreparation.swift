@@ -23,10 +23,13 @@ extension ModelFile.InputTransform {
 /// One-hot rows for class indices: row `i` has a 1 in column `classIndices[i]`.
 ///
 /// - Precondition: every index is in `0..<classCount`.
-public func oneHot<Scalar: MatrixScalar>(classIndices: [Int], classCount: Int, as type: Scalar.Type = Scalar.self) -> Matrix<Scalar> {
+public func oneHot<Scalar: MatrixScalar>(classIndices: [Int], classCount: Int, as type: Scalar.Type = Scalar.self)
+    -> Matrix<Scalar>
+{
     var scalars = [Scalar](repeating: 0, count: classIndices.count * classCount)
     for (row, index) in classIndices.enumerated() {
-        checkPrecondition(index >= 0 && index < classCount, "oneHot: class index \(index) out of range 0..<\(classCount)")
+        checkPrecondition(
+            index >= 0 && index < classCount, "oneHot: class index \(index) out of range 0..<\(classCount)")
         scalars[row * classCount + index] = 1
     }
     return Matrix(rows: classIndices.count, columns: classCount, scalars: scalars)
@@ -35,7 +38,9 @@ public func oneHot<Scalar: MatrixScalar>(classIndices: [Int], classCount: Int, a
 extension Loss {
     /// The class each row of network outputs predicts: the largest output, or for a single output
     /// 1 when it reaches the threshold (0 after tanh, 0.5 otherwise) and 0 below.
-    public func classIndices<Scalar: MatrixScalar>(fromOutputs outputs: Matrix<Scalar>, finalActivation: Activation) -> [Int] {
+    public func classIndices<Scalar: MatrixScalar>(fromOutputs outputs: Matrix<Scalar>, finalActivation: Activation)
+        -> [Int]
+    {
         if outputs.columns == 1 {
             let threshold: Scalar = finalActivation == .tanh ? 0 : 0.5
             return outputs.scalars.map { $0 >= threshold ? 1 : 0 }
@@ -52,7 +57,8 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// Counts the pairs; indices outside `0..<classCount` are ignored.
     public init(actual: [Int], predicted: [Int], classCount: Int) {
         counts = Array(repeating: Array(repeating: 0, count: classCount), count: classCount)
-        for (truth, guess) in zip(actual, predicted) where (0..<classCount).contains(truth) && (0..<classCount).contains(guess) {
+        for (truth, guess) in zip(actual, predicted)
+        where (0..<classCount).contains(truth) && (0..<classCount).contains(guess) {
             counts[truth][guess] += 1
         }
     }
@@ -90,7 +96,9 @@ public struct TableColumn: Codable, Sendable, Equatable {
     public var fillCategory: String?
 
     /// Creates a column description.
-    public init(name: String, position: Int, categories: [String]? = nil, fillNumber: Double? = nil, fillCategory: String? = nil) {
+    public init(
+        name: String, position: Int, categories: [String]? = nil, fillNumber: Double? = nil, fillCategory: String? = nil
+    ) {
         self.name = name
         self.position = position
         self.categories = categories
@@ -183,7 +191,8 @@ public struct RegressionScores: Sendable, Equatable, Codable {
     public init<Scalar: MatrixScalar>(predictions: Matrix<Scalar>, targets: Matrix<Scalar>) {
         checkPrecondition(
             predictions.shape == targets.shape,
-            "RegressionScores: predictions \(predictions.shapeDescription) and targets \(targets.shapeDescription) differ")
+            "RegressionScores: predictions \(predictions.shapeDescription) and targets \(targets.shapeDescription) differ"
+        )
         let rows = targets.rows, columns = targets.columns
         let predicted = Matrix<Double>(predictions).scalars, actual = Matrix<Double>(targets).scalars
         var squared = 0.0, absolute = 0.0, r2Sum = 0.0

@@ -20,7 +20,8 @@ public struct DataSplit: Sendable, Equatable {
     public static func holdingOutLast(_ fraction: Double, of sampleCount: Int) -> DataSplit {
         checkPrecondition(
             fraction >= 0 && fraction < 1 && sampleCount >= 0,
-            "DataSplit.holdingOutLast: a fraction of \(fraction) of \(sampleCount) rows (the fraction must be in [0, 1))")
+            "DataSplit.holdingOutLast: a fraction of \(fraction) of \(sampleCount) rows (the fraction must be in [0, 1))"
+        )
         let kept = fraction > 0 ? Int((Double(sampleCount) * (1 - fraction)).rounded(.down)) : sampleCount
         return DataSplit(trainingRows: 0..<kept, validationRows: kept..<sampleCount, holdsOut: fraction > 0)
     }
@@ -41,5 +42,7 @@ public struct DataSplit: Sendable, Equatable {
     public func training<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.rows(trainingRows) }
 
     /// The validation rows of `matrix` (a copy).
-    public func validation<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.rows(validationRows) }
+    public func validation<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> {
+        matrix.rows(validationRows)
+    }
 }

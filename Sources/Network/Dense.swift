@@ -35,7 +35,8 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         inputSize: Int, outputSize: Int, bias: Bool = true, activation: Activation = .identity,
         weightInitializer: Initializer = .xavierUniform, biasInitializer: Initializer = .zeros
     ) {
-        checkPrecondition(inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
+        checkPrecondition(
+            inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
         self.inputCount = inputSize
         self.outputCount = outputSize
         self.activation = activation
@@ -85,7 +86,8 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
     public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
         checkPrecondition(
             input.columns == inputCount && output.rows == input.rows && output.columns == outputCount,
-            "Dense.forward: input \(input.shapeDescription) into output \(output.shapeDescription) for a \(inputCount) → \(outputCount) layer")
+            "Dense.forward: input \(input.shapeDescription) into output \(output.shapeDescription) for a \(inputCount) → \(outputCount) layer"
+        )
         guard input.rows > 0 else { return }
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
@@ -104,7 +106,8 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         checkPrecondition(
             input.columns == inputCount && output.shape == (rows, outputCount) && outputGradient.shape == output.shape
                 && (!needsInputGradient || inputGradient.shape == input.shape),
-            "Dense.backward: shapes input \(input.shapeDescription), output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) do not fit a \(inputCount) → \(outputCount) layer")
+            "Dense.backward: shapes input \(input.shapeDescription), output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) do not fit a \(inputCount) → \(outputCount) layer"
+        )
         guard rows > 0 else {
             // No samples: the new gradient is zero, so the buffers keep `retention ·` their content.
             for parameter in parameters {
@@ -150,12 +153,15 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         let w = StridedView(weights.valueBuffer.pointer, rows: inputCount, columns: outputCount)
         // ∂input = ∂z · Wᵀ first: it reads the weights before any update.
         if let inputGradient {
-            StridedView.multiply(dz, transposed: false, w, transposed: true, into: StridedView(inputGradient, rows: rows, columns: inputCount))
+            StridedView.multiply(
+                dz, transposed: false, w, transposed: true,
+                into: StridedView(inputGradient, rows: rows, columns: inputCount))
         }
         // ∂W = inputᵀ · ∂z, kept as `retention · previous + new` for momentum.
         StridedView.multiply(
             StridedView(reading: input, rows: rows, columns: inputCount), transposed: true, dz, transposed: false,
-            beta: gradientRetention, into: StridedView(weights.gradientBuffer.pointer, rows: inputCount, columns: outputCount))
+            beta: gradientRetention,
+            into: StridedView(weights.gradientBuffer.pointer, rows: inputCount, columns: outputCount))
         // ∂b = the column sums of ∂z, kept the same way.
         if let bias { dz.sumColumns(into: bias.gradientBuffer.pointer, beta: gradientRetention) }
     }
@@ -191,7 +197,9 @@ public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
 
     /// Copies the input into `output` and applies the activation there.
     public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
-        checkPrecondition(input.shape == output.shape, "ActivationLayer.forward: input \(input.shapeDescription) into output \(output.shapeDescription)")
+        checkPrecondition(
+            input.shape == output.shape,
+            "ActivationLayer.forward: input \(input.shapeDescription) into output \(output.shapeDescription)")
         guard input.count > 0 else { return }
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
@@ -209,13 +217,15 @@ public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
         guard needsInputGradient, output.count > 0 else { return }
         checkPrecondition(
             output.shape == outputGradient.shape && inputGradient.shape == output.shape,
-            "ActivationLayer.backward: output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) differ")
+            "ActivationLayer.backward: output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) differ"
+        )
         output.withUnsafeBufferPointer { y in
             outputGradient.withUnsafeMutableBufferPointer { dy in
                 inputGradient.withUnsafeMutableBufferPointer { dx in
                     backward(
                         output: y.baseAddress!, outputGradient: dy.baseAddress!, inputGradient: dx.baseAddress!,
-                        rows: output.rows, columns: output.columns, skipsActivationDerivative: skipsActivationDerivative)
+                        rows: output.rows, columns: output.columns, skipsActivationDerivative: skipsActivationDerivative
+                    )
                 }
             }
         }
@@ -251,11 +261,16 @@ public enum DenseKind: LayerKind {
     public static let hasArrays = true
 
     /// The saved form of a ``Dense`` layer, or `nil` for another layer.
-    public static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile.SavedLayer? {
-        guard let dense = layer as? Dense<Scalar>, case .dense(let inputSize, let outputSize, _, let activation) = dense.configuration else { return nil }
+    public static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile
+        .SavedLayer?
+    {
+        guard let dense = layer as? Dense<Scalar>,
+            case .dense(let inputSize, let outputSize, _, let activation) = dense.configuration
+        else { return nil }
         guard includesWeights else {
             return ModelFile.SavedLayer(
-                type: typeName, inputSize: inputSize, outputSize: outputSize, activation: activation, weights: nil, bias: nil,
+                type: typeName, inputSize: inputSize, outputSize: outputSize, activation: activation, weights: nil,
+                bias: nil,
                 declaresBias: dense.bias != nil)
         }
         return ModelFile.SavedLayer(
@@ -264,14 +279,17 @@ public enum DenseKind: LayerKind {
     }
 
     /// A zero ``Dense`` layer with the saved sizes, bias flag and activation.
-    public static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type) -> any Layer<Scalar> {
+    public static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type)
+        -> any Layer<Scalar>
+    {
         Dense<Scalar>(
             inputSize: saved.inputSize!, outputSize: saved.outputSize!, bias: saved.hasBias,
             activation: saved.activation, weightInitializer: .zeros, biasInitializer: .zeros)
     }
 
     /// Copies the saved weights and bias into the layer.
-    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>) {
+    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>)
+    {
         guard let dense = layer as? Dense<Scalar>, let weights = saved.weights else { return }
         dense.weights.value = Matrix<Scalar>(weights)
         if let bias = saved.bias { dense.bias!.value = Matrix<Scalar>(bias) }
@@ -280,16 +298,22 @@ public enum DenseKind: LayerKind {
     /// Checks the sizes (whole numbers at least 1 whose product fits), that the input chains on, and
     /// the arrays' shapes and finiteness; returns the output size.
     public static func validate(
-        _ layer: ModelFile.SavedLayer, index: Int, inputWidth width: Int?, arraysChecked: Bool, precision: String, path: String
+        _ layer: ModelFile.SavedLayer, index: Int, inputWidth width: Int?, arraysChecked: Bool, precision: String,
+        path: String
     ) throws(NetworkError) -> Int? {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
         guard let inputSize = layer.inputSize, inputSize > 0 else {
-            throw fail("field 'layers.\(index).inputSize': \(layer.inputSize.map(String.init) ?? "missing"); a dense layer needs a whole number at least 1")
+            throw fail(
+                "field 'layers.\(index).inputSize': \(layer.inputSize.map(String.init) ?? "missing"); a dense layer needs a whole number at least 1"
+            )
         }
         guard let outputSize = layer.outputSize, outputSize > 0 else {
-            throw fail("field 'layers.\(index).outputSize': \(layer.outputSize.map(String.init) ?? "missing"); a dense layer needs a whole number at least 1")
+            throw fail(
+                "field 'layers.\(index).outputSize': \(layer.outputSize.map(String.init) ?? "missing"); a dense layer needs a whole number at least 1"
+            )
         }
-        guard case (_, false) = inputSize.multipliedReportingOverflow(by: outputSize), inputSize * outputSize < 1 << 40 else {
+        guard case (_, false) = inputSize.multipliedReportingOverflow(by: outputSize), inputSize * outputSize < 1 << 40
+        else {
             throw fail("layer \(index): \(inputSize) × \(outputSize) weights is beyond any model this package writes")
         }
         if let width, width != inputSize {
@@ -297,14 +321,17 @@ public enum DenseKind: LayerKind {
         }
         if !arraysChecked {
             guard let weights = layer.weights, weights.shape == (inputSize, outputSize) else {
-                throw fail("layer \(index): weights must have shape (\(inputSize), \(outputSize)), found \(layer.weights?.shapeDescription ?? "none")")
+                throw fail(
+                    "layer \(index): weights must have shape (\(inputSize), \(outputSize)), found \(layer.weights?.shapeDescription ?? "none")"
+                )
             }
             if let bad = ModelFile.firstNonFinite(weights, precision: precision) {
                 throw fail("layer \(index): weights contain \(bad), which is not a finite \(precision) number")
             }
             if let bias = layer.bias {
                 guard bias.shape == (1, outputSize) else {
-                    throw fail("layer \(index): bias must have shape (1, \(outputSize)), found \(bias.shapeDescription)")
+                    throw fail(
+                        "layer \(index): bias must have shape (1, \(outputSize)), found \(bias.shapeDescription)")
                 }
                 if let bad = ModelFile.firstNonFinite(bias, precision: precision) {
                     throw fail("layer \(index): bias contains \(bad), which is not a finite \(precision) number")
@@ -337,24 +364,32 @@ public enum ActivationKind: LayerKind {
     public static let hasArrays = false
 
     /// The saved form of an ``ActivationLayer``, or `nil` for another layer.
-    public static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile.SavedLayer? {
+    public static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile
+        .SavedLayer?
+    {
         guard let layer = layer as? ActivationLayer<Scalar> else { return nil }
         return ModelFile.SavedLayer(type: typeName, activation: layer.activation)
     }
 
     /// An ``ActivationLayer`` with the saved activation.
-    public static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type) -> any Layer<Scalar> {
+    public static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type)
+        -> any Layer<Scalar>
+    {
         ActivationLayer<Scalar>(saved.activation)
     }
 
     /// Nothing to load.
-    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>) {}
+    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>)
+    {}
 
     /// Refuses an activation as the first layer; it keeps its input's width.
     public static func validate(
-        _ layer: ModelFile.SavedLayer, index: Int, inputWidth: Int?, arraysChecked: Bool, precision: String, path: String
+        _ layer: ModelFile.SavedLayer, index: Int, inputWidth: Int?, arraysChecked: Bool, precision: String,
+        path: String
     ) throws(NetworkError) -> Int? {
-        guard index > 0 else { throw .invalidModelFile(path: path, reason: "layer 0 is an activation; the first layer must be dense") }
+        guard index > 0 else {
+            throw .invalidModelFile(path: path, reason: "layer 0 is an activation; the first layer must be dense")
+        }
         return nil
     }
 

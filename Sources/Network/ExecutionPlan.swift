@@ -40,7 +40,8 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
                 layer.forward(Matrix(copying: input, rows: rows, columns: inputColumns), into: &result)
                 checkPrecondition(
                     result.rows == rows && result.columns == outputColumns,
-                    "\(type(of: layer)).forward: wrote a \(result.shapeDescription) output where (\(rows), \(outputColumns)) was given; a layer must keep its output's shape")
+                    "\(type(of: layer)).forward: wrote a \(result.shapeDescription) output where (\(rows), \(outputColumns)) was given; a layer must keep its output's shape"
+                )
                 result.copy(to: output)
             }
         }
@@ -54,7 +55,8 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
             switch self {
             case .dense(let layer):
                 layer.backward(
-                    input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient, rows: rows,
+                    input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
+                    rows: rows,
                     skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
             case .activation(let layer):
                 guard let inputGradient else { return }
@@ -64,7 +66,8 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
             case .custom(let layer):
                 var gradient = Matrix(copying: outputGradient, rows: rows, columns: outputColumns)
                 let needsInputGradient = inputGradient != nil
-                var result = Matrix<Scalar>.zeros(rows: needsInputGradient ? rows : 0, columns: needsInputGradient ? inputColumns : 0)
+                var result = Matrix<Scalar>.zeros(
+                    rows: needsInputGradient ? rows : 0, columns: needsInputGradient ? inputColumns : 0)
                 layer.backward(
                     input: Matrix(copying: input, rows: rows, columns: inputColumns),
                     output: Matrix(copying: output, rows: rows, columns: outputColumns), outputGradient: &gradient,
@@ -73,7 +76,8 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
                 if let inputGradient {
                     checkPrecondition(
                         result.rows == rows && result.columns == inputColumns,
-                        "\(type(of: layer)).backward: wrote a \(result.shapeDescription) input gradient where (\(rows), \(inputColumns)) was given; a layer must keep its shape")
+                        "\(type(of: layer)).backward: wrote a \(result.shapeDescription) input gradient where (\(rows), \(inputColumns)) was given; a layer must keep its shape"
+                    )
                     result.copy(to: inputGradient)
                 }
             }
@@ -129,7 +133,8 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
         var input = inputs, width = inputSize
         for index in steps.indices {
             let output = outputs[index], outputWidth = outputSizes[index]
-            steps[index].forward(input: input, rows: rows, inputColumns: width, into: output, outputColumns: outputWidth)
+            steps[index].forward(
+                input: input, rows: rows, inputColumns: width, into: output, outputColumns: outputWidth)
             input = UnsafePointer(output)
             width = outputWidth
         }
@@ -154,7 +159,8 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
 extension Matrix {
     /// A matrix holding a copy of a raw row-major `rows × columns` buffer.
     init(copying source: UnsafePointer<Scalar>, rows: Int, columns: Int) {
-        self.init(rows: rows, columns: columns, scalars: Array(UnsafeBufferPointer(start: source, count: rows * columns)))
+        self.init(
+            rows: rows, columns: columns, scalars: Array(UnsafeBufferPointer(start: source, count: rows * columns)))
     }
 
     /// Copies the elements, row-major, to `destination`.
@@ -194,4 +200,3 @@ final class Workspace<Scalar: MatrixScalar> {
     /// The last layer's gradient buffer.
     var finalGradient: UnsafeMutablePointer<Scalar> { gradientPointers[gradientPointers.count - 1] }
 }
-

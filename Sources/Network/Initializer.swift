@@ -37,7 +37,8 @@ public enum Initializer: Codable, Sendable, Equatable {
         case .uniform(let low, let high):
             return .uniform(rows: rows, columns: columns, low: low, high: high, using: &generator)
         case .normal(let mean, let standardDeviation):
-            return .normal(rows: rows, columns: columns, mean: mean, standardDeviation: standardDeviation, using: &generator)
+            return .normal(
+                rows: rows, columns: columns, mean: mean, standardDeviation: standardDeviation, using: &generator)
         case .xavierUniform:
             let limit = (6.0 / Double(max(1, fanIn + fanOut))).squareRoot()
             return .uniform(rows: rows, columns: columns, low: -limit, high: limit, using: &generator)

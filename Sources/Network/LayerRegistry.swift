@@ -18,7 +18,9 @@ public protocol LayerKind {
     static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile.SavedLayer?
 
     /// A layer of this kind with `saved`'s settings and zero parameters (``loadArrays(from:into:)`` fills them).
-    static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type) -> any Layer<Scalar>
+    static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type) -> any Layer<
+        Scalar
+    >
 
     /// Copies `saved`'s arrays, when it has them, into `layer` (made by ``makeLayer(from:as:)``).
     static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>)
@@ -32,7 +34,8 @@ public protocol LayerKind {
     ///   - precision: `"float"` or `"double"`, the precision values must be finite in.
     ///   - path: the file, for the error.
     static func validate(
-        _ saved: ModelFile.SavedLayer, index: Int, inputWidth: Int?, arraysChecked: Bool, precision: String, path: String
+        _ saved: ModelFile.SavedLayer, index: Int, inputWidth: Int?, arraysChecked: Bool, precision: String,
+        path: String
     ) throws(NetworkError) -> Int?
 
     /// The number of trainable scalars a saved layer of this kind holds.

@@ -24,14 +24,16 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
     /// Whether the loss fuses with a final `activation`, giving ∂loss/∂z directly.
     @inlinable
     public func fuses(with activation: Activation) -> Bool {
-        (self == .binaryCrossEntropy && activation == .sigmoid) || (self == .softmaxCrossEntropy && activation == .softmax)
+        (self == .binaryCrossEntropy && activation == .sigmoid)
+            || (self == .softmaxCrossEntropy && activation == .softmax)
     }
 
     /// The loss of `predictions` against `targets`.
     @inlinable
     public func value<Scalar: MatrixScalar>(predictions: Matrix<Scalar>, targets: Matrix<Scalar>) -> Scalar {
         var scratch = Matrix<Scalar>.zeros(rows: predictions.rows, columns: predictions.columns)
-        return valueAndGradient(predictions: predictions, targets: targets, gradient: &scratch, finalActivation: .identity)
+        return valueAndGradient(
+            predictions: predictions, targets: targets, gradient: &scratch, finalActivation: .identity)
     }
 
     /// Computes the loss and writes its gradient into `gradient` (same shape as `predictions`).
@@ -46,9 +48,12 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
     ) -> Scalar {
         checkPrecondition(
             predictions.shape == targets.shape && gradient.shape == predictions.shape,
-            "\(rawValue): predictions \(predictions.shapeDescription), targets \(targets.shapeDescription) and gradient \(gradient.shapeDescription) differ")
+            "\(rawValue): predictions \(predictions.shapeDescription), targets \(targets.shapeDescription) and gradient \(gradient.shapeDescription) differ"
+        )
         let rows = predictions.rows, columns = predictions.columns
-        guard rows > 0 && columns > 0 else { return self == .halfSumSquaredError || self == .sumSquaredError ? 0 : .nan }
+        guard rows > 0 && columns > 0 else {
+            return self == .halfSumSquaredError || self == .sumSquaredError ? 0 : .nan
+        }
         return predictions.withScalars { p in
             p.withUnsafeBufferPointer { p in
                 targets.withScalars { y in
@@ -70,7 +75,8 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
     /// `rows × columns` buffers (at least one element): the form the training step calls.
     @inlinable
     func valueAndGradient<Scalar: MatrixScalar>(
-        predictions p: UnsafePointer<Scalar>, targets y: UnsafePointer<Scalar>, gradient g: UnsafeMutablePointer<Scalar>,
+        predictions p: UnsafePointer<Scalar>, targets y: UnsafePointer<Scalar>,
+        gradient g: UnsafeMutablePointer<Scalar>,
         rows: Int, columns: Int, finalActivation: Activation
     ) -> Scalar {
         let p = StridedView(reading: p, rows: rows, columns: columns)
@@ -86,9 +92,11 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
             return StridedView.squaredError(predictions: p, targets: y, gradient: g, scale: 2, divisor: 1)
         case .binaryCrossEntropy:
             return StridedView.binaryCrossEntropy(
-                probabilities: p, targets: y, gradient: g, count: count, fusedWithSigmoid: finalActivation == .sigmoid) / count
+                probabilities: p, targets: y, gradient: g, count: count, fusedWithSigmoid: finalActivation == .sigmoid)
+                / count
         case .softmaxCrossEntropy:
-            let total = finalActivation == .softmax
+            let total =
+                finalActivation == .softmax
                 ? StridedView.crossEntropy(probabilities: p, targets: y, gradient: g)
                 : StridedView.softmaxCrossEntropy(logits: p, targets: y, gradient: g)
             return total / Scalar(rows)
@@ -98,7 +106,9 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
     /// Turns network outputs into predictions: the softmax of logits for ``softmaxCrossEntropy``
     /// with an identity final activation, the outputs themselves otherwise.
     @inlinable
-    public func predictions<Scalar: MatrixScalar>(fromOutputs outputs: Matrix<Scalar>, finalActivation: Activation) -> Matrix<Scalar> {
+    public func predictions<Scalar: MatrixScalar>(fromOutputs outputs: Matrix<Scalar>, finalActivation: Activation)
+        -> Matrix<Scalar>
+    {
         if self == .softmaxCrossEntropy && finalActivation == .identity { return softmax(outputs) }
         return outputs
     }

@@ -19,7 +19,10 @@ extension ModelFile {
         } catch {
             throw .invalidConfiguration("the model cannot be saved: \(error) (are all settings finite?)")
         }
-        let metadata = ["format": Self.formatName, "version": String(Self.currentVersion), "document": String(decoding: json, as: UTF8.self)]
+        let metadata = [
+            "format": Self.formatName, "version": String(Self.currentVersion),
+            "document": String(decoding: json, as: UTF8.self),
+        ]
         try ArrayFile.write(to: path, metadata: metadata, entries: entries)
     }
 
@@ -35,19 +38,29 @@ extension ModelFile {
 
     /// Decodes and validates a version 2 file's header; reads the arrays as `Double` matrices when
     /// `loadingWeights` is true (else the layers only record whether they have a bias).
-    static func decodeBinary(_ reader: ArrayFile.Reader, path: String, loadingWeights: Bool) throws(NetworkError) -> ModelFile {
+    static func decodeBinary(_ reader: ArrayFile.Reader, path: String, loadingWeights: Bool) throws(NetworkError)
+        -> ModelFile
+    {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
         let format = reader.metadata["format"] ?? "none"
         if format == TrainingCheckpoint.formatName {
-            throw fail("this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save")
+            throw fail(
+                "this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save"
+            )
         }
         guard format == formatName else { throw fail("format is '\(format)', expected '\(formatName)'") }
         guard reader.metadata["version"] == "2" else {
-            throw fail("field '__metadata__.version': '\(reader.metadata["version"] ?? "none")' is not supported (a binary model file is version 2)")
+            throw fail(
+                "field '__metadata__.version': '\(reader.metadata["version"] ?? "none")' is not supported (a binary model file is version 2)"
+            )
         }
-        guard let document = reader.metadata["document"] else { throw fail("the header has no '__metadata__.document'") }
+        guard let document = reader.metadata["document"] else {
+            throw fail("the header has no '__metadata__.document'")
+        }
         var model = try decodeDocument(Data(document.utf8), path: path)
-        guard model.version == 2 else { throw fail("field 'version': the document of a binary file is version 2, found \(model.version)") }
+        guard model.version == 2 else {
+            throw fail("field 'version': the document of a binary file is version 2, found \(model.version)")
+        }
         try model.validate(path: path, arraysChecked: true)
         try model.checkArrays(in: reader, path: path)
         for (index, layer) in model.layers.enumerated() where layer.hasArrays {
@@ -77,19 +90,26 @@ extension ModelFile {
             let name = "layers.\(index).weights"
             guard let weights = reader.arrays[name] else { throw fail("array '\(name)' is missing") }
             guard weights.rows == inputSize, weights.columns == outputSize else {
-                throw fail("array '\(name)' has shape (\(weights.rows), \(weights.columns)); layer \(index) needs (\(inputSize), \(outputSize))")
+                throw fail(
+                    "array '\(name)' has shape (\(weights.rows), \(weights.columns)); layer \(index) needs (\(inputSize), \(outputSize))"
+                )
             }
             guard weights.dataType == dataType else {
-                throw fail("array '\(name)' is \(weights.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)")
+                throw fail(
+                    "array '\(name)' is \(weights.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)")
             }
             expected.insert(name)
             let biasName = "layers.\(index).bias"
             if let bias = reader.arrays[biasName] {
                 guard bias.rows == 1, bias.columns == outputSize else {
-                    throw fail("array '\(biasName)' has shape (\(bias.rows), \(bias.columns)); layer \(index) needs (1, \(outputSize))")
+                    throw fail(
+                        "array '\(biasName)' has shape (\(bias.rows), \(bias.columns)); layer \(index) needs (1, \(outputSize))"
+                    )
                 }
                 guard bias.dataType == dataType else {
-                    throw fail("array '\(biasName)' is \(bias.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)")
+                    throw fail(
+                        "array '\(biasName)' is \(bias.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)"
+                    )
                 }
                 expected.insert(biasName)
             }

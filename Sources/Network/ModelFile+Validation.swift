@@ -12,9 +12,13 @@ extension ModelFile {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
         guard format == Self.formatName else { throw fail("format is '\(format)', expected '\(Self.formatName)'") }
         guard Self.readableVersions.contains(version) else {
-            throw fail("field 'version': version \(version) is not supported (this build reads versions \(Self.readableVersions.lowerBound) to \(Self.readableVersions.upperBound))")
+            throw fail(
+                "field 'version': version \(version) is not supported (this build reads versions \(Self.readableVersions.lowerBound) to \(Self.readableVersions.upperBound))"
+            )
         }
-        guard precision == "float" || precision == "double" else { throw fail("field 'precision': precision '\(precision)' is neither float nor double") }
+        guard precision == "float" || precision == "double" else {
+            throw fail("field 'precision': precision '\(precision)' is neither float nor double")
+        }
         guard !layers.isEmpty else { throw fail("no layers") }
         let largest = precision == "float" ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
         let precisionName = precision
@@ -35,13 +39,19 @@ extension ModelFile {
         }
         if let transform = inputTransform {
             if transform.offset.count != layers[0].inputSize || transform.scale.count != layers[0].inputSize {
-                throw fail("the input transform has \(transform.offset.count) offsets and \(transform.scale.count) scales for \(layers[0].inputSize ?? 0) inputs")
+                throw fail(
+                    "the input transform has \(transform.offset.count) offsets and \(transform.scale.count) scales for \(layers[0].inputSize ?? 0) inputs"
+                )
             }
             if let bad = transform.offset.firstIndex(where: { !($0.magnitude <= largest) }) {
-                throw fail("field 'inputTransform.offset.\(bad)': \(transform.offset[bad]) is not a finite \(precisionName) number")
+                throw fail(
+                    "field 'inputTransform.offset.\(bad)': \(transform.offset[bad]) is not a finite \(precisionName) number"
+                )
             }
             if let bad = transform.scale.firstIndex(where: { !($0.magnitude <= largest) }) {
-                throw fail("field 'inputTransform.scale.\(bad)': \(transform.scale[bad]) is not a finite \(precisionName) number")
+                throw fail(
+                    "field 'inputTransform.scale.\(bad)': \(transform.scale[bad]) is not a finite \(precisionName) number"
+                )
             }
         }
     }
@@ -58,18 +68,26 @@ extension ModelFile {
             if double.rounded() == double && abs(double) < 9.0e15 { return nil }
             return "field '\(field)' must be \(expected), found \(double)"
         }
-        if let found = problem(object["version"], "version", "a whole number (\(readableVersions.lowerBound) to \(readableVersions.upperBound))") {
+        if let found = problem(
+            object["version"], "version",
+            "a whole number (\(readableVersions.lowerBound) to \(readableVersions.upperBound))")
+        {
             return found
         }
         for (index, layer) in ((object["layers"] as? [Any]) ?? []).enumerated() {
             guard let layer = layer as? [String: Any] else { continue }
             for key in ["inputSize", "outputSize"] {
-                if let found = problem(layer[key], "layers.\(index).\(key)", "a whole number at least 1") { return found }
+                if let found = problem(layer[key], "layers.\(index).\(key)", "a whole number at least 1") {
+                    return found
+                }
             }
             for array in ["weights", "bias"] {
                 guard let matrix = layer[array] as? [String: Any] else { continue }
                 for key in ["rows", "columns"] {
-                    if let found = problem(matrix[key], "layers.\(index).\(array).\(key)", "a whole number at least 0") { return found }
+                    if let found = problem(matrix[key], "layers.\(index).\(array).\(key)", "a whole number at least 0")
+                    {
+                        return found
+                    }
                 }
             }
         }

@@ -1,5 +1,5 @@
-import Foundation
 internal import FileSystem
+import Foundation
 import Tensor
 
 /// The saved form of a trained network: a documented, versioned file.
@@ -125,7 +125,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
         inputTransform: InputTransform? = nil, featureNames: [String]? = nil, metadata: [String: String] = [:]
     ) {
         self.init(
-            network: network, loss: loss, classNames: classNames, inputTransform: inputTransform, featureNames: featureNames,
+            network: network, loss: loss, classNames: classNames, inputTransform: inputTransform,
+            featureNames: featureNames,
             metadata: metadata, includesWeights: true)
     }
 
@@ -183,7 +184,9 @@ public struct ModelFile: Codable, Sendable, Equatable {
         do {
             var writer = try AtomicFileWriter(path: path)
             let result: Result<Void, FileWriteError> = data.withUnsafeBytes { bytes in
-                do throws(FileWriteError) { try writer.write(bytes); return .success(()) } catch { return .failure(error) }
+                do throws(FileWriteError) { try writer.write(bytes); return .success(()) } catch {
+                    return .failure(error)
+                }
             }
             try result.get()
             try writer.commit()
@@ -209,7 +212,9 @@ public struct ModelFile: Codable, Sendable, Equatable {
     public static func decode(_ data: Data, path: String) throws(NetworkError) -> ModelFile {
         if ArrayFile.isArrayFile(prefix: Array(data.prefix(9)), fileSize: data.count) {
             let reader: ArrayFile.Reader
-            do { reader = try ArrayFile.Reader(data: data) } catch { throw .invalidModelFile(path: path, reason: error.reason) }
+            do { reader = try ArrayFile.Reader(data: data) } catch {
+                throw .invalidModelFile(path: path, reason: error.reason)
+            }
             return try decodeBinary(reader, path: path, loadingWeights: true)
         }
         // A training checkpoint holds a model but is not one: say so rather than name a missing field.
@@ -217,7 +222,10 @@ public struct ModelFile: Codable, Sendable, Equatable {
             object["format"] as? String == TrainingCheckpoint.formatName
         {
             throw .invalidModelFile(
-                path: path, reason: "this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save")
+                path: path,
+                reason:
+                    "this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save"
+            )
         }
         let model = try decodeDocument(data, path: path)
         try model.validate(path: path)
@@ -232,7 +240,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
         } catch let DecodingError.dataCorrupted(context) {
             throw .invalidModelFile(path: path, reason: numericFieldProblem(in: data) ?? fieldProblem(context))
         } catch let DecodingError.keyNotFound(key, context) {
-            throw .invalidModelFile(path: path, reason: "missing field '\(key.stringValue)' at \(codingPath(context.codingPath))")
+            throw .invalidModelFile(
+                path: path, reason: "missing field '\(key.stringValue)' at \(codingPath(context.codingPath))")
         } catch let DecodingError.typeMismatch(_, context) {
             throw .invalidModelFile(path: path, reason: fieldProblem(context))
         } catch let DecodingError.valueNotFound(_, context) {
@@ -249,16 +258,22 @@ public struct ModelFile: Codable, Sendable, Equatable {
     /// - Precondition: every layer's `type` is in ``LayerRegistry/kinds`` (true of any file read).
     public func network<Scalar: MatrixScalar>(as type: Scalar.Type = Scalar.self) -> Sequential<Scalar> {
         let kinds = layers.enumerated().map { index, layer in
-            guard let kind = layer.kind else { failPrecondition("ModelFile.network: layer \(index) has unknown type '\(layer.type)'") }
+            guard let kind = layer.kind else {
+                failPrecondition("ModelFile.network: layer \(index) has unknown type '\(layer.type)'")
+            }
             return kind
         }
-        let network = Sequential<Scalar>(zip(kinds, layers).map { kind, saved in kind.makeLayer(from: saved, as: Scalar.self) })
-        for ((kind, saved), layer) in zip(zip(kinds, layers), network.layers) { kind.loadArrays(from: saved, into: layer) }
+        let network = Sequential<Scalar>(
+            zip(kinds, layers).map { kind, saved in kind.makeLayer(from: saved, as: Scalar.self) })
+        for ((kind, saved), layer) in zip(zip(kinds, layers), network.layers) {
+            kind.loadArrays(from: saved, into: layer)
+        }
         return network
     }
 
     static func codingPath(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "the top level" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        path.isEmpty
+            ? "the top level" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }
 
     /// The largest JSON file (version 1 model, version 2 checkpoint) ``read(from:)`` and
@@ -287,8 +302,11 @@ public struct ModelFile: Codable, Sendable, Equatable {
                 return .failure(ReadFailure(reason: "is a device, not a file this package wrote"))
             }
             if kind == S_IFREG && Int(status.st_size) > largestReadableFile {
-                return .failure(ReadFailure(
-                    reason: "is \(Int(status.st_size) >> 20) MiB, larger than the \(largestReadableFile >> 20) MiB this reader accepts"))
+                return .failure(
+                    ReadFailure(
+                        reason:
+                            "is \(Int(status.st_size) >> 20) MiB, larger than the \(largestReadableFile >> 20) MiB this reader accepts"
+                    ))
             }
         }
         var data = Data()
@@ -296,8 +314,11 @@ public struct ModelFile: Codable, Sendable, Equatable {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
                 data.append(chunk)
                 if data.count > largestReadableFile {
-                    return .failure(ReadFailure(
-                        reason: "goes on past \(largestReadableFile >> 20) MiB (an endless stream?): not a file this package wrote"))
+                    return .failure(
+                        ReadFailure(
+                            reason:
+                                "goes on past \(largestReadableFile >> 20) MiB (an endless stream?): not a file this package wrote"
+                        ))
                 }
             }
         } catch {
@@ -308,7 +329,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
 
     static func reason(_ error: any Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain
+        {
             return String(cString: strerror(Int32(underlying.code)))
         }
         if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
@@ -324,20 +346,25 @@ extension Sequential {
         featureNames: [String]? = nil, metadata: [String: String] = [:]
     ) throws(NetworkError) {
         let document = ModelFile(
-            network: self, loss: loss, classNames: classNames, inputTransform: inputTransform, featureNames: featureNames,
+            network: self, loss: loss, classNames: classNames, inputTransform: inputTransform,
+            featureNames: featureNames,
             metadata: metadata, includesWeights: false)
         let dataType = ArrayFile.DataType(precision: document.precision)
         var entries: [ArrayFile.Entry] = []
         for (index, layer) in layers.enumerated() {
             guard let dense = layer as? Dense<Scalar> else { continue }
             let (rows, columns) = dense.weights.shape
-            entries.append(.scalars("layers.\(index).weights", dense.weights.valueBuffer.pointer, rows: rows, columns: columns, as: dataType))
+            entries.append(
+                .scalars(
+                    "layers.\(index).weights", dense.weights.valueBuffer.pointer, rows: rows, columns: columns,
+                    as: dataType))
             if let bias = dense.bias {
-                entries.append(.scalars("layers.\(index).bias", bias.valueBuffer.pointer, rows: 1, columns: bias.count, as: dataType))
+                entries.append(
+                    .scalars(
+                        "layers.\(index).bias", bias.valueBuffer.pointer, rows: 1, columns: bias.count, as: dataType))
             }
         }
-        try withExtendedLifetime(self) { () throws(NetworkError) in try document.writeBinary(to: path, entries: entries) }
+        try withExtendedLifetime(self) { () throws(NetworkError) in try document.writeBinary(to: path, entries: entries)
+        }
     }
 }
-
-

@@ -22,10 +22,12 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
         case .shapeMismatch(let message):
             return message
         case .nonFiniteLoss(let epoch, let batch, let learningRate):
-            return "the loss became nan or infinite at epoch \(epoch + 1), batch \(batch + 1) with learning rate \(learningRate); "
+            return
+                "the loss became nan or infinite at epoch \(epoch + 1), batch \(batch + 1) with learning rate \(learningRate); "
                 + "try a smaller learning rate or scaled inputs"
         case .nonFiniteWeights(let epoch, let parameter, let learningRate):
-            return "the weights became nan or infinite (\(parameter)) at epoch \(epoch + 1) with learning rate \(learningRate); "
+            return
+                "the weights became nan or infinite (\(parameter)) at epoch \(epoch + 1) with learning rate \(learningRate); "
                 + "try a smaller learning rate or weight decay, or scaled inputs"
         case .invalidConfiguration(let message):
             return message

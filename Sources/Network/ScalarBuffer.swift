@@ -1,8 +1,9 @@
 import Tensor
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A fixed-size block of scalars at a stable address, owned by one object for its whole life.

@@ -84,8 +84,16 @@ public final class Sequential<Scalar: MatrixScalar> {
     public func predict(_ inputs: Matrix<Scalar>, batchSize: Int = 1024) throws(NetworkError) -> Matrix<Scalar> {
         try checkInputs(inputs, "predict")
         return specialized(
-            { network in unsafeBitCast(network.predictSpecialized(unsafeBitCast(inputs, to: Matrix<Float>.self), batchSize: batchSize), to: Matrix<Scalar>.self) },
-            { network in unsafeBitCast(network.predictSpecialized(unsafeBitCast(inputs, to: Matrix<Double>.self), batchSize: batchSize), to: Matrix<Scalar>.self) },
+            { network in
+                unsafeBitCast(
+                    network.predictSpecialized(unsafeBitCast(inputs, to: Matrix<Float>.self), batchSize: batchSize),
+                    to: Matrix<Scalar>.self)
+            },
+            { network in
+                unsafeBitCast(
+                    network.predictSpecialized(unsafeBitCast(inputs, to: Matrix<Double>.self), batchSize: batchSize),
+                    to: Matrix<Scalar>.self)
+            },
             { network in network.predictSpecialized(inputs, batchSize: batchSize) })
     }
 
@@ -114,7 +122,8 @@ public final class Sequential<Scalar: MatrixScalar> {
     func checkInputs(_ inputs: Matrix<Scalar>, _ operation: String) throws(NetworkError) {
         guard inputs.columns == inputSize else {
             throw .shapeMismatch(
-                "\(operation): the data has \(inputs.columns) features per sample (shape \(inputs.shapeDescription)) but the network expects \(inputSize)")
+                "\(operation): the data has \(inputs.columns) features per sample (shape \(inputs.shapeDescription)) but the network expects \(inputSize)"
+            )
         }
     }
 
@@ -122,7 +131,8 @@ public final class Sequential<Scalar: MatrixScalar> {
     /// specialized for `Float` or `Double` (generic code called through a type parameter does not).
     @inline(__always)
     func specialized<Result, Failure: Error>(
-        _ float: (Sequential<Float>) throws(Failure) -> Result, _ double: (Sequential<Double>) throws(Failure) -> Result,
+        _ float: (Sequential<Float>) throws(Failure) -> Result,
+        _ double: (Sequential<Double>) throws(Failure) -> Result,
         _ generic: (Sequential<Scalar>) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         if let network = self as? Sequential<Float> { return try float(network) }

@@ -28,7 +28,8 @@ public struct StratifiedSplit: Sendable, Equatable {
         var held: [Int] = []
         if let classIndices {
             checkPrecondition(
-                classIndices.count == rowCount, "StratifiedSplit: \(classIndices.count) class indices for \(rowCount) rows")
+                classIndices.count == rowCount,
+                "StratifiedSplit: \(classIndices.count) class indices for \(rowCount) rows")
             var byClass: [Int: [Int]] = [:]
             for (row, index) in classIndices.enumerated() { byClass[index, default: []].append(row) }
             for index in byClass.keys.sorted() {

@@ -151,7 +151,8 @@ extension Sequential {
     ) throws(NetworkError) -> TrainingHistory {
         var progress = TrainingProgress(epoch: options.initialEpoch)
         try run(
-            inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random,
+            inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation,
+            random: &random,
             progress: &progress, endEpoch: options.initialEpoch + options.epochs, epochEnded: nil)
         return progress.history
     }
@@ -172,7 +173,8 @@ extension Sequential {
         }
         guard targets.columns == outputSize else {
             throw .shapeMismatch(
-                "fit: the targets have \(targets.columns) columns (shape \(targets.shapeDescription)) but the network has \(outputSize) outputs")
+                "fit: the targets have \(targets.columns) columns (shape \(targets.shapeDescription)) but the network has \(outputSize) outputs"
+            )
         }
         if let validation {
             try checkInputs(validation.inputs, "fit (validation data)")
@@ -180,7 +182,9 @@ extension Sequential {
                 throw .invalidConfiguration("fit: the validation data has no samples")
             }
             guard validation.targets.rows == validation.inputs.rows, validation.targets.columns == outputSize else {
-                throw .shapeMismatch("fit: validation targets \(validation.targets.shapeDescription) do not fit validation inputs \(validation.inputs.shapeDescription) and \(outputSize) outputs")
+                throw .shapeMismatch(
+                    "fit: validation targets \(validation.targets.shapeDescription) do not fit validation inputs \(validation.inputs.shapeDescription) and \(outputSize) outputs"
+                )
             }
         }
         guard options.epochs >= 0, (options.batchSize ?? 1) >= 1 else {
@@ -190,14 +194,18 @@ extension Sequential {
             throw .invalidConfiguration("fit: the validation split must be in [0, 1), got \(options.validationSplit)")
         }
         if loss == .softmaxCrossEntropy && finalActivation != .identity && finalActivation != .softmax {
-            throw .invalidConfiguration("fit: softmax cross-entropy needs a last layer with identity (logits) or softmax activation, not \(finalActivation.rawValue)")
+            throw .invalidConfiguration(
+                "fit: softmax cross-entropy needs a last layer with identity (logits) or softmax activation, not \(finalActivation.rawValue)"
+            )
         }
         var trainingInputs = inputs, trainingTargets = targets
         var validationData = validation
         if validation == nil && options.validationSplit > 0 {
             let split = DataSplit.holdingOutLast(options.validationSplit, of: inputs.rows)
             guard split.isUsable else {
-                throw .invalidConfiguration("fit: a validation split of \(options.validationSplit) leaves no samples on one side of \(inputs.rows)")
+                throw .invalidConfiguration(
+                    "fit: a validation split of \(options.validationSplit) leaves no samples on one side of \(inputs.rows)"
+                )
             }
             validationData = (split.validation(inputs), split.validation(targets))
             trainingInputs = split.training(inputs)
@@ -207,22 +215,35 @@ extension Sequential {
         try specialized(
             { network throws(NetworkError) in
                 try network.train(
-                    unsafeBitCast(trainingInputs, to: Matrix<Float>.self), unsafeBitCast(trainingTargets, to: Matrix<Float>.self),
+                    unsafeBitCast(trainingInputs, to: Matrix<Float>.self),
+                    unsafeBitCast(trainingTargets, to: Matrix<Float>.self),
                     loss: loss, optimizer: unsafeDowncast(optimizer, to: Optimizer<Float>.self), options: options,
-                    validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Float>.self), unsafeBitCast($0.targets, to: Matrix<Float>.self)) },
+                    validation: validationData.map {
+                        (
+                            unsafeBitCast($0.inputs, to: Matrix<Float>.self),
+                            unsafeBitCast($0.targets, to: Matrix<Float>.self)
+                        )
+                    },
                     random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
             },
             { network throws(NetworkError) in
                 try network.train(
-                    unsafeBitCast(trainingInputs, to: Matrix<Double>.self), unsafeBitCast(trainingTargets, to: Matrix<Double>.self),
+                    unsafeBitCast(trainingInputs, to: Matrix<Double>.self),
+                    unsafeBitCast(trainingTargets, to: Matrix<Double>.self),
                     loss: loss, optimizer: unsafeDowncast(optimizer, to: Optimizer<Double>.self), options: options,
-                    validation: validationData.map { (unsafeBitCast($0.inputs, to: Matrix<Double>.self), unsafeBitCast($0.targets, to: Matrix<Double>.self)) },
+                    validation: validationData.map {
+                        (
+                            unsafeBitCast($0.inputs, to: Matrix<Double>.self),
+                            unsafeBitCast($0.targets, to: Matrix<Double>.self)
+                        )
+                    },
                     random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
             },
             { network throws(NetworkError) in
                 try network.train(
                     trainingInputs, trainingTargets, loss: loss, optimizer: optimizer, options: options,
-                    validation: validationData, random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
+                    validation: validationData, random: &random, progress: &progress, endEpoch: endEpoch,
+                    epochEnded: epochEnded)
             })
     }
 
@@ -237,7 +258,9 @@ extension Sequential {
         options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil
     ) throws(NetworkError) -> TrainingHistory {
         var random = NumpyRandomState(seed: 0)
-        return try fit(inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random)
+        return try fit(
+            inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random
+        )
     }
 
     /// The loss and metrics of the network on `inputs` against `targets` (a loss of 0 and no metrics
@@ -250,7 +273,8 @@ extension Sequential {
         try checkInputs(inputs, "evaluate")
         guard targets.rows == inputs.rows, targets.columns == outputSize else {
             throw .shapeMismatch(
-                "evaluate: targets \(targets.shapeDescription) do not fit \(inputs.rows) samples and \(outputSize) outputs")
+                "evaluate: targets \(targets.shapeDescription) do not fit \(inputs.rows) samples and \(outputSize) outputs"
+            )
         }
         return specialized(
             { network in
@@ -263,7 +287,9 @@ extension Sequential {
                     unsafeBitCast(inputs, to: Matrix<Double>.self), unsafeBitCast(targets, to: Matrix<Double>.self),
                     loss: loss, metrics: metrics, batchSize: batchSize)
             },
-            { network in network.evaluateSpecialized(inputs, targets, loss: loss, metrics: metrics, batchSize: batchSize) })
+            { network in
+                network.evaluateSpecialized(inputs, targets, loss: loss, metrics: metrics, batchSize: batchSize)
+            })
     }
 
     /// ``evaluate(_:_:loss:metrics:batchSize:)`` with `Scalar` concrete, through `plan` (a training
@@ -294,7 +320,9 @@ extension Sequential {
                     totalLoss += loss.isSum ? Double(value) : Double(value) * Double(rows) / Double(inputs.rows)
                     for metric in metrics {
                         totals[metric, default: 0] +=
-                            measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss) * Double(rows)
+                            measure(
+                                metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
+                            * Double(rows)
                     }
                     start += rows
                 }
@@ -402,7 +430,9 @@ extension Sequential {
         progress.history.loss.reserveCapacity(progress.history.loss.count + reserved)
         progress.history.learningRate.reserveCapacity(progress.history.learningRate.count + reserved)
         var metricLists = options.metrics.map { progress.history.metrics.removeValue(forKey: $0) ?? [] }
-        var validationMetricLists = validation == nil ? [] : options.metrics.map { progress.history.validationMetrics.removeValue(forKey: $0) ?? [] }
+        var validationMetricLists =
+            validation == nil
+            ? [] : options.metrics.map { progress.history.validationMetrics.removeValue(forKey: $0) ?? [] }
         for index in metricLists.indices { metricLists[index].reserveCapacity(metricLists[index].count + reserved) }
         for index in validationMetricLists.indices {
             validationMetricLists[index].reserveCapacity(validationMetricLists[index].count + reserved)
@@ -416,7 +446,9 @@ extension Sequential {
         func takeBackMetricLists() {
             for (index, metric) in options.metrics.enumerated() {
                 metricLists[index] = progress.history.metrics.removeValue(forKey: metric) ?? []
-                if validation != nil { validationMetricLists[index] = progress.history.validationMetrics.removeValue(forKey: metric) ?? [] }
+                if validation != nil {
+                    validationMetricLists[index] = progress.history.validationMetrics.removeValue(forKey: metric) ?? []
+                }
             }
         }
         defer { lendMetricLists() }
@@ -424,7 +456,8 @@ extension Sequential {
         while progress.epoch < endEpoch && !progress.history.stoppedEarly {
             let epoch = progress.epoch
             optimizer.beginEpoch(epoch)
-            let order: [Int]? = fullBatch ? nil : (options.shuffle ? random.permutation(sampleCount) : Array(0..<sampleCount))
+            let order: [Int]? =
+                fullBatch ? nil : (options.shuffle ? random.permutation(sampleCount) : Array(0..<sampleCount))
             var lossTotal = 0.0
             for index in metricTotals.indices { metricTotals[index] = 0 }
             var samplesSeen = 0
@@ -443,9 +476,11 @@ extension Sequential {
                         order.withUnsafeBufferPointer { order in
                             let samples = order.baseAddress! + start
                             StridedView(gatheredInputs, rows: rows, columns: inputWidth).gatherRows(
-                                from: StridedView(reading: inputs, rows: sampleCount, columns: inputWidth), rowIndices: samples)
+                                from: StridedView(reading: inputs, rows: sampleCount, columns: inputWidth),
+                                rowIndices: samples)
                             StridedView(gatheredTargets, rows: rows, columns: outputWidth).gatherRows(
-                                from: StridedView(reading: targets, rows: sampleCount, columns: outputWidth), rowIndices: samples)
+                                from: StridedView(reading: targets, rows: sampleCount, columns: outputWidth),
+                                rowIndices: samples)
                         }
                         batchInputs = UnsafePointer(gatheredInputs)
                         batchTargets = UnsafePointer(gatheredTargets)
@@ -454,15 +489,18 @@ extension Sequential {
                         batchTargets = targets + start &* outputWidth
                     }
                     plan.forward(batchInputs, rows: rows, workspace: workspace)
-                    value = Double(loss.valueAndGradient(
-                        predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
-                        rows: rows, columns: outputWidth, finalActivation: lossActivation))
+                    value = Double(
+                        loss.valueAndGradient(
+                            predictions: workspace.finalOutput, targets: batchTargets,
+                            gradient: workspace.finalGradient,
+                            rows: rows, columns: outputWidth, finalActivation: lossActivation))
                     // With a hook, the loss is checked after it, on the value every replica then shares.
                     guard value.isFinite || hook != nil else {
                         throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
                     }
                     for (index, metric) in options.metrics.enumerated() {
-                        stepMetrics[index] = measure(metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
+                        stepMetrics[index] = measure(
+                            metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
                     }
                     plan.backward(batchInputs, rows: rows, workspace: workspace)
                 } else {
@@ -474,9 +512,11 @@ extension Sequential {
                     let statistics = gradientBase + gradientCount
                     statistics[0] = Scalar(value)
                     for index in stepMetrics.indices { statistics[1 + index] = Scalar(stepMetrics[index]) }
-                    try hook.gradientsComplete(StepGradients(
-                        base: gradientBase, gradientCount: gradientCount, statisticCount: statisticCount, epoch: epoch,
-                        batch: batch, batchSize: rows))
+                    try hook.gradientsComplete(
+                        StepGradients(
+                            base: gradientBase, gradientCount: gradientCount, statisticCount: statisticCount,
+                            epoch: epoch,
+                            batch: batch, batchSize: rows))
                     value = Double(statistics[0])
                     for index in stepMetrics.indices { stepMetrics[index] = Double(statistics[1 + index]) }
                     guard value.isFinite else {
@@ -489,11 +529,12 @@ extension Sequential {
                 samplesSeen += end - batchStart
                 if let onBatchEnd = options.onBatchEnd {
                     let accuracyIndex = options.metrics.firstIndex(of: .accuracy)
-                    onBatchEnd(BatchProgress(
-                        epoch: epoch, batch: batch, batchCount: batchCount, loss: value,
-                        runningLoss: lossTotal / Double(batch + 1),
-                        runningAccuracy: accuracyIndex.map { metricTotals[$0] / Double(batch + 1) },
-                        samplesSeen: samplesSeen))
+                    onBatchEnd(
+                        BatchProgress(
+                            epoch: epoch, batch: batch, batchCount: batchCount, loss: value,
+                            runningLoss: lossTotal / Double(batch + 1),
+                            runningAccuracy: accuracyIndex.map { metricTotals[$0] / Double(batch + 1) },
+                            samplesSeen: samplesSeen))
                 }
             }
             let epochLoss = lossTotal / Double(batchCount)
@@ -524,11 +565,15 @@ extension Sequential {
             }
             if let onEpochEnd = options.onEpochEnd {
                 var metrics = [Metric: Double]()
-                for (index, metric) in options.metrics.enumerated() { metrics[metric] = metricTotals[index] / Double(batchCount) }
-                onEpochEnd(EpochSummary(
-                    epoch: epoch, epochCount: endEpoch, loss: epochLoss, metrics: metrics,
-                    validationLoss: validationEvaluation?.loss, validationMetrics: validationEvaluation?.metrics ?? [:],
-                    learningRate: optimizer.learningRate))
+                for (index, metric) in options.metrics.enumerated() {
+                    metrics[metric] = metricTotals[index] / Double(batchCount)
+                }
+                onEpochEnd(
+                    EpochSummary(
+                        epoch: epoch, epochCount: endEpoch, loss: epochLoss, metrics: metrics,
+                        validationLoss: validationEvaluation?.loss,
+                        validationMetrics: validationEvaluation?.metrics ?? [:],
+                        learningRate: optimizer.learningRate))
             }
             progress.epoch += 1
             if let patience = options.earlyStoppingPatience {

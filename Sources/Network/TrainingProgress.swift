@@ -25,7 +25,8 @@ public struct TrainingProgress: Codable, Sendable, Equatable {
     public var earlyStopping: EarlyStoppingState?
 
     /// A run that has not started.
-    public init(epoch: Int = 0, history: TrainingHistory = TrainingHistory(), earlyStopping: EarlyStoppingState? = nil) {
+    public init(epoch: Int = 0, history: TrainingHistory = TrainingHistory(), earlyStopping: EarlyStoppingState? = nil)
+    {
         self.epoch = epoch
         self.history = history
         self.earlyStopping = earlyStopping
@@ -49,7 +50,8 @@ extension TrainingProgress {
             if state.epochsWithoutImprovement >= patience { history.stoppedEarly = true }
             earlyStopping = state
         } else {
-            earlyStopping = EarlyStoppingState(bestLoss: monitored, bestEpoch: epoch, epochsWithoutImprovement: 0, bestWeights: weights())
+            earlyStopping = EarlyStoppingState(
+                bestLoss: monitored, bestEpoch: epoch, epochsWithoutImprovement: 0, bestWeights: weights())
         }
     }
 }

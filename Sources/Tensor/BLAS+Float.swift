@@ -9,7 +9,8 @@ extension Float: _BLASScalar {
     ) {
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            BLAS.blasInt(m, "m"), BLAS.blasInt(n, "n"), BLAS.blasInt(k, "k"), alpha, a, BLAS.blasInt(Swift.max(1, lda), "lda"),
+            BLAS.blasInt(m, "m"), BLAS.blasInt(n, "n"), BLAS.blasInt(k, "k"), alpha, a,
+            BLAS.blasInt(Swift.max(1, lda), "lda"),
             b, BLAS.blasInt(Swift.max(1, ldb), "ldb"), beta, c, BLAS.blasInt(Swift.max(1, ldc), "ldc"))
     }
 
@@ -19,10 +20,12 @@ extension Float: _BLASScalar {
     ) {
         cblas_sgemv(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, BLAS.blasInt(m, "m"), BLAS.blasInt(n, "n"), alpha,
-            a, BLAS.blasInt(Swift.max(1, lda), "lda"), x, BLAS.blasInt(incx, "incx"), beta, y, BLAS.blasInt(incy, "incy"))
+            a, BLAS.blasInt(Swift.max(1, lda), "lda"), x, BLAS.blasInt(incx, "incx"), beta, y,
+            BLAS.blasInt(incy, "incy"))
     }
 
-    public static func _axpy(_ count: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    public static func _axpy(_ count: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>)
+    {
         cblas_saxpy(BLAS.blasInt(count, "n"), alpha, x, 1, y, 1)
     }
 }

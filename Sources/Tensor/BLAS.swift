@@ -54,7 +54,9 @@ internal enum BLAS {
 
     /// `y = alpha · x + y` over `count` contiguous elements.
     @inlinable
-    static func axpy<Scalar: MatrixScalar>(count: Int, alpha: Scalar, x: UnsafePointer<Scalar>, y: UnsafeMutablePointer<Scalar>) {
+    static func axpy<Scalar: MatrixScalar>(
+        count: Int, alpha: Scalar, x: UnsafePointer<Scalar>, y: UnsafeMutablePointer<Scalar>
+    ) {
         Scalar._axpy(count, alpha, x, y)
     }
 

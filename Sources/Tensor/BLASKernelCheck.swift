@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // Which of OpenBLAS's kernel families runs, and whether it is the best one this OpenBLAS has for the processor.
@@ -70,7 +70,9 @@ public struct BLASKernelCheck: Sendable, Hashable {
     public var coreTypeSetting: String?
 
     /// Checks a described library and processor (the decision table's tests use made-up ones).
-    public init(coreName: String, threadCount: Int, configuration: String, processor: Processor, coreTypeSetting: String?) {
+    public init(
+        coreName: String, threadCount: Int, configuration: String, processor: Processor, coreTypeSetting: String?
+    ) {
         self.coreName = coreName
         self.threadCount = threadCount
         self.configuration = configuration
@@ -118,14 +120,19 @@ public struct BLASKernelCheck: Sendable, Hashable {
         case .unknownProcessor:
             return "OpenBLAS runs its \(coreName) kernels; no recommendation for this processor"
         case .fellBack, .slowerFamily:
-            let why = verdict == .slowerFamily
+            let why =
+                verdict == .slowerFamily
                 ? "slower on this processor than \(recommended)"
                 : coreTypeSetting == nil
                     ? "an older family than this processor supports (OpenBLAS did not recognize it)"
                     : "an older family than this processor supports"
-            var line = "OpenBLAS runs its \(coreName) kernels, \(why); recommended: \(Self.coreTypeVariable)=\(recommended)"
-            if let coreTypeSetting { line += " (\(Self.coreTypeVariable)=\(coreTypeSetting) is set, so it is left as set)" }
-            else if !canSwitchCores { line += " (this OpenBLAS was built without DYNAMIC_ARCH and cannot switch)" }
+            var line =
+                "OpenBLAS runs its \(coreName) kernels, \(why); recommended: \(Self.coreTypeVariable)=\(recommended)"
+            if let coreTypeSetting {
+                line += " (\(Self.coreTypeVariable)=\(coreTypeSetting) is set, so it is left as set)"
+            } else if !canSwitchCores {
+                line += " (this OpenBLAS was built without DYNAMIC_ARCH and cannot switch)"
+            }
             return line
         }
     }
@@ -151,7 +158,9 @@ public struct BLASKernelCheck: Sendable, Hashable {
             return features.contains(.fma) ? bulldozers : ["Bulldozer"] + bulldozers.filter { $0 != "Bulldozer" }
         }
         if features.contains(.sse42) { return processor.isAMD ? ["Barcelona", "Nehalem"] : ["Nehalem"] }
-        if features.contains(.ssse3) { return processor.isAMD ? ["Opteron_SSE3", "Core2"] : ["Core2", "Penryn", "Dunnington"] }
+        if features.contains(.ssse3) {
+            return processor.isAMD ? ["Opteron_SSE3", "Core2"] : ["Core2", "Penryn", "Dunnington"]
+        }
         if features.contains(.sse3) { return processor.isAMD ? ["Opteron_SSE3", "Prescott"] : ["Prescott"] }
         return []
     }

@@ -6,7 +6,10 @@ extension Double: _LAPACKScalar {
     public static func _getrf(
         _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int, _ pivots: UnsafeMutablePointer<Int32>
     ) -> Int {
-        Int(LAPACKE_dgetrf_work(LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), pivots))
+        Int(
+            LAPACKE_dgetrf_work(
+                LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"),
+                pivots))
     }
 
     public static func _getrs(
@@ -15,7 +18,8 @@ extension Double: _LAPACKScalar {
     ) -> Int {
         Int(
             LAPACKE_dgetrs_work(
-                LAPACK_COL_MAJOR, LAPACK.flag(transpose, "T", "N"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(nrhs, "nrhs"), a,
+                LAPACK_COL_MAJOR, LAPACK.flag(transpose, "T", "N"), LAPACK.lapackInt(n, "n"),
+                LAPACK.lapackInt(nrhs, "nrhs"), a,
                 LAPACK.leading(lda, "lda"), pivots, b, LAPACK.leading(ldb, "ldb")))
     }
 
@@ -23,7 +27,8 @@ extension Double: _LAPACKScalar {
         _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int, _ pivots: UnsafeMutablePointer<Int32>
     ) -> Int {
         var query: Double = 0
-        let info = LAPACKE_dgetri_work(LAPACK_COL_MAJOR, LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), pivots, &query, -1)
+        let info = LAPACKE_dgetri_work(
+            LAPACK_COL_MAJOR, LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), pivots, &query, -1)
         guard info == 0 else { return Int(info) }
         var work = [Double](repeating: 0, count: LAPACK.workspaceCount(query))
         return Int(
@@ -33,7 +38,10 @@ extension Double: _LAPACKScalar {
     }
 
     public static func _potrf(_ upper: Bool, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int) -> Int {
-        Int(LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, LAPACK.flag(upper, "U", "L"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda")))
+        Int(
+            LAPACKE_dpotrf_work(
+                LAPACK_COL_MAJOR, LAPACK.flag(upper, "U", "L"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"))
+        )
     }
 
     public static func _posv(
@@ -42,7 +50,8 @@ extension Double: _LAPACKScalar {
     ) -> Int {
         Int(
             LAPACKE_dposv_work(
-                LAPACK_COL_MAJOR, LAPACK.flag(upper, "U", "L"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(nrhs, "nrhs"), a,
+                LAPACK_COL_MAJOR, LAPACK.flag(upper, "U", "L"), LAPACK.lapackInt(n, "n"),
+                LAPACK.lapackInt(nrhs, "nrhs"), a,
                 LAPACK.leading(lda, "lda"), b, LAPACK.leading(ldb, "ldb")))
     }
 
@@ -54,7 +63,8 @@ extension Double: _LAPACKScalar {
         var query: Double = 0
         var integerQuery: Int32 = 0
         let info = LAPACKE_dsyevd_work(
-            LAPACK_COL_MAJOR, job, triangle, LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), values, &query, -1,
+            LAPACK_COL_MAJOR, job, triangle, LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), values, &query,
+            -1,
             &integerQuery, -1)
         guard info == 0 else { return Int(info) }
         var work = [Double](repeating: 0, count: LAPACK.workspaceCount(query))
@@ -74,13 +84,15 @@ extension Double: _LAPACKScalar {
         var unusedLeft: Double = 0
         var query: Double = 0
         let info = LAPACKE_dgeev_work(
-            LAPACK_COL_MAJOR, none, job, LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), realParts, imaginaryParts,
+            LAPACK_COL_MAJOR, none, job, LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), realParts,
+            imaginaryParts,
             &unusedLeft, 1, vr, LAPACK.leading(ldvr, "ldvr"), &query, -1)
         guard info == 0 else { return Int(info) }
         var work = [Double](repeating: 0, count: LAPACK.workspaceCount(query))
         return Int(
             LAPACKE_dgeev_work(
-                LAPACK_COL_MAJOR, none, job, LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), realParts, imaginaryParts,
+                LAPACK_COL_MAJOR, none, job, LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), realParts,
+                imaginaryParts,
                 &unusedLeft, 1, vr, LAPACK.leading(ldvr, "ldvr"), &work, LAPACK.lapackInt(work.count, "lwork")))
     }
 
@@ -93,14 +105,17 @@ extension Double: _LAPACKScalar {
         var integerWork = [Int32](repeating: 0, count: Swift.max(1, 8 * Swift.min(m, n)))
         var query: Double = 0
         let info = LAPACKE_dgesdd_work(
-            LAPACK_COL_MAJOR, jobFlag, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), s, u,
+            LAPACK_COL_MAJOR, jobFlag, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a,
+            LAPACK.leading(lda, "lda"), s, u,
             LAPACK.leading(ldu, "ldu"), vt, LAPACK.leading(ldvt, "ldvt"), &query, -1, &integerWork)
         guard info == 0 else { return Int(info) }
         var work = [Double](repeating: 0, count: LAPACK.workspaceCount(query))
         return Int(
             LAPACKE_dgesdd_work(
-                LAPACK_COL_MAJOR, jobFlag, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), s, u,
-                LAPACK.leading(ldu, "ldu"), vt, LAPACK.leading(ldvt, "ldvt"), &work, LAPACK.lapackInt(work.count, "lwork"),
+                LAPACK_COL_MAJOR, jobFlag, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a,
+                LAPACK.leading(lda, "lda"), s, u,
+                LAPACK.leading(ldu, "ldu"), vt, LAPACK.leading(ldvt, "ldvt"), &work,
+                LAPACK.lapackInt(work.count, "lwork"),
                 &integerWork))
     }
 
@@ -113,14 +128,17 @@ extension Double: _LAPACKScalar {
         var integerQuery: Int32 = 0
         var effectiveRank: Int32 = 0
         let info = LAPACKE_dgelsd_work(
-            LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(nrhs, "nrhs"), a, LAPACK.leading(lda, "lda"),
+            LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(nrhs, "nrhs"), a,
+            LAPACK.leading(lda, "lda"),
             b, LAPACK.leading(ldb, "ldb"), s, rcond, &effectiveRank, &query, -1, &integerQuery)
         guard info == 0 else { return Int(info) }
         var work = [Double](repeating: 0, count: LAPACK.workspaceCount(query))
         var integerWork = [Int32](repeating: 0, count: Swift.max(1, Int(integerQuery)))
         let result = LAPACKE_dgelsd_work(
-            LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(nrhs, "nrhs"), a, LAPACK.leading(lda, "lda"),
-            b, LAPACK.leading(ldb, "ldb"), s, rcond, &effectiveRank, &work, LAPACK.lapackInt(work.count, "lwork"), &integerWork)
+            LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(nrhs, "nrhs"), a,
+            LAPACK.leading(lda, "lda"),
+            b, LAPACK.leading(ldb, "ldb"), s, rcond, &effectiveRank, &work, LAPACK.lapackInt(work.count, "lwork"),
+            &integerWork)
         rank = Int(effectiveRank)
         return Int(result)
     }
@@ -130,12 +148,14 @@ extension Double: _LAPACKScalar {
     ) -> Int {
         var query: Double = 0
         let info = LAPACKE_dgelqf_work(
-            LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), tau, &query, -1)
+            LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), tau,
+            &query, -1)
         guard info == 0 else { return Int(info) }
         var work = [Double](repeating: 0, count: LAPACK.workspaceCount(query))
         return Int(
             LAPACKE_dgelqf_work(
-                LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"), tau, &work,
+                LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), a, LAPACK.leading(lda, "lda"),
+                tau, &work,
                 LAPACK.lapackInt(work.count, "lwork")))
     }
 
@@ -145,13 +165,15 @@ extension Double: _LAPACKScalar {
     ) -> Int {
         var query: Double = 0
         let info = LAPACKE_dorglq_work(
-            LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(k, "k"), a, LAPACK.leading(lda, "lda"), tau,
+            LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(k, "k"), a,
+            LAPACK.leading(lda, "lda"), tau,
             &query, -1)
         guard info == 0 else { return Int(info) }
         var work = [Double](repeating: 0, count: LAPACK.workspaceCount(query))
         return Int(
             LAPACKE_dorglq_work(
-                LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(k, "k"), a, LAPACK.leading(lda, "lda"),
+                LAPACK_COL_MAJOR, LAPACK.lapackInt(m, "m"), LAPACK.lapackInt(n, "n"), LAPACK.lapackInt(k, "k"), a,
+                LAPACK.leading(lda, "lda"),
                 tau, &work, LAPACK.lapackInt(work.count, "lwork")))
     }
 }

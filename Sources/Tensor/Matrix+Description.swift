@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How ``Matrix/formatted(_:)`` lays a matrix out.
@@ -67,7 +67,8 @@ extension Matrix: CustomStringConvertible, CustomDebugStringConvertible {
         let hangingIndent = String(repeating: " ", count: 1 + prefix.count)
         let width = format.lineWidth - suffix.count
         if rowCount == 0 || columnCount == 0 {
-            return prefix + "[]" + (format.style == .representation ? ", shape=(\(rowCount), \(columnCount))" : "") + suffix
+            return prefix + "[]" + (format.style == .representation ? ", shape=(\(rowCount), \(columnCount))" : "")
+                + suffix
         }
         // Rows, as numpy's _formatArray lays out the last axis inside the first.
         let rowIndent = hangingIndent + " "
@@ -164,7 +165,8 @@ private struct NumberFormatter {
         }
         if scientific {
             let parts = scientificParts(value, fractionDigits: mantissaDigits, minimumDigits: mantissaDigits)
-            let exponent = String(repeating: "0", count: Swift.max(0, exponentDigits - parts.exponent.count)) + parts.exponent
+            let exponent =
+                String(repeating: "0", count: Swift.max(0, exponentDigits - parts.exponent.count)) + parts.exponent
             let integer = String(repeating: " ", count: Swift.max(0, padLeft - parts.integer.count)) + parts.integer
             return integer + "." + parts.fraction + "e" + parts.exponentSign + exponent
         }

@@ -8,8 +8,13 @@ extension Matrix {
     /// The shape two operands broadcast to, or a trap naming the operation and both shapes.
     @inlinable @inline(__always)
     internal static func broadcastShape(_ operation: StaticString, _ left: Matrix, _ right: Matrix) -> (Int, Int) {
-        let rows = left.rowCount == right.rowCount ? left.rowCount : (left.rowCount == 1 ? right.rowCount : (right.rowCount == 1 ? left.rowCount : -1))
-        let columns = left.columnCount == right.columnCount ? left.columnCount : (left.columnCount == 1 ? right.columnCount : (right.columnCount == 1 ? left.columnCount : -1))
+        let rows =
+            left.rowCount == right.rowCount
+            ? left.rowCount : (left.rowCount == 1 ? right.rowCount : (right.rowCount == 1 ? left.rowCount : -1))
+        let columns =
+            left.columnCount == right.columnCount
+            ? left.columnCount
+            : (left.columnCount == 1 ? right.columnCount : (right.columnCount == 1 ? left.columnCount : -1))
         if rows < 0 || columns < 0 { broadcastFailure(operation, left, right) }
         return (rows, columns)
     }
@@ -43,7 +48,8 @@ extension Matrix {
         }
         var result = Matrix(
             uncheckedRows: rows, columns: columns,
-            storage: left.rowCount == rows && left.columnCount == columns ? left.storage : Array(repeating: 0, count: rows * columns))
+            storage: left.rowCount == rows && left.columnCount == columns
+                ? left.storage : Array(repeating: 0, count: rows * columns))
         if left.rowCount == rows && left.columnCount == columns {
             result.combine(with: right, operation, combine)
         } else {
@@ -178,17 +184,29 @@ extension Matrix {
     // MARK: Comparisons giving masks (1 where true, 0 where false), as Swift's SIMD types spell them.
 
     /// 1 where `lhs < rhs`, else 0 (broadcasting); comparisons with nan give 0.
-    @inlinable public static func .< (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".<") { $0 < $1 ? 1 : 0 } }
+    @inlinable public static func .< (lhs: Matrix, rhs: Matrix) -> Matrix {
+        combining(lhs, rhs, ".<") { $0 < $1 ? 1 : 0 }
+    }
     /// 1 where `lhs <= rhs`, else 0 (broadcasting).
-    @inlinable public static func .<= (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".<=") { $0 <= $1 ? 1 : 0 } }
+    @inlinable public static func .<= (lhs: Matrix, rhs: Matrix) -> Matrix {
+        combining(lhs, rhs, ".<=") { $0 <= $1 ? 1 : 0 }
+    }
     /// 1 where `lhs > rhs`, else 0 (broadcasting).
-    @inlinable public static func .> (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".>") { $0 > $1 ? 1 : 0 } }
+    @inlinable public static func .> (lhs: Matrix, rhs: Matrix) -> Matrix {
+        combining(lhs, rhs, ".>") { $0 > $1 ? 1 : 0 }
+    }
     /// 1 where `lhs >= rhs`, else 0 (broadcasting).
-    @inlinable public static func .>= (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".>=") { $0 >= $1 ? 1 : 0 } }
+    @inlinable public static func .>= (lhs: Matrix, rhs: Matrix) -> Matrix {
+        combining(lhs, rhs, ".>=") { $0 >= $1 ? 1 : 0 }
+    }
     /// 1 where `lhs == rhs`, else 0 (broadcasting); nan is never equal.
-    @inlinable public static func .== (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".==") { $0 == $1 ? 1 : 0 } }
+    @inlinable public static func .== (lhs: Matrix, rhs: Matrix) -> Matrix {
+        combining(lhs, rhs, ".==") { $0 == $1 ? 1 : 0 }
+    }
     /// 1 where `lhs != rhs`, else 0 (broadcasting); nan is unequal to everything.
-    @inlinable public static func .!= (lhs: Matrix, rhs: Matrix) -> Matrix { combining(lhs, rhs, ".!=") { $0 != $1 ? 1 : 0 } }
+    @inlinable public static func .!= (lhs: Matrix, rhs: Matrix) -> Matrix {
+        combining(lhs, rhs, ".!=") { $0 != $1 ? 1 : 0 }
+    }
     /// 1 where `element < rhs`, else 0.
     @inlinable public static func .< (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 < rhs ? 1 : 0 } }
     /// 1 where `element <= rhs`, else 0.
@@ -248,7 +266,9 @@ public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { Swift.max(x, 0) 
 /// The natural logarithm of every element (`np.log`); 0 gives -inf and negatives give nan.
 @inlinable public func log<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Scalar.log($0) } }
 /// `log(1 + x)` for every element, accurate near 0 (`np.log1p`).
-@inlinable public func log1p<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { Scalar.log(onePlus: $0) } }
+@inlinable public func log1p<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> {
+    matrix.map { Scalar.log(onePlus: $0) }
+}
 /// The square root of every element (`np.sqrt`); negatives give nan.
 @inlinable public func sqrt<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> { matrix.map { $0.squareRoot() } }
 /// Every element raised to `exponent` (`np.power`), following C's `pow` for special values.
@@ -276,7 +296,9 @@ public func relu<Scalar: MatrixScalar>(_ x: Scalar) -> Scalar { Swift.max(x, 0) 
 @inlinable public func sigmoid<Scalar>(_ matrix: Matrix<Scalar>) -> Matrix<Scalar> {
     var result = matrix
     let rows = result.rows, columns = result.columns
-    result.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { logisticsInPlace(base, rows: rows, columns: columns) } }
+    result.withUnsafeMutableBufferPointer {
+        if let base = $0.baseAddress { logisticsInPlace(base, rows: rows, columns: columns) }
+    }
     return result
 }
 /// `max(0, x)` for every element.

@@ -53,7 +53,8 @@ extension Matrix {
         left.withView { a in
             right.withView { b in
                 destination.withMutableView { c in
-                    StridedView.multiply(a, transposed: transposeLeft, b, transposed: transposeRight, alpha: alpha, beta: beta, into: c)
+                    StridedView.multiply(
+                        a, transposed: transposeLeft, b, transposed: transposeRight, alpha: alpha, beta: beta, into: c)
                 }
             }
         }
@@ -71,7 +72,8 @@ extension Matrix {
         let inputCount = transposed ? matrix.rowCount : matrix.columnCount
         checkPrecondition(
             vector.isVector && vector.count == inputCount && destination.count == outputCount,
-            "multiplyVector: \(transposed ? "transposed " : "")\(matrix.shapeDescription) · \(vector.shapeDescription) into \(destination.shapeDescription)")
+            "multiplyVector: \(transposed ? "transposed " : "")\(matrix.shapeDescription) · \(vector.shapeDescription) into \(destination.shapeDescription)"
+        )
         if outputCount == 0 { return }
         if inputCount == 0 {
             if beta == 0 { destination.fill(with: 0) } else { destination *= beta }
@@ -112,6 +114,8 @@ extension Matrix {
         }
         let m = transposeLeft ? left.columnCount : left.rowCount
         let n = transposeRight ? right.rowCount : right.columnCount
-        fatalError("multiply: \(leftText) · \(rightText) is (\(m), \(n)) but the destination is \(destination.shapeDescription)")
+        fatalError(
+            "multiply: \(leftText) · \(rightText) is (\(m), \(n)) but the destination is \(destination.shapeDescription)"
+        )
     }
 }

@@ -23,8 +23,9 @@ extension Matrix {
     ) -> Matrix {
         let (resultRows, resultColumns) = reducedShape(operation, axis: axis, keepingDimensions: keepingDimensions)
         let rows = rowCount, columns = columnCount
-        var result = Matrix(uncheckedRows: resultRows, columns: resultColumns,
-                            storage: Array(repeating: initial, count: resultRows * resultColumns))
+        var result = Matrix(
+            uncheckedRows: resultRows, columns: resultColumns,
+            storage: Array(repeating: initial, count: resultRows * resultColumns))
         storage.withUnsafeBufferPointer { source in
             result.storage.withUnsafeMutableBufferPointer { out in
                 if axis == 0 {
@@ -52,7 +53,8 @@ extension Matrix {
     /// where one float accumulator was off by 1e-4), at memory speed.
     @inlinable @inline(__always)
     internal static func blockedSum(
-        _ start: UnsafePointer<Scalar>, count: Int, _ map: (SIMD8<Scalar>) -> SIMD8<Scalar>, _ mapScalar: (Scalar) -> Scalar
+        _ start: UnsafePointer<Scalar>, count: Int, _ map: (SIMD8<Scalar>) -> SIMD8<Scalar>,
+        _ mapScalar: (Scalar) -> Scalar
     ) -> Double {
         let raw = UnsafeRawPointer(start)
         let whole = count & ~7
@@ -62,7 +64,8 @@ extension Matrix {
             let blockEnd = Swift.min(index &+ 256, whole)
             var partial = SIMD8<Scalar>()
             while index < blockEnd {
-                partial += map(raw.loadUnaligned(fromByteOffset: index &* MemoryLayout<Scalar>.stride, as: SIMD8<Scalar>.self))
+                partial += map(
+                    raw.loadUnaligned(fromByteOffset: index &* MemoryLayout<Scalar>.stride, as: SIMD8<Scalar>.self))
                 index &+= 8
             }
             total += SIMD8<Double>(partial)
@@ -90,14 +93,18 @@ extension Matrix {
     /// as ``sum()`` is; column sums (axis 0) add the rows in order, as numpy does.
     @inlinable
     public func sum(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-        guard axis == 1, columnCount > 0 else { return reduce("sum", axis: axis, keepingDimensions: keepingDimensions, initial: 0, +) }
+        guard axis == 1, columnCount > 0 else {
+            return reduce("sum", axis: axis, keepingDimensions: keepingDimensions, initial: 0, +)
+        }
         let (resultRows, resultColumns) = reducedShape("sum", axis: axis, keepingDimensions: keepingDimensions)
         let columns = columnCount
-        var result = Matrix(uncheckedRows: resultRows, columns: resultColumns, storage: Array(repeating: 0, count: rowCount))
+        var result = Matrix(
+            uncheckedRows: resultRows, columns: resultColumns, storage: Array(repeating: 0, count: rowCount))
         storage.withUnsafeBufferPointer { source in
             result.storage.withUnsafeMutableBufferPointer { out in
                 for row in out.indices {
-                    out[row] = Scalar(Matrix.blockedSum(source.baseAddress! + row &* columns, count: columns, { $0 }, { $0 }))
+                    out[row] = Scalar(
+                        Matrix.blockedSum(source.baseAddress! + row &* columns, count: columns, { $0 }, { $0 }))
                 }
             }
         }
@@ -137,7 +144,9 @@ extension Matrix {
     /// The largest elements along `axis` (`np.max(x, axis=axis, keepdims=True)`); nan propagates.
     @inlinable
     public func max(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-        checkPrecondition(axis == 0 ? rowCount > 0 : columnCount > 0, "max(axis:): no elements along axis \(axis) of \(shapeDescription)")
+        checkPrecondition(
+            axis == 0 ? rowCount > 0 : columnCount > 0,
+            "max(axis:): no elements along axis \(axis) of \(shapeDescription)")
         return reduce("max", axis: axis, keepingDimensions: keepingDimensions, initial: -Scalar.infinity) {
             $0.isNaN || $1.isNaN ? Scalar.nan : Swift.max($0, $1)
         }
@@ -146,7 +155,9 @@ extension Matrix {
     /// The smallest elements along `axis` (`np.min(x, axis=axis, keepdims=True)`); nan propagates.
     @inlinable
     public func min(axis: Int, keepingDimensions: Bool = true) -> Matrix {
-        checkPrecondition(axis == 0 ? rowCount > 0 : columnCount > 0, "min(axis:): no elements along axis \(axis) of \(shapeDescription)")
+        checkPrecondition(
+            axis == 0 ? rowCount > 0 : columnCount > 0,
+            "min(axis:): no elements along axis \(axis) of \(shapeDescription)")
         return reduce("min", axis: axis, keepingDimensions: keepingDimensions, initial: Scalar.infinity) {
             $0.isNaN || $1.isNaN ? Scalar.nan : Swift.min($0, $1)
         }
@@ -193,14 +204,17 @@ extension Matrix {
     @inlinable
     internal func indicesOfExtremes(axis: Int, greater: Bool) -> [Int] {
         checkPrecondition(axis == 0 || axis == 1, "argmax/argmin: axis \(axis) is out of range for a matrix (0 or 1)")
-        checkPrecondition(axis == 0 ? rowCount > 0 : columnCount > 0, "argmax/argmin: no elements along axis \(axis) of \(shapeDescription)")
+        checkPrecondition(
+            axis == 0 ? rowCount > 0 : columnCount > 0,
+            "argmax/argmin: no elements along axis \(axis) of \(shapeDescription)")
         if axis == 1 {
             return (0..<rowCount).map { row in
                 Matrix.indexOfExtreme(storage[(row * columnCount)..<((row + 1) * columnCount)], greater: greater)
             }
         }
         return (0..<columnCount).map { column in
-            Matrix.indexOfExtreme(stride(from: column, to: count, by: columnCount).lazy.map { storage[$0] }, greater: greater)
+            Matrix.indexOfExtreme(
+                stride(from: column, to: count, by: columnCount).lazy.map { storage[$0] }, greater: greater)
         }
     }
 
@@ -211,7 +225,8 @@ extension Matrix {
         let spread = SIMD8<Scalar>(repeating: average)
         let total = storage.withUnsafeBufferPointer { buffer -> Double in
             guard let start = buffer.baseAddress else { return 0 }
-            return Matrix.blockedSum(start, count: buffer.count, { ($0 - spread) * ($0 - spread) }, { ($0 - average) * ($0 - average) })
+            return Matrix.blockedSum(
+                start, count: buffer.count, { ($0 - spread) * ($0 - spread) }, { ($0 - average) * ($0 - average) })
         }
         return Scalar(total / Double(count - deltaDegreesOfFreedom))
     }
@@ -269,7 +284,8 @@ extension Matrix {
             for value in buffer { scale = Swift.max(scale, Swift.abs(value)) }
             if scale == 0 || scale.isInfinite { return scale }
             let divisor = SIMD8<Scalar>(repeating: scale)
-            let total = Matrix.blockedSum(start, count: count, { ($0 / divisor) * ($0 / divisor) }, { ($0 / scale) * ($0 / scale) })
+            let total = Matrix.blockedSum(
+                start, count: count, { ($0 / divisor) * ($0 / divisor) }, { ($0 / scale) * ($0 / scale) })
             return scale * Scalar(total.squareRoot())
         }
     }
@@ -287,11 +303,16 @@ extension Matrix {
         let length = axis == 0 ? columnCount : rowCount
         checkPrecondition(
             destination.count == length,
-            "sum(axis:into:): sums along axis \(axis) of \(shapeDescription) do not fit destination \(destination.shapeDescription)")
+            "sum(axis:into:): sums along axis \(axis) of \(shapeDescription) do not fit destination \(destination.shapeDescription)"
+        )
         // The kernels the trainer's bias gradients use (`Kernels/StridedView+Reductions.swift`).
         withView { source in
             destination.withMutableView { out in
-                if axis == 0 { source.sumColumns(into: out.base, beta: beta) } else { source.sumRows(into: out.base, beta: beta) }
+                if axis == 0 {
+                    source.sumColumns(into: out.base, beta: beta)
+                } else {
+                    source.sumRows(into: out.base, beta: beta)
+                }
             }
         }
     }

@@ -40,7 +40,8 @@ extension Matrix {
     /// Row `index` as a `(1, columns)` matrix.
     @inlinable
     public func row(_ index: Int) -> Matrix {
-        checkPrecondition(index >= 0 && index < rowCount, "row(_:): row \(index) out of range for shape \(shapeDescription)")
+        checkPrecondition(
+            index >= 0 && index < rowCount, "row(_:): row \(index) out of range for shape \(shapeDescription)")
         return Matrix(
             uncheckedRows: 1, columns: columnCount,
             storage: Array(storage[(index * columnCount)..<((index + 1) * columnCount)]))
@@ -76,7 +77,8 @@ extension Matrix {
         var result: [Scalar] = []
         result.reserveCapacity(rowCount * range.count)
         for row in 0..<rowCount {
-            result.append(contentsOf: storage[(row * columnCount + range.lowerBound)..<(row * columnCount + range.upperBound)])
+            result.append(
+                contentsOf: storage[(row * columnCount + range.lowerBound)..<(row * columnCount + range.upperBound)])
         }
         return Matrix(uncheckedRows: rowCount, columns: range.count, storage: result)
     }
@@ -97,13 +99,15 @@ extension Matrix {
     where Indices.Element == Int {
         checkPrecondition(
             destination.rowCount == indices.count && destination.columnCount == columnCount,
-            "gatherRows: \(indices.count) rows of \(shapeDescription) do not fit destination \(destination.shapeDescription)")
+            "gatherRows: \(indices.count) rows of \(shapeDescription) do not fit destination \(destination.shapeDescription)"
+        )
         let columns = columnCount, rows = rowCount
         storage.withUnsafeBufferPointer { source in
             destination.storage.withUnsafeMutableBufferPointer { target in
                 var offset = 0
                 for index in indices {
-                    checkPrecondition(index >= 0 && index < rows, "gatherRows: row \(index) out of range for \(rows) rows")
+                    checkPrecondition(
+                        index >= 0 && index < rows, "gatherRows: row \(index) out of range for \(rows) rows")
                     let start = index &* columns
                     for column in 0..<columns { target[offset &+ column] = source[start &+ column] }
                     offset &+= columns
@@ -118,7 +122,8 @@ extension Matrix {
         guard let first = matrices.first else { return Matrix.zeros(rows: 0, columns: 0) }
         for matrix in matrices where matrix.rowCount != first.rowCount {
             failPrecondition(
-                "concatenatedHorizontally: \(first.shapeDescription) and \(matrix.shapeDescription) have different row counts")
+                "concatenatedHorizontally: \(first.shapeDescription) and \(matrix.shapeDescription) have different row counts"
+            )
         }
         let columns = matrices.reduce(0) { $0 + $1.columnCount }
         var result: [Scalar] = []
@@ -137,12 +142,14 @@ extension Matrix {
         guard let first = matrices.first else { return Matrix.zeros(rows: 0, columns: 0) }
         for matrix in matrices where matrix.columnCount != first.columnCount {
             failPrecondition(
-                "concatenatedVertically: \(first.shapeDescription) and \(matrix.shapeDescription) have different column counts")
+                "concatenatedVertically: \(first.shapeDescription) and \(matrix.shapeDescription) have different column counts"
+            )
         }
         var result: [Scalar] = []
         result.reserveCapacity(matrices.reduce(0) { $0 + $1.count })
         for matrix in matrices { result.append(contentsOf: matrix.storage) }
-        return Matrix(uncheckedRows: matrices.reduce(0) { $0 + $1.rowCount }, columns: first.columnCount, storage: result)
+        return Matrix(
+            uncheckedRows: matrices.reduce(0) { $0 + $1.rowCount }, columns: first.columnCount, storage: result)
     }
 
     /// This matrix with `other` to its right (`np.hstack([self, other])`).

@@ -36,7 +36,8 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     /// - Precondition: `scalars.count == rows * columns`, and neither dimension is negative.
     @inlinable
     public init(rows: Int, columns: Int, scalars: [Scalar]) {
-        checkPrecondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:scalars:): negative shape (\(rows), \(columns))")
+        checkPrecondition(
+            rows >= 0 && columns >= 0, "Matrix(rows:columns:scalars:): negative shape (\(rows), \(columns))")
         checkPrecondition(
             scalars.count == rows * columns,
             "Matrix(rows:columns:scalars:): \(scalars.count) scalars cannot fill shape (\(rows), \(columns))")
@@ -46,7 +47,8 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     /// Creates a matrix of the given shape with every element equal to `value`.
     @inlinable
     public init(rows: Int, columns: Int, repeating value: Scalar) {
-        checkPrecondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:repeating:): negative shape (\(rows), \(columns))")
+        checkPrecondition(
+            rows >= 0 && columns >= 0, "Matrix(rows:columns:repeating:): negative shape (\(rows), \(columns))")
         self.init(uncheckedRows: rows, columns: columns, storage: Array(repeating: value, count: rows * columns))
     }
 
@@ -70,7 +72,8 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     /// Creates a matrix of the given shape whose element at `(row, column)` is `element(row, column)`.
     @inlinable
     public init(rows: Int, columns: Int, element: (_ row: Int, _ column: Int) throws -> Scalar) rethrows {
-        checkPrecondition(rows >= 0 && columns >= 0, "Matrix(rows:columns:element:): negative shape (\(rows), \(columns))")
+        checkPrecondition(
+            rows >= 0 && columns >= 0, "Matrix(rows:columns:element:): negative shape (\(rows), \(columns))")
         var storage: [Scalar] = []
         storage.reserveCapacity(rows * columns)
         for row in 0..<rows {
@@ -133,7 +136,9 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
 
     /// Calls `body` with a mutable view of the elements in row-major order (the shape cannot change).
     @inlinable
-    public mutating func withMutableScalars<Result>(_ body: (inout MutableSpan<Scalar>) throws -> Result) rethrows -> Result {
+    public mutating func withMutableScalars<Result>(_ body: (inout MutableSpan<Scalar>) throws -> Result) rethrows
+        -> Result
+    {
         var span = storage.mutableSpan
         return try body(&span)
     }
@@ -153,7 +158,8 @@ public struct Matrix<Scalar: MatrixScalar>: Sendable {
     public mutating func withUnsafeMutableBufferPointer<Result, Failure: Error>(
         _ body: (UnsafeMutableBufferPointer<Scalar>) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        try storage.withUnsafeMutableBufferPointer { (buffer: inout UnsafeMutableBufferPointer<Scalar>) throws(Failure) -> Result in
+        try storage.withUnsafeMutableBufferPointer {
+            (buffer: inout UnsafeMutableBufferPointer<Scalar>) throws(Failure) -> Result in
             try body(buffer)
         }
     }

@@ -81,7 +81,9 @@ public struct Processor: Sendable, Hashable {
         var identity = cvm_processor()
         cvm_identify_processor(&identity)
         let vendor = withUnsafeBytes(of: identity.vendor) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        let modelName = withUnsafeBytes(of: identity.model_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let modelName = withUnsafeBytes(of: identity.model_name) {
+            String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+        }
         let bits: [(Int, ProcessorFeature)] = [
             (Int(CVM_FEATURE_SSE3), .sse3), (Int(CVM_FEATURE_SSSE3), .ssse3),
             (Int(CVM_FEATURE_SSE4_1), .sse41), (Int(CVM_FEATURE_SSE4_2), .sse42),

@@ -41,9 +41,11 @@ package func exponentialsInPlace<Scalar: MatrixScalar>(
     _ values: UnsafeMutablePointer<Scalar>, count: Int, form: VectorKernelForm
 ) {
     if Scalar.self == Double.self {
-        exponentialsInPlace(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Double.self), count: count, form: form)
+        exponentialsInPlace(
+            UnsafeMutableRawPointer(values).assumingMemoryBound(to: Double.self), count: count, form: form)
     } else if Scalar.self == Float.self {
-        exponentialsInPlace(UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self), count: count, form: form)
+        exponentialsInPlace(
+            UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self), count: count, form: form)
     } else {
         for index in 0..<count { values[index] = Scalar.exp(values[index]) }
     }
@@ -110,7 +112,8 @@ package func logisticsInPlace(
 
 /// The largest (`largest` true) or smallest of `count` ≥ 1 elements, or nan if any element is nan.
 @inlinable
-package func extremeElement<Scalar: MatrixScalar>(_ values: UnsafePointer<Scalar>, count: Int, largest: Bool) -> Scalar {
+package func extremeElement<Scalar: MatrixScalar>(_ values: UnsafePointer<Scalar>, count: Int, largest: Bool) -> Scalar
+{
     extremeElement(values, count: count, largest: largest, form: .automatic)
 }
 
@@ -120,10 +123,12 @@ package func extremeElement<Scalar: MatrixScalar>(
     _ values: UnsafePointer<Scalar>, count: Int, largest: Bool, form: VectorKernelForm
 ) -> Scalar {
     if Scalar.self == Double.self {
-        let result = extremeElement(UnsafeRawPointer(values).assumingMemoryBound(to: Double.self), count: count, largest: largest, form: form)
+        let result = extremeElement(
+            UnsafeRawPointer(values).assumingMemoryBound(to: Double.self), count: count, largest: largest, form: form)
         return unsafeBitCast(result, to: Scalar.self)
     } else if Scalar.self == Float.self {
-        let result = extremeElement(UnsafeRawPointer(values).assumingMemoryBound(to: Float.self), count: count, largest: largest, form: form)
+        let result = extremeElement(
+            UnsafeRawPointer(values).assumingMemoryBound(to: Float.self), count: count, largest: largest, form: form)
         return unsafeBitCast(result, to: Scalar.self)
     } else {
         var result = values[0]
@@ -136,11 +141,14 @@ package func extremeElement<Scalar: MatrixScalar>(
 }
 
 @usableFromInline
-package func extremeElement(_ values: UnsafePointer<Double>, count: Int, largest: Bool, form: VectorKernelForm) -> Double {
+package func extremeElement(_ values: UnsafePointer<Double>, count: Int, largest: Bool, form: VectorKernelForm)
+    -> Double
+{
     largest ? cvm_max_f64(values, count, form.cForm) : cvm_min_f64(values, count, form.cForm)
 }
 
 @usableFromInline
-package func extremeElement(_ values: UnsafePointer<Float>, count: Int, largest: Bool, form: VectorKernelForm) -> Float {
+package func extremeElement(_ values: UnsafePointer<Float>, count: Int, largest: Bool, form: VectorKernelForm) -> Float
+{
     largest ? cvm_max_f32(values, count, form.cForm) : cvm_min_f32(values, count, form.cForm)
 }

@@ -1,10 +1,11 @@
 import Tensor
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Whether the first row of a CSV file names the columns.
@@ -203,14 +204,16 @@ public func writeCSV<Scalar: MatrixScalar>(
 internal func csvDelimiterByte(_ delimiter: Character, file: String) throws(DataIOError) -> UInt8 {
     guard let ascii = delimiter.asciiValue, delimiter != "\"", delimiter != "\r\n", ascii != 10, ascii != 13 else {
         throw .invalidOption(
-            file: file, reason: "delimiter '\(delimiter)' must be a single ASCII character other than a quote or a line break")
+            file: file,
+            reason: "delimiter '\(delimiter)' must be a single ASCII character other than a quote or a line break")
     }
     return ascii
 }
 
 /// `text`, quoted with doubled inner quotes when it contains the delimiter, a quote, a line break or edge spaces.
 private func quotedIfNeeded(_ text: String, delimiter: UInt8) -> String {
-    let needsQuotes = text.utf8.contains { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
+    let needsQuotes =
+        text.utf8.contains { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
         || text.first == " " || text.last == " "
     guard needsQuotes else { return text }
     return "\"" + text.replacingQuotes() + "\""
@@ -425,7 +428,9 @@ internal struct CSVReader {
         }
         var featureIndices: [Int] = []
         if let featureColumns = options.featureColumns {
-            for column in featureColumns { featureIndices.append(try resolve(column, names: names, columnCount: columnCount)) }
+            for column in featureColumns {
+                featureIndices.append(try resolve(column, names: names, columnCount: columnCount))
+            }
         } else {
             featureIndices = (0..<columnCount).filter { $0 != target }
         }
@@ -442,16 +447,18 @@ internal struct CSVReader {
         var targetValues: [Scalar] = []
         if target != nil { targetValues.reserveCapacity(lineEnds + 1) }
 
-        var targetIsLabels: Bool? = switch options.targetKind {
-        case .automatic: nil
-        case .numeric: false
-        case .classLabels: true
-        }
+        var targetIsLabels: Bool? =
+            switch options.targetKind {
+            case .automatic: nil
+            case .numeric: false
+            case .classLabels: true
+            }
         var labelIDs: [String: Int] = [:]
         var rowCount = 0
         while try scanner.nextRecord(into: &fields) {
             guard fields.count == columnCount else {
-                throw .raggedRow(file: file, line: scanner.recordLine, expectedColumns: columnCount, foundColumns: fields.count)
+                throw .raggedRow(
+                    file: file, line: scanner.recordLine, expectedColumns: columnCount, foundColumns: fields.count)
             }
             for index in featureIndices {
                 guard let value = scanner.number(fields[index], as: Scalar.self) else {
@@ -490,7 +497,9 @@ internal struct CSVReader {
             let sortedNames = labelIDs.keys.sorted()
             var sortedIndexOfID = [Int](repeating: 0, count: sortedNames.count)
             for (sortedIndex, name) in sortedNames.enumerated() { sortedIndexOfID[labelIDs[name]!] = sortedIndex }
-            for index in targetValues.indices { targetValues[index] = Scalar(sortedIndexOfID[Int(targetValues[index])]) }
+            for index in targetValues.indices {
+                targetValues[index] = Scalar(sortedIndexOfID[Int(targetValues[index])])
+            }
             labelEncoding = LabelEncoding(classNames: sortedNames)
         }
         return CSVDataset(
@@ -513,18 +522,23 @@ internal struct CSVReader {
         switch column {
         case .name(let name):
             guard let names else {
-                throw .invalidOption(file: file, reason: "column \(column) is chosen by name but the file has no header row")
+                throw .invalidOption(
+                    file: file, reason: "column \(column) is chosen by name but the file has no header row")
             }
             let wanted = name.trimmingBlanks()
             guard let index = names.firstIndex(of: wanted) else {
                 throw .invalidOption(
-                    file: file, reason: "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))")
+                    file: file,
+                    reason:
+                        "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))"
+                )
             }
             return index
         case .index(let index):
             let resolved = index < 0 ? index + columnCount : index
             guard resolved >= 0 && resolved < columnCount else {
-                throw .invalidOption(file: file, reason: "column index \(index) is out of range for \(columnCount) columns")
+                throw .invalidOption(
+                    file: file, reason: "column index \(index) is out of range for \(columnCount) columns")
             }
             return resolved
         }
@@ -590,18 +604,23 @@ public struct CSVTable: Sendable {
         switch column {
         case .name(let name):
             guard let names else {
-                throw .invalidOption(file: file, reason: "column \(column) is chosen by name but the file has no header row")
+                throw .invalidOption(
+                    file: file, reason: "column \(column) is chosen by name but the file has no header row")
             }
             let wanted = name.trimmingBlanks()
             guard let index = names.firstIndex(of: wanted) else {
                 throw .invalidOption(
-                    file: file, reason: "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))")
+                    file: file,
+                    reason:
+                        "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))"
+                )
             }
             return index
         case .index(let index):
             let resolved = index < 0 ? index + columns.count : index
             guard resolved >= 0 && resolved < columns.count else {
-                throw .invalidOption(file: file, reason: "column index \(index) is out of range for \(columns.count) columns")
+                throw .invalidOption(
+                    file: file, reason: "column index \(index) is out of range for \(columns.count) columns")
             }
             return resolved
         }
@@ -668,7 +687,8 @@ public func readCSVTable(
         var rowCount = 0
         while try scanner.nextRecord(into: &fields) {
             guard fields.count == columnCount else {
-                throw .raggedRow(file: file, line: scanner.recordLine, expectedColumns: columnCount, foundColumns: fields.count)
+                throw .raggedRow(
+                    file: file, line: scanner.recordLine, expectedColumns: columnCount, foundColumns: fields.count)
             }
             for column in 0..<columnCount where !isText[column] {
                 if scanner.number(fields[column], as: Double.self) == nil && !isMissing(fields[column], scanner) {

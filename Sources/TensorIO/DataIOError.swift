@@ -83,11 +83,14 @@ public enum DataIOError: Error, Equatable, Sendable, CustomStringConvertible {
         case .emptyLabel(let file, let line, let column):
             return "\(file), line \(line), column \(column): the class label is empty; every sample needs its label"
         case .malformedQuote(let file, let line, let column):
-            return "\(file), line \(line), column \(column): a quoted cell is not closed, or text follows its closing quote"
+            return
+                "\(file), line \(line), column \(column): a quoted cell is not closed, or text follows its closing quote"
         case .wrongMagicNumber(let file, let expected, let found):
-            return "\(file): magic number \(found) where \(expected) was expected; this is not the expected kind of file"
+            return
+                "\(file): magic number \(found) where \(expected) was expected; this is not the expected kind of file"
         case .unsupportedIDXType(let file, let typeCode):
-            return "\(file): header field 'type': IDX element type 0x\(String(typeCode, radix: 16)); only unsigned bytes (0x08) are supported"
+            return
+                "\(file): header field 'type': IDX element type 0x\(String(typeCode, radix: 16)); only unsigned bytes (0x08) are supported"
         case .dimensionOverflow(let file, let field, let dimensions):
             return "\(file): header field '\(field)': dimensions \(dimensions) are too large to address"
         case .truncatedData(let file, let field, let expected, let found):
@@ -99,12 +102,17 @@ public enum DataIOError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedNPYHeader(let file, let field, let reason):
             return "\(file): header field '\(field)': \(reason)"
         case .fortranOrder(let file):
-            return "\(file): header field 'fortran_order': the array is in Fortran order; save it with np.ascontiguousarray first"
+            return
+                "\(file): header field 'fortran_order': the array is in Fortran order; save it with np.ascontiguousarray first"
         case .unsupportedDType(let file, let dtype):
-            return "\(file): header field 'descr': dtype \(dtype) is not supported (use f4, f8 or an integer type of 1 to 8 bytes)"
+            return
+                "\(file): header field 'descr': dtype \(dtype) is not supported (use f4, f8 or an integer type of 1 to 8 bytes)"
         case .unsupportedShape(let file, let shape):
-            let shown = shape.isEmpty ? "()" : "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
-            return "\(file): header field 'shape': shape \(shown) has \(shape.count) dimensions; only 1 or 2 can be read into a Matrix"
+            let shown =
+                shape.isEmpty
+                ? "()" : "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+            return
+                "\(file): header field 'shape': shape \(shown) has \(shape.count) dimensions; only 1 or 2 can be read into a Matrix"
         case .corruptArchive(let file, let reason):
             return "\(file): cannot read or write the .npz (zip) archive: \(reason)"
         }

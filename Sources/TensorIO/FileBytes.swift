@@ -1,13 +1,14 @@
+internal import FileSystem
+
 // The internal file layer: mapping a file's bytes into memory (no copy), inflating gzip when the
 // bytes start with its magic number, and a buffered writer. The C calls (open, mmap, write) stay here.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-internal import FileSystem
 
 /// Read-only bytes of a whole file, memory-mapped, or owned heap memory after gzip inflation.
 ///

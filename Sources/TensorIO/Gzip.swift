@@ -1,12 +1,13 @@
 // The one internal wrapper over zlib. Nothing of C leaves this file: callers pass a byte buffer and
 // get back ``FileBytes`` or a ``DataIOError``.
 internal import CZlibShim
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Gzip (RFC 1952) detection and streaming decompression through zlib's `inflate`.
@@ -37,7 +38,8 @@ internal enum Gzip {
         var capacity = 1 << 16
         if input.count >= 18 {
             let trailer = input.count - 4
-            let hint = Int(input[trailer]) | Int(input[trailer + 1]) << 8
+            let hint =
+                Int(input[trailer]) | Int(input[trailer + 1]) << 8
                 | Int(input[trailer + 2]) << 16 | Int(input[trailer + 3]) << 24
             // One spare byte, so that a correct hint never triggers a growth before the stream's end.
             capacity = max(capacity, min(hint, input.count * maximumRatio) + 1)
@@ -57,7 +59,8 @@ internal enum Gzip {
         while true {
             if stream.avail_in == 0 && fedEnd < input.count {
                 let chunk = min(input.count - fedEnd, maximumChunk)
-                stream.next_in = UnsafeMutablePointer(mutating: (inputBase + fedEnd).assumingMemoryBound(to: Bytef.self))
+                stream.next_in = UnsafeMutablePointer(
+                    mutating: (inputBase + fedEnd).assumingMemoryBound(to: Bytef.self))
                 stream.avail_in = uInt(chunk)
                 fedEnd += chunk
             }
@@ -87,7 +90,8 @@ internal enum Gzip {
                     continue
                 }
                 if input[consumed...].allSatisfy({ $0 == 0 }) { break }  // zero padding, as tape tools write
-                throw fail(.corruptGzip(file: file, reason: "\(remaining) unexpected bytes after the end of the gzip data"))
+                throw fail(
+                    .corruptGzip(file: file, reason: "\(remaining) unexpected bytes after the end of the gzip data"))
             case Z_BUF_ERROR:
                 // No progress possible: either the output is full (grown above) or the input is exhausted.
                 if stream.avail_in == 0 && fedEnd == input.count { throw fail(.truncatedGzip(file: file)) }

@@ -17,7 +17,9 @@ public struct IDXArray: Sendable, Equatable {
         for dimension in dimensions where elementCount != 0 && !overflow {
             (elementCount, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
         }
-        checkPrecondition(!overflow && elementCount == bytes.count, "IDXArray: \(bytes.count) bytes cannot fill dimensions \(dimensions)")
+        checkPrecondition(
+            !overflow && elementCount == bytes.count,
+            "IDXArray: \(bytes.count) bytes cannot fill dimensions \(dimensions)")
         self.dimensions = dimensions
         self.bytes = bytes
     }
@@ -61,7 +63,8 @@ public func readIDXImages<Scalar: MatrixScalar>(
             return idxImages(bytes, header, as: Float.self, scaleToUnitInterval: scaleToUnitInterval) as! Matrix<Scalar>
         }
         if Scalar.self == Double.self {
-            return idxImages(bytes, header, as: Double.self, scaleToUnitInterval: scaleToUnitInterval) as! Matrix<Scalar>
+            return idxImages(bytes, header, as: Double.self, scaleToUnitInterval: scaleToUnitInterval)
+                as! Matrix<Scalar>
         }
         return idxImages(bytes, header, as: Scalar.self, scaleToUnitInterval: scaleToUnitInterval)
     }
@@ -117,12 +120,13 @@ internal struct IDXHeader {
             throw .truncatedData(file: name, field: "magic number", expectedBytes: 4, foundBytes: bytes.count)
         }
         let magic = UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
-        let expectedMagic: String = switch expectedDimensionCount {
-        case 3?: "0x00000803 (IDX images)"
-        case 1?: "0x00000801 (IDX labels)"
-        case let count?: hex(0x0800 | UInt32(count))
-        case nil: "0x000008dd (IDX unsigned bytes, dd dimensions)"
-        }
+        let expectedMagic: String =
+            switch expectedDimensionCount {
+            case 3?: "0x00000803 (IDX images)"
+            case 1?: "0x00000801 (IDX labels)"
+            case let count?: hex(0x0800 | UInt32(count))
+            case nil: "0x000008dd (IDX unsigned bytes, dd dimensions)"
+            }
         let typeCode = bytes[2]
         let knownTypes: Set<UInt8> = [0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E]
         guard bytes[0] == 0, bytes[1] == 0, knownTypes.contains(typeCode) else {
@@ -143,10 +147,12 @@ internal struct IDXHeader {
             let offset = 4 + 4 * index
             guard offset + 4 <= bytes.count else {
                 throw .truncatedData(
-                    file: name, field: "dimension \(index + 1) size", expectedBytes: 4, foundBytes: bytes.count - offset)
+                    file: name, field: "dimension \(index + 1) size", expectedBytes: 4, foundBytes: bytes.count - offset
+                )
             }
             dimensions.append(
-                Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3]))
+                Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8
+                    | Int(bytes[offset + 3]))
         }
         // Multiply from the innermost dimension out, so that every item size (the product of the
         // dimensions after the first, as rows · columns of an image) is checked too: with a first
@@ -154,7 +160,9 @@ internal struct IDXHeader {
         var elementCount = 1
         for dimension in dimensions.reversed() {
             let (product, overflow) = elementCount.multipliedReportingOverflow(by: dimension)
-            guard !overflow else { throw .dimensionOverflow(file: name, field: "dimension sizes", dimensions: dimensions) }
+            guard !overflow else {
+                throw .dimensionOverflow(file: name, field: "dimension sizes", dimensions: dimensions)
+            }
             elementCount = product
         }
         let available = bytes.count - headerSize

@@ -19,7 +19,8 @@ public struct LabelEncoding: Codable, Sendable, Equatable, Hashable {
     ///
     /// - Precondition: the names are distinct.
     public init(classNames: [String]) {
-        checkPrecondition(Set(classNames).count == classNames.count, "LabelEncoding: class names must be distinct, got \(classNames)")
+        checkPrecondition(
+            Set(classNames).count == classNames.count, "LabelEncoding: class names must be distinct, got \(classNames)")
         self.classNames = classNames
     }
 
@@ -35,7 +36,9 @@ public struct LabelEncoding: Codable, Sendable, Equatable, Hashable {
     ///
     /// - Precondition: `0 <= index < count`.
     public func className(at index: Int) -> String {
-        checkPrecondition(index >= 0 && index < classNames.count, "LabelEncoding: class index \(index) out of range 0..<\(classNames.count)")
+        checkPrecondition(
+            index >= 0 && index < classNames.count,
+            "LabelEncoding: class index \(index) out of range 0..<\(classNames.count)")
         return classNames[index]
     }
 }

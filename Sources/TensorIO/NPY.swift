@@ -15,9 +15,13 @@ import Tensor
 ///   ``DataIOError/truncatedData(file:field:expectedBytes:foundBytes:)``,
 ///   ``DataIOError/trailingData(file:expectedBytes:foundBytes:)``, and the gzip and file errors.
 /// - See also: ``writeNPY(_:to:)``, ``readNPZ(from:as:)``.
-public func readNPY<Scalar: MatrixScalar>(from path: String, as type: Scalar.Type = Scalar.self) throws(DataIOError) -> Matrix<Scalar> {
+public func readNPY<Scalar: MatrixScalar>(from path: String, as type: Scalar.Type = Scalar.self) throws(DataIOError)
+    -> Matrix<Scalar>
+{
     let bytes = try FileBytes.load(path)
-    return try withExtendedLifetime(bytes) { () throws(DataIOError) -> Matrix<Scalar> in try NPY.decodeSpecialized(bytes) }
+    return try withExtendedLifetime(bytes) { () throws(DataIOError) -> Matrix<Scalar> in
+        try NPY.decodeSpecialized(bytes)
+    }
 }
 
 /// Writes a matrix as a numpy `.npy` file, format 1.0, dtype `<f8` for `Double` and `<f4` for `Float`,
@@ -53,7 +57,8 @@ internal enum NPY {
     /// padded with spaces and a newline to a multiple of 64 bytes, as numpy writes it.
     static func header<Scalar: MatrixScalar>(for matrix: Matrix<Scalar>) -> [UInt8] {
         let descr = Scalar.self == Float.self ? "<f4" : "<f8"
-        var dictionary = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(matrix.rows), \(matrix.columns)), }".utf8)
+        var dictionary = Array(
+            "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(matrix.rows), \(matrix.columns)), }".utf8)
         let unpadded = magic.count + 2 + 2 + dictionary.count + 1
         dictionary.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (64 - unpadded % 64) % 64))
         dictionary.append(UInt8(ascii: "\n"))
@@ -66,7 +71,7 @@ internal enum NPY {
         of matrix: Matrix<Scalar>, _ body: (UnsafeRawBufferPointer) throws(DataIOError) -> Result
     ) throws(DataIOError) -> Result {
         #if !_endian(little)
-        #error("TensorIO writes .npy data by copying memory, which assumes a little-endian host")
+            #error("TensorIO writes .npy data by copying memory, which assumes a little-endian host")
         #endif
         let outcome: Swift.Result<Result, DataIOError> = matrix.scalars.withUnsafeBytes { bytes in
             do throws(DataIOError) { return .success(try body(bytes)) } catch { return .failure(error) }
@@ -92,23 +97,29 @@ internal enum NPY {
             }
             throw .wrongMagicNumber(
                 file: name, expected: "\\x93NUMPY (.npy)",
-                found: prefix.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined())
+                found: prefix.map {
+                    $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16)
+                }.joined())
         }
         guard bytes.count >= 8 else {
             throw .truncatedData(file: name, field: "version", expectedBytes: 2, foundBytes: bytes.count - 6)
         }
         let major = bytes[6]
         let minor = bytes[7]
-        guard minor == 0, (1...3).contains(major) else { throw .unsupportedNPYVersion(file: name, major: major, minor: minor) }
+        guard minor == 0, (1...3).contains(major) else {
+            throw .unsupportedNPYVersion(file: name, major: major, minor: minor)
+        }
         let lengthSize = major == 1 ? 2 : 4
         guard bytes.count >= 8 + lengthSize else {
-            throw .truncatedData(file: name, field: "header length", expectedBytes: lengthSize, foundBytes: bytes.count - 8)
+            throw .truncatedData(
+                file: name, field: "header length", expectedBytes: lengthSize, foundBytes: bytes.count - 8)
         }
         var headerLength = 0
         for index in 0..<lengthSize { headerLength |= Int(bytes[8 + index]) << (8 * index) }
         let headerStart = 8 + lengthSize
         guard bytes.count - headerStart >= headerLength else {
-            throw .truncatedData(file: name, field: "header", expectedBytes: headerLength, foundBytes: bytes.count - headerStart)
+            throw .truncatedData(
+                file: name, field: "header", expectedBytes: headerLength, foundBytes: bytes.count - headerStart)
         }
         var parser = HeaderParser(bytes: Array(bytes[headerStart..<(headerStart + headerLength)]), file: name)
         let header = try parser.parse()
@@ -131,7 +142,9 @@ internal enum NPY {
         guard available >= byteCount else {
             throw .truncatedData(file: name, field: "data", expectedBytes: byteCount, foundBytes: available)
         }
-        guard available == byteCount else { throw .trailingData(file: name, expectedBytes: byteCount, foundBytes: available) }
+        guard available == byteCount else {
+            throw .trailingData(file: name, expectedBytes: byteCount, foundBytes: available)
+        }
         let (rows, columns) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
         let data = bytes.baseAddress.map { $0 + dataStart }
         let scalars = [Scalar](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
@@ -148,45 +161,50 @@ internal enum NPY {
         var text = Substring(descr)
         var bigEndian = false
         #if _endian(big)
-        bigEndian = true
+            bigEndian = true
         #endif
         if let first = text.first, "<>|=".contains(first) {
             if first == ">" { bigEndian = true } else if first == "<" { bigEndian = false }
             text = text.dropFirst()
         }
-        let type: ElementType? = switch text {
-        case "f4": .float32
-        case "f8": .float64
-        case "i1": .int8
-        case "i2": .int16
-        case "i4": .int32
-        case "i8": .int64
-        case "u1": .uint8
-        case "u2": .uint16
-        case "u4": .uint32
-        case "u8": .uint64
-        default: nil
-        }
+        let type: ElementType? =
+            switch text {
+            case "f4": .float32
+            case "f8": .float64
+            case "i1": .int8
+            case "i2": .int16
+            case "i4": .int32
+            case "i8": .int64
+            case "u1": .uint8
+            case "u2": .uint16
+            case "u4": .uint32
+            case "u8": .uint64
+            default: nil
+            }
         return type.map { ($0, bigEndian) }
     }
 
     /// Converts `count` elements at `data` into `output`, which must have room for `count` scalars.
     static func convert<Scalar: MatrixScalar>(
-        _ data: UnsafeRawPointer, count: Int, type: ElementType, bigEndian: Bool, into output: UnsafeMutablePointer<Scalar>
+        _ data: UnsafeRawPointer, count: Int, type: ElementType, bigEndian: Bool,
+        into output: UnsafeMutablePointer<Scalar>
     ) {
         #if _endian(little)
-        let native = !bigEndian
+            let native = !bigEndian
         #else
-        let native = bigEndian
+            let native = bigEndian
         #endif
-        if native && ((type == .float64 && Scalar.self == Double.self) || (type == .float32 && Scalar.self == Float.self)) {
+        if native
+            && ((type == .float64 && Scalar.self == Double.self) || (type == .float32 && Scalar.self == Float.self))
+        {
             UnsafeMutableRawPointer(output).copyMemory(from: data, byteCount: count * type.size)
             return
         }
         func fill<Raw: FixedWidthInteger>(_ raw: Raw.Type, _ makeScalar: (Raw) -> Scalar) {
             for index in 0..<count {
                 let stored = data.loadUnaligned(fromByteOffset: index * MemoryLayout<Raw>.size, as: Raw.self)
-                (output + index).initialize(to: makeScalar(bigEndian ? Raw(bigEndian: stored) : Raw(littleEndian: stored)))
+                (output + index).initialize(
+                    to: makeScalar(bigEndian ? Raw(bigEndian: stored) : Raw(littleEndian: stored)))
             }
         }
         switch type {
@@ -258,7 +276,9 @@ internal enum NPY {
             case .other(let text): throw DataIOError.unsupportedDType(file: file, dtype: "\(text) (a structured dtype)")
             default: throw malformed("descr", "not a string")
             }
-            guard case .boolean(let fortranOrder) = orderValue else { throw malformed("fortran_order", "not True or False") }
+            guard case .boolean(let fortranOrder) = orderValue else {
+                throw malformed("fortran_order", "not True or False")
+            }
             guard case .integers(let shape) = shapeValue else { throw malformed("shape", "not a tuple of integers") }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw malformed("shape", "negative dimension in \(shape)") }
             return Header(descr: descr, fortranOrder: fortranOrder, shape: shape)
@@ -324,8 +344,9 @@ internal enum NPY {
                 return .other(String(decoding: bytes[start..<position], as: UTF8.self))
             default:
                 let start = position
-                while let next = peek(), (next >= UInt8(ascii: "A") && next <= UInt8(ascii: "Z"))
-                    || (next >= UInt8(ascii: "a") && next <= UInt8(ascii: "z"))
+                while let next = peek(),
+                    (next >= UInt8(ascii: "A") && next <= UInt8(ascii: "Z"))
+                        || (next >= UInt8(ascii: "a") && next <= UInt8(ascii: "z"))
                 {
                     position += 1
                 }

@@ -40,11 +40,14 @@ public func readNPZ<Scalar: MatrixScalar>(
         guard checksum == entry.checksum else {
             throw .corruptArchive(
                 file: memberName,
-                reason: "CRC-32 mismatch: the member's data is damaged (computed \(checksum), recorded \(entry.checksum))")
+                reason:
+                    "CRC-32 mismatch: the member's data is damaged (computed \(checksum), recorded \(entry.checksum))")
         }
         let decoded: Result<Matrix<Scalar>, DataIOError> = data.withUnsafeBytes { bytes in
             let member = FileBytes.wrapping(bytes, file: memberName, owner: archive)
-            do throws(DataIOError) { return .success(try NPY.decodeSpecialized(member)) } catch { return .failure(error) }
+            do throws(DataIOError) { return .success(try NPY.decodeSpecialized(member)) } catch {
+                return .failure(error)
+            }
         }
         arrays[String(entry.path.dropLast(4))] = try decoded.get()
     }

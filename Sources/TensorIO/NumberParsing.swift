@@ -2,12 +2,13 @@
 // A fast exact path covers the common short decimals; everything else goes to the C library's
 // correctly rounded strtod/strtof on a small stack copy.
 import Tensor
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Exact powers of ten representable in a `Double` (10⁰ … 10²²).
@@ -21,7 +22,9 @@ private let exactPowersOfTen: [Double] = (0...22).map { exponent in
 /// (the whole range must be consumed). Accepts what `strtod` accepts except hexadecimal: decimals of
 /// any length, exponents, `inf`, `infinity`, `nan`, as numpy reads them.
 @inline(__always)
-internal func parseScalar<Scalar: MatrixScalar>(_ start: UnsafePointer<UInt8>, count: Int, as type: Scalar.Type) -> Scalar? {
+internal func parseScalar<Scalar: MatrixScalar>(_ start: UnsafePointer<UInt8>, count: Int, as type: Scalar.Type)
+    -> Scalar?
+{
     if Scalar.self == Double.self {
         return parseDouble(start, count: count).map { unsafeBitCast($0, to: Scalar.self) }
     } else if Scalar.self == Float.self {
@@ -33,7 +36,9 @@ internal func parseScalar<Scalar: MatrixScalar>(_ start: UnsafePointer<UInt8>, c
 /// The decimal's parts when it has the simple form `[-+]digits[.digits][e[-+]digits]` with at most
 /// 19 significant digits; nil otherwise.
 @inline(__always)
-private func simpleDecimal(_ start: UnsafePointer<UInt8>, count: Int) -> (negative: Bool, mantissa: UInt64, exponent: Int)? {
+private func simpleDecimal(_ start: UnsafePointer<UInt8>, count: Int) -> (
+    negative: Bool, mantissa: UInt64, exponent: Int
+)? {
     var index = 0
     var negative = false
     if index < count && (start[index] == UInt8(ascii: "-") || start[index] == UInt8(ascii: "+")) {
@@ -86,9 +91,11 @@ private func simpleDecimal(_ start: UnsafePointer<UInt8>, count: Int) -> (negati
 internal func parseDouble(_ start: UnsafePointer<UInt8>, count: Int) -> Double? {
     guard count > 0 else { return nil }
     if let (negative, mantissa, exponent) = simpleDecimal(start, count: count),
-        mantissa <= (1 << 53), exponent >= -22, exponent <= 22 {
+        mantissa <= (1 << 53), exponent >= -22, exponent <= 22
+    {
         // Both operands are exact, so the one rounding of × or ÷ gives the correctly rounded result.
-        let magnitude = exponent >= 0
+        let magnitude =
+            exponent >= 0
             ? Double(mantissa) * exactPowersOfTen[exponent]
             : Double(mantissa) / exactPowersOfTen[-exponent]
         return negative ? -magnitude : magnitude
@@ -100,8 +107,10 @@ internal func parseDouble(_ start: UnsafePointer<UInt8>, count: Int) -> Double? 
 internal func parseFloat(_ start: UnsafePointer<UInt8>, count: Int) -> Float? {
     guard count > 0 else { return nil }
     if let (negative, mantissa, exponent) = simpleDecimal(start, count: count),
-        mantissa <= (1 << 53), exponent >= -22, exponent <= 22 {
-        let double = exponent >= 0
+        mantissa <= (1 << 53), exponent >= -22, exponent <= 22
+    {
+        let double =
+            exponent >= 0
             ? Double(mantissa) * exactPowersOfTen[exponent]
             : Double(mantissa) / exactPowersOfTen[-exponent]
         // Rounding the correctly rounded Double to Float is correct unless that Double lies exactly

@@ -24,7 +24,8 @@ enum CommandError: Error, CustomStringConvertible {
         case .noData(let command):
             return "no data: give --data FILE or --dataset NAME (see 'nn \(command) --help')"
         case .datasetNotInstalled(let name, let folder):
-            return "the \(name) data set is not installed in \(folder); install it with 'apt-get install dataset-fashion-mnist'"
+            return
+                "the \(name) data set is not installed in \(folder); install it with 'apt-get install dataset-fashion-mnist'"
         case .invalidTargets(let message), .dataMismatch(let message), .invalidOption(let message), .usage(let message):
             return message
         }
@@ -83,7 +84,9 @@ enum DataSource {
         if let limit = options.limit {
             loaded.inputs = loaded.inputs.rows(0..<min(limit, loaded.inputs.rows))
             loaded.targets = loaded.targets.map { $0.rows(0..<min(limit, $0.rows)) }
-            loaded.test = loaded.test.map { ($0.inputs.rows(0..<min(limit, $0.inputs.rows)), $0.targets.rows(0..<min(limit, $0.targets.rows))) }
+            loaded.test = loaded.test.map {
+                ($0.inputs.rows(0..<min(limit, $0.inputs.rows)), $0.targets.rows(0..<min(limit, $0.targets.rows)))
+            }
         }
         // A file may announce no samples of any width ((0, 2⁶⁰) costs a .npy header only); a network
         // of that width cannot be built.
@@ -92,10 +95,12 @@ enum DataSource {
         }
         guard loaded.inputs.columns > 0 else {
             throw CommandError.dataMismatch(
-                "\(loaded.name): no feature columns (inputs of shape \(loaded.inputs.shapeDescription))\(delimiterHint(options.data))")
+                "\(loaded.name): no feature columns (inputs of shape \(loaded.inputs.shapeDescription))\(delimiterHint(options.data))"
+            )
         }
         if let targets = loaded.targets, targets.columns == 0 {
-            throw CommandError.dataMismatch("\(loaded.name): the targets have no columns (shape \(targets.shapeDescription))")
+            throw CommandError.dataMismatch(
+                "\(loaded.name): the targets have no columns (shape \(targets.shapeDescription))")
         }
         try requireFinite(loaded.inputs, "feature", source: loaded.name)
         if let targets = loaded.targets { try requireFinite(targets, "target column", source: loaded.name) }
@@ -125,14 +130,16 @@ enum DataSource {
         let scalars = matrix.scalars
         guard let index = scalars.firstIndex(where: { !$0.isFinite }) else { return }
         throw CommandError.dataMismatch(
-            "\(source): sample \(index / matrix.columns + 1), \(what) \(index % matrix.columns + 1) is \(scalars[index]); the network needs finite numbers (beyond ±\(Scalar.greatestFiniteMagnitude) a number reads as inf)")
+            "\(source): sample \(index / matrix.columns + 1), \(what) \(index % matrix.columns + 1) is \(scalars[index]); the network needs finite numbers (beyond ±\(Scalar.greatestFiniteMagnitude) a number reads as inf)"
+        )
     }
 
     static func loadDataset<Scalar: MatrixScalar>(_ name: String, as type: Scalar.Type) throws -> LoadedData<Scalar> {
         if name == "fashion-mnist" {
             let folder = fashionFolder
             func file(_ stem: String) throws -> String {
-                for candidate in ["\(folder)/\(stem).gz", "\(folder)/\(stem)"] where FileManager.default.fileExists(atPath: candidate) {
+                for candidate in ["\(folder)/\(stem).gz", "\(folder)/\(stem)"]
+                where FileManager.default.fileExists(atPath: candidate) {
                     return candidate
                 }
                 throw CommandError.datasetNotInstalled(name: "fashion-mnist", folder: folder)
@@ -146,7 +153,8 @@ enum DataSource {
                 test: (testImages, .column(testLabels.map { Scalar($0) })), name: "fashion-mnist")
         }
         guard let data = NotebookData.named(name) else {
-            throw CommandError.invalidOption("unknown data set '\(name)'; the built-in data sets are \(datasetNames.joined(separator: ", "))")
+            throw CommandError.invalidOption(
+                "unknown data set '\(name)'; the built-in data sets are \(datasetNames.joined(separator: ", "))")
         }
         return LoadedData(inputs: Matrix<Scalar>(data.inputs), targets: Matrix<Scalar>(data.targets), name: name)
     }
@@ -172,7 +180,8 @@ enum DataSource {
                 let targets = columnShaped(rawTargets, rows: array.rows)
                 guard targets.rows == array.rows else {
                     throw CommandError.dataMismatch(
-                        "\(targetsFile): \(targets.rows) target rows for the \(array.rows) samples of \(path); the files must have one row per sample")
+                        "\(targetsFile): \(targets.rows) target rows for the \(array.rows) samples of \(path); the files must have one row per sample"
+                    )
                 }
                 return LoadedData(inputs: array, targets: targets, name: path)
             }
@@ -180,7 +189,8 @@ enum DataSource {
             let column = try targetIndex(options.target ?? "-1", columns: array.columns, file: path)
             guard array.columns >= 2 else {
                 throw CommandError.dataMismatch(
-                    "\(path): shape \(array.shapeDescription) has no room for both features and a target; give the targets with --targets-file FILE")
+                    "\(path): shape \(array.shapeDescription) has no room for both features and a target; give the targets with --targets-file FILE"
+                )
             }
             var parts: [Matrix<Scalar>] = []
             if column > 0 { parts.append(array.columns(0..<column)) }
@@ -191,12 +201,14 @@ enum DataSource {
             let arrays: [String: Matrix<Scalar>] = try readNPZ(from: path)
             guard var inputs = arrays[options.inputsKey] else {
                 throw CommandError.dataMismatch(
-                    "\(path): no array '\(options.inputsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --inputs-key")
+                    "\(path): no array '\(options.inputsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --inputs-key"
+                )
             }
             guard let raw = arrays[options.targetsKey] else {
                 if needsTargets {
                     throw CommandError.dataMismatch(
-                        "\(path): no array '\(options.targetsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --targets-key")
+                        "\(path): no array '\(options.targetsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --targets-key"
+                    )
                 }
                 return LoadedData(inputs: inputs, name: path)
             }
@@ -204,7 +216,8 @@ enum DataSource {
             let targets = columnShaped(raw, rows: inputs.rows)
             guard targets.rows == inputs.rows else {
                 throw CommandError.dataMismatch(
-                    "\(path): '\(options.targetsKey)' has shape \(raw.shapeDescription) but '\(options.inputsKey)' has \(inputs.rows) samples")
+                    "\(path): '\(options.targetsKey)' has shape \(raw.shapeDescription) but '\(options.inputsKey)' has \(inputs.rows) samples"
+                )
             }
             return LoadedData(inputs: inputs, targets: targets, name: path)
         case "idx":
@@ -217,33 +230,44 @@ enum DataSource {
             }
             let labels = try readIDXLabels(from: labelsPath)
             guard labels.count == images.rows else {
-                throw CommandError.dataMismatch("\(labelsPath): \(labels.count) labels for the \(images.rows) images of \(path)")
+                throw CommandError.dataMismatch(
+                    "\(labelsPath): \(labels.count) labels for the \(images.rows) images of \(path)")
             }
             let classCount = (labels.max() ?? 0) + 1
             return LoadedData(
-                inputs: images, targets: .column(labels.map { Scalar($0) }), classNames: (0..<classCount).map(String.init), name: path)
+                inputs: images, targets: .column(labels.map { Scalar($0) }),
+                classNames: (0..<classCount).map(String.init), name: path)
         default:
             if let layout = options.layout {
                 return try TableData.load(
-                    options, layout: layout, knownClassNames: options.knownClassNames, needsTargets: needsTargets, as: type)
+                    options, layout: layout, knownClassNames: options.knownClassNames, needsTargets: needsTargets,
+                    as: type)
             }
             if options.readsTrainingTable { return try TableData.loadForTraining(options, as: type) }
-            let features = options.features.map { $0.split(separator: ",").map { csvColumn(String($0).trimmingCharacters(in: .whitespaces)) } }
+            let features = options.features.map {
+                $0.split(separator: ",").map { csvColumn(String($0).trimmingCharacters(in: .whitespaces)) }
+            }
             let target: CSVColumn? = options.target.map(csvColumn) ?? (needsTargets ? .index(-1) : nil)
             var dataset: CSVDataset<Scalar> = try readCSV(
                 from: path,
-                options: CSVReadOptions(header: options.header, delimiter: options.delimiter, featureColumns: features, targetColumn: target))
+                options: CSVReadOptions(
+                    header: options.header, delimiter: options.delimiter, featureColumns: features, targetColumn: target
+                ))
             // A model that knows its features' names takes them by name from a file with a header,
             // whatever their order or the other columns there.
-            if features == nil, let expected = options.expectedFeatureNames, let found = dataset.featureNames, found != expected {
+            if features == nil, let expected = options.expectedFeatureNames, let found = dataset.featureNames,
+                found != expected
+            {
                 dataset = try readCSV(
                     from: path,
                     options: CSVReadOptions(
-                        header: options.header, delimiter: options.delimiter, featureColumns: expected.map { .name($0) },
+                        header: options.header, delimiter: options.delimiter,
+                        featureColumns: expected.map { .name($0) },
                         targetColumn: target))
             }
             return LoadedData(
-                inputs: dataset.features, targets: dataset.targets, classNames: dataset.labelEncoding?.classNames, name: path,
+                inputs: dataset.features, targets: dataset.targets, classNames: dataset.labelEncoding?.classNames,
+                name: path,
                 featureNames: dataset.featureNames)
         }
     }

@@ -38,7 +38,7 @@ enum DistributedRun {
     /// Refuses `--distributed` in a build without MPI.
     static func validate(distributed: Bool) throws {
         #if !MPI
-        if distributed { throw ValidationError("--distributed: \(buildHint)") }
+            if distributed { throw ValidationError("--distributed: \(buildHint)") }
         #endif
     }
 
@@ -46,16 +46,16 @@ enum DistributedRun {
     /// this machine's ranks.
     static func start(threads: Int?) throws {
         #if MPI
-        let world: MPICommunicator
-        do {
-            world = try MPICommunicator.initialize()
-        } catch {
-            throw CommandError.invalidOption("--distributed: \(error)")
-        }
-        communicator = world
-        if threads == nil { BLASLibrary.threadCount = defaultThreadCount(localRanks: world.localSize) }
+            let world: MPICommunicator
+            do {
+                world = try MPICommunicator.initialize()
+            } catch {
+                throw CommandError.invalidOption("--distributed: \(error)")
+            }
+            communicator = world
+            if threads == nil { BLASLibrary.threadCount = defaultThreadCount(localRanks: world.localSize) }
         #else
-        throw ValidationError("--distributed: \(buildHint)")
+            throw ValidationError("--distributed: \(buildHint)")
         #endif
     }
 
@@ -77,7 +77,7 @@ enum DistributedRun {
     /// Ends MPI after a run that succeeded (every rank gets here).
     static func finish() {
         #if MPI
-        (communicator as? MPICommunicator)?.finalize()
+            (communicator as? MPICommunicator)?.finalize()
         #endif
         communicator = nil
     }
@@ -114,6 +114,7 @@ enum DistributedRun {
     /// `on 4 ranks × 2 threads` for the header, or nothing outside a job.
     static var description: String {
         guard let communicator else { return "" }
-        return " on \(communicator.size) rank\(communicator.size == 1 ? "" : "s") × \(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")"
+        return
+            " on \(communicator.size) rank\(communicator.size == 1 ? "" : "s") × \(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")"
     }
 }

@@ -15,15 +15,23 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
 
-    @Option(help: "What a text value training never saw does: error (naming the column and value) or zero (its one-hot inputs are all zero).")
+    @Option(
+        help:
+            "What a text value training never saw does: error (naming the column and value) or zero (its one-hot inputs are all zero)."
+    )
     var unknownCategories: UnknownCategoryOption?
 
-    @Flag(help: "Print the scores as one JSON object (keys: model, data, samples, task, loss, and accuracy, classes, report, confusion for a classifier or r2, rmse, mae for a regressor).")
+    @Flag(
+        help:
+            "Print the scores as one JSON object (keys: model, data, samples, task, loss, and accuracy, classes, report, confusion for a classifier or r2, rmse, mae for a regressor)."
+    )
     var json = false
 
     func run() throws {
         let file = try ModelFile.readMetadata(from: modelOptions.model)
-        if file.precision == "double" { try evaluate(LoadedModel<Double>(path: modelOptions.model)) } else {
+        if file.precision == "double" {
+            try evaluate(LoadedModel<Double>(path: modelOptions.model))
+        } else {
             try evaluate(LoadedModel<Float>(path: modelOptions.model))
         }
     }
@@ -33,7 +41,9 @@ struct EvaluateCommand: ParsableCommand {
         request.expectedFeatureNames = model.file.featureNames
         if let layout = model.file.tableLayout, source.data.map({ DataSource.kind(of: $0) == "csv" }) == true {
             if source.csv.features != nil || source.csv.drop != nil || source.csv.missing != nil {
-                throw CommandError.usage("--features, --drop and --missing do not apply: the model \(modelOptions.model) reads its own columns")
+                throw CommandError.usage(
+                    "--features, --drop and --missing do not apply: the model \(modelOptions.model) reads its own columns"
+                )
             }
             request.layout = layout
             request.knownClassNames = model.file.classNames
@@ -48,14 +58,18 @@ struct EvaluateCommand: ParsableCommand {
             rawTargets = test.targets
             setName += " test set"
         }
-        guard var targets = rawTargets else { throw CommandError.dataMismatch("\(loaded.name): no targets to evaluate against") }
+        guard var targets = rawTargets else {
+            throw CommandError.dataMismatch("\(loaded.name): no targets to evaluate against")
+        }
         var dataNames = loaded.classNames
         if model.file.classNames == nil, let names = dataNames {
             throw CommandError.dataMismatch(
-                "\(loaded.name): the targets are class labels (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : "")) but the model \(model.path) is a regression model without classes")
+                "\(loaded.name): the targets are class labels (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", …" : "")) but the model \(model.path) is a regression model without classes"
+            )
         }
         if let known = model.file.classNames, let names = dataNames, request.layout == nil {
-            targets = try TargetPreparation.remap(targets, dataClassNames: names, modelClassNames: known, source: loaded.name)
+            targets = try TargetPreparation.remap(
+                targets, dataClassNames: names, modelClassNames: known, source: loaded.name)
             dataNames = known
         } else if let known = model.file.classNames, dataNames == nil, targets.columns == 1,
             case let labels = targets.scalars.map({ TableData.numberLabel(Double($0)) }),
@@ -67,24 +81,33 @@ struct EvaluateCommand: ParsableCommand {
             dataNames = known
         }
         var prepared = try TargetPreparation.prepare(
-            targets, classNames: dataNames, knownClassNames: model.file.classNames, loss: model.file.loss, source: loaded.name)
+            targets, classNames: dataNames, knownClassNames: model.file.classNames, loss: model.file.loss,
+            source: loaded.name)
         guard prepared.targets.columns == model.network.outputSize else {
             throw CommandError.dataMismatch(
-                "\(loaded.name): the targets give \(prepared.targets.columns) columns but the model \(model.path) has \(model.network.outputSize) outputs")
+                "\(loaded.name): the targets give \(prepared.targets.columns) columns but the model \(model.path) has \(model.network.outputSize) outputs"
+            )
         }
         if let transform = model.file.targetTransform { prepared.targets = transform.apply(to: prepared.targets) }
         let inputs = try model.prepare(rawInputs, source: loaded.name)
         let score = try Score.measure(
-            network: model.network, inputs: inputs, targets: prepared, loss: model.file.loss, targetTransform: model.file.targetTransform)
+            network: model.network, inputs: inputs, targets: prepared, loss: model.file.loss,
+            targetTransform: model.file.targetTransform)
         if json {
             let output = EvaluateSummary(
-                model: model.path, data: setName, samples: score.count, task: score.report != nil ? "classification" : "regression",
-                loss: score.loss, accuracy: score.accuracy, classes: score.classNames, report: score.report, confusion: score.confusion,
-                r2: score.regression?.r2, rmse: score.regression?.rootMeanSquaredError, mae: score.regression?.meanAbsoluteError)
+                model: model.path, data: setName, samples: score.count,
+                task: score.report != nil ? "classification" : "regression",
+                loss: score.loss, accuracy: score.accuracy, classes: score.classNames, report: score.report,
+                confusion: score.confusion,
+                r2: score.regression?.r2, rmse: score.regression?.rootMeanSquaredError,
+                mae: score.regression?.meanAbsoluteError)
             write(try jsonText(output) + "\n")
             return
         }
-        var lines = ["\(setName): \(inputs.rows) samples", "loss (\(lossName(model.file.loss))\(model.file.targetTransform != nil ? ", on standardized targets" : "")): \(score.loss)"]
+        var lines = [
+            "\(setName): \(inputs.rows) samples",
+            "loss (\(lossName(model.file.loss))\(model.file.targetTransform != nil ? ", on standardized targets" : "")): \(score.loss)",
+        ]
         if let accuracy = score.accuracy { lines.append("accuracy: \(fixed(accuracy, 4))") }
         if let regression = score.regression {
             lines.append("R²: \(fixed(regression.r2, 4))")
@@ -107,10 +130,14 @@ struct EvaluateCommand: ParsableCommand {
         let labels = confusion.counts.indices.map { $0 < names.count ? names[$0] : String($0) }
         let labelWidth = labels.map(\.count).max() ?? 1
         let cellWidth = max(5, (confusion.counts.joined().map { String($0).count }.max() ?? 1) + 1)
-        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        func pad(_ text: String, _ width: Int) -> String {
+            String(repeating: " ", count: max(0, width - text.count)) + text
+        }
         var lines = [pad("", labelWidth) + " " + confusion.counts.indices.map { pad(String($0), cellWidth) }.joined()]
         for (index, row) in confusion.counts.enumerated() {
-            lines.append(pad(labels[index], labelWidth) + " " + row.map { pad(String($0), cellWidth) }.joined() + "   (\(index))")
+            lines.append(
+                pad(labels[index], labelWidth) + " " + row.map { pad(String($0), cellWidth) }.joined() + "   (\(index))"
+            )
         }
         return lines
     }

@@ -7,7 +7,9 @@ struct ExamplesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "examples",
         abstract: "List the seed notebooks ported as examples, or run one.",
-        discussion: "With no name, lists the examples. With a name (000 to 004, or all), runs it and prints what the notebook printed.")
+        discussion:
+            "With no name, lists the examples. With a name (000 to 004, or all), runs it and prints what the notebook printed."
+    )
 
     @Argument(help: "The example to run: 000, 001, 002, 003, 004, or all.")
     var name: String?
@@ -27,7 +29,9 @@ struct ExamplesCommand: ParsableCommand {
         } else if let example = NotebookExample.named(name) {
             examples = [example]
         } else {
-            throw ValidationError("no example named '\(name)'; the examples are \(NotebookExample.all.map(\.name).joined(separator: ", ")) and all")
+            throw ValidationError(
+                "no example named '\(name)'; the examples are \(NotebookExample.all.map(\.name).joined(separator: ", ")) and all"
+            )
         }
         for (index, example) in examples.enumerated() {
             if index > 0 { print("") }

@@ -39,8 +39,10 @@ struct ExportCommand: ParsableCommand {
         let file = try ModelFile.read(from: modelOptions.model)
         var arrays = file.weightArrays
         let inputCount = file.layers.first?.inputSize ?? 0
-        let transform = file.inputTransform
-            ?? ModelFile.InputTransform(offset: [Double](repeating: 0, count: inputCount), scale: [Double](repeating: 1, count: inputCount))
+        let transform =
+            file.inputTransform
+            ?? ModelFile.InputTransform(
+                offset: [Double](repeating: 0, count: inputCount), scale: [Double](repeating: 1, count: inputCount))
         arrays["input.offset"] = .row(transform.offset)
         arrays["input.scale"] = .row(transform.scale)
         if let target = file.targetTransform {
@@ -49,15 +51,19 @@ struct ExportCommand: ParsableCommand {
         }
         let description = ExportDescription(
             formatVersion: ExportDescription.currentVersion, precision: file.precision, loss: lossName(file.loss),
-            layers: file.layers.map { .init(type: $0.type, activation: $0.activation.rawValue) }, classNames: file.classNames,
-            featureNames: file.featureNames, targetName: file.tableLayout?.targetName, columns: file.tableLayout?.columns)
+            layers: file.layers.map { .init(type: $0.type, activation: $0.activation.rawValue) },
+            classNames: file.classNames,
+            featureNames: file.featureNames, targetName: file.tableLayout?.targetName,
+            columns: file.tableLayout?.columns)
         let files = ["model.json": Data(try jsonText(description).utf8)]
         if file.precision == "float" {
             try writeNPZ(arrays.mapValues { Matrix<Float>($0) }, to: output, compressed: compressed, files: files)
         } else {
             try writeNPZ(arrays, to: output, compressed: compressed, files: files)
         }
-        print("wrote \(arrays.count) arrays (\(arrays.keys.sorted().joined(separator: ", "))) and model.json to \(output)")
+        print(
+            "wrote \(arrays.count) arrays (\(arrays.keys.sorted().joined(separator: ", "))) and model.json to \(output)"
+        )
     }
 }
 

@@ -12,7 +12,10 @@ struct InfoCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Flag(help: "Print the description as one JSON object (keys: model, precision, loss, task, layers, parameters, classes, features, columns, inputTransform, targetTransform, metadata).")
+    @Flag(
+        help:
+            "Print the description as one JSON object (keys: model, precision, loss, task, layers, parameters, classes, features, columns, inputTransform, targetTransform, metadata)."
+    )
     var json = false
 
     func run() throws {
@@ -20,37 +23,53 @@ struct InfoCommand: ParsableCommand {
         if json {
             let layers = file.layers.map { layer in
                 InfoSummary.Layer(
-                    type: layer.type, inputSize: layer.inputSize, outputSize: layer.outputSize, activation: layer.activation.rawValue,
+                    type: layer.type, inputSize: layer.inputSize, outputSize: layer.outputSize,
+                    activation: layer.activation.rawValue,
                     bias: layer.hasArrays ? layer.hasBias : nil)
             }
             let parameters = file.layers.reduce(0) { total, layer in total + (layer.kind?.parameterCount(layer) ?? 0) }
             let summary = InfoSummary(
                 model: modelOptions.model, precision: file.precision, loss: lossName(file.loss),
                 task: file.classNames != nil ? "classification" : "regression", layers: layers, parameters: parameters,
-                classes: file.classNames, features: file.featureNames, columns: file.tableLayout, inputTransform: file.inputTransform,
+                classes: file.classNames, features: file.featureNames, columns: file.tableLayout,
+                inputTransform: file.inputTransform,
                 targetTransform: file.targetTransform, metadata: file.metadata)
             write(try jsonText(summary) + "\n")
             return
         }
-        var lines = ["model: \(modelOptions.model)", "precision: \(file.precision)", "loss: \(lossName(file.loss))", "layers:"]
+        var lines = [
+            "model: \(modelOptions.model)", "precision: \(file.precision)", "loss: \(lossName(file.loss))", "layers:",
+        ]
         var parameterCount = 0
         for (index, layer) in file.layers.enumerated() {
             guard let kind = layer.kind else { continue }  // read files are validated: every kind is known
             let count = kind.parameterCount(layer)
             parameterCount += count
-            lines.append("  \(index): \(kind.summary(layer))\(kind.hasArrays ? ", \(ProgressReporter.count(Double(count))) parameters" : "")")
+            lines.append(
+                "  \(index): \(kind.summary(layer))\(kind.hasArrays ? ", \(ProgressReporter.count(Double(count))) parameters" : "")"
+            )
         }
         lines.append("parameters: \(ProgressReporter.count(Double(parameterCount)))")
-        if let classNames = file.classNames { lines.append("classes (\(classNames.count)): \(classNames.joined(separator: ", "))") }
+        if let classNames = file.classNames {
+            lines.append("classes (\(classNames.count)): \(classNames.joined(separator: ", "))")
+        }
         if let featureNames = file.featureNames {
             let shown = featureNames.prefix(10).joined(separator: ", ") + (featureNames.count > 10 ? ", …" : "")
             lines.append("features (\(featureNames.count)): \(shown)")
         }
-        if let transform = file.inputTransform { lines.append("input transform: (x - offset) * scale for \(transform.offset.count) features") }
-        if let transform = file.targetTransform { lines.append("target transform: predictions are output / \(transform.scale[0]) + \(transform.offset[0]) (trained on standardized targets)") }
+        if let transform = file.inputTransform {
+            lines.append("input transform: (x - offset) * scale for \(transform.offset.count) features")
+        }
+        if let transform = file.targetTransform {
+            lines.append(
+                "target transform: predictions are output / \(transform.scale[0]) + \(transform.offset[0]) (trained on standardized targets)"
+            )
+        }
         if let layout = file.tableLayout {
             let oneHot = layout.columns.filter { $0.categories != nil }
-            lines.append("table: target '\(layout.targetName ?? "?")', \(layout.columns.count) columns\(oneHot.isEmpty ? "" : " (\(oneHot.map { "\($0.name): \($0.categories!.count) categories" }.joined(separator: ", ")))"), missing values: \(layout.missing)")
+            lines.append(
+                "table: target '\(layout.targetName ?? "?")', \(layout.columns.count) columns\(oneHot.isEmpty ? "" : " (\(oneHot.map { "\($0.name): \($0.categories!.count) categories" }.joined(separator: ", ")))"), missing values: \(layout.missing)"
+            )
         }
         for key in file.metadata.keys.sorted() { lines.append("\(key): \(file.metadata[key] ?? "")") }
         write(lines.joined(separator: "\n") + "\n")

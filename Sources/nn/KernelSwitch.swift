@@ -45,7 +45,9 @@ enum KernelSwitch {
     }
 
     /// The family OpenBLAS picked before `nn` re-executed itself, or nil if it did not.
-    static var firstCore: String? { ProcessInfo.processInfo.environment[markerVariable].flatMap { $0.isEmpty ? nil : $0 } }
+    static var firstCore: String? {
+        ProcessInfo.processInfo.environment[markerVariable].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// Re-executes `nn` with the recommended `OPENBLAS_CORETYPE` when the check says so; returns when it does
     /// not (or when the re-execution fails, after saying why).
@@ -56,8 +58,10 @@ enum KernelSwitch {
         let check = check()
         guard check.shouldSwitch, let core = check.recommendedCore else { return }
         let why = check.verdict == .fellBack ? "older than this processor supports" : "slower on this processor"
-        FileHandle.standardError.write(Data(
-            "nn: OpenBLAS picked its \(check.coreName) kernels, \(why); running again with \(BLASKernelCheck.coreTypeVariable)=\(core) (\(keepVariable)=1 keeps them)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "nn: OpenBLAS picked its \(check.coreName) kernels, \(why); running again with \(BLASKernelCheck.coreTypeVariable)=\(core) (\(keepVariable)=1 keeps them)\n"
+                    .utf8))
         setenv(BLASKernelCheck.coreTypeVariable, core, 1)
         setenv(markerVariable, check.coreName, 1)
         unsetenv(testCoreVariable)
@@ -65,6 +69,7 @@ enum KernelSwitch {
         // Only reached when execv failed: carry on with the kernels that run.
         let reason = String(cString: strerror(errno))
         unsetenv(BLASKernelCheck.coreTypeVariable)
-        FileHandle.standardError.write(Data("nn: could not run again (\(reason)); continuing with \(check.coreName)\n".utf8))
+        FileHandle.standardError.write(
+            Data("nn: could not run again (\(reason)); continuing with \(check.coreName)\n".utf8))
     }
 }

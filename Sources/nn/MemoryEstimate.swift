@@ -46,7 +46,8 @@ enum MemoryEstimate {
             guard let limitText = try? String(contentsOfFile: limitPath, encoding: .utf8),
                 let limit = Double(limitText.trimmingCharacters(in: .whitespacesAndNewlines)), limit < 1e18
             else { continue }
-            let usage = (try? String(contentsOfFile: usagePath, encoding: .utf8))
+            let usage =
+                (try? String(contentsOfFile: usagePath, encoding: .utf8))
                 .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
             let room = Swift.max(0, limit - usage)
             if best == nil || room < best!.bytes { best = (room, "the cgroup memory limit") }
@@ -57,7 +58,8 @@ enum MemoryEstimate {
 
     /// A byte count in words: `3.2 GiB`, `512 MiB`.
     static func describe(_ bytes: Double) -> String {
-        bytes >= Double(1 << 30) ? String(format: "%.1f GiB", bytes / Double(1 << 30)) : String(format: "%.0f MiB", bytes / Double(1 << 20))
+        bytes >= Double(1 << 30)
+            ? String(format: "%.1f GiB", bytes / Double(1 << 30)) : String(format: "%.0f MiB", bytes / Double(1 << 20))
     }
 
     /// Throws when `estimate` bytes exceed what is available (unless `force`).

@@ -20,7 +20,8 @@ struct LoadedModel<Scalar: MatrixScalar> {
     func prepare(_ inputs: Matrix<Scalar>, source: String) throws -> Matrix<Scalar> {
         guard inputs.columns == network.inputSize else {
             throw CommandError.dataMismatch(
-                "\(source): \(inputs.columns) features per sample (shape \(inputs.shapeDescription)) but the model \(path) expects \(network.inputSize); select the model's feature columns with --features or --target")
+                "\(source): \(inputs.columns) features per sample (shape \(inputs.shapeDescription)) but the model \(path) expects \(network.inputSize); select the model's feature columns with --features or --target"
+            )
         }
         return file.inputTransform?.apply(to: inputs) ?? inputs
     }

@@ -124,7 +124,8 @@ struct InitializerOption: ExpressibleByArgument {
         }
     }
 
-    static let forms = "uniform:LOW,HIGH (LOW < HIGH), normal:MEAN,STD (STD > 0), zeros, constant:V, xavier-uniform, xavier-normal, he-uniform, he-normal, with finite numbers within float's range"
+    static let forms =
+        "uniform:LOW,HIGH (LOW < HIGH), normal:MEAN,STD (STD > 0), zeros, constant:V, xavier-uniform, xavier-normal, he-uniform, he-normal, with finite numbers within float's range"
 }
 
 /// `--schedule constant | step:EVERY,FACTOR | exponential:DECAY`.
@@ -177,28 +178,43 @@ func csvColumn(_ text: String) -> CSVColumn {
 
 /// How a CSV file is read and which of its columns are used: shared by train, predict and evaluate.
 struct CSVOptions: ParsableArguments {
-    @Option(help: "The CSV target column, by header name or zero-based index (negative counts from the end); default the last column (for predict and evaluate, the model's).")
+    @Option(
+        help:
+            "The CSV target column, by header name or zero-based index (negative counts from the end); default the last column (for predict and evaluate, the model's)."
+    )
     var target: String?
 
-    @Option(help: "The CSV feature columns: comma-separated names, indices and index ranges START:END (end excluded); default every column but the target.")
+    @Option(
+        help:
+            "The CSV feature columns: comma-separated names, indices and index ranges START:END (end excluded); default every column but the target."
+    )
     var features: String?
 
     @Option(help: "CSV columns to leave out: comma-separated names, indices and index ranges START:END.")
     var drop: String?
 
-    @Option(help: "Whether a CSV file's first line is a header: auto (detected when its cells are all text, or a text cell stands above a number), yes or no.")
+    @Option(
+        help:
+            "Whether a CSV file's first line is a header: auto (detected when its cells are all text, or a text cell stands above a number), yes or no."
+    )
     var header: HeaderOption?
 
     @Option(help: "The character between a CSV file's cells: one character, or 'tab'.")
     var delimiter: DelimiterOption?
 
-    @Option(help: "What a missing CSV cell (empty, NA, nan, ...) does: error, drop-rows, or fill with the training column's mean, median or most-frequent value (text columns: most frequent). A missing target is an error or a dropped row, never a class. (default: error)")
+    @Option(
+        help:
+            "What a missing CSV cell (empty, NA, nan, ...) does: error, drop-rows, or fill with the training column's mean, median or most-frequent value (text columns: most frequent). A missing target is an error or a dropped row, never a class. (default: error)"
+    )
     var missing: MissingOption?
 
     /// The options given, by flag name, that only a CSV file uses.
     var given: [String] {
-        [("--target", target != nil), ("--features", features != nil), ("--drop", drop != nil), ("--header", header != nil),
-         ("--delimiter", delimiter != nil), ("--missing", missing != nil)].filter(\.1).map(\.0)
+        [
+            ("--target", target != nil), ("--features", features != nil), ("--drop", drop != nil),
+            ("--header", header != nil),
+            ("--delimiter", delimiter != nil), ("--missing", missing != nil),
+        ].filter(\.1).map(\.0)
     }
 }
 
@@ -252,7 +268,9 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("--limit must be at least 1, got \(limit)")
         }
         if let dataset, !DataSource.datasetNames.contains(dataset) {
-            throw ValidationError("unknown data set '\(dataset)'; the built-in data sets are \(DataSource.datasetNames.joined(separator: ", "))")
+            throw ValidationError(
+                "unknown data set '\(dataset)'; the built-in data sets are \(DataSource.datasetNames.joined(separator: ", "))"
+            )
         }
         // An option that the chosen source does not read is refused rather than ignored.
         let npz = [("--inputs-key", inputsKey != nil), ("--targets-key", targetsKey != nil)].filter(\.1).map(\.0)
@@ -281,7 +299,9 @@ struct DataOptions: ParsableArguments {
             return
         }
         if !unused.isEmpty {
-            throw ValidationError("\(unused.joined(separator: ", ")) \(unused.count == 1 ? "does" : "do") not apply to \(what); leave \(unused.count == 1 ? "it" : "them") out")
+            throw ValidationError(
+                "\(unused.joined(separator: ", ")) \(unused.count == 1 ? "does" : "do") not apply to \(what); leave \(unused.count == 1 ? "it" : "them") out"
+            )
         }
     }
 }

@@ -21,15 +21,18 @@ enum OutputPaths {
     ///   - inputs: option name and path of each file the command reads.
     ///   - allowed: (output, input) option pairs that may name one file: a resumed run may go on writing
     ///     checkpoints to the checkpoint it started from (each is written whole, then renamed).
-    static func check(outputs: [(String, String?)], inputs: [(String, String?)], allowed: [(String, String)] = []) throws {
+    static func check(outputs: [(String, String?)], inputs: [(String, String?)], allowed: [(String, String)] = [])
+        throws
+    {
         let readFiles = inputs.compactMap { name, path in path.map { (name, canonical($0)) } }
-        for case let (name, path?) in outputs {
+        for case (let name, let path?) in outputs {
             let conflict = readFiles.first { input in
                 input.1 == canonical(path) && !allowed.contains { $0.0 == name && $0.1 == input.0 }
             }
             if let input = conflict {
                 throw CommandError.invalidOption(
-                    "\(name) \(path) is the file given to \(input.0); writing it would destroy the input, so choose another file")
+                    "\(name) \(path) is the file given to \(input.0); writing it would destroy the input, so choose another file"
+                )
             }
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDirectory: ObjCBool = false

@@ -17,12 +17,18 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: "The input file: CSV in the training file's layout (the target and other unused columns are ignored; a header's names pick the features) or .npy.")
+    @Option(
+        help:
+            "The input file: CSV in the training file's layout (the target and other unused columns are ignored; a header's names pick the features) or .npy."
+    )
     var data: String
 
     @OptionGroup(title: "CSV options") var csv: CSVOptions
 
-    @Option(help: "What a text value training never saw does: error (naming the column and value) or zero (its one-hot inputs are all zero).")
+    @Option(
+        help:
+            "What a text value training never saw does: error (naming the column and value) or zero (its one-hot inputs are all zero)."
+    )
     var unknownCategories: UnknownCategoryOption?
 
     @Option(name: .shortAndLong, help: "The output file, .csv or .npy (default: standard output as CSV).")
@@ -37,14 +43,19 @@ struct PredictCommand: ParsableCommand {
         }
         if DataSource.kind(of: data) != "csv", !csv.given.isEmpty || unknownCategories != nil {
             let given = csv.given + (unknownCategories != nil ? ["--unknown-categories"] : [])
-            throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "does" : "do") not apply to \(data), which is not a CSV file")
+            throw ValidationError(
+                "\(given.joined(separator: ", ")) \(given.count == 1 ? "does" : "do") not apply to \(data), which is not a CSV file"
+            )
         }
     }
 
     func run() throws {
-        try OutputPaths.check(outputs: [("--output", output)], inputs: [("--data", data), ("--model", modelOptions.model)])
+        try OutputPaths.check(
+            outputs: [("--output", output)], inputs: [("--data", data), ("--model", modelOptions.model)])
         let file = try ModelFile.readMetadata(from: modelOptions.model)
-        if file.precision == "double" { try predict(LoadedModel<Double>(path: modelOptions.model)) } else {
+        if file.precision == "double" {
+            try predict(LoadedModel<Double>(path: modelOptions.model))
+        } else {
             try predict(LoadedModel<Float>(path: modelOptions.model))
         }
     }
@@ -52,7 +63,8 @@ struct PredictCommand: ParsableCommand {
     func predict<Scalar: MatrixScalar>(_ model: LoadedModel<Scalar>) throws {
         let file = model.file
         if probabilities && file.classNames == nil {
-            throw CommandError.usage("--probabilities applies to classifiers, and \(modelOptions.model) is a regression model")
+            throw CommandError.usage(
+                "--probabilities applies to classifiers, and \(modelOptions.model) is a regression model")
         }
         var source = DataRequest(
             data: data, target: csv.target, features: csv.features, header: (csv.header ?? .auto).header,
@@ -60,7 +72,9 @@ struct PredictCommand: ParsableCommand {
         source.drop = csv.drop
         if let layout = file.tableLayout, DataSource.kind(of: data) == "csv" {
             if csv.features != nil || csv.drop != nil || csv.missing != nil {
-                throw CommandError.usage("--features, --drop and --missing do not apply: the model \(modelOptions.model) reads its own columns (\(layout.columns.map(\.name).prefix(6).joined(separator: ", "))\(layout.columns.count > 6 ? ", …" : ""))")
+                throw CommandError.usage(
+                    "--features, --drop and --missing do not apply: the model \(modelOptions.model) reads its own columns (\(layout.columns.map(\.name).prefix(6).joined(separator: ", "))\(layout.columns.count > 6 ? ", …" : ""))"
+                )
             }
             source.layout = layout
             source.unknownCategories = unknownCategories ?? .error
@@ -97,7 +111,8 @@ struct PredictCommand: ParsableCommand {
             return
         }
         // A CSV with a header: the prediction, and under --probabilities one column per class.
-        var text = ((probabilities ? [predictionName] : []) + columnNames).map { csvCell($0) }.joined(separator: ",") + "\n"
+        var text =
+            ((probabilities ? [predictionName] : []) + columnNames).map { csvCell($0) }.joined(separator: ",") + "\n"
         let scalars = values.scalars
         for row in 0..<values.rows {
             var cells: [String] = []
@@ -118,5 +133,6 @@ struct PredictCommand: ParsableCommand {
 
 /// A CSV cell, quoted when needed.
 func csvCell(_ text: String) -> String {
-    text.contains(",") || text.contains("\"") || text.contains("\n") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    text.contains(",") || text.contains("\"") || text.contains("\n")
+        ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
 }

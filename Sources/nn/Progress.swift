@@ -69,9 +69,12 @@ final class ProgressReporter: @unchecked Sendable {
         if let accuracy = progress.runningAccuracy { details.append("  accuracy \(fixed(accuracy, 4))") }
         details.append("  \(Self.count(rate)) samples/s")
         details.append("  \(Self.duration(left)) left")
-        let line = "\r" + Self.fitted(
-            epoch: epochText, count: countText, details: details, fraction: progress.batchCount > 0 ? Double(progress.batch + 1) / Double(progress.batchCount) : 1,
-            columns: columns) + "\u{1B}[K"
+        let line =
+            "\r"
+            + Self.fitted(
+                epoch: epochText, count: countText, details: details,
+                fraction: progress.batchCount > 0 ? Double(progress.batch + 1) / Double(progress.batchCount) : 1,
+                columns: columns) + "\u{1B}[K"
         barShown = true
         write(line)
     }
@@ -105,7 +108,8 @@ final class ProgressReporter: @unchecked Sendable {
         var kept = details
         func line(barWidth: Int) -> String {
             let filled = min(barWidth, max(0, Int((Double(barWidth) * fraction).rounded(.down))))
-            let bar = "[" + String(repeating: "=", count: filled) + String(repeating: " ", count: barWidth - filled) + "]"
+            let bar =
+                "[" + String(repeating: "=", count: filled) + String(repeating: " ", count: barWidth - filled) + "]"
             return epoch + bar + count + kept.joined()
         }
         while true {
@@ -151,6 +155,8 @@ func fixed(_ value: Double, _ digits: Int) -> String {
 func terminalColumns() -> Int {
     var size = winsize()
     if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
-    if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns > 0 { return columns }
+    if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns > 0 {
+        return columns
+    }
     return 80
 }

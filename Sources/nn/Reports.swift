@@ -51,17 +51,24 @@ struct Score: Encodable {
     func reportLines() -> [String] {
         guard let report, let classNames else { return [] }
         let width = max(12, (classNames.map(\.count).max() ?? 0) + 2)
-        func pad(_ text: String, _ count: Int) -> String { String(repeating: " ", count: max(0, count - text.count)) + text }
+        func pad(_ text: String, _ count: Int) -> String {
+            String(repeating: " ", count: max(0, count - text.count)) + text
+        }
         func row(_ name: String, _ scores: ClassificationReport.Scores) -> String {
-            pad(name, width) + pad(fixed(scores.precision, 2), 11) + pad(fixed(scores.recall, 2), 10) + pad(fixed(scores.f1, 2), 10)
+            pad(name, width) + pad(fixed(scores.precision, 2), 11) + pad(fixed(scores.recall, 2), 10)
+                + pad(fixed(scores.f1, 2), 10)
                 + pad(String(scores.support), 10)
         }
-        var lines = [pad("", width) + pad("precision", 11) + pad("recall", 10) + pad("f1-score", 10) + pad("support", 10), ""]
+        var lines = [
+            pad("", width) + pad("precision", 11) + pad("recall", 10) + pad("f1-score", 10) + pad("support", 10), "",
+        ]
         for (index, scores) in report.classes.enumerated() {
             lines.append(row(index < classNames.count ? classNames[index] : String(index), scores))
         }
         lines.append("")
-        lines.append(pad("accuracy", width) + pad("", 21) + pad(fixed(report.accuracy, 2), 10) + pad(String(report.macroAverage.support), 10))
+        lines.append(
+            pad("accuracy", width) + pad("", 21) + pad(fixed(report.accuracy, 2), 10)
+                + pad(String(report.macroAverage.support), 10))
         lines.append(row("macro avg", report.macroAverage))
         lines.append(row("weighted avg", report.weightedAverage))
         return lines
@@ -100,6 +107,7 @@ struct TrainSummary: Encodable {
 func jsonText<Value: Encodable>(_ value: Value) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

@@ -22,8 +22,11 @@ enum SVGPlot {
             Series(name: "validation loss", values: history.validationLoss, color: "#ff7f0e", dashed: true),
         ].filter { !$0.values.isEmpty }
         let accuracySeries = [
-            Series(name: "training accuracy", values: history.metrics[.accuracy] ?? [], color: "#2ca02c", dashed: false),
-            Series(name: "validation accuracy", values: history.validationMetrics[.accuracy] ?? [], color: "#d62728", dashed: true),
+            Series(
+                name: "training accuracy", values: history.metrics[.accuracy] ?? [], color: "#2ca02c", dashed: false),
+            Series(
+                name: "validation accuracy", values: history.validationMetrics[.accuracy] ?? [], color: "#d62728",
+                dashed: true),
         ].filter { !$0.values.isEmpty }
         let panels = accuracySeries.isEmpty ? 1 : 2
         let height = top + Double(panels) * panelHeight + Double(panels - 1) * gap + bottom
@@ -34,9 +37,13 @@ enum SVGPlot {
 
             """
         let epochs = max(history.epochCount, 1)
-        svg += panel(lossSeries, yLabel: "loss", top: top, epochs: epochs, logarithmic: prefersLogScale(lossSeries), unitRange: false)
+        svg += panel(
+            lossSeries, yLabel: "loss", top: top, epochs: epochs, logarithmic: prefersLogScale(lossSeries),
+            unitRange: false)
         if !accuracySeries.isEmpty {
-            svg += panel(accuracySeries, yLabel: "accuracy", top: top + panelHeight + gap, epochs: epochs, logarithmic: false, unitRange: true)
+            svg += panel(
+                accuracySeries, yLabel: "accuracy", top: top + panelHeight + gap, epochs: epochs, logarithmic: false,
+                unitRange: true)
         }
         svg += "</svg>\n"
         return svg
@@ -49,7 +56,9 @@ enum SVGPlot {
         return high / low > 100
     }
 
-    static func panel(_ series: [Series], yLabel: String, top panelTop: Double, epochs: Int, logarithmic: Bool, unitRange: Bool) -> String {
+    static func panel(
+        _ series: [Series], yLabel: String, top panelTop: Double, epochs: Int, logarithmic: Bool, unitRange: Bool
+    ) -> String {
         let plotLeft = left, plotRight = width - right
         let plotTop = panelTop, plotBottom = panelTop + panelHeight
         var svg = ""
@@ -84,17 +93,23 @@ enum SVGPlot {
         svg += "<g font-size=\"12\" fill=\"#333\">\n"
         for (tick, label) in zip(ticks, labels) {
             let y = map(tick)
-            svg += "<line x1=\"\(format(plotLeft))\" y1=\"\(format(y))\" x2=\"\(format(plotRight))\" y2=\"\(format(y))\" stroke=\"#e4e4e4\"/>\n"
+            svg +=
+                "<line x1=\"\(format(plotLeft))\" y1=\"\(format(y))\" x2=\"\(format(plotRight))\" y2=\"\(format(y))\" stroke=\"#e4e4e4\"/>\n"
             svg += "<text x=\"\(format(plotLeft - 8))\" y=\"\(format(y + 4))\" text-anchor=\"end\">\(label)</text>\n"
         }
         for tick in xTicks {
             let x = xMap(tick)
-            svg += "<line x1=\"\(format(x))\" y1=\"\(format(plotTop))\" x2=\"\(format(x))\" y2=\"\(format(plotBottom))\" stroke=\"#f0f0f0\"/>\n"
-            svg += "<text x=\"\(format(x))\" y=\"\(format(plotBottom + 18))\" text-anchor=\"middle\">\(ProgressReporter.count(tick))</text>\n"
+            svg +=
+                "<line x1=\"\(format(x))\" y1=\"\(format(plotTop))\" x2=\"\(format(x))\" y2=\"\(format(plotBottom))\" stroke=\"#f0f0f0\"/>\n"
+            svg +=
+                "<text x=\"\(format(x))\" y=\"\(format(plotBottom + 18))\" text-anchor=\"middle\">\(ProgressReporter.count(tick))</text>\n"
         }
-        svg += "<rect x=\"\(format(plotLeft))\" y=\"\(format(plotTop))\" width=\"\(format(plotRight - plotLeft))\" height=\"\(format(plotBottom - plotTop))\" fill=\"none\" stroke=\"#333\"/>\n"
-        svg += "<text x=\"\(format((plotLeft + plotRight) / 2))\" y=\"\(format(plotBottom + 40))\" text-anchor=\"middle\" font-size=\"13\">epoch</text>\n"
-        svg += "<text transform=\"translate(\(format(22)),\(format((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(yLabel)\(logarithmic ? " (log scale)" : "")</text>\n"
+        svg +=
+            "<rect x=\"\(format(plotLeft))\" y=\"\(format(plotTop))\" width=\"\(format(plotRight - plotLeft))\" height=\"\(format(plotBottom - plotTop))\" fill=\"none\" stroke=\"#333\"/>\n"
+        svg +=
+            "<text x=\"\(format((plotLeft + plotRight) / 2))\" y=\"\(format(plotBottom + 40))\" text-anchor=\"middle\" font-size=\"13\">epoch</text>\n"
+        svg +=
+            "<text transform=\"translate(\(format(22)),\(format((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(yLabel)\(logarithmic ? " (log scale)" : "")</text>\n"
         svg += "</g>\n"
         // The curves: epoch i (from 0) is drawn at i + 1, at most about 1,500 points each.
         for item in series {
@@ -109,7 +124,8 @@ enum SVGPlot {
                 }
             }
             let marker = item.values.count <= 40
-            svg += "<polyline fill=\"none\" stroke=\"\(item.color)\" stroke-width=\"2\"\(item.dashed ? " stroke-dasharray=\"6,4\"" : "") points=\"\(points.joined(separator: " "))\"/>\n"
+            svg +=
+                "<polyline fill=\"none\" stroke=\"\(item.color)\" stroke-width=\"2\"\(item.dashed ? " stroke-dasharray=\"6,4\"" : "") points=\"\(points.joined(separator: " "))\"/>\n"
             if marker {
                 for point in points {
                     let parts = point.split(separator: ",")
@@ -122,11 +138,14 @@ enum SVGPlot {
         let legendHeight = Double(series.count) * 20 + 10
         // Accuracy rises towards the top, so its legend goes to the bottom.
         let legendX = plotRight - legendWidth - 10, legendY = unitRange ? plotBottom - legendHeight - 10 : plotTop + 10
-        svg += "<rect x=\"\(format(legendX))\" y=\"\(format(legendY))\" width=\"\(format(legendWidth))\" height=\"\(format(legendHeight))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>\n"
+        svg +=
+            "<rect x=\"\(format(legendX))\" y=\"\(format(legendY))\" width=\"\(format(legendWidth))\" height=\"\(format(legendHeight))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>\n"
         for (index, item) in series.enumerated() {
             let y = legendY + 18 + Double(index) * 20
-            svg += "<line x1=\"\(format(legendX + 10))\" y1=\"\(format(y - 4))\" x2=\"\(format(legendX + 38))\" y2=\"\(format(y - 4))\" stroke=\"\(item.color)\" stroke-width=\"2\"\(item.dashed ? " stroke-dasharray=\"6,4\"" : "")/>\n"
-            svg += "<text x=\"\(format(legendX + 46))\" y=\"\(format(y))\" font-size=\"12\" fill=\"#333\">\(item.name)</text>\n"
+            svg +=
+                "<line x1=\"\(format(legendX + 10))\" y1=\"\(format(y - 4))\" x2=\"\(format(legendX + 38))\" y2=\"\(format(y - 4))\" stroke=\"\(item.color)\" stroke-width=\"2\"\(item.dashed ? " stroke-dasharray=\"6,4\"" : "")/>\n"
+            svg +=
+                "<text x=\"\(format(legendX + 46))\" y=\"\(format(y))\" font-size=\"12\" fill=\"#333\">\(item.name)</text>\n"
         }
         return svg
     }
@@ -150,6 +169,7 @@ enum SVGPlot {
     static func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
     }
 }

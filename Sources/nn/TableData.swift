@@ -38,12 +38,15 @@ enum TableData {
             if let colon = part.firstIndex(of: ":"), table.names?.contains(part) != true {
                 let startText = part[..<colon].trimmingCharacters(in: .whitespaces)
                 let endText = part[part.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                guard let start = startText.isEmpty ? 0 : Int(startText), let end = endText.isEmpty ? count : Int(endText) else {
+                guard let start = startText.isEmpty ? 0 : Int(startText),
+                    let end = endText.isEmpty ? count : Int(endText)
+                else {
                     throw CommandError.usage("\(option) \(text): '\(part)' is not a range of column indices START:END")
                 }
                 let from = start < 0 ? start + count : start, to = end < 0 ? end + count : min(end, count)
                 guard from >= 0, from < to else {
-                    throw CommandError.usage("\(option) \(text): the range '\(part)' selects no columns of the \(count) in \(file)")
+                    throw CommandError.usage(
+                        "\(option) \(text): the range '\(part)' selects no columns of the \(count) in \(file)")
                 }
                 result += Array(from..<to)
             } else {
@@ -59,32 +62,41 @@ enum TableData {
 
     /// Reads a training table: chooses the columns, fits the layout (categories, fill values) and
     /// encodes the rows.
-    static func loadForTraining<Scalar: MatrixScalar>(_ request: DataRequest, as type: Scalar.Type) throws -> LoadedData<Scalar> {
+    static func loadForTraining<Scalar: MatrixScalar>(_ request: DataRequest, as type: Scalar.Type) throws
+        -> LoadedData<Scalar>
+    {
         let path = request.data!
         let table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
         var notes: [String] = []
         let columnCount = table.columns.count
-        let target = try request.target.map { text -> Int in
-            do { return try table.resolve(csvColumn(text), file: path) } catch { throw CommandError.usage("--target: \(error)") }
-        } ?? columnCount - 1
+        let target =
+            try request.target.map { text -> Int in
+                do { return try table.resolve(csvColumn(text), file: path) } catch {
+                    throw CommandError.usage("--target: \(error)")
+                }
+            } ?? columnCount - 1
         let dropped = try request.drop.map { try columnList($0, table: table, option: "--drop", file: path) } ?? []
         var features: [Int]
         if let list = request.features {
             features = try columnList(list, table: table, option: "--features", file: path)
             if features.contains(target) {
-                throw CommandError.usage("--features includes the target column \(table.label(of: target)); leave it out")
+                throw CommandError.usage(
+                    "--features includes the target column \(table.label(of: target)); leave it out")
             }
             features.removeAll { dropped.contains($0) }
         } else {
             features = (0..<columnCount).filter { $0 != target && !dropped.contains($0) }
             if let names = table.names, let first = features.first, first == 0, isIndexName(names[0]) {
                 features.removeFirst()
-                notes.append("dropped column 0 ('\(names[0])'): it is pandas' unnamed index column (write the file with index=False, or keep it with --features)")
+                notes.append(
+                    "dropped column 0 ('\(names[0])'): it is pandas' unnamed index column (write the file with index=False, or keep it with --features)"
+                )
             }
         }
         guard !features.isEmpty else {
             throw CommandError.dataMismatch(
-                "\(path): no feature columns are left (the target is \(table.label(of: target))\(dropped.isEmpty ? "" : ", \(dropped.count) dropped"))\(DataSource.delimiterHint(path))")
+                "\(path): no feature columns are left (the target is \(table.label(of: target))\(dropped.isEmpty ? "" : ", \(dropped.count) dropped"))\(DataSource.delimiterHint(path))"
+            )
         }
 
         // Rows: a missing target is dropped (or an error); --missing drop-rows drops rows with a missing feature.
@@ -93,7 +105,8 @@ enum TableData {
         if let row = (0..<table.rowCount).first(where: { isMissing(table.columns[target], $0) }) {
             if policy == .error {
                 throw CommandError.dataMismatch(
-                    "\(path) line \(table.lines[row]): the target column \(table.label(of: target)) has no value; a missing target is not a class: drop such rows with --missing drop-rows (or fill the file)")
+                    "\(path) line \(table.lines[row]): the target column \(table.label(of: target)) has no value; a missing target is not a class: drop such rows with --missing drop-rows (or fill the file)"
+                )
             }
             var count = 0
             for row in 0..<table.rowCount where isMissing(table.columns[target], row) {
@@ -114,18 +127,24 @@ enum TableData {
                 if let row, first == nil || row < first!.row { first = (row, column) }
             }
             if let first {
-                throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[first.row], label: table.label(of: first.column)))
+                throw CommandError.dataMismatch(
+                    missingMessage(path: path, line: table.lines[first.row], label: table.label(of: first.column)))
             }
         } else if policy == .dropRows {
             var count = 0
-            for row in 0..<table.rowCount where keep[row] && features.contains(where: { isMissing(table.columns[$0], row) }) {
+            for row in 0..<table.rowCount
+            where keep[row] && features.contains(where: { isMissing(table.columns[$0], row) }) {
                 keep[row] = false
                 count += 1
             }
-            if count > 0 { notes.append("dropped \(count) row\(count == 1 ? "" : "s") with missing values (--missing drop-rows)") }
+            if count > 0 {
+                notes.append("dropped \(count) row\(count == 1 ? "" : "s") with missing values (--missing drop-rows)")
+            }
         }
         let rows = (0..<table.rowCount).filter { keep[$0] }
-        guard !rows.isEmpty else { throw CommandError.dataMismatch("\(path): no rows are left after dropping those with missing values") }
+        guard !rows.isEmpty else {
+            throw CommandError.dataMismatch("\(path): no rows are left after dropping those with missing values")
+        }
 
         // The layout: categories and fill values from the kept rows.
         var layoutColumns: [TableColumn] = []
@@ -142,24 +161,30 @@ enum TableData {
                 case .error, .dropRows: break
                 }
                 if policy != .error && policy != .dropRows && column.fillNumber == nil {
-                    throw CommandError.dataMismatch("\(path): column \(table.label(of: position)) has no values at all; leave it out with --drop \(name)")
+                    throw CommandError.dataMismatch(
+                        "\(path): column \(table.label(of: position)) has no values at all; leave it out with --drop \(name)"
+                    )
                 }
             case .text(let values):
                 let kept = rows.map { values[$0] }
                 let categories = Set(kept.compactMap { $0 }).sorted()
                 if categories.count > 20 && categories.count * 2 > rows.count {
                     throw CommandError.dataMismatch(
-                        "\(path): text column \(table.label(of: position)) has \(categories.count) different values in \(rows.count) rows (such as '\(categories[0])'); it looks like a name or an identifier, not a category: leave it out with --drop '\(name)'")
+                        "\(path): text column \(table.label(of: position)) has \(categories.count) different values in \(rows.count) rows (such as '\(categories[0])'); it looks like a name or an identifier, not a category: leave it out with --drop '\(name)'"
+                    )
                 }
                 column.categories = categories
-                if policy == .mean || policy == .median || policy == .mostFrequent { column.fillCategory = MissingFill.mostFrequent(kept) }
+                if policy == .mean || policy == .median || policy == .mostFrequent {
+                    column.fillCategory = MissingFill.mostFrequent(kept)
+                }
             }
             layoutColumns.append(column)
         }
         let layout = TableLayout(
             columns: layoutColumns, targetName: table.names?[target] ?? "#\(target)", fileColumnCount: columnCount,
             missing: policy.rawValue)
-        let inputs: Matrix<Scalar> = try encode(table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
+        let inputs: Matrix<Scalar> = try encode(
+            table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
 
         // The target: class labels from a text column, numbers otherwise.
         var targets: Matrix<Scalar>
@@ -185,7 +210,8 @@ enum TableData {
     /// Reads a table with a saved model's layout: features by name (or, without a header, by their
     /// training positions), the target when `needsTargets` or when it is present.
     static func load<Scalar: MatrixScalar>(
-        _ request: DataRequest, layout: TableLayout, knownClassNames: [String]?, needsTargets: Bool, as type: Scalar.Type
+        _ request: DataRequest, layout: TableLayout, knownClassNames: [String]?, needsTargets: Bool,
+        as type: Scalar.Type
     ) throws -> LoadedData<Scalar> {
         let path = request.data!
         let table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
@@ -194,7 +220,8 @@ enum TableData {
             for column in layout.columns {
                 guard let index = names.firstIndex(of: column.name) else {
                     throw CommandError.dataMismatch(
-                        "\(path): the model needs column '\(column.name)', which the file lacks (its header names \(names.prefix(12).map { "'\($0)'" }.joined(separator: ", "))\(names.count > 12 ? ", …" : ""))")
+                        "\(path): the model needs column '\(column.name)', which the file lacks (its header names \(names.prefix(12).map { "'\($0)'" }.joined(separator: ", "))\(names.count > 12 ? ", …" : ""))"
+                    )
                 }
                 positions.append(index)
             }
@@ -206,17 +233,22 @@ enum TableData {
                 positions = layout.columns.map { $0.position > targetPosition ? $0.position - 1 : $0.position }
             } else {
                 throw CommandError.dataMismatch(
-                    "\(path): \(table.columns.count) columns and no header, but the model was trained on \(layout.fileColumnCount) columns; give the file the training layout (or a header with the column names)")
+                    "\(path): \(table.columns.count) columns and no header, but the model was trained on \(layout.fileColumnCount) columns; give the file the training layout (or a header with the column names)"
+                )
             }
         }
         // The target column: --target, else the training target when the file has it.
         var target: Int? = nil
         if let text = request.target {
-            do { target = try table.resolve(csvColumn(text), file: path) } catch { throw CommandError.usage("--target: \(error)") }
+            do { target = try table.resolve(csvColumn(text), file: path) } catch {
+                throw CommandError.usage("--target: \(error)")
+            }
         } else if let name = layout.targetName {
             if let names = table.names {
                 target = names.firstIndex(of: name)
-            } else if name.hasPrefix("#"), let position = Int(name.dropFirst()), table.columns.count == layout.fileColumnCount {
+            } else if name.hasPrefix("#"), let position = Int(name.dropFirst()),
+                table.columns.count == layout.fileColumnCount
+            {
                 target = position
             }
             // A file whose target has another name: its last column, when that is not a feature.
@@ -234,12 +266,14 @@ enum TableData {
             if let first = missing.first {
                 if layout.missing == MissingOption.error.rawValue {
                     throw CommandError.dataMismatch(
-                        "\(path) line \(table.lines[first]): the target column \(table.label(of: target)) has no value; a missing target is not a class")
+                        "\(path) line \(table.lines[first]): the target column \(table.label(of: target)) has no value; a missing target is not a class"
+                    )
                 }
                 rows.removeAll { missing.contains($0) }
             }
         }
-        let inputs: Matrix<Scalar> = try encode(table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
+        let inputs: Matrix<Scalar> = try encode(
+            table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
         var loaded = LoadedData<Scalar>(inputs: inputs, name: path, featureNames: layout.inputNames)
         loaded.layout = layout
         if let target, needsTargets {
@@ -251,7 +285,8 @@ enum TableData {
                 for (index, label) in labels.enumerated() {
                     guard let classIndex = names.firstIndex(of: label) else {
                         throw CommandError.dataMismatch(
-                            "\(path) line \(table.lines[rows[index]]): class '\(label)' is not one of the model's classes (\(names.joined(separator: ", ")))")
+                            "\(path) line \(table.lines[rows[index]]): class '\(label)' is not one of the model's classes (\(names.joined(separator: ", ")))"
+                        )
                     }
                     indices.append(Scalar(classIndex))
                 }
@@ -265,7 +300,8 @@ enum TableData {
                         let label = numberLabel(values[row])
                         guard let classIndex = known.firstIndex(of: label) else {
                             throw CommandError.dataMismatch(
-                                "\(path) line \(table.lines[row]): class '\(label)' is not one of the model's classes (\(known.joined(separator: ", ")))")
+                                "\(path) line \(table.lines[row]): class '\(label)' is not one of the model's classes (\(known.joined(separator: ", ")))"
+                            )
                         }
                         indices.append(Scalar(classIndex))
                     }
@@ -297,7 +333,8 @@ enum TableData {
 
     /// The rows' inputs under `layout`, with the layout's columns at `positions` of the table.
     static func encode<Scalar: MatrixScalar>(
-        _ table: CSVTable, rows: [Int], layout: TableLayout, positions: [Int], unknown: UnknownCategoryOption, path: String
+        _ table: CSVTable, rows: [Int], layout: TableLayout, positions: [Int], unknown: UnknownCategoryOption,
+        path: String
     ) throws -> Matrix<Scalar> {
         let width = layout.inputWidth
         // Filled as Double and converted once (a generic Scalar(value) per cell is not specialized here).
@@ -310,7 +347,8 @@ enum TableData {
                     var value = values[row]
                     if value.isNaN {
                         guard let fill = column.fillNumber else {
-                            throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[row], label: table.label(of: position)))
+                            throw CommandError.dataMismatch(
+                                missingMessage(path: path, line: table.lines[row], label: table.label(of: position)))
                         }
                         value = fill
                     }
@@ -319,7 +357,8 @@ enum TableData {
             case (.text(let values), nil):
                 let row = rows.first { values[$0] != nil } ?? rows[0]
                 throw CommandError.dataMismatch(
-                    "\(path) line \(table.lines[row]): column \(table.label(of: position)) holds text ('\(values[row] ?? "")') but the model was trained on numbers there")
+                    "\(path) line \(table.lines[row]): column \(table.label(of: position)) holds text ('\(values[row] ?? "")') but the model was trained on numbers there"
+                )
             case (let cells, let categories?):
                 let lookup = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
                 for (index, row) in rows.enumerated() {
@@ -330,7 +369,8 @@ enum TableData {
                     }
                     if text == nil {
                         guard let fill = column.fillCategory else {
-                            throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[row], label: table.label(of: position)))
+                            throw CommandError.dataMismatch(
+                                missingMessage(path: path, line: table.lines[row], label: table.label(of: position)))
                         }
                         text = fill
                     }
@@ -338,7 +378,8 @@ enum TableData {
                         scalars[index * width + offset + category] = 1
                     } else if unknown == .error {
                         throw CommandError.dataMismatch(
-                            "\(path) line \(table.lines[row]): column \(table.label(of: position)) has the value '\(text!)', which training never saw (it knows \(categories.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(categories.count > 10 ? ", …" : "")); give --unknown-categories zero to encode unseen values as all-zero")
+                            "\(path) line \(table.lines[row]): column \(table.label(of: position)) has the value '\(text!)', which training never saw (it knows \(categories.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(categories.count > 10 ? ", …" : "")); give --unknown-categories zero to encode unseen values as all-zero"
+                        )
                     }
                 }
             }

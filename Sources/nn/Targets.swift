@@ -17,7 +17,9 @@ enum TargetPreparation {
     /// The loss to train with when `--loss` is not given: softmax cross-entropy for more than two
     /// classes, binary cross-entropy for two classes or 0/1 targets, mean squared error otherwise.
     static func defaultLoss<Scalar: MatrixScalar>(targets: Matrix<Scalar>, classNames: [String]?) -> Loss {
-        if let classNames { return classNames.count <= 2 && targets.columns == 1 ? .binaryCrossEntropy : .softmaxCrossEntropy }
+        if let classNames {
+            return classNames.count <= 2 && targets.columns == 1 ? .binaryCrossEntropy : .softmaxCrossEntropy
+        }
         if targets.columns == 1 && isZeroOne(targets) { return .binaryCrossEntropy }
         return .meanSquaredError
     }
@@ -33,7 +35,8 @@ enum TargetPreparation {
         for (row, value) in targets.scalars.enumerated() {
             guard value >= 0, value.rounded() == value, value < 1_000_000 else {
                 throw CommandError.invalidTargets(
-                    "\(source): target row \(row + 1) is \(value), not a class index (a whole number from 0); use a regression loss (--loss mse) for numeric targets")
+                    "\(source): target row \(row + 1) is \(value), not a class index (a whole number from 0); use a regression loss (--loss mse) for numeric targets"
+                )
             }
             indices.append(Int(value))
         }
@@ -41,11 +44,14 @@ enum TargetPreparation {
     }
 
     /// ``classIndices(_:source:)``, each checked to be one of `classNames` (the classes a model knows).
-    static func classIndices<Scalar: MatrixScalar>(_ targets: Matrix<Scalar>, within classNames: [String], source: String) throws -> [Int] {
+    static func classIndices<Scalar: MatrixScalar>(
+        _ targets: Matrix<Scalar>, within classNames: [String], source: String
+    ) throws -> [Int] {
         let indices = try classIndices(targets, source: source)
         if let row = indices.firstIndex(where: { $0 >= classNames.count }) {
             throw CommandError.invalidTargets(
-                "\(source): target row \(row + 1) is class \(indices[row]), but the model knows \(classNames.count) classes (0 to \(classNames.count - 1): \(classNames.joined(separator: ", ")))")
+                "\(source): target row \(row + 1) is class \(indices[row]), but the model knows \(classNames.count) classes (0 to \(classNames.count - 1): \(classNames.joined(separator: ", ")))"
+            )
         }
         return indices
     }
@@ -58,15 +64,19 @@ enum TargetPreparation {
         for name in dataClassNames {
             guard let index = modelClassNames.firstIndex(of: name) else {
                 throw CommandError.dataMismatch(
-                    "\(source): class '\(name)' is not one of the model's classes (\(modelClassNames.joined(separator: ", ")))")
+                    "\(source): class '\(name)' is not one of the model's classes (\(modelClassNames.joined(separator: ", ")))"
+                )
             }
             mapping.append(index)
         }
         let indices = try classIndices(targets, source: source)
-        return .column(try indices.map { index in
-            guard index < mapping.count else { throw CommandError.invalidTargets("\(source): class index \(index) has no name") }
-            return Scalar(mapping[index])
-        })
+        return .column(
+            try indices.map { index in
+                guard index < mapping.count else {
+                    throw CommandError.invalidTargets("\(source): class index \(index) has no name")
+                }
+                return Scalar(mapping[index])
+            })
     }
 
     /// Prepares `raw` targets for `loss`.
@@ -84,22 +94,26 @@ enum TargetPreparation {
                 return PreparedTargets(
                     targets: raw, classNames: names ?? (0..<raw.columns).map(String.init), measuresAccuracy: true)
             }
-            let indices = try knownClassNames.map { known in try classIndices(raw, within: known, source: source) }
+            let indices =
+                try knownClassNames.map { known in try classIndices(raw, within: known, source: source) }
                 ?? classIndices(raw, source: source)
             let classCount = max(names?.count ?? 0, (indices.max() ?? 0) + 1, 2)
             return PreparedTargets(
                 targets: oneHot(classIndices: indices, classCount: classCount),
-                classNames: names.map { $0 + (($0.count)..<classCount).map(String.init) } ?? (0..<classCount).map(String.init),
+                classNames: names.map { $0 + (($0.count)..<classCount).map(String.init) }
+                    ?? (0..<classCount).map(String.init),
                 measuresAccuracy: true)
         case .binaryCrossEntropy:
             if raw.columns == 1 {
                 if let names, names.count > 2 {
                     throw CommandError.invalidTargets(
-                        "\(source): binary cross-entropy needs two classes but the targets have \(names.count); use --loss softmax-cross-entropy")
+                        "\(source): binary cross-entropy needs two classes but the targets have \(names.count); use --loss softmax-cross-entropy"
+                    )
                 }
                 if let row = raw.scalars.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
                     throw CommandError.invalidTargets(
-                        "\(source): target row \(row + 1) is \(raw.scalars[row]); binary cross-entropy needs targets in [0, 1]")
+                        "\(source): target row \(row + 1) is \(raw.scalars[row]); binary cross-entropy needs targets in [0, 1]"
+                    )
                 }
                 return PreparedTargets(targets: raw, classNames: names ?? ["0", "1"], measuresAccuracy: true)
             }
@@ -108,7 +122,8 @@ enum TargetPreparation {
             if let names, raw.columns == 1, names.count > 2 {
                 let indices = try classIndices(raw, within: names, source: source)
                 return PreparedTargets(
-                    targets: oneHot(classIndices: indices, classCount: names.count), classNames: names, measuresAccuracy: true)
+                    targets: oneHot(classIndices: indices, classCount: names.count), classNames: names,
+                    measuresAccuracy: true)
             }
             return PreparedTargets(targets: raw, classNames: names, measuresAccuracy: names != nil || isZeroOne(raw))
         }
@@ -145,13 +160,17 @@ enum TaskInference {
 
     /// Class indices and names for numeric class labels: the distinct values in increasing order
     /// become classes 0, 1, ..., named by their values (`"3"`, `"7"`).
-    static func numericClasses<Scalar: MatrixScalar>(_ targets: Matrix<Scalar>, source: String) throws -> (indices: Matrix<Scalar>, names: [String]) {
+    static func numericClasses<Scalar: MatrixScalar>(_ targets: Matrix<Scalar>, source: String) throws -> (
+        indices: Matrix<Scalar>, names: [String]
+    ) {
         guard targets.columns == 1 else {
-            throw CommandError.usage("--task classify needs one target column of class labels, and \(source) has \(targets.columns)")
+            throw CommandError.usage(
+                "--task classify needs one target column of class labels, and \(source) has \(targets.columns)")
         }
         if let row = targets.scalars.firstIndex(where: { $0.rounded() != $0 }) {
             throw CommandError.usage(
-                "--task classify: target row \(row + 1) of \(source) is \(targets.scalars[row]), not a class label (a whole number or a text); use --task regress")
+                "--task classify: target row \(row + 1) of \(source) is \(targets.scalars[row]), not a class label (a whole number or a text); use --task regress"
+            )
         }
         let values = Set(targets.scalars).sorted()
         let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })

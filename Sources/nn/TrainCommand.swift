@@ -30,13 +30,19 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
 
-    @Option(help: "The hidden layer sizes, comma-separated, or none (default 100 for tables, as scikit-learn's MLP; 256,128 for built-in data sets).")
+    @Option(
+        help:
+            "The hidden layer sizes, comma-separated, or none (default 100 for tables, as scikit-learn's MLP; 256,128 for built-in data sets)."
+    )
     var layers: LayerSizes?
 
     @Option(help: "The hidden layers' activation.")
     var activation: ActivationOption = .relu
 
-    @Option(help: "The output layer's activation (default identity logits for softmax cross-entropy, sigmoid for binary cross-entropy, identity otherwise).")
+    @Option(
+        help:
+            "The output layer's activation (default identity logits for softmax cross-entropy, sigmoid for binary cross-entropy, identity otherwise)."
+    )
     var outputActivation: ActivationOption?
 
     @Flag(name: .customLong("no-bias"), help: "Build dense layers without bias.")
@@ -45,7 +51,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The loss to minimise (default chosen from the targets).")
     var loss: LossOption?
 
-    @Option(help: "Classification or regression (default inferred from the targets: text labels, or whole numbers with at most 20 distinct values, are classes).")
+    @Option(
+        help:
+            "Classification or regression (default inferred from the targets: text labels, or whole numbers with at most 20 distinct values, are classes)."
+    )
     var task: TaskOption?
 
     @Option(help: "The update rule (default adam for tables, momentum for built-in data sets).")
@@ -60,10 +69,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The smoothing constant of rmsprop's running average of squared gradients (PyTorch's alpha).")
     var alpha: Double = 0.99
 
-    @Option(help: "The weight decay: an L2 penalty added to the gradient, or with adamw decoupled from it (weights shrink by learning rate × decay each step).")
+    @Option(
+        help:
+            "The weight decay: an L2 penalty added to the gradient, or with adamw decoupled from it (weights shrink by learning rate × decay each step)."
+    )
     var weightDecay: Double = 0
 
-    @Option(help: "The learning-rate schedule: constant, step:EVERY,FACTOR or exponential:DECAY (default exponential:0.9 with mini-batches, constant full-batch).")
+    @Option(
+        help:
+            "The learning-rate schedule: constant, step:EVERY,FACTOR or exponential:DECAY (default exponential:0.9 with mini-batches, constant full-batch)."
+    )
     var schedule: ScheduleOption?
 
     @Option(help: "The number of epochs (default 20 with mini-batches, 1000 full-batch).")
@@ -72,7 +87,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Samples per mini-batch; 0 trains full-batch (default 128, or full-batch under 1,000 samples).")
     var batchSize: Int?
 
-    @Option(name: .customLong("init"), help: "How weights are drawn: \(InitializerOption.forms) (default he-normal for relu, xavier-uniform otherwise).")
+    @Option(
+        name: .customLong("init"),
+        help:
+            "How weights are drawn: \(InitializerOption.forms) (default he-normal for relu, xavier-uniform otherwise).")
     var weightInit: InitializerOption?
 
     @Option(name: .customLong("bias-init"), help: "How biases are drawn, in the forms of --init (default zeros).")
@@ -84,22 +102,34 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The floating-point precision.")
     var precision: PrecisionOption = .float
 
-    @Option(help: "The fraction of samples held out for validation, shuffled (stratified by class) with --seed (default 0.1 for tables of 200 samples or more, else none).")
+    @Option(
+        help:
+            "The fraction of samples held out for validation, shuffled (stratified by class) with --seed (default 0.1 for tables of 200 samples or more, else none)."
+    )
     var validationSplit: Double?
 
     @Option(help: "The fraction of samples held out for a test score, shuffled (stratified by class) with --seed.")
     var testSplit: Double?
 
-    @Option(help: "Stop after this many epochs without a lower validation (or training) loss, keeping the best weights (default 10 with the default validation split).")
+    @Option(
+        help:
+            "Stop after this many epochs without a lower validation (or training) loss, keeping the best weights (default 10 with the default validation split)."
+    )
     var earlyStopping: Int?
 
     @Option(help: "The number of OpenBLAS threads (default: the usable cores, or 1 for a small network; see README).")
     var threads: Int?
 
-    @Option(help: "How inputs are scaled, from the training data (stored in the model; default standardize for tables, none for built-in data sets).")
+    @Option(
+        help:
+            "How inputs are scaled, from the training data (stored in the model; default standardize for tables, none for built-in data sets)."
+    )
     var scale: ScaleOption?
 
-    @Option(help: "How regression targets are scaled for training, inverted at predict time (stored in the model; default standardize for tables).")
+    @Option(
+        help:
+            "How regression targets are scaled for training, inverted at predict time (stored in the model; default standardize for tables)."
+    )
     var targetScale: TargetScaleOption?
 
     @Flag(help: "Train even when the run's estimated memory exceeds what is available.")
@@ -108,7 +138,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the task line and the summary.")
     var quiet = false
 
-    @Flag(help: "Print the summary as one JSON object on standard output (the task line goes to standard error); keys: task, target, classes, features, network, loss, optimizer, learningRate, batchSize, trainingSamples, validationSamples, testSamples, epochs, stoppedEarly, bestEpoch, seconds, finalLoss, finalAccuracy, validationLoss, validationAccuracy, test (count, loss, accuracy, report, confusion or regression: r2, rootMeanSquaredError, meanAbsoluteError), inputScaling, targetScaling, saved.")
+    @Flag(
+        help:
+            "Print the summary as one JSON object on standard output (the task line goes to standard error); keys: task, target, classes, features, network, loss, optimizer, learningRate, batchSize, trainingSamples, validationSamples, testSamples, epochs, stoppedEarly, bestEpoch, seconds, finalLoss, finalAccuracy, validationLoss, validationAccuracy, test (count, loss, accuracy, report, confusion or regression: r2, rootMeanSquaredError, meanAbsoluteError), inputScaling, targetScaling, saved."
+    )
     var json = false
 
     @Option(help: "Write the per-epoch history as JSON to this file.")
@@ -120,7 +153,10 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Save the trained model to this JSON file (written atomically).")
     var save: String?
 
-    @Option(help: "The checkpoint file --checkpoint-every writes (default: the --save file with .checkpoint.json, or nn.checkpoint.json).")
+    @Option(
+        help:
+            "The checkpoint file --checkpoint-every writes (default: the --save file with .checkpoint.json, or nn.checkpoint.json)."
+    )
     var checkpoint: String?
 
     @Option(help: "Write a checkpoint every N epochs.")
@@ -129,10 +165,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Continue from a checkpoint; give the same data and --batch-size, and the total --epochs.")
     var resume: String?
 
-    @Option(help: "Start from a saved model's weights (same architecture, a fresh optimizer), on new data read with its columns and scaling.")
+    @Option(
+        help:
+            "Start from a saved model's weights (same architecture, a fresh optimizer), on new data read with its columns and scaling."
+    )
     var initFrom: String?
 
-    @Flag(help: "Train as one rank of an MPI job (mpirun -np 4 nn train --distributed ...); --batch-size stays the global batch, and --threads defaults to the usable cores divided among this machine's ranks. Needs nn built with --traits MPI.")
+    @Flag(
+        help:
+            "Train as one rank of an MPI job (mpirun -np 4 nn train --distributed ...); --batch-size stays the global batch, and --threads defaults to the usable cores divided among this machine's ranks. Needs nn built with --traits MPI."
+    )
     var distributed = false
 
     func validate() throws {
@@ -142,7 +184,9 @@ struct TrainCommand: ParsableCommand {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
         }
-        guard momentum >= 0 && momentum < 1 else { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
+        guard momentum >= 0 && momentum < 1 else {
+            throw ValidationError("--momentum must be in [0, 1), got \(momentum)")
+        }
         guard alpha >= 0 && alpha < 1 else { throw ValidationError("--alpha must be in [0, 1), got \(alpha)") }
         guard weightDecay >= 0, weightDecay.isFinite else {
             throw ValidationError("--weight-decay must be a finite number at least 0, got \(weightDecay)")
@@ -154,25 +198,32 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--test-split must be in (0, 1), got \(testSplit)")
         }
         if resume != nil && initFrom != nil {
-            throw ValidationError("--resume continues a checkpoint and --init-from starts from a model; give one of them")
+            throw ValidationError(
+                "--resume continues a checkpoint and --init-from starts from a model; give one of them")
         }
         if initFrom != nil {
             // The network, its loss and its scaling come from the model.
             let fixed = [
                 ("--layers", layers != nil), ("--output-activation", outputActivation != nil), ("--no-bias", noBias),
-                ("--loss", loss != nil), ("--init", weightInit != nil), ("--bias-init", biasInit != nil), ("--scale", scale != nil),
+                ("--loss", loss != nil), ("--init", weightInit != nil), ("--bias-init", biasInit != nil),
+                ("--scale", scale != nil),
                 ("--target-scale", targetScale != nil),
             ].filter(\.1).map(\.0)
             if !fixed.isEmpty {
                 throw ValidationError(
-                    "\(fixed.joined(separator: ", ")) \(fixed.count == 1 ? "does" : "do") not apply with --init-from: the network, its loss and its scaling are the model's")
+                    "\(fixed.joined(separator: ", ")) \(fixed.count == 1 ? "does" : "do") not apply with --init-from: the network, its loss and its scaling are the model's"
+                )
             }
         }
         if source.dataset != nil && (targetScale != nil || task != nil) {
             let given = [("--target-scale", targetScale != nil), ("--task", task != nil)].filter(\.1).map(\.0)
-            throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "does" : "do") not apply to a built-in data set, whose task is fixed")
+            throw ValidationError(
+                "\(given.joined(separator: ", ")) \(given.count == 1 ? "does" : "do") not apply to a built-in data set, whose task is fixed"
+            )
         }
-        if let earlyStopping, earlyStopping < 1 { throw ValidationError("--early-stopping must be at least 1, got \(earlyStopping)") }
+        if let earlyStopping, earlyStopping < 1 {
+            throw ValidationError("--early-stopping must be at least 1, got \(earlyStopping)")
+        }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let checkpointEvery, checkpointEvery < 1 {
             throw ValidationError("--checkpoint-every must be at least 1, got \(checkpointEvery)")
@@ -184,11 +235,15 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--checkpoint names the file --checkpoint-every N writes; add --checkpoint-every")
         }
         // One output file overwriting another would replace the model with a plot, say.
-        let outputs = [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)]
-            .compactMap { name, path in path.map { (name, URL(fileURLWithPath: $0).standardizedFileURL.path) } }
+        let outputs = [
+            ("--save", save), ("--history", history), ("--plot", plot),
+            ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil),
+        ]
+        .compactMap { name, path in path.map { (name, URL(fileURLWithPath: $0).standardizedFileURL.path) } }
         for (index, output) in outputs.enumerated() {
             if let other = outputs[..<index].first(where: { $0.1 == output.1 }) {
-                throw ValidationError("\(other.0) and \(output.0) name the same file \(output.1); give each output its own file")
+                throw ValidationError(
+                    "\(other.0) and \(output.0) name the same file \(output.1); give each output its own file")
             }
         }
     }
@@ -199,13 +254,20 @@ struct TrainCommand: ParsableCommand {
         // (In an MPI job, rank 0 writes them.)
         if DistributedRun.isPrimary {
             try OutputPaths.check(
-                outputs: [("--save", save), ("--history", history), ("--plot", plot), ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil)],
-                inputs: [("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels), ("--resume", resume), ("--init-from", initFrom)],
+                outputs: [
+                    ("--save", save), ("--history", history), ("--plot", plot),
+                    ("--checkpoint", checkpointEvery != nil ? checkpointPath : nil),
+                ],
+                inputs: [
+                    ("--data", source.data), ("--targets-file", source.targetsFile), ("--labels", source.labels),
+                    ("--resume", resume), ("--init-from", initFrom),
+                ],
                 allowed: [("--checkpoint", "--resume")])
         }
         if let resume, Self.isModelFile(resume) {
             throw CommandError.usage(
-                "--resume \(resume): this is a saved model, not a training checkpoint; continue training it with --init-from \(resume) (same network, a fresh optimizer)")
+                "--resume \(resume): this is a saved model, not a training checkpoint; continue training it with --init-from \(resume) (same network, a fresh optimizer)"
+            )
         }
         // The checkpoint is read once: it decides the precision, then train uses it.
         let resumed = try resume.map { try DistributedRun.readCheckpoint($0) }
@@ -233,15 +295,27 @@ struct TrainCommand: ParsableCommand {
         return "nn.checkpoint.json"
     }
 
-    func train<Scalar: MatrixScalar>(_ type: Scalar.Type, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) throws {
+    func train<Scalar: MatrixScalar>(
+        _ type: Scalar.Type, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?
+    ) throws {
         let loadStarted = ContinuousClock.now
         let prepared = try TrainingData<Scalar>.prepare(self, resuming: resumed, from: initial)
         let (data, task, lossFunction, plan) = (prepared.data, prepared.task, prepared.loss, prepared.plan)
-        let (validationRows, testRows, transform, targetTransform) = (prepared.validationRows, prepared.testRows, prepared.transform, prepared.targetTransform)
+        let (validationRows, testRows, transform, targetTransform) = (
+            prepared.validationRows, prepared.testRows, prepared.transform, prepared.targetTransform
+        )
         let trainingCount = prepared.trainingRows.count
-        let trainingSet = (inputs: prepared.inputs(prepared.trainingRows), targets: try prepared.targets(prepared.trainingRows, data.name))
-        let validation = validationRows.isEmpty
-            ? nil : (inputs: prepared.inputs(validationRows), targets: try prepared.targets(validationRows, "\(data.name) validation part").targets)
+        let trainingSet = (
+            inputs: prepared.inputs(prepared.trainingRows),
+            targets: try prepared.targets(prepared.trainingRows, data.name)
+        )
+        let validation =
+            validationRows.isEmpty
+            ? nil
+            : (
+                inputs: prepared.inputs(validationRows),
+                targets: try prepared.targets(validationRows, "\(data.name) validation part").targets
+            )
         let builtInTest = data.test.map { (inputs: transform?.apply(to: $0.inputs) ?? $0.inputs, targets: $0.targets) }
         let trainingTargets = trainingSet.targets
 
@@ -258,19 +332,28 @@ struct TrainCommand: ParsableCommand {
             if let initial {
                 network = initial.network()
             } else {
-                try checkArchitecture(inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers)
+                try checkArchitecture(
+                    inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns,
+                    loss: lossFunction, hidden: plan.hiddenLayers)
                 try checkMemory(
-                    inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, hidden: plan.hiddenLayers,
-                    scalarSize: MemoryLayout<Scalar>.size, optimizer: plan.optimizer, batchSize: plan.batchSize, trainingCount: trainingCount)
+                    inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns,
+                    hidden: plan.hiddenLayers,
+                    scalarSize: MemoryLayout<Scalar>.size, optimizer: plan.optimizer, batchSize: plan.batchSize,
+                    trainingCount: trainingCount)
                 network = Sequential<Scalar>(
-                    buildLayers(inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns, loss: lossFunction, hidden: plan.hiddenLayers), generator: &random)
+                    buildLayers(
+                        inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns,
+                        loss: lossFunction, hidden: plan.hiddenLayers), generator: &random)
             }
             optimizer = Optimizer<Scalar>(
-                optimizerKind(optimizerChoice), learningRate: plan.learningRate, weightDecay: weightDecay, schedule: plan.schedule.schedule)
+                optimizerKind(optimizerChoice), learningRate: plan.learningRate, weightDecay: weightDecay,
+                schedule: plan.schedule.schedule)
         }
-        guard network.inputSize == trainingSet.inputs.columns, network.outputSize == trainingTargets.targets.columns else {
+        guard network.inputSize == trainingSet.inputs.columns, network.outputSize == trainingTargets.targets.columns
+        else {
             throw CommandError.dataMismatch(
-                "\(data.name): \(trainingSet.inputs.columns) features and \(trainingTargets.targets.columns) target columns, but the \(resumed != nil ? "checkpoint" : "model") \(resume ?? initFrom ?? "") has \(network.inputSize) inputs and \(network.outputSize) outputs; continue it on data with the same columns")
+                "\(data.name): \(trainingSet.inputs.columns) features and \(trainingTargets.targets.columns) target columns, but the \(resumed != nil ? "checkpoint" : "model") \(resume ?? initFrom ?? "") has \(network.inputSize) inputs and \(network.outputSize) outputs; continue it on data with the same columns"
+            )
         }
 
         let batch = plan.batchSize
@@ -278,7 +361,8 @@ struct TrainCommand: ParsableCommand {
         let firstEpoch = resumed?.progress.epoch ?? 0
         if firstEpoch > totalEpochs {
             throw CommandError.invalidOption(
-                "--epochs \(totalEpochs) is less than the \(firstEpoch) epochs the checkpoint has done; --epochs counts all epochs of the run")
+                "--epochs \(totalEpochs) is less than the \(firstEpoch) epochs the checkpoint has done; --epochs counts all epochs of the run"
+            )
         }
         var settings: [String: String] = [
             "createdBy": "nn train", "epochs": String(totalEpochs), "batchSize": batch.map(String.init) ?? "0",
@@ -292,7 +376,8 @@ struct TrainCommand: ParsableCommand {
 
         // The task line, printed on every run.
         let taskLine = describeTask(
-            task: task, classNames: trainingTargets.classNames, data: data, featureCount: data.layout?.columns.count ?? data.inputs.columns,
+            task: task, classNames: trainingTargets.classNames, data: data,
+            featureCount: data.layout?.columns.count ?? data.inputs.columns,
             training: trainingCount, validation: validationRows.count, test: testRows.count, transform: transform,
             targetTransform: targetTransform, scale: plan.scale)
         for note in data.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
@@ -300,11 +385,13 @@ struct TrainCommand: ParsableCommand {
 
         // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
         ThreadDefaults.apply(
-            requested: threads ?? (distributed ? BLASLibrary.threadCount : nil), network: network, batchSize: batch ?? trainingCount)
+            requested: threads ?? (distributed ? BLASLibrary.threadCount : nil), network: network,
+            batchSize: batch ?? trainingCount)
         // In an MPI job only rank 0 prints and writes files.
         let quiet = self.quiet || !DistributedRun.isPrimary
         let reporter = ProgressReporter(
-            terminal: DistributedRun.drawsProgressBar && !json, firstEpoch: firstEpoch, totalEpochs: totalEpochs, samplesPerEpoch: trainingCount)
+            terminal: DistributedRun.drawsProgressBar && !json, firstEpoch: firstEpoch, totalEpochs: totalEpochs,
+            samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
             epochs: totalEpochs, batchSize: batch, metrics: trainingTargets.measuresAccuracy ? [.accuracy] : [],
             earlyStoppingPatience: plan.earlyStopping)
@@ -314,7 +401,10 @@ struct TrainCommand: ParsableCommand {
         let showsProgress = !quiet && !json
         if showsProgress && reporter.terminal { options.onBatchEnd = { reporter.batchEnded($0) } }
         let saveOnInterrupt = save
-        let modelNotes = (lossFunction, trainingTargets.classNames, transform, targetTransform, data.layout, data.featureNames, settings)
+        let modelNotes = (
+            lossFunction, trainingTargets.classNames, transform, targetTransform, data.layout, data.featureNames,
+            settings
+        )
         let networkBox = UncheckedSendable(network)
         options.onEpochEnd = { summary in
             if showsProgress { reporter.epochEnded(summary) }
@@ -324,7 +414,8 @@ struct TrainCommand: ParsableCommand {
                 if monitored < snapshot.bestLoss || snapshot.model == nil {
                     snapshot.bestLoss = monitored
                     var file = ModelFile(
-                        network: networkBox.value, loss: modelNotes.0, classNames: modelNotes.1, inputTransform: modelNotes.2,
+                        network: networkBox.value, loss: modelNotes.0, classNames: modelNotes.1,
+                        inputTransform: modelNotes.2,
                         featureNames: modelNotes.5, metadata: modelNotes.6)
                     file.targetTransform = modelNotes.3
                     file.tableLayout = modelNotes.4
@@ -350,11 +441,13 @@ struct TrainCommand: ParsableCommand {
         // From here on, Ctrl-C ends the run at the end of an epoch.
         interruption.install()
         if !quiet && !json {
-            let loadSeconds = Double((ContinuousClock.now - loadStarted).components.attoseconds) * 1e-18
+            let loadSeconds =
+                Double((ContinuousClock.now - loadStarted).components.attoseconds) * 1e-18
                 + Double((ContinuousClock.now - loadStarted).components.seconds)
             var header = "Training \(describe(network)) on \(data.name): \(trainingCount) samples"
             if !validationRows.isEmpty { header += " (+\(validationRows.count) for validation)" }
-            header += ", loss \(lossName(lossFunction)), \(optimizerChoice.rawValue) \(plan.learningRate), \(Scalar.self == Float.self ? "float" : "double")"
+            header +=
+                ", loss \(lossName(lossFunction)), \(optimizerChoice.rawValue) \(plan.learningRate), \(Scalar.self == Float.self ? "float" : "double")"
             header += ", batch \(batch.map(String.init) ?? "full")" + DistributedRun.description
             if let patience = plan.earlyStopping { header += ", early stopping after \(patience)" }
             header += ", \(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")"
@@ -387,16 +480,21 @@ struct TrainCommand: ParsableCommand {
                 // Every rank of a job meets it at the same step (the step's sum carries the nan).
                 DistributedRun.failureIsShared = true
                 var kept: [String] = []
-                if checkpointEvery != nil && FileManager.default.fileExists(atPath: checkpointFile) { kept.append("checkpoint \(checkpointFile)") }
+                if checkpointEvery != nil && FileManager.default.fileExists(atPath: checkpointFile) {
+                    kept.append("checkpoint \(checkpointFile)")
+                }
                 if let save, FileManager.default.fileExists(atPath: save) { kept.append("model \(save)") }
                 // The hint names what this run did not do, rather than what it did.
                 var hints: [String] = []
                 if transform == nil { hints.append("standardized inputs (--scale standardize)") }
-                if task == .regress && targetTransform == nil { hints.append("standardized targets (--target-scale standardize)") }
+                if task == .regress && targetTransform == nil {
+                    hints.append("standardized targets (--target-scale standardize)")
+                }
                 hints.append("a smaller --learning-rate than \(rate)")
                 throw CommandError.invalidOption(
                     "the loss became nan or infinite at epoch \(epoch + 1), batch \(batchIndex + 1); try \(hints.joined(separator: ", or "))"
-                        + (kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)"))
+                        + (kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)")
+                )
             }
             throw error
         }
@@ -405,10 +503,13 @@ struct TrainCommand: ParsableCommand {
         guard DistributedRun.isPrimary else { return }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        try report(FinishedRun(
-            prepared: prepared, network: network, history: history, seconds: seconds, firstEpoch: firstEpoch, settings: settings,
-            batchSize: batch, optimizer: optimizerChoice, classNames: trainingTargets.classNames, checkpointFile: checkpointFile,
-            builtInTest: builtInTest))
+        try report(
+            FinishedRun(
+                prepared: prepared, network: network, history: history, seconds: seconds, firstEpoch: firstEpoch,
+                settings: settings,
+                batchSize: batch, optimizer: optimizerChoice, classNames: trainingTargets.classNames,
+                checkpointFile: checkpointFile,
+                builtInTest: builtInTest))
     }
 
     /// A finished training run, as ``report(_:)`` needs it.
@@ -430,9 +531,15 @@ struct TrainCommand: ParsableCommand {
     func report<Scalar: MatrixScalar>(_ run: FinishedRun<Scalar>) throws {
         let prepared = run.prepared
         let (data, task, lossFunction, plan) = (prepared.data, prepared.task, prepared.loss, prepared.plan)
-        let (validationRows, testRows, transform, targetTransform) = (prepared.validationRows, prepared.testRows, prepared.transform, prepared.targetTransform)
-        let (network, history, seconds, settings, batch) = (run.network, run.history, run.seconds, run.settings, run.batchSize)
-        let (optimizerChoice, classNames, checkpointFile, builtInTest) = (run.optimizer, run.classNames, run.checkpointFile, run.builtInTest)
+        let (validationRows, testRows, transform, targetTransform) = (
+            prepared.validationRows, prepared.testRows, prepared.transform, prepared.targetTransform
+        )
+        let (network, history, seconds, settings, batch) = (
+            run.network, run.history, run.seconds, run.settings, run.batchSize
+        )
+        let (optimizerChoice, classNames, checkpointFile, builtInTest) = (
+            run.optimizer, run.classNames, run.checkpointFile, run.builtInTest
+        )
         let trainingCount = prepared.trainingRows.count
         let epochsRun = history.epochCount - run.firstEpoch
 
@@ -441,19 +548,23 @@ struct TrainCommand: ParsableCommand {
         if !testRows.isEmpty {
             let testTargets = try prepared.targets(testRows, "\(data.name) test part")
             testScore = try Score.measure(
-                network: network, inputs: prepared.inputs(testRows), targets: testTargets, loss: lossFunction, targetTransform: targetTransform)
+                network: network, inputs: prepared.inputs(testRows), targets: testTargets, loss: lossFunction,
+                targetTransform: targetTransform)
         } else if let builtInTest {
             let testTargets = try TargetPreparation.prepare(
                 builtInTest.targets, classNames: data.classNames, knownClassNames: classNames, loss: lossFunction,
                 source: "\(data.name) test set")
             testScore = try Score.measure(
-                network: network, inputs: builtInTest.inputs, targets: testTargets, loss: lossFunction, targetTransform: nil)
+                network: network, inputs: builtInTest.inputs, targets: testTargets, loss: lossFunction,
+                targetTransform: nil)
         }
 
         // Summary.
         var lines: [String] = []
-        lines.append("Trained \(epochsRun) epoch\(epochsRun == 1 ? "" : "s") (\(history.epochCount) in all) in \(fixed(seconds, 2)) s"
-            + (seconds > 0 ? ", \(ProgressReporter.count(Double(epochsRun * trainingCount) / seconds)) samples/s" : ""))
+        lines.append(
+            "Trained \(epochsRun) epoch\(epochsRun == 1 ? "" : "s") (\(history.epochCount) in all) in \(fixed(seconds, 2)) s"
+                + (seconds > 0
+                    ? ", \(ProgressReporter.count(Double(epochsRun * trainingCount) / seconds)) samples/s" : ""))
         if history.stoppedEarly, let best = history.bestEpoch {
             lines.append("stopped early; kept the weights of epoch \(best + 1)")
         }
@@ -461,12 +572,18 @@ struct TrainCommand: ParsableCommand {
         if let last = history.loss.last { lines.append("final loss: \(last)") }
         if let accuracy = history.metrics[.accuracy]?.last { lines.append("final accuracy: \(fixed(accuracy, 4))") }
         if let loss = history.validationLoss.last { lines.append("validation loss: \(loss)") }
-        if let accuracy = history.validationMetrics[.accuracy]?.last { lines.append("validation accuracy: \(fixed(accuracy, 4))") }
+        if let accuracy = history.validationMetrics[.accuracy]?.last {
+            lines.append("validation accuracy: \(fixed(accuracy, 4))")
+        }
         if let testScore {
             lines.append("test loss: \(testScore.loss)")
-            if let accuracy = testScore.accuracy { lines.append("test accuracy: \(fixed(accuracy, 4)) (\(testScore.count) samples)") }
+            if let accuracy = testScore.accuracy {
+                lines.append("test accuracy: \(fixed(accuracy, 4)) (\(testScore.count) samples)")
+            }
             if let regression = testScore.regression {
-                lines.append("test R²: \(fixed(regression.r2, 4)), RMSE: \(regression.rootMeanSquaredError) (\(testScore.count) samples)")
+                lines.append(
+                    "test R²: \(fixed(regression.r2, 4)), RMSE: \(regression.rootMeanSquaredError) (\(testScore.count) samples)"
+                )
             }
         }
         if let save {
@@ -491,12 +608,14 @@ struct TrainCommand: ParsableCommand {
         if json {
             let summary = TrainSummary(
                 task: task == .classify ? "classification" : "regression", target: data.targetName, classes: classNames,
-                features: data.featureNames, network: describe(network), loss: lossName(lossFunction), optimizer: optimizerChoice.rawValue,
+                features: data.featureNames, network: describe(network), loss: lossName(lossFunction),
+                optimizer: optimizerChoice.rawValue,
                 learningRate: plan.learningRate, batchSize: batch ?? trainingCount, trainingSamples: trainingCount,
                 validationSamples: validationRows.count, testSamples: testScore?.count ?? 0, epochs: history.epochCount,
                 stoppedEarly: history.stoppedEarly, bestEpoch: history.bestEpoch.map { $0 + 1 }, seconds: seconds,
                 finalLoss: history.loss.last, finalAccuracy: history.metrics[.accuracy]?.last,
-                validationLoss: history.validationLoss.last, validationAccuracy: history.validationMetrics[.accuracy]?.last,
+                validationLoss: history.validationLoss.last,
+                validationAccuracy: history.validationMetrics[.accuracy]?.last,
                 test: testScore, inputScaling: transform == nil ? "none" : plan.scale.rawValue,
                 targetScaling: targetTransform == nil ? "none" : "standardize", saved: save)
             write(try jsonText(summary) + "\n")
@@ -507,7 +626,8 @@ struct TrainCommand: ParsableCommand {
 
     /// The line every run prints: task, target, features, rows and scaling.
     func describeTask<Scalar: MatrixScalar>(
-        task: TaskOption, classNames: [String]?, data: LoadedData<Scalar>, featureCount: Int, training: Int, validation: Int,
+        task: TaskOption, classNames: [String]?, data: LoadedData<Scalar>, featureCount: Int, training: Int,
+        validation: Int,
         test: Int, transform: ModelFile.InputTransform?, targetTransform: ModelFile.InputTransform?, scale: ScaleOption
     ) -> String {
         var text: String
@@ -532,7 +652,8 @@ struct TrainCommand: ParsableCommand {
         text += "; rows: \(training) training"
         if validation > 0 { text += ", \(validation) validation" }
         if test > 0 { text += ", \(test) test" }
-        text += "; scaling: inputs \(transform == nil ? "not scaled" : scale == .minmax ? "min-max scaled" : "standardized")"
+        text +=
+            "; scaling: inputs \(transform == nil ? "not scaled" : scale == .minmax ? "min-max scaled" : "standardized")"
         if task == .regress { text += ", targets \(targetTransform == nil ? "not scaled" : "standardized")" }
         return text
     }
@@ -562,20 +683,27 @@ struct TrainCommand: ParsableCommand {
         let hidden = dense.dropLast().compactMap(\.outputSize)
         var conflicts: [String] = []
         if let layers, layers.sizes != hidden {
-            conflicts.append("--layers \(layers.sizes.map(String.init).joined(separator: ",")) (the checkpoint has \(hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ",")))")
+            conflicts.append(
+                "--layers \(layers.sizes.map(String.init).joined(separator: ",")) (the checkpoint has \(hidden.isEmpty ? "none" : hidden.map(String.init).joined(separator: ",")))"
+            )
         }
         if let loss, loss.loss != checkpoint.model.loss {
             conflicts.append("--loss \(loss.rawValue) (the checkpoint has \(lossName(checkpoint.model.loss)))")
         }
-        if let outputActivation, let last = checkpoint.model.layers.last, outputActivation.activation != last.activation {
-            conflicts.append("--output-activation \(outputActivation.activation.rawValue) (the checkpoint has \(last.activation.rawValue))")
+        if let outputActivation, let last = checkpoint.model.layers.last, outputActivation.activation != last.activation
+        {
+            conflicts.append(
+                "--output-activation \(outputActivation.activation.rawValue) (the checkpoint has \(last.activation.rawValue))"
+            )
         }
         if let schedule, schedule.schedule != checkpoint.schedule {
-            conflicts.append("--schedule \(schedule.text) (the checkpoint has \(ScheduleOption(checkpoint.schedule).text))")
+            conflicts.append(
+                "--schedule \(schedule.text) (the checkpoint has \(ScheduleOption(checkpoint.schedule).text))")
         }
         if !conflicts.isEmpty {
             throw CommandError.invalidOption(
-                "\(conflicts.joined(separator: ", ")): a resumed run keeps the network, loss and schedule of its checkpoint; drop these options or start a new run")
+                "\(conflicts.joined(separator: ", ")): a resumed run keeps the network, loss and schedule of its checkpoint; drop these options or start a new run"
+            )
         }
     }
 
@@ -590,46 +718,55 @@ struct TrainCommand: ParsableCommand {
             let (sum, overflowSum) = total.addingReportingOverflow(weights)
             guard !overflow, !overflowSum, sum <= Self.largestParameterCount else {
                 throw CommandError.invalidOption(
-                    "--layers \(widths.dropFirst().dropLast().map(String.init).joined(separator: ",")) on \(inputSize) features would need more than \(Self.largestParameterCount) parameters; choose smaller layers")
+                    "--layers \(widths.dropFirst().dropLast().map(String.init).joined(separator: ",")) on \(inputSize) features would need more than \(Self.largestParameterCount) parameters; choose smaller layers"
+                )
             }
             total = sum
         }
         let finalActivation = outputActivation?.activation ?? (loss == .binaryCrossEntropy ? .sigmoid : .identity)
         if loss == .binaryCrossEntropy && finalActivation != .sigmoid && finalActivation != .softmax {
             throw CommandError.invalidOption(
-                "--loss bce needs probabilities: an output activation of sigmoid (or softmax), not \(finalActivation.rawValue)")
+                "--loss bce needs probabilities: an output activation of sigmoid (or softmax), not \(finalActivation.rawValue)"
+            )
         }
     }
 
     /// Refuses a run whose network, optimizer state and workspaces would not fit in the memory
     /// available (``MemoryEstimate``), unless `--force`.
     func checkMemory(
-        inputSize: Int, outputSize: Int, hidden: [Int], scalarSize: Int, optimizer: OptimizerOption, batchSize: Int?, trainingCount: Int
+        inputSize: Int, outputSize: Int, hidden: [Int], scalarSize: Int, optimizer: OptimizerOption, batchSize: Int?,
+        trainingCount: Int
     ) throws {
         let widths = [inputSize] + hidden + [outputSize]
         let slots = optimizer.stateSlots
         let rows = Swift.min(batchSize ?? trainingCount, trainingCount)
-        let estimate = MemoryEstimate.trainingBytes(widths: widths, scalarSize: scalarSize, bias: !noBias, stateSlots: slots, batchSize: rows)
+        let estimate = MemoryEstimate.trainingBytes(
+            widths: widths, scalarSize: scalarSize, bias: !noBias, stateSlots: slots, batchSize: rows)
         try MemoryEstimate.check(
             estimate: estimate, force: force,
             what: "--layers \(hidden.map(String.init).joined(separator: ",")) at batch size \(rows)")
     }
 
-    func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss, hidden: [Int]) -> [any Layer<Scalar>] {
-        let weights = weightInit?.initializer ?? (activation == .relu || activation == .leakyReLU ? .heNormal : .xavierUniform)
+    func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss, hidden: [Int]) -> [any Layer<
+        Scalar
+    >] {
+        let weights =
+            weightInit?.initializer ?? (activation == .relu || activation == .leakyReLU ? .heNormal : .xavierUniform)
         let biases = biasInit?.initializer ?? .zeros
         let finalActivation = outputActivation?.activation ?? (loss == .binaryCrossEntropy ? .sigmoid : .identity)
         var built: [any Layer<Scalar>] = []
         var width = inputSize
         for size in hidden {
-            built.append(Dense<Scalar>(
-                inputSize: width, outputSize: size, bias: !noBias, activation: activation.activation,
-                weightInitializer: weights, biasInitializer: biases))
+            built.append(
+                Dense<Scalar>(
+                    inputSize: width, outputSize: size, bias: !noBias, activation: activation.activation,
+                    weightInitializer: weights, biasInitializer: biases))
             width = size
         }
-        built.append(Dense<Scalar>(
-            inputSize: width, outputSize: outputSize, bias: !noBias, activation: finalActivation,
-            weightInitializer: weights, biasInitializer: biases))
+        built.append(
+            Dense<Scalar>(
+                inputSize: width, outputSize: outputSize, bias: !noBias, activation: finalActivation,
+                weightInitializer: weights, biasInitializer: biases))
         return built
     }
 }
@@ -674,7 +811,8 @@ enum HistoryFile {
             bestEpoch: history.bestEpoch, stoppedEarly: history.stoppedEarly, test: test)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
             try ModelFile.writeAtomically(try encoder.encode(content), to: path)
         } catch let error as NetworkError {

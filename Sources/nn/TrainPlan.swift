@@ -37,19 +37,25 @@ struct TrainPlan {
 
     /// Resolves the plan for `sampleCount` samples (before any split) with `task` and `loss` decided.
     static func resolve(
-        _ options: TrainCommand, table: Bool, task: TaskOption, loss: Loss, sampleCount: Int, resumedSettings: [String: String]?
+        _ options: TrainCommand, table: Bool, task: TaskOption, loss: Loss, sampleCount: Int,
+        resumedSettings: [String: String]?
     ) throws -> TrainPlan {
         if task == .classify && options.targetScale != nil {
             throw CommandError.usage("--target-scale applies to regression, and this is a classification")
         }
         let testFraction = options.testSplit ?? resumedSettings?["testSplit"].flatMap(Double.init) ?? 0
         let afterTest = sampleCount - (testFraction > 0 ? Int((testFraction * Double(sampleCount)).rounded()) : 0)
-        let defaultValidation = table && options.validationSplit == nil && resumedSettings == nil
+        let defaultValidation =
+            table && options.validationSplit == nil && resumedSettings == nil
             && afterTest >= smallestDefaultValidationCount
-        let validationFraction = options.validationSplit ?? resumedSettings?["validationSplit"].flatMap(Double.init)
+        let validationFraction =
+            options.validationSplit ?? resumedSettings?["validationSplit"].flatMap(Double.init)
             ?? (defaultValidation ? 0.1 : 0)
-        let earlyStopping = options.earlyStopping ?? resumedSettings?["earlyStopping"].flatMap(Int.init) ?? (defaultValidation ? 10 : nil)
-        let trainingCount = afterTest - (validationFraction > 0 ? Int((validationFraction * Double(afterTest)).rounded()) : 0)
+        let earlyStopping =
+            options.earlyStopping ?? resumedSettings?["earlyStopping"].flatMap(Int.init)
+            ?? (defaultValidation ? 10 : nil)
+        let trainingCount =
+            afterTest - (validationFraction > 0 ? Int((validationFraction * Double(afterTest)).rounded()) : 0)
         let batch: Int? = {
             if let size = options.batchSize { return size == 0 ? nil : size }
             if let saved = resumedSettings?["batchSize"] { return Int(saved).flatMap { $0 == 0 ? nil : $0 } }
@@ -57,13 +63,16 @@ struct TrainPlan {
             return trainingCount < 1000 ? nil : 128
         }()
         let fullBatch = (batch ?? trainingCount) >= trainingCount
-        let epochs = options.epochs ?? resumedSettings?["epochs"].flatMap(Int.init) ?? (table ? 200 : (fullBatch ? 1000 : 20))
+        let epochs =
+            options.epochs ?? resumedSettings?["epochs"].flatMap(Int.init) ?? (table ? 200 : (fullBatch ? 1000 : 20))
         let schedule = options.schedule ?? ScheduleOption(table || fullBatch ? .constant : .exponential(decay: 0.9))
         return TrainPlan(
             table: table, task: task, loss: loss, optimizer: options.optimizer ?? (table ? .adam : .momentum),
-            learningRate: options.learningRate ?? (table ? 1e-3 : 0.05), batchSize: batch, epochs: epochs, schedule: schedule,
+            learningRate: options.learningRate ?? (table ? 1e-3 : 0.05), batchSize: batch, epochs: epochs,
+            schedule: schedule,
             scale: options.scale ?? (table ? .standardize : .none),
-            standardizesTargets: task == .regress && (options.targetScale ?? (table ? .standardize : .none)) == .standardize,
+            standardizesTargets: task == .regress
+                && (options.targetScale ?? (table ? .standardize : .none)) == .standardize,
             validationFraction: validationFraction, earlyStopping: earlyStopping, testFraction: testFraction,
             hiddenLayers: options.layers?.sizes ?? (table ? [100] : [256, 128]))
     }

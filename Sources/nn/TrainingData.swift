@@ -24,7 +24,9 @@ struct TrainingData<Scalar: MatrixScalar> {
     var targetTransform: ModelFile.InputTransform?
 
     /// Reads and prepares the data `command` names; `resumed` and `initial` are the checkpoint or model a run continues.
-    static func prepare(_ command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) throws -> TrainingData {
+    static func prepare(_ command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) throws
+        -> TrainingData
+    {
         let startingModel = resumed?.model ?? initial
         var request = command.source.request
         let isCSV = command.source.data.map { DataSource.kind(of: $0) == "csv" } ?? false
@@ -49,19 +51,26 @@ struct TrainingData<Scalar: MatrixScalar> {
         var dataClassNames = data.classNames
         let knownClassNames = startingModel?.classNames
         if let known = knownClassNames, let names = dataClassNames, request.layout == nil {
-            targetsRaw = try TargetPreparation.remap(rawTargets, dataClassNames: names, modelClassNames: known, source: data.name)
+            targetsRaw = try TargetPreparation.remap(
+                rawTargets, dataClassNames: names, modelClassNames: known, source: data.name)
             dataClassNames = known
         }
         let task: TaskOption
         if let startingModel {
             task = startingModel.classNames != nil ? .classify : .regress
             if let asked = command.task, asked != task {
-                throw CommandError.usage("--task \(asked.rawValue): the model \(command.resume ?? command.initFrom ?? "") is a \(task == .classify ? "classifier" : "regressor")")
+                throw CommandError.usage(
+                    "--task \(asked.rawValue): the model \(command.resume ?? command.initFrom ?? "") is a \(task == .classify ? "classifier" : "regressor")"
+                )
             }
         } else if table {
             task = command.task ?? TaskInference.infer(targets: targetsRaw, classNames: dataClassNames)
         } else {
-            task = dataClassNames != nil || (command.loss?.loss ?? TargetPreparation.defaultLoss(targets: targetsRaw, classNames: nil)) != .meanSquaredError ? .classify : .regress
+            task =
+                dataClassNames != nil
+                    || (command.loss?.loss ?? TargetPreparation.defaultLoss(targets: targetsRaw, classNames: nil))
+                        != .meanSquaredError
+                ? .classify : .regress
         }
         if table && startingModel == nil {
             switch task {
@@ -71,40 +80,57 @@ struct TrainingData<Scalar: MatrixScalar> {
                 dataClassNames = classes.names
             case .regress where dataClassNames != nil:
                 throw CommandError.usage(
-                    "--task regress: the target column\(data.targetName.map { " '\($0)'" } ?? "") of \(data.name) holds text labels (\(dataClassNames!.prefix(3).joined(separator: ", "))), not numbers")
+                    "--task regress: the target column\(data.targetName.map { " '\($0)'" } ?? "") of \(data.name) holds text labels (\(dataClassNames!.prefix(3).joined(separator: ", "))), not numbers"
+                )
             default: break
             }
         }
         if let startingModel, startingModel.classNames != nil, dataClassNames == nil, request.layout != nil {
             dataClassNames = startingModel.classNames
         }
-        let lossFunction: Loss = startingModel?.loss ?? command.loss?.loss ?? {
-            guard table else { return TargetPreparation.defaultLoss(targets: targetsRaw, classNames: dataClassNames) }
-            if task == .regress { return .meanSquaredError }
-            return (dataClassNames?.count ?? 2) <= 2 && targetsRaw.columns == 1 ? .binaryCrossEntropy : .softmaxCrossEntropy
-        }()
+        let lossFunction: Loss =
+            startingModel?.loss ?? command.loss?.loss
+            ?? {
+                guard table else {
+                    return TargetPreparation.defaultLoss(targets: targetsRaw, classNames: dataClassNames)
+                }
+                if task == .regress { return .meanSquaredError }
+                return (dataClassNames?.count ?? 2) <= 2 && targetsRaw.columns == 1
+                    ? .binaryCrossEntropy : .softmaxCrossEntropy
+            }()
         let sampleCount = data.inputs.rows
         let plan = try TrainPlan.resolve(
-            command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount, resumedSettings: resumed?.settings)
+            command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount,
+            resumedSettings: resumed?.settings)
 
         // Splits: test, then validation, shuffled with --seed and stratified by class.
-        let classIndices: [Int]? = task == .classify && targetsRaw.columns == 1 ? targetsRaw.scalars.map { Int($0) } : nil
+        let classIndices: [Int]? =
+            task == .classify && targetsRaw.columns == 1 ? targetsRaw.scalars.map { Int($0) } : nil
         var trainingRows = Array(0..<sampleCount)
         var testRows: [Int] = []
         var validationRows: [Int] = []
-        func split(_ rows: [Int], _ fraction: Double, _ option: String, seed: UInt32) throws -> (kept: [Int], held: [Int]) {
+        func split(_ rows: [Int], _ fraction: Double, _ option: String, seed: UInt32) throws -> (
+            kept: [Int], held: [Int]
+        ) {
             guard rows.count >= 2 else {
-                throw CommandError.invalidOption("\(option) needs at least 2 samples, and \(data.name) has \(rows.count) left")
+                throw CommandError.invalidOption(
+                    "\(option) needs at least 2 samples, and \(data.name) has \(rows.count) left")
             }
-            let parts = StratifiedSplit(rowCount: rows.count, fraction: fraction, classIndices: classIndices.map { indices in rows.map { indices[$0] } }, seed: seed)
+            let parts = StratifiedSplit(
+                rowCount: rows.count, fraction: fraction,
+                classIndices: classIndices.map { indices in rows.map { indices[$0] } }, seed: seed)
             guard !parts.heldOut.isEmpty, !parts.kept.isEmpty else {
-                throw CommandError.invalidOption("\(option) \(fraction) leaves no samples on one side of \(rows.count); choose a larger fraction")
+                throw CommandError.invalidOption(
+                    "\(option) \(fraction) leaves no samples on one side of \(rows.count); choose a larger fraction")
             }
             return (parts.kept.map { rows[$0] }, parts.heldOut.map { rows[$0] })
         }
-        if plan.testFraction > 0 { (trainingRows, testRows) = try split(trainingRows, plan.testFraction, "--test-split", seed: command.seed) }
+        if plan.testFraction > 0 {
+            (trainingRows, testRows) = try split(trainingRows, plan.testFraction, "--test-split", seed: command.seed)
+        }
         if plan.validationFraction > 0 {
-            (trainingRows, validationRows) = try split(trainingRows, plan.validationFraction, "--validation-split", seed: command.seed &+ 1)
+            (trainingRows, validationRows) = try split(
+                trainingRows, plan.validationFraction, "--validation-split", seed: command.seed &+ 1)
         }
         let split = trainingRows.count < sampleCount
         let trainingInputs = split ? data.inputs.rows(at: trainingRows) : data.inputs
@@ -121,11 +147,14 @@ struct TrainingData<Scalar: MatrixScalar> {
             case .minmax: transform = .minMax(trainingInputs)
             }
         }
-        let targetTransform: ModelFile.InputTransform? = startingModel != nil
+        let targetTransform: ModelFile.InputTransform? =
+            startingModel != nil
             ? startingModel?.targetTransform : (plan.standardizesTargets ? .standardizing(trainingTargetsRaw) : nil)
         return TrainingData(
-            data: data, task: task, loss: lossFunction, plan: plan, classNames: dataClassNames, knownClassNames: knownClassNames,
-            targets: targetsRaw, trainingRows: trainingRows, validationRows: validationRows, testRows: testRows, transform: transform,
+            data: data, task: task, loss: lossFunction, plan: plan, classNames: dataClassNames,
+            knownClassNames: knownClassNames,
+            targets: targetsRaw, trainingRows: trainingRows, validationRows: validationRows, testRows: testRows,
+            transform: transform,
             targetTransform: targetTransform)
     }
 
@@ -138,7 +167,8 @@ struct TrainingData<Scalar: MatrixScalar> {
     /// The targets of `rows` as the loss needs them (one-hot classes, standardized numbers); `what` names them in errors.
     func targets(_ rows: [Int], _ what: String) throws -> PreparedTargets<Scalar> {
         let raw = rows.count == targets.rows ? targets : targets.rows(at: rows)
-        var prepared = try TargetPreparation.prepare(raw, classNames: classNames, knownClassNames: knownClassNames, loss: loss, source: what)
+        var prepared = try TargetPreparation.prepare(
+            raw, classNames: classNames, knownClassNames: knownClassNames, loss: loss, source: what)
         if let targetTransform { prepared.targets = targetTransform.apply(to: prepared.targets) }
         return prepared
     }

@@ -32,8 +32,9 @@ import Testing
         let a = (0..<(m * k)).map { _ in generator.next() }
         let b = (0..<(k * n)).map { _ in generator.next() }
         var c = [Double](repeating: 0, count: m * n)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+        cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+            1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
         let expected = naiveProduct(a, b, m: m, n: n, k: k)
         for index in 0..<(m * n) {
             #expect(abs(c[index] - expected[index]) <= 1e-12 * Double(k), "element \(index)")
@@ -47,8 +48,9 @@ import Testing
         let a = (0..<(m * k)).map { _ in Float(generator.next()) }
         let b = (0..<(k * n)).map { _ in Float(generator.next()) }
         var c = [Float](repeating: 0, count: m * n)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+            1, a, Int32(k), b, Int32(n), 0, &c, Int32(n))
         let expected = naiveProduct(a.map(Double.init), b.map(Double.init), m: m, n: n, k: k)
         for index in 0..<(m * n) {
             #expect(abs(Double(c[index]) - expected[index]) <= 1e-5 * Double(k), "element \(index)")

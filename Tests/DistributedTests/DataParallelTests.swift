@@ -20,7 +20,9 @@ let fashionInstalled = FileManager.default.fileExists(atPath: "\(fashionDirector
 let fashion: (inputs: Matrix<Double>, targets: Matrix<Double>) = {
     BLASLibrary.threadCount = 1
     let count = 12_850
-    let images: Matrix<Float> = (try? readIDXImages(from: "\(fashionDirectory)/train-images-idx3-ubyte.gz")) ?? .zeros(rows: count, columns: 784)
+    let images: Matrix<Float> =
+        (try? readIDXImages(from: "\(fashionDirectory)/train-images-idx3-ubyte.gz"))
+        ?? .zeros(rows: count, columns: 784)
     let labels = (try? readIDXLabels(from: "\(fashionDirectory)/train-labels-idx1-ubyte.gz")) ?? []
     let classes = labels.isEmpty ? [Int](repeating: 0, count: count) : Array(labels.prefix(count))
     return (Matrix<Double>(images.rows(0..<count)), oneHot(classIndices: classes, classCount: 10))
@@ -28,10 +30,11 @@ let fashion: (inputs: Matrix<Double>, targets: Matrix<Double>) = {
 
 /// A 784-32-10 ReLU network, the same on every rank (seeded).
 func fashionNetwork<Scalar: MatrixScalar>(_ type: Scalar.Type) -> Sequential<Scalar> {
-    Sequential<Scalar>([
-        Dense(inputSize: 784, outputSize: 32, activation: .relu, weightInitializer: .heUniform),
-        Dense(inputSize: 32, outputSize: 10, activation: .identity),
-    ], seed: 7)
+    Sequential<Scalar>(
+        [
+            Dense(inputSize: 784, outputSize: 32, activation: .relu, weightInitializer: .heUniform),
+            Dense(inputSize: 32, outputSize: 10, activation: .identity),
+        ], seed: 7)
 }
 
 /// Every parameter's value after one epoch (101 steps) at a global batch of 128, alone (`ranks` nil)
@@ -149,14 +152,17 @@ struct DataParallelTrainingTests {
         let inputs = Matrix<Double>(rows: 7, columns: 3, scalars: (0..<21).map { Double($0 % 5) / 4 - 0.3 })
         let targets = Matrix<Double>(rows: 7, columns: 1, scalars: [0, 1, 1, 0, 1, 0, 1])
         let train = { @Sendable (communicator: (any Communicator)?) throws -> ([Matrix<Double>], [Double]) in
-            let network = Sequential<Double>([
-                Dense(inputSize: 3, outputSize: 4, activation: .tanh), Dense(inputSize: 4, outputSize: 1, activation: .sigmoid),
-            ], seed: 1)
+            let network = Sequential<Double>(
+                [
+                    Dense(inputSize: 3, outputSize: 4, activation: .tanh),
+                    Dense(inputSize: 4, outputSize: 1, activation: .sigmoid),
+                ], seed: 1)
             network.gradientHook = communicator.map { GradientReducer<Double>($0) }
             let options = TrainingOptions(epochs: 5, batchSize: 2, metrics: [.accuracy])
             var random = NumpyRandomState(seed: 2)
             let history = try network.fit(
-                inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.5),
+                inputs, targets, loss: .binaryCrossEntropy,
+                optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.5),
                 options: options, random: &random)
             return (network.parameters.map(\.value), history.loss + history.metrics[.accuracy]!)
         }
@@ -164,7 +170,8 @@ struct DataParallelTrainingTests {
         let members = try InProcessCommunicator.run(size: 3) { communicator in try train(communicator) }
         for member in members {
             #expect(largestDifference(alone.0, member.0) <= 1e-12)
-            #expect(zip(alone.1, member.1).allSatisfy { abs($0 - $1) <= 1e-12 }, "history \(member.1) against \(alone.1)")
+            #expect(
+                zip(alone.1, member.1).allSatisfy { abs($0 - $1) <= 1e-12 }, "history \(member.1) against \(alone.1)")
         }
     }
 
@@ -177,7 +184,8 @@ struct DataParallelTrainingTests {
         let network = fashionNetwork(Double.self)
         var random = NumpyRandomState(seed: 5)
         let alone = try network.fit(
-            inputs, targets, loss: .softmaxCrossEntropy, optimizer: Optimizer(kind, learningRate: 0.05), options: options,
+            inputs, targets, loss: .softmaxCrossEntropy, optimizer: Optimizer(kind, learningRate: 0.05),
+            options: options,
             random: &random)
         // Three ranks, the first epoch; rank 0 writes the checkpoint.
         let saved = try InProcessCommunicator.run(size: 3) { communicator -> [UInt8] in
@@ -202,21 +210,27 @@ struct DataParallelTrainingTests {
             let checkpoint = try TrainingCheckpoint.decode(Data(bytes), path: "checkpoint")
             var (network, optimizer, random) = try checkpoint.restore(as: Double.self)
             if communicator.rank != 0 {
-                (network, optimizer, random) = (fashionNetwork(Double.self), Optimizer(kind, learningRate: 0.05), NumpyRandomState(seed: 99))
+                (network, optimizer, random) = (
+                    fashionNetwork(Double.self), Optimizer(kind, learningRate: 0.05), NumpyRandomState(seed: 99)
+                )
             }
             network.gradientHook = GradientReducer<Double>(communicator)
             var second = options
             second.epochs = 1
             second.initialEpoch = 1
             var history = checkpoint.progress.history
-            history.append(try network.fit(
-                inputs, targets, loss: .softmaxCrossEntropy, optimizer: optimizer, options: second, random: &random))
+            history.append(
+                try network.fit(
+                    inputs, targets, loss: .softmaxCrossEntropy, optimizer: optimizer, options: second, random: &random)
+            )
             return (network.parameters.map(\.value), history)
         }
         for (weights, history) in resumed {
             #expect(largestDifference(network.parameters.map(\.value), weights) <= 1e-12)
             #expect(history.loss.count == 2)
-            #expect(zip(history.loss, alone.loss).allSatisfy { abs($0 - $1) <= 1e-12 }, "\(history.loss) against \(alone.loss)")
+            #expect(
+                zip(history.loss, alone.loss).allSatisfy { abs($0 - $1) <= 1e-12 },
+                "\(history.loss) against \(alone.loss)")
         }
     }
 
@@ -240,7 +254,9 @@ struct DataParallelTrainingTests {
             #expect(history == members[0], "ranks recorded different histories")
             #expect(history.validationLoss.count == alone.validationLoss.count)
             #expect(history.bestEpoch == alone.bestEpoch)
-            for (mine, theirs) in zip(history.validationLoss, alone.validationLoss) { #expect(abs(mine - theirs) <= 1e-10) }
+            for (mine, theirs) in zip(history.validationLoss, alone.validationLoss) {
+                #expect(abs(mine - theirs) <= 1e-10)
+            }
             for (mine, theirs) in zip(history.validationMetrics[.accuracy]!, alone.validationMetrics[.accuracy]!) {
                 #expect(abs(mine - theirs) <= 1e-12)
             }
@@ -269,18 +285,24 @@ struct DataParallelTrainingTests {
             }
         }
         #expect(outcomes[0] == outcomes[1])
-        #expect(outcomes[0].contains("epoch 1") || outcomes[0].lowercased().contains("nan") || outcomes[0].contains("finite"), "\(outcomes[0])")
+        #expect(
+            outcomes[0].contains("epoch 1") || outcomes[0].lowercased().contains("nan")
+                || outcomes[0].contains("finite"), "\(outcomes[0])")
         #expect(outcomes[0] != "finished")
     }
 
-    @Test("a summed loss with momentum SGD is refused (each member would add the velocity); without momentum it matches 1 rank")
+    @Test(
+        "a summed loss with momentum SGD is refused (each member would add the velocity); without momentum it matches 1 rank"
+    )
     func summedLoss() throws {
         let inputs = Matrix<Double>(rows: 9, columns: 3, scalars: (0..<27).map { Double($0 % 7) / 6 - 0.4 })
         let targets = Matrix<Double>(rows: 9, columns: 1, scalars: [0, 1, 1, 0, 1, 0, 1, 1, 0])
         let train = { @Sendable (communicator: (any Communicator)?, kind: OptimizerKind) throws -> [Matrix<Double>] in
-            let network = Sequential<Double>([
-                Dense(inputSize: 3, outputSize: 4, activation: .sigmoid), Dense(inputSize: 4, outputSize: 1, activation: .sigmoid),
-            ], seed: 1)
+            let network = Sequential<Double>(
+                [
+                    Dense(inputSize: 3, outputSize: 4, activation: .sigmoid),
+                    Dense(inputSize: 4, outputSize: 1, activation: .sigmoid),
+                ], seed: 1)
             network.gradientHook = communicator.map { GradientReducer<Double>($0) }
             var random = NumpyRandomState(seed: 2)
             try network.fit(
@@ -302,4 +324,3 @@ struct DataParallelTrainingTests {
         #expect(refused.allSatisfy { $0.contains("momentum SGD with a summed loss") }, "\(refused)")
     }
 }
-

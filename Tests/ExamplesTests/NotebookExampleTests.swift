@@ -6,7 +6,8 @@ import Testing
 /// own loop (scripts/fixtures/notebook_fixtures.py), to 1e-12 relative.
 @Suite struct NotebookExampleTests {
     static let fixtures: [String: [String: [String]]] = {
-        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("notebooks.json")
+        let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(
+            "notebooks.json")
         return try! JSONDecoder().decode([String: [String: [String]]].self, from: Data(contentsOf: url))
     }()
 
@@ -33,7 +34,8 @@ import Testing
 
     @Test func notebook000MatchesNumpy() throws {
         let (result, text) = try run("000")
-        #expect(result.values["weights0"] == Self.expected("000", "weights0"), "weights0 must equal numpy's bit for bit")
+        #expect(
+            result.values["weights0"] == Self.expected("000", "weights0"), "weights0 must equal numpy's bit for bit")
         #expect(result.values["weights1"] == Self.expected("000", "weights1"))
         expectClose(result.values["meanAbsoluteError"], Self.expected("000", "meanAbsoluteError"), "mean |error|")
         // The notebook's own printout, as shown in the seed file.
@@ -41,15 +43,19 @@ import Testing
         #expect(text.contains("array([[0.44856632, 0.51939863, 0.45968497, 0.59156505],"))
         #expect(text.contains("array([[-0.11810546],"))
         #expect(text.contains("array([[-0.00103683, -0.00496476, -0.00375422, -0.00155545],"))
-        let notebook = [0.4964100319027255, 0.008584525653247157, 0.005789459862507806,
-                        0.004629176776769983, 0.003958765280273646, 0.0035101225678616736]
+        let notebook = [
+            0.4964100319027255, 0.008584525653247157, 0.005789459862507806,
+            0.004629176776769983, 0.003958765280273646, 0.0035101225678616736,
+        ]
         expectClose(result.values["meanAbsoluteError"], notebook, "mean |error| against the notebook's printout")
     }
 
     @Test func notebook001MatchesNumpy() throws {
         let (result, _) = try run("001")
         let losses001 = try #require(result.values["loss"])
-        expectClose([0, 1, 2, 10, 100].map { losses001[$0] }, Self.expected("001", "lossAtEpochs0_1_2_10_100"), "early loss trajectory")
+        expectClose(
+            [0, 1, 2, 10, 100].map { losses001[$0] }, Self.expected("001", "lossAtEpochs0_1_2_10_100"),
+            "early loss trajectory")
         expectClose(result.values["leastSquaresSolution"], [2, 1, -3], relative: 1e-10, "least-squares plane")
         let losses = try #require(result.values["loss"])
         #expect(losses.last! < losses.first! / 1.5, "training must reduce the loss: \(losses.first!) → \(losses.last!)")

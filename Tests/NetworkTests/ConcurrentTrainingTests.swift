@@ -14,14 +14,16 @@ func trainedParameters<S: MatrixScalar>(seed: UInt32, _: S.Type) throws -> [Matr
     let inputs: Matrix<S> = uniformMatrix(rows: 192, columns: 16, seed: 100)
     let labels = (0..<192).map { row in Int(inputs.scalars[row * 16] * 10 + 10) % 3 }
     let targets: Matrix<S> = oneHot(labels, classes: 3)
-    let network = Sequential<S>([
-        Dense(inputSize: 16, outputSize: 32, activation: .relu),
-        Dense(inputSize: 32, outputSize: 32, activation: .tanh),
-        Dense(inputSize: 32, outputSize: 3),
-    ], seed: seed)
+    let network = Sequential<S>(
+        [
+            Dense(inputSize: 16, outputSize: 32, activation: .relu),
+            Dense(inputSize: 32, outputSize: 32, activation: .tanh),
+            Dense(inputSize: 32, outputSize: 3),
+        ], seed: seed)
     var random = NumpyRandomState(seed: seed &+ 1)
     try network.fit(
-        inputs, targets, loss: .softmaxCrossEntropy, optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05),
+        inputs, targets, loss: .softmaxCrossEntropy,
+        optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05),
         options: TrainingOptions(epochs: 15, batchSize: 32), random: &random)
     return network.parameters.map(\.value)
 }
@@ -40,7 +42,9 @@ struct ConcurrentTrainingTests {
             #expect(concurrent.count == expected.count)
             for (left, right) in zip(concurrent, expected) {
                 #expect(left.shape == right.shape)
-                #expect(left.scalars.withUnsafeBytes { Array($0) } == right.scalars.withUnsafeBytes { Array($0) }, "\(S.self), seed \(seeds[index])")
+                #expect(
+                    left.scalars.withUnsafeBytes { Array($0) } == right.scalars.withUnsafeBytes { Array($0) },
+                    "\(S.self), seed \(seeds[index])")
             }
         }
     }

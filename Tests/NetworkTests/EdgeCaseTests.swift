@@ -27,7 +27,8 @@ import Testing
         #expect(throws: NetworkError.invalidConfiguration("fit: the validation data has no samples")) {
             try network.fit(
                 inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
-                options: TrainingOptions(epochs: 1), validation: (inputs.rows(0..<0), targets.rows(0..<0)), random: &random)
+                options: TrainingOptions(epochs: 1), validation: (inputs.rows(0..<0), targets.rows(0..<0)),
+                random: &random)
         }
     }
 
@@ -47,7 +48,9 @@ import Testing
         dense.backward(
             input: empty, output: emptyOutput, outputGradient: &outputGradient, inputGradient: &inputGradient,
             needsInputGradient: true, skipsActivationDerivative: false, gradientRetention: 0)
-        #expect(dense.weights.gradient == .zeros(rows: 3, columns: 2) && dense.bias!.gradient == .zeros(rows: 1, columns: 2))
+        #expect(
+            dense.weights.gradient == .zeros(rows: 3, columns: 2) && dense.bias!.gradient == .zeros(rows: 1, columns: 2)
+        )
     }
 
     @Test("an Adam optimizer reused on a network of other shapes stops with a message")
@@ -58,10 +61,12 @@ import Testing
             let small = Sequential<Double>([Dense(inputSize: 2, outputSize: 2)], seed: 1)
             let large = Sequential<Double>([Dense(inputSize: 2, outputSize: 9)], seed: 1)
             let inputs = Matrix<Double>.zeros(rows: 4, columns: 2)
-            _ = try? small.fit(inputs, .zeros(rows: 4, columns: 2), loss: .meanSquaredError, optimizer: optimizer,
-                               options: TrainingOptions(epochs: 1), random: &random)
-            _ = try? large.fit(inputs, .zeros(rows: 4, columns: 9), loss: .meanSquaredError, optimizer: optimizer,
-                               options: TrainingOptions(epochs: 1), random: &random)
+            _ = try? small.fit(
+                inputs, .zeros(rows: 4, columns: 2), loss: .meanSquaredError, optimizer: optimizer,
+                options: TrainingOptions(epochs: 1), random: &random)
+            _ = try? large.fit(
+                inputs, .zeros(rows: 4, columns: 9), loss: .meanSquaredError, optimizer: optimizer,
+                options: TrainingOptions(epochs: 1), random: &random)
         }
         let message = String(decoding: result.standardErrorContent, as: UTF8.self)
         #expect(message.contains("use one optimizer per network"), "\(message)")

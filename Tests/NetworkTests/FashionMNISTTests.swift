@@ -37,17 +37,21 @@ func fashionSamples(images: String, labels: String, count: Int) throws -> (Matri
 
 @Suite("Fashion-MNIST")
 struct FashionMNISTTests {
-    @Test("2,000 samples, 784-64-10 ReLU, 3 epochs: test accuracy > 0.7",
-          .enabled(if: FileManager.default.fileExists(atPath: "\(fashionDirectory)/t10k-labels-idx1-ubyte.gz"), "Fashion-MNIST is not installed"))
+    @Test(
+        "2,000 samples, 784-64-10 ReLU, 3 epochs: test accuracy > 0.7",
+        .enabled(
+            if: FileManager.default.fileExists(atPath: "\(fashionDirectory)/t10k-labels-idx1-ubyte.gz"),
+            "Fashion-MNIST is not installed"))
     func smallRun() throws {
         let (trainInputs, trainTargets, _) = try fashionSamples(
             images: "train-images-idx3-ubyte.gz", labels: "train-labels-idx1-ubyte.gz", count: 2000)
         let (testInputs, testTargets, testLabels) = try fashionSamples(
             images: "t10k-images-idx3-ubyte.gz", labels: "t10k-labels-idx1-ubyte.gz", count: 1000)
-        let network = Sequential<Float>([
-            Dense(inputSize: 784, outputSize: 64, activation: .relu, weightInitializer: .heUniform),
-            Dense(inputSize: 64, outputSize: 10, activation: .identity),
-        ], seed: 42)
+        let network = Sequential<Float>(
+            [
+                Dense(inputSize: 784, outputSize: 64, activation: .relu, weightInitializer: .heUniform),
+                Dense(inputSize: 64, outputSize: 10, activation: .identity),
+            ], seed: 42)
         var random = NumpyRandomState(seed: 42)
         let history = try network.fit(
             trainInputs, trainTargets, loss: .softmaxCrossEntropy, optimizer: Optimizer(.adam, learningRate: 1e-3),

@@ -22,8 +22,9 @@ enum LayerSpec: Sendable, CustomStringConvertible {
         switch self {
         case .dense(let input, let output, let bias, let activation):
             // A random bias, so that bias gradients and the ReLU kinks see non-trivial values.
-            Dense<S>(inputSize: input, outputSize: output, bias: bias, activation: activation,
-                     weightInitializer: .xavierUniform, biasInitializer: .uniform(low: -0.5, high: 0.5))
+            Dense<S>(
+                inputSize: input, outputSize: output, bias: bias, activation: activation,
+                weightInitializer: .xavierUniform, biasInitializer: .uniform(low: -0.5, high: 0.5))
         case .activation(let activation):
             ActivationLayer<S>(activation)
         case .columnScale(let width):
@@ -33,7 +34,8 @@ enum LayerSpec: Sendable, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .dense(let input, let output, let bias, let activation): "Dense(\(input)→\(output)\(bias ? "" : " no bias"), \(activation))"
+        case .dense(let input, let output, let bias, let activation):
+            "Dense(\(input)→\(output)\(bias ? "" : " no bias"), \(activation))"
         case .activation(let activation): "Activation(\(activation))"
         case .columnScale(let width): "ColumnScale(\(width))"
         }
@@ -135,8 +137,9 @@ func analyticGradients<S: MatrixScalar>(
 ) throws -> [Matrix<S>] {
     let before = parameterValues(network)
     var random = NumpyRandomState(seed: 0)
-    try network.fit(inputs, targets, loss: loss, optimizer: Optimizer(.sgd, learningRate: 0),
-                    options: TrainingOptions(epochs: 1), random: &random)
+    try network.fit(
+        inputs, targets, loss: loss, optimizer: Optimizer(.sgd, learningRate: 0),
+        options: TrainingOptions(epochs: 1), random: &random)
     #expect(parameterValues(network) == before, "a zero learning rate must leave the weights unchanged")
     return network.parameters.map { $0.gradient }
 }
@@ -183,66 +186,89 @@ let gradientCases: [GradientCase] = {
     var cases: [GradientCase] = []
     for activation in activationsUnderTest {
         for bias in [true, false] {
-            cases.append(GradientCase(
-                name: "hidden Dense \(activation)", layers: [
-                    .dense(3, 5, bias: true, .tanh), .dense(5, 4, bias: bias, activation), .dense(4, 2, bias: bias, .identity),
-                ], loss: .meanSquaredError, targets: .regression))
-            cases.append(GradientCase(
-                name: "ActivationLayer \(activation)", layers: [
-                    .dense(3, 5, bias: bias, .identity), .activation(activation), .dense(5, 2, bias: true, .identity),
-                ], loss: .meanSquaredError, targets: .regression))
-            cases.append(GradientCase(
-                name: "last Dense \(activation)", layers: [
-                    .dense(3, 4, bias: true, .tanh), .dense(4, 3, bias: bias, activation),
-                ], loss: .halfSumSquaredError, targets: .regression))
-            cases.append(GradientCase(
-                name: "last ActivationLayer \(activation)", layers: [
-                    .dense(3, 4, bias: true, .leakyReLU), .dense(4, 3, bias: bias, .identity), .activation(activation),
-                ], loss: .sumSquaredError, targets: .regression))
+            cases.append(
+                GradientCase(
+                    name: "hidden Dense \(activation)",
+                    layers: [
+                        .dense(3, 5, bias: true, .tanh), .dense(5, 4, bias: bias, activation),
+                        .dense(4, 2, bias: bias, .identity),
+                    ], loss: .meanSquaredError, targets: .regression))
+            cases.append(
+                GradientCase(
+                    name: "ActivationLayer \(activation)",
+                    layers: [
+                        .dense(3, 5, bias: bias, .identity), .activation(activation),
+                        .dense(5, 2, bias: true, .identity),
+                    ], loss: .meanSquaredError, targets: .regression))
+            cases.append(
+                GradientCase(
+                    name: "last Dense \(activation)",
+                    layers: [
+                        .dense(3, 4, bias: true, .tanh), .dense(4, 3, bias: bias, activation),
+                    ], loss: .halfSumSquaredError, targets: .regression))
+            cases.append(
+                GradientCase(
+                    name: "last ActivationLayer \(activation)",
+                    layers: [
+                        .dense(3, 4, bias: true, .leakyReLU), .dense(4, 3, bias: bias, .identity),
+                        .activation(activation),
+                    ], loss: .sumSquaredError, targets: .regression))
         }
     }
     for loss in [Loss.meanSquaredError, .halfSumSquaredError, .sumSquaredError] {
         for final in [Activation.identity, .sigmoid, .tanh] {
-            cases.append(GradientCase(
-                name: "\(loss) after \(final)", layers: [
-                    .dense(3, 4, bias: true, .relu), .dense(4, 4, bias: true, .tanh), .dense(4, 2, bias: true, final),
-                ], loss: loss, targets: .regression))
+            cases.append(
+                GradientCase(
+                    name: "\(loss) after \(final)",
+                    layers: [
+                        .dense(3, 4, bias: true, .relu), .dense(4, 4, bias: true, .tanh),
+                        .dense(4, 2, bias: true, final),
+                    ], loss: loss, targets: .regression))
         }
     }
     cases += [
         GradientCase(
-            name: "a user-defined layer between Dense layers", layers: [
+            name: "a user-defined layer between Dense layers",
+            layers: [
                 .dense(3, 4, bias: true, .tanh), .columnScale(4), .dense(4, 2, bias: true, .sigmoid),
             ], loss: .meanSquaredError, targets: .regression),
         GradientCase(
             name: "a user-defined layer first", layers: [.columnScale(3), .dense(3, 2, bias: true, .tanh)],
             loss: .halfSumSquaredError, targets: .regression),
         GradientCase(
-            name: "BCE fused with a sigmoid Dense", layers: [.dense(3, 4, bias: true, .tanh), .dense(4, 2, bias: true, .sigmoid)],
+            name: "BCE fused with a sigmoid Dense",
+            layers: [.dense(3, 4, bias: true, .tanh), .dense(4, 2, bias: true, .sigmoid)],
             loss: .binaryCrossEntropy, targets: .binary),
         GradientCase(
-            name: "BCE fused with a sigmoid ActivationLayer", layers: [
+            name: "BCE fused with a sigmoid ActivationLayer",
+            layers: [
                 .dense(3, 4, bias: true, .tanh), .dense(4, 2, bias: false, .identity), .activation(.sigmoid),
             ], loss: .binaryCrossEntropy, targets: .binary),
         GradientCase(
-            name: "BCE on softmax probabilities (not fused)", layers: [.dense(3, 4, bias: true, .tanh), .dense(4, 3, bias: true, .softmax)],
+            name: "BCE on softmax probabilities (not fused)",
+            layers: [.dense(3, 4, bias: true, .tanh), .dense(4, 3, bias: true, .softmax)],
             loss: .binaryCrossEntropy, targets: .binary),
         GradientCase(
-            name: "softmax CE fused with a softmax Dense", layers: [
+            name: "softmax CE fused with a softmax Dense",
+            layers: [
                 .dense(3, 5, bias: true, .relu), .dense(5, 5, bias: true, .sigmoid), .dense(5, 4, bias: true, .softmax),
             ], loss: .softmaxCrossEntropy, targets: .oneHot),
         GradientCase(
-            name: "softmax CE fused with a softmax ActivationLayer", layers: [
+            name: "softmax CE fused with a softmax ActivationLayer",
+            layers: [
                 .dense(3, 5, bias: true, .tanh), .dense(5, 4, bias: true, .identity), .activation(.softmax),
             ], loss: .softmaxCrossEntropy, targets: .oneHot),
         GradientCase(
-            name: "softmax CE on logits", layers: [.dense(3, 5, bias: true, .leakyReLU), .dense(5, 4, bias: true, .identity)],
+            name: "softmax CE on logits",
+            layers: [.dense(3, 5, bias: true, .leakyReLU), .dense(5, 4, bias: true, .identity)],
             loss: .softmaxCrossEntropy, targets: .oneHot),
         GradientCase(
-            name: "softmax CE on logits, soft targets", layers: [.dense(3, 5, bias: false, .softmax), .dense(5, 4, bias: true, .identity)],
+            name: "softmax CE on logits, soft targets",
+            layers: [.dense(3, 5, bias: false, .softmax), .dense(5, 4, bias: true, .identity)],
             loss: .softmaxCrossEntropy, targets: .distribution),
         GradientCase(
-            name: "softmax CE after softmax, soft targets", layers: [.dense(3, 5, bias: true, .sigmoid), .dense(5, 4, bias: true, .softmax)],
+            name: "softmax CE after softmax, soft targets",
+            layers: [.dense(3, 5, bias: true, .sigmoid), .dense(5, 4, bias: true, .softmax)],
             loss: .softmaxCrossEntropy, targets: .distribution),
     ]
     return cases
@@ -257,7 +283,10 @@ struct GradientCheckTests {
         let analytic = try analyticGradients(network, inputs: inputs, targets: targets, loss: testCase.loss)
         let numeric = try numericGradients(network, inputs: inputs, targets: targets, loss: testCase.loss)
         let error = gradientCheckError(analytic, numeric)
-        #expect(error <= 1e-6, "\(testCase): relative error \(error)\nanalytic: \(analytic.map(\.scalars))\nnumeric:  \(numeric.map(\.scalars))")
+        #expect(
+            error <= 1e-6,
+            "\(testCase): relative error \(error)\nanalytic: \(analytic.map(\.scalars))\nnumeric:  \(numeric.map(\.scalars))"
+        )
         // Not vacuous: the gradient is not all zeros.
         #expect(analytic.contains { $0.scalars.contains { Swift.abs($0) > 1e-3 } })
     }
@@ -269,7 +298,8 @@ struct GradientCheckTests {
         // Same weights in both precisions (the Float draws are the Double draws rounded).
         for (d, f) in zip(double.parameters, float.parameters) { d.value = Matrix(f.value) }
         let (inputs, targets) = testCase.data(Float.self)
-        let doubleGradients = try analyticGradients(double, inputs: Matrix(inputs), targets: Matrix(targets), loss: testCase.loss)
+        let doubleGradients = try analyticGradients(
+            double, inputs: Matrix(inputs), targets: Matrix(targets), loss: testCase.loss)
         let floatGradients = try analyticGradients(float, inputs: inputs, targets: targets, loss: testCase.loss)
         for (f, d) in zip(floatGradients, doubleGradients) {
             expectClose(Matrix<Double>(f), d, tolerance: 1e-3, floor: 1e-2, "\(testCase)")

@@ -14,7 +14,11 @@ final class RecordingHook<S: MatrixScalar>: GradientHook {
     func gradientsComplete(_ gradients: StepGradients<S>) throws(NetworkError) {
         if let failure { throw failure }
         gradients.withUnsafeMutableBufferPointer { buffer in
-            steps.append((Array(buffer), gradients.gradientCount, gradients.statisticCount, gradients.epoch, gradients.batch, gradients.batchSize))
+            steps.append(
+                (
+                    Array(buffer), gradients.gradientCount, gradients.statisticCount, gradients.epoch, gradients.batch,
+                    gradients.batchSize
+                ))
             rewrite?(buffer, gradients.gradientCount)
         }
     }
@@ -53,17 +57,21 @@ struct GradientHookTests {
         network.gradientHook = RecordingHook<Double>()
         let options = TrainingOptions(epochs: 3, batchSize: 3, metrics: [.accuracy])
         let history = try network.fit(
-            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05),
+            inputs, targets, loss: .meanSquaredError,
+            optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05),
             options: options)
         let expected = try other.fit(
-            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05),
+            inputs, targets, loss: .meanSquaredError,
+            optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05),
             options: options)
         #expect(history == expected)
         #expect(network.parameters.map(\.value) == other.parameters.map(\.value))
         #expect(network.parameters.map(\.gradient) == other.parameters.map(\.gradient))
     }
 
-    @Test("the step uses what the hook leaves: halved gradients train as half the rate, and the loss it writes is recorded")
+    @Test(
+        "the step uses what the hook leaves: halved gradients train as half the rate, and the loss it writes is recorded"
+    )
     func rewrite() throws {
         let (network, inputs, targets) = linearProblem()
         let (other, _, _) = linearProblem()
@@ -74,8 +82,11 @@ struct GradientHookTests {
         }
         network.gradientHook = hook
         let history = try network.fit(
-            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.2), options: TrainingOptions(epochs: 2))
-        try other.fit(inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1), options: TrainingOptions(epochs: 2))
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.2),
+            options: TrainingOptions(epochs: 2))
+        try other.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
+            options: TrainingOptions(epochs: 2))
         #expect(history.loss == [42, 42])
         for (value, expected) in zip(network.parameters.map(\.value), other.parameters.map(\.value)) {
             expectClose(value, expected, tolerance: 1e-14)
@@ -90,12 +101,14 @@ struct GradientHookTests {
         hook.failure = .invalidConfiguration("reducer lost a replica")
         network.gradientHook = hook
         #expect(throws: NetworkError.invalidConfiguration("reducer lost a replica")) {
-            try network.fit(inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
-                            options: TrainingOptions(epochs: 3))
+            try network.fit(
+                inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
+                options: TrainingOptions(epochs: 3))
         }
         hook.failure = nil
-        try network.fit(inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
-                        options: TrainingOptions(epochs: 3))
+        try network.fit(
+            inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
+            options: TrainingOptions(epochs: 3))
         #expect(hook.steps.count == 3 && hook.steps[0].buffer.count == network.parameterCount + 1)
     }
 }

@@ -35,13 +35,16 @@ struct LossTests {
         let predictions: Matrix<S> = fixture.predictions.matrix()
         let targets: Matrix<S> = fixture.targets.matrix()
         var gradient = Matrix<S>.zeros(rows: predictions.rows, columns: predictions.columns)
-        let value = loss.valueAndGradient(predictions: predictions, targets: targets, gradient: &gradient, finalActivation: activation)
+        let value = loss.valueAndGradient(
+            predictions: predictions, targets: targets, gradient: &gradient, finalActivation: activation)
         #expect(value.isFinite && gradient.isFinite, "\(fixture.name) (\(S.self)): \(value), \(gradient.scalars)")
         // Float: the fused BCE case clips at 1 - 1e-7, which Float rounds to 1 - 1.19e-7.
         let tolerance = S.self == Double.self ? 1e-13 : (fixture.name.contains("saturated") ? 0.1 : 1e-5)
         expectClose(Double(value), parse(fixture.value), tolerance: tolerance, "\(fixture.name) (\(S.self)) value")
-        expectClose(Matrix<Double>(gradient), fixture.gradient.matrix(Double.self), tolerance: S.self == Double.self ? 1e-13 : 1e-5,
-                    floor: 1e-6, "\(fixture.name) (\(S.self)) gradient")
+        expectClose(
+            Matrix<Double>(gradient), fixture.gradient.matrix(Double.self),
+            tolerance: S.self == Double.self ? 1e-13 : 1e-5,
+            floor: 1e-6, "\(fixture.name) (\(S.self)) gradient")
         if activation == .identity || !loss.fuses(with: activation) {
             // `value(predictions:targets:)` gives the same number without fusing.
             if loss != .binaryCrossEntropy || activation == .identity {
@@ -67,13 +70,16 @@ struct LossTests {
         #expect(floatProbabilities == [[1, 0, 0], [0, 0, 1]])
     }
 
-    @Test("binary cross-entropy on probabilities of exactly 0 and 1 is finite (clipped at 1e-7)", arguments: [false, true])
+    @Test(
+        "binary cross-entropy on probabilities of exactly 0 and 1 is finite (clipped at 1e-7)",
+        arguments: [false, true])
     func saturatedProbabilities(fused: Bool) {
         let probabilities: Matrix<Double> = [[0, 1, 0, 1]]
         let targets: Matrix<Double> = [[0, 1, 1, 0]]
         var gradient = Matrix<Double>.zeros(rows: 1, columns: 4)
         let value = Loss.binaryCrossEntropy.valueAndGradient(
-            predictions: probabilities, targets: targets, gradient: &gradient, finalActivation: fused ? .sigmoid : .identity)
+            predictions: probabilities, targets: targets, gradient: &gradient,
+            finalActivation: fused ? .sigmoid : .identity)
         // Two right answers cost -log(1 - 1e-7) each, two wrong ones -log(1e-7) each; mean over 4.
         let expected = (-2 * log(1 - 1e-7) - 2 * log(1e-7)) / 4
         expectClose(value, expected, tolerance: 1e-9, "value")  // 1 - (1 - 1e-7) is not exactly 1e-7
@@ -91,14 +97,16 @@ struct LossTests {
         expectClose(sum, 2 * half, tolerance: 1e-15)
         expectClose(sum, 12 * mean, tolerance: 1e-14)
         var gradient = Matrix<Double>.zeros(rows: 4, columns: 3)
-        _ = Loss.halfSumSquaredError.valueAndGradient(predictions: predictions, targets: targets, gradient: &gradient, finalActivation: .identity)
+        _ = Loss.halfSumSquaredError.valueAndGradient(
+            predictions: predictions, targets: targets, gradient: &gradient, finalActivation: .identity)
         #expect(gradient == predictions - targets)
     }
 
     @Test("predictions from outputs: softmax of logits only for softmax cross-entropy on identity")
     func predictionsFromOutputs() {
         let outputs: Matrix<Double> = [[1, 2, 3]]
-        #expect(Loss.softmaxCrossEntropy.predictions(fromOutputs: outputs, finalActivation: .identity) == softmax(outputs))
+        #expect(
+            Loss.softmaxCrossEntropy.predictions(fromOutputs: outputs, finalActivation: .identity) == softmax(outputs))
         #expect(Loss.softmaxCrossEntropy.predictions(fromOutputs: outputs, finalActivation: .softmax) == outputs)
         #expect(Loss.meanSquaredError.predictions(fromOutputs: outputs, finalActivation: .identity) == outputs)
         #expect(Loss.binaryCrossEntropy.fuses(with: .sigmoid) && Loss.softmaxCrossEntropy.fuses(with: .softmax))

@@ -56,7 +56,8 @@ struct ModelFileFormatTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("model.json").path
         let network = modelNetwork(S.self)
-        try network.save(to: path, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c"], featureNames: ["w", "x", "y", "z"])
+        try network.save(
+            to: path, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c"], featureNames: ["w", "x", "y", "z"])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         #expect(headerLength % 8 == 0 && bytes[8] == UInt8(ascii: "{"))
@@ -81,7 +82,9 @@ struct ModelFileFormatTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("big.json").path
-        let network = Sequential<Float>([Dense(inputSize: 3_000, outputSize: 3_000, activation: .relu), Dense(inputSize: 3_000, outputSize: 130)], seed: 3)
+        let network = Sequential<Float>(
+            [Dense(inputSize: 3_000, outputSize: 3_000, activation: .relu), Dense(inputSize: 3_000, outputSize: 130)],
+            seed: 3)
         try network.save(to: path, loss: .meanSquaredError)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         #expect(size < 9_393_130 * 4 + 4096, "stored as float32: \(size) bytes")
@@ -98,24 +101,35 @@ struct ModelFileFormatTests {
         try modelNetwork(Float.self).save(to: path, loss: .softmaxCrossEntropy)
         let good = try Data(contentsOf: URL(fileURLWithPath: path))
         // Cut short: the arrays no longer fill the declared shapes.
-        #expect(modelFileError { () throws(NetworkError) in _ = try ModelFile.decode(good.prefix(good.count - 4), path: "cut") }.contains("data bytes"))
+        #expect(
+            modelFileError { () throws(NetworkError) in
+                _ = try ModelFile.decode(good.prefix(good.count - 4), path: "cut")
+            }.contains("data bytes"))
         // A weight that is nan.
         var poisoned = good
         poisoned.replaceSubrange((good.count - 4)..<good.count, with: withUnsafeBytes(of: Float.nan) { Array($0) })
-        #expect(modelFileError { () throws(NetworkError) in _ = try ModelFile.decode(poisoned, path: "nan") }.contains("not a finite number"))
+        #expect(
+            modelFileError { () throws(NetworkError) in _ = try ModelFile.decode(poisoned, path: "nan") }.contains(
+                "not a finite number"))
         try poisoned.write(to: URL(fileURLWithPath: path))
-        #expect(modelFileError { () throws(NetworkError) in _ = try ModelFile.readNetwork(from: path, as: Float.self) }.contains("not a finite number"))
+        #expect(
+            modelFileError { () throws(NetworkError) in _ = try ModelFile.readNetwork(from: path, as: Float.self) }
+                .contains("not a finite number"))
         // A header length beyond the file.
         var long = good
         long[5] = 1
-        #expect(modelFileError { () throws(NetworkError) in _ = try ModelFile.decode(long, path: "long") }.contains("not valid"))
+        #expect(
+            modelFileError { () throws(NetworkError) in _ = try ModelFile.decode(long, path: "long") }.contains(
+                "not valid"))
     }
 
     @Test("float weights that overflow float (1e40) are refused, not read as infinity (item 7)")
     func floatOverflowRefused() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixturePath("model-v1", "json")))) as? [String: Any])
+        var object = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: fixturePath("model-v1", "json")))) as? [String: Any])
         var layers = try #require(object["layers"] as? [[String: Any]])
         var weights = try #require(layers[0]["weights"] as? [String: Any])
         var values = try #require(weights["values"] as? [[Double]])
@@ -132,12 +146,14 @@ struct ModelFileFormatTests {
         #expect(try ModelFile.read(from: double).precision == "double")
     }
 
-    @Test("a wrong number in a field is named with what the field must be (item 8)", arguments: [
-        ("inputSize", "1e30", "field 'layers.0.inputSize' must be a whole number at least 1"),
-        ("inputSize", "3.5", "field 'layers.0.inputSize' must be a whole number at least 1"),
-        ("version", "1e20", "field 'version' must be a whole number"),
-        ("inputSize", "-3", "field 'layers.0.inputSize': -3"),
-    ])
+    @Test(
+        "a wrong number in a field is named with what the field must be (item 8)",
+        arguments: [
+            ("inputSize", "1e30", "field 'layers.0.inputSize' must be a whole number at least 1"),
+            ("inputSize", "3.5", "field 'layers.0.inputSize' must be a whole number at least 1"),
+            ("version", "1e20", "field 'version' must be a whole number"),
+            ("inputSize", "-3", "field 'layers.0.inputSize': -3"),
+        ])
     func wrongFieldValues(_ field: String, _ value: String, _ expected: String) throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -162,12 +178,15 @@ struct BinaryCheckpointTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("run.checkpoint.json").path
-        let network = Sequential<Float>([Dense(inputSize: 3_000, outputSize: 3_000, activation: .relu), Dense(inputSize: 3_000, outputSize: 130)], seed: 4)
+        let network = Sequential<Float>(
+            [Dense(inputSize: 3_000, outputSize: 3_000, activation: .relu), Dense(inputSize: 3_000, outputSize: 130)],
+            seed: 4)
         let optimizer = Optimizer<Float>(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.01)
         var random = NumpyRandomState(seed: 9)
         let inputs = Matrix<Float>(rows: 2, columns: 3_000) { row, column in Float((row + column) % 7) / 7 }
         let history = try network.fit(
-            inputs, Matrix<Float>(rows: 2, columns: 130, repeating: 0.25), loss: .meanSquaredError, optimizer: optimizer,
+            inputs, Matrix<Float>(rows: 2, columns: 130, repeating: 0.25), loss: .meanSquaredError,
+            optimizer: optimizer,
             options: TrainingOptions(epochs: 1, batchSize: 2), random: &random)
         let checkpoint = TrainingCheckpoint(
             network: network, loss: .meanSquaredError, optimizer: optimizer, random: random,

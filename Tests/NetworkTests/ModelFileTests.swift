@@ -15,11 +15,13 @@ func temporaryDirectory() throws -> URL {
 
 /// A network with every kind of saved layer: dense with and without bias, and an activation layer.
 func modelNetwork<S: MatrixScalar>(_: S.Type) -> Sequential<S> {
-    Sequential<S>([
-        Dense(inputSize: 4, outputSize: 5, activation: .relu, biasInitializer: .normal(mean: 0, standardDeviation: 1)),
-        Dense(inputSize: 5, outputSize: 3, bias: false, activation: .identity),
-        ActivationLayer(.softmax),
-    ], seed: 21)
+    Sequential<S>(
+        [
+            Dense(
+                inputSize: 4, outputSize: 5, activation: .relu, biasInitializer: .normal(mean: 0, standardDeviation: 1)),
+            Dense(inputSize: 5, outputSize: 3, bias: false, activation: .identity),
+            ActivationLayer(.softmax),
+        ], seed: 21)
 }
 
 @Suite("Model files")
@@ -36,16 +38,24 @@ struct ModelFileTests {
         let path = directory.appendingPathComponent("model.json").path
         let network = modelNetwork(S.self)
         let transform = ModelFile.InputTransform(offset: [0.5, 0, 1, 2], scale: [1, 2, 0.25, 0.1])
-        try network.save(to: path, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c"], inputTransform: transform,
-                         metadata: ["createdBy": "NetworkTests"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["model.json"], "no temporary file is left")
+        try network.save(
+            to: path, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c"], inputTransform: transform,
+            metadata: ["createdBy": "NetworkTests"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["model.json"],
+            "no temporary file is left")
 
         let model = try ModelFile.read(from: path)
         #expect(model.precision == (S.self == Float.self ? "float" : "double"))
-        #expect(model.loss == .softmaxCrossEntropy && model.classNames == ["a", "b", "c"] && model.inputTransform == transform)
+        #expect(
+            model.loss == .softmaxCrossEntropy && model.classNames == ["a", "b", "c"]
+                && model.inputTransform == transform)
         #expect(model.metadata == ["createdBy": "NetworkTests"] && model.format == ModelFile.formatName)
-        #expect(model == ModelFile(network: network, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c"],
-                                   inputTransform: transform, metadata: ["createdBy": "NetworkTests"]))
+        #expect(
+            model
+                == ModelFile(
+                    network: network, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c"],
+                    inputTransform: transform, metadata: ["createdBy": "NetworkTests"]))
         let loaded: Sequential<S> = model.network()
         #expect(loaded.layers.map(\.configuration) == network.layers.map(\.configuration))
         #expect(parameterValues(loaded) == parameterValues(network))
@@ -89,7 +99,8 @@ struct ModelFileTests {
             }
             #expect(errorPath == path, sourceLocation: sourceLocation)
             #expect(reason.contains(words), "reason: \(reason)", sourceLocation: sourceLocation)
-            #expect(error.description.contains(path) && error.description.contains(reason), sourceLocation: sourceLocation)
+            #expect(
+                error.description.contains(path) && error.description.contains(reason), sourceLocation: sourceLocation)
         }
     }
 
@@ -113,7 +124,9 @@ struct ModelFileTests {
 
     @Test("a missing file names the system's reason")
     func missingFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-model-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "no-such-model-\(UUID().uuidString).json"
+        ).path
         do {
             _ = try ModelFile.read(from: path)
             Issue.record("a missing file was read")
@@ -149,7 +162,11 @@ struct ModelFileTests {
 
     @Test("weights or bias of the wrong shape") func wrongShapes() throws {
         try expectRejected("weights must have shape (4, 5), found (5, 4)") { object in
-            Self.editLayer(0, &object) { $0["weights"] = ["rows": 5, "columns": 4, "values": Array(repeating: Array(repeating: 0.5, count: 4), count: 5)] }
+            Self.editLayer(0, &object) {
+                $0["weights"] = [
+                    "rows": 5, "columns": 4, "values": Array(repeating: Array(repeating: 0.5, count: 4), count: 5),
+                ]
+            }
         }
         try expectRejected("bias must have shape (1, 5), found (1, 4)") { object in
             Self.editLayer(0, &object) { $0["bias"] = ["rows": 1, "columns": 4, "values": [[0.0, 0.0, 0.0, 0.0]]] }
@@ -223,7 +240,9 @@ struct ModelFileTests {
 
     @Test("class names and input transform must fit the network") func extras() throws {
         try expectRejected("2 class names for 3 outputs") { $0["classNames"] = ["a", "b"] }
-        try expectRejected("the input transform has 3 offsets") { $0["inputTransform"] = ["offset": [0, 0, 0], "scale": [1, 1, 1, 1]] }
+        try expectRejected("the input transform has 3 offsets") {
+            $0["inputTransform"] = ["offset": [0, 0, 0], "scale": [1, 1, 1, 1]]
+        }
     }
 
     @Test("a failed write throws writeFailed, keeps the old file and leaves no temporary file")
@@ -249,7 +268,9 @@ struct ModelFileTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("missing").path))
     }
 
-    @Test("an unwritable folder: the save fails and the old file survives unchanged", .enabled(if: getuid() != 0, "root writes anywhere"))
+    @Test(
+        "an unwritable folder: the save fails and the old file survives unchanged",
+        .enabled(if: getuid() != 0, "root writes anywhere"))
     func unwritableDirectory() throws {
         let directory = try temporaryDirectory()
         defer {

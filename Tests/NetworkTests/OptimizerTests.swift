@@ -92,13 +92,19 @@ struct OptimizerTests {
         var random = NumpyRandomState(seed: 0)
         let history = try network.fit(
             fixture.inputs.matrix(), fixture.targets.matrix(), loss: .meanSquaredError,
-            optimizer: testCase.optimizer.optimizer(S.self), options: TrainingOptions(epochs: testCase.epochs), random: &random)
+            optimizer: testCase.optimizer.optimizer(S.self), options: TrainingOptions(epochs: testCase.epochs),
+            random: &random)
         let dense = denseLayers(network)[0]
         let label = "\(testCase.name) (\(S.self))"
         let tolerance = tolerance(S.self, double: 1e-12, float: 1e-4)
-        expectClose(Matrix<Double>(dense.weights.value), testCase.weights.matrix(), tolerance: tolerance, floor: 1e-3, "\(label) weights")
-        expectClose(Matrix<Double>(dense.bias!.value), testCase.bias.matrix(), tolerance: tolerance, floor: 1e-3, "\(label) bias")
-        expectClose(Matrix.row(history.loss), Matrix.row(testCase.losses.map(parse)), tolerance: tolerance, "\(label) losses")
+        expectClose(
+            Matrix<Double>(dense.weights.value), testCase.weights.matrix(), tolerance: tolerance, floor: 1e-3,
+            "\(label) weights")
+        expectClose(
+            Matrix<Double>(dense.bias!.value), testCase.bias.matrix(), tolerance: tolerance, floor: 1e-3,
+            "\(label) bias")
+        expectClose(
+            Matrix.row(history.loss), Matrix.row(testCase.losses.map(parse)), tolerance: tolerance, "\(label) losses")
         if let rates = testCase.rates {
             #expect(history.learningRate.count == rates.count)
             for (rate, expected) in zip(history.learningRate, rates.map(parse)) {
@@ -113,10 +119,14 @@ struct OptimizerTests {
         let network = optimizerFixture.network(Double.self)
         let optimizer = testCase.optimizer.optimizer(Double.self)
         var random = NumpyRandomState(seed: 0)
-        let inputs: Matrix<Double> = optimizerFixture.inputs.matrix(), targets: Matrix<Double> = optimizerFixture.targets.matrix()
-        try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: optimizer, options: TrainingOptions(epochs: 4), random: &random)
-        try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: optimizer,
-                        options: TrainingOptions(epochs: 4, initialEpoch: 4), random: &random)
+        let inputs: Matrix<Double> = optimizerFixture.inputs.matrix(),
+            targets: Matrix<Double> = optimizerFixture.targets.matrix()
+        try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: optimizer, options: TrainingOptions(epochs: 4),
+            random: &random)
+        try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: optimizer,
+            options: TrainingOptions(epochs: 4, initialEpoch: 4), random: &random)
         #expect(optimizer.stepCount == 8)
         expectClose(denseLayers(network)[0].weights.value, testCase.weights.matrix(), tolerance: 1e-12, floor: 1e-3)
     }
@@ -127,7 +137,8 @@ struct OptimizerTests {
         #expect((0..<7).map { step.rate(base: 0.8, epoch: $0) } == [0.8, 0.8, 0.8, 0.4, 0.4, 0.4, 0.2])
         let exponential = LearningRateSchedule.exponential(decay: 0.9)
         for epoch in 0..<5 {
-            expectClose(exponential.rate(base: 0.1, epoch: epoch), 0.1 * [1, 0.9, 0.81, 0.729, 0.6561][epoch], tolerance: 1e-15)
+            expectClose(
+                exponential.rate(base: 0.1, epoch: epoch), 0.1 * [1, 0.9, 0.81, 0.729, 0.6561][epoch], tolerance: 1e-15)
         }
         #expect(LearningRateSchedule.constant.rate(base: 0.3, epoch: 100) == 0.3)
         let optimizer = Optimizer<Double>(.sgd, learningRate: 1, schedule: .step(every: 2, factor: 0.1))
@@ -164,10 +175,12 @@ struct CheckpointVersionTests {
         let (network, inputs, targets) = linearProblem()
         let optimizer = Optimizer<Double>(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05)
         var random = NumpyRandomState(seed: 0)
-        try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: optimizer,
-                        options: TrainingOptions(epochs: 3, batchSize: 4), random: &random)
+        try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: optimizer,
+            options: TrainingOptions(epochs: 3, batchSize: 4), random: &random)
         let current = TrainingCheckpoint(
-            network: network, loss: .meanSquaredError, optimizer: optimizer, random: random, progress: TrainingProgress())
+            network: network, loss: .meanSquaredError, optimizer: optimizer, random: random,
+            progress: TrainingProgress())
         #expect(current.version == 3)
         // What session 1 would have written: the same run with the velocity itself in the buffers.
         var old = current
@@ -175,7 +188,8 @@ struct CheckpointVersionTests {
         old.gradients = current.gradients.map { $0 / 0.9 }
         let data = try JSONEncoder().encode(old)
         let decoded = try TrainingCheckpoint.decode(data, path: "old.json")
-        let restored: (network: Sequential<Double>, optimizer: Optimizer<Double>, random: NumpyRandomState) = try decoded.restore()
+        let restored: (network: Sequential<Double>, optimizer: Optimizer<Double>, random: NumpyRandomState) =
+            try decoded.restore()
         for (migrated, kept) in zip(restored.network.parameters, network.parameters) {
             expectClose(migrated.gradient, kept.gradient, tolerance: 1e-15, floor: 1e-12, "migrated velocity")
         }
@@ -191,7 +205,9 @@ struct ResumeTests {
         .rmsprop(alpha: 0.9, epsilon: 1e-7, momentum: 0.5), .adamW,
     ]
 
-    @Test("every rule: 3 epochs, a checkpoint through JSON, 3 more equal 6 uninterrupted epochs bit for bit", arguments: rules)
+    @Test(
+        "every rule: 3 epochs, a checkpoint through JSON, 3 more equal 6 uninterrupted epochs bit for bit",
+        arguments: rules)
     func resumesExactly(kind: OptimizerKind) throws {
         let (network, inputs, targets) = linearProblem()
         let options = TrainingOptions(epochs: 6, batchSize: 3, metrics: [.meanAbsoluteError])
@@ -210,16 +226,19 @@ struct ResumeTests {
             inputs, targets, loss: .meanSquaredError, optimizer: optimizer, options: partial, random: &firstRandom,
             resuming: nil, checkpointEvery: 3
         ) { (progress, state) throws(NetworkError) in
-            saved = try? JSONEncoder().encode(TrainingCheckpoint(
-                network: first, loss: .meanSquaredError, optimizer: optimizer, random: state, progress: progress))
+            saved = try? JSONEncoder().encode(
+                TrainingCheckpoint(
+                    network: first, loss: .meanSquaredError, optimizer: optimizer, random: state, progress: progress))
         }
         let checkpoint = try TrainingCheckpoint.decode(try #require(saved), path: "memory")
         #expect(checkpoint.optimizerKind == kind && checkpoint.progress.epoch == 3)
         let (resumed, resumedOptimizer, restoredRandom) = try checkpoint.restore(as: Double.self)
         var resumedRandom = restoredRandom
         let history = try resumed.fit(
-            inputs, targets, loss: .meanSquaredError, optimizer: resumedOptimizer, options: options, random: &resumedRandom,
-            resuming: checkpoint.progress, checkpointEvery: nil) { _, _ in }
+            inputs, targets, loss: .meanSquaredError, optimizer: resumedOptimizer, options: options,
+            random: &resumedRandom,
+            resuming: checkpoint.progress, checkpointEvery: nil
+        ) { _, _ in }
         #expect(history == whole, "\(kind)")
         #expect(resumed.parameters.map(\.value) == network.parameters.map(\.value), "\(kind)")
         #expect(resumedOptimizer.stepCount == 24)  // 6 epochs of 4 batches
@@ -231,13 +250,15 @@ struct ResumeTests {
         let (network, inputs, targets) = linearProblem()
         var random = NumpyRandomState(seed: 1)
         let plain = try network.fit(
-            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(.adam, learningRate: 0.3), options: options, random: &random)
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(.adam, learningRate: 0.3), options: options,
+            random: &random)
         let (other, _, _) = linearProblem()
         var otherRandom = NumpyRandomState(seed: 1)
         var checkpoints: [Int] = []
         let checkpointed = try other.fit(
             inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(.adam, learningRate: 0.3), options: options,
-            random: &otherRandom, resuming: nil, checkpointEvery: 5) { (progress, _) throws(NetworkError) in checkpoints.append(progress.epoch) }
+            random: &otherRandom, resuming: nil, checkpointEvery: 5
+        ) { (progress, _) throws(NetworkError) in checkpoints.append(progress.epoch) }
         #expect(plain == checkpointed)
         #expect(plain.stoppedEarly && plain.bestEpoch != nil, "the run must stop early for this test to mean something")
         #expect(checkpoints.last == plain.epochCount && checkpoints.dropLast().allSatisfy { $0 % 5 == 0 })

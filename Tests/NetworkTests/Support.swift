@@ -59,7 +59,9 @@ func expectClose<S: MatrixScalar>(
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     guard actual.shape == expected.shape else {
-        Issue.record("\(label): shape \(actual.shapeDescription) but expected \(expected.shapeDescription)", sourceLocation: sourceLocation)
+        Issue.record(
+            "\(label): shape \(actual.shapeDescription) but expected \(expected.shapeDescription)",
+            sourceLocation: sourceLocation)
         return
     }
     let difference = largestRelativeDifference(actual, expected, floor: floor)
@@ -75,7 +77,9 @@ func expectClose(
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let difference = Swift.abs(actual - expected) / Swift.max(Swift.abs(expected), floor)
-    #expect(difference <= tolerance, "\(label): \(actual) vs expected \(expected) (relative \(difference))", sourceLocation: sourceLocation)
+    #expect(
+        difference <= tolerance, "\(label): \(actual) vs expected \(expected) (relative \(difference))",
+        sourceLocation: sourceLocation)
 }
 
 /// Tolerances for results compared with float64 numpy: a few ulps' worth of accumulated rounding.
@@ -91,7 +95,9 @@ func denseLayers<S: MatrixScalar>(_ network: Sequential<S>) -> [Dense<S>] {
 }
 
 /// A matrix of draws uniform on `[low, high)` from a seeded numpy generator.
-func uniformMatrix<S: MatrixScalar>(rows: Int, columns: Int, low: Double = -1, high: Double = 1, seed: UInt32) -> Matrix<S> {
+func uniformMatrix<S: MatrixScalar>(rows: Int, columns: Int, low: Double = -1, high: Double = 1, seed: UInt32)
+    -> Matrix<S>
+{
     var random = NumpyRandomState(seed: seed)
     return Matrix(rows: rows, columns: columns) { _, _ in S(low + (high - low) * random.randomSample()) }
 }

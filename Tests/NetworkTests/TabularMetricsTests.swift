@@ -31,9 +31,11 @@ private struct TabularFixture: Decodable {
 
     @Test func classificationReportMatchesScikitLearn() {
         let data = fixture.classification
-        let report = ClassificationReport(ConfusionMatrix(actual: data.actual, predicted: data.predicted, classCount: 4))
+        let report = ClassificationReport(
+            ConfusionMatrix(actual: data.actual, predicted: data.predicted, classCount: 4))
         for index in 0..<4 {
-            #expect(abs(report.classes[index].precision - parse(data.precision[index])) < 1e-15, "precision of \(index)")
+            #expect(
+                abs(report.classes[index].precision - parse(data.precision[index])) < 1e-15, "precision of \(index)")
             #expect(abs(report.classes[index].recall - parse(data.recall[index])) < 1e-15, "recall of \(index)")
             #expect(abs(report.classes[index].f1 - parse(data.f1[index])) < 1e-15, "f1 of \(index)")
             #expect(report.classes[index].support == data.support[index])
@@ -71,9 +73,12 @@ private struct TabularFixture: Decodable {
 
     @Test func stratifiedSplitMatchesNumpysPermutations() {
         let data = fixture.split
-        let split = StratifiedSplit(rowCount: data.classes.count, fraction: data.fraction, classIndices: data.classes, seed: data.seed)
+        let split = StratifiedSplit(
+            rowCount: data.classes.count, fraction: data.fraction, classIndices: data.classes, seed: data.seed)
         #expect(split.heldOut == data.heldOut)
-        #expect(Set(split.kept).union(split.heldOut) == Set(0..<data.classes.count) && Set(split.kept).isDisjoint(with: split.heldOut))
+        #expect(
+            Set(split.kept).union(split.heldOut) == Set(0..<data.classes.count)
+                && Set(split.kept).isDisjoint(with: split.heldOut))
         // Without classes: round(fraction · n) rows, the same for the same seed, others for another.
         let plain = StratifiedSplit(rowCount: 50, fraction: 0.2, seed: 3)
         #expect(plain.heldOut.count == 10 && plain == StratifiedSplit(rowCount: 50, fraction: 0.2, seed: 3))

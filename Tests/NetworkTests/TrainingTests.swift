@@ -16,14 +16,16 @@ func xorData<S: MatrixScalar>(_: S.Type) -> (inputs: Matrix<S>, targets: Matrix<
 
 /// A 2-8-1 tanh/sigmoid network drawn from `NumpyRandomState(seed: 7)`.
 func xorNetwork<S: MatrixScalar>(_: S.Type) -> Sequential<S> {
-    Sequential<S>([
-        Dense(inputSize: 2, outputSize: 8, activation: .tanh),
-        Dense(inputSize: 8, outputSize: 1, activation: .sigmoid),
-    ], seed: 7)
+    Sequential<S>(
+        [
+            Dense(inputSize: 2, outputSize: 8, activation: .tanh),
+            Dense(inputSize: 8, outputSize: 1, activation: .sigmoid),
+        ], seed: 7)
 }
 
 /// A small linear regression network and data: 10 samples, 3 features, 2 outputs.
-func linearProblem(seed: UInt32 = 11) -> (network: Sequential<Double>, inputs: Matrix<Double>, targets: Matrix<Double>) {
+func linearProblem(seed: UInt32 = 11) -> (network: Sequential<Double>, inputs: Matrix<Double>, targets: Matrix<Double>)
+{
     let network = Sequential<Double>([Dense(inputSize: 3, outputSize: 2)], seed: seed)
     let inputs: Matrix<Double> = uniformMatrix(rows: 10, columns: 3, seed: seed + 1)
     let targets: Matrix<Double> = uniformMatrix(rows: 10, columns: 2, seed: seed + 2)
@@ -51,8 +53,9 @@ struct TrainingTests {
         let network = xorNetwork(S.self)
         let (inputs, targets) = xorData(S.self)
         var random = NumpyRandomState(seed: 0)
-        let history = try network.fit(inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
-                                      options: TrainingOptions(epochs: 400, metrics: [.accuracy]), random: &random)
+        let history = try network.fit(
+            inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
+            options: TrainingOptions(epochs: 400, metrics: [.accuracy]), random: &random)
         let evaluation = try network.evaluate(inputs, targets, loss: .binaryCrossEntropy, metrics: [.accuracy])
         #expect(evaluation.metrics[.accuracy] == 1, "\(S.self)")
         #expect(evaluation.loss < 0.02, "\(S.self): final loss \(evaluation.loss)")
@@ -69,11 +72,14 @@ struct TrainingTests {
         for (d, f) in zip(double.parameters, float.parameters) { d.value = Matrix(f.value) }
         let (inputs, targets) = xorData(Double.self)
         let options = TrainingOptions(epochs: 100)
-        let doubleHistory = try double.fit(inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
-                                           options: options, random: &random)
-        let floatHistory = try float.fit(Matrix(inputs), Matrix(targets), loss: .binaryCrossEntropy,
-                                         optimizer: Optimizer(.adam, learningRate: 0.05), options: options, random: &random)
-        expectClose(Matrix.row(floatHistory.loss), Matrix.row(doubleHistory.loss), tolerance: 1e-4, floor: 1e-3, "losses")
+        let doubleHistory = try double.fit(
+            inputs, targets, loss: .binaryCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
+            options: options, random: &random)
+        let floatHistory = try float.fit(
+            Matrix(inputs), Matrix(targets), loss: .binaryCrossEntropy,
+            optimizer: Optimizer(.adam, learningRate: 0.05), options: options, random: &random)
+        expectClose(
+            Matrix.row(floatHistory.loss), Matrix.row(doubleHistory.loss), tolerance: 1e-4, floor: 1e-3, "losses")
         for (f, d) in zip(float.parameters, double.parameters) {
             expectClose(Matrix<Double>(f.value), d.value, tolerance: 1e-4, floor: 1e-2, "weights")
         }
@@ -86,12 +92,18 @@ struct TrainingTests {
         var random = NumpyRandomState(seed: 1)
         let inputs: Matrix<Double> = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
         let targets: Matrix<Double> = [[0], [1], [1], [0]]
-        let network = Sequential<Double>([
-            Dense(inputSize: 3, outputSize: 4, bias: false, activation: .sigmoid, weightInitializer: .uniform(low: -1, high: 1)),
-            Dense(inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid, weightInitializer: .uniform(low: -1, high: 1)),
-        ], generator: &random)
-        let history = try network.fit(inputs, targets, loss: .halfSumSquaredError, optimizer: Optimizer(learningRate: 1),
-                                      options: TrainingOptions(epochs: 60_000, metrics: [.meanAbsoluteError]), random: &random)
+        let network = Sequential<Double>(
+            [
+                Dense(
+                    inputSize: 3, outputSize: 4, bias: false, activation: .sigmoid,
+                    weightInitializer: .uniform(low: -1, high: 1)),
+                Dense(
+                    inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid,
+                    weightInitializer: .uniform(low: -1, high: 1)),
+            ], generator: &random)
+        let history = try network.fit(
+            inputs, targets, loss: .halfSumSquaredError, optimizer: Optimizer(learningRate: 1),
+            options: TrainingOptions(epochs: 60_000, metrics: [.meanAbsoluteError]), random: &random)
         let numpy = [
             0.4964100319027255, 0.008584525653247157, 0.005789459862507806,
             0.004629176776769983, 0.003958765280273646, 0.0035101225678616736,
@@ -104,8 +116,9 @@ struct TrainingTests {
 
     // MARK: Mini-batches and history
 
-    @Test("mini-batches follow np.random.permutation each epoch: weights and epoch losses equal numpy's",
-          arguments: minibatchFixture.cases)
+    @Test(
+        "mini-batches follow np.random.permutation each epoch: weights and epoch losses equal numpy's",
+        arguments: minibatchFixture.cases)
     func minibatchOrder(_ testCase: OptimizerCase) throws {
         try checkMinibatch(testCase, Double.self)
         try checkMinibatch(testCase, Float.self)
@@ -121,9 +134,15 @@ struct TrainingTests {
         let dense = denseLayers(network)[0]
         let tolerance = tolerance(S.self, double: 1e-12, float: 1e-4)
         let label = "\(testCase.name) (\(S.self))"
-        expectClose(Matrix<Double>(dense.weights.value), testCase.weights.matrix(), tolerance: tolerance, floor: 1e-3, "\(label) weights")
-        expectClose(Matrix<Double>(dense.bias!.value), testCase.bias.matrix(), tolerance: tolerance, floor: 1e-3, "\(label) bias")
-        expectClose(Matrix.row(history.loss), Matrix.row(testCase.losses.map(parse)), tolerance: tolerance, "\(label) epoch losses")
+        expectClose(
+            Matrix<Double>(dense.weights.value), testCase.weights.matrix(), tolerance: tolerance, floor: 1e-3,
+            "\(label) weights")
+        expectClose(
+            Matrix<Double>(dense.bias!.value), testCase.bias.matrix(), tolerance: tolerance, floor: 1e-3,
+            "\(label) bias")
+        expectClose(
+            Matrix.row(history.loss), Matrix.row(testCase.losses.map(parse)), tolerance: tolerance,
+            "\(label) epoch losses")
         // The stream advanced by one permutation per epoch, as numpy's did.
         var numpy = NumpyRandomState(seed: testCase.seed!)
         for _ in 0..<testCase.epochs { _ = numpy.permutation(minibatchFixture.inputs.rows) }
@@ -134,8 +153,12 @@ struct TrainingTests {
         try unshuffled.fit(
             minibatchFixture.inputs.matrix(), minibatchFixture.targets.matrix(), loss: .meanSquaredError,
             optimizer: testCase.optimizer.optimizer(S.self),
-            options: TrainingOptions(epochs: testCase.epochs, batchSize: testCase.batchSize, shuffle: false), random: &other)
-        #expect(largestRelativeDifference(Matrix<Double>(denseLayers(unshuffled)[0].weights.value), testCase.weights.matrix(), floor: 1e-3) > 1e-3)
+            options: TrainingOptions(epochs: testCase.epochs, batchSize: testCase.batchSize, shuffle: false),
+            random: &other)
+        #expect(
+            largestRelativeDifference(
+                Matrix<Double>(denseLayers(unshuffled)[0].weights.value), testCase.weights.matrix(), floor: 1e-3) > 1e-3
+        )
     }
 
     @Test("full batch: loss[e] is the loss before epoch e's update, and nothing is drawn from the generator")
@@ -143,24 +166,29 @@ struct TrainingTests {
         let (network, inputs, targets) = linearProblem()
         let initial = try network.evaluate(inputs, targets, loss: .meanSquaredError).loss
         var random = NumpyRandomState(seed: 3)
-        let history = try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
-                                      options: TrainingOptions(epochs: 3), random: &random)
+        let history = try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
+            options: TrainingOptions(epochs: 3), random: &random)
         #expect(random == NumpyRandomState(seed: 3))
         #expect(history.epochCount == 3 && history.learningRate == [0.1, 0.1, 0.1])
         expectClose(history.loss[0], initial, tolerance: 1e-15, "loss[0]")
         let (other, _, _) = linearProblem()
-        try other.fit(inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
-                      options: TrainingOptions(epochs: 1), random: &random)
-        expectClose(history.loss[1], try other.evaluate(inputs, targets, loss: .meanSquaredError).loss, tolerance: 1e-15, "loss[1]")
+        try other.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
+            options: TrainingOptions(epochs: 1), random: &random)
+        expectClose(
+            history.loss[1], try other.evaluate(inputs, targets, loss: .meanSquaredError).loss, tolerance: 1e-15,
+            "loss[1]")
         #expect(history.loss[2] < history.loss[1] && history.loss[1] < history.loss[0])
     }
 
     @Test("evaluate in batches equals evaluate in one batch; predict in batches equals the formula")
     func predictAndEvaluate() throws {
-        let network = Sequential<Double>([
-            Dense(inputSize: 3, outputSize: 5, activation: .tanh, biasInitializer: .uniform(low: -1, high: 1)),
-            Dense(inputSize: 5, outputSize: 4, activation: .identity, biasInitializer: .uniform(low: -1, high: 1)),
-        ], seed: 2)
+        let network = Sequential<Double>(
+            [
+                Dense(inputSize: 3, outputSize: 5, activation: .tanh, biasInitializer: .uniform(low: -1, high: 1)),
+                Dense(inputSize: 5, outputSize: 4, activation: .identity, biasInitializer: .uniform(low: -1, high: 1)),
+            ], seed: 2)
         let inputs: Matrix<Double> = uniformMatrix(rows: 11, columns: 3, seed: 4)
         let targets: Matrix<Double> = oneHot((0..<11).map { $0 % 4 }, classes: 4)
         let layers = denseLayers(network)
@@ -168,8 +196,10 @@ struct TrainingTests {
         let expected = hidden.dot(layers[1].weights.value) + layers[1].bias!.value
         expectClose(try network.predict(inputs), expected, tolerance: 1e-14, "predict")
         expectClose(try network.predict(inputs, batchSize: 3), expected, tolerance: 1e-14, "predict in batches")
-        let whole = try network.evaluate(inputs, targets, loss: .softmaxCrossEntropy, metrics: [.accuracy, .meanAbsoluteError])
-        let batched = try network.evaluate(inputs, targets, loss: .softmaxCrossEntropy, metrics: [.accuracy, .meanAbsoluteError], batchSize: 4)
+        let whole = try network.evaluate(
+            inputs, targets, loss: .softmaxCrossEntropy, metrics: [.accuracy, .meanAbsoluteError])
+        let batched = try network.evaluate(
+            inputs, targets, loss: .softmaxCrossEntropy, metrics: [.accuracy, .meanAbsoluteError], batchSize: 4)
         expectClose(batched.loss, whole.loss, tolerance: 1e-14)
         expectClose(batched.metrics[.accuracy]!, whole.metrics[.accuracy]!, tolerance: 1e-14)
         expectClose(batched.metrics[.meanAbsoluteError]!, whole.metrics[.meanAbsoluteError]!, tolerance: 1e-14)
@@ -181,7 +211,9 @@ struct TrainingTests {
             let logSum = Foundation.log(logits.map { Foundation.exp($0 - largest) }.reduce(0, +)) + largest
             loss += logSum - logits[row % 4]
             if logits.firstIndex(of: largest) == row % 4 { correct += 1 }
-            for column in 0..<4 { absolute += Swift.abs(Foundation.exp(logits[column] - logSum) - targets[row, column]) }
+            for column in 0..<4 {
+                absolute += Swift.abs(Foundation.exp(logits[column] - logSum) - targets[row, column])
+            }
         }
         expectClose(whole.loss, loss / 11, tolerance: 1e-13, "cross-entropy")
         #expect(whole.metrics[.accuracy] == Double(correct) / 11)
@@ -190,23 +222,27 @@ struct TrainingTests {
 
     // MARK: Validation and early stopping
 
-    @Test("validationSplit holds out the last fraction, as Keras (training rows floor(n(1 - split)))",
-          arguments: [(0.3, 7), (0.25, 7), (0.5, 5), (0.05, 9)])
+    @Test(
+        "validationSplit holds out the last fraction, as Keras (training rows floor(n(1 - split)))",
+        arguments: [(0.3, 7), (0.25, 7), (0.5, 5), (0.05, 9)])
     func validationSplit(split: Double, kept: Int) throws {
         let (network, inputs, targets) = linearProblem()
         let training = (inputs.rows(0..<kept), targets.rows(0..<kept))
         let held = (inputs.rows(kept..<10), targets.rows(kept..<10))
         let initial = try network.evaluate(training.0, training.1, loss: .meanSquaredError).loss
         var random = NumpyRandomState(seed: 0)
-        let history = try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
-                                      options: TrainingOptions(epochs: 1, validationSplit: split), random: &random)
+        let history = try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
+            options: TrainingOptions(epochs: 1, validationSplit: split), random: &random)
         expectClose(history.loss[0], initial, tolerance: 1e-15, "training loss on the first \(kept) rows")
-        expectClose(history.validationLoss[0], try network.evaluate(held.0, held.1, loss: .meanSquaredError).loss,
-                    tolerance: 1e-15, "validation loss on the last \(10 - kept) rows")
+        expectClose(
+            history.validationLoss[0], try network.evaluate(held.0, held.1, loss: .meanSquaredError).loss,
+            tolerance: 1e-15, "validation loss on the last \(10 - kept) rows")
     }
 
-    @Test("DataSplit: Keras's last rows, and which splits leave a side empty",
-          arguments: [(0.3, 10, 7), (0.25, 10, 7), (0.5, 10, 5), (0.05, 10, 9), (0.0, 10, 10), (0.5, 1, 0), (0.2, 0, 0)])
+    @Test(
+        "DataSplit: Keras's last rows, and which splits leave a side empty",
+        arguments: [(0.3, 10, 7), (0.25, 10, 7), (0.5, 10, 5), (0.05, 10, 9), (0.0, 10, 10), (0.5, 1, 0), (0.2, 0, 0)])
     func dataSplit(fraction: Double, samples: Int, kept: Int) {
         let split = DataSplit.holdingOutLast(fraction, of: samples)
         #expect(split.trainingRows == 0..<kept && split.validationRows == kept..<samples)
@@ -221,10 +257,12 @@ struct TrainingTests {
         let (network, inputs, targets) = linearProblem()
         let (other, _, _) = linearProblem()
         let options = TrainingOptions(epochs: 3, batchSize: 4)
-        let history = try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1), options: options)
+        let history = try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1), options: options)
         var random = NumpyRandomState(seed: 0)
         let expected = try other.fit(
-            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1), options: options, random: &random)
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1), options: options,
+            random: &random)
         #expect(history == expected)
         #expect(network.parameters.map(\.value) == other.parameters.map(\.value))
     }
@@ -235,18 +273,25 @@ struct TrainingTests {
         let validationInputs: Matrix<Double> = uniformMatrix(rows: 4, columns: 3, seed: 40)
         let validationTargets: Matrix<Double> = uniformMatrix(rows: 4, columns: 2, seed: 41)
         var random = NumpyRandomState(seed: 0)
-        let history = try network.fit(inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
-                                      options: TrainingOptions(epochs: 2, metrics: [.meanAbsoluteError], validationSplit: 0.5),
-                                      validation: (validationInputs, validationTargets), random: &random)
+        let history = try network.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
+            options: TrainingOptions(epochs: 2, metrics: [.meanAbsoluteError], validationSplit: 0.5),
+            validation: (validationInputs, validationTargets), random: &random)
         #expect(history.validationLoss.count == 2 && history.validationMetrics[.meanAbsoluteError]?.count == 2)
-        let final = try network.evaluate(validationInputs, validationTargets, loss: .meanSquaredError, metrics: [.meanAbsoluteError])
+        let final = try network.evaluate(
+            validationInputs, validationTargets, loss: .meanSquaredError, metrics: [.meanAbsoluteError])
         expectClose(history.validationLoss[1], final.loss, tolerance: 1e-15)
-        expectClose(history.validationMetrics[.meanAbsoluteError]![1], final.metrics[.meanAbsoluteError]!, tolerance: 1e-15)
+        expectClose(
+            history.validationMetrics[.meanAbsoluteError]![1], final.metrics[.meanAbsoluteError]!, tolerance: 1e-15)
     }
 
     /// Training on y = x while validating on y = -x: the validation loss rises from the first epoch on.
-    func divergingValidation() -> (Sequential<Double>, Matrix<Double>, (inputs: Matrix<Double>, targets: Matrix<Double>)) {
-        let network = Sequential<Double>([Dense(inputSize: 1, outputSize: 1, bias: false, weightInitializer: .constant(0.5))])
+    func divergingValidation() -> (
+        Sequential<Double>, Matrix<Double>, (inputs: Matrix<Double>, targets: Matrix<Double>)
+    ) {
+        let network = Sequential<Double>([
+            Dense(inputSize: 1, outputSize: 1, bias: false, weightInitializer: .constant(0.5))
+        ])
         let inputs: Matrix<Double> = [[1], [2], [-1]]
         return (network, inputs, (inputs, inputs * -1))
     }
@@ -255,34 +300,42 @@ struct TrainingTests {
     func earlyStopping() throws {
         let (network, inputs, validation) = divergingValidation()
         var random = NumpyRandomState(seed: 0)
-        let history = try network.fit(inputs, inputs, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
-                                      options: TrainingOptions(epochs: 50, earlyStoppingPatience: 2),
-                                      validation: validation, random: &random)
+        let history = try network.fit(
+            inputs, inputs, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
+            options: TrainingOptions(epochs: 50, earlyStoppingPatience: 2),
+            validation: validation, random: &random)
         #expect(history.stoppedEarly && history.epochCount == 3 && history.bestEpoch == 0)
-        #expect(history.validationLoss[1] > history.validationLoss[0] && history.validationLoss[2] > history.validationLoss[1])
+        #expect(
+            history.validationLoss[1] > history.validationLoss[0]
+                && history.validationLoss[2] > history.validationLoss[1])
         // The weights after epoch 0, as a one-epoch run gives them.
         let (reference, _, _) = divergingValidation()
-        try reference.fit(inputs, inputs, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
-                          options: TrainingOptions(epochs: 1), random: &random)
+        try reference.fit(
+            inputs, inputs, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
+            options: TrainingOptions(epochs: 1), random: &random)
         #expect(parameterValues(network) == parameterValues(reference))
-        expectClose(try network.evaluate(validation.inputs, validation.targets, loss: .meanSquaredError).loss,
-                    history.validationLoss[0], tolerance: 1e-15)
+        expectClose(
+            try network.evaluate(validation.inputs, validation.targets, loss: .meanSquaredError).loss,
+            history.validationLoss[0], tolerance: 1e-15)
     }
 
     @Test("early stopping without restoring keeps the last weights; a patient run does not stop")
     func earlyStoppingVariants() throws {
         let (network, inputs, validation) = divergingValidation()
         var random = NumpyRandomState(seed: 0)
-        let history = try network.fit(inputs, inputs, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
-                                      options: TrainingOptions(epochs: 50, earlyStoppingPatience: 2, restoresBestWeights: false),
-                                      validation: validation, random: &random)
+        let history = try network.fit(
+            inputs, inputs, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
+            options: TrainingOptions(epochs: 50, earlyStoppingPatience: 2, restoresBestWeights: false),
+            validation: validation, random: &random)
         #expect(history.stoppedEarly && history.epochCount == 3 && history.bestEpoch == nil)
-        expectClose(try network.evaluate(validation.inputs, validation.targets, loss: .meanSquaredError).loss,
-                    history.validationLoss[2], tolerance: 1e-15)
+        expectClose(
+            try network.evaluate(validation.inputs, validation.targets, loss: .meanSquaredError).loss,
+            history.validationLoss[2], tolerance: 1e-15)
 
         let (patient, _, _) = divergingValidation()
-        let full = try patient.fit(inputs, inputs, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
-                                   options: TrainingOptions(epochs: 5, earlyStoppingPatience: 10), validation: validation, random: &random)
+        let full = try patient.fit(
+            inputs, inputs, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
+            options: TrainingOptions(epochs: 5, earlyStoppingPatience: 10), validation: validation, random: &random)
         #expect(!full.stoppedEarly && full.epochCount == 5 && full.bestEpoch == 0)
 
         // Improving training loss: no stop, the best epoch is the last.
@@ -301,9 +354,11 @@ struct TrainingTests {
         let batches = Recorder<BatchProgress>(), epochs = Recorder<EpochSummary>()
         var random = NumpyRandomState(seed: 9)
         let history = try network.fit(
-            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1, schedule: .exponential(decay: 0.5)),
-            options: TrainingOptions(epochs: 3, batchSize: 4, metrics: [.accuracy], validationSplit: 0.2,
-                                     onBatchEnd: { batches.append($0) }, onEpochEnd: { epochs.append($0) }),
+            inputs, targets, loss: .meanSquaredError,
+            optimizer: Optimizer(learningRate: 0.1, schedule: .exponential(decay: 0.5)),
+            options: TrainingOptions(
+                epochs: 3, batchSize: 4, metrics: [.accuracy], validationSplit: 0.2,
+                onBatchEnd: { batches.append($0) }, onEpochEnd: { epochs.append($0) }),
             random: &random)
         let batchList = batches.all, epochList = epochs.all
         // 8 training rows in batches of 4, 4, then... 8 rows: 2 batches per epoch.
@@ -330,8 +385,9 @@ struct TrainingTests {
         let (network, inputs, targets) = linearProblem()
         var random = NumpyRandomState(seed: 0)
         do {
-            try network.fit(inputs, targets, loss: .sumSquaredError, optimizer: Optimizer(learningRate: 1e6),
-                            options: TrainingOptions(epochs: 1000), random: &random)
+            try network.fit(
+                inputs, targets, loss: .sumSquaredError, optimizer: Optimizer(learningRate: 1e6),
+                options: TrainingOptions(epochs: 1000), random: &random)
             Issue.record("a learning rate of 1e6 must make the loss overflow")
         } catch let error {
             guard case .nonFiniteLoss(let epoch, let batch, let rate) = error else {
@@ -345,14 +401,16 @@ struct TrainingTests {
         var poisoned = inputs
         poisoned[3, 1] = .nan
         #expect(throws: NetworkError.nonFiniteLoss(epoch: 0, batch: 0, learningRate: 0.1)) {
-            try linearProblem().network.fit(poisoned, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
-                                            options: TrainingOptions(epochs: 5), random: &random)
+            try linearProblem().network.fit(
+                poisoned, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
+                options: TrainingOptions(epochs: 5), random: &random)
         }
         #expect(throws: NetworkError.nonFiniteLoss(epoch: 0, batch: 1, learningRate: 0.1)) {
             var poisonedLate = inputs
             poisonedLate[9, 0] = .infinity
-            try linearProblem().network.fit(poisonedLate, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
-                                            options: TrainingOptions(epochs: 5, batchSize: 5, shuffle: false), random: &random)
+            try linearProblem().network.fit(
+                poisonedLate, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.1),
+                options: TrainingOptions(epochs: 5, batchSize: 5, shuffle: false), random: &random)
         }
     }
 
@@ -361,11 +419,17 @@ struct TrainingTests {
         let (network, inputs, targets) = linearProblem()
         var random = NumpyRandomState(seed: 0)
         let optimizer = Optimizer<Double>(learningRate: 0.1)
-        func fit(_ x: Matrix<Double>, _ y: Matrix<Double>, loss: Loss = .meanSquaredError, options: TrainingOptions = TrainingOptions(epochs: 1),
-                 validation: (inputs: Matrix<Double>, targets: Matrix<Double>)? = nil) throws(NetworkError) {
-            try network.fit(x, y, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random)
+        func fit(
+            _ x: Matrix<Double>, _ y: Matrix<Double>, loss: Loss = .meanSquaredError,
+            options: TrainingOptions = TrainingOptions(epochs: 1),
+            validation: (inputs: Matrix<Double>, targets: Matrix<Double>)? = nil
+        ) throws(NetworkError) {
+            try network.fit(
+                x, y, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random)
         }
-        func expectShapeMismatch(_ body: () throws -> Void, _ words: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        func expectShapeMismatch(
+            _ body: () throws -> Void, _ words: String, sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             do {
                 try body()
                 Issue.record("expected a shape mismatch", sourceLocation: sourceLocation)
@@ -395,8 +459,10 @@ struct TrainingTests {
         expectShapeMismatch({ try fit(inputs, targets, validation: (inputs.columns(0..<1), targets)) }, "(10, 1)")
         expectShapeMismatch({ try fit(inputs, targets, validation: (inputs, targets.rows(0..<3))) }, "(3, 2)")
         expectShapeMismatch({ _ = try network.predict(inputs.columns(0..<2)) }, "expects 3")
-        expectShapeMismatch({ _ = try network.evaluate(inputs, targets.columns(0..<1), loss: .meanSquaredError) }, "(10, 1)")
-        expectShapeMismatch({ _ = try network.evaluate(Matrix.zeros(rows: 10, columns: 4), targets, loss: .meanSquaredError) }, "4")
+        expectShapeMismatch(
+            { _ = try network.evaluate(inputs, targets.columns(0..<1), loss: .meanSquaredError) }, "(10, 1)")
+        expectShapeMismatch(
+            { _ = try network.evaluate(Matrix.zeros(rows: 10, columns: 4), targets, loss: .meanSquaredError) }, "4")
         expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, batchSize: 0)) }
         expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: -1)) }
         expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, validationSplit: 1)) }
@@ -404,8 +470,9 @@ struct TrainingTests {
         expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, validationSplit: 1e-17)) }  // validates on 0 rows
         let sigmoidNetwork = Sequential<Double>([Dense(inputSize: 3, outputSize: 2, activation: .sigmoid)])
         expectInvalid {
-            try sigmoidNetwork.fit(inputs, targets, loss: .softmaxCrossEntropy, optimizer: optimizer,
-                                   options: TrainingOptions(epochs: 1), random: &random)
+            try sigmoidNetwork.fit(
+                inputs, targets, loss: .softmaxCrossEntropy, optimizer: optimizer,
+                options: TrainingOptions(epochs: 1), random: &random)
         }
         #expect(parameterValues(network) == before, "a rejected fit must not train")
     }

@@ -83,7 +83,9 @@ private func temporaryPath(_ name: String) -> String {
 }
 
 /// numpy's view of an array file: dtype, shape and the values as `float.hex()` strings.
-private func numpyView(_ path: String, loader: String = "np.load(sys.argv[1])") -> (dtype: String, shape: [Int], values: [Double])? {
+private func numpyView(_ path: String, loader: String = "np.load(sys.argv[1])") -> (
+    dtype: String, shape: [Int], values: [Double]
+)? {
     let program = """
         import sys, json
         import numpy as np
@@ -98,7 +100,9 @@ private func numpyView(_ path: String, loader: String = "np.load(sys.argv[1])") 
 
 /// A matrix with the awkward values: signed zeros, infinities, nan, subnormals, long decimals.
 private func awkwardMatrix<Scalar: MatrixScalar>(_ type: Scalar.Type) -> Matrix<Scalar> {
-    var values: [Scalar] = [0.1, -0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1 / 3]
+    var values: [Scalar] = [
+        0.1, -0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1 / 3,
+    ]
     var generator = SystemRandomNumberGenerator()
     for _ in 0..<16 { values.append(Scalar(Double.random(in: -1e6...1e6, using: &generator))) }
     values.append(Scalar(Double.random(in: -1e-8...1e-8)))
@@ -144,7 +148,8 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func zeroDimensionalIsAnError() {
         let path = fixture("zero_d.npy")
-        #expect(thrownError { _ = try readNPY(from: path, as: Double.self) } == .unsupportedShape(file: path, shape: []))
+        #expect(
+            thrownError { _ = try readNPY(from: path, as: Double.self) } == .unsupportedShape(file: path, shape: []))
     }
 
     @Test func threeDimensionalIsAnError() {
@@ -156,7 +161,9 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func unsupportedDTypeIsAnError() {
         let path = fixture("complex.npy")
-        #expect(thrownError { _ = try readNPY(from: path, as: Double.self) } == .unsupportedDType(file: path, dtype: "<c16"))
+        #expect(
+            thrownError { _ = try readNPY(from: path, as: Double.self) } == .unsupportedDType(file: path, dtype: "<c16")
+        )
     }
 
     @Test func truncatedDataIsAnError() {
@@ -168,12 +175,18 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func unknownVersionIsAnError() {
         let path = fixture("bad_version.npy")
-        #expect(thrownError { _ = try readNPY(from: path, as: Double.self) } == .unsupportedNPYVersion(file: path, major: 4, minor: 0))
+        #expect(
+            thrownError { _ = try readNPY(from: path, as: Double.self) }
+                == .unsupportedNPYVersion(file: path, major: 4, minor: 0))
     }
 
     @Test func wrongMagicIsAnError() {
         let path = fixture("not_npy.npy")
-        guard case .wrongMagicNumber(let file, _, let found) = thrownError({ _ = try readNPY(from: path, as: Double.self) }) else {
+        guard
+            case .wrongMagicNumber(let file, _, let found) = thrownError({
+                _ = try readNPY(from: path, as: Double.self)
+            })
+        else {
             Issue.record("expected wrongMagicNumber")
             return
         }
@@ -182,7 +195,11 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func malformedHeaderIsAnError() {
         let path = fixture("bad_header.npy")
-        guard case .malformedNPYHeader(let file, let field, _) = thrownError({ _ = try readNPY(from: path, as: Double.self) }) else {
+        guard
+            case .malformedNPYHeader(let file, let field, _) = thrownError({
+                _ = try readNPY(from: path, as: Double.self)
+            })
+        else {
             Issue.record("expected malformedNPYHeader")
             return
         }
@@ -191,7 +208,8 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func missingFileIsAnError() {
         let path = fixture("no-such-file.npy")
-        guard case .cannotRead(let file, let reason) = thrownError({ _ = try readNPY(from: path, as: Double.self) }) else {
+        guard case .cannotRead(let file, let reason) = thrownError({ _ = try readNPY(from: path, as: Double.self) })
+        else {
             Issue.record("expected cannotRead")
             return
         }
@@ -242,7 +260,10 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test(arguments: [false, true])
     func roundTripInSwift(compressed: Bool) throws {
-        let arrays = ["a": awkwardMatrix(Double.self), "b/c": Matrix<Double>.identity(size: 3), "empty": .zeros(rows: 0, columns: 2)]
+        let arrays = [
+            "a": awkwardMatrix(Double.self), "b/c": Matrix<Double>.identity(size: 3),
+            "empty": .zeros(rows: 0, columns: 2),
+        ]
         let path = temporaryPath("arrays.npz")
         try writeNPZ(arrays, to: path, compressed: compressed)
         try writeNPZ(arrays, to: path, compressed: compressed)  // replaces the file
@@ -251,12 +272,15 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         for (name, matrix) in arrays { #expect(sameBits(try #require(read[name]), matrix), "\(name)") }
     }
 
-    @Test(.enabled(if: numpyAvailable, "python3 with numpy is not installed; skipping the numpy read-back"), arguments: [false, true])
+    @Test(
+        .enabled(if: numpyAvailable, "python3 with numpy is not installed; skipping the numpy read-back"),
+        arguments: [false, true])
     func numpyLoadsWhatIsWritten(compressed: Bool) throws {
         let weights = awkwardMatrix(Float.self)
         let path = temporaryPath("arrays.npz")
         try writeNPZ(["weights": weights, "bias": .row([1, 2, 3])], to: path, compressed: compressed)
-        let keys = try #require(runPython("import sys, numpy as np; print(sorted(np.load(sys.argv[1]).keys()))", arguments: [path]))
+        let keys = try #require(
+            runPython("import sys, numpy as np; print(sorted(np.load(sys.argv[1]).keys()))", arguments: [path]))
         #expect(keys == "['bias', 'weights']\n")
         let view = try #require(numpyView(path, loader: "np.load(sys.argv[1])['weights']"))
         #expect(view.dtype == "<f4" && view.shape == [7, 4])
@@ -294,7 +318,9 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 @Suite struct IDXTests {
     @Test func readsImagesRawAndGzipped() throws {
         for name in ["images-idx3-ubyte", "images-idx3-ubyte.gz"] {
-            expectMatrix(try readIDXImages(from: fixture(name), as: Double.self, scaleToUnitInterval: false), equals: "idx:images")
+            expectMatrix(
+                try readIDXImages(from: fixture(name), as: Double.self, scaleToUnitInterval: false),
+                equals: "idx:images")
             expectMatrix(try readIDXImages(from: fixture(name), as: Double.self), equals: "idx:images_scaled")
             expectMatrix(try readIDXImages(from: fixture(name), as: Float.self), equals: "idx:images_scaled")
         }
@@ -316,14 +342,17 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func extraBytesAreAnError() {
         let path = fixture("idx_trailing")
-        #expect(thrownError { _ = try readIDXImages(from: path, as: Double.self) } == .trailingData(file: path, expectedBytes: 60, foundBytes: 62))
+        #expect(
+            thrownError { _ = try readIDXImages(from: path, as: Double.self) }
+                == .trailingData(file: path, expectedBytes: 60, foundBytes: 62))
     }
 
     @Test func overflowingDimensionsAreAnError() {
         let path = fixture("idx_overflow")
         #expect(
             thrownError { _ = try readIDXImages(from: path, as: Double.self) }
-                == .dimensionOverflow(file: path, field: "dimension sizes", dimensions: [4_294_967_295, 4_294_967_295, 4_294_967_295]))
+                == .dimensionOverflow(
+                    file: path, field: "dimension sizes", dimensions: [4_294_967_295, 4_294_967_295, 4_294_967_295]))
     }
 
     /// Found by FuzzIDX (Fuzz/Corpus/IDX/crash-zero-images-overflowing-pixels): zero images of
@@ -333,7 +362,8 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         let bytes: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 0, 0xfb, 0xf8, 0x05, 0xcd, 0xfa, 0xb0, 0x27, 0x86]
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let expected = DataIOError.dimensionOverflow(file: path, field: "dimension sizes", dimensions: [0, 0xfbf8_05cd, 0xfab0_2786])
+        let expected = DataIOError.dimensionOverflow(
+            file: path, field: "dimension sizes", dimensions: [0, 0xfbf8_05cd, 0xfab0_2786])
         #expect(thrownError { _ = try readIDXImages(from: path, as: Float.self) } == expected)
         #expect(thrownError { _ = try readIDX(from: path) } == expected)
     }
@@ -379,7 +409,10 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func gzipChecksumMismatchIsAnError() {
         let path = fixture("idx_bad_crc.gz")
-        guard case .corruptGzip(let file, let reason) = thrownError({ _ = try readIDXImages(from: path, as: Double.self) }) else {
+        guard
+            case .corruptGzip(let file, let reason) = thrownError({ _ = try readIDXImages(from: path, as: Double.self) }
+            )
+        else {
             Issue.record("expected corruptGzip")
             return
         }
@@ -388,7 +421,8 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func corruptGzipIsAnError() {
         let path = fixture("idx_corrupt.gz")
-        guard case .corruptGzip(let file, _) = thrownError({ _ = try readIDXImages(from: path, as: Double.self) }) else {
+        guard case .corruptGzip(let file, _) = thrownError({ _ = try readIDXImages(from: path, as: Double.self) })
+        else {
             Issue.record("expected corruptGzip")
             return
         }
@@ -397,9 +431,12 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
 
-    @Test(.enabled(
-        if: FileManager.default.fileExists(atPath: fashionMNIST + "/train-images-idx3-ubyte.gz") && expected["fashion-mnist"] != nil,
-        "Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist); skipping"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: fashionMNIST + "/train-images-idx3-ubyte.gz")
+                && expected["fashion-mnist"] != nil,
+            "Fashion-MNIST is not installed at /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist); skipping"
+        ))
     func loadsFashionMNIST() throws {
         let oracle = expected["fashion-mnist"] as! [String: Any]
         let clock = ContinuousClock()
@@ -414,11 +451,13 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         #expect(labels.count == 60000 && labels.allSatisfy { (0...9).contains($0) })
         #expect(Array(labels.prefix(10)) == oracle["firstTrainLabels"] as! [Int])
         #expect((0..<10).map { label in labels.count { $0 == label } } == oracle["trainLabelCounts"] as! [Int])
-        let raw = try readIDXImages(from: Self.fashionMNIST + "/train-images-idx3-ubyte.gz", as: Double.self, scaleToUnitInterval: false)
+        let raw = try readIDXImages(
+            from: Self.fashionMNIST + "/train-images-idx3-ubyte.gz", as: Double.self, scaleToUnitInterval: false)
         #expect(Int(raw.scalars.reduce(0, +)) == oracle["trainPixelSum"] as! Int)
         #expect(Int(raw.scalars.prefix(784).reduce(0, +)) == oracle["firstImagePixelSum"] as! Int)
         #expect(images.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
-        let test = try readIDXImages(from: Self.fashionMNIST + "/t10k-images-idx3-ubyte.gz", as: Double.self, scaleToUnitInterval: false)
+        let test = try readIDXImages(
+            from: Self.fashionMNIST + "/t10k-images-idx3-ubyte.gz", as: Double.self, scaleToUnitInterval: false)
         #expect(test.shape == (10000, 784))
         #expect(Int(test.scalars.reduce(0, +)) == oracle["testPixelSum"] as! Int)
     }
@@ -431,7 +470,8 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
     func readsHeaderQuotesBOMAndLabels(name: String) throws {
         let oracle = expected["csv:labels"] as! [String: Any]
         let header = oracle["header"] as! [String]
-        let dataset = try readCSV(from: fixture(name), as: Double.self, options: CSVReadOptions(targetColumn: "species"))
+        let dataset = try readCSV(
+            from: fixture(name), as: Double.self, options: CSVReadOptions(targetColumn: "species"))
         let features = (oracle["features"] as! [[String]]).map { $0.map { Double($0)! } }
         #expect(dataset.features == Matrix(features))
         #expect(dataset.featureNames == Array(header.prefix(3)))
@@ -443,12 +483,14 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func choosesColumnsByIndexAndName() throws {
         let path = fixture("labels.csv")
-        let byIndex = try readCSV(from: path, as: Float.self, options: CSVReadOptions(featureColumns: [2, 0], targetColumn: -1))
+        let byIndex = try readCSV(
+            from: path, as: Float.self, options: CSVReadOptions(featureColumns: [2, 0], targetColumn: -1))
         #expect(byIndex.features.nestedRows == [[1.4, 5.1], [4.7, 7.0], [6.0, 6.3], [1, 4.9]])
         #expect(byIndex.classIndices == [0, 1, 2, 0])
         let byName = try readCSV(
             from: path, as: Double.self,
-            options: CSVReadOptions(featureColumns: ["sepal, width"], targetColumn: "sepal length", targetKind: .numeric))
+            options: CSVReadOptions(
+                featureColumns: ["sepal, width"], targetColumn: "sepal length", targetKind: .numeric))
         #expect(byName.features.nestedRows == [[3.5], [3.2], [3.3], [3.0]])
         #expect(byName.targets?.scalars == [5.1, 7.0, 6.3, 4.9])
         #expect(byName.labelEncoding == nil && byName.classIndices == nil)
@@ -478,7 +520,9 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         // of digits is still a number (it once hit a 512-byte limit).
         let hexPath = temporaryPath("hex.csv")
         try "1,0x1A\n".write(toFile: hexPath, atomically: true, encoding: .utf8)
-        #expect(thrownError { _ = try readCSVMatrix(from: hexPath, as: Double.self) } == .nonNumericCell(file: hexPath, line: 1, column: 2, text: "0x1A"))
+        #expect(
+            thrownError { _ = try readCSVMatrix(from: hexPath, as: Double.self) }
+                == .nonNumericCell(file: hexPath, line: 1, column: 2, text: "0x1A"))
         let longPath = temporaryPath("long.csv")
         let long = "0." + String(repeating: "0", count: 700) + "125e701"
         try "1,\(long)\n".write(toFile: longPath, atomically: true, encoding: .utf8)
@@ -489,14 +533,18 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
     @Test func emptyLabelIsAnError() throws {
         let path = temporaryPath("labels.csv")
         try "a,label\n1,x\n2, \n".write(toFile: path, atomically: true, encoding: .utf8)
-        let error = thrownError { _ = try readCSV(from: path, as: Double.self, options: CSVReadOptions(targetColumn: "label")) }
+        let error = thrownError {
+            _ = try readCSV(from: path, as: Double.self, options: CSVReadOptions(targetColumn: "label"))
+        }
         #expect(error == .emptyLabel(file: path, line: 3, column: 2))
         #expect(error?.description.contains("line 3, column 2: the class label is empty") == true)
     }
 
     @Test func emptyCellIsAnError() {
         let path = fixture("empty_cell.csv")
-        #expect(thrownError { _ = try readCSVMatrix(from: path, as: Double.self) } == .nonNumericCell(file: path, line: 2, column: 2, text: ""))
+        #expect(
+            thrownError { _ = try readCSVMatrix(from: path, as: Double.self) }
+                == .nonNumericCell(file: path, line: 2, column: 2, text: ""))
     }
 
     @Test func emptyFileIsAnError() {
@@ -513,20 +561,26 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
 
     @Test func unterminatedQuoteIsAnError() {
         let path = fixture("unterminated.csv")
-        #expect(thrownError { _ = try readCSVMatrix(from: path, as: Double.self) } == .malformedQuote(file: path, line: 2, column: 2))
+        #expect(
+            thrownError { _ = try readCSVMatrix(from: path, as: Double.self) }
+                == .malformedQuote(file: path, line: 2, column: 2))
     }
 
     @Test func headerTreatedAsDataIsAnError() {
         let path = fixture("labels.csv")
-        let error = thrownError { _ = try readCSV(from: path, as: Double.self, options: CSVReadOptions(header: .absent, targetColumn: 3)) }
+        let error = thrownError {
+            _ = try readCSV(from: path, as: Double.self, options: CSVReadOptions(header: .absent, targetColumn: 3))
+        }
         #expect(error == .nonNumericCell(file: path, line: 1, column: 1, text: "sepal length"))
     }
 
     @Test func unknownColumnIsAnError() {
         let path = fixture("labels.csv")
-        guard case .invalidOption(let file, let reason) = thrownError({
-            _ = try readCSV(from: path, as: Double.self, options: CSVReadOptions(targetColumn: "petal width"))
-        }) else {
+        guard
+            case .invalidOption(let file, let reason) = thrownError({
+                _ = try readCSV(from: path, as: Double.self, options: CSVReadOptions(targetColumn: "petal width"))
+            })
+        else {
             Issue.record("expected invalidOption")
             return
         }
@@ -558,7 +612,8 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         #expect(zip(view.values, double.scalars).allSatisfy { identical($0, $1) })
         let float = awkwardMatrix(Float.self)
         try writeCSV(float, to: path)
-        let floatView = try #require(numpyView(path, loader: "np.loadtxt(sys.argv[1], delimiter=',', dtype=np.float32, ndmin=2)"))
+        let floatView = try #require(
+            numpyView(path, loader: "np.loadtxt(sys.argv[1], delimiter=',', dtype=np.float32, ndmin=2)"))
         #expect(zip(floatView.values, float.scalars).allSatisfy { identical($0, Double($1)) })
     }
 
@@ -566,13 +621,15 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         let encoding = LabelEncoding(classNames: ["cat", "dog"])
         let data = try JSONEncoder().encode(encoding)
         #expect(try JSONDecoder().decode(LabelEncoding.self, from: data) == encoding)
-        #expect(encoding.index(of: "dog") == 1 && encoding.className(at: 0) == "cat" && encoding.index(of: "cow") == nil)
+        #expect(
+            encoding.index(of: "dog") == 1 && encoding.className(at: 0) == "cat" && encoding.index(of: "cow") == nil)
     }
 }
 
 @Suite struct CSVTableTests {
     @Test func readsNumericAndTextColumnsWithMissingCells() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("CSVTable-\(UUID().uuidString).csv").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("CSVTable-\(UUID().uuidString).csv")
+            .path
         try ",age,sex,label\n0,22,male,yes\n1,NA,female,no\n2,35,,yes\n3,,\"fe, male\",\n".write(
             toFile: path, atomically: true, encoding: .utf8)
         let table = try readCSVTable(from: path)
@@ -587,6 +644,8 @@ private func sameBits<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix<Sca
         #expect(try table.resolve(.index(-1), file: path) == 3)
         #expect(throws: DataIOError.self) { try table.resolve(.name("height"), file: path) }
         try "a,b\n1,2\n3\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: DataIOError.raggedRow(file: path, line: 3, expectedColumns: 2, foundColumns: 1)) { try readCSVTable(from: path) }
+        #expect(throws: DataIOError.raggedRow(file: path, line: 3, expectedColumns: 2, foundColumns: 1)) {
+            try readCSVTable(from: path)
+        }
     }
 }

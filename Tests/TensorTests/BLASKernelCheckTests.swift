@@ -1,5 +1,5 @@
-import Testing
 import Tensor
+import Testing
 
 /// The BLAS kernel check's decision table, on made-up processors: which family it recommends, and whether the
 /// family OpenBLAS picked is the best, a fallback to older instructions, or a family measured slower.
@@ -26,43 +26,90 @@ import Tensor
     static let intel = "GenuineIntel", amd = "AuthenticAMD"
     static let table: [Row] = [
         // The measured failure: OpenBLAS 0.3.21 does not know Sapphire Rapids and runs SSE3 kernels.
-        Row(name: "Sapphire Rapids", vendor: intel, features: sapphireRapids, picked: "Prescott", recommended: "SkylakeX", verdict: .fellBack),
-        Row(name: "Sapphire Rapids", vendor: intel, features: sapphireRapids, picked: "SkylakeX", recommended: "SkylakeX", verdict: .best),
-        Row(name: "Sapphire Rapids", vendor: intel, features: sapphireRapids, picked: "Cooperlake", recommended: "SkylakeX", verdict: .best),
-        Row(name: "Sapphire Rapids", vendor: intel, features: sapphireRapids, picked: "Haswell", recommended: "SkylakeX", verdict: .fellBack),
-        Row(name: "Skylake-SP", vendor: intel, features: avx512, picked: "SkylakeX", recommended: "SkylakeX", verdict: .best),
+        Row(
+            name: "Sapphire Rapids", vendor: intel, features: sapphireRapids, picked: "Prescott",
+            recommended: "SkylakeX", verdict: .fellBack),
+        Row(
+            name: "Sapphire Rapids", vendor: intel, features: sapphireRapids, picked: "SkylakeX",
+            recommended: "SkylakeX", verdict: .best),
+        Row(
+            name: "Sapphire Rapids", vendor: intel, features: sapphireRapids, picked: "Cooperlake",
+            recommended: "SkylakeX", verdict: .best),
+        Row(
+            name: "Sapphire Rapids", vendor: intel, features: sapphireRapids, picked: "Haswell",
+            recommended: "SkylakeX", verdict: .fellBack),
+        Row(
+            name: "Skylake-SP", vendor: intel, features: avx512, picked: "SkylakeX", recommended: "SkylakeX",
+            verdict: .best),
         // Cooperlake's kernels need AVX-512 BF16: not acceptable where it is missing (OpenBLAS would not pick it).
-        Row(name: "Skylake-SP", vendor: intel, features: avx512, picked: "Cooperlake", recommended: "SkylakeX", verdict: .slowerFamily),
-        Row(name: "Skylake-SP", vendor: intel, features: avx512, picked: "Unknown", recommended: "SkylakeX", verdict: .fellBack),
+        Row(
+            name: "Skylake-SP", vendor: intel, features: avx512, picked: "Cooperlake", recommended: "SkylakeX",
+            verdict: .slowerFamily),
+        Row(
+            name: "Skylake-SP", vendor: intel, features: avx512, picked: "Unknown", recommended: "SkylakeX",
+            verdict: .fellBack),
         // AMD with AVX-512: OpenBLAS picks Cooperlake on Zen 5 (as fast as SkylakeX here), and Zen on some Zen 4
         // machines (half the speed: 256-bit kernels).
         Row(name: "Zen 5", vendor: amd, features: zen4, picked: "Cooperlake", recommended: "SkylakeX", verdict: .best),
         Row(name: "Zen 5", vendor: amd, features: zen4, picked: "Haswell", recommended: "SkylakeX", verdict: .fellBack),
         Row(name: "Zen 4", vendor: amd, features: zen4, picked: "Zen", recommended: "SkylakeX", verdict: .fellBack),
-        Row(name: "Zen 4", vendor: amd, features: zen4, picked: "Prescott", recommended: "SkylakeX", verdict: .fellBack),
-        Row(name: "Zen 4 (Hygon name)", vendor: "HygonGenuine", features: zen4, picked: "Prescott", recommended: "SkylakeX", verdict: .fellBack),
+        Row(
+            name: "Zen 4", vendor: amd, features: zen4, picked: "Prescott", recommended: "SkylakeX", verdict: .fellBack),
+        Row(
+            name: "Zen 4 (Hygon name)", vendor: "HygonGenuine", features: zen4, picked: "Prescott",
+            recommended: "SkylakeX", verdict: .fellBack),
         Row(name: "Zen 3", vendor: amd, features: avx2, picked: "Zen", recommended: "Zen", verdict: .best),
         Row(name: "Zen 3", vendor: amd, features: avx2, picked: "Haswell", recommended: "Zen", verdict: .best),
         Row(name: "Zen 3", vendor: amd, features: avx2, picked: "Sandybridge", recommended: "Zen", verdict: .fellBack),
         Row(name: "Haswell", vendor: intel, features: avx2, picked: "Haswell", recommended: "Haswell", verdict: .best),
-        Row(name: "Haswell", vendor: intel, features: avx2, picked: "Zen", recommended: "Haswell", verdict: .slowerFamily),
-        Row(name: "Haswell", vendor: intel, features: avx2, picked: "Prescott", recommended: "Haswell", verdict: .fellBack),
+        Row(
+            name: "Haswell", vendor: intel, features: avx2, picked: "Zen", recommended: "Haswell",
+            verdict: .slowerFamily),
+        Row(
+            name: "Haswell", vendor: intel, features: avx2, picked: "Prescott", recommended: "Haswell",
+            verdict: .fellBack),
         // AVX2 without FMA does not run Haswell's kernels.
-        Row(name: "AVX2 without FMA", vendor: intel, features: avx.union([.avx2]), picked: "Sandybridge", recommended: "Sandybridge", verdict: .best),
-        Row(name: "Sandy Bridge", vendor: intel, features: avx, picked: "Sandybridge", recommended: "Sandybridge", verdict: .best),
-        Row(name: "Sandy Bridge", vendor: intel, features: avx, picked: "Nehalem", recommended: "Sandybridge", verdict: .fellBack),
-        Row(name: "Piledriver", vendor: amd, features: avx.union([.fma]), picked: "Piledriver", recommended: "Piledriver", verdict: .best),
-        Row(name: "Piledriver", vendor: amd, features: avx.union([.fma]), picked: "Excavator", recommended: "Piledriver", verdict: .best),
-        Row(name: "Bulldozer", vendor: amd, features: avx, picked: "Barcelona", recommended: "Bulldozer", verdict: .fellBack),
+        Row(
+            name: "AVX2 without FMA", vendor: intel, features: avx.union([.avx2]), picked: "Sandybridge",
+            recommended: "Sandybridge", verdict: .best),
+        Row(
+            name: "Sandy Bridge", vendor: intel, features: avx, picked: "Sandybridge", recommended: "Sandybridge",
+            verdict: .best),
+        Row(
+            name: "Sandy Bridge", vendor: intel, features: avx, picked: "Nehalem", recommended: "Sandybridge",
+            verdict: .fellBack),
+        Row(
+            name: "Piledriver", vendor: amd, features: avx.union([.fma]), picked: "Piledriver",
+            recommended: "Piledriver", verdict: .best),
+        Row(
+            name: "Piledriver", vendor: amd, features: avx.union([.fma]), picked: "Excavator",
+            recommended: "Piledriver", verdict: .best),
+        Row(
+            name: "Bulldozer", vendor: amd, features: avx, picked: "Barcelona", recommended: "Bulldozer",
+            verdict: .fellBack),
         Row(name: "Nehalem", vendor: intel, features: sse42, picked: "Nehalem", recommended: "Nehalem", verdict: .best),
-        Row(name: "Nehalem", vendor: intel, features: sse42, picked: "Prescott", recommended: "Nehalem", verdict: .fellBack),
-        Row(name: "Barcelona", vendor: amd, features: sse42, picked: "Barcelona", recommended: "Barcelona", verdict: .best),
+        Row(
+            name: "Nehalem", vendor: intel, features: sse42, picked: "Prescott", recommended: "Nehalem",
+            verdict: .fellBack),
+        Row(
+            name: "Barcelona", vendor: amd, features: sse42, picked: "Barcelona", recommended: "Barcelona",
+            verdict: .best),
         Row(name: "Core 2", vendor: intel, features: ssse3, picked: "Penryn", recommended: "Core2", verdict: .best),
-        Row(name: "Core 2", vendor: intel, features: ssse3, picked: "Prescott", recommended: "Core2", verdict: .fellBack),
-        Row(name: "Prescott", vendor: intel, features: sse3, picked: "Prescott", recommended: "Prescott", verdict: .best),
-        Row(name: "Prescott", vendor: intel, features: sse3, picked: "Katmai", recommended: "Prescott", verdict: .fellBack),
-        Row(name: "SSE2 only", vendor: intel, features: [], picked: "Katmai", recommended: nil, verdict: .unknownProcessor),
-        Row(name: "another vendor", vendor: "CentaurHauls", features: avx2, picked: "Nano", recommended: nil, verdict: .unknownProcessor),
+        Row(
+            name: "Core 2", vendor: intel, features: ssse3, picked: "Prescott", recommended: "Core2", verdict: .fellBack
+        ),
+        Row(
+            name: "Prescott", vendor: intel, features: sse3, picked: "Prescott", recommended: "Prescott", verdict: .best
+        ),
+        Row(
+            name: "Prescott", vendor: intel, features: sse3, picked: "Katmai", recommended: "Prescott",
+            verdict: .fellBack),
+        Row(
+            name: "SSE2 only", vendor: intel, features: [], picked: "Katmai", recommended: nil,
+            verdict: .unknownProcessor),
+        Row(
+            name: "another vendor", vendor: "CentaurHauls", features: avx2, picked: "Nano", recommended: nil,
+            verdict: .unknownProcessor),
         Row(name: "no CPUID", vendor: "", features: [], picked: "armv8", recommended: nil, verdict: .unknownProcessor),
     ]
 
@@ -108,7 +155,8 @@ import Tensor
         #expect(fellBack.summary.contains("OPENBLAS_CORETYPE=SkylakeX"))
         #expect(Self.check(Self.table[1]).summary.contains("the best it has"))
         let unknown = BLASKernelCheck(
-            coreName: "x", threadCount: 1, configuration: "something else", processor: Processor(vendor: "", features: []),
+            coreName: "x", threadCount: 1, configuration: "something else",
+            processor: Processor(vendor: "", features: []),
             coreTypeSetting: nil)
         #expect(unknown.version == nil)
         #expect(unknown.summary.contains("no recommendation"))
@@ -123,9 +171,9 @@ import Tensor
         let processor = check.processor
         #expect(processor.usableCoreCount >= 1 && processor.usableCoreCount <= processor.logicalCoreCount)
         #if arch(x86_64)
-        #expect(processor.isIntel || processor.isAMD)
-        #expect(!processor.modelName.isEmpty)
-        #expect(processor.features.contains(.sse3))
+            #expect(processor.isIntel || processor.isAMD)
+            #expect(!processor.modelName.isEmpty)
+            #expect(processor.features.contains(.sse3))
         #endif
     }
 }

@@ -38,7 +38,8 @@ import Testing
             representation = value.description
             plain = value.formatted(MatrixFormat(style: .plain))
         }
-        let expectedRepresentation = testCase.dtype == "float32"
+        let expectedRepresentation =
+            testCase.dtype == "float32"
             ? testCase.repr.replacingOccurrences(of: ", dtype=float32)", with: ")") : testCase.repr
         #expect(representation == expectedRepresentation, "\(name)\n\(representation)\n---\n\(expectedRepresentation)")
         #expect(plain == testCase.str, "\(name)\n\(plain)\n---\n\(testCase.str)")

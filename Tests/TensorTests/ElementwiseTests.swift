@@ -97,7 +97,8 @@ import Testing
         for test in Self.fixtures.clip {
             let lower = S(parse(test.lower)), upper = S(parse(test.upper))
             let expected = pick(S.self, double: test.expected64, float: test.expected32)
-            expectMatrix(clip(test.input.matrix(S.self), lower, upper), expected, .equalValues, "clip to [\(lower), \(upper)]")
+            expectMatrix(
+                clip(test.input.matrix(S.self), lower, upper), expected, .equalValues, "clip to [\(lower), \(upper)]")
         }
     }
 
@@ -225,7 +226,9 @@ import Testing
                 compound(&result, scalar)
                 expectMatrix(result, expected, operations.agreement, context + " (compound)")
             }
-            if let scalarOpMatrix = operations.scalarOpMatrix, let double = test.scalarOpMatrix64, let float = test.scalarOpMatrix32 {
+            if let scalarOpMatrix = operations.scalarOpMatrix, let double = test.scalarOpMatrix64,
+                let float = test.scalarOpMatrix32
+            {
                 expectMatrix(
                     scalarOpMatrix(scalar, matrix), pick(S.self, double: double, float: float), operations.agreement,
                     "\(scalar) \(test.op) \(matrix.nestedRows)")
@@ -274,7 +277,8 @@ import Testing
         expectMatrix(Matrix<S>([[1, -2]]) * .nan, [[.nan, .nan]], .exact, "times nan")
         expectMatrix(Matrix<S>([[1, 0, -0.0]]) / 0, [[.infinity, .nan, .nan]], .exact, "divided by zero")
         expectMatrix(Matrix<S>([[1, -1]]) / -0.0, [[-.infinity, .infinity]], .exact, "divided by -0")
-        #expect(Matrix<S>([[1, 2]]).isFinite && !Matrix<S>([[1, .infinity]]).isFinite && !Matrix<S>([[.nan]]).isFinite)
+        #expect(
+            Matrix<S>([[1, 2]]).isFinite && !Matrix<S>([[1, .infinity]]).isFinite && !Matrix<S>([[.nan]]).isFinite)
     }
 
     @Test func broadcastShapesAndIEEEDivision() {

@@ -13,7 +13,8 @@ struct FloatReductionFixture: Decodable {
 /// The fixture's 10^7 float32 values, drawn as numpy draws them.
 func floatReductionInputs(_ fixture: FloatReductionFixture) -> Matrix<Float> {
     var random = NumpyRandomState(seed: fixture.seed)
-    return Matrix(rows: 10, columns: fixture.count / 10, scalars: (0..<fixture.count).map { _ in Float(random.randomSample()) })
+    return Matrix(
+        rows: 10, columns: fixture.count / 10, scalars: (0..<fixture.count).map { _ in Float(random.randomSample()) })
 }
 
 func relativeError(_ value: Float, _ expected: String) -> Double {
@@ -29,10 +30,14 @@ func relativeError(_ value: Float, _ expected: String) -> Double {
         let x = floatReductionInputs(fixture)
         #expect(relativeError(x.sum(), fixture.sum) < 1e-6, "sum \(x.sum()) vs numpy \(fixture.sum)")
         #expect(relativeError(x.mean(), fixture.mean) < 1e-6, "mean \(x.mean()) vs numpy \(fixture.mean)")
-        #expect(relativeError(x.variance(), fixture.variance) < 1e-6, "variance \(x.variance()) vs numpy \(fixture.variance)")
+        #expect(
+            relativeError(x.variance(), fixture.variance) < 1e-6,
+            "variance \(x.variance()) vs numpy \(fixture.variance)")
         // numpy's float32 norm (OpenBLAS sdot) is itself 3.3e-5 from the exact value here; ours is
         // compared with the exact norm.
-        #expect(relativeError(x.frobeniusNorm(), fixture.exactNorm) < 1e-6, "norm \(x.frobeniusNorm()) vs exact \(fixture.exactNorm)")
+        #expect(
+            relativeError(x.frobeniusNorm(), fixture.exactNorm) < 1e-6,
+            "norm \(x.frobeniusNorm()) vs exact \(fixture.exactNorm)")
         let rows = x.sum(axis: 1)
         for (row, expected) in fixture.rowSums.enumerated() {
             #expect(relativeError(rows[row, 0], expected) < 1e-6, "row \(row): \(rows[row, 0]) vs numpy \(expected)")
@@ -96,10 +101,14 @@ func relativeError(_ value: Float, _ expected: String) -> Double {
             return scale * total.squareRoot()
         }
         let newNorm = seconds { x.frobeniusNorm() }
-        print("probe sum: previous \(oldSum.0 * 1e3) ms (rel. error vs numpy \(relativeError(oldSum.1, fixture.sum))), "
-            + "now \(newSum.0 * 1e3) ms (\(relativeError(newSum.1, fixture.sum))); speed ratio \(oldSum.0 / newSum.0)")
-        print("probe norm: previous \(oldNorm.0 * 1e3) ms (rel. error vs exact \(relativeError(oldNorm.1, fixture.exactNorm))), "
-            + "now \(newNorm.0 * 1e3) ms (\(relativeError(newNorm.1, fixture.exactNorm))); speed ratio \(oldNorm.0 / newNorm.0)")
+        print(
+            "probe sum: previous \(oldSum.0 * 1e3) ms (rel. error vs numpy \(relativeError(oldSum.1, fixture.sum))), "
+                + "now \(newSum.0 * 1e3) ms (\(relativeError(newSum.1, fixture.sum))); speed ratio \(oldSum.0 / newSum.0)"
+        )
+        print(
+            "probe norm: previous \(oldNorm.0 * 1e3) ms (rel. error vs exact \(relativeError(oldNorm.1, fixture.exactNorm))), "
+                + "now \(newNorm.0 * 1e3) ms (\(relativeError(newNorm.1, fixture.exactNorm))); speed ratio \(oldNorm.0 / newNorm.0)"
+        )
     }
 }
 
@@ -107,13 +116,15 @@ func relativeError(_ value: Float, _ expected: String) -> Double {
 @Suite struct EigenOrderTests {
     @Test func sortedOrdersEigenvaluesAndMovesTheirVectors() throws {
         // Upper triangular: eigenvalues 3, -1, 2 on the diagonal; plus a rotation block with ±2i.
-        let a = Matrix<Double>(rows: 5, columns: 5, scalars: [
-            3, 1, 0, 0, 0,
-            0, -1, 1, 0, 0,
-            0, 0, 2, 0, 0,
-            0, 0, 0, 0, -2,
-            0, 0, 0, 2, 0,
-        ])
+        let a = Matrix<Double>(
+            rows: 5, columns: 5,
+            scalars: [
+                3, 1, 0, 0, 0,
+                0, -1, 1, 0, 0,
+                0, 0, 2, 0, 0,
+                0, 0, 0, 0, -2,
+                0, 0, 0, 2, 0,
+            ])
         let sorted = try a.eigen().sorted()
         #expect(sorted.eigenvalueRealParts.map { ($0 * 1e9).rounded() / 1e9 } == [-1, 0, 0, 2, 3])
         #expect(sorted.eigenvalueImaginaryParts.map { ($0 * 1e9).rounded() / 1e9 } == [0, 2, -2, 0, 0])

@@ -1,11 +1,10 @@
+import Tensor
 import Testing
 
-import Tensor
-
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // The threaded kernels (`KernelPool` and the `parts:` forms in `Sources/Tensor/Kernels`) against
@@ -40,7 +39,9 @@ struct KernelPoolTests {
         for parts in Self.partCounts {
             var split = block
             split.withView { kernel($0, parts) }
-            #expect(bytes(split.storage) == bytes(reference.storage), "\(label) \(S.self) \(block.rows)×\(block.columns) gap \(block.gap): \(parts) parts")
+            #expect(
+                bytes(split.storage) == bytes(reference.storage),
+                "\(label) \(S.self) \(block.rows)×\(block.columns) gap \(block.gap): \(parts) parts")
         }
     }
 
@@ -49,19 +50,28 @@ struct KernelPoolTests {
             for gap in [0, 3] {
                 let seed = UInt64(shapeIndex * 10 + gap)
                 let x = StridedBlock(inputs(S.self, rows: shape.rows, columns: shape.columns, seed: seed), gap: gap)
-                let a = StridedBlock(inputs(S.self, rows: shape.rows, columns: shape.columns, seed: seed + 100), gap: gap)
+                let a = StridedBlock(
+                    inputs(S.self, rows: shape.rows, columns: shape.columns, seed: seed + 100), gap: gap)
                 let bias = inputs(S.self, rows: 1, columns: shape.columns, seed: seed + 200).scalars
                 bias.withUnsafeBufferPointer { bias in
-                    expectSplitInvariant(x, "transform with bias") { $0.transform(addingRow: bias.baseAddress, parts: $1) { Swift.max($0, 0) } }
+                    expectSplitInvariant(x, "transform with bias") {
+                        $0.transform(addingRow: bias.baseAddress, parts: $1) { Swift.max($0, 0) }
+                    }
                     expectSplitInvariant(x, "transform") { $0.transform(addingRow: nil, parts: $1) { $0 * $0 } }
-                    expectSplitInvariant(x, "logistic with bias") { $0.logistic(addingRow: bias.baseAddress, parts: $1) }
+                    expectSplitInvariant(x, "logistic with bias") {
+                        $0.logistic(addingRow: bias.baseAddress, parts: $1)
+                    }
                     expectSplitInvariant(x, "logistic") { $0.logistic(addingRow: nil, parts: $1) }
                 }
                 expectSplitInvariant(x, "softmax rows") { $0.softmaxRows(parts: $1) }
                 var output = a
                 output.withView { output in
-                    expectSplitInvariant(x, "logistic derivative") { $0.multiplyByLogisticDerivative(output: output, parts: $1) }
-                    expectSplitInvariant(x, "tanh derivative") { $0.multiplyByTanhDerivative(output: output, parts: $1) }
+                    expectSplitInvariant(x, "logistic derivative") {
+                        $0.multiplyByLogisticDerivative(output: output, parts: $1)
+                    }
+                    expectSplitInvariant(x, "tanh derivative") {
+                        $0.multiplyByTanhDerivative(output: output, parts: $1)
+                    }
                     expectSplitInvariant(x, "rectifier derivative") {
                         $0.multiplyByRectifierDerivative(output: output, negativeSlope: S(0.01), parts: $1)
                     }
@@ -79,19 +89,32 @@ struct KernelPoolTests {
     func checkReductions<S: MatrixScalar>(_: S.Type) {
         for (shapeIndex, shape) in Self.shapes.enumerated() {
             for gap in [0, 3] {
-                var x = StridedBlock(inputs(S.self, rows: shape.rows, columns: shape.columns, seed: UInt64(shapeIndex + 7)), gap: gap)
+                var x = StridedBlock(
+                    inputs(S.self, rows: shape.rows, columns: shape.columns, seed: UInt64(shapeIndex + 7)), gap: gap)
                 let start = inputs(S.self, rows: 1, columns: Swift.max(shape.rows, shape.columns), seed: 99).scalars
                 for beta in [S(0), S(1), S(0.9)] {
                     var columnReference = start, rowReference = start
                     x.withView { view in
-                        columnReference.withUnsafeMutableBufferPointer { view.sumColumns(into: $0.baseAddress!, beta: beta, parts: 1) }
-                        rowReference.withUnsafeMutableBufferPointer { view.sumRows(into: $0.baseAddress!, beta: beta, parts: 1) }
+                        columnReference.withUnsafeMutableBufferPointer {
+                            view.sumColumns(into: $0.baseAddress!, beta: beta, parts: 1)
+                        }
+                        rowReference.withUnsafeMutableBufferPointer {
+                            view.sumRows(into: $0.baseAddress!, beta: beta, parts: 1)
+                        }
                         for parts in Self.partCounts {
                             var columns = start, rows = start
-                            columns.withUnsafeMutableBufferPointer { view.sumColumns(into: $0.baseAddress!, beta: beta, parts: parts) }
-                            rows.withUnsafeMutableBufferPointer { view.sumRows(into: $0.baseAddress!, beta: beta, parts: parts) }
-                            #expect(bytes(columns) == bytes(columnReference), "column sums \(S.self) \(shape) gap \(gap) beta \(beta): \(parts) parts")
-                            #expect(bytes(rows) == bytes(rowReference), "row sums \(S.self) \(shape) gap \(gap) beta \(beta): \(parts) parts")
+                            columns.withUnsafeMutableBufferPointer {
+                                view.sumColumns(into: $0.baseAddress!, beta: beta, parts: parts)
+                            }
+                            rows.withUnsafeMutableBufferPointer {
+                                view.sumRows(into: $0.baseAddress!, beta: beta, parts: parts)
+                            }
+                            #expect(
+                                bytes(columns) == bytes(columnReference),
+                                "column sums \(S.self) \(shape) gap \(gap) beta \(beta): \(parts) parts")
+                            #expect(
+                                bytes(rows) == bytes(rowReference),
+                                "row sums \(S.self) \(shape) gap \(gap) beta \(beta): \(parts) parts")
                         }
                         // The sums are the naive ones (in row order), not merely split-invariant.
                         for column in 0..<shape.columns {
@@ -116,10 +139,14 @@ struct KernelPoolTests {
             let start = inputs(S.self, rows: 1, columns: count, seed: 6).scalars
             var reference = start
             source.withUnsafeBufferPointer { x in
-                reference.withUnsafeMutableBufferPointer { StridedView.addScaled(S(-0.37), x.baseAddress!, to: $0.baseAddress!, count: count, parts: 1) }
+                reference.withUnsafeMutableBufferPointer {
+                    StridedView.addScaled(S(-0.37), x.baseAddress!, to: $0.baseAddress!, count: count, parts: 1)
+                }
                 for parts in Self.partCounts {
                     var split = start
-                    split.withUnsafeMutableBufferPointer { StridedView.addScaled(S(-0.37), x.baseAddress!, to: $0.baseAddress!, count: count, parts: parts) }
+                    split.withUnsafeMutableBufferPointer {
+                        StridedView.addScaled(S(-0.37), x.baseAddress!, to: $0.baseAddress!, count: count, parts: parts)
+                    }
                     #expect(bytes(split) == bytes(reference), "addScaled \(S.self) \(count): \(parts) parts")
                 }
             }
@@ -132,17 +159,21 @@ struct KernelPoolTests {
         for (shapeIndex, shape) in Self.shapes.enumerated() {
             for gap in [0, 3] {
                 let sourceRows = shape.rows * 2 + 1
-                var source = StridedBlock(inputs(S.self, rows: sourceRows, columns: shape.columns, seed: UInt64(shapeIndex)), gap: gap)
+                var source = StridedBlock(
+                    inputs(S.self, rows: sourceRows, columns: shape.columns, seed: UInt64(shapeIndex)), gap: gap)
                 let order = (0..<shape.rows).map { ($0 * 7 + 3) % sourceRows }
                 let target = StridedBlock(Matrix<S>.zeros(rows: shape.rows, columns: shape.columns), gap: gap)
                 source.withView { source in
                     order.withUnsafeBufferPointer { order in
-                        expectSplitInvariant(target, "gather") { $0.gatherRows(from: source, rowIndices: order.baseAddress!, parts: $1) }
+                        expectSplitInvariant(target, "gather") {
+                            $0.gatherRows(from: source, rowIndices: order.baseAddress!, parts: $1)
+                        }
                         var gathered = target
                         gathered.withView { $0.gatherRows(from: source, rowIndices: order.baseAddress!, parts: 3) }
                         #expect(gathered.gapsUntouched)
                         for (row, sample) in order.enumerated() {
-                            for column in 0..<shape.columns where gathered.matrix[row, column] != source.row(sample)[column] {
+                            for column in 0..<shape.columns
+                            where gathered.matrix[row, column] != source.row(sample)[column] {
                                 Issue.record("gather \(S.self) \(shape): row \(row) is not source row \(sample)")
                                 return
                             }

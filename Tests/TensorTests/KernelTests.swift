@@ -1,7 +1,6 @@
 import RealModule
-import Testing
-
 import Tensor
+import Testing
 
 // The kernel layer (`Sources/Tensor/Kernels`) against naive loops, in Float and Double, on strided
 // views whose rows have a gap: every kernel must read and write only its `rows × columns`
@@ -28,12 +27,16 @@ struct StridedBlock<S: MatrixScalar> {
     /// Calls `body` with a view of the block.
     mutating func withView<R>(_ body: (StridedView<S>) -> R) -> R {
         let (rows, columns, stride) = (self.rows, self.columns, self.columns + gap)
-        return storage.withUnsafeMutableBufferPointer { body(StridedView($0.baseAddress!, rows: rows, columns: columns, rowStride: stride)) }
+        return storage.withUnsafeMutableBufferPointer {
+            body(StridedView($0.baseAddress!, rows: rows, columns: columns, rowStride: stride))
+        }
     }
 
     /// The block's elements as a matrix.
     var matrix: Matrix<S> {
-        Matrix(rows: rows, columns: columns, scalars: (0..<rows).flatMap { row in storage[(row * (columns + gap))..<(row * (columns + gap) + columns)] })
+        Matrix(
+            rows: rows, columns: columns,
+            scalars: (0..<rows).flatMap { row in storage[(row * (columns + gap))..<(row * (columns + gap) + columns)] })
     }
 
     /// Whether every gap scalar still holds the sentinel.
@@ -49,8 +52,10 @@ struct KernelTests {
     /// The largest difference between two matrices in units of `tolerance · max(1, |expected|)`.
     func expectNear<S: MatrixScalar>(_ actual: Matrix<S>, _ expected: Matrix<S>, _ tolerance: S, _ label: String) {
         #expect(actual.shape == expected.shape, "\(label): shape")
-        for (a, e) in zip(actual.scalars, expected.scalars) where !(Swift.abs(a - e) <= tolerance * Swift.max(1, Swift.abs(e))) {
-            Issue.record("\(label) (\(S.self)): \(a) vs \(e)\nactual:   \(actual.scalars)\nexpected: \(expected.scalars)")
+        for (a, e) in zip(actual.scalars, expected.scalars)
+        where !(Swift.abs(a - e) <= tolerance * Swift.max(1, Swift.abs(e))) {
+            Issue.record(
+                "\(label) (\(S.self)): \(a) vs \(e)\nactual:   \(actual.scalars)\nexpected: \(expected.scalars)")
             return
         }
     }
@@ -70,11 +75,14 @@ struct KernelTests {
                         let a = generator.matrix(S.self, rows: transposeLeft ? k : m, columns: transposeLeft ? m : k)
                         let b = generator.matrix(S.self, rows: transposeRight ? n : k, columns: transposeRight ? k : n)
                         let c = generator.matrix(S.self, rows: m, columns: n)
-                        var left = StridedBlock(a, gap: 2), right = StridedBlock(b, gap: 3), destination = StridedBlock(c, gap: 1)
+                        var left = StridedBlock(a, gap: 2), right = StridedBlock(b, gap: 3),
+                            destination = StridedBlock(c, gap: 1)
                         left.withView { l in
                             right.withView { r in
                                 destination.withView { d in
-                                    StridedView.multiply(l, transposed: transposeLeft, r, transposed: transposeRight, alpha: alpha, beta: beta, into: d)
+                                    StridedView.multiply(
+                                        l, transposed: transposeLeft, r, transposed: transposeRight, alpha: alpha,
+                                        beta: beta, into: d)
                                 }
                             }
                         }
@@ -90,7 +98,8 @@ struct KernelTests {
                         }
                         let label = "(\(m), \(n), \(k)) \(transposeLeft) \(transposeRight) \(alpha) \(beta)"
                         expectNear(destination.matrix, expected, 64 * S.ulpOfOne, label)
-                        #expect(destination.gapsUntouched && left.gapsUntouched && right.gapsUntouched, "\(label): gaps")
+                        #expect(
+                            destination.gapsUntouched && left.gapsUntouched && right.gapsUntouched, "\(label): gaps")
                     }
                 }
             }
@@ -110,13 +119,16 @@ struct KernelTests {
         bias.withUnsafeBufferPointer { b in
             var block = StridedBlock(values, gap: 3)
             block.withView { $0.transform(addingRow: b.baseAddress!) { S.tanh($0) } }
-            let tanhExpected = Matrix(rows: 5, columns: 7, scalars: (0..<35).map { (index: Int) -> S in S.tanh(values.scalars[index] + bias.scalars[index % 7]) })
+            let tanhExpected = Matrix(
+                rows: 5, columns: 7,
+                scalars: (0..<35).map { (index: Int) -> S in S.tanh(values.scalars[index] + bias.scalars[index % 7]) })
             expectNear(block.matrix, tanhExpected, 0, "tanh with bias")
             #expect(block.gapsUntouched)
 
             var logistic = StridedBlock(values, gap: 2)
             logistic.withView { $0.logistic(addingRow: b.baseAddress!) }
-            let expected = Matrix(rows: 5, columns: 7, scalars: (0..<35).map { sigmoid(values.scalars[$0] + bias.scalars[$0 % 7]) })
+            let expected = Matrix(
+                rows: 5, columns: 7, scalars: (0..<35).map { sigmoid(values.scalars[$0] + bias.scalars[$0 % 7]) })
             expectNear(logistic.matrix, expected, 8 * S.ulpOfOne, "logistic with bias")
             #expect(logistic.gapsUntouched)
         }
@@ -140,12 +152,19 @@ struct KernelTests {
 
     func checkDerivatives<S: MatrixScalar>(_: S.Type) {
         var generator = TestGenerator(seed: 13)
-        let output = generator.matrix(S.self, rows: 4, columns: 6), gradient = generator.matrix(S.self, rows: 4, columns: 6)
+        let output = generator.matrix(S.self, rows: 4, columns: 6),
+            gradient = generator.matrix(S.self, rows: 4, columns: 6)
         let cases: [(String, (StridedView<S>, StridedView<S>) -> Void, (S, S) -> S)] = [
             ("logistic", { $0.multiplyByLogisticDerivative(output: $1) }, { g, a in g * (a * (1 - a)) }),
             ("tanh", { $0.multiplyByTanhDerivative(output: $1) }, { g, a in g * (1 - a * a) }),
-            ("relu", { $0.multiplyByRectifierDerivative(output: $1, negativeSlope: 0) }, { g, a in g * (a > 0 ? 1 : 0) }),
-            ("leaky", { $0.multiplyByRectifierDerivative(output: $1, negativeSlope: S(0.01)) }, { g, a in g * (a > 0 ? 1 : S(0.01)) }),
+            (
+                "relu", { $0.multiplyByRectifierDerivative(output: $1, negativeSlope: 0) },
+                { g, a in g * (a > 0 ? 1 : 0) }
+            ),
+            (
+                "leaky", { $0.multiplyByRectifierDerivative(output: $1, negativeSlope: S(0.01)) },
+                { g, a in g * (a > 0 ? 1 : S(0.01)) }
+            ),
         ]
         for (name, kernel, formula) in cases {
             var g = StridedBlock(gradient, gap: 2), a = StridedBlock(output, gap: 5)
@@ -189,7 +208,9 @@ struct KernelTests {
             for row in 0..<6 {
                 var total: S = 0
                 for column in 0..<5 { total += values[row, column] }
-                #expect(rowSums[row] == (beta == 0 ? 0 : beta * rowStart[row]) + total, "row \(row), beta \(beta) (\(S.self))")
+                #expect(
+                    rowSums[row] == (beta == 0 ? 0 : beta * rowStart[row]) + total,
+                    "row \(row), beta \(beta) (\(S.self))")
             }
         }
         let (largest, logSum) = block.withView { $0.logSumExp(row: 2) }
@@ -200,7 +221,9 @@ struct KernelTests {
         #expect(block.gapsUntouched)
     }
 
-    @Test("the losses' value and gradient: squared error, binary cross-entropy, softmax cross-entropy on logits and probabilities")
+    @Test(
+        "the losses' value and gradient: squared error, binary cross-entropy, softmax cross-entropy on logits and probabilities"
+    )
     func losses() {
         checkLosses(Float.self)
         checkLosses(Double.self)
@@ -211,27 +234,52 @@ struct KernelTests {
         let predictions = generator.matrix(S.self, rows: 4, columns: 3) * 3
         let probabilities = predictions.map { 1 / (1 + S.exp(-$0)) }
         let targets = Matrix<S>([[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 0]])
-        var p = StridedBlock(predictions, gap: 2), q = StridedBlock(probabilities, gap: 1), y = StridedBlock(targets, gap: 3)
+        var p = StridedBlock(predictions, gap: 2), q = StridedBlock(probabilities, gap: 1),
+            y = StridedBlock(targets, gap: 3)
         var g = StridedBlock(Matrix<S>.zeros(rows: 4, columns: 3), gap: 2)
         let count = S(12)
 
-        let squared = p.withView { pv in y.withView { yv in g.withView { gv in
-            StridedView.squaredError(predictions: pv, targets: yv, gradient: gv, scale: 2, divisor: count)
-        } } }
-        let expectedSquared: S = zip(predictions.scalars, targets.scalars).map { (p: S, y: S) -> S in (p - y) * (p - y) }.reduce(0, +)
+        let squared = p.withView { pv in
+            y.withView { yv in
+                g.withView { gv in
+                    StridedView.squaredError(predictions: pv, targets: yv, gradient: gv, scale: 2, divisor: count)
+                }
+            }
+        }
+        let expectedSquared: S = zip(predictions.scalars, targets.scalars).map { (p: S, y: S) -> S in (p - y) * (p - y)
+        }.reduce(0, +)
         #expect(Swift.abs(squared - expectedSquared) <= 16 * S.ulpOfOne * expectedSquared)
-        #expect(g.matrix == Matrix(rows: 4, columns: 3, scalars: zip(predictions.scalars, targets.scalars).map { 2 * ($0 - $1) / count }))
+        #expect(
+            g.matrix
+                == Matrix(
+                    rows: 4, columns: 3,
+                    scalars: zip(predictions.scalars, targets.scalars).map { 2 * ($0 - $1) / count }))
 
-        let binary = q.withView { qv in y.withView { yv in g.withView { gv in
-            StridedView.binaryCrossEntropy(probabilities: qv, targets: yv, gradient: gv, count: count, fusedWithSigmoid: true)
-        } } }
-        let expectedBinary: S = zip(probabilities.scalars, targets.scalars).map { (p: S, y: S) -> S in -(y * S.log(p) + (1 - y) * S.log(1 - p)) }.reduce(0, +)
+        let binary = q.withView { qv in
+            y.withView { yv in
+                g.withView { gv in
+                    StridedView.binaryCrossEntropy(
+                        probabilities: qv, targets: yv, gradient: gv, count: count, fusedWithSigmoid: true)
+                }
+            }
+        }
+        let expectedBinary: S = zip(probabilities.scalars, targets.scalars).map { (p: S, y: S) -> S in
+            -(y * S.log(p) + (1 - y) * S.log(1 - p))
+        }.reduce(0, +)
         #expect(Swift.abs(binary - expectedBinary) <= 64 * S.ulpOfOne * expectedBinary)
-        #expect(g.matrix == Matrix(rows: 4, columns: 3, scalars: zip(probabilities.scalars, targets.scalars).map { ($0 - $1) / count }))
+        #expect(
+            g.matrix
+                == Matrix(
+                    rows: 4, columns: 3, scalars: zip(probabilities.scalars, targets.scalars).map { ($0 - $1) / count })
+        )
 
-        let logits = p.withView { pv in y.withView { yv in g.withView { gv in
-            StridedView.softmaxCrossEntropy(logits: pv, targets: yv, gradient: gv)
-        } } }
+        let logits = p.withView { pv in
+            y.withView { yv in
+                g.withView { gv in
+                    StridedView.softmaxCrossEntropy(logits: pv, targets: yv, gradient: gv)
+                }
+            }
+        }
         var expectedLogits: S = 0
         var expectedGradient = predictions
         for row in 0..<4 {
@@ -245,12 +293,21 @@ struct KernelTests {
         #expect(Swift.abs(logits - expectedLogits) <= 64 * S.ulpOfOne * expectedLogits)
         expectNear(g.matrix, expectedGradient, 16 * S.ulpOfOne, "softmax cross-entropy gradient")
 
-        let fromProbabilities = q.withView { qv in y.withView { yv in g.withView { gv in
-            StridedView.crossEntropy(probabilities: qv, targets: yv, gradient: gv)
-        } } }
-        let expectedFromProbabilities: S = zip(probabilities.scalars, targets.scalars).map { (p: S, y: S) -> S in y == 0 ? 0 : -y * S.log(p) }.reduce(0, +)
+        let fromProbabilities = q.withView { qv in
+            y.withView { yv in
+                g.withView { gv in
+                    StridedView.crossEntropy(probabilities: qv, targets: yv, gradient: gv)
+                }
+            }
+        }
+        let expectedFromProbabilities: S = zip(probabilities.scalars, targets.scalars).map { (p: S, y: S) -> S in
+            y == 0 ? 0 : -y * S.log(p)
+        }.reduce(0, +)
         #expect(Swift.abs(fromProbabilities - expectedFromProbabilities) <= 16 * S.ulpOfOne * expectedFromProbabilities)
-        #expect(g.matrix == Matrix(rows: 4, columns: 3, scalars: zip(probabilities.scalars, targets.scalars).map { ($0 - $1) / 4 }))
+        #expect(
+            g.matrix
+                == Matrix(
+                    rows: 4, columns: 3, scalars: zip(probabilities.scalars, targets.scalars).map { ($0 - $1) / 4 }))
         #expect(p.gapsUntouched && q.gapsUntouched && y.gapsUntouched && g.gapsUntouched)
     }
 
@@ -262,26 +319,46 @@ struct KernelTests {
         let predictions = generator.matrix(Float.self, rows: rows, columns: columns)
         let targets = generator.matrix(Float.self, rows: rows, columns: columns).map { $0 < 0 ? Float(0) : 1 }
         let probabilities = predictions.map { 1 / (1 + Float.exp(-4 * $0)) }
-        var p = StridedBlock(predictions, gap: 1), q = StridedBlock(probabilities, gap: 0), y = StridedBlock(targets, gap: 2)
+        var p = StridedBlock(predictions, gap: 1), q = StridedBlock(probabilities, gap: 0),
+            y = StridedBlock(targets, gap: 2)
         var g = StridedBlock(Matrix<Float>.zeros(rows: rows, columns: columns), gap: 0)
         let pairs = zip(predictions.scalars.map(Double.init), targets.scalars.map(Double.init))
         let probabilityPairs = zip(probabilities.scalars.map(Double.init), targets.scalars.map(Double.init))
 
-        let squared = p.withView { pv in y.withView { yv in g.withView { gv in
-            StridedView.squaredError(predictions: pv, targets: yv, gradient: gv, scale: 2, divisor: 1)
-        } } }
+        let squared = p.withView { pv in
+            y.withView { yv in
+                g.withView { gv in
+                    StridedView.squaredError(predictions: pv, targets: yv, gradient: gv, scale: 2, divisor: 1)
+                }
+            }
+        }
         let expectedSquared = pairs.reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
-        #expect(Swift.abs(Double(squared) - expectedSquared) <= 1e-6 * expectedSquared, "squared error \(squared) vs \(expectedSquared)")
+        #expect(
+            Swift.abs(Double(squared) - expectedSquared) <= 1e-6 * expectedSquared,
+            "squared error \(squared) vs \(expectedSquared)")
 
-        let binary = q.withView { qv in y.withView { yv in g.withView { gv in
-            StridedView.binaryCrossEntropy(probabilities: qv, targets: yv, gradient: gv, count: 1, fusedWithSigmoid: true)
-        } } }
-        let expectedBinary = probabilityPairs.reduce(0.0) { $0 - ($1.1 * Double.log($1.0) + (1 - $1.1) * Double.log(1 - $1.0)) }
-        #expect(Swift.abs(Double(binary) - expectedBinary) <= 1e-6 * expectedBinary, "binary cross-entropy \(binary) vs \(expectedBinary)")
+        let binary = q.withView { qv in
+            y.withView { yv in
+                g.withView { gv in
+                    StridedView.binaryCrossEntropy(
+                        probabilities: qv, targets: yv, gradient: gv, count: 1, fusedWithSigmoid: true)
+                }
+            }
+        }
+        let expectedBinary = probabilityPairs.reduce(0.0) {
+            $0 - ($1.1 * Double.log($1.0) + (1 - $1.1) * Double.log(1 - $1.0))
+        }
+        #expect(
+            Swift.abs(Double(binary) - expectedBinary) <= 1e-6 * expectedBinary,
+            "binary cross-entropy \(binary) vs \(expectedBinary)")
 
-        let fromProbabilities = q.withView { qv in y.withView { yv in g.withView { gv in
-            StridedView.crossEntropy(probabilities: qv, targets: yv, gradient: gv)
-        } } }
+        let fromProbabilities = q.withView { qv in
+            y.withView { yv in
+                g.withView { gv in
+                    StridedView.crossEntropy(probabilities: qv, targets: yv, gradient: gv)
+                }
+            }
+        }
         let expectedFromProbabilities = probabilityPairs.reduce(0.0) { $0 - ($1.1 == 0 ? 0 : $1.1 * Double.log($1.0)) }
         #expect(
             Swift.abs(Double(fromProbabilities) - expectedFromProbabilities) <= 1e-6 * expectedFromProbabilities,
@@ -294,7 +371,11 @@ struct KernelTests {
             let x = (0..<count).map { Double($0 % 7) - 3 }
             var y = (0..<count).map { Double($0 % 5) }
             let start = y
-            x.withUnsafeBufferPointer { xs in y.withUnsafeMutableBufferPointer { StridedView.addScaled(0.5, xs.baseAddress!, to: $0.baseAddress!, count: count) } }
+            x.withUnsafeBufferPointer { xs in
+                y.withUnsafeMutableBufferPointer {
+                    StridedView.addScaled(0.5, xs.baseAddress!, to: $0.baseAddress!, count: count)
+                }
+            }
             #expect(y == zip(start, x).map { $0 + 0.5 * $1 }, "\(count)")
         }
     }

@@ -136,7 +136,9 @@ private func expectSameSpectrum<Scalar: MatrixScalar>(
     let scale = Swift.max(maxAbs(expectedReal), maxAbs(expectedImaginary), 1)
     var unmatched = Array(zip(real, imaginary))
     for (expectedRe, expectedIm) in zip(expectedReal, expectedImaginary) {
-        let distances = unmatched.map { (pow(Double($0.0) - expectedRe, 2) + pow(Double($0.1) - expectedIm, 2)).squareRoot() }
+        let distances = unmatched.map {
+            (pow(Double($0.0) - expectedRe, 2) + pow(Double($0.1) - expectedIm, 2)).squareRoot()
+        }
         guard let nearest = distances.indices.min(by: { distances[$0] < distances[$1] }) else { break }
         #expect(
             distances[nearest] / scale <= tolerance(Scalar.self),
@@ -267,7 +269,8 @@ private func isUpperTriangular<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>) -
             for index in 0..<k { sigma[index, index] = s[index] }
             expectIdentity(u.dot(sigma).dot(vTransposed), a, "U·S·Vᵀ = A full: \(full) \(label)")
             expectIdentity(u.transposed().dot(u), .identity(size: u.columns), "UᵀU = I \(label)")
-            expectIdentity(vTransposed.dot(vTransposed.transposed()), .identity(size: vTransposed.rows), "VᵀV = I \(label)")
+            expectIdentity(
+                vTransposed.dot(vTransposed.transposed()), .identity(size: vTransposed.rows), "VᵀV = I \(label)")
         }
 
         // QR, reduced and complete: identities, and numpy's factors up to the sign of each R row.
@@ -324,7 +327,9 @@ private func isUpperTriangular<Scalar: MatrixScalar>(_ matrix: Matrix<Scalar>) -
         #expect(throws: LinearAlgebraError.notPositiveDefinite(function: "cholesky()", info: 2)) {
             try indefinite.cholesky()
         }
-        #expect(throws: LinearAlgebraError.notPositiveDefinite(function: "solveSymmetricPositiveDefinite(_:_:)", info: 2)) {
+        #expect(
+            throws: LinearAlgebraError.notPositiveDefinite(function: "solveSymmetricPositiveDefinite(_:_:)", info: 2)
+        ) {
             try solveSymmetricPositiveDefinite(indefinite, Matrix.column([1, 1]))
         }
         // An eigenvector problem with a complex pair: rotation by 90°, eigenvalues ±i, as numpy orders them.

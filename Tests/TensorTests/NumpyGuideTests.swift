@@ -95,7 +95,13 @@ struct GuideRows {
 
     /// Registers a row that returns a shape.
     mutating func check(_ id: String, _ body: @escaping () -> (rows: Int, columns: Int)) {
-        rows.append((id, { let shape = body(); return .integers([shape.rows, shape.columns]) }))
+        rows.append(
+            (
+                id,
+                {
+                    let shape = body(); return .integers([shape.rows, shape.columns])
+                }
+            ))
     }
 }
 
@@ -338,7 +344,9 @@ func guideRows() -> GuideRows {
             guard let match = line.wholeMatch(of: checkLine) else { return nil }
             return [String(match.1), String(match.2)]
         }
-        #expect(checkRows == fixtureRows.map { [$0[0], $0[2]] }, "rerun scripts/fixtures/numpy_guide_fixtures.py, then regenerate the check lines")
+        #expect(
+            checkRows == fixtureRows.map { [$0[0], $0[2]] },
+            "rerun scripts/fixtures/numpy_guide_fixtures.py, then regenerate the check lines")
         #expect(guideRows().rows.map(\.id) == fixtureRows.map { $0[0] })
 
         // The article's table rows: | `numpy` | `Swift` | id |
@@ -351,6 +359,8 @@ func guideRows() -> GuideRows {
             guard let match = line.wholeMatch(of: tableLine) else { return nil }
             return [String(match.3), String(match.1), String(match.2)]
         }
-        #expect(articleRows == fixtureRows, "rerun scripts/fixtures/numpy_guide_fixtures.py to rewrite the article's tables")
+        #expect(
+            articleRows == fixtureRows, "rerun scripts/fixtures/numpy_guide_fixtures.py to rewrite the article's tables"
+        )
     }
 }

@@ -95,7 +95,8 @@ import Testing
             let a = test.a.matrix(S.self), b = test.b.matrix(S.self)
             let product = a.dot(b)
             let naive = Self.naiveProduct(a, b)
-            Self.expectProduct(product, naive.product, magnitude: naive.magnitude, depth: a.columns, "dot \(test.name) vs loop")
+            Self.expectProduct(
+                product, naive.product, magnitude: naive.magnitude, depth: a.columns, "dot \(test.name) vs loop")
             Self.expectProduct(
                 product, test.expected.matrix(S.self), magnitude: naive.magnitude, depth: a.columns,
                 "dot \(test.name) vs numpy")
@@ -115,7 +116,9 @@ import Testing
                     let a = generator.matrix(S.self, rows: m, columns: k)
                     let b = generator.matrix(S.self, rows: k, columns: n)
                     let naive = Self.naiveProduct(a, b)
-                    Self.expectProduct(a.dot(b), naive.product, magnitude: naive.magnitude, depth: k, "dot (\(m), \(k)) · (\(k), \(n))")
+                    Self.expectProduct(
+                        a.dot(b), naive.product, magnitude: naive.magnitude, depth: k, "dot (\(m), \(k)) · (\(k), \(n))"
+                    )
                 }
             }
         }
@@ -133,8 +136,12 @@ import Testing
         for (m, n, k) in [(1, 1, 1), (4, 4, 3), (4, 1, 4), (3, 4, 4), (4, 4, 1), (2, 7, 5), (8, 8, 8), (5, 3, 2)] {
             for transposeLeft in [false, true] {
                 for transposeRight in [false, true] {
-                    let a = transposeLeft ? generator.matrix(S.self, rows: k, columns: m) : generator.matrix(S.self, rows: m, columns: k)
-                    let b = transposeRight ? generator.matrix(S.self, rows: n, columns: k) : generator.matrix(S.self, rows: k, columns: n)
+                    let a =
+                        transposeLeft
+                        ? generator.matrix(S.self, rows: k, columns: m) : generator.matrix(S.self, rows: m, columns: k)
+                    let b =
+                        transposeRight
+                        ? generator.matrix(S.self, rows: n, columns: k) : generator.matrix(S.self, rows: k, columns: n)
                     let c = generator.matrix(S.self, rows: m, columns: n)
                     for (alpha, beta) in [(S(1), S(0)), (S(-0.5), S(0.75))] {
                         var destination = beta == 0 ? Matrix<S>(rows: m, columns: n, repeating: .nan) : c
@@ -142,10 +149,12 @@ import Testing
                             a, b, into: &destination, transposeLeft: transposeLeft, transposeRight: transposeRight,
                             alpha: alpha, beta: beta)
                         let naive = Self.naiveProduct(
-                            a, b, transposeLeft: transposeLeft, transposeRight: transposeRight, alpha: alpha, beta: beta, c: c)
+                            a, b, transposeLeft: transposeLeft, transposeRight: transposeRight, alpha: alpha,
+                            beta: beta, c: c)
                         Self.expectProduct(
                             destination, naive.product, magnitude: naive.magnitude, depth: k,
-                            "(\(m), \(n), \(k)) transposeLeft \(transposeLeft) transposeRight \(transposeRight) alpha \(alpha) beta \(beta)")
+                            "(\(m), \(n), \(k)) transposeLeft \(transposeLeft) transposeRight \(transposeRight) alpha \(alpha) beta \(beta)"
+                        )
                     }
                 }
             }
@@ -163,11 +172,13 @@ import Testing
             var destination = testCase.start
             unused.withUnsafeBufferPointer { a in
                 destination.withUnsafeMutableBufferPointer { c in
-                    let left = testCase.transposeLeft
+                    let left =
+                        testCase.transposeLeft
                         ? StridedView(reading: a.baseAddress!, rows: 0, columns: 2)
                         : StridedView(reading: a.baseAddress!, rows: 2, columns: 0)
                     StridedView.multiply(
-                        left, transposed: testCase.transposeLeft, StridedView(reading: a.baseAddress!, rows: 0, columns: 3),
+                        left, transposed: testCase.transposeLeft,
+                        StridedView(reading: a.baseAddress!, rows: 0, columns: 3),
                         transposed: false, beta: testCase.beta, into: StridedView(c.baseAddress!, rows: 2, columns: 3))
                 }
             }
@@ -217,13 +228,17 @@ import Testing
             Matrix.multiply(
                 a, b, into: &destination, transposeLeft: test.transposeLeft, transposeRight: test.transposeRight,
                 alpha: alpha, beta: beta)
-            let context = "multiply transposeLeft \(test.transposeLeft) transposeRight \(test.transposeRight) alpha \(alpha) beta \(beta)"
+            let context =
+                "multiply transposeLeft \(test.transposeLeft) transposeRight \(test.transposeRight) alpha \(alpha) beta \(beta)"
             let naive = Self.naiveProduct(
-                a, b, transposeLeft: test.transposeLeft, transposeRight: test.transposeRight, alpha: alpha, beta: beta, c: c)
+                a, b, transposeLeft: test.transposeLeft, transposeRight: test.transposeRight, alpha: alpha, beta: beta,
+                c: c)
             let depth = test.transposeLeft ? a.rows : a.columns
-            Self.expectProduct(destination, naive.product, magnitude: naive.magnitude, depth: depth, context + " vs loop")
             Self.expectProduct(
-                destination, test.expected.matrix(S.self), magnitude: naive.magnitude, depth: depth, context + " vs numpy")
+                destination, naive.product, magnitude: naive.magnitude, depth: depth, context + " vs loop")
+            Self.expectProduct(
+                destination, test.expected.matrix(S.self), magnitude: naive.magnitude, depth: depth,
+                context + " vs numpy")
             expectMatrix(c, test.c.matrix(S.self), .exact, "multiply(into:) changed a copy of its destination")
         }
     }
@@ -240,13 +255,15 @@ import Testing
         var destination = Matrix<S>.zeros(rows: 6, columns: 4)
         for _ in 0..<3 { Matrix.multiply(a, b, into: &destination, beta: 1) }
         let naive = Self.naiveProduct(a, b, alpha: 3)
-        Self.expectProduct(destination, naive.product, magnitude: naive.magnitude, depth: 15, "three accumulated products")
+        Self.expectProduct(
+            destination, naive.product, magnitude: naive.magnitude, depth: 15, "three accumulated products")
 
         // beta = 0 ignores the destination, even when it holds nan (BLAS must not compute 0 · nan).
         var poisoned = Matrix<S>(rows: 6, columns: 4, repeating: .nan)
         Matrix.multiply(a, b, into: &poisoned)
         let plain = Self.naiveProduct(a, b)
-        Self.expectProduct(poisoned, plain.product, magnitude: plain.magnitude, depth: 5, "beta 0 over a nan destination")
+        Self.expectProduct(
+            poisoned, plain.product, magnitude: plain.magnitude, depth: 5, "beta 0 over a nan destination")
     }
 
     @Test func multiplyAccumulatesWithBetaOne() {
@@ -265,12 +282,16 @@ import Testing
             for vector in [x, x.transposed()] {
                 for columnDestination in [true, false] {
                     var destination = columnDestination ? y : y.transposed()
-                    Matrix.multiplyVector(a, transposed: test.transposed, vector, into: &destination, alpha: alpha, beta: beta)
+                    Matrix.multiplyVector(
+                        a, transposed: test.transposed, vector, into: &destination, alpha: alpha, beta: beta)
                     let result = destination.reshaped(rows: destination.count, columns: 1)
-                    let context = "multiplyVector transposed \(test.transposed) vector \(vector.shapeDescription) alpha \(alpha) beta \(beta)"
-                    Self.expectProduct(result, naive.product, magnitude: naive.magnitude, depth: depth, context + " vs loop")
+                    let context =
+                        "multiplyVector transposed \(test.transposed) vector \(vector.shapeDescription) alpha \(alpha) beta \(beta)"
                     Self.expectProduct(
-                        result, test.expected.matrix(S.self), magnitude: naive.magnitude, depth: depth, context + " vs numpy")
+                        result, naive.product, magnitude: naive.magnitude, depth: depth, context + " vs loop")
+                    Self.expectProduct(
+                        result, test.expected.matrix(S.self), magnitude: naive.magnitude, depth: depth,
+                        context + " vs numpy")
                 }
             }
         }
@@ -288,7 +309,9 @@ import Testing
             // Each element is one rounded product, so the loop and numpy agree exactly.
             let naive = Matrix<S>(rows: a.count, columns: b.count) { a.scalars[$0] * b.scalars[$1] }
             expectMatrix(product, naive, .exact, "outer \(a.shapeDescription) \(b.shapeDescription) vs loop")
-            expectMatrix(product, test.expected.matrix(S.self), .exact, "outer \(a.shapeDescription) \(b.shapeDescription) vs numpy")
+            expectMatrix(
+                product, test.expected.matrix(S.self), .exact,
+                "outer \(a.shapeDescription) \(b.shapeDescription) vs numpy")
         }
     }
 

@@ -231,9 +231,11 @@ struct RandomTests {
             case "random": matrix = .random(rows: factory.rows, columns: factory.columns, using: &random)
             case "standardNormal", "standardNormalAfterOdd":
                 matrix = .standardNormal(rows: factory.rows, columns: factory.columns, using: &random)
-            case "uniform": matrix = .uniform(rows: factory.rows, columns: factory.columns, low: -2, high: 3, using: &random)
+            case "uniform":
+                matrix = .uniform(rows: factory.rows, columns: factory.columns, low: -2, high: 3, using: &random)
             case "normal":
-                matrix = .normal(rows: factory.rows, columns: factory.columns, mean: 1.5, standardDeviation: 0.25, using: &random)
+                matrix = .normal(
+                    rows: factory.rows, columns: factory.columns, mean: 1.5, standardDeviation: 0.25, using: &random)
             default:
                 Issue.record("unknown factory \(factory.name)")
                 continue
@@ -260,19 +262,23 @@ struct RandomTests {
         for _ in 0..<3 { _ = random.randomSample() }
         for _ in 0..<5 { _ = random.standardNormal() }
         let numpyState = NumpyRandomState.State(
-            keys: saved.keys, position: saved.position, hasGauss: saved.hasGauss, gauss: RandomFixtures.double(saved.gauss))
+            keys: saved.keys, position: saved.position, hasGauss: saved.hasGauss,
+            gauss: RandomFixtures.double(saved.gauss))
         #expect(random.state == numpyState)
         #expect(numpyState.hasGauss)
 
         func continuation(_ random: inout NumpyRandomState) -> ([Double], [Int], [Double]) {
-            ((0..<4).map { _ in random.standardNormal() },
-             random.randomIntegers(in: 0..<1000, count: 10),
-             (0..<3).map { _ in random.randomSample() })
+            (
+                (0..<4).map { _ in random.standardNormal() },
+                random.randomIntegers(in: 0..<1000, count: 10),
+                (0..<3).map { _ in random.randomSample() }
+            )
         }
         let expected = (
             saved.continuationNormal.map(RandomFixtures.double),
             saved.continuationIntegers.map(RandomFixtures.integer),
-            saved.continuationSample.map(RandomFixtures.double))
+            saved.continuationSample.map(RandomFixtures.double)
+        )
 
         var restored = try NumpyRandomState(state: numpyState)
         let fromNumpy = continuation(&restored)
@@ -296,7 +302,9 @@ struct RandomTests {
         #expect(throws: NumpyRandomState.StateError.wrongKeyCount(623)) { try NumpyRandomState(state: short) }
         var farPosition = good
         farPosition.position = 625
-        #expect(throws: NumpyRandomState.StateError.positionOutOfRange(625)) { try NumpyRandomState(state: farPosition) }
+        #expect(throws: NumpyRandomState.StateError.positionOutOfRange(625)) {
+            try NumpyRandomState(state: farPosition)
+        }
         var zeros = good
         zeros.keys = Array(repeating: 0, count: 624)
         #expect(throws: NumpyRandomState.StateError.allKeysZero) { try NumpyRandomState(state: zeros) }

@@ -33,7 +33,9 @@ import Testing
     ) {
         let bound = 4 * S(terms + 1) * S.ulpOfOne * magnitude + S.leastNonzeroMagnitude
         let close = expected.isFinite ? Swift.abs(actual - expected) <= bound : agrees(actual, expected, .equalValues)
-        #expect(close, "\(context()) [\(S.self)]: \(actual) vs \(expected) (bound \(bound))", sourceLocation: sourceLocation)
+        #expect(
+            close, "\(context()) [\(S.self)]: \(actual) vs \(expected) (bound \(bound))", sourceLocation: sourceLocation
+        )
     }
 
     static func expectClose<S: MatrixScalar>(
@@ -102,16 +104,22 @@ import Testing
                         x.sum(axis: axis, keepingDimensions: keep), shaped(expected.sum), terms: n,
                         magnitude: S(n) * largest, context + " sum")
                     Self.expectClose(
-                        x.mean(axis: axis, keepingDimensions: keep), shaped(expected.mean), terms: n, magnitude: largest,
+                        x.mean(axis: axis, keepingDimensions: keep), shaped(expected.mean), terms: n,
+                        magnitude: largest,
                         context + " mean")
-                    expectMatrix(x.max(axis: axis, keepingDimensions: keep), shaped(expected.max), .equalValues, context + " max")
-                    expectMatrix(x.min(axis: axis, keepingDimensions: keep), shaped(expected.min), .equalValues, context + " min")
+                    expectMatrix(
+                        x.max(axis: axis, keepingDimensions: keep), shaped(expected.max), .equalValues, context + " max"
+                    )
+                    expectMatrix(
+                        x.min(axis: axis, keepingDimensions: keep), shaped(expected.min), .equalValues, context + " min"
+                    )
                     for ddof in 0...1 {
                         Self.expectClose(
                             x.variance(axis: axis, deltaDegreesOfFreedom: ddof, keepingDimensions: keep),
                             shaped(expected.variance[ddof]), terms: n, magnitude: 4 * largest * largest,
                             context + " variance ddof \(ddof)")
-                        let deviation = x.standardDeviation(axis: axis, deltaDegreesOfFreedom: ddof, keepingDimensions: keep)
+                        let deviation = x.standardDeviation(
+                            axis: axis, deltaDegreesOfFreedom: ddof, keepingDimensions: keep)
                         let expectedDeviation = shaped(expected.standardDeviation[ddof])
                         Self.expectClose(
                             deviation * deviation, expectedDeviation * expectedDeviation, terms: n + 2,
@@ -132,7 +140,8 @@ import Testing
     func checkEdgeCases<S: MatrixScalar>(_: S.Type) {
         // The norm neither overflows nor underflows where the naive square root of a sum of squares would.
         let huge = S.greatestFiniteMagnitude / 4
-        expectScalar(Matrix<S>.row([huge, huge]).frobeniusNorm(), huge * S(2).squareRoot(), .fewUlps, "norm of huge values")
+        expectScalar(
+            Matrix<S>.row([huge, huge]).frobeniusNorm(), huge * S(2).squareRoot(), .fewUlps, "norm of huge values")
         let tiny = S.leastNormalMagnitude
         expectScalar(Matrix<S>.row([3 * tiny, 4 * tiny]).frobeniusNorm(), 5 * tiny, .fewUlps, "norm of tiny values")
         expectScalar(Matrix<S>.row([.infinity, 1]).frobeniusNorm(), .infinity, .exact, "norm with inf")

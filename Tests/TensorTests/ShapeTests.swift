@@ -52,7 +52,8 @@ import Testing
             let result = Matrix.range(from: start, to: end, step: step)
             // numpy fills arange from its first two values, so values may differ from start + i·step by an ulp.
             let expected = pick(S.self, double: test.expected64, float: test.expected32)
-            #expect(result.shape == expected.shape, "range(\(start), \(end), \(step)) [\(S.self)]: \(result.nestedRows)")
+            #expect(
+                result.shape == expected.shape, "range(\(start), \(end), \(step)) [\(S.self)]: \(result.nestedRows)")
             if result.shape == expected.shape {
                 let magnitude = Swift.max(start.magnitude, end.magnitude, step.magnitude)
                 for (a, e) in zip(result.scalars, expected.scalars) {
@@ -74,10 +75,12 @@ import Testing
         let literal: Matrix<S> = [[1, 2, 3], [4, 5, 6]]
         #expect(literal.shape == (2, 3) && literal.rows == 2 && literal.columns == 3 && literal.count == 6)
         #expect(literal[1, 2] == 6 && literal.scalars == [1, 2, 3, 4, 5, 6])
-        expectMatrix(Matrix(rows: 2, columns: 3, scalars: [1, 2, 3, 4, 5, 6]), literal, .exact, "init(rows:columns:scalars:)")
+        expectMatrix(
+            Matrix(rows: 2, columns: 3, scalars: [1, 2, 3, 4, 5, 6]), literal, .exact, "init(rows:columns:scalars:)")
         expectMatrix(Matrix(rows: 2, columns: 3) { S($0 * 3 + $1 + 1) }, literal, .exact, "init(rows:columns:element:)")
         expectMatrix(Matrix(literal.nestedRows), literal, .exact, "init(nestedRows)")
-        expectMatrix(Matrix<S>(Matrix<Double>([[1, 2, 3], [4, 5, 6]])), literal, .exact, "conversion between precisions")
+        expectMatrix(
+            Matrix<S>(Matrix<Double>([[1, 2, 3], [4, 5, 6]])), literal, .exact, "conversion between precisions")
         expectMatrix(Matrix<S>.zeros(rows: 2, columns: 2), [[0, 0], [0, 0]], .exact, "zeros")
         expectMatrix(Matrix<S>.ones(rows: 1, columns: 3), [[1, 1, 1]], .exact, "ones")
         expectMatrix(Matrix<S>.filled(rows: 2, columns: 1, with: -0.0), [[-0.0], [-0.0]], .exact, "filled")
@@ -122,7 +125,8 @@ import Testing
         }
         for index in 0..<x.columns {
             expectMatrix(x.column(index), x.columns(index..<(index + 1)), .exact, "column(\(index))")
-            expectMatrix(x.column(index), x.transposed().row(index).transposed(), .exact, "column(\(index)) via the transpose")
+            expectMatrix(
+                x.column(index), x.transposed().row(index).transposed(), .exact, "column(\(index)) via the transpose")
         }
         #expect(x.rows(2..<2).shape == (0, 4) && x.columns(0..<0).shape == (5, 0))
         #expect(x.rows(at: [Int]()).shape == (0, 4))
@@ -152,9 +156,11 @@ import Testing
     func checkConcatenation<S: MatrixScalar>(_: S.Type) {
         let hstack = Self.fixtures.hstack, vstack = Self.fixtures.vstack
         expectMatrix(
-            Matrix.concatenatedHorizontally(hstack.inputs.map { $0.matrix(S.self) }), hstack.expected.matrix(), .exact, "hstack")
+            Matrix.concatenatedHorizontally(hstack.inputs.map { $0.matrix(S.self) }), hstack.expected.matrix(), .exact,
+            "hstack")
         expectMatrix(
-            Matrix.concatenatedVertically(vstack.inputs.map { $0.matrix(S.self) }), vstack.expected.matrix(), .exact, "vstack")
+            Matrix.concatenatedVertically(vstack.inputs.map { $0.matrix(S.self) }), vstack.expected.matrix(), .exact,
+            "vstack")
         let a: Matrix<S> = [[1, 2], [3, 4]], column: Matrix<S> = [[5], [6]], row: Matrix<S> = [[7, 8]]
         expectMatrix(a.appendingColumns(column), [[1, 2, 5], [3, 4, 6]], .exact, "appendingColumns")
         expectMatrix(a.appendingRows(row), [[1, 2], [3, 4], [7, 8]], .exact, "appendingRows")
@@ -180,15 +186,22 @@ import Testing
         }
         // Non-finite values need a JSON convention; with one, they survive too.
         let encoder = JSONEncoder(), decoder = JSONDecoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let special = Matrix<S>.row([.infinity, -.infinity, .nan])
-        expectMatrix(try decoder.decode(Matrix<S>.self, from: encoder.encode(special)), special, .exact, "Codable with inf and nan")
+        expectMatrix(
+            try decoder.decode(Matrix<S>.self, from: encoder.encode(special)), special, .exact,
+            "Codable with inf and nan")
         // The format is numpy-readable nested rows, and a shape that does not fit the values is an error.
         let json = String(decoding: try JSONEncoder().encode(Matrix<S>([[1, 2], [3, 4]])), as: UTF8.self)
-        #expect(json.contains("\"values\":[[1,2],[3,4]]") && json.contains("\"rows\":2") && json.contains("\"columns\":2"))
-        for bad in [#"{"rows":2,"columns":2,"values":[[1,2]]}"#, #"{"rows":1,"columns":3,"values":[[1,2]]}"#,
-                    #"{"rows":-1,"columns":0,"values":[]}"#] {
+        #expect(
+            json.contains("\"values\":[[1,2],[3,4]]") && json.contains("\"rows\":2") && json.contains("\"columns\":2"))
+        for bad in [
+            #"{"rows":2,"columns":2,"values":[[1,2]]}"#, #"{"rows":1,"columns":3,"values":[[1,2]]}"#,
+            #"{"rows":-1,"columns":0,"values":[]}"#,
+        ] {
             #expect(throws: DecodingError.self) { try JSONDecoder().decode(Matrix<S>.self, from: Data(bad.utf8)) }
         }
     }

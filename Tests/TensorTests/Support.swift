@@ -95,7 +95,9 @@ func expectMatrix<S: MatrixScalar>(
             sourceLocation: sourceLocation)
         return
     }
-    let mismatches = zip(actual.scalars, expected.scalars).enumerated().filter { !agrees($0.element.0, $0.element.1, agreement) }
+    let mismatches = zip(actual.scalars, expected.scalars).enumerated().filter {
+        !agrees($0.element.0, $0.element.1, agreement)
+    }
     if let first = mismatches.first {
         Issue.record(
             """

@@ -27,7 +27,9 @@ private struct Violations {
     }
 
     func expectNone(_ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(count == 0, "\(label): \(count) elements, e.g. \(examples.joined(separator: "; "))", sourceLocation: sourceLocation)
+        #expect(
+            count == 0, "\(label): \(count) elements, e.g. \(examples.joined(separator: "; "))",
+            sourceLocation: sourceLocation)
     }
 }
 
@@ -72,7 +74,9 @@ private func exponentials(_ values: [Double], form: VectorKernelForm = .automati
         }
         // Not vacuous: most results equal libm's exactly, and the sweep reaches both ends.
         #expect(Double(differing) / Double(sweep.count) < 0.2)
-        #expect(results.contains(.infinity) && results.contains(0) && results.contains { $0 > 0 && $0 < .leastNormalMagnitude })
+        #expect(
+            results.contains(.infinity) && results.contains(0)
+                && results.contains { $0 > 0 && $0 < .leastNormalMagnitude })
         for (x, y) in zip(edges, exponentials(edges, form: form)) {
             let expected = Foundation.exp(x)
             violations.check(ulps(y, expected) <= 1, "exp(\(x)) = \(y), libm \(expected)")
@@ -90,14 +94,18 @@ private func exponentials(_ values: [Double], form: VectorKernelForm = .automati
     @Test("Float exp is libm's Double exp rounded to float", arguments: forms)
     func floatExponential(form: VectorKernelForm) {
         let avx2 = form.usesAVX2
-        let inputs: [Float] = stride(from: -110.0, through: 95.0, by: 0.00731).map(Float.init) + [.nan, .infinity, -.infinity, 0, 88.72, 88.73, -103.97, -104]
+        let inputs: [Float] =
+            stride(from: -110.0, through: 95.0, by: 0.00731).map(Float.init) + [
+                .nan, .infinity, -.infinity, 0, 88.72, 88.73, -103.97, -104,
+            ]
         var results = inputs
         results.withUnsafeMutableBufferPointer { exponentialsInPlace($0.baseAddress!, count: $0.count, form: form) }
         var violations = Violations()
         for (x, y) in zip(inputs, results) {
             let expected = Float(Foundation.exp(Double(x)))
             // Double rounding can move a result by one float ulp at a halfway case; nothing more.
-            let close = y == expected || (y.isNaN && expected.isNaN) || (y.isFinite && Swift.abs(y - expected) <= expected.ulp)
+            let close =
+                y == expected || (y.isNaN && expected.isNaN) || (y.isFinite && Swift.abs(y - expected) <= expected.ulp)
             violations.check(close, "exp(\(x)) = \(y), expected \(expected)")
         }
         violations.expectNone("Float exp off [avx2 \(avx2)]")
@@ -112,27 +120,38 @@ private func exponentials(_ values: [Double], form: VectorKernelForm = .automati
         let values = Array(inputs.prefix(rows * columns))
         let bias: [Double] = [0, 0.5, -0.5, 3, -3, 1e-3, -40]
         var plain = values, biased = values
-        plain.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: rows, columns: columns, addingBias: nil, form: form) }
+        plain.withUnsafeMutableBufferPointer {
+            logisticsInPlace($0.baseAddress!, rows: rows, columns: columns, addingBias: nil, form: form)
+        }
         biased.withUnsafeMutableBufferPointer { buffer in
             bias.withUnsafeBufferPointer {
-                logisticsInPlace(buffer.baseAddress!, rows: rows, columns: columns, addingBias: $0.baseAddress!, form: form)
+                logisticsInPlace(
+                    buffer.baseAddress!, rows: rows, columns: columns, addingBias: $0.baseAddress!, form: form)
             }
         }
         var violations = Violations()
         for index in values.indices {
             let x = values[index], z = x + bias[index % columns]
-            violations.check(ulps(plain[index], sigmoid(x)) <= 4, "sigmoid(\(x)) = \(plain[index]), scalar \(sigmoid(x))")
-            violations.check(ulps(biased[index], sigmoid(z)) <= 4, "sigmoid(\(z)) = \(biased[index]), scalar \(sigmoid(z))")
-            violations.check(plain[index].isNaN || (plain[index] >= 0 && plain[index] <= 1), "sigmoid(\(x)) = \(plain[index]) outside [0, 1]")
+            violations.check(
+                ulps(plain[index], sigmoid(x)) <= 4, "sigmoid(\(x)) = \(plain[index]), scalar \(sigmoid(x))")
+            violations.check(
+                ulps(biased[index], sigmoid(z)) <= 4, "sigmoid(\(z)) = \(biased[index]), scalar \(sigmoid(z))")
+            violations.check(
+                plain[index].isNaN || (plain[index] >= 0 && plain[index] <= 1),
+                "sigmoid(\(x)) = \(plain[index]) outside [0, 1]")
         }
         violations.expectNone("sigmoid more than 4 ulps from the scalar one [avx2 \(avx2)]")
         var special: [Double] = [0, -0.0, .infinity, -.infinity, -800, 800, .nan]
-        special.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: 1, columns: $0.count, addingBias: nil, form: form) }
+        special.withUnsafeMutableBufferPointer {
+            logisticsInPlace($0.baseAddress!, rows: 1, columns: $0.count, addingBias: nil, form: form)
+        }
         #expect(special[0] == 0.5 && special[1] == 0.5 && special[2] == 1 && special[3] == 0)
         #expect(special[4] == Foundation.exp(-800.0) && special[5] == 1 && special[6].isNaN)
         // Below -709 the result is e^x itself (subnormal here), not a flush to zero.
         var tiny: [Double] = [-740]
-        tiny.withUnsafeMutableBufferPointer { logisticsInPlace($0.baseAddress!, rows: 1, columns: 1, addingBias: nil, form: form) }
+        tiny.withUnsafeMutableBufferPointer {
+            logisticsInPlace($0.baseAddress!, rows: 1, columns: 1, addingBias: nil, form: form)
+        }
         #expect(tiny[0] > 0 && ulps(tiny[0], Foundation.exp(-740.0)) <= 1)
     }
 
@@ -145,14 +164,17 @@ private func exponentials(_ values: [Double], form: VectorKernelForm = .automati
         var result = Array(values.prefix(rows * columns))
         result.withUnsafeMutableBufferPointer { buffer in
             bias.withUnsafeBufferPointer {
-                logisticsInPlace(buffer.baseAddress!, rows: rows, columns: columns, addingBias: $0.baseAddress!, form: form)
+                logisticsInPlace(
+                    buffer.baseAddress!, rows: rows, columns: columns, addingBias: $0.baseAddress!, form: form)
             }
         }
         var violations = Violations()
         for index in result.indices {
             let z = values[index] + bias[index % columns]
             let expected = Float(sigmoid(Double(z)))
-            violations.check(Swift.abs(result[index] - expected) <= expected.ulp, "sigmoid(\(z)) = \(result[index]), expected \(expected)")
+            violations.check(
+                Swift.abs(result[index] - expected) <= expected.ulp,
+                "sigmoid(\(z)) = \(result[index]), expected \(expected)")
         }
         violations.expectNone("Float sigmoid off [avx2 \(avx2)]")
     }
@@ -186,11 +208,17 @@ private func exponentials(_ values: [Double], form: VectorKernelForm = .automati
                     var values = generator.matrix(S.self, rows: 1, columns: count).scalars
                     if let special { values[position] = special }
                     for largest in [true, false] {
-                        let got = values.withUnsafeBufferPointer { extremeElement($0.baseAddress!, count: count, largest: largest, form: form) }
+                        let got = values.withUnsafeBufferPointer {
+                            extremeElement($0.baseAddress!, count: count, largest: largest, form: form)
+                        }
                         let expected = Self.naive(values, largest: largest)
                         if !(got == expected || (got.isNaN && expected.isNaN)) {
                             failures += 1
-                            if failures <= 3 { Issue.record("\(S.self) count \(count) special \(String(describing: special)) at \(position) largest \(largest): \(got) vs \(expected) [\(form)]") }
+                            if failures <= 3 {
+                                Issue.record(
+                                    "\(S.self) count \(count) special \(String(describing: special)) at \(position) largest \(largest): \(got) vs \(expected) [\(form)]"
+                                )
+                            }
                         }
                     }
                 }

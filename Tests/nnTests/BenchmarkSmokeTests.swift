@@ -5,11 +5,13 @@ import Testing
 /// (Speed is measured by running them, not asserted here.)
 @Suite struct BenchmarkSmokeTests {
     @Test func gemmBenchQuickModeChecksItsProducts() throws {
-        let result = try Executable.run(["--quick", "--precision", "double", "--threads", "1"], executable: "gemm-bench")
+        let result = try Executable.run(
+            ["--quick", "--precision", "double", "--threads", "1"], executable: "gemm-bench")
         #expect(result.status == 0, "\(result.standardError)")
         #expect(!result.crashed)
-        #expect(result.standardOutput.contains("128×784·784×256") || result.standardOutput.contains("GFLOP"),
-                "\(result.standardOutput.prefix(400))")
+        #expect(
+            result.standardOutput.contains("128×784·784×256") || result.standardOutput.contains("GFLOP"),
+            "\(result.standardOutput.prefix(400))")
     }
 
     @Test func trainBenchRunsTheNotebookWorkload() throws {

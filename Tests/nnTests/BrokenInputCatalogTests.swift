@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // A catalog of broken inputs and failing outputs, each run through the built `nn`: every one must end
@@ -18,11 +18,19 @@ func expectCleanFailure(
 ) throws -> CommandResult {
     let result = try Executable.run(arguments, in: folder)
     #expect(!result.crashed, "\(arguments) ended by a signal: \(result.standardError)", sourceLocation: sourceLocation)
-    #expect(result.status == 1, "\(arguments): status \(result.status): \(result.standardError)", sourceLocation: sourceLocation)
-    #expect(result.standardError.hasPrefix("error: "), "\(arguments): \(result.standardError)", sourceLocation: sourceLocation)
-    #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)", sourceLocation: sourceLocation)
+    #expect(
+        result.status == 1, "\(arguments): status \(result.status): \(result.standardError)",
+        sourceLocation: sourceLocation)
+    #expect(
+        result.standardError.hasPrefix("error: "), "\(arguments): \(result.standardError)",
+        sourceLocation: sourceLocation)
+    #expect(
+        result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)",
+        sourceLocation: sourceLocation)
     for text in mentions {
-        #expect(result.standardError.contains(text), "\(arguments): '\(text)' not in \(result.standardError)", sourceLocation: sourceLocation)
+        #expect(
+            result.standardError.contains(text), "\(arguments): '\(text)' not in \(result.standardError)",
+            sourceLocation: sourceLocation)
     }
     return result
 }
@@ -34,12 +42,16 @@ func catalogFolder() throws -> URL {
     try "f1,f2,label\n0.1,0.2,x\n0.9,0.8,y\n0.2,0.1,x\n0.8,0.9,y\n".write(
         to: folder.appendingPathComponent("good.csv"), atomically: true, encoding: .utf8)
     let trained = try Executable.run(
-        ["train", "--data", "good.csv", "--layers", "3", "--epochs", "2", "--save", "model.json", "--quiet"], in: folder)
+        ["train", "--data", "good.csv", "--layers", "3", "--epochs", "2", "--save", "model.json", "--quiet"], in: folder
+    )
     #expect(trained.status == 0, "\(trained.standardError)")
     try "f1,f2,label\n0.1,0.2,a\n0.9,0.8,b\n0.5,0.5,c\n".write(
         to: folder.appendingPathComponent("three.csv"), atomically: true, encoding: .utf8)
     let three = try Executable.run(
-        ["train", "--data", "three.csv", "--layers", "3", "--epochs", "2", "--loss", "mse", "--save", "three.json", "--quiet"],
+        [
+            "train", "--data", "three.csv", "--layers", "3", "--epochs", "2", "--loss", "mse", "--save", "three.json",
+            "--quiet",
+        ],
         in: folder)
     #expect(three.status == 0, "\(three.standardError)")
     return folder
@@ -48,7 +60,10 @@ func catalogFolder() throws -> URL {
 /// Trains on the catalog's `good.csv` for one epoch with a checkpoint written to `run.json` in `folder`.
 func writeCatalogCheckpoint(in folder: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let run = try Executable.run(
-        ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"],
+        [
+            "train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint",
+            "run.json", "--quiet",
+        ],
         in: folder)
     #expect(run.status == 0, "\(run.standardError)", sourceLocation: sourceLocation)
 }
@@ -67,15 +82,15 @@ func bigEndian(_ value: UInt32) -> [UInt8] {
 /// replace `/dev/full` by mistake if a rename were used), a copy of that device node inside `folder`.
 func fullDevice(in folder: URL) -> String? {
     #if canImport(Glibc)
-    if getuid() == 0 {
-        let path = folder.appendingPathComponent("full").path
-        // /dev/full is character device 1, 7.
-        guard mknod(path, S_IFCHR | 0o666, dev_t(1 << 8 | 7)) == 0 else { return nil }
-        return path
-    }
-    return FileManager.default.fileExists(atPath: "/dev/full") ? "/dev/full" : nil
+        if getuid() == 0 {
+            let path = folder.appendingPathComponent("full").path
+            // /dev/full is character device 1, 7.
+            guard mknod(path, S_IFCHR | 0o666, dev_t(1 << 8 | 7)) == 0 else { return nil }
+            return path
+        }
+        return FileManager.default.fileExists(atPath: "/dev/full") ? "/dev/full" : nil
     #else
-    return nil
+        return nil
     #endif
 }
 
@@ -90,14 +105,22 @@ func fullDevice(in folder: URL) -> String? {
         ("quote.csv", "f1,f2,label\n0.1,\"0.2,x\n", ["quote.csv, line 2", "quoted cell is not closed"]),
         ("nan.csv", "f1,f2,label\n0.1,0.2,x\nnan,0.8,y\n", ["nan.csv line 3", "column 'f1'", "--missing"]),
         ("inf.csv", "f1,f2,label\n0.1,-inf,x\n0.9,0.8,y\n", ["inf.csv: sample 1, feature 2 is -inf"]),
-        ("huge.csv", "f1,f2,label\n0.1,0.2,x\n0.9,1e400,y\n", ["huge.csv: sample 2, feature 2 is inf", "reads as inf"]),
-        ("nantarget.csv", "f1,f2,t\n0.1,0.2,0.5\n0.9,0.8,nan\n", ["nantarget.csv line 3", "target column 't' has no value"]),
+        (
+            "huge.csv", "f1,f2,label\n0.1,0.2,x\n0.9,1e400,y\n",
+            ["huge.csv: sample 2, feature 2 is inf", "reads as inf"]
+        ),
+        (
+            "nantarget.csv", "f1,f2,t\n0.1,0.2,0.5\n0.9,0.8,nan\n",
+            ["nantarget.csv line 3", "target column 't' has no value"]
+        ),
     ])
     func brokenCSVForTrain(_ name: String, _ content: String, _ mentions: [String]) throws {
         let folder = try catalogFolder()
         try content.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
         let before = try bytes("model.json", in: folder)
-        try expectCleanFailure(["train", "--data", name, "--layers", "2", "--epochs", "1", "--save", "model.json"], in: folder, mentions: mentions)
+        try expectCleanFailure(
+            ["train", "--data", name, "--layers", "2", "--epochs", "1", "--save", "model.json"], in: folder,
+            mentions: mentions)
         #expect(try bytes("model.json", in: folder) == before, "a failed train replaced model.json")
         // The same file for prediction (all columns but the label as features).
         if name != "nantarget.csv" {
@@ -112,11 +135,13 @@ func fullDevice(in folder: URL) -> String? {
         let text = "\u{FEFF}f1,f2,label\r\n0.1,0.2,x\r\n0.9,0.8,y\r\n0.2,0.1,x\r\n0.8,0.9,y\r\n"
         try text.write(to: folder.appendingPathComponent("windows.csv"), atomically: true, encoding: .utf8)
         // The header is recognised (so the label column is found by name, without the BOM in it).
-        let evaluated = try Executable.run(["evaluate", "--model", "model.json", "--data", "windows.csv", "--target", "label"], in: folder)
+        let evaluated = try Executable.run(
+            ["evaluate", "--model", "model.json", "--data", "windows.csv", "--target", "label"], in: folder)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
         #expect(evaluated.standardOutput.contains("windows.csv: 4 samples"))
         let trained = try Executable.run(
-            ["train", "--data", "windows.csv", "--target", "label", "--layers", "2", "--epochs", "1", "--quiet"], in: folder)
+            ["train", "--data", "windows.csv", "--target", "label", "--layers", "2", "--epochs", "1", "--quiet"],
+            in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
     }
 
@@ -124,37 +149,50 @@ func fullDevice(in folder: URL) -> String? {
 
     @Test func labelsTheModelDoesNotKnow() throws {
         let folder = try catalogFolder()
-        try "f1,f2,label\n0.1,0.2,x\n0.9,0.8,z\n".write(to: folder.appendingPathComponent("unknown.csv"), atomically: true, encoding: .utf8)
-        try expectCleanFailure(["evaluate", "--model", "model.json", "--data", "unknown.csv"], in: folder,
-                               mentions: ["unknown.csv", "class 'z' is not one of the model's classes (x, y)"])
+        try "f1,f2,label\n0.1,0.2,x\n0.9,0.8,z\n".write(
+            to: folder.appendingPathComponent("unknown.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(
+            ["evaluate", "--model", "model.json", "--data", "unknown.csv"], in: folder,
+            mentions: ["unknown.csv", "class 'z' is not one of the model's classes (x, y)"])
         // Numeric class indices beyond the model's classes: a binary model, then a three-class one.
-        try "f1,f2,label\n0.1,0.2,0\n0.9,0.8,7\n".write(to: folder.appendingPathComponent("seven.csv"), atomically: true, encoding: .utf8)
-        try expectCleanFailure(["evaluate", "--model", "model.json", "--data", "seven.csv"], in: folder,
-                               mentions: ["seven.csv line 2", "class '0' is not one of the model's classes (x, y)"])
-        try expectCleanFailure(["evaluate", "--model", "three.json", "--data", "seven.csv"], in: folder,
-                               mentions: ["seven.csv line 2", "class '0' is not one of the model's classes (a, b, c)"])
-        try "f1,f2,label\n0.1,0.2,-1\n".write(to: folder.appendingPathComponent("negative.csv"), atomically: true, encoding: .utf8)
-        try expectCleanFailure(["evaluate", "--model", "three.json", "--data", "negative.csv"], in: folder,
-                               mentions: ["negative.csv line 2", "class '-1'"])
+        try "f1,f2,label\n0.1,0.2,0\n0.9,0.8,7\n".write(
+            to: folder.appendingPathComponent("seven.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(
+            ["evaluate", "--model", "model.json", "--data", "seven.csv"], in: folder,
+            mentions: ["seven.csv line 2", "class '0' is not one of the model's classes (x, y)"])
+        try expectCleanFailure(
+            ["evaluate", "--model", "three.json", "--data", "seven.csv"], in: folder,
+            mentions: ["seven.csv line 2", "class '0' is not one of the model's classes (a, b, c)"])
+        try "f1,f2,label\n0.1,0.2,-1\n".write(
+            to: folder.appendingPathComponent("negative.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(
+            ["evaluate", "--model", "three.json", "--data", "negative.csv"], in: folder,
+            mentions: ["negative.csv line 2", "class '-1'"])
     }
 
     @Test func dataWiderThanTheModel() throws {
         let folder = try catalogFolder()
         // With a header, the model's feature names pick f1 and f2 and the extra column is left out.
-        try "f1,f2,f3,label\n0.1,0.2,0.3,x\n".write(to: folder.appendingPathComponent("named.csv"), atomically: true, encoding: .utf8)
+        try "f1,f2,f3,label\n0.1,0.2,0.3,x\n".write(
+            to: folder.appendingPathComponent("named.csv"), atomically: true, encoding: .utf8)
         let named = try Executable.run(["evaluate", "--model", "model.json", "--data", "named.csv"], in: folder)
         #expect(named.status == 0, "\(named.standardError)")
         // Other names: the missing one is named.
-        try "g1,g2,g3,label\n0.1,0.2,0.3,x\n".write(to: folder.appendingPathComponent("other.csv"), atomically: true, encoding: .utf8)
-        try expectCleanFailure(["evaluate", "--model", "model.json", "--data", "other.csv"], in: folder, mentions: ["other.csv", "f1"])
+        try "g1,g2,g3,label\n0.1,0.2,0.3,x\n".write(
+            to: folder.appendingPathComponent("other.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(
+            ["evaluate", "--model", "model.json", "--data", "other.csv"], in: folder, mentions: ["other.csv", "f1"])
         // Without a header, columns count by position: one too many.
-        try "0.1,0.2,0.3,x\n0.9,0.8,0.7,y\n".write(to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
-        try expectCleanFailure(["evaluate", "--model", "model.json", "--data", "wide.csv", "--header", "no"], in: folder,
-                               mentions: ["wide.csv", "4 columns and no header", "trained on 3 columns"])
+        try "0.1,0.2,0.3,x\n0.9,0.8,0.7,y\n".write(
+            to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
+        try expectCleanFailure(
+            ["evaluate", "--model", "model.json", "--data", "wide.csv", "--header", "no"], in: folder,
+            mentions: ["wide.csv", "4 columns and no header", "trained on 3 columns"])
         // Resuming a checkpoint on data of another width.
         try writeCatalogCheckpoint(in: folder)
-        try expectCleanFailure(["train", "--data", "wide.csv", "--header", "no", "--resume", "run.json", "--epochs", "2"], in: folder,
-                               mentions: ["wide.csv", "4 columns and no header", "trained on 3 columns"])
+        try expectCleanFailure(
+            ["train", "--data", "wide.csv", "--header", "no", "--resume", "run.json", "--epochs", "2"], in: folder,
+            mentions: ["wide.csv", "4 columns and no header", "trained on 3 columns"])
     }
 
     // MARK: Broken model files
@@ -165,9 +203,11 @@ func fullDevice(in folder: URL) -> String? {
         for fraction in [0.0, 0.1, 0.5, 0.99] {
             let cut = model.prefix(Int(Double(model.count) * fraction))
             try cut.write(to: folder.appendingPathComponent("cut.json"))
-            try expectCleanFailure(["info", "--model", "cut.json"], in: folder, mentions: ["cut.json", "not a valid model file"])
-            try expectCleanFailure(["predict", "--model", "cut.json", "--data", "good.csv", "--target", "label"], in: folder,
-                                   mentions: ["cut.json", "not a valid model file"])
+            try expectCleanFailure(
+                ["info", "--model", "cut.json"], in: folder, mentions: ["cut.json", "not a valid model file"])
+            try expectCleanFailure(
+                ["predict", "--model", "cut.json", "--data", "good.csv", "--target", "label"], in: folder,
+                mentions: ["cut.json", "not a valid model file"])
         }
     }
 
@@ -175,21 +215,28 @@ func fullDevice(in folder: URL) -> String? {
         // /dev/zero never ends: it is refused as a device instead of being read forever.
         let folder = try catalogFolder()
         if FileManager.default.fileExists(atPath: "/dev/zero") {
-            try expectCleanFailure(["info", "--model", "/dev/zero"], in: folder, mentions: ["/dev/zero", "is a device"])
-            try expectCleanFailure(["train", "--data", "good.csv", "--resume", "/dev/zero", "--epochs", "2"], in: folder,
-                                   mentions: ["/dev/zero", "is a device"])
+            try expectCleanFailure(
+                ["info", "--model", "/dev/zero"], in: folder, mentions: ["/dev/zero", "is a device"])
+            try expectCleanFailure(
+                ["train", "--data", "good.csv", "--resume", "/dev/zero", "--epochs", "2"], in: folder,
+                mentions: ["/dev/zero", "is a device"])
         }
         // An endless pipe stops at the size limit.
         let endless = try Executable.run(
-            ["-c", "yes | \"$0\" info --model /dev/stdin", Executable.path(of: "nn")], in: folder, executable: "/bin/sh")
-        #expect(endless.status == 1 && endless.standardError.contains("goes on past 256 MiB"), "\(endless.standardError)")
+            ["-c", "yes | \"$0\" info --model /dev/stdin", Executable.path(of: "nn")], in: folder, executable: "/bin/sh"
+        )
+        #expect(
+            endless.status == 1 && endless.standardError.contains("goes on past 256 MiB"), "\(endless.standardError)")
         // A named pipe nobody writes to reads as empty instead of blocking the open forever.
         let fifo = folder.appendingPathComponent("pipe.json").path
         if mkfifo(fifo, 0o600) == 0 {
-            try expectCleanFailure(["info", "--model", "pipe.json"], in: folder, mentions: ["pipe.json", "not a valid model file"])
+            try expectCleanFailure(
+                ["info", "--model", "pipe.json"], in: folder, mentions: ["pipe.json", "not a valid model file"])
         }
-        try expectCleanFailure(["info", "--model", folder.path], in: folder, mentions: [folder.path, "Is a directory"])
-        try expectCleanFailure(["info", "--model", "missing.json"], in: folder, mentions: ["missing.json", "No such file"])
+        try expectCleanFailure(
+            ["info", "--model", folder.path], in: folder, mentions: [folder.path, "Is a directory"])
+        try expectCleanFailure(
+            ["info", "--model", "missing.json"], in: folder, mentions: ["missing.json", "No such file"])
     }
 
     @Test func modelFileWithMismatchedShapes() throws {
@@ -200,14 +247,16 @@ func fullDevice(in folder: URL) -> String? {
         layers[0]["inputSize"] = 5
         object["layers"] = layers
         try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("shapes.json"))
-        try expectCleanFailure(["info", "--model", "shapes.json"], in: folder, mentions: ["shapes.json", "weights must have shape (5, 3)"])
+        try expectCleanFailure(
+            ["info", "--model", "shapes.json"], in: folder, mentions: ["shapes.json", "weights must have shape (5, 3)"])
         // The second layer's input does not follow the first layer's output.
         layers[0]["inputSize"] = 2
         layers[1]["inputSize"] = 4
         object["layers"] = layers
         try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("chain.json"))
-        try expectCleanFailure(["predict", "--model", "chain.json", "--data", "good.csv", "--target", "label"], in: folder,
-                               mentions: ["chain.json", "layer 1 expects 4 inputs but the previous layer gives 3"])
+        try expectCleanFailure(
+            ["predict", "--model", "chain.json", "--data", "good.csv", "--target", "label"], in: folder,
+            mentions: ["chain.json", "layer 1 expects 4 inputs but the previous layer gives 3"])
     }
 
     @Test func brokenCheckpoints() throws {
@@ -216,15 +265,22 @@ func fullDevice(in folder: URL) -> String? {
         let checkpoint = try bytes("run.json", in: folder)
         try checkpoint.prefix(checkpoint.count / 2).write(to: folder.appendingPathComponent("cut.json"))
         let before = try bytes("model.json", in: folder)
-        try expectCleanFailure(["train", "--data", "good.csv", "--resume", "cut.json", "--epochs", "2", "--save", "model.json"], in: folder,
-                               mentions: ["cut.json", "not a checkpoint"])
+        try expectCleanFailure(
+            ["train", "--data", "good.csv", "--resume", "cut.json", "--epochs", "2", "--save", "model.json"],
+            in: folder,
+            mentions: ["cut.json", "not a checkpoint"])
         // A model file is not a checkpoint: --init-from continues it.
         let modelResumed = try Executable.run(
-            ["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "other.json"], in: folder)
-        #expect(modelResumed.status == 64 && modelResumed.standardError.contains("--init-from model.json"), "\(modelResumed.standardError)")
+            ["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "other.json"],
+            in: folder)
+        #expect(
+            modelResumed.status == 64 && modelResumed.standardError.contains("--init-from model.json"),
+            "\(modelResumed.standardError)")
         // Saving over the checkpoint (or model) being resumed is refused before anything is read.
-        try expectCleanFailure(["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "model.json"], in: folder,
-                               mentions: ["--save model.json", "--resume"])
+        try expectCleanFailure(
+            ["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "model.json"],
+            in: folder,
+            mentions: ["--save model.json", "--resume"])
         #expect(try bytes("model.json", in: folder) == before)
     }
 
@@ -233,7 +289,9 @@ func fullDevice(in folder: URL) -> String? {
     @Test func gzipCutShort() throws {
         let folder = try catalogFolder()
         var csv = "f1,f2,label\n"
-        for index in 0..<2000 { csv += "\(Double(index) / 2000),\(Double(index % 7) / 7),\(index % 2 == 0 ? "x" : "y")\n" }
+        for index in 0..<2000 {
+            csv += "\(Double(index) / 2000),\(Double(index % 7) / 7),\(index % 2 == 0 ? "x" : "y")\n"
+        }
         let plain = folder.appendingPathComponent("big.csv")
         try csv.write(to: plain, atomically: true, encoding: .utf8)
         let gzip = Process()
@@ -244,14 +302,16 @@ func fullDevice(in folder: URL) -> String? {
         try #require(gzip.terminationStatus == 0)
         let compressed = try bytes("big.csv.gz", in: folder)
         try compressed.prefix(compressed.count / 2).write(to: folder.appendingPathComponent("cut.csv.gz"))
-        try expectCleanFailure(["train", "--data", "cut.csv.gz", "--layers", "2", "--epochs", "1"], in: folder,
-                               mentions: ["cut.csv.gz", "gzip data ends early"])
+        try expectCleanFailure(
+            ["train", "--data", "cut.csv.gz", "--layers", "2", "--epochs", "1"], in: folder,
+            mentions: ["cut.csv.gz", "gzip data ends early"])
         var damaged = compressed
         damaged[damaged.count / 2] ^= 0xFF
         damaged[damaged.count / 2 + 1] ^= 0xFF
         try damaged.write(to: folder.appendingPathComponent("damaged.csv.gz"))
-        try expectCleanFailure(["train", "--data", "damaged.csv.gz", "--layers", "2", "--epochs", "1"], in: folder,
-                               mentions: ["damaged.csv.gz", "gzip data"])
+        try expectCleanFailure(
+            ["train", "--data", "damaged.csv.gz", "--layers", "2", "--epochs", "1"], in: folder,
+            mentions: ["damaged.csv.gz", "gzip data"])
     }
 
     @Test func idxWithWrongMagicOrLyingDimensions() throws {
@@ -263,56 +323,87 @@ func fullDevice(in folder: URL) -> String? {
         try Data(images).write(to: folder.appendingPathComponent("images-idx3-ubyte"))
         try Data(labels).write(to: folder.appendingPathComponent("labels-idx1-ubyte"))
         let good = try Executable.run(
-            ["train", "--data", "images-idx3-ubyte", "--labels", "labels-idx1-ubyte", "--layers", "2", "--epochs", "1", "--quiet"], in: folder)
+            [
+                "train", "--data", "images-idx3-ubyte", "--labels", "labels-idx1-ubyte", "--layers", "2", "--epochs",
+                "1", "--quiet",
+            ], in: folder)
         #expect(good.status == 0, "\(good.standardError)")
 
         let cases: [(String, [UInt8], [String])] = [
-            ("magic-idx3-ubyte", bigEndian(0x2A2A_0803) + Array(images.dropFirst(4)), ["magic number 0x2a2a0803", "0x00000803 (IDX images)"]),
-            ("signed-idx3-ubyte", bigEndian(0x0903) + Array(images.dropFirst(4)), ["element type 0x9", "only unsigned bytes"]),
+            (
+                "magic-idx3-ubyte", bigEndian(0x2A2A_0803) + Array(images.dropFirst(4)),
+                ["magic number 0x2a2a0803", "0x00000803 (IDX images)"]
+            ),
+            (
+                "signed-idx3-ubyte", bigEndian(0x0903) + Array(images.dropFirst(4)),
+                ["element type 0x9", "only unsigned bytes"]
+            ),
             ("labels-as-images-idx3-ubyte", labels, ["magic number 0x00000801"]),
-            ("more-idx3-ubyte", bigEndian(0x0803) + bigEndian(100) + bigEndian(2) + bigEndian(2) + pixels,
-             ["the file ends early", "needs 400 bytes but only 8 remain"]),
-            ("fewer-idx3-ubyte", bigEndian(0x0803) + bigEndian(1) + bigEndian(2) + bigEndian(2) + pixels,
-             ["announces 4 data bytes but the file holds 8"]),
-            ("huge-idx3-ubyte", bigEndian(0x0803) + bigEndian(0xFFFF_FFFF) + bigEndian(0xFFFF_FFFF) + bigEndian(0xFFFF_FFFF) + pixels,
-             ["too large to address"]),
+            (
+                "more-idx3-ubyte", bigEndian(0x0803) + bigEndian(100) + bigEndian(2) + bigEndian(2) + pixels,
+                ["the file ends early", "needs 400 bytes but only 8 remain"]
+            ),
+            (
+                "fewer-idx3-ubyte", bigEndian(0x0803) + bigEndian(1) + bigEndian(2) + bigEndian(2) + pixels,
+                ["announces 4 data bytes but the file holds 8"]
+            ),
+            (
+                "huge-idx3-ubyte",
+                bigEndian(0x0803) + bigEndian(0xFFFF_FFFF) + bigEndian(0xFFFF_FFFF) + bigEndian(0xFFFF_FFFF) + pixels,
+                ["too large to address"]
+            ),
             ("short-idx3-ubyte", Array(images.prefix(9)), ["the file ends early", "dimension 2 size"]),
             // Found by FuzzIDX: zero images whose rows · columns overflow trapped before the fix.
-            ("zero-idx3-ubyte", bigEndian(0x0803) + bigEndian(0) + bigEndian(0xFBF8_05CD) + bigEndian(0xFAB0_2786),
-             ["too large to address"]),
+            (
+                "zero-idx3-ubyte", bigEndian(0x0803) + bigEndian(0) + bigEndian(0xFBF8_05CD) + bigEndian(0xFAB0_2786),
+                ["too large to address"]
+            ),
         ]
         for (name, content, mentions) in cases {
             try Data(content).write(to: folder.appendingPathComponent(name))
-            try expectCleanFailure(["train", "--data", name, "--labels", "labels-idx1-ubyte", "--layers", "2", "--epochs", "1"],
-                                   in: folder, mentions: [name] + mentions)
+            try expectCleanFailure(
+                ["train", "--data", name, "--labels", "labels-idx1-ubyte", "--layers", "2", "--epochs", "1"],
+                in: folder, mentions: [name] + mentions)
         }
         // Labels that do not match the images.
-        try Data(bigEndian(0x0801) + bigEndian(3) + [0, 1, 1]).write(to: folder.appendingPathComponent("three-labels-idx1-ubyte"))
+        try Data(bigEndian(0x0801) + bigEndian(3) + [0, 1, 1]).write(
+            to: folder.appendingPathComponent("three-labels-idx1-ubyte"))
         try expectCleanFailure(
-            ["train", "--data", "images-idx3-ubyte", "--labels", "three-labels-idx1-ubyte", "--layers", "2", "--epochs", "1"],
+            [
+                "train", "--data", "images-idx3-ubyte", "--labels", "three-labels-idx1-ubyte", "--layers", "2",
+                "--epochs", "1",
+            ],
             in: folder, mentions: ["three-labels-idx1-ubyte: 3 labels for the 2 images"])
     }
 
     @Test func npyThatLies() throws {
         let folder = try catalogFolder()
-        try writeNPY(rows: 4, columns: 3, values: Array(repeating: 0.5, count: 12), to: folder.appendingPathComponent("good.npy"))
+        try writeNPY(
+            rows: 4, columns: 3, values: Array(repeating: 0.5, count: 12), to: folder.appendingPathComponent("good.npy")
+        )
         let data = try bytes("good.npy", in: folder)
         try data.prefix(data.count - 8).write(to: folder.appendingPathComponent("short.npy"))
-        try expectCleanFailure(["train", "--data", "short.npy", "--layers", "2", "--epochs", "1"], in: folder,
-                               mentions: ["short.npy", "the file ends early"])
+        try expectCleanFailure(
+            ["train", "--data", "short.npy", "--layers", "2", "--epochs", "1"], in: folder,
+            mentions: ["short.npy", "the file ends early"])
         try data.prefix(20).write(to: folder.appendingPathComponent("header.npy"))
-        try expectCleanFailure(["train", "--data", "header.npy", "--layers", "2", "--epochs", "1"], in: folder,
-                               mentions: ["header.npy", "the file ends early"])
+        try expectCleanFailure(
+            ["train", "--data", "header.npy", "--layers", "2", "--epochs", "1"], in: folder,
+            mentions: ["header.npy", "the file ends early"])
         // No samples, of an absurd width: building the network for it ran out of memory (SIGABRT).
-        try writeNPY(rows: 0, columns: 461_168_601_842_738_790, values: [], to: folder.appendingPathComponent("none.npy"))
-        try expectCleanFailure(["train", "--data", "none.npy", "--layers", "2", "--epochs", "1"], in: folder,
-                               mentions: ["none.npy: no samples (shape (0, 461168601842738789))"])  // the last column is the target
+        try writeNPY(
+            rows: 0, columns: 461_168_601_842_738_790, values: [], to: folder.appendingPathComponent("none.npy"))
+        try expectCleanFailure(
+            ["train", "--data", "none.npy", "--layers", "2", "--epochs", "1"], in: folder,
+            mentions: ["none.npy: no samples (shape (0, 461168601842738789))"])  // the last column is the target
         try writeNPY(rows: 0, columns: 3, values: [], to: folder.appendingPathComponent("empty.npy"))
-        try expectCleanFailure(["predict", "--model", "model.json", "--data", "empty.npy"], in: folder,
-                               mentions: ["empty.npy: no samples (shape (0, 3))"])
+        try expectCleanFailure(
+            ["predict", "--model", "model.json", "--data", "empty.npy"], in: folder,
+            mentions: ["empty.npy: no samples (shape (0, 3))"])
         try Data("PK\u{3}\u{4}not really a zip".utf8).write(to: folder.appendingPathComponent("broken.npz"))
-        try expectCleanFailure(["train", "--data", "broken.npz", "--layers", "2", "--epochs", "1"], in: folder,
-                               mentions: ["broken.npz", "zip"])
+        try expectCleanFailure(
+            ["train", "--data", "broken.npz", "--layers", "2", "--epochs", "1"], in: folder,
+            mentions: ["broken.npz", "zip"])
     }
 
     // MARK: Outputs that cannot be written
@@ -326,24 +417,33 @@ func fullDevice(in folder: URL) -> String? {
             try expectCleanFailure(train + ["--save", path], in: folder, mentions: [path, "could not write"])
             try expectCleanFailure(train + ["--history", path], in: folder, mentions: [path, "could not write"])
             try expectCleanFailure(train + ["--plot", path], in: folder, mentions: [path, "could not write"])
-            try expectCleanFailure(train + ["--checkpoint-every", "1", "--checkpoint", path], in: folder, mentions: [path, "could not write"])
+            try expectCleanFailure(
+                train + ["--checkpoint-every", "1", "--checkpoint", path], in: folder,
+                mentions: [path, "could not write"])
             let csv = path.replacingOccurrences(of: ".json", with: ".csv")
-            try expectCleanFailure(["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", csv],
-                                   in: folder, mentions: [csv, "could not write"])
+            try expectCleanFailure(
+                ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", csv],
+                in: folder, mentions: [csv, "could not write"])
             let npy = path.replacingOccurrences(of: ".json", with: ".npy")
-            try expectCleanFailure(["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", npy],
-                                   in: folder, mentions: [npy, "could not write"])
+            try expectCleanFailure(
+                ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", npy],
+                in: folder, mentions: [npy, "could not write"])
         }
         // An existing folder where the model file should go.
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("folder.json"), withIntermediateDirectories: true)
-        try expectCleanFailure(train + ["--save", "folder.json"], in: folder, mentions: ["folder.json", "could not write"])
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("folder.json"), withIntermediateDirectories: true)
+        try expectCleanFailure(
+            train + ["--save", "folder.json"], in: folder, mentions: ["folder.json", "could not write"])
     }
 
     @Test func outputsThatNameTheSameFile() throws {
         let folder = try catalogFolder()
         let before = try bytes("model.json", in: folder)
         let result = try Executable.run(
-            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--save", "model.json", "--history", "./model.json"], in: folder)
+            [
+                "train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--save", "model.json", "--history",
+                "./model.json",
+            ], in: folder)
         #expect(result.status == 64 && !result.crashed, "\(result.standardError)")
         #expect(result.standardError.contains("--save and --history name the same file"), "\(result.standardError)")
         #expect(try bytes("model.json", in: folder) == before)
@@ -356,12 +456,16 @@ func fullDevice(in folder: URL) -> String? {
         for option in ["--save", "--history", "--plot"] {
             try expectCleanFailure(train + [option, full], in: folder, mentions: [full, "No space left on device"])
         }
-        try expectCleanFailure(train + ["--checkpoint-every", "1", "--checkpoint", full], in: folder, mentions: [full, "No space left on device"])
+        try expectCleanFailure(
+            train + ["--checkpoint-every", "1", "--checkpoint", full], in: folder,
+            mentions: [full, "No space left on device"])
         // Through a symbolic link, with the extensions predict asks for.
         for name in ["full.csv", "full.npy"] {
-            try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent(name).path, withDestinationPath: full)
-            try expectCleanFailure(["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", name],
-                                   in: folder, mentions: [name, "No space left on device"])
+            try FileManager.default.createSymbolicLink(
+                atPath: folder.appendingPathComponent(name).path, withDestinationPath: full)
+            try expectCleanFailure(
+                ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", name],
+                in: folder, mentions: [name, "No space left on device"])
         }
         // The device is still a device (a rename would have replaced it with a regular file).
         var status = stat()
@@ -373,9 +477,11 @@ func fullDevice(in folder: URL) -> String? {
         try FileManager.default.createSymbolicLink(
             atPath: folder.appendingPathComponent("latest.json").path, withDestinationPath: "model.json")
         let result = try Executable.run(
-            ["train", "--data", "good.csv", "--layers", "4", "--epochs", "1", "--save", "latest.json", "--quiet"], in: folder)
+            ["train", "--data", "good.csv", "--layers", "4", "--epochs", "1", "--save", "latest.json", "--quiet"],
+            in: folder)
         #expect(result.status == 0, "\(result.standardError)")
-        let destination = try FileManager.default.destinationOfSymbolicLink(atPath: folder.appendingPathComponent("latest.json").path)
+        let destination = try FileManager.default.destinationOfSymbolicLink(
+            atPath: folder.appendingPathComponent("latest.json").path)
         #expect(destination == "model.json")
         let info = try Executable.run(["info", "--model", "model.json"], in: folder)
         #expect(info.standardOutput.contains("dense 2 -> 4"), "\(info.standardOutput)")

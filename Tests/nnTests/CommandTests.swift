@@ -18,7 +18,7 @@ func writeSmallCSV(to url: URL) throws {
     var text = "x1,x2,label\n"
     var state: UInt64 = 12345
     func next() -> Double {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return Double(state >> 11) / Double(1 << 53)
     }
     for _ in 0..<200 {
@@ -47,8 +47,11 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     @Test func trainsXORInPlainMode() throws {
         let folder = try temporaryFolder()
         let result = try Executable.run(
-            ["train", "--dataset", "xor", "--layers", "8", "--activation", "tanh", "--epochs", "500", "--learning-rate", "0.5",
-             "--seed", "3", "--save", "xor.json", "--history", "history.json", "--plot", "curves.svg"],
+            [
+                "train", "--dataset", "xor", "--layers", "8", "--activation", "tanh", "--epochs", "500",
+                "--learning-rate", "0.5",
+                "--seed", "3", "--save", "xor.json", "--history", "history.json", "--plot", "curves.svg",
+            ],
             in: folder, environment: ["NN_FORCE_TERMINAL": "0"])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(!result.standardOutput.contains("\r"))
@@ -56,7 +59,9 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         #expect(epochLines.count <= 21 && epochLines.count >= 20)
         #expect(epochLines.last?.hasPrefix("epoch 500/500") == true)
         #expect(value(after: "final accuracy: ", in: result.standardOutput) == "1.0000")
-        let history = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("history.json"))) as? [String: Any]
+        let history =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("history.json")))
+            as? [String: Any]
         #expect((history?["loss"] as? [Double])?.count == 500)
         let svg = try String(contentsOf: folder.appendingPathComponent("curves.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("training loss") && svg.contains("training accuracy"))
@@ -74,7 +79,10 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         // The first batch draws the bar at once, however fast the run, so a short run shows it too.
         for columns in [120, 80, 50] {
             let result = try Executable.run(
-                ["train", "--dataset", "xor", "--layers", "4", "--epochs", "300", "--learning-rate", "0.1", "--optimizer", "sgd"],
+                [
+                    "train", "--dataset", "xor", "--layers", "4", "--epochs", "300", "--learning-rate", "0.1",
+                    "--optimizer", "sgd",
+                ],
                 in: folder, environment: ["NN_FORCE_TERMINAL": "1", "COLUMNS": String(columns)])
             #expect(result.status == 0, "\(result.standardError)")
             #expect(result.standardOutput.contains("\rEpoch 1/300 ["), "\(columns) columns")
@@ -82,9 +90,14 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             // Every redraw fits in the terminal's width (less one column), so it never wraps and
             // never leaves a stale line: the part after each carriage return, without the clearing escape.
             let redraws = result.standardOutput.split(separator: "\r").dropFirst()
-                .map { $0.replacingOccurrences(of: "\u{1B}[K", with: "").split(separator: "\n").first.map(String.init) ?? "" }
+                .map {
+                    $0.replacingOccurrences(of: "\u{1B}[K", with: "").split(separator: "\n").first.map(String.init)
+                        ?? ""
+                }
                 .filter { $0.hasPrefix("Epoch") }
-            #expect(!redraws.isEmpty && redraws.allSatisfy { $0.count <= columns - 1 }, "\(columns): \(redraws.map(\.count).max() ?? 0)")
+            #expect(
+                !redraws.isEmpty && redraws.allSatisfy { $0.count <= columns - 1 },
+                "\(columns): \(redraws.map(\.count).max() ?? 0)")
             if columns == 120 {
                 #expect(result.standardOutput.contains("samples/s") && result.standardOutput.contains(" left"))
             }
@@ -96,7 +109,11 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     func matchesTheNotebookExample(_ name: String) throws {
         let example = try Executable.run(["examples", name])
         #expect(example.status == 0)
-        guard let line = example.standardOutput.split(separator: "\n").last(where: { $0.contains("nn train --dataset notebook-") }) else {
+        guard
+            let line = example.standardOutput.split(separator: "\n").last(where: {
+                $0.contains("nn train --dataset notebook-")
+            })
+        else {
             Issue.record("no command line in the output of example \(name)")
             return
         }
@@ -112,7 +129,8 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             #expect(value(after: "final loss: ", in: trained.standardOutput) == expected)
         }
         if name == "002" {
-            let expected = value(after: "final loss: ", in: example.standardOutput)?.split(separator: ";").first.map(String.init)
+            let expected = value(after: "final loss: ", in: example.standardOutput)?.split(separator: ";").first.map(
+                String.init)
             #expect(value(after: "final loss: ", in: trained.standardOutput) == expected)
         }
         // The predictions equal the example's output after training.
@@ -130,30 +148,39 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
         let trained = try Executable.run(
-            ["train", "--data", "data.csv", "--target", "label", "--layers", "8", "--epochs", "40", "--batch-size", "16",
-             "--scale", "standardize", "--validation-split", "0.2", "--save", "model.json", "--learning-rate", "0.1"],
+            [
+                "train", "--data", "data.csv", "--target", "label", "--layers", "8", "--epochs", "40", "--batch-size",
+                "16",
+                "--scale", "standardize", "--validation-split", "0.2", "--save", "model.json", "--learning-rate", "0.1",
+            ],
             in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect(trained.standardOutput.contains("validation accuracy: "))
         let accuracy = Double(value(after: "final accuracy: ", in: trained.standardOutput) ?? "") ?? 0
         #expect(accuracy > 0.9)
 
-        let evaluated = try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv", "--target", "label"], in: folder)
+        let evaluated = try Executable.run(
+            ["evaluate", "--model", "model.json", "--data", "data.csv", "--target", "label"], in: folder)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
         #expect(evaluated.standardOutput.contains("confusion matrix"))
         #expect(evaluated.standardOutput.contains("high"))
         #expect((Double(value(after: "accuracy: ", in: evaluated.standardOutput) ?? "") ?? 0) > 0.9)
 
-        try "x1,x2\n0.9,0.9\n0.05,0.1\n".write(to: folder.appendingPathComponent("new.csv"), atomically: true, encoding: .utf8)
+        try "x1,x2\n0.9,0.9\n0.05,0.1\n".write(
+            to: folder.appendingPathComponent("new.csv"), atomically: true, encoding: .utf8)
         let predicted = try Executable.run(["predict", "--model", "model.json", "--data", "new.csv"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
         #expect(predicted.standardOutput == "label\nhigh\nlow\n")
         let probabilities = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "new.csv", "--probabilities", "--output", "p.csv"], in: folder)
+            ["predict", "--model", "model.json", "--data", "new.csv", "--probabilities", "--output", "p.csv"],
+            in: folder)
         #expect(probabilities.status == 0, "\(probabilities.standardError)")
         let written = try String(contentsOf: folder.appendingPathComponent("p.csv"), encoding: .utf8)
-        #expect(written.split(separator: "\n").first == "label,high,low" && written.split(separator: "\n").count == 3, "\(written)")
-        let npy = try Executable.run(["predict", "--model", "model.json", "--data", "new.csv", "--output", "p.npy"], in: folder)
+        #expect(
+            written.split(separator: "\n").first == "label,high,low" && written.split(separator: "\n").count == 3,
+            "\(written)")
+        let npy = try Executable.run(
+            ["predict", "--model", "model.json", "--data", "new.csv", "--output", "p.npy"], in: folder)
         #expect(npy.status == 0, "\(npy.standardError)")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("p.npy").path))
     }
@@ -168,8 +195,11 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         }
         try writeNPY(rows: 64, columns: 3, values: values, to: folder.appendingPathComponent("data.npy"))
         let trained = try Executable.run(
-            ["train", "--data", "data.npy", "--layers", "", "--loss", "mse", "--optimizer", "adam", "--learning-rate", "0.05",
-             "--epochs", "300", "--precision", "double", "--save", "linear.json", "--quiet"], in: folder)
+            [
+                "train", "--data", "data.npy", "--layers", "", "--loss", "mse", "--optimizer", "adam",
+                "--learning-rate", "0.05",
+                "--epochs", "300", "--precision", "double", "--save", "linear.json", "--quiet",
+            ], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect((Double(value(after: "final loss: ", in: trained.standardOutput) ?? "") ?? 1) < 1e-3)
         #expect(!trained.standardOutput.contains("epoch "))
@@ -184,8 +214,10 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     @Test func resumesBitIdentically() throws {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
-        let common = ["train", "--data", "data.csv", "--layers", "6", "--batch-size", "32", "--optimizer", "momentum",
-                      "--learning-rate", "0.1", "--seed", "7", "--quiet", "--schedule", "step:2,0.5"]
+        let common = [
+            "train", "--data", "data.csv", "--layers", "6", "--batch-size", "32", "--optimizer", "momentum",
+            "--learning-rate", "0.1", "--seed", "7", "--quiet", "--schedule", "step:2,0.5",
+        ]
         let straight = try Executable.run(common + ["--epochs", "6", "--save", "straight.json"], in: folder)
         #expect(straight.status == 0, "\(straight.standardError)")
         let first = try Executable.run(
@@ -194,7 +226,9 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         let resumed = try Executable.run(
             common + ["--epochs", "6", "--resume", "run.checkpoint.json", "--save", "resumed.json"], in: folder)
         #expect(resumed.status == 0, "\(resumed.standardError)")
-        #expect(value(after: "final loss: ", in: straight.standardOutput) == value(after: "final loss: ", in: resumed.standardOutput))
+        #expect(
+            value(after: "final loss: ", in: straight.standardOutput)
+                == value(after: "final loss: ", in: resumed.standardOutput))
         func layers(_ name: String) throws -> String {
             let object = try legacyModelObject(Data(contentsOf: folder.appendingPathComponent(name)))
             let layers = try JSONSerialization.data(withJSONObject: object["layers"] ?? [], options: [.sortedKeys])
@@ -213,7 +247,10 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             common + ["--epochs", "15", "--checkpoint-every", "15", "--checkpoint", "run.json"], in: folder)
         #expect(first.status == 0, "\(first.standardError)")
         let resumed = try Executable.run(
-            ["train", "--dataset", "xor", "--quiet", "--epochs", "40", "--resume", "run.json", "--save", "resumed.json"], in: folder)
+            [
+                "train", "--dataset", "xor", "--quiet", "--epochs", "40", "--resume", "run.json", "--save",
+                "resumed.json",
+            ], in: folder)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         let straightLoss = value(after: "final loss: ", in: straight.standardOutput)
         #expect(straightLoss != nil && straightLoss == value(after: "final loss: ", in: resumed.standardOutput))
@@ -234,7 +271,8 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     }
 
     @Test func missingFile() throws {
-        try expectError(["train", "--data", "/nonexistent/data.csv"], mentions: ["/nonexistent/data.csv", "No such file"])
+        try expectError(
+            ["train", "--data", "/nonexistent/data.csv"], mentions: ["/nonexistent/data.csv", "No such file"])
     }
 
     @Test func raggedCSVNamesLineAndColumns() throws {
@@ -245,14 +283,18 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
 
     @Test func wrongFeatureCountForTheModel() throws {
         let folder = try temporaryFolder()
-        let trained = try Executable.run(["train", "--dataset", "xor", "--layers", "2", "--epochs", "1", "--save", "m.json"], in: folder)
+        let trained = try Executable.run(
+            ["train", "--dataset", "xor", "--layers", "2", "--epochs", "1", "--save", "m.json"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         try "1,2,3\n".write(to: folder.appendingPathComponent("three.csv"), atomically: true, encoding: .utf8)
-        try expectError(["predict", "--model", "m.json", "--data", "three.csv"], in: folder, mentions: ["3 features", "expects 2"])
+        try expectError(
+            ["predict", "--model", "m.json", "--data", "three.csv"], in: folder, mentions: ["3 features", "expects 2"])
     }
 
     @Test func unknownDataset() throws {
-        try expectError(["train", "--dataset", "mnist-digits"], status: 64, mentions: ["unknown data set 'mnist-digits'", "fashion-mnist"])
+        try expectError(
+            ["train", "--dataset", "mnist-digits"], status: 64,
+            mentions: ["unknown data set 'mnist-digits'", "fashion-mnist"])
     }
 
     @Test func badLayers() throws {
@@ -260,20 +302,28 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     }
 
     @Test func missingFashionMNIST() throws {
-        let result = try Executable.run(["train", "--dataset", "fashion-mnist"], environment: ["NN_FASHION_MNIST_DIR": "/nonexistent"])
+        let result = try Executable.run(
+            ["train", "--dataset", "fashion-mnist"], environment: ["NN_FASHION_MNIST_DIR": "/nonexistent"])
         #expect(result.status == 1)
         #expect(result.standardError.contains("apt-get install dataset-fashion-mnist"))
     }
 
     @Test func divergingRunKeepsTheModel() throws {
         let folder = try temporaryFolder()
-        let good = try Executable.run(["train", "--dataset", "notebook-001", "--layers", "2", "--epochs", "2", "--save", "m.json"], in: folder)
+        let good = try Executable.run(
+            ["train", "--dataset", "notebook-001", "--layers", "2", "--epochs", "2", "--save", "m.json"], in: folder)
         #expect(good.status == 0, "\(good.standardError)")
         let before = try Data(contentsOf: folder.appendingPathComponent("m.json"))
         try expectError(
-            ["train", "--dataset", "notebook-001", "--layers", "2", "--loss", "mse", "--learning-rate", "1e6", "--epochs", "50",
-             "--save", "m.json", "--checkpoint-every", "1"],
-            in: folder, mentions: ["nan or infinite", "--scale standardize", "a smaller --learning-rate than 1000000.0", "left unchanged"])
+            [
+                "train", "--dataset", "notebook-001", "--layers", "2", "--loss", "mse", "--learning-rate", "1e6",
+                "--epochs", "50",
+                "--save", "m.json", "--checkpoint-every", "1",
+            ],
+            in: folder,
+            mentions: [
+                "nan or infinite", "--scale standardize", "a smaller --learning-rate than 1000000.0", "left unchanged",
+            ])
         #expect(try Data(contentsOf: folder.appendingPathComponent("m.json")) == before)
     }
 
@@ -281,7 +331,8 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         let folder = try temporaryFolder()
         let locked = folder.appendingPathComponent("locked")
         try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
-        let good = try Executable.run(["train", "--dataset", "xor", "--layers", "2", "--epochs", "1", "--save", "locked/m.json"], in: folder)
+        let good = try Executable.run(
+            ["train", "--dataset", "xor", "--layers", "2", "--epochs", "1", "--save", "locked/m.json"], in: folder)
         #expect(good.status == 0, "\(good.standardError)")
         let before = try Data(contentsOf: locked.appendingPathComponent("m.json"))
         try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: locked.path)
@@ -303,7 +354,8 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
 /// The `--help` texts, compared with Tests/nnTests/Snapshots (trailing whitespace stripped).
 /// Regenerate with `NN_UPDATE_SNAPSHOTS=1 swift test -c release --filter nnTests.HelpSnapshotTests`.
 @Suite struct HelpSnapshotTests {
-    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Snapshots")
 
     static func normalized(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)

@@ -19,7 +19,9 @@ import Testing
     @Test func describesTheMachine() throws {
         let result = try Executable.run(["doctor"])
         #expect(result.status == 0, "\(result.standardError)")
-        for label in ["BLAS:", "kernels:", "BLAS threads:", "processor:", "cores:", "vector math:", "recommended:", "check:"] {
+        for label in [
+            "BLAS:", "kernels:", "BLAS threads:", "processor:", "cores:", "vector math:", "recommended:", "check:",
+        ] {
             #expect(result.standardOutput.contains(label), "no \(label) in \(result.standardOutput)")
         }
         #expect(result.standardOutput.contains("OpenBLAS 0.3"))
@@ -36,7 +38,9 @@ import Testing
         #expect((report["blasCore"] as? String)?.isEmpty == false)
         #expect(report["vectorKernels"] as? String != nil)
         // This environment may set OPENBLAS_CORETYPE; the report says what it found.
-        #expect(report["coreTypeSetting"] as? String == ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 })
+        #expect(
+            report["coreTypeSetting"] as? String
+                == ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     @Test func reexecutesOnceWithTheRecommendedKernels() throws {

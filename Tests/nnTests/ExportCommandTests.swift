@@ -20,7 +20,8 @@ import Testing
         let model = folder.appendingPathComponent("xor.json").path
         let archive = folder.appendingPathComponent("xor.npz").path
         let train = try Executable.run([
-            "train", "--dataset", "xor", "--layers", "3", "--activation", "tanh", "--epochs", "50", "--precision", "double",
+            "train", "--dataset", "xor", "--layers", "3", "--activation", "tanh", "--epochs", "50", "--precision",
+            "double",
             "--save", model, "--quiet",
         ])
         #expect(train.status == 0, "\(train.standardError)")

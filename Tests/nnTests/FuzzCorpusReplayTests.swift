@@ -12,7 +12,9 @@ import Testing
     @Test(arguments: ["CSV", "IDX", "NPY", "ModelFile", "Checkpoint"])
     func replaysTheCorpus(_ target: String) throws {
         let folder = Self.corpus.appendingPathComponent(target)
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { folder.appendingPathComponent($0).path }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map {
+            folder.appendingPathComponent($0).path
+        }
         #expect(!files.isEmpty)
         let result = try Executable.run(files, executable: "Fuzz\(target)")
         #expect(result.status == 0 && !result.crashed, "\(result.standardError)")

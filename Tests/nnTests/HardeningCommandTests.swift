@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs `nn` with `arguments` in `folder` under a file-size limit of zero blocks (SIGXFSZ ignored, so a
@@ -29,11 +29,13 @@ func deadProcessIdentifier() throws -> Int32 {
     func predictOutputSurvivesAFailedWrite(_ output: String) throws {
         let folder = try catalogFolder()
         let made = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", output], in: folder)
+            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", output],
+            in: folder)
         #expect(made.status == 0, "\(made.standardError)")
         let before = try bytes(output, in: folder)
         let failed = try runWithoutFileSpace(
-            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", output], in: folder)
+            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", output],
+            in: folder)
         #expect(failed.status == 1 && !failed.crashed, "\(failed.standardError)")
         #expect(failed.standardError.contains("File too large"), "\(failed.standardError)")
         #expect(!failed.standardError.contains("NSCocoaErrorDomain"), "\(failed.standardError)")
@@ -57,7 +59,8 @@ func deadProcessIdentifier() throws -> Int32 {
         let made = try Executable.run(["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
         #expect(made.status == 0, "\(made.standardError)")
         let before = try bytes("weights.npz", in: folder)
-        let failed = try runWithoutFileSpace(["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
+        let failed = try runWithoutFileSpace(
+            ["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
         #expect(failed.status == 1 && !failed.crashed, "\(failed.standardError)")
         #expect(try bytes("weights.npz", in: folder) == before)
     }
@@ -80,9 +83,12 @@ func placing(_ value: Any, at path: ArraySlice<Substring>, in container: Any) ->
 /// one field edit this object. The binary layout: an 8-byte header length, a JSON header whose
 /// `__metadata__.document` is the object without its matrices, then the arrays named by their place.
 func legacyObject(_ data: Data) throws -> [String: Any] {
-    if data.first == UInt8(ascii: "{") { return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]) }
+    if data.first == UInt8(ascii: "{") {
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
     let length = data.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-    let header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+    let header = try #require(
+        try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
     let metadata = try #require(header["__metadata__"] as? [String: String])
     let text = try #require(metadata["document"])
     var document: Any = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
@@ -120,18 +126,25 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
     ) throws {
         let folder = try catalogFolder()
         let run = try Executable.run(
-            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--optimizer", optimizer,
-             "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet"], in: folder)
+            [
+                "train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--optimizer", optimizer,
+                "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet",
+            ], in: folder)
         #expect(run.status == 0, "\(run.standardError)", sourceLocation: sourceLocation)
         var object = try legacyObject(bytes("run.json", in: folder))
         edit(&object)
         try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("bad.json"))
         let before = try bytes("model.json", in: folder)
         try expectCleanFailure(
-            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "3", "--optimizer", optimizer, "--resume", "bad.json",
-             "--save", "model.json"],
+            [
+                "train", "--data", "good.csv", "--layers", "2", "--epochs", "3", "--optimizer", optimizer, "--resume",
+                "bad.json",
+                "--save", "model.json",
+            ],
             in: folder, mentions: ["bad.json"] + mentions, sourceLocation: sourceLocation)
-        #expect(try bytes("model.json", in: folder) == before, "a refused resume replaced --save", sourceLocation: sourceLocation)
+        #expect(
+            try bytes("model.json", in: folder) == before, "a refused resume replaced --save",
+            sourceLocation: sourceLocation)
     }
 
     @Test func stepCountAtTheLimitsIsRefused() throws {
@@ -155,7 +168,8 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
     }
 
     @Test func emptiedHistoryAndBadRatesAreRefused() throws {
-        try resumeEdited("momentum", mentions: ["field 'progress.history.loss'", "0 entries for the 1 epochs"]) { object in
+        try resumeEdited("momentum", mentions: ["field 'progress.history.loss'", "0 entries for the 1 epochs"]) {
+            object in
             var progress = object["progress"] as! [String: Any]
             var history = progress["history"] as! [String: Any]
             history["loss"] = [Double]()
@@ -171,14 +185,19 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         for value in ["inf", "nan"] {
             let result = try Executable.run(
                 ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--weight-decay", value], in: folder)
-            #expect(result.status == 64 && result.standardError.contains("--weight-decay must be a finite number"), "\(result.standardError)")
+            #expect(
+                result.status == 64 && result.standardError.contains("--weight-decay must be a finite number"),
+                "\(result.standardError)")
         }
         // 1e300 is finite, but the decay overflows the weights: stopped as non-finite, --save untouched.
         // (Plain SGD: Adam, the table default, divides the penalty by its own size and stays finite.)
         let before = try bytes("model.json", in: folder)
         try expectCleanFailure(
-            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "2", "--precision", "double", "--optimizer", "sgd", "--weight-decay", "1e300",
-             "--save", "model.json"],
+            [
+                "train", "--data", "good.csv", "--layers", "2", "--epochs", "2", "--precision", "double", "--optimizer",
+                "sgd", "--weight-decay", "1e300",
+                "--save", "model.json",
+            ],
             in: folder, mentions: ["nan or infinite"])
         #expect(try bytes("model.json", in: folder) == before)
     }
@@ -191,7 +210,9 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("README.md")
         let text = try String(contentsOf: readme, encoding: .utf8)
-        #expect(text.contains(".package(path: \"../numerics\")") && text.contains(".product(name: \"Network\", package: \"numerics\")"))
+        #expect(
+            text.contains(".package(path: \"../numerics\")")
+                && text.contains(".product(name: \"Network\", package: \"numerics\")"))
         #expect(text.contains("takes the name of its **folder**"))
         #expect(text.contains(".package(url:") && !text.contains(".package(path: \"../swift-neural-numerics\")"))
     }
@@ -210,10 +231,12 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         for text in ["needs about", "of memory but 95 MiB is available (NN_AVAILABLE_MEMORY)", "--force"] {
             #expect(refused.standardError.contains(text), "\(refused.standardError)")
         }
-        let forced = try Executable.run(arguments + ["--force"], in: folder, environment: ["NN_AVAILABLE_MEMORY": "100000000"])
+        let forced = try Executable.run(
+            arguments + ["--force"], in: folder, environment: ["NN_AVAILABLE_MEMORY": "100000000"])
         #expect(forced.status == 0, "\(forced.standardError)")
         // The machine's real figure is read when the variable is absent: a small run passes.
-        let small = try Executable.run(["train", "--data", "good.csv", "--layers", "3", "--epochs", "1", "--quiet"], in: folder)
+        let small = try Executable.run(
+            ["train", "--data", "good.csv", "--layers", "3", "--epochs", "1", "--quiet"], in: folder)
         #expect(small.status == 0, "\(small.standardError)")
     }
 }

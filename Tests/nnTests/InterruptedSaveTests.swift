@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `kill -9` while `nn train` writes a checkpoint every epoch: the checkpoint on disk must always be a
@@ -18,7 +18,7 @@ import Glibc
             var row: [String] = []
             var sum = 0.0
             for _ in 0..<16 {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 let value = Double(state >> 11) / Double(1 << 53)
                 sum += value
                 row.append(String(value))
@@ -27,8 +27,10 @@ import Glibc
         }
         try csv.write(to: folder.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8)
         let checkpoint = folder.appendingPathComponent("run.checkpoint.json")
-        let arguments = ["train", "--data", "data.csv", "--layers", "48", "--batch-size", "500", "--epochs", "100000",
-                         "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.json", "--threads", "1", "--quiet"]
+        let arguments = [
+            "train", "--data", "data.csv", "--layers", "48", "--batch-size", "500", "--epochs", "100000",
+            "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.json", "--threads", "1", "--quiet",
+        ]
         var generator = SystemRandomNumberGenerator()
         var killedProcesses: [Int32] = []
         for round in 0..<5 {
@@ -48,7 +50,9 @@ import Glibc
             }
             let delay = UInt32.random(in: 20_000...300_000, using: &generator)
             usleep(delay)
-            #expect(process.isRunning, "round \(round): nn train ended before the kill: status \(process.terminationStatus)")
+            #expect(
+                process.isRunning, "round \(round): nn train ended before the kill: status \(process.terminationStatus)"
+            )
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
@@ -69,11 +73,15 @@ import Glibc
         let object = try legacyObject(Data(contentsOf: checkpoint))
         let epochsDone = try #require((object["progress"] as? [String: Any])?["epoch"] as? Int)
         let resumed = try Executable.run(
-            ["train", "--data", "data.csv", "--resume", "run.checkpoint.json", "--epochs", String(epochsDone + 1),
-             "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.json", "--threads", "1", "--quiet"], in: folder)
+            [
+                "train", "--data", "data.csv", "--resume", "run.checkpoint.json", "--epochs", String(epochsDone + 1),
+                "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.json", "--threads", "1", "--quiet",
+            ], in: folder)
         #expect(resumed.status == 0, "\(resumed.standardError)")
-        #expect(value(after: "Trained ", in: resumed.standardOutput)?.hasPrefix("1 epoch (\(epochsDone + 1) in all)") == true,
-                "\(resumed.standardOutput)")
+        #expect(
+            value(after: "Trained ", in: resumed.standardOutput)?.hasPrefix("1 epoch (\(epochsDone + 1) in all)")
+                == true,
+            "\(resumed.standardOutput)")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".tmp") }
         #expect(leftovers.isEmpty, "stale temporary files: \(leftovers)")
     }

@@ -17,7 +17,10 @@ private func summary(_ result: CommandResult) throws -> [String: Any] {
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
         func finalLoss(epochs: Int, _ extra: [String] = []) throws -> Double {
             let result = try Executable.run(
-                ["train", "--data", "data.csv", "--optimizer", name, "--epochs", "\(epochs)", "--threads", "1", "--json"] + extra, in: folder)
+                [
+                    "train", "--data", "data.csv", "--optimizer", name, "--epochs", "\(epochs)", "--threads", "1",
+                    "--json",
+                ] + extra, in: folder)
             #expect(result.status == 0, "\(result.standardError)")
             let object = try summary(result)
             #expect(object["optimizer"] as? String == name)
@@ -35,12 +38,15 @@ private func summary(_ result: CommandResult) throws -> [String: Any] {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
         let first = try Executable.run(
-            ["train", "--data", "data.csv", "--optimizer", name, "--epochs", "4", "--checkpoint-every", "1",
-             "--checkpoint", "run.checkpoint", "--threads", "1", "--quiet"], in: folder)
+            [
+                "train", "--data", "data.csv", "--optimizer", name, "--epochs", "4", "--checkpoint-every", "1",
+                "--checkpoint", "run.checkpoint", "--threads", "1", "--quiet",
+            ], in: folder)
         #expect(first.status == 0, "\(first.standardError)")
         // Resumed without --optimizer: the checkpoint's rule (and its moments) carries on.
         let resumed = try Executable.run(
-            ["train", "--data", "data.csv", "--resume", "run.checkpoint", "--epochs", "8", "--threads", "1", "--json"], in: folder)
+            ["train", "--data", "data.csv", "--resume", "run.checkpoint", "--epochs", "8", "--threads", "1", "--json"],
+            in: folder)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(try summary(resumed)["optimizer"] as? String == name)
     }
@@ -48,7 +54,10 @@ private func summary(_ result: CommandResult) throws -> [String: Any] {
     @Test func alphaOutsideItsRangeIsAUsageError() throws {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
-        let result = try Executable.run(["train", "--data", "data.csv", "--optimizer", "rmsprop", "--alpha", "1"], in: folder)
-        #expect(result.status == 64 && result.standardError.contains("--alpha must be in [0, 1)"), "\(result.standardError)")
+        let result = try Executable.run(
+            ["train", "--data", "data.csv", "--optimizer", "rmsprop", "--alpha", "1"], in: folder)
+        #expect(
+            result.status == 64 && result.standardError.contains("--alpha must be in [0, 1)"), "\(result.standardError)"
+        )
     }
 }

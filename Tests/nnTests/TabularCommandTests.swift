@@ -7,7 +7,7 @@ import Testing
 
 /// A deterministic pseudo-random number in [0, 1) from `state`.
 private func next(_ state: inout UInt64) -> Double {
-    state = state &* 6364136223846793005 &+ 1442695040888963407
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
     return Double(state >> 11) / Double(1 << 53)
 }
 
@@ -53,18 +53,28 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         try put(integerClassCSV(rows: 90), "digits.csv", in: folder)
         let trained = try Executable.run(["train", "--data", "digits.csv", "--epochs", "5", "--quiet"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
-        #expect(trained.standardOutput.hasPrefix("task: classification (3 classes: 0, 1, 2) inferred from the target 'label'"), "\(trained.standardOutput)")
-        #expect(trained.standardOutput.contains("features (2): x1, x2; rows: 90 training; scaling: inputs standardized"), "\(trained.standardOutput)")
+        #expect(
+            trained.standardOutput.hasPrefix(
+                "task: classification (3 classes: 0, 1, 2) inferred from the target 'label'"),
+            "\(trained.standardOutput)")
+        #expect(
+            trained.standardOutput.contains("features (2): x1, x2; rows: 90 training; scaling: inputs standardized"),
+            "\(trained.standardOutput)")
         // --task regress overrides; a text target cannot be regressed.
-        let regressed = try Executable.run(["train", "--data", "digits.csv", "--epochs", "2", "--task", "regress", "-q"], in: folder)
+        let regressed = try Executable.run(
+            ["train", "--data", "digits.csv", "--epochs", "2", "--task", "regress", "-q"], in: folder)
         #expect(regressed.standardOutput.hasPrefix("task: regression (--task) 'label'"), "\(regressed.standardOutput)")
         try put("a,label\n1,x\n2,y\n", "text.csv", in: folder)
         let refused = try Executable.run(["train", "--data", "text.csv", "--task", "regress"], in: folder)
         #expect(refused.status == 64 && refused.standardError.contains("holds text labels"), "\(refused.standardError)")
         // Many distinct whole numbers are a regression target.
-        try put(largeTargetCSV(rows: 60).replacingOccurrences(of: ".", with: "").replacingOccurrences(of: "x1,x2,y", with: "x1,x2,y"), "counts.csv", in: folder)
+        try put(
+            largeTargetCSV(rows: 60).replacingOccurrences(of: ".", with: "").replacingOccurrences(
+                of: "x1,x2,y", with: "x1,x2,y"), "counts.csv", in: folder)
         let counts = try Executable.run(["train", "--data", "counts.csv", "--epochs", "1", "-q"], in: folder)
-        #expect(counts.standardOutput.hasPrefix("task: regression inferred"), "\(counts.standardOutput) \(counts.standardError)")
+        #expect(
+            counts.standardOutput.hasPrefix("task: regression inferred"),
+            "\(counts.standardOutput) \(counts.standardError)")
     }
 
     // MARK: Defaults
@@ -88,10 +98,15 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let values = lines.dropFirst().compactMap { Double($0) }
         #expect(values.count == 2 && abs(values[0] - 170) < 8 && abs(values[1] - 230) < 12, "\(values)")
         let evaluated = try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv"], in: folder)
-        #expect((Double(value(after: "R²: ", in: evaluated.standardOutput) ?? "") ?? 0) > 0.95, "\(evaluated.standardOutput)")
+        #expect(
+            (Double(value(after: "R²: ", in: evaluated.standardOutput) ?? "") ?? 0) > 0.95,
+            "\(evaluated.standardOutput)")
         // A run that diverges although inputs and targets were scaled is not told to scale them.
-        let diverged = try Executable.run(["train", "--data", "data.csv", "--learning-rate", "1e9", "--optimizer", "sgd", "--epochs", "20"], in: folder)
-        #expect(diverged.status == 1 && diverged.standardError.contains("try a smaller --learning-rate than 1000000000.0")
+        let diverged = try Executable.run(
+            ["train", "--data", "data.csv", "--learning-rate", "1e9", "--optimizer", "sgd", "--epochs", "20"],
+            in: folder)
+        #expect(
+            diverged.status == 1 && diverged.standardError.contains("try a smaller --learning-rate than 1000000000.0")
                 && !diverged.standardError.contains("--scale"), "\(diverged.standardError)")
         #expect(evaluated.standardOutput.contains("root mean squared error: "))
     }
@@ -104,11 +119,17 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         try writeNPY(rows: 60, columns: 3, values: values, to: folder.appendingPathComponent("data.npy"))
         let trained = try Executable.run(["train", "--data", "data.npy", "--epochs", "2"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
-        #expect(trained.standardOutput.contains("task: classification (3 classes: 0, 1, 2)") && trained.standardOutput.contains("inputs standardized"),
-                "\(trained.standardOutput)")
-        #expect(trained.standardOutput.contains("2-100(relu)-3(identity)") && trained.standardOutput.contains("adam 0.001"), "\(trained.standardOutput)")
+        #expect(
+            trained.standardOutput.contains("task: classification (3 classes: 0, 1, 2)")
+                && trained.standardOutput.contains("inputs standardized"),
+            "\(trained.standardOutput)")
+        #expect(
+            trained.standardOutput.contains("2-100(relu)-3(identity)") && trained.standardOutput.contains("adam 0.001"),
+            "\(trained.standardOutput)")
         let builtIn = try Executable.run(["train", "--dataset", "xor", "--epochs", "2"], in: folder)
-        #expect(builtIn.standardOutput.contains("2-256(relu)-128(relu)-1(sigmoid)") && builtIn.standardOutput.contains("momentum 0.05")
+        #expect(
+            builtIn.standardOutput.contains("2-256(relu)-128(relu)-1(sigmoid)")
+                && builtIn.standardOutput.contains("momentum 0.05")
                 && builtIn.standardOutput.contains("inputs not scaled"), "\(builtIn.standardOutput)")
     }
 
@@ -120,20 +141,30 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         try put(",a,label\n0,0.1,x\n1,0.2,x\n2,0.15,y\n3,0.12,y\n", "indexed.csv", in: folder)
         let trained = try Executable.run(["train", "--data", "indexed.csv", "--epochs", "1", "-q"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
-        #expect(trained.standardError.contains("note: dropped column 0 ('')") && trained.standardError.contains("index"), "\(trained.standardError)")
+        #expect(
+            trained.standardError.contains("note: dropped column 0 ('')") && trained.standardError.contains("index"),
+            "\(trained.standardError)")
         #expect(trained.standardOutput.contains("features (1): a;"), "\(trained.standardOutput)")
         try put("Unnamed: 0,a,label\n0,0.1,x\n1,0.2,y\n", "unnamed.csv", in: folder)
         let unnamed = try Executable.run(["train", "--data", "unnamed.csv", "--epochs", "1", "-q"], in: folder)
-        #expect(unnamed.standardError.contains("'Unnamed: 0'") && unnamed.standardOutput.contains("features (1): a;"), "\(unnamed.standardOutput)")
+        #expect(
+            unnamed.standardError.contains("'Unnamed: 0'") && unnamed.standardOutput.contains("features (1): a;"),
+            "\(unnamed.standardOutput)")
     }
 
     @Test func dropAndFeatureRangesChooseColumns() throws {
         let folder = try temporaryFolder()
         try put("id,a,b,c,label\n1,0.1,0.2,0.3,x\n2,0.9,0.8,0.7,y\n3,0.2,0.1,0.2,x\n", "wide.csv", in: folder)
-        let dropped = try Executable.run(["train", "--data", "wide.csv", "--drop", "id,c", "--epochs", "1", "-q"], in: folder)
-        #expect(dropped.standardOutput.contains("features (2): a, b;"), "\(dropped.standardOutput) \(dropped.standardError)")
-        let ranged = try Executable.run(["train", "--data", "wide.csv", "--features", "1:4", "--epochs", "1", "-q"], in: folder)
-        #expect(ranged.standardOutput.contains("features (3): a, b, c;"), "\(ranged.standardOutput) \(ranged.standardError)")
+        let dropped = try Executable.run(
+            ["train", "--data", "wide.csv", "--drop", "id,c", "--epochs", "1", "-q"], in: folder)
+        #expect(
+            dropped.standardOutput.contains("features (2): a, b;"), "\(dropped.standardOutput) \(dropped.standardError)"
+        )
+        let ranged = try Executable.run(
+            ["train", "--data", "wide.csv", "--features", "1:4", "--epochs", "1", "-q"], in: folder)
+        #expect(
+            ranged.standardOutput.contains("features (3): a, b, c;"), "\(ranged.standardOutput) \(ranged.standardError)"
+        )
         let empty = try Executable.run(["train", "--data", "wide.csv", "--features", "3:1"], in: folder)
         #expect(empty.status == 64 && empty.standardError.contains("selects no columns"), "\(empty.standardError)")
     }
@@ -147,7 +178,8 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
             text += "\(male ? "male" : "female"),\(age),\(male ? "a" : "b")\n"
         }
         try put(text, "people.csv", in: folder)
-        let trained = try Executable.run(["train", "--data", "people.csv", "--epochs", "60", "--save", "model.json", "-q"], in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "people.csv", "--epochs", "60", "--save", "model.json", "-q"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect(trained.standardOutput.contains("(3 inputs after one-hot encoding)"), "\(trained.standardOutput)")
         let info = try Executable.run(["info", "--model", "model.json", "--json"], in: folder)
@@ -159,9 +191,11 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(predicted.standardOutput == "label\na\nb\n", "\(predicted.standardOutput) \(predicted.standardError)")
         try put("sex,age\nother,0.3\n", "unseen.csv", in: folder)
         let unseen = try Executable.run(["predict", "--model", "model.json", "--data", "unseen.csv"], in: folder)
-        #expect(unseen.status == 1 && unseen.standardError.contains("column 'sex' has the value 'other'")
+        #expect(
+            unseen.status == 1 && unseen.standardError.contains("column 'sex' has the value 'other'")
                 && unseen.standardError.contains("--unknown-categories zero"), "\(unseen.standardError)")
-        let zero = try Executable.run(["predict", "--model", "model.json", "--data", "unseen.csv", "--unknown-categories", "zero"], in: folder)
+        let zero = try Executable.run(
+            ["predict", "--model", "model.json", "--data", "unseen.csv", "--unknown-categories", "zero"], in: folder)
         #expect(zero.status == 0 && zero.standardOutput.split(separator: "\n").count == 2, "\(zero.standardError)")
     }
 
@@ -170,18 +204,31 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         try put("a,b,label\n1,10,x\nNA,20,y\n3,,x\n5,40,\n7,50,y\n", "holes.csv", in: folder)
         let refused = try Executable.run(["train", "--data", "holes.csv"], in: folder)
         // The missing target is reported first (line 5); then the features, by name and line.
-        #expect(refused.status == 1 && refused.standardError.contains("holes.csv line 5: the target column 'label' has no value"), "\(refused.standardError)")
+        #expect(
+            refused.status == 1
+                && refused.standardError.contains("holes.csv line 5: the target column 'label' has no value"),
+            "\(refused.standardError)")
         try put("a,b,label\n1,10,x\nNA,20,y\n3,,x\n7,50,y\n", "features.csv", in: folder)
         let named = try Executable.run(["train", "--data", "features.csv"], in: folder)
-        #expect(named.standardError.contains("features.csv line 3: column 'a' has no value") && named.standardError.contains("--missing mean"),
-                "\(named.standardError)")
-        let dropped = try Executable.run(["train", "--data", "holes.csv", "--missing", "drop-rows", "--epochs", "1", "-q"], in: folder)
-        #expect(dropped.status == 0 && dropped.standardOutput.contains("rows: 2 training"), "\(dropped.standardOutput) \(dropped.standardError)")
+        #expect(
+            named.standardError.contains("features.csv line 3: column 'a' has no value")
+                && named.standardError.contains("--missing mean"),
+            "\(named.standardError)")
+        let dropped = try Executable.run(
+            ["train", "--data", "holes.csv", "--missing", "drop-rows", "--epochs", "1", "-q"], in: folder)
+        #expect(
+            dropped.status == 0 && dropped.standardOutput.contains("rows: 2 training"),
+            "\(dropped.standardOutput) \(dropped.standardError)")
         #expect(dropped.standardError.contains("dropped 1 row without a target value"), "\(dropped.standardError)")
         for (policy, fill) in [("mean", 11.0 / 3), ("median", 3.0), ("most-frequent", 1.0)] {
             let filled = try Executable.run(
-                ["train", "--data", "holes.csv", "--missing", policy, "--epochs", "1", "--save", "\(policy).json", "-q"], in: folder)
-            #expect(filled.status == 0 && filled.standardOutput.contains("rows: 4 training"), "\(filled.standardOutput) \(filled.standardError)")
+                [
+                    "train", "--data", "holes.csv", "--missing", policy, "--epochs", "1", "--save", "\(policy).json",
+                    "-q",
+                ], in: folder)
+            #expect(
+                filled.status == 0 && filled.standardOutput.contains("rows: 4 training"),
+                "\(filled.standardOutput) \(filled.standardError)")
             let info = try jsonObject(try Executable.run(["info", "--model", "\(policy).json", "--json"], in: folder))
             let columns = (info["columns"] as? [String: Any])?["columns"] as? [[String: Any]]
             let value = columns?.first?["fillNumber"] as? Double
@@ -196,18 +243,23 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
     @Test func predictReadsALabelledTestFileByNameAndWritesAHeader() throws {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("train.csv"))
-        let trained = try Executable.run(["train", "--data", "train.csv", "--epochs", "30", "--save", "model.json", "-q"], in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "train.csv", "--epochs", "30", "--save", "model.json", "-q"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         // Columns in another order, the label kept, an extra column: no option needed.
         try put("label,note,x2,x1\nhigh,a,0.9,0.9\nlow,b,0.1,0.05\n", "test.csv", in: folder)
-        let predicted = try Executable.run(["predict", "--model", "model.json", "--data", "test.csv", "--probabilities"], in: folder)
+        let predicted = try Executable.run(
+            ["predict", "--model", "model.json", "--data", "test.csv", "--probabilities"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
         let lines = predicted.standardOutput.split(separator: "\n")
         #expect(lines.first == "label,high,low", "\(predicted.standardOutput)")
-        #expect(lines.count == 3 && lines[1].hasPrefix("high,") && lines[2].hasPrefix("low,"), "\(predicted.standardOutput)")
+        #expect(
+            lines.count == 3 && lines[1].hasPrefix("high,") && lines[2].hasPrefix("low,"), "\(predicted.standardOutput)"
+        )
         // A headerless file in the training layout: the target column is left out by position.
         try put("0.9,0.9,high\n0.05,0.1,low\n", "bare.csv", in: folder)
-        let bare = try Executable.run(["predict", "--model", "model.json", "--data", "bare.csv", "--header", "no"], in: folder)
+        let bare = try Executable.run(
+            ["predict", "--model", "model.json", "--data", "bare.csv", "--header", "no"], in: folder)
         #expect(bare.standardOutput == "label\nhigh\nlow\n", "\(bare.standardOutput) \(bare.standardError)")
     }
 
@@ -217,33 +269,51 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let folder = try temporaryFolder()
         try put(integerClassCSV(rows: 120, sorted: true), "sorted.csv", in: folder)
         let trained = try Executable.run(
-            ["train", "--data", "sorted.csv", "--test-split", "0.25", "--epochs", "80", "--history", "history.json", "-q"], in: folder)
+            [
+                "train", "--data", "sorted.csv", "--test-split", "0.25", "--epochs", "80", "--history", "history.json",
+                "-q",
+            ], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect(trained.standardOutput.contains("rows: 90 training, 30 test"), "\(trained.standardOutput)")
-        let accuracy = Double(value(after: "test accuracy: ", in: trained.standardOutput)?.split(separator: " ").first ?? "") ?? 0
+        let accuracy =
+            Double(value(after: "test accuracy: ", in: trained.standardOutput)?.split(separator: " ").first ?? "") ?? 0
         #expect(accuracy > 0.8, "\(trained.standardOutput)")
-        let history = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("history.json"))) as? [String: Any]
+        let history =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("history.json")))
+            as? [String: Any]
         let test = try #require(history?["test"] as? [String: Any])
         #expect(test["count"] as? Int == 30 && abs((test["accuracy"] as? Double ?? 0) - accuracy) < 1e-4)
         // Stratified: each class keeps its share of the 30 test rows.
-        let support = ((test["report"] as? [String: Any])?["classes"] as? [[String: Any]])?.compactMap { $0["support"] as? Int }
-        let counts = integerClassCSV(rows: 120).split(separator: "\n").dropFirst().reduce(into: [0, 0, 0]) { $0[Int(String($1.split(separator: ",")[2]))!] += 1 }
-        #expect(support == counts.map { Int((Double($0) * 0.25).rounded()) }, "\(String(describing: support)) for class counts \(counts)")
+        let support = ((test["report"] as? [String: Any])?["classes"] as? [[String: Any]])?.compactMap {
+            $0["support"] as? Int
+        }
+        let counts = integerClassCSV(rows: 120).split(separator: "\n").dropFirst().reduce(into: [0, 0, 0]) {
+            $0[Int(String($1.split(separator: ",")[2]))!] += 1
+        }
+        #expect(
+            support == counts.map { Int((Double($0) * 0.25).rounded()) },
+            "\(String(describing: support)) for class counts \(counts)")
     }
 
     @Test func validationSplitIsShuffledStratifiedAndSeeded() throws {
         let folder = try temporaryFolder()
         // Sorted by class: the last rows alone would all be class 2, unseen in training.
         try put(integerClassCSV(rows: 120, sorted: true), "sorted.csv", in: folder)
-        let arguments = ["train", "--data", "sorted.csv", "--validation-split", "0.25", "--epochs", "80", "--seed", "5", "-q"]
+        let arguments = [
+            "train", "--data", "sorted.csv", "--validation-split", "0.25", "--epochs", "80", "--seed", "5", "-q",
+        ]
         let first = try Executable.run(arguments, in: folder)
         #expect(first.status == 0, "\(first.standardError)")
         let accuracy = Double(value(after: "validation accuracy: ", in: first.standardOutput) ?? "") ?? 0
         #expect(accuracy > 0.6, "\(first.standardOutput)")
         let again = try Executable.run(arguments, in: folder)
-        #expect(value(after: "validation loss: ", in: again.standardOutput) == value(after: "validation loss: ", in: first.standardOutput))
+        #expect(
+            value(after: "validation loss: ", in: again.standardOutput)
+                == value(after: "validation loss: ", in: first.standardOutput))
         let otherSeed = try Executable.run(arguments.dropLast(3) + ["--seed", "6", "-q"], in: folder)
-        #expect(value(after: "validation loss: ", in: otherSeed.standardOutput) != value(after: "validation loss: ", in: first.standardOutput))
+        #expect(
+            value(after: "validation loss: ", in: otherSeed.standardOutput)
+                != value(after: "validation loss: ", in: first.standardOutput))
     }
 
     // MARK: Metrics and JSON
@@ -251,17 +321,21 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
     @Test func evaluateReportsPerClassScoresAndJSON() throws {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
-        let trained = try Executable.run(["train", "--data", "data.csv", "--epochs", "20", "--save", "model.json", "--json"], in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "data.csv", "--epochs", "20", "--save", "model.json", "--json"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         let summary = try jsonObject(trained)
         #expect(summary["task"] as? String == "classification" && summary["classes"] as? [String] == ["high", "low"])
         #expect(summary["epochs"] as? Int == 20 && summary["optimizer"] as? String == "adam")
-        #expect(trained.standardError.hasPrefix("task: classification"), "the task line goes to standard error under --json")
+        #expect(
+            trained.standardError.hasPrefix("task: classification"), "the task line goes to standard error under --json"
+        )
         let evaluated = try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv"], in: folder)
         for text in ["precision    recall  f1-score   support", "macro avg", "weighted avg", "        high"] {
             #expect(evaluated.standardOutput.contains(text), "'\(text)' not in \(evaluated.standardOutput)")
         }
-        let report = try jsonObject(try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv", "--json"], in: folder))
+        let report = try jsonObject(
+            try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv", "--json"], in: folder))
         let confusion = try #require(report["confusion"] as? [[Int]])
         let classes = try #require((report["report"] as? [String: Any])?["classes"] as? [[String: Any]])
         // Precision and recall of class 0 from the confusion matrix, as scikit-learn computes them.
@@ -279,20 +353,33 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
         for (arguments, text) in [
-            (["train", "--data", "data.csv", "--targets-file", "missing.npy"], "--targets-file does not apply to a CSV file"),
+            (
+                ["train", "--data", "data.csv", "--targets-file", "missing.npy"],
+                "--targets-file does not apply to a CSV file"
+            ),
             (["train", "--data", "data.csv", "--labels", "l.idx"], "--labels does not apply to a CSV file"),
             (["train", "--data", "data.csv", "--inputs-key", "x"], "--inputs-key does not apply to a CSV file"),
-            (["train", "--dataset", "xor", "--target", "label"], "--target does not apply to the built-in data set xor"),
+            (
+                ["train", "--dataset", "xor", "--target", "label"],
+                "--target does not apply to the built-in data set xor"
+            ),
             (["train", "--dataset", "xor", "--task", "classify"], "--task does not apply to a built-in data set"),
         ] {
             let result = try Executable.run(arguments, in: folder)
-            #expect(result.status == 64 && result.standardError.contains(text), "\(arguments): \(result.status) \(result.standardError)")
+            #expect(
+                result.status == 64 && result.standardError.contains(text),
+                "\(arguments): \(result.status) \(result.standardError)")
         }
         try put(largeTargetCSV(rows: 20), "values.csv", in: folder)
-        let trained = try Executable.run(["train", "--data", "values.csv", "--epochs", "1", "--save", "regressor.json", "-q"], in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "values.csv", "--epochs", "1", "--save", "regressor.json", "-q"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
-        let probabilities = try Executable.run(["predict", "--model", "regressor.json", "--data", "values.csv", "--probabilities"], in: folder)
-        #expect(probabilities.status == 64 && probabilities.standardError.contains("--probabilities applies to classifiers"), "\(probabilities.standardError)")
+        let probabilities = try Executable.run(
+            ["predict", "--model", "regressor.json", "--data", "values.csv", "--probabilities"], in: folder)
+        #expect(
+            probabilities.status == 64
+                && probabilities.standardError.contains("--probabilities applies to classifiers"),
+            "\(probabilities.standardError)")
         let missing = try Executable.run(["train", "--data", "absent.csv"], in: folder)
         #expect(missing.status == 1 && missing.standardError.contains("absent.csv"), "\(missing.standardError)")
     }
@@ -302,12 +389,18 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
     @Test func initFromContinuesASavedModelAndResumeSaysSo() throws {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
-        let first = try Executable.run(["train", "--data", "data.csv", "--epochs", "3", "--save", "first.json", "-q"], in: folder)
+        let first = try Executable.run(
+            ["train", "--data", "data.csv", "--epochs", "3", "--save", "first.json", "-q"], in: folder)
         #expect(first.status == 0, "\(first.standardError)")
         let resumed = try Executable.run(["train", "--data", "data.csv", "--resume", "first.json"], in: folder)
-        #expect(resumed.status == 64 && resumed.standardError.contains("--init-from first.json"), "\(resumed.standardError)")
+        #expect(
+            resumed.status == 64 && resumed.standardError.contains("--init-from first.json"), "\(resumed.standardError)"
+        )
         let continued = try Executable.run(
-            ["train", "--data", "data.csv", "--init-from", "first.json", "--epochs", "30", "--save", "second.json", "-q"], in: folder)
+            [
+                "train", "--data", "data.csv", "--init-from", "first.json", "--epochs", "30", "--save", "second.json",
+                "-q",
+            ], in: folder)
         #expect(continued.status == 0, "\(continued.standardError)")
         let before = try Executable.run(["evaluate", "--model", "first.json", "--data", "data.csv"], in: folder)
         let after = try Executable.run(["evaluate", "--model", "second.json", "--data", "data.csv"], in: folder)
@@ -316,12 +409,16 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(lossAfter < lossBefore, "\(before.standardOutput) \(after.standardOutput)")
         let info = try jsonObject(try Executable.run(["info", "--model", "second.json", "--json"], in: folder))
         #expect((info["metadata"] as? [String: String])?["initializedFrom"] == "first.json")
-        let layers = try Executable.run(["train", "--data", "data.csv", "--init-from", "first.json", "--layers", "7"], in: folder)
-        #expect(layers.status == 64 && layers.standardError.contains("--layers does not apply with --init-from"), "\(layers.standardError)")
+        let layers = try Executable.run(
+            ["train", "--data", "data.csv", "--init-from", "first.json", "--layers", "7"], in: folder)
+        #expect(
+            layers.status == 64 && layers.standardError.contains("--layers does not apply with --init-from"),
+            "\(layers.standardError)")
         // Another architecture's data is refused.
         try put("a,b,c,label\n1,2,3,x\n4,5,6,y\n", "wider.csv", in: folder)
         let wider = try Executable.run(["train", "--data", "wider.csv", "--init-from", "first.json"], in: folder)
-        #expect(wider.status == 1 && wider.standardError.contains("the model needs column 'x1'"), "\(wider.standardError)")
+        #expect(
+            wider.status == 1 && wider.standardError.contains("the model needs column 'x1'"), "\(wider.standardError)")
     }
 
     @Test func interruptSavesTheBestModelAndExits130() throws {
@@ -329,7 +426,10 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
         let process = Process()
         process.executableURL = Executable.url
-        process.arguments = ["train", "--data", "data.csv", "--epochs", "20000", "--batch-size", "1", "--validation-split", "0", "--save", "model.json"]
+        process.arguments = [
+            "train", "--data", "data.csv", "--epochs", "20000", "--batch-size", "1", "--validation-split", "0",
+            "--save", "model.json",
+        ]
         process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment["NN_FORCE_TERMINAL"] = "0"
@@ -361,7 +461,10 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let process = Process()
         process.executableURL = Executable.url
         // One epoch of a wide network on many copies takes long enough to interrupt twice within it.
-        process.arguments = ["train", "--data", "data.csv", "--layers", "2048,2048", "--batch-size", "1", "--epochs", "3", "--validation-split", "0", "--save", "model.json"]
+        process.arguments = [
+            "train", "--data", "data.csv", "--layers", "2048,2048", "--batch-size", "1", "--epochs", "3",
+            "--validation-split", "0", "--save", "model.json",
+        ]
         process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment["NN_FORCE_TERMINAL"] = "0"
@@ -394,14 +497,20 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         for index in 0..<50 { text += "\(Double(index) / 50),\(1000 + 3000 * Double(index) / 50)\n" }
         try text.write(to: folder.appendingPathComponent("big.csv"), atomically: true, encoding: .utf8)
         let unscaled = try Executable.run(
-            ["train", "--data", "big.csv", "--target-scale", "none", "--learning-rate", "0.05", "--epochs", "100", "--plot", "big.svg", "-q"], in: folder)
+            [
+                "train", "--data", "big.csv", "--target-scale", "none", "--learning-rate", "0.05", "--epochs", "100",
+                "--plot", "big.svg", "-q",
+            ], in: folder)
         #expect(unscaled.status == 0, "\(unscaled.standardError)")
         let svg = try String(contentsOf: folder.appendingPathComponent("big.svg"), encoding: .utf8)
         #expect(svg.contains("loss (log scale)"))
         try writeSmallCSV(to: folder.appendingPathComponent("small.csv"))
-        let flat = try Executable.run(["train", "--data", "small.csv", "--epochs", "3", "--plot", "small.svg", "-q"], in: folder)
+        let flat = try Executable.run(
+            ["train", "--data", "small.csv", "--epochs", "3", "--plot", "small.svg", "-q"], in: folder)
         #expect(flat.status == 0, "\(flat.standardError)")
-        #expect(!(try String(contentsOf: folder.appendingPathComponent("small.svg"), encoding: .utf8)).contains("log scale"))
+        #expect(
+            !(try String(contentsOf: folder.appendingPathComponent("small.svg"), encoding: .utf8)).contains("log scale")
+        )
     }
 
     /// On a real terminal (a pseudo-terminal made by `script`, 60 columns wide by `stty`), the width
@@ -415,7 +524,9 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let result = try Executable.run(["-qec", command, "/dev/null"], executable: "/usr/bin/script")
         #expect(result.status == 0, "\(result.standardError)")
         let redraws = result.standardOutput.split(separator: "\r")
-            .map { $0.replacingOccurrences(of: "\u{1B}[K", with: "").split(separator: "\n").first.map(String.init) ?? "" }
+            .map {
+                $0.replacingOccurrences(of: "\u{1B}[K", with: "").split(separator: "\n").first.map(String.init) ?? ""
+            }
             .filter { $0.hasPrefix("Epoch") }
         #expect(!redraws.isEmpty, "\(result.standardOutput)")
         #expect(redraws.allSatisfy { $0.count <= 59 } && redraws.contains { $0.count >= 55 }, "\(redraws.map(\.count))")
@@ -438,7 +549,7 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         var classes = "color,x1,x2,label\n", values = "x1,x2,y\n"
         var state: UInt64 = 5
         func next() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(state >> 11) / Double(1 << 53)
         }
         for index in 0..<80 {
@@ -459,19 +570,20 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
                 #expect(result.status == 0, "\(arguments): \(result.standardError)")
             }
         }
-        let script = function + """
+        let script =
+            function + """
 
-            import sys
-            for stem in ("classes", "values"):
-                ours = nn_predict(f"{stem}.npz", f"{stem}.csv")
-                rows = list(csv.reader(open(f"{stem}-predicted.csv")))[1:]
-                if stem == "classes":
-                    assert list(ours) == [row[0] for row in rows], (list(ours), rows)
-                else:
-                    expected = np.array([float(row[0]) for row in rows])
-                    assert np.allclose(ours[:, 0], expected, rtol=1e-9, atol=1e-9), np.abs(ours[:, 0] - expected).max()
-            print("ok")
-            """
+                import sys
+                for stem in ("classes", "values"):
+                    ours = nn_predict(f"{stem}.npz", f"{stem}.csv")
+                    rows = list(csv.reader(open(f"{stem}-predicted.csv")))[1:]
+                    if stem == "classes":
+                        assert list(ours) == [row[0] for row in rows], (list(ours), rows)
+                    else:
+                        expected = np.array([float(row[0]) for row in rows])
+                        assert np.allclose(ours[:, 0], expected, rtol=1e-9, atol=1e-9), np.abs(ours[:, 0] - expected).max()
+                print("ok")
+                """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script]

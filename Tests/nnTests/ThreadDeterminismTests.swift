@@ -10,7 +10,7 @@ import Testing
     static func writeData(to url: URL) throws {
         var state: UInt64 = 2024
         func next() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(state >> 11) / Double(1 << 53)
         }
         var values: [Double] = [], labels: [Double] = []
@@ -20,13 +20,18 @@ import Testing
             for feature in 0..<64 { values.append(next() - 0.5 + (feature % 4 == label ? 0.8 : 0)) }
         }
         try writeNPY(rows: 1024, columns: 64, values: values, to: url.appendingPathComponent("x.npy"))
-        try writeNPY(rows: 1, columns: 1024, values: labels, to: url.appendingPathComponent("y.npy"), oneDimensional: true)
+        try writeNPY(
+            rows: 1, columns: 1024, values: labels, to: url.appendingPathComponent("y.npy"), oneDimensional: true)
     }
 
     static func train(threads: Int, in folder: URL, save name: String) throws -> Data {
         let result = try Executable.run(
-            ["train", "--data", "x.npy", "--targets-file", "y.npy", "--loss", "softmax-cross-entropy", "--layers", "256",
-             "--epochs", "3", "--batch-size", "128", "--seed", "7", "--threads", String(threads), "--quiet", "--save", name],
+            [
+                "train", "--data", "x.npy", "--targets-file", "y.npy", "--loss", "softmax-cross-entropy", "--layers",
+                "256",
+                "--epochs", "3", "--batch-size", "128", "--seed", "7", "--threads", String(threads), "--quiet",
+                "--save", name,
+            ],
             in: folder)
         #expect(result.status == 0, "\(result.standardError)")
         return try Data(contentsOf: folder.appendingPathComponent(name))
@@ -52,11 +57,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         try ThreadDeterminismTests.writeData(to: folder)
         let result = try Executable.run(
-            ["train", "--data", "x.npy", "--targets-file", "y.npy", "--loss", "softmax-cross-entropy", "--epochs", "1",
-             "--batch-size", "128"]  // the rule depends on the batch (tables default to 32)
+            [
+                "train", "--data", "x.npy", "--targets-file", "y.npy", "--loss", "softmax-cross-entropy", "--epochs",
+                "1",
+                "--batch-size", "128",
+            ]  // the rule depends on the batch (tables default to 32)
                 + arguments, in: folder, environment: environment)
         #expect(result.status == 0, "\(result.standardError)")
-        return try #require(result.standardOutput.split(separator: "\n").first { $0.hasPrefix("Training ") }.map(String.init))
+        return try #require(
+            result.standardOutput.split(separator: "\n").first { $0.hasPrefix("Training ") }.map(String.init))
     }
 
     static var usableCores: Int {
@@ -82,7 +91,8 @@ import Testing
     }
 
     @Test func optionAndEnvironmentWin() throws {
-        #expect(try Self.header(["--layers", "16", "--threads", "2"], environment: Self.unset).contains(", 2 threads ("))
+        #expect(
+            try Self.header(["--layers", "16", "--threads", "2"], environment: Self.unset).contains(", 2 threads ("))
         var environment = Self.unset
         environment["OPENBLAS_NUM_THREADS"] = "1"
         #expect(try Self.header(["--layers", "1024"], environment: environment).contains(", 1 thread ("))

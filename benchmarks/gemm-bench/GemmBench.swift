@@ -93,8 +93,9 @@ struct GemmBench: ParsableCommand {
         }
         BLASLibrary.threadCount = threadCounts.max() ?? 1
 
-        let report = Report(machine: machine, command: CommandLine.arguments.joined(separator: " "),
-                            limits: limits, measurements: results)
+        let report = Report(
+            machine: machine, command: CommandLine.arguments.joined(separator: " "),
+            limits: limits, measurements: results)
         report.printTables()
         if let json { try report.writeJSON(to: json) }
         if let csv { try report.writeCSV(to: csv) }
@@ -118,7 +119,11 @@ struct GemmBench: ParsableCommand {
             let aScalars = a.scalars, bScalars = b.scalars  // Matrix storage, shared (no copy)
 
             // The Swift loops: single-threaded whatever OpenBLAS is set to, so measured once.
-            var loopKernels: [(Kernel, (ProductShape, UnsafePointer<Scalar>, UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void)] = []
+            var loopKernels:
+                [(
+                    Kernel,
+                    (ProductShape, UnsafePointer<Scalar>, UnsafePointer<Scalar>, UnsafeMutablePointer<Scalar>) -> Void
+                )] = []
             if LoopLimits.allows(shape, upTo: limits.naiveMaxSize) { loopKernels.append((.naive, naiveProduct)) }
             if LoopLimits.allows(shape, upTo: limits.loopMaxSize) { loopKernels.append((.loop, cacheFriendlyProduct)) }
             for (kernel, product) in loopKernels {
@@ -157,8 +162,9 @@ struct GemmBench: ParsableCommand {
                                     for _ in 0..<iterations { Scalar.rawGemm(shape, aPointer, bPointer, cPointer) }
                                 case .multiplyInto:
                                     for _ in 0..<iterations {
-                                        Matrix.multiply(a, b, into: &into, transposeLeft: shape.transposeLeft,
-                                                        transposeRight: shape.transposeRight)
+                                        Matrix.multiply(
+                                            a, b, into: &into, transposeLeft: shape.transposeLeft,
+                                            transposeRight: shape.transposeRight)
                                     }
                                 case .dot:
                                     for _ in 0..<iterations { allocated = a.dot(b) }
@@ -172,7 +178,8 @@ struct GemmBench: ParsableCommand {
                 let outputs: [Kernel: [Scalar]] = [.raw: raw, .multiplyInto: into.scalars, .dot: allocated.scalars]
                 for (kernel, timing) in zip(kernels, timings) {
                     let error = try check(kernel, outputs[kernel]!, shape, reference, threads: threadCount)
-                    results.append(Measurement(shape, Scalar.self, threads: threadCount, kernel, timing, errorRatio: error))
+                    results.append(
+                        Measurement(shape, Scalar.self, threads: threadCount, kernel, timing, errorRatio: error))
                 }
             }
         }
@@ -193,7 +200,8 @@ struct GemmBench: ParsableCommand {
     ) throws -> Double {
         guard c.count == shape.m * shape.n else {
             throw BenchmarkError.wrongResult(
-                "\(kernel.title) \(Scalar.precisionName) \(shape.label): \(c.count) elements, expected \(shape.m * shape.n)")
+                "\(kernel.title) \(Scalar.precisionName) \(shape.label): \(c.count) elements, expected \(shape.m * shape.n)"
+            )
         }
         let worst = reference.worstError(c, shape: shape)
         if !(worst.ratio <= 1) {
@@ -208,9 +216,10 @@ struct GemmBench: ParsableCommand {
 
     func printHeader(_ machine: MachineDescription, command: String) {
         print("gemm-bench — \(command)")
-        print("machine: \(machine.cpuModel), \(machine.cores) usable cores (sched_getaffinity) of \(machine.logicalCores ?? machine.cores) online, "
-              + "\(machine.clockMegahertz) MHz (/proc/cpuinfo), "
-              + "\(machine.vectorExtension)")
+        print(
+            "machine: \(machine.cpuModel), \(machine.cores) usable cores (sched_getaffinity) of \(machine.logicalCores ?? machine.cores) online, "
+                + "\(machine.clockMegahertz) MHz (/proc/cpuinfo), "
+                + "\(machine.vectorExtension)")
         print("OpenBLAS: core \(machine.openBLASCore); \(machine.openBLASConfiguration)")
     }
 }

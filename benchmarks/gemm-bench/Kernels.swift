@@ -188,7 +188,9 @@ struct ReferenceProduct {
     /// where the tolerance is `4 · √k · ε` plus a few ulps: a sum of k rounded products in any order
     /// stays well inside it, and a wrong product (a wrong transpose, a stale buffer) misses it by orders
     /// of magnitude. A result is correct when this is at most 1.
-    func worstError<Scalar: BenchmarkScalar>(_ c: [Scalar], shape: ProductShape) -> (ratio: Double, row: Int, column: Int) {
+    func worstError<Scalar: BenchmarkScalar>(_ c: [Scalar], shape: ProductShape) -> (
+        ratio: Double, row: Int, column: Int
+    ) {
         let epsilon = Double(Scalar.ulpOfOne)
         let tolerance = (4 * Double(shape.k).squareRoot() + 4) * epsilon
         var worst = (ratio: 0.0, row: 0, column: 0)

@@ -107,9 +107,9 @@ struct MachineDescription: Codable {
         }
         let flags = Set((field("flags") ?? "").split(separator: " ").map(String.init))
         let (name, perCycle): (String, Int) =
-            if flags.contains("avx512f") { ("AVX-512 + FMA", 32) }
-            else if flags.contains("avx2") && flags.contains("fma") { ("AVX2 + FMA", 16) }
-            else { ("SSE2", 4) }
+            if flags.contains("avx512f") {
+                ("AVX-512 + FMA", 32)
+            } else if flags.contains("avx2") && flags.contains("fma") { ("AVX2 + FMA", 16) } else { ("SSE2", 4) }
         // Not /proc/cpuinfo's `cpu cores` (the cores of one socket, as the hypervisor describes it) nor its
         // processor lines (all online processors): the cores this process may use.
         let processor = Processor.current
@@ -183,11 +183,13 @@ struct Report: Codable {
         for precision in precisions {
             let peak = peaks[precision]!
             print("")
-            print("\(precision.uppercased()): GFLOP/s at the median time; % of peak against \(format(peak.gflops, 1)) GFLOP/s "
-                  + "(\(peak.basis)\(peak.basis == "measured" ? ": best raw sample on 2048²" : ": cores × flops/cycle × clock"); "
-                  + "theoretical \(format(peak.theoreticalGflops, 1)))")
+            print(
+                "\(precision.uppercased()): GFLOP/s at the median time; % of peak against \(format(peak.gflops, 1)) GFLOP/s "
+                    + "(\(peak.basis)\(peak.basis == "measured" ? ": best raw sample on 2048²" : ": cores × flops/cycle × clock"); "
+                    + "theoretical \(format(peak.theoreticalGflops, 1)))")
             let header = [
-                pad("shape", 20, left: true), pad("thr", 3), pad("naive", 7), pad("loop", 7), pad("dot", 7), pad("into", 7),
+                pad("shape", 20, left: true), pad("thr", 3), pad("naive", 7), pad("loop", 7), pad("dot", 7),
+                pad("into", 7),
                 pad("raw", 7), pad("raw median", 11), pad("[min, max]", 21), pad("dot/raw", 8), pad("into/raw", 8),
                 pad("raw/naive", 9), pad("%peak", 6),
             ]
@@ -218,11 +220,12 @@ struct Report: Codable {
             }
         }
         print("")
-        print("naive = i-j-k Swift loop (skipped above \(limits.naiveMaxSize)³ multiply-adds); loop = cache-friendly Swift loop "
-              + "(i-k-j; k-i-j for Aᵀ·B; row·row for A·Bᵀ; skipped above \(limits.loopMaxSize)³). Both run on one thread "
-              + "and show the same figure on every thread row. dot = Matrix.dot (allocates its result; no transpose flags, "
-              + "so n/a on transposed shapes); into = Matrix.multiply(into:) on a preallocated result; raw = cblas_?gemm on "
-              + "the same A and B buffers. Ratios are GFLOP/s ratios (1 = no overhead).")
+        print(
+            "naive = i-j-k Swift loop (skipped above \(limits.naiveMaxSize)³ multiply-adds); loop = cache-friendly Swift loop "
+                + "(i-k-j; k-i-j for Aᵀ·B; row·row for A·Bᵀ; skipped above \(limits.loopMaxSize)³). Both run on one thread "
+                + "and show the same figure on every thread row. dot = Matrix.dot (allocates its result; no transpose flags, "
+                + "so n/a on transposed shapes); into = Matrix.multiply(into:) on a preallocated result; raw = cblas_?gemm on "
+                + "the same A and B buffers. Ratios are GFLOP/s ratios (1 = no overhead).")
         printOverheads(precisions, threadCounts)
         printGoals(precisions, threadCounts)
     }
@@ -233,18 +236,25 @@ struct Report: Codable {
         guard measurements.contains(where: { tiny.contains($0.productShape) }) else { return }
         print("")
         print("Per-call overhead over raw cblas (median ns; goal: into ≤ ~10 ns, dot ≤ ~40 ns):")
-        print([pad("shape", 12, left: true), pad("precision", 9), pad("thr", 3), pad("raw ns", 8), pad("into−raw", 9),
-               pad("dot−raw", 9)].joined(separator: " "))
+        print(
+            [
+                pad("shape", 12, left: true), pad("precision", 9), pad("thr", 3), pad("raw ns", 8), pad("into−raw", 9),
+                pad("dot−raw", 9),
+            ].joined(separator: " "))
         for precision in precisions {
             for threads in threadCounts {
                 for shape in tiny {
                     guard let raw = lookup(shape, precision, threads, .raw),
-                          let into = lookup(shape, precision, threads, .multiplyInto),
-                          let dot = lookup(shape, precision, threads, .dot) else { continue }
-                    print([pad(shape.label, 12, left: true), pad(precision, 9), pad("\(threads)", 3),
-                           pad(format(raw.medianSeconds * 1e9, 1), 8),
-                           pad(format((into.medianSeconds - raw.medianSeconds) * 1e9, 1), 9),
-                           pad(format((dot.medianSeconds - raw.medianSeconds) * 1e9, 1), 9)].joined(separator: " "))
+                        let into = lookup(shape, precision, threads, .multiplyInto),
+                        let dot = lookup(shape, precision, threads, .dot)
+                    else { continue }
+                    print(
+                        [
+                            pad(shape.label, 12, left: true), pad(precision, 9), pad("\(threads)", 3),
+                            pad(format(raw.medianSeconds * 1e9, 1), 8),
+                            pad(format((into.medianSeconds - raw.medianSeconds) * 1e9, 1), 9),
+                            pad(format((dot.medianSeconds - raw.medianSeconds) * 1e9, 1), 9),
+                        ].joined(separator: " "))
                 }
             }
         }
@@ -259,12 +269,14 @@ struct Report: Codable {
                 for kernel in [Kernel.dot, .multiplyInto] {
                     let ratios = large.compactMap { shape -> Double? in
                         guard let raw = lookup(shape, precision, threads, .raw),
-                              let wrapped = lookup(shape, precision, threads, kernel) else { return nil }
+                            let wrapped = lookup(shape, precision, threads, kernel)
+                        else { return nil }
                         return raw.medianSeconds / wrapped.medianSeconds
                     }
                     guard let worst = ratios.min() else { continue }
-                    lines.append("  \(precision), \(threads) thread(s), \(kernel.title): worst \(format(100 * worst, 1))% of raw "
-                                 + "over \(ratios.count) sizes — \(worst >= 0.97 ? "met" : "NOT met")")
+                    lines.append(
+                        "  \(precision), \(threads) thread(s), \(kernel.title): worst \(format(100 * worst, 1))% of raw "
+                            + "over \(ratios.count) sizes — \(worst >= 0.97 ? "met" : "NOT met")")
                 }
             }
         }
@@ -278,18 +290,22 @@ struct Report: Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try write(encoder.encode(self), to: path)
     }
 
     func writeCSV(to path: String) throws {
-        var text = "shape,m,n,k,transpose_left,transpose_right,precision,threads,kernel,median_s,min_s,max_s,q1_s,q3_s,"
+        var text =
+            "shape,m,n,k,transpose_left,transpose_right,precision,threads,kernel,median_s,min_s,max_s,q1_s,q3_s,"
             + "gflops,best_gflops,samples,iterations_per_sample,error_ratio\n"
         for r in measurements {
             let fields: [String] = [
-                "\"\(r.shape)\"", "\(r.m)", "\(r.n)", "\(r.k)", "\(r.transposeLeft)", "\(r.transposeRight)", r.precision,
+                "\"\(r.shape)\"", "\(r.m)", "\(r.n)", "\(r.k)", "\(r.transposeLeft)", "\(r.transposeRight)",
+                r.precision,
                 "\(r.threads)", r.kernel.rawValue, "\(r.medianSeconds)", "\(r.minimumSeconds)", "\(r.maximumSeconds)",
-                "\(r.lowerQuartileSeconds)", "\(r.upperQuartileSeconds)", "\(r.gflops)", "\(r.bestGflops)", "\(r.samples)",
+                "\(r.lowerQuartileSeconds)", "\(r.upperQuartileSeconds)", "\(r.gflops)", "\(r.bestGflops)",
+                "\(r.samples)",
                 "\(r.iterationsPerSample)", "\(r.errorRatio)",
             ]
             text += fields.joined(separator: ",") + "\n"

@@ -33,7 +33,9 @@ if arguments[1] == "save" {
     let parameters = Int(arguments[2])!
     let path = arguments[3]
     let outputs = parameters / 1000
-    let network = Sequential<Float>([Dense(inputSize: 1000, outputSize: outputs, bias: false, weightInitializer: .zeros)])
+    let network = Sequential<Float>([
+        Dense(inputSize: 1000, outputSize: outputs, bias: false, weightInitializer: .zeros)
+    ])
     let weightBytes = Double(1000 * outputs * 4)
     let before = statusBytes("VmRSS")
     resetPeak()
@@ -41,10 +43,13 @@ if arguments[1] == "save" {
     try network.save(to: path, loss: .meanSquaredError)
     let seconds = Date().timeIntervalSince(start)
     let peak = statusBytes("VmHWM")
-    print(String(
-        format: "save %d parameters: %.3f s (%.0f MB/s); resident before %@, peak during the save %@ (+%@ = %.2fx the weights' %@)",
-        1000 * outputs, seconds, weightBytes / seconds / 1e6, mebibytes(before), mebibytes(peak), mebibytes(peak - before),
-        (peak - before) / weightBytes, mebibytes(weightBytes)))
+    print(
+        String(
+            format:
+                "save %d parameters: %.3f s (%.0f MB/s); resident before %@, peak during the save %@ (+%@ = %.2fx the weights' %@)",
+            1000 * outputs, seconds, weightBytes / seconds / 1e6, mebibytes(before), mebibytes(peak),
+            mebibytes(peak - before),
+            (peak - before) / weightBytes, mebibytes(weightBytes)))
 } else {
     let path = arguments[2]
     let before = statusBytes("VmRSS")
@@ -55,8 +60,11 @@ if arguments[1] == "save" {
     let peak = statusBytes("VmHWM")
     let parameters = network.parameters.reduce(0) { $0 + $1.count }
     let weightBytes = Double(parameters * 4)
-    print(String(
-        format: "load %d parameters (%@ layers): %.3f s (%.0f MB/s); resident before %@, peak %@ (%.2fx the weights' %@ above the start)",
-        parameters, String(file.layers.count), seconds, weightBytes / seconds / 1e6, mebibytes(before), mebibytes(peak),
-        (peak - before) / weightBytes, mebibytes(weightBytes)))
+    print(
+        String(
+            format:
+                "load %d parameters (%@ layers): %.3f s (%.0f MB/s); resident before %@, peak %@ (%.2fx the weights' %@ above the start)",
+            parameters, String(file.layers.count), seconds, weightBytes / seconds / 1e6, mebibytes(before),
+            mebibytes(peak),
+            (peak - before) / weightBytes, mebibytes(weightBytes)))
 }

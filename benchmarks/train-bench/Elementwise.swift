@@ -68,15 +68,24 @@ struct ElementwiseBenchmark: ParsableCommand {
         var sink: Scalar = 0
         let copySeconds = time {
             source.withUnsafeMutableBufferPointer { s in
-                destination.withUnsafeMutableBufferPointer { d in _ = memcpy(d.baseAddress!, s.baseAddress!, count * size) }
+                destination.withUnsafeMutableBufferPointer { d in
+                    _ = memcpy(d.baseAddress!, s.baseAddress!, count * size)
+                }
             }
         }
         let copyRate = Double(2 * count * size) / copySeconds / 1e9
-        var rows = [Row(operation: "memcpy", precision: name, count: count, seconds: copySeconds, gigabytesPerSecond: copyRate, fractionOfCopy: 1)]
+        var rows = [
+            Row(
+                operation: "memcpy", precision: name, count: count, seconds: copySeconds, gigabytesPerSecond: copyRate,
+                fractionOfCopy: 1)
+        ]
         func add(_ operation: String, bytes: Int, _ body: () -> Void) {
             let seconds = time(body)
             let rate = Double(bytes * size) / seconds / 1e9
-            rows.append(Row(operation: operation, precision: name, count: count, seconds: seconds, gigabytesPerSecond: rate, fractionOfCopy: rate / copyRate))
+            rows.append(
+                Row(
+                    operation: operation, precision: name, count: count, seconds: seconds, gigabytesPerSecond: rate,
+                    fractionOfCopy: rate / copyRate))
         }
         add("c = a + b (allocating)", bytes: 3 * count) { sink += (a + b)[0, 0] }
         add("a += b (in place)", bytes: 3 * count) { target += b }
@@ -87,10 +96,15 @@ struct ElementwiseBenchmark: ParsableCommand {
         add("a.sum(axis: 0)", bytes: count) { sink += a.sum(axis: 0)[0, 0] }
         add("a.max()", bytes: count) { sink += a.max() }
         add("exp(a) (allocating)", bytes: 2 * count) { sink += exp(a)[0, 0] }
-        print("\(name), \(count) elements (\(count * size / 1024) KiB per operand): memcpy \(String(format: "%.1f", copyRate)) GB/s")
+        print(
+            "\(name), \(count) elements (\(count * size / 1024) KiB per operand): memcpy \(String(format: "%.1f", copyRate)) GB/s"
+        )
         for row in rows.dropFirst() {
-            print("  " + row.operation.padding(toLength: 28, withPad: " ", startingAt: 0)
-                + String(format: "%7.1f GB/s  %5.2f of memcpy  %8.3f ns/element", row.gigabytesPerSecond, row.fractionOfCopy, row.seconds / Double(count) * 1e9))
+            print(
+                "  " + row.operation.padding(toLength: 28, withPad: " ", startingAt: 0)
+                    + String(
+                        format: "%7.1f GB/s  %5.2f of memcpy  %8.3f ns/element", row.gigabytesPerSecond,
+                        row.fractionOfCopy, row.seconds / Double(count) * 1e9))
         }
         if sink.isNaN { print("") }
         return rows

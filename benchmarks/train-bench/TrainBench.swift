@@ -27,7 +27,8 @@ func now() -> Double {
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 /// What one benchmark prints as JSON with `--json`.
@@ -71,10 +72,15 @@ struct XORBenchmark: ParsableCommand {
         var lastError = 0.0
         for _ in 0..<(repeats + 1) {
             var random = NumpyRandomState(seed: 1)
-            let network = Sequential<Double>([
-                Dense(inputSize: 3, outputSize: 4, bias: false, activation: .sigmoid, weightInitializer: .uniform(low: -1, high: 1)),
-                Dense(inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid, weightInitializer: .uniform(low: -1, high: 1)),
-            ], generator: &random)
+            let network = Sequential<Double>(
+                [
+                    Dense(
+                        inputSize: 3, outputSize: 4, bias: false, activation: .sigmoid,
+                        weightInitializer: .uniform(low: -1, high: 1)),
+                    Dense(
+                        inputSize: 4, outputSize: 1, bias: false, activation: .sigmoid,
+                        weightInitializer: .uniform(low: -1, high: 1)),
+                ], generator: &random)
             let started = now()
             let history = try network.fit(
                 inputs, targets, loss: .halfSumSquaredError, optimizer: Optimizer(.sgd, learningRate: 1),
@@ -84,10 +90,17 @@ struct XORBenchmark: ParsableCommand {
         }
         times.removeFirst()  // warm-up
         let middle = median(times)
-        print(String(format: "xor (notebook 000, 60,000 steps): median %.4f s over %d runs (min %.4f, max %.4f); final mean |error| %.15g",
-                     middle, times.count, times.min()!, times.max()!, lastError))
-        try emit([Record(workload: "xor-notebook-000", precision: "double", threads: BLASLibrary.threadCount,
-                         seconds: times, medianSeconds: middle)], json: json)
+        print(
+            String(
+                format:
+                    "xor (notebook 000, 60,000 steps): median %.4f s over %d runs (min %.4f, max %.4f); final mean |error| %.15g",
+                middle, times.count, times.min()!, times.max()!, lastError))
+        try emit(
+            [
+                Record(
+                    workload: "xor-notebook-000", precision: "double", threads: BLASLibrary.threadCount,
+                    seconds: times, medianSeconds: middle)
+            ], json: json)
     }
 }
 
@@ -98,7 +111,8 @@ enum Precision: String, ExpressibleByArgument, CaseIterable {
 struct FashionBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fashion-mnist",
-        abstract: "Time Fashion-MNIST epochs (784-256-128-10 ReLU, batch 128, SGD momentum 0.9, lr 0.05) and their floor.")
+        abstract:
+            "Time Fashion-MNIST epochs (784-256-128-10 ReLU, batch 128, SGD momentum 0.9, lr 0.05) and their floor.")
 
     @Option(help: "The precision: float, double or both.")
     var precision: [Precision] = [.float, .double]
@@ -134,7 +148,9 @@ struct FashionBenchmark: ParsableCommand {
     func run() throws {
         var records: [Record] = []
         let threadCounts = try parsedThreads()
-        print("fashion-mnist: OpenBLAS \(BLASLibrary.coreName) kernels, \(Processor.current.usableCoreCount) usable cores")
+        print(
+            "fashion-mnist: OpenBLAS \(BLASLibrary.coreName) kernels, \(Processor.current.usableCoreCount) usable cores"
+        )
         for precision in precision {
             for threadCount in threadCounts {
                 BLASLibrary.threadCount = threadCount
@@ -148,30 +164,37 @@ struct FashionBenchmark: ParsableCommand {
             print("\n| precision | threads | ours (s) | floor (s) | ours/floor | non-product (s) |")
             print("|---|---:|---:|---:|---:|---:|")
             for record in records {
-                print(String(format: "| %@ | %d | %.3f | %.3f | %.2f | %.3f |", record.precision, record.threads,
-                             record.medianSeconds, record.floorSeconds ?? .nan, record.ratioToFloor ?? .nan,
-                             record.nonProductSeconds ?? .nan))
+                print(
+                    String(
+                        format: "| %@ | %d | %.3f | %.3f | %.2f | %.3f |", record.precision, record.threads,
+                        record.medianSeconds, record.floorSeconds ?? .nan, record.ratioToFloor ?? .nan,
+                        record.nonProductSeconds ?? .nan))
             }
-            print("non-product: our epoch minus the floor epoch timed beside it (the same products called raw), median of the pairs")
+            print(
+                "non-product: our epoch minus the floor epoch timed beside it (the same products called raw), median of the pairs"
+            )
         }
         try emit(records, json: json)
     }
 
     func measure<Scalar: MatrixScalar>(_ type: Scalar.Type, threads: Int) throws -> Record {
         let name = Scalar.self == Float.self ? "float" : "double"
-        let trainImages: Matrix<Scalar> = try readIDXImages(from: "\(dataset)/train-images-idx3-ubyte.gz", as: Scalar.self)
+        let trainImages: Matrix<Scalar> = try readIDXImages(
+            from: "\(dataset)/train-images-idx3-ubyte.gz", as: Scalar.self)
         let trainLabels = try readIDXLabels(from: "\(dataset)/train-labels-idx1-ubyte.gz")
-        let testImages: Matrix<Scalar> = try readIDXImages(from: "\(dataset)/t10k-images-idx3-ubyte.gz", as: Scalar.self)
+        let testImages: Matrix<Scalar> = try readIDXImages(
+            from: "\(dataset)/t10k-images-idx3-ubyte.gz", as: Scalar.self)
         let testLabels = try readIDXLabels(from: "\(dataset)/t10k-labels-idx1-ubyte.gz")
         let trainTargets = oneHot(trainLabels, as: Scalar.self)
         let testTargets = oneHot(testLabels, as: Scalar.self)
 
         var random = NumpyRandomState(seed: 0)
-        let network = Sequential<Scalar>([
-            Dense(inputSize: 784, outputSize: 256, activation: .relu, weightInitializer: .heUniform),
-            Dense(inputSize: 256, outputSize: 128, activation: .relu, weightInitializer: .heUniform),
-            Dense(inputSize: 128, outputSize: 10, activation: .identity, weightInitializer: .xavierUniform),
-        ], generator: &random)
+        let network = Sequential<Scalar>(
+            [
+                Dense(inputSize: 784, outputSize: 256, activation: .relu, weightInitializer: .heUniform),
+                Dense(inputSize: 256, outputSize: 128, activation: .relu, weightInitializer: .heUniform),
+                Dense(inputSize: 128, outputSize: 10, activation: .identity, weightInitializer: .xavierUniform),
+            ], generator: &random)
         let optimizer = Optimizer<Scalar>(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05)
         // Our epochs and the floor's alternate, so that both see the machine in the same state: on a
         // shared machine whose speed drifts, timing one after the other skews their ratio.
@@ -190,7 +213,8 @@ struct FashionBenchmark: ParsableCommand {
                 options: TrainingOptions(epochs: 1, batchSize: 128, initialEpoch: epoch), random: &random)
             times.append(now() - started)
         }
-        let accuracy = try network.evaluate(testImages, testTargets, loss: .softmaxCrossEntropy, metrics: [.accuracy]).metrics[.accuracy]!
+        let accuracy = try network.evaluate(testImages, testTargets, loss: .softmaxCrossEntropy, metrics: [.accuracy])
+            .metrics[.accuracy]!
         // Epoch 1 of ours is a warm-up (workspaces, OpenBLAS buffers); its pair is left out with it.
         let steadyTimes = times.count > 1 ? Array(times.dropFirst()) : times
         let steadyFloor = floorTimes.count > 1 ? Array(floorTimes.dropFirst()) : floorTimes
@@ -198,13 +222,18 @@ struct FashionBenchmark: ParsableCommand {
         let floor = steadyFloor.isEmpty ? Double.nan : median(steadyFloor)
         let ratio = steadyFloor.isEmpty ? Double.nan : median(zip(steadyTimes, steadyFloor).map { $0 / $1 })
         let nonProduct = steadyFloor.isEmpty ? Double.nan : median(zip(steadyTimes, steadyFloor).map { $0 - $1 })
-        print(String(format: "fashion-mnist %@ %d thread(s): epochs %@ s; median (after the first) %.3f s; floor %@ s, median %.3f s; ratio %.2f (median of the paired epochs); non-product %.3f s; test accuracy %.4f after %d epochs",
-                     name, threads, times.map { String(format: "%.3f", $0) }.joined(separator: ", "), steady,
-                     floorTimes.map { String(format: "%.3f", $0) }.joined(separator: ", "), floor, ratio, nonProduct, accuracy, epochs))
-        return Record(workload: "fashion-mnist-epoch", precision: name, threads: threads, seconds: times,
-                      medianSeconds: steady, floorSeconds: steadyFloor.isEmpty ? nil : floor,
-                      ratioToFloor: steadyFloor.isEmpty ? nil : ratio,
-                      nonProductSeconds: steadyFloor.isEmpty ? nil : nonProduct, testAccuracy: accuracy)
+        print(
+            String(
+                format:
+                    "fashion-mnist %@ %d thread(s): epochs %@ s; median (after the first) %.3f s; floor %@ s, median %.3f s; ratio %.2f (median of the paired epochs); non-product %.3f s; test accuracy %.4f after %d epochs",
+                name, threads, times.map { String(format: "%.3f", $0) }.joined(separator: ", "), steady,
+                floorTimes.map { String(format: "%.3f", $0) }.joined(separator: ", "), floor, ratio, nonProduct,
+                accuracy, epochs))
+        return Record(
+            workload: "fashion-mnist-epoch", precision: name, threads: threads, seconds: times,
+            medianSeconds: steady, floorSeconds: steadyFloor.isEmpty ? nil : floor,
+            ratioToFloor: steadyFloor.isEmpty ? nil : ratio,
+            nonProductSeconds: steadyFloor.isEmpty ? nil : nonProduct, testAccuracy: accuracy)
     }
 
     func oneHot<Scalar: MatrixScalar>(_ labels: [Int], as type: Scalar.Type) -> Matrix<Scalar> {
@@ -228,7 +257,9 @@ final class FloorEpoch<Scalar: MatrixScalar> {
     var velocities: [[Scalar]]
 
     init(samples: Int) {
-        func buffer(_ count: Int) -> [Scalar] { (0..<count).map { Scalar(Double(($0 * 7919) % 1000) / 1000 - 0.5) * Scalar(0.01) } }
+        func buffer(_ count: Int) -> [Scalar] {
+            (0..<count).map { Scalar(Double(($0 * 7919) % 1000) / 1000 - 0.5) * Scalar(0.01) }
+        }
         let sizes = Self.layerSizes
         self.samples = samples
         activations = sizes.map { buffer(128 * $0) }
@@ -243,12 +274,18 @@ final class FloorEpoch<Scalar: MatrixScalar> {
         for batchIndex in 0..<batches {
             let rows = min(batch, samples - batchIndex * batch)
             for layer in 0..<3 {
-                Self.gemm(false, false, rows, sizes[layer + 1], sizes[layer], activations[layer], weights[layer], 0, &activations[layer + 1])
+                Self.gemm(
+                    false, false, rows, sizes[layer + 1], sizes[layer], activations[layer], weights[layer], 0,
+                    &activations[layer + 1])
             }
             for layer in (0..<3).reversed() {
-                Self.gemm(true, false, sizes[layer], sizes[layer + 1], rows, activations[layer], gradients[layer + 1], 0.9, &velocities[layer])
+                Self.gemm(
+                    true, false, sizes[layer], sizes[layer + 1], rows, activations[layer], gradients[layer + 1], 0.9,
+                    &velocities[layer])
                 if layer > 0 {
-                    Self.gemm(false, true, rows, sizes[layer], sizes[layer + 1], gradients[layer + 1], weights[layer], 0, &gradients[layer])
+                    Self.gemm(
+                        false, true, rows, sizes[layer], sizes[layer + 1], gradients[layer + 1], weights[layer], 0,
+                        &gradients[layer])
                 }
             }
         }
@@ -262,17 +299,37 @@ final class FloorEpoch<Scalar: MatrixScalar> {
         let lda = transposeA ? m : k, ldb = transposeB ? k : n
         let ta = transposeA ? CblasTrans : CblasNoTrans, tb = transposeB ? CblasTrans : CblasNoTrans
         if Scalar.self == Double.self {
-            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
-                a.withMemoryRebound(to: Double.self) { a in b.withMemoryRebound(to: Double.self) { b in c.withMemoryRebound(to: Double.self) { c in
-                    cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb), Double(beta), c.baseAddress, Int32(n))
-                } } }
-            } } }
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        a.withMemoryRebound(to: Double.self) { a in
+                            b.withMemoryRebound(to: Double.self) { b in
+                                c.withMemoryRebound(to: Double.self) { c in
+                                    cblas_dgemm(
+                                        CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a.baseAddress,
+                                        Int32(lda), b.baseAddress, Int32(ldb), Double(beta), c.baseAddress, Int32(n))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         } else {
-            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in c.withUnsafeMutableBufferPointer { c in
-                a.withMemoryRebound(to: Float.self) { a in b.withMemoryRebound(to: Float.self) { b in c.withMemoryRebound(to: Float.self) { c in
-                    cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a.baseAddress, Int32(lda), b.baseAddress, Int32(ldb), Float(beta), c.baseAddress, Int32(n))
-                } } }
-            } } }
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        a.withMemoryRebound(to: Float.self) { a in
+                            b.withMemoryRebound(to: Float.self) { b in
+                                c.withMemoryRebound(to: Float.self) { c in
+                                    cblas_sgemm(
+                                        CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), 1, a.baseAddress,
+                                        Int32(lda), b.baseAddress, Int32(ldb), Float(beta), c.baseAddress, Int32(n))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -16,12 +16,15 @@ package struct Adam: UpdateRule {
 
     /// β₁ and β₂ must be in `[0, 1)`, ε finite and positive.
     package var invalidSetting: (field: String, problem: String)? {
-        checkFraction(beta1, "adam.beta1") ?? checkFraction(beta2, "adam.beta2") ?? checkPositive(epsilon, "adam.epsilon")
+        checkFraction(beta1, "adam.beta1") ?? checkFraction(beta2, "adam.beta2")
+            ?? checkPositive(epsilon, "adam.epsilon")
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+    package func update<Scalar: MatrixScalar>(
+        _ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>
+    ) {
         for parameter in parameters {
             addWeightDecay(parameter, step)
             moments(parameter, step)

@@ -16,7 +16,9 @@ package struct AdamW: UpdateRule {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+    package func update<Scalar: MatrixScalar>(
+        _ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>
+    ) {
         for parameter in parameters {
             if step.weightDecay != 0 {
                 let shrink = 1 - step.learningRate * step.weightDecay, w = parameter.value

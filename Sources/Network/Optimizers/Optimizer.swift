@@ -103,7 +103,10 @@ public final class Optimizer<Scalar: MatrixScalar> {
     ///   - learningRate: the base step size.
     ///   - weightDecay: the weight-decay factor λ (0 for none).
     ///   - schedule: how the rate changes from epoch to epoch.
-    public init(_ kind: OptimizerKind = .sgd, learningRate: Double, weightDecay: Double = 0, schedule: LearningRateSchedule = .constant) {
+    public init(
+        _ kind: OptimizerKind = .sgd, learningRate: Double, weightDecay: Double = 0,
+        schedule: LearningRateSchedule = .constant
+    ) {
         self.kind = kind
         self.rule = kind.rule
         self.baseLearningRate = learningRate
@@ -149,13 +152,16 @@ public final class Optimizer<Scalar: MatrixScalar> {
     /// - Precondition: the state, if made, was made for parameters of these shapes.
     func slots(for parameters: [Parameter<Scalar>]) -> [ParameterSlot<Scalar>] {
         if stateBuffers.count != parameters.count { allocateState(for: parameters) }
-        for (index, parameter) in parameters.enumerated() where rule.stateCount > 0 && stateShapes[index] != parameter.shape {
+        for (index, parameter) in parameters.enumerated()
+        where rule.stateCount > 0 && stateShapes[index] != parameter.shape {
             failPrecondition(
-                "Optimizer.update: parameter \(index) (\(parameter.name)) has shape \(parameter.shape) but the optimizer's state was made for \(stateShapes[index]); use one optimizer per network")
+                "Optimizer.update: parameter \(index) (\(parameter.name)) has shape \(parameter.shape) but the optimizer's state was made for \(stateShapes[index]); use one optimizer per network"
+            )
         }
         return zip(parameters, stateBuffers).map { parameter, state in
             ParameterSlot(
-                value: parameter.valueBuffer.pointer, gradient: parameter.gradientBuffer.pointer, stateBlocks: state.pointer,
+                value: parameter.valueBuffer.pointer, gradient: parameter.gradientBuffer.pointer,
+                stateBlocks: state.pointer,
                 count: parameter.count)
         }
     }
@@ -167,7 +173,9 @@ public final class Optimizer<Scalar: MatrixScalar> {
     }
 
     /// Restores saved state (as produced by ``state`` and ``stepCount``); the shapes must match the parameters.
-    public func restore(state: [[Matrix<Scalar>]], stepCount: Int, for parameters: [Parameter<Scalar>]) throws(NetworkError) {
+    public func restore(state: [[Matrix<Scalar>]], stepCount: Int, for parameters: [Parameter<Scalar>])
+        throws(NetworkError)
+    {
         allocateState(for: parameters)
         guard state.count == parameters.count else {
             throw .invalidCheckpoint("optimizer state has \(state.count) entries for \(parameters.count) parameters")

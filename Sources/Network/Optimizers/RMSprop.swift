@@ -16,7 +16,9 @@ package struct RMSprop: UpdateRule {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+    package func update<Scalar: MatrixScalar>(
+        _ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>
+    ) {
         for parameter in parameters {
             addWeightDecay(parameter, step)
             let a = Scalar(alpha), eps = Scalar(epsilon), mu = Scalar(momentum), rate = step.learningRate
@@ -45,6 +47,7 @@ package struct RMSprop: UpdateRule {
 
     /// α and the momentum must be in `[0, 1)`, ε finite and positive.
     package var invalidSetting: (field: String, problem: String)? {
-        checkFraction(alpha, "rmsprop.alpha") ?? checkPositive(epsilon, "rmsprop.epsilon") ?? checkFraction(momentum, "rmsprop.momentum")
+        checkFraction(alpha, "rmsprop.alpha") ?? checkPositive(epsilon, "rmsprop.epsilon")
+            ?? checkFraction(momentum, "rmsprop.momentum")
     }
 }

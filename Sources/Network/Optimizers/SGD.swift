@@ -24,7 +24,9 @@ package struct SGD: UpdateRule {
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>) {
+    package func update<Scalar: MatrixScalar>(
+        _ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>
+    ) {
         for parameter in parameters {
             addWeightDecay(parameter, step)
             let w = parameter.value, g = parameter.gradient, count = parameter.count

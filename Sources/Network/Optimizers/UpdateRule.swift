@@ -28,7 +28,8 @@ package protocol UpdateRule: Sendable {
     /// Applies one step of the rule to every parameter, whose gradient buffers hold this step's
     /// gradient (plus what ``gradientRetention`` kept). One call per step: the driver calls it through
     /// `any UpdateRule`, and the `@_specialize`d entry then runs the rule's loop specialized.
-    func update<Scalar: MatrixScalar>(_ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>)
+    func update<Scalar: MatrixScalar>(
+        _ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>)
 }
 
 /// What one step tells every parameter's update: the rate, the weight decay and the step number.

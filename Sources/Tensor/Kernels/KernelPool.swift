@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // The kernel layer's threads: one small persistent pool that splits the passes which are not
@@ -129,10 +129,12 @@ import Darwin
         helperCount += 1
         let context = Unmanaged.passRetained(HelperContext(pool: self, index: index, generation: generation)).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            let helper = Unmanaged<HelperContext>.fromOpaque(context!).takeRetainedValue()
-            helper.pool.helperLoop(index: helper.index, seen: helper.generation)
-        }, context)
+        let result = pthread_create(
+            &thread, nil,
+            { context in
+                let helper = Unmanaged<HelperContext>.fromOpaque(context!).takeRetainedValue()
+                helper.pool.helperLoop(index: helper.index, seen: helper.generation)
+            }, context)
         precondition(result == 0, "KernelPool: pthread_create failed (\(result))")
         pthread_detach(thread)
     }
@@ -190,7 +192,8 @@ extension StridedView {
             return
         }
         KernelPool.shared.run(parts: parts) { part in
-            let start = KernelPool.blockStart(part, of: parts, count: rows), end = KernelPool.blockStart(part &+ 1, of: parts, count: rows)
+            let start = KernelPool.blockStart(part, of: parts, count: rows),
+                end = KernelPool.blockStart(part &+ 1, of: parts, count: rows)
             body(self.rows(start, end), other.map { $0.rows(start, end) })
         }
     }

@@ -119,7 +119,8 @@ extension StridedView {
     /// `negativeSlope` (0 for ReLU). A multiplication by a mask vectorizes; a select would not.
     @inlinable
     package func multiplyByRectifierDerivative(output: StridedView, negativeSlope: Scalar) {
-        multiplyByRectifierDerivative(output: output, negativeSlope: negativeSlope, parts: KernelPool.parts(forElements: count))
+        multiplyByRectifierDerivative(
+            output: output, negativeSlope: negativeSlope, parts: KernelPool.parts(forElements: count))
     }
 
     /// ``multiplyByRectifierDerivative(output:negativeSlope:)`` split into `parts` blocks of rows.

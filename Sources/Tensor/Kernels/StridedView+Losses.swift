@@ -51,7 +51,8 @@ extension StridedView {
                 let probability = Swift.min(Swift.max(p[index], epsilon), 1 - epsilon)
                 let target = y[index]
                 total -= Double(target * Scalar.log(probability) + (1 - target) * Scalar.log(1 - probability))
-                g[index] = fusedWithSigmoid
+                g[index] =
+                    fusedWithSigmoid
                     ? (p[index] - target) / count
                     : (probability - target) / (probability * (1 - probability)) / count
             }
@@ -62,7 +63,8 @@ extension StridedView {
     /// `-Σ_rows Σ y log softmax(z)` on logits `z`, through each row's ``logSumExp(row:)``, writing
     /// ∂/∂z `(softmax(z) - y) / rows`.
     @inlinable
-    package static func softmaxCrossEntropy(logits: StridedView, targets: StridedView, gradient: StridedView) -> Scalar {
+    package static func softmaxCrossEntropy(logits: StridedView, targets: StridedView, gradient: StridedView) -> Scalar
+    {
         var total: Double = 0
         let rowCount = Scalar(logits.rows)
         for index in 0..<logits.rows {
@@ -81,14 +83,17 @@ extension StridedView {
     /// `-Σ_rows Σ y log p` on probabilities `p` (a softmax's output, floored at the least normal
     /// magnitude in the logarithm), writing ∂/∂z of the softmax's input, `(p - y) / rows`.
     @inlinable
-    package static func crossEntropy(probabilities: StridedView, targets: StridedView, gradient: StridedView) -> Scalar {
+    package static func crossEntropy(probabilities: StridedView, targets: StridedView, gradient: StridedView) -> Scalar
+    {
         var total: Double = 0
         let rowCount = Scalar(probabilities.rows)
         forEachRun(probabilities, targets, gradient) { p, y, g, count in
             for index in 0..<count {
                 let probability = p[index]
                 let target = y[index]
-                if target != 0 { total -= Double(target * Scalar.log(Swift.max(probability, Scalar.leastNormalMagnitude))) }
+                if target != 0 {
+                    total -= Double(target * Scalar.log(Swift.max(probability, Scalar.leastNormalMagnitude)))
+                }
                 g[index] = (probability - target) / rowCount
             }
         }

@@ -25,7 +25,8 @@ extension StridedView {
         }
         if m &* n &* k <= smallProductLimit {
             smallProduct(
-                transposeLeft, transposeRight, m, n, k, alpha, left.base, left.rowStride, right.base, right.rowStride, beta,
+                transposeLeft, transposeRight, m, n, k, alpha, left.base, left.rowStride, right.base, right.rowStride,
+                beta,
                 destination.base, destination.rowStride)
         } else {
             BLAS.gemm(
@@ -65,7 +66,9 @@ extension StridedView {
             let end = KernelPool.blockStart(part &+ 1, of: parts, count: pieces)
             while piece < end {
                 let start = piece &* axpyPiece
-                BLAS.axpy(count: Swift.min(axpyPiece, count &- start), alpha: alpha, x: source + start, y: destination + start)
+                BLAS.axpy(
+                    count: Swift.min(axpyPiece, count &- start), alpha: alpha, x: source + start, y: destination + start
+                )
                 piece &+= 1
             }
         }
@@ -79,7 +82,8 @@ extension StridedView {
     /// ``addScaled(_:_:to:count:)`` from a mutable source.
     @inlinable @inline(__always)
     package static func addScaled(
-        _ alpha: Scalar, _ source: UnsafeMutablePointer<Scalar>, to destination: UnsafeMutablePointer<Scalar>, count: Int
+        _ alpha: Scalar, _ source: UnsafeMutablePointer<Scalar>, to destination: UnsafeMutablePointer<Scalar>,
+        count: Int
     ) {
         addScaled(alpha, UnsafePointer(source), to: destination, count: count)
     }

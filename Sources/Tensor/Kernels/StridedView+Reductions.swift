@@ -23,7 +23,8 @@ extension StridedView {
         }
         KernelPool.shared.run(parts: parts) { part in
             sumColumns(
-                first: KernelPool.blockStart(part, of: parts, count: columns), end: KernelPool.blockStart(part &+ 1, of: parts, count: columns),
+                first: KernelPool.blockStart(part, of: parts, count: columns),
+                end: KernelPool.blockStart(part &+ 1, of: parts, count: columns),
                 into: sums, beta: beta)
         }
     }
@@ -51,7 +52,8 @@ extension StridedView {
         let parts = Swift.max(1, Swift.min(parts, rows))
         let rowCount = rows
         let body = { (part: Int) in
-            let start = KernelPool.blockStart(part, of: parts, count: rowCount), end = KernelPool.blockStart(part &+ 1, of: parts, count: rowCount)
+            let start = KernelPool.blockStart(part, of: parts, count: rowCount),
+                end = KernelPool.blockStart(part &+ 1, of: parts, count: rowCount)
             Self.scale(sums + start, count: end &- start, by: beta)
             for index in start..<end {
                 let source = row(index)
@@ -103,7 +105,8 @@ extension StridedView {
         let parts = Swift.max(1, Swift.min(parts, rows))
         let rowCount = rows
         let body = { (part: Int) in
-            let start = KernelPool.blockStart(part, of: parts, count: rowCount), end = KernelPool.blockStart(part &+ 1, of: parts, count: rowCount)
+            let start = KernelPool.blockStart(part, of: parts, count: rowCount),
+                end = KernelPool.blockStart(part &+ 1, of: parts, count: rowCount)
             for index in start..<end {
                 row(index).update(from: source.row(rowIndices[index]), count: columns)
             }

@@ -78,9 +78,10 @@ extension Matrix {
     @inlinable @inline(__always)
     package func withView<Result>(_ body: (StridedView<Scalar>) throws -> Result) rethrows -> Result {
         try storage.withUnsafeBufferPointer { buffer in
-            try body(StridedView(
-                reading: buffer.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Scalar>.alignment)!,
-                rows: rowCount, columns: columnCount))
+            try body(
+                StridedView(
+                    reading: buffer.baseAddress ?? UnsafePointer(bitPattern: MemoryLayout<Scalar>.alignment)!,
+                    rows: rowCount, columns: columnCount))
         }
     }
 
@@ -89,9 +90,10 @@ extension Matrix {
     package mutating func withMutableView<Result>(_ body: (StridedView<Scalar>) throws -> Result) rethrows -> Result {
         let rows = rowCount, columns = columnCount
         return try storage.withUnsafeMutableBufferPointer { buffer in
-            try body(StridedView(
-                buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<Scalar>.alignment)!,
-                rows: rows, columns: columns))
+            try body(
+                StridedView(
+                    buffer.baseAddress ?? UnsafeMutablePointer(bitPattern: MemoryLayout<Scalar>.alignment)!,
+                    rows: rows, columns: columns))
         }
     }
 }

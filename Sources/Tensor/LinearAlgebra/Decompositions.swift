@@ -58,8 +58,10 @@ extension Matrix {
         let qColumns = mode == .reduced ? k : m
         let rRows = mode == .reduced ? k : m
         if k == 0 {
-            return (mode == .complete ? Matrix.identity(size: m) : Matrix.zeros(rows: m, columns: 0),
-                    Matrix.zeros(rows: rRows, columns: n))
+            return (
+                mode == .complete ? Matrix.identity(size: m) : Matrix.zeros(rows: m, columns: 0),
+                Matrix.zeros(rows: rRows, columns: n)
+            )
         }
         // Column-major `Aᵀ`, (n, m) with leading dimension n.
         var reflectors = storage
@@ -107,8 +109,10 @@ extension Matrix {
         let m = rowCount, n = columnCount, k = Swift.min(m, n)
         let uColumns = full ? m : k, vRows = full ? n : k
         if k == 0 {
-            return (full ? .identity(size: m) : .zeros(rows: m, columns: 0), [],
-                    full ? .identity(size: n) : .zeros(rows: 0, columns: n))
+            return (
+                full ? .identity(size: m) : .zeros(rows: m, columns: 0), [],
+                full ? .identity(size: n) : .zeros(rows: 0, columns: n)
+            )
         }
         var work = storage
         var values = [Scalar](repeating: 0, count: k)
@@ -125,8 +129,10 @@ extension Matrix {
             }
         }
         try checkLAPACK(info, "singularValueDecomposition(full:)", failure: LinearAlgebraError.noConvergence)
-        return (Matrix(uncheckedRows: m, columns: uColumns, storage: u), values,
-                Matrix(uncheckedRows: vRows, columns: n, storage: vTransposed))
+        return (
+            Matrix(uncheckedRows: m, columns: uColumns, storage: u), values,
+            Matrix(uncheckedRows: vRows, columns: n, storage: vTransposed)
+        )
     }
 
     /// The `min(m, n)` singular values in descending order, as `numpy.linalg.svd(a, compute_uv=False)`,

@@ -60,7 +60,8 @@ public struct ComplexEigenDecomposition<Scalar: MatrixScalar>: Sendable {
         return ComplexEigenDecomposition(
             eigenvalueRealParts: order.map { eigenvalueRealParts[$0] },
             eigenvalueImaginaryParts: order.map { eigenvalueImaginaryParts[$0] },
-            eigenvectorRealParts: permuted(eigenvectorRealParts), eigenvectorImaginaryParts: permuted(eigenvectorImaginaryParts))
+            eigenvectorRealParts: permuted(eigenvectorRealParts),
+            eigenvectorImaginaryParts: permuted(eigenvectorImaginaryParts))
     }
 }
 

@@ -38,10 +38,16 @@ public func leastSquares<Scalar: MatrixScalar>(
     let m = a.rowCount, n = a.columnCount, rightHandSides = b.columnCount
     let cutoff = rcond ?? Scalar.ulpOfOne * Scalar(Swift.max(m, n))
     if m == 0 || n == 0 || rightHandSides == 0 {
-        let residuals = m > n && n == 0 ? (0..<rightHandSides).map { column in
-            (0..<m).reduce(Scalar(0)) { $0 + b.storage[$1 * rightHandSides + column] * b.storage[$1 * rightHandSides + column] }
-        } : []
-        return (Matrix.zeros(rows: n, columns: rightHandSides), residuals, 0, [Scalar](repeating: 0, count: Swift.min(m, n)))
+        let residuals =
+            m > n && n == 0
+            ? (0..<rightHandSides).map { column in
+                (0..<m).reduce(Scalar(0)) {
+                    $0 + b.storage[$1 * rightHandSides + column] * b.storage[$1 * rightHandSides + column]
+                }
+            } : []
+        return (
+            Matrix.zeros(rows: n, columns: rightHandSides), residuals, 0, [Scalar](repeating: 0, count: Swift.min(m, n))
+        )
     }
     let leading = Swift.max(m, n)
     // Column-major copies: A (m, n) with leading dimension m, and B padded to (max(m, n), k).

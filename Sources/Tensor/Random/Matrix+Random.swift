@@ -36,7 +36,8 @@ extension Matrix {
         rows: Int, columns: Int, low: Double = 0, high: Double = 1, using generator: inout Generator
     ) -> Matrix {
         let width = high - low
-        checkPrecondition(width.isFinite, "Matrix.uniform(rows:columns:low:high:using:): the range \(low) to \(high) is not finite")
+        checkPrecondition(
+            width.isFinite, "Matrix.uniform(rows:columns:low:high:using:): the range \(low) to \(high) is not finite")
         return drawn(rows: rows, columns: columns, operation: "Matrix.uniform(rows:columns:low:high:using:)") {
             low + width * generator.randomSample()
         }
@@ -64,8 +65,11 @@ extension Matrix {
     ) -> Matrix {
         checkPrecondition(
             standardDeviation >= 0,
-            "Matrix.normal(rows:columns:mean:standardDeviation:using:): negative standard deviation \(standardDeviation)")
-        return drawn(rows: rows, columns: columns, operation: "Matrix.normal(rows:columns:mean:standardDeviation:using:)") {
+            "Matrix.normal(rows:columns:mean:standardDeviation:using:): negative standard deviation \(standardDeviation)"
+        )
+        return drawn(
+            rows: rows, columns: columns, operation: "Matrix.normal(rows:columns:mean:standardDeviation:using:)"
+        ) {
             mean + standardDeviation * generator.standardNormal()
         }
     }

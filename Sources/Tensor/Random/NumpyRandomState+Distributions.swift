@@ -72,7 +72,8 @@ extension NumpyRandomState: RealRandomNumberGenerator {
     @inlinable
     public mutating func randomInteger(in range: Range<Int>) -> Int {
         checkPrecondition(
-            !range.isEmpty, "randomInteger(in:): empty range \(range.lowerBound)..<\(range.upperBound) (numpy: low >= high)")
+            !range.isEmpty,
+            "randomInteger(in:): empty range \(range.lowerBound)..<\(range.upperBound) (numpy: low >= high)")
         return randomInteger(in: range.lowerBound...(range.upperBound - 1))
     }
 

@@ -36,18 +36,21 @@ extension NumpyRandomState {
         public var description: String {
             switch self {
             case .wrongKeyCount(let count):
-                return "random state has \(count) keys; a Mersenne Twister state needs exactly 624 (numpy's get_state()[1])"
+                return
+                    "random state has \(count) keys; a Mersenne Twister state needs exactly 624 (numpy's get_state()[1])"
             case .positionOutOfRange(let position):
                 return "random state position \(position) is outside 0...624 (numpy's get_state()[2])"
             case .allKeysZero:
-                return "random state keys are all zero; the generator would only produce zeros (was the checkpoint truncated?)"
+                return
+                    "random state keys are all zero; the generator would only produce zeros (was the checkpoint truncated?)"
             }
         }
     }
 
     /// The complete current state, for checkpoints (numpy's `get_state()`).
     public var state: State {
-        State(keys: keys, position: position, hasGauss: hasCachedGaussian, gauss: hasCachedGaussian ? cachedGaussian : 0)
+        State(
+            keys: keys, position: position, hasGauss: hasCachedGaussian, gauss: hasCachedGaussian ? cachedGaussian : 0)
     }
 
     /// Restores a generator from a saved state (numpy's `set_state`); the stream continues exactly where

@@ -65,7 +65,8 @@ public struct NumpyRandomState: Sendable, Equatable {
         var seedIndex = 0
         for _ in 0..<Swift.max(count, seedArray.count) {
             let previous = keys[index - 1]
-            keys[index] = (keys[index] ^ ((previous ^ (previous >> 30)) &* 1_664_525))
+            keys[index] =
+                (keys[index] ^ ((previous ^ (previous >> 30)) &* 1_664_525))
                 &+ seedArray[seedIndex] &+ UInt32(truncatingIfNeeded: seedIndex)
             index += 1
             seedIndex += 1
@@ -77,7 +78,8 @@ public struct NumpyRandomState: Sendable, Equatable {
         }
         for _ in 0..<(count - 1) {
             let previous = keys[index - 1]
-            keys[index] = (keys[index] ^ ((previous ^ (previous >> 30)) &* 1_566_083_941))
+            keys[index] =
+                (keys[index] ^ ((previous ^ (previous >> 30)) &* 1_566_083_941))
                 &- UInt32(truncatingIfNeeded: index)
             index += 1
             if index >= count {
