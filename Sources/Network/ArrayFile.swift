@@ -46,10 +46,10 @@ enum ArrayFile {
             let buffer = UnsafeBufferPointer(start: pointer, count: rows * columns)
             return Entry(
                 name: name, dataType: dataType, rows: rows, columns: columns,
-                isFinite: { ArrayFile.allFinite(buffer, as: dataType) }
-            ) { (writer: inout AtomicFileWriter) throws(FileWriteError) in
-                try ArrayFile.write(buffer, as: dataType, into: &writer)
-            }
+                isFinite: { ArrayFile.allFinite(buffer, as: dataType) },
+                write: { (writer: inout AtomicFileWriter) throws(FileWriteError) in
+                    try ArrayFile.write(buffer, as: dataType, into: &writer)
+                })
         }
 
         /// An entry that writes `matrix`, converted to `dataType`.
@@ -58,12 +58,12 @@ enum ArrayFile {
         {
             Entry(
                 name: name, dataType: dataType, rows: matrix.rows, columns: matrix.columns,
-                isFinite: { matrix.withUnsafeBufferPointer { ArrayFile.allFinite($0, as: dataType) } }
-            ) { (writer: inout AtomicFileWriter) throws(FileWriteError) in
-                try matrix.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<Scalar>) throws(FileWriteError) in
-                    try ArrayFile.write(buffer, as: dataType, into: &writer)
-                }
-            }
+                isFinite: { matrix.withUnsafeBufferPointer { ArrayFile.allFinite($0, as: dataType) } },
+                write: { (writer: inout AtomicFileWriter) throws(FileWriteError) in
+                    try matrix.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<Scalar>) throws(FileWriteError) in
+                        try ArrayFile.write(buffer, as: dataType, into: &writer)
+                    }
+                })
         }
     }
 

@@ -2,6 +2,7 @@
 internal import CBLAS
 
 extension Double: _BLASScalar {
+    /// `_BLASScalar._gemm` in double precision, on `cblas_dgemm` (an implementation detail).
     public static func _gemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
         _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
@@ -14,6 +15,7 @@ extension Double: _BLASScalar {
             b, BLAS.blasInt(Swift.max(1, ldb), "ldb"), beta, c, BLAS.blasInt(Swift.max(1, ldc), "ldc"))
     }
 
+    /// `_BLASScalar._gemv` in double precision, on `cblas_dgemv` (an implementation detail).
     public static func _gemv(
         _ transposeA: Bool, _ m: Int, _ n: Int, _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int,
         _ x: UnsafePointer<Double>, _ incx: Int, _ beta: Double, _ y: UnsafeMutablePointer<Double>, _ incy: Int
@@ -24,6 +26,7 @@ extension Double: _BLASScalar {
             BLAS.blasInt(incy, "incy"))
     }
 
+    /// `_BLASScalar._axpy` in double precision, on `cblas_daxpy` (an implementation detail).
     public static func _axpy(
         _ count: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>
     ) {

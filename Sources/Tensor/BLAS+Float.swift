@@ -2,6 +2,7 @@
 internal import CBLAS
 
 extension Float: _BLASScalar {
+    /// `_BLASScalar._gemm` in single precision, on `cblas_sgemm` (an implementation detail).
     public static func _gemm(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
@@ -14,6 +15,7 @@ extension Float: _BLASScalar {
             b, BLAS.blasInt(Swift.max(1, ldb), "ldb"), beta, c, BLAS.blasInt(Swift.max(1, ldc), "ldc"))
     }
 
+    /// `_BLASScalar._gemv` in single precision, on `cblas_sgemv` (an implementation detail).
     public static func _gemv(
         _ transposeA: Bool, _ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
         _ x: UnsafePointer<Float>, _ incx: Int, _ beta: Float, _ y: UnsafeMutablePointer<Float>, _ incy: Int
@@ -24,6 +26,7 @@ extension Float: _BLASScalar {
             BLAS.blasInt(incy, "incy"))
     }
 
+    /// `_BLASScalar._axpy` in single precision, on `cblas_saxpy` (an implementation detail).
     public static func _axpy(_ count: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>)
     {
         cblas_saxpy(BLAS.blasInt(count, "n"), alpha, x, 1, y, 1)

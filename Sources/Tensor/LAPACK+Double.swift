@@ -3,6 +3,7 @@
 internal import CBLAS
 
 extension Double: _LAPACKScalar {
+    /// `_LAPACKScalar._getrf` in double precision, on `LAPACKE_dgetrf` (an implementation detail).
     public static func _getrf(
         _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int, _ pivots: UnsafeMutablePointer<Int32>
     ) -> Int {
@@ -12,6 +13,7 @@ extension Double: _LAPACKScalar {
                 pivots))
     }
 
+    /// `_LAPACKScalar._getrs` in double precision, on `LAPACKE_dgetrs` (an implementation detail).
     public static func _getrs(
         _ transpose: Bool, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
         _ pivots: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Double>, _ ldb: Int
@@ -23,6 +25,7 @@ extension Double: _LAPACKScalar {
                 LAPACK.leading(lda, "lda"), pivots, b, LAPACK.leading(ldb, "ldb")))
     }
 
+    /// `_LAPACKScalar._getri` in double precision, on `LAPACKE_dgetri` (an implementation detail).
     public static func _getri(
         _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int, _ pivots: UnsafeMutablePointer<Int32>
     ) -> Int {
@@ -37,6 +40,7 @@ extension Double: _LAPACKScalar {
                 LAPACK.lapackInt(work.count, "lwork")))
     }
 
+    /// `_LAPACKScalar._potrf` in double precision, on `LAPACKE_dpotrf` (an implementation detail).
     public static func _potrf(_ upper: Bool, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int) -> Int {
         Int(
             LAPACKE_dpotrf_work(
@@ -44,6 +48,7 @@ extension Double: _LAPACKScalar {
         )
     }
 
+    /// `_LAPACKScalar._posv` in double precision, on `LAPACKE_dposv` (an implementation detail).
     public static func _posv(
         _ upper: Bool, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
         _ b: UnsafeMutablePointer<Double>, _ ldb: Int
@@ -55,6 +60,7 @@ extension Double: _LAPACKScalar {
                 LAPACK.leading(lda, "lda"), b, LAPACK.leading(ldb, "ldb")))
     }
 
+    /// `_LAPACKScalar._syevd` in double precision, on `LAPACKE_dsyevd` (an implementation detail).
     public static func _syevd(
         _ vectors: Bool, _ upper: Bool, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
         _ values: UnsafeMutablePointer<Double>
@@ -75,6 +81,7 @@ extension Double: _LAPACKScalar {
                 LAPACK.lapackInt(work.count, "lwork"), &integerWork, LAPACK.lapackInt(integerWork.count, "liwork")))
     }
 
+    /// `_LAPACKScalar._geev` in double precision, on `LAPACKE_dgeev` (an implementation detail).
     public static func _geev(
         _ vectors: Bool, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
         _ realParts: UnsafeMutablePointer<Double>, _ imaginaryParts: UnsafeMutablePointer<Double>,
@@ -96,6 +103,7 @@ extension Double: _LAPACKScalar {
                 &unusedLeft, 1, vr, LAPACK.leading(ldvr, "ldvr"), &work, LAPACK.lapackInt(work.count, "lwork")))
     }
 
+    /// `_LAPACKScalar._gesdd` in double precision, on `LAPACKE_dgesdd` (an implementation detail).
     public static func _gesdd(
         _ job: UInt8, _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
         _ s: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>, _ ldu: Int,
@@ -119,6 +127,7 @@ extension Double: _LAPACKScalar {
                 &integerWork))
     }
 
+    /// `_LAPACKScalar._gelsd` in double precision, on `LAPACKE_dgelsd` (an implementation detail).
     public static func _gelsd(
         _ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
         _ b: UnsafeMutablePointer<Double>, _ ldb: Int, _ s: UnsafeMutablePointer<Double>, _ rcond: Double,
@@ -143,6 +152,7 @@ extension Double: _LAPACKScalar {
         return Int(result)
     }
 
+    /// `_LAPACKScalar._gelqf` in double precision, on `LAPACKE_dgelqf` (an implementation detail).
     public static func _gelqf(
         _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int, _ tau: UnsafeMutablePointer<Double>
     ) -> Int {
@@ -159,6 +169,7 @@ extension Double: _LAPACKScalar {
                 LAPACK.lapackInt(work.count, "lwork")))
     }
 
+    /// `_LAPACKScalar._orglq` in double precision, on `LAPACKE_dorglq` (an implementation detail).
     public static func _orglq(
         _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
         _ tau: UnsafeMutablePointer<Double>

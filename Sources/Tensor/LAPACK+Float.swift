@@ -3,6 +3,7 @@
 internal import CBLAS
 
 extension Float: _LAPACKScalar {
+    /// `_LAPACKScalar._getrf` in single precision, on `LAPACKE_sgetrf` (an implementation detail).
     public static func _getrf(
         _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int, _ pivots: UnsafeMutablePointer<Int32>
     ) -> Int {
@@ -12,6 +13,7 @@ extension Float: _LAPACKScalar {
                 pivots))
     }
 
+    /// `_LAPACKScalar._getrs` in single precision, on `LAPACKE_sgetrs` (an implementation detail).
     public static func _getrs(
         _ transpose: Bool, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
         _ pivots: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Float>, _ ldb: Int
@@ -23,6 +25,7 @@ extension Float: _LAPACKScalar {
                 LAPACK.leading(lda, "lda"), pivots, b, LAPACK.leading(ldb, "ldb")))
     }
 
+    /// `_LAPACKScalar._getri` in single precision, on `LAPACKE_sgetri` (an implementation detail).
     public static func _getri(
         _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int, _ pivots: UnsafeMutablePointer<Int32>
     ) -> Int {
@@ -37,6 +40,7 @@ extension Float: _LAPACKScalar {
                 LAPACK.lapackInt(work.count, "lwork")))
     }
 
+    /// `_LAPACKScalar._potrf` in single precision, on `LAPACKE_spotrf` (an implementation detail).
     public static func _potrf(_ upper: Bool, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int) -> Int {
         Int(
             LAPACKE_spotrf_work(
@@ -44,6 +48,7 @@ extension Float: _LAPACKScalar {
         )
     }
 
+    /// `_LAPACKScalar._posv` in single precision, on `LAPACKE_sposv` (an implementation detail).
     public static func _posv(
         _ upper: Bool, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
         _ b: UnsafeMutablePointer<Float>, _ ldb: Int
@@ -55,6 +60,7 @@ extension Float: _LAPACKScalar {
                 LAPACK.leading(lda, "lda"), b, LAPACK.leading(ldb, "ldb")))
     }
 
+    /// `_LAPACKScalar._syevd` in single precision, on `LAPACKE_ssyevd` (an implementation detail).
     public static func _syevd(
         _ vectors: Bool, _ upper: Bool, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
         _ values: UnsafeMutablePointer<Float>
@@ -75,6 +81,7 @@ extension Float: _LAPACKScalar {
                 LAPACK.lapackInt(work.count, "lwork"), &integerWork, LAPACK.lapackInt(integerWork.count, "liwork")))
     }
 
+    /// `_LAPACKScalar._geev` in single precision, on `LAPACKE_sgeev` (an implementation detail).
     public static func _geev(
         _ vectors: Bool, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
         _ realParts: UnsafeMutablePointer<Float>, _ imaginaryParts: UnsafeMutablePointer<Float>,
@@ -96,6 +103,7 @@ extension Float: _LAPACKScalar {
                 &unusedLeft, 1, vr, LAPACK.leading(ldvr, "ldvr"), &work, LAPACK.lapackInt(work.count, "lwork")))
     }
 
+    /// `_LAPACKScalar._gesdd` in single precision, on `LAPACKE_sgesdd` (an implementation detail).
     public static func _gesdd(
         _ job: UInt8, _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
         _ s: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>, _ ldu: Int,
@@ -119,6 +127,7 @@ extension Float: _LAPACKScalar {
                 &integerWork))
     }
 
+    /// `_LAPACKScalar._gelsd` in single precision, on `LAPACKE_sgelsd` (an implementation detail).
     public static func _gelsd(
         _ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
         _ b: UnsafeMutablePointer<Float>, _ ldb: Int, _ s: UnsafeMutablePointer<Float>, _ rcond: Float,
@@ -143,6 +152,7 @@ extension Float: _LAPACKScalar {
         return Int(result)
     }
 
+    /// `_LAPACKScalar._gelqf` in single precision, on `LAPACKE_sgelqf` (an implementation detail).
     public static func _gelqf(
         _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int, _ tau: UnsafeMutablePointer<Float>
     ) -> Int {
@@ -159,6 +169,7 @@ extension Float: _LAPACKScalar {
                 LAPACK.lapackInt(work.count, "lwork")))
     }
 
+    /// `_LAPACKScalar._orglq` in single precision, on `LAPACKE_sorglq` (an implementation detail).
     public static func _orglq(
         _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
         _ tau: UnsafeMutablePointer<Float>

@@ -466,8 +466,10 @@ struct TrainingTests {
         expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, batchSize: 0)) }
         expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: -1)) }
         expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, validationSplit: 1)) }
-        expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, validationSplit: 0.95)) }  // trains on 0 rows
-        expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, validationSplit: 1e-17)) }  // validates on 0 rows
+        // Trains on 0 rows.
+        expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, validationSplit: 0.95)) }
+        // Validates on 0 rows.
+        expectInvalid { try fit(inputs, targets, options: TrainingOptions(epochs: 1, validationSplit: 1e-17)) }
         let sigmoidNetwork = Sequential<Double>([Dense(inputSize: 3, outputSize: 2, activation: .sigmoid)])
         expectInvalid {
             try sigmoidNetwork.fit(
