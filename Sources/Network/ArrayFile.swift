@@ -78,6 +78,26 @@ enum ArrayFile {
         return finite
     }
 
+    /// Writes `document` (JSON with sorted keys, the arrays left out) as the header's `document`, named
+    /// `format` at `version`, then `entries`: the one layout of model files and checkpoints. `what`
+    /// names the file in an encoding error ("the model", "the checkpoint").
+    static func write<Document: Encodable>(
+        _ document: Document, format: String, version: Int, what: String, entries: [Entry], to path: String
+    ) throws(NetworkError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json: Data
+        do {
+            json = try encoder.encode(document)
+        } catch {
+            throw .invalidConfiguration("\(what) cannot be saved: \(error) (are all values finite?)")
+        }
+        let metadata = [
+            "format": format, "version": String(version), "document": String(decoding: json, as: UTF8.self),
+        ]
+        try write(to: path, metadata: metadata, entries: entries)
+    }
+
     /// Writes `entries` after a header holding `metadata`, atomically. Arrays with a value that is not
     /// finite are refused before anything is written.
     static func write(to path: String, metadata: [String: String], entries: [Entry]) throws(NetworkError) {

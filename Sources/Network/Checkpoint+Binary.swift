@@ -40,19 +40,9 @@ extension TrainingCheckpoint {
             }
             document.progress.earlyStopping?.bestWeights = stopping.bestWeights.map { _ in placeholder }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json: Data
-        do {
-            json = try encoder.encode(document)
-        } catch {
-            throw .invalidConfiguration("the checkpoint cannot be saved: \(error) (are all values finite?)")
-        }
-        let metadata = [
-            "format": Self.formatName, "version": String(Self.binaryVersion),
-            "document": String(decoding: json, as: UTF8.self),
-        ]
-        try ArrayFile.write(to: path, metadata: metadata, entries: entries)
+        try ArrayFile.write(
+            document, format: Self.formatName, version: Self.binaryVersion, what: "the checkpoint", entries: entries,
+            to: path)
     }
 
     /// Decodes a version 3 file: its document, then every matrix from the arrays (each must be there,

@@ -11,19 +11,9 @@ extension ModelFile {
             document.layers[index].weights = nil
             document.layers[index].bias = nil
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let json: Data
-        do {
-            json = try encoder.encode(document)
-        } catch {
-            throw .invalidConfiguration("the model cannot be saved: \(error) (are all settings finite?)")
-        }
-        let metadata = [
-            "format": Self.formatName, "version": String(Self.currentVersion),
-            "document": String(decoding: json, as: UTF8.self),
-        ]
-        try ArrayFile.write(to: path, metadata: metadata, entries: entries)
+        try ArrayFile.write(
+            document, format: Self.formatName, version: Self.currentVersion, what: "the model", entries: entries,
+            to: path)
     }
 
     /// An array-file reader for `path` when it is a version 2 (binary) file, `nil` when it is not

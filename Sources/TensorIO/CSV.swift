@@ -240,6 +240,29 @@ internal struct CSVField {
 }
 
 /// Splits the file's bytes into records and cells, tracking line numbers.
+extension CSVScanner {
+    /// Whether `first`, the record just read, is a header under `choice`. Detected (`.automatic`):
+    /// a header when all its cells are text (text and empty cells: pandas' index column has an empty
+    /// name), none when all are numbers, and otherwise when a text cell stands above a number in the
+    /// next record.
+    func isHeader(_ first: [CSVField], _ choice: CSVHeader) throws(DataIOError) -> Bool {
+        switch choice {
+        case .present: return true
+        case .absent: return false
+        case .automatic:
+            let firstNumeric = first.map { number($0, as: Double.self) != nil }
+            if firstNumeric.allSatisfy({ $0 }) { return false }
+            if firstNumeric.allSatisfy({ !$0 }) { return true }
+            var lookahead = self
+            var second: [CSVField] = []
+            guard try lookahead.nextRecord(into: &second) else { return false }
+            return zip(firstNumeric, second).contains { firstIsNumber, cell in
+                !firstIsNumber && lookahead.number(cell, as: Double.self) != nil
+            }
+        }
+    }
+}
+
 internal struct CSVScanner {
     let base: UnsafePointer<UInt8>
     let count: Int
@@ -398,28 +421,7 @@ internal struct CSVReader {
         var fields: [CSVField] = []
         guard try scanner.nextRecord(into: &fields) else { throw .emptyFile(file: file) }
         let columnCount = fields.count
-        let hasHeader: Bool
-        switch options.header {
-        case .present: hasHeader = true
-        case .absent: hasHeader = false
-        case .automatic:
-            let firstNumeric = fields.map { scanner.number($0, as: Double.self) != nil }
-            if firstNumeric.allSatisfy({ $0 }) {
-                hasHeader = false
-            } else if firstNumeric.allSatisfy({ !$0 }) {
-                hasHeader = true
-            } else {
-                var lookahead = scanner
-                var second: [CSVField] = []
-                if try lookahead.nextRecord(into: &second) {
-                    hasHeader = zip(firstNumeric, second).contains { firstIsNumber, cell in
-                        !firstIsNumber && lookahead.number(cell, as: Double.self) != nil
-                    }
-                } else {
-                    hasHeader = false
-                }
-            }
-        }
+        let hasHeader = try scanner.isHeader(fields, options.header)
         let names: [String]? = hasHeader ? fields.map { scanner.text($0) } : nil
         if !hasHeader { scanner = beginning }
 
@@ -655,29 +657,7 @@ public func readCSVTable(
             if end - start > 8 { return false }
             return csvMissingMarkers.contains(scanner.text(field))
         }
-        let hasHeader: Bool
-        switch header {
-        case .present: hasHeader = true
-        case .absent: hasHeader = false
-        case .automatic:
-            let firstNumeric = fields.map { scanner.number($0, as: Double.self) != nil }
-            if firstNumeric.allSatisfy({ $0 }) {
-                hasHeader = false
-            } else if firstNumeric.allSatisfy({ !$0 }) {
-                // A first row of text and empty cells only is a header (pandas' index column has an empty name).
-                hasHeader = true
-            } else {
-                var lookahead = scanner
-                var second: [CSVField] = []
-                if try lookahead.nextRecord(into: &second) {
-                    hasHeader = zip(firstNumeric, second).contains { firstIsNumber, cell in
-                        !firstIsNumber && lookahead.number(cell, as: Double.self) != nil
-                    }
-                } else {
-                    hasHeader = false
-                }
-            }
-        }
+        let hasHeader = try scanner.isHeader(fields, header)
         let names: [String]? = hasHeader ? fields.map { scanner.text($0) } : nil
         if !hasHeader { scanner = beginning }
         let dataStart = scanner
