@@ -521,29 +521,7 @@ internal struct CSVReader {
 
     /// The zero-based position of `column`, or an error naming what the file offers.
     private func resolve(_ column: CSVColumn, names: [String]?, columnCount: Int) throws(DataIOError) -> Int {
-        switch column {
-        case .name(let name):
-            guard let names else {
-                throw .invalidOption(
-                    file: file, reason: "column \(column) is chosen by name but the file has no header row")
-            }
-            let wanted = name.trimmingBlanks()
-            guard let index = names.firstIndex(of: wanted) else {
-                throw .invalidOption(
-                    file: file,
-                    reason:
-                        "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))"
-                )
-            }
-            return index
-        case .index(let index):
-            let resolved = index < 0 ? index + columnCount : index
-            guard resolved >= 0 && resolved < columnCount else {
-                throw .invalidOption(
-                    file: file, reason: "column index \(index) is out of range for \(columnCount) columns")
-            }
-            return resolved
-        }
+        try resolveCSVColumn(column, names: names, columnCount: columnCount, file: file)
     }
 }
 
@@ -603,29 +581,7 @@ public struct CSVTable: Sendable {
 
     /// The zero-based position of `column`, or an error naming what the file offers.
     public func resolve(_ column: CSVColumn, file: String) throws(DataIOError) -> Int {
-        switch column {
-        case .name(let name):
-            guard let names else {
-                throw .invalidOption(
-                    file: file, reason: "column \(column) is chosen by name but the file has no header row")
-            }
-            let wanted = name.trimmingBlanks()
-            guard let index = names.firstIndex(of: wanted) else {
-                throw .invalidOption(
-                    file: file,
-                    reason:
-                        "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))"
-                )
-            }
-            return index
-        case .index(let index):
-            let resolved = index < 0 ? index + columns.count : index
-            guard resolved >= 0 && resolved < columns.count else {
-                throw .invalidOption(
-                    file: file, reason: "column index \(index) is out of range for \(columns.count) columns")
-            }
-            return resolved
-        }
+        try resolveCSVColumn(column, names: names, columnCount: columns.count, file: file)
     }
 }
 
@@ -699,5 +655,34 @@ public func readCSVTable(
         }
         let columns: [CSVTable.Column] = (0..<columnCount).map { isText[$0] ? .text(texts[$0]) : .numbers(numbers[$0]) }
         return CSVTable(names: names, columns: columns, lines: lines)
+    }
+}
+
+/// The zero-based position of `column` in a file of `columnCount` columns with header `names` (or
+/// none), or an error naming what the file offers: a name needs a header, an index may count from the
+/// end (-1 is the last column).
+func resolveCSVColumn(
+    _ column: CSVColumn, names: [String]?, columnCount: Int, file: String
+) throws(DataIOError) -> Int {
+    switch column {
+    case .name(let name):
+        guard let names else {
+            throw .invalidOption(
+                file: file, reason: "column \(column) is chosen by name but the file has no header row")
+        }
+        let wanted = name.trimmingBlanks()
+        guard let index = names.firstIndex(of: wanted) else {
+            throw .invalidOption(
+                file: file,
+                reason: "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))"
+            )
+        }
+        return index
+    case .index(let index):
+        let resolved = index < 0 ? index + columnCount : index
+        guard resolved >= 0 && resolved < columnCount else {
+            throw .invalidOption(file: file, reason: "column index \(index) is out of range for \(columnCount) columns")
+        }
+        return resolved
     }
 }
