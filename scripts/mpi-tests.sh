@@ -74,8 +74,12 @@ else fail "resumed on 2 ranks: test loss $b, 1 rank $a"; fi
 } > good.csv
 sed '$ s/^[^,]*,/3e38,/' good.csv > bad.csv
 set +e
+# Unscaled inputs and one full batch (a table's defaults would standardize each rank's file and take
+# batches of 32), so that the overflow reaches the first step.
 "${mpirun[@]}" -np 1 "$nn" train --data good.csv --target y --loss mse --epochs 5 --threads 1 --quiet --distributed \
-    : -np 1 "$nn" train --data bad.csv --target y --loss mse --epochs 5 --threads 1 --quiet --distributed > nan.out 2> nan.err
+    --scale none --batch-size 0 \
+    : -np 1 "$nn" train --data bad.csv --target y --loss mse --epochs 5 --threads 1 --quiet --distributed \
+    --scale none --batch-size 0 > nan.out 2> nan.err
 status=$?
 set -e
 messages=$(grep -c '^error:' nan.err || true)
