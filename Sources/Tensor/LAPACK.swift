@@ -1,5 +1,7 @@
-// The one internal wrapper over LAPACKE: the generic entry points here forward to the per-precision
-// conformances in LAPACK+Float.swift and LAPACK+Double.swift, which (with BLAS) alone import the C module.
+// The one internal wrapper over LAPACKE: the generic entry points here hold the wrapper logic once
+// (workspace queries, work arrays, flags, 32-bit range checks) and call the per-precision conformances
+// in LAPACK+Float.swift and LAPACK+Double.swift, each requirement of which is one LAPACKE call; those
+// files (with BLAS) alone import the C module.
 // Every routine is called through LAPACKE's `_work` entry points in column-major layout, which pass
 // straight through to Fortran LAPACK: LAPACKE's row-major wrappers would allocate and transpose every
 // operand. Callers use the fact that a row-major matrix is the column-major storage of its transpose.
@@ -11,75 +13,90 @@
 /// because ``MatrixScalar`` is public and refines it (as swift-numerics does with its underscored
 /// protocols). `Float` conforms with the `s` routines (LAPACK+Float.swift), `Double` with the `d`
 /// routines (LAPACK+Double.swift); do not conform other types or call these requirements directly:
-/// use ``Matrix``'s linear algebra. Each requirement takes column-major operands and returns LAPACK's
-/// `info` (see ``LAPACK`` for the conventions).
+/// use ``Matrix``'s linear algebra. Each requirement is one call to the routine's LAPACKE `_work`
+/// entry point: column-major operands, LAPACK's 32-bit dimensions and character flags as given, and
+/// LAPACK's `info` returned (see ``LAPACK`` for the conventions).
 public protocol _LAPACKScalar {
-    /// LAPACK's `?getrf` in this precision; see `LAPACK.getrf`.
+    /// LAPACK's `?getrf` in this precision: one call to `LAPACKE_?getrf_work`; see `LAPACK.getrf`.
     static func _getrf(
-        _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int, _ pivots: UnsafeMutablePointer<Int32>
-    ) -> Int
+        _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32, _ pivots: UnsafeMutablePointer<Int32>
+    ) -> Int32
 
-    /// LAPACK's `?getrs` in this precision; see `LAPACK.getrs`.
+    /// LAPACK's `?getrs` in this precision: one call to `LAPACKE_?getrs_work`; see `LAPACK.getrs`.
     static func _getrs(
-        _ transpose: Bool, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
-        _ pivots: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Self>, _ ldb: Int
-    ) -> Int
+        _ transpose: CChar, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
+        _ pivots: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Self>, _ ldb: Int32
+    ) -> Int32
 
-    /// LAPACK's `?getri` in this precision; see `LAPACK.getri`.
+    /// LAPACK's `?getri` in this precision: one call to `LAPACKE_?getri_work` (lwork = -1 is a
+    /// workspace query); see `LAPACK.getri`.
     static func _getri(
-        _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int, _ pivots: UnsafeMutablePointer<Int32>
-    ) -> Int
+        _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32, _ pivots: UnsafeMutablePointer<Int32>,
+        _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+    ) -> Int32
 
-    /// LAPACK's `?potrf` in this precision; see `LAPACK.potrf`.
-    static func _potrf(_ upper: Bool, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int) -> Int
+    /// LAPACK's `?potrf` in this precision: one call to `LAPACKE_?potrf_work`; see `LAPACK.potrf`.
+    static func _potrf(_ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32) -> Int32
 
-    /// LAPACK's `?posv` in this precision; see `LAPACK.posv`.
+    /// LAPACK's `?posv` in this precision: one call to `LAPACKE_?posv_work`; see `LAPACK.posv`.
     static func _posv(
-        _ upper: Bool, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
-        _ b: UnsafeMutablePointer<Self>, _ ldb: Int
-    ) -> Int
+        _ uplo: CChar, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
+        _ b: UnsafeMutablePointer<Self>, _ ldb: Int32
+    ) -> Int32
 
-    /// LAPACK's `?syevd` in this precision; see `LAPACK.syevd`.
+    /// LAPACK's `?syevd` in this precision: one call to `LAPACKE_?syevd_work` (lwork = liwork = -1 is
+    /// a workspace query); see `LAPACK.syevd`.
     static func _syevd(
-        _ vectors: Bool, _ upper: Bool, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
-        _ values: UnsafeMutablePointer<Self>
-    ) -> Int
+        _ jobz: CChar, _ uplo: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
+        _ values: UnsafeMutablePointer<Self>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32,
+        _ integerWork: UnsafeMutablePointer<Int32>, _ liwork: Int32
+    ) -> Int32
 
-    /// LAPACK's `?geev` in this precision; see `LAPACK.geev`.
+    /// LAPACK's `?geev` in this precision: one call to `LAPACKE_?geev_work` (lwork = -1 is a
+    /// workspace query); see `LAPACK.geev`.
     static func _geev(
-        _ vectors: Bool, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
+        _ jobvl: CChar, _ jobvr: CChar, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
         _ realParts: UnsafeMutablePointer<Self>, _ imaginaryParts: UnsafeMutablePointer<Self>,
-        _ vr: UnsafeMutablePointer<Self>, _ ldvr: Int
-    ) -> Int
+        _ vl: UnsafeMutablePointer<Self>, _ ldvl: Int32, _ vr: UnsafeMutablePointer<Self>, _ ldvr: Int32,
+        _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+    ) -> Int32
 
-    /// LAPACK's `?gesdd` in this precision; see `LAPACK.gesdd`.
+    /// LAPACK's `?gesdd` in this precision: one call to `LAPACKE_?gesdd_work` (lwork = -1 is a
+    /// workspace query); see `LAPACK.gesdd`.
     static func _gesdd(
-        _ job: UInt8, _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
-        _ s: UnsafeMutablePointer<Self>, _ u: UnsafeMutablePointer<Self>, _ ldu: Int,
-        _ vt: UnsafeMutablePointer<Self>, _ ldvt: Int
-    ) -> Int
+        _ jobz: CChar, _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
+        _ s: UnsafeMutablePointer<Self>, _ u: UnsafeMutablePointer<Self>, _ ldu: Int32,
+        _ vt: UnsafeMutablePointer<Self>, _ ldvt: Int32, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32,
+        _ integerWork: UnsafeMutablePointer<Int32>
+    ) -> Int32
 
-    /// LAPACK's `?gelsd` in this precision; see `LAPACK.gelsd`.
+    /// LAPACK's `?gelsd` in this precision: one call to `LAPACKE_?gelsd_work` (lwork = -1 is a
+    /// workspace query); see `LAPACK.gelsd`.
     static func _gelsd(
-        _ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
-        _ b: UnsafeMutablePointer<Self>, _ ldb: Int, _ s: UnsafeMutablePointer<Self>, _ rcond: Self,
-        _ rank: inout Int
-    ) -> Int
+        _ m: Int32, _ n: Int32, _ nrhs: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
+        _ b: UnsafeMutablePointer<Self>, _ ldb: Int32, _ s: UnsafeMutablePointer<Self>, _ rcond: Self,
+        _ rank: UnsafeMutablePointer<Int32>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32,
+        _ integerWork: UnsafeMutablePointer<Int32>
+    ) -> Int32
 
-    /// LAPACK's `?gelqf` in this precision; see `LAPACK.gelqf`.
+    /// LAPACK's `?gelqf` in this precision: one call to `LAPACKE_?gelqf_work` (lwork = -1 is a
+    /// workspace query); see `LAPACK.gelqf`.
     static func _gelqf(
-        _ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int, _ tau: UnsafeMutablePointer<Self>
-    ) -> Int
+        _ m: Int32, _ n: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32, _ tau: UnsafeMutablePointer<Self>,
+        _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+    ) -> Int32
 
-    /// LAPACK's `?orglq` in this precision; see `LAPACK.orglq`.
+    /// LAPACK's `?orglq` in this precision: one call to `LAPACKE_?orglq_work` (lwork = -1 is a
+    /// workspace query); see `LAPACK.orglq`.
     static func _orglq(
-        _ m: Int, _ n: Int, _ k: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
-        _ tau: UnsafeMutablePointer<Self>
-    ) -> Int
+        _ m: Int32, _ n: Int32, _ k: Int32, _ a: UnsafeMutablePointer<Self>, _ lda: Int32,
+        _ tau: UnsafeMutablePointer<Self>, _ work: UnsafeMutablePointer<Self>, _ lwork: Int32
+    ) -> Int32
 }
 
-/// Internal entry points to LAPACK, generic over ``MatrixScalar``; each forwards to the scalar's
-/// ``_LAPACKScalar`` conformance.
+/// Internal entry points to LAPACK, generic over ``MatrixScalar``: the workspace queries, work arrays,
+/// flags and 32-bit range checks live here once, and each call goes to the scalar's ``_LAPACKScalar``
+/// conformance, which only names the C routine.
 @usableFromInline
 internal enum LAPACK {
     /// LU factorization with partial pivoting of the column-major `m × n` matrix at `a` (`?getrf`).
@@ -87,7 +104,7 @@ internal enum LAPACK {
     static func getrf<Scalar: MatrixScalar>(
         m: Int, n: Int, a: UnsafeMutablePointer<Scalar>, lda: Int, pivots: UnsafeMutablePointer<Int32>
     ) -> Int {
-        Scalar._getrf(m, n, a, lda, pivots)
+        Int(Scalar._getrf(lapackInt(m, "m"), lapackInt(n, "n"), a, leading(lda, "lda"), pivots))
     }
 
     /// Solves `op(A) · X = B` with the LU factors from ``getrf`` (`?getrs`); `B` is column-major `n × nrhs`.
@@ -96,7 +113,10 @@ internal enum LAPACK {
         transpose: Bool, n: Int, nrhs: Int, a: UnsafeMutablePointer<Scalar>, lda: Int,
         pivots: UnsafeMutablePointer<Int32>, b: UnsafeMutablePointer<Scalar>, ldb: Int
     ) -> Int {
-        Scalar._getrs(transpose, n, nrhs, a, lda, pivots, b, ldb)
+        Int(
+            Scalar._getrs(
+                flag(transpose, "T", "N"), lapackInt(n, "n"), lapackInt(nrhs, "nrhs"), a, leading(lda, "lda"),
+                pivots, b, leading(ldb, "ldb")))
     }
 
     /// The inverse from the LU factors from ``getrf``, in place (`?getri`).
@@ -104,14 +124,19 @@ internal enum LAPACK {
     static func getri<Scalar: MatrixScalar>(
         n: Int, a: UnsafeMutablePointer<Scalar>, lda: Int, pivots: UnsafeMutablePointer<Int32>
     ) -> Int {
-        Scalar._getri(n, a, lda, pivots)
+        var query: Scalar = 0
+        let info = Scalar._getri(lapackInt(n, "n"), a, leading(lda, "lda"), pivots, &query, -1)
+        guard info == 0 else { return Int(info) }
+        var work = [Scalar](repeating: 0, count: workspaceCount(query))
+        return Int(
+            Scalar._getri(lapackInt(n, "n"), a, leading(lda, "lda"), pivots, &work, lapackInt(work.count, "lwork")))
     }
 
     /// Cholesky factorization of the column-major symmetric matrix at `a`, from and into the upper
     /// (`upper`) or lower triangle (`?potrf`).
     @inlinable
     static func potrf<Scalar: MatrixScalar>(upper: Bool, n: Int, a: UnsafeMutablePointer<Scalar>, lda: Int) -> Int {
-        Scalar._potrf(upper, n, a, lda)
+        Int(Scalar._potrf(flag(upper, "U", "L"), lapackInt(n, "n"), a, leading(lda, "lda")))
     }
 
     /// Solves `A · X = B` for a symmetric positive-definite `A` by Cholesky (`?posv`).
@@ -120,7 +145,10 @@ internal enum LAPACK {
         upper: Bool, n: Int, nrhs: Int, a: UnsafeMutablePointer<Scalar>, lda: Int,
         b: UnsafeMutablePointer<Scalar>, ldb: Int
     ) -> Int {
-        Scalar._posv(upper, n, nrhs, a, lda, b, ldb)
+        Int(
+            Scalar._posv(
+                flag(upper, "U", "L"), lapackInt(n, "n"), lapackInt(nrhs, "nrhs"), a, leading(lda, "lda"), b,
+                leading(ldb, "ldb")))
     }
 
     /// Eigenvalues (ascending, into `values`) and, if `vectors`, orthonormal eigenvectors (into the
@@ -130,7 +158,18 @@ internal enum LAPACK {
         vectors: Bool, upper: Bool, n: Int, a: UnsafeMutablePointer<Scalar>, lda: Int,
         values: UnsafeMutablePointer<Scalar>
     ) -> Int {
-        Scalar._syevd(vectors, upper, n, a, lda, values)
+        let job = flag(vectors, "V", "N"), triangle = flag(upper, "U", "L")
+        var query: Scalar = 0
+        var integerQuery: Int32 = 0
+        let info = Scalar._syevd(
+            job, triangle, lapackInt(n, "n"), a, leading(lda, "lda"), values, &query, -1, &integerQuery, -1)
+        guard info == 0 else { return Int(info) }
+        var work = [Scalar](repeating: 0, count: workspaceCount(query))
+        var integerWork = [Int32](repeating: 0, count: Swift.max(1, Int(integerQuery)))
+        return Int(
+            Scalar._syevd(
+                job, triangle, lapackInt(n, "n"), a, leading(lda, "lda"), values, &work,
+                lapackInt(work.count, "lwork"), &integerWork, lapackInt(integerWork.count, "liwork")))
     }
 
     /// Eigenvalues of a general square matrix and, if `vectors`, its right eigenvectors in LAPACK's
@@ -141,7 +180,18 @@ internal enum LAPACK {
         realParts: UnsafeMutablePointer<Scalar>, imaginaryParts: UnsafeMutablePointer<Scalar>,
         vr: UnsafeMutablePointer<Scalar>, ldvr: Int
     ) -> Int {
-        Scalar._geev(vectors, n, a, lda, realParts, imaginaryParts, vr, ldvr)
+        let job = flag(vectors, "V", "N"), none = flag(false, "V", "N")
+        var unusedLeft: Scalar = 0
+        var query: Scalar = 0
+        let info = Scalar._geev(
+            none, job, lapackInt(n, "n"), a, leading(lda, "lda"), realParts, imaginaryParts, &unusedLeft, 1, vr,
+            leading(ldvr, "ldvr"), &query, -1)
+        guard info == 0 else { return Int(info) }
+        var work = [Scalar](repeating: 0, count: workspaceCount(query))
+        return Int(
+            Scalar._geev(
+                none, job, lapackInt(n, "n"), a, leading(lda, "lda"), realParts, imaginaryParts, &unusedLeft, 1, vr,
+                leading(ldvr, "ldvr"), &work, lapackInt(work.count, "lwork")))
     }
 
     /// Singular value decomposition by divide and conquer (`?gesdd`). `job` is `A` (all columns of
@@ -151,7 +201,18 @@ internal enum LAPACK {
         job: UInt8, m: Int, n: Int, a: UnsafeMutablePointer<Scalar>, lda: Int, s: UnsafeMutablePointer<Scalar>,
         u: UnsafeMutablePointer<Scalar>, ldu: Int, vt: UnsafeMutablePointer<Scalar>, ldvt: Int
     ) -> Int {
-        Scalar._gesdd(job, m, n, a, lda, s, u, ldu, vt, ldvt)
+        let jobFlag = CChar(bitPattern: job)
+        var integerWork = [Int32](repeating: 0, count: Swift.max(1, 8 * Swift.min(m, n)))
+        var query: Scalar = 0
+        let info = Scalar._gesdd(
+            jobFlag, lapackInt(m, "m"), lapackInt(n, "n"), a, leading(lda, "lda"), s, u, leading(ldu, "ldu"), vt,
+            leading(ldvt, "ldvt"), &query, -1, &integerWork)
+        guard info == 0 else { return Int(info) }
+        var work = [Scalar](repeating: 0, count: workspaceCount(query))
+        return Int(
+            Scalar._gesdd(
+                jobFlag, lapackInt(m, "m"), lapackInt(n, "n"), a, leading(lda, "lda"), s, u, leading(ldu, "ldu"), vt,
+                leading(ldvt, "ldvt"), &work, lapackInt(work.count, "lwork"), &integerWork))
     }
 
     /// Minimum-norm least-squares solution by SVD (`?gelsd`); singular values below
@@ -161,7 +222,20 @@ internal enum LAPACK {
         m: Int, n: Int, nrhs: Int, a: UnsafeMutablePointer<Scalar>, lda: Int, b: UnsafeMutablePointer<Scalar>,
         ldb: Int, s: UnsafeMutablePointer<Scalar>, rcond: Scalar, rank: inout Int
     ) -> Int {
-        Scalar._gelsd(m, n, nrhs, a, lda, b, ldb, s, rcond, &rank)
+        var query: Scalar = 0
+        var integerQuery: Int32 = 0
+        var effectiveRank: Int32 = 0
+        let info = Scalar._gelsd(
+            lapackInt(m, "m"), lapackInt(n, "n"), lapackInt(nrhs, "nrhs"), a, leading(lda, "lda"), b,
+            leading(ldb, "ldb"), s, rcond, &effectiveRank, &query, -1, &integerQuery)
+        guard info == 0 else { return Int(info) }
+        var work = [Scalar](repeating: 0, count: workspaceCount(query))
+        var integerWork = [Int32](repeating: 0, count: Swift.max(1, Int(integerQuery)))
+        let result = Scalar._gelsd(
+            lapackInt(m, "m"), lapackInt(n, "n"), lapackInt(nrhs, "nrhs"), a, leading(lda, "lda"), b,
+            leading(ldb, "ldb"), s, rcond, &effectiveRank, &work, lapackInt(work.count, "lwork"), &integerWork)
+        rank = Int(effectiveRank)
+        return Int(result)
     }
 
     /// LQ factorization `A = L · Q` by Householder reflectors (`?gelqf`).
@@ -169,7 +243,14 @@ internal enum LAPACK {
     static func gelqf<Scalar: MatrixScalar>(
         m: Int, n: Int, a: UnsafeMutablePointer<Scalar>, lda: Int, tau: UnsafeMutablePointer<Scalar>
     ) -> Int {
-        Scalar._gelqf(m, n, a, lda, tau)
+        var query: Scalar = 0
+        let info = Scalar._gelqf(lapackInt(m, "m"), lapackInt(n, "n"), a, leading(lda, "lda"), tau, &query, -1)
+        guard info == 0 else { return Int(info) }
+        var work = [Scalar](repeating: 0, count: workspaceCount(query))
+        return Int(
+            Scalar._gelqf(
+                lapackInt(m, "m"), lapackInt(n, "n"), a, leading(lda, "lda"), tau, &work,
+                lapackInt(work.count, "lwork")))
     }
 
     /// The `m × n` matrix with orthonormal rows from the first `k` reflectors of ``gelqf`` (`?orglq`).
@@ -177,11 +258,19 @@ internal enum LAPACK {
     static func orglq<Scalar: MatrixScalar>(
         m: Int, n: Int, k: Int, a: UnsafeMutablePointer<Scalar>, lda: Int, tau: UnsafeMutablePointer<Scalar>
     ) -> Int {
-        Scalar._orglq(m, n, k, a, lda, tau)
+        var query: Scalar = 0
+        let info = Scalar._orglq(
+            lapackInt(m, "m"), lapackInt(n, "n"), lapackInt(k, "k"), a, leading(lda, "lda"), tau, &query, -1)
+        guard info == 0 else { return Int(info) }
+        var work = [Scalar](repeating: 0, count: workspaceCount(query))
+        return Int(
+            Scalar._orglq(
+                lapackInt(m, "m"), lapackInt(n, "n"), lapackInt(k, "k"), a, leading(lda, "lda"), tau, &work,
+                lapackInt(work.count, "lwork")))
     }
 
     /// Converts a dimension to LAPACK's 32-bit integer, trapping with the name of the argument if it does not fit.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func lapackInt(_ value: Int, _ name: StaticString) -> Int32 {
         guard let converted = Int32(exactly: value) else {
             fatalError("LAPACK: \(name) = \(value) exceeds the 32-bit range of this LAPACK build")
@@ -190,17 +279,17 @@ internal enum LAPACK {
     }
 
     /// A leading dimension: at least 1, as LAPACK requires even for empty matrices.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func leading(_ value: Int, _ name: StaticString) -> Int32 { lapackInt(Swift.max(1, value), name) }
 
     /// The workspace length a query (lwork = -1) reported, rounded up and at least 1.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func workspaceCount<Value: BinaryFloatingPoint>(_ reported: Value) -> Int {
         Swift.max(1, Int(reported.rounded(.up)))
     }
 
     /// LAPACK's character flag for a Boolean choice.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func flag(_ condition: Bool, _ whenTrue: Unicode.Scalar, _ whenFalse: Unicode.Scalar) -> CChar {
         CChar(bitPattern: UInt8(ascii: condition ? whenTrue : whenFalse))
     }
