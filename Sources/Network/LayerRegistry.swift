@@ -28,6 +28,7 @@ public protocol LayerKind {
     /// Checks a saved layer's fields; returns the width it outputs, or `nil` when it keeps its input's.
     ///
     /// - Parameters:
+    ///   - saved: the layer as the file holds it.
     ///   - index: the layer's position, for messages.
     ///   - inputWidth: the previous layer's output width (`nil` before the first sized layer).
     ///   - arraysChecked: the arrays are in a binary section the caller checks; the layer carries none.
