@@ -3,26 +3,32 @@ import Tensor
 /// How a network runs, decided once per `fit`, `predict` and `evaluate`: one step per layer, the
 /// fusion decisions, and the workspaces every batch size uses.
 ///
-/// The built-in layers become concrete steps (``Step``), so the training loop calls specialized
-/// code directly instead of the ``Layer`` protocol's unspecialized witnesses; a layer of the user's
-/// own runs through the protocol, with `Matrix` copies in and out. The plan decides once whether the
+/// The built-in layers run on raw buffers through ``BufferedLayer`` (each layer's own file says how),
+/// so the plan lists no layer kind; a layer of the user's own runs through the ``Layer`` protocol,
+/// with `Matrix` copies in and out. The plan decides once whether the
 /// loss gives ∂loss/∂z of the last activation directly (``skipsFinalDerivative``, fused softmax or
 /// sigmoid with cross-entropy), which activation the loss reads its predictions through, and how
 /// layers keep the previous gradient (``gradientRetention``, for momentum SGD).
 final class ExecutionPlan<Scalar: MatrixScalar> {
-    /// A layer as the plan runs it.
-    enum Step {
-        case dense(Dense<Scalar>)
-        case activation(ActivationLayer<Scalar>)
-        case custom(any Layer<Scalar>)
+    /// A layer as the plan runs it: one that works on raw buffers (every built-in layer, through
+    /// ``BufferedLayer``), or a layer of the user's own, called with `Matrix` copies.
+    ///
+    /// The references are unowned: the plan keeps its network, and so the layers, alive (see
+    /// ``network``), and a step costs no reference counting, which for the notebooks' 3-4-1 network
+    /// was a fifth of the step.
+    struct Step {
+        /// The layer, for the `Matrix` path.
+        unowned(unsafe) let layer: any Layer<Scalar>
+        /// The same layer, unretained, when it runs on raw buffers, and its type, which runs it: a
+        /// pair that is read and called without reference counting.
+        let buffered: (layer: Unmanaged<AnyObject>, type: any BufferedLayer<Scalar>.Type)?
 
         init(_ layer: any Layer<Scalar>) {
-            if let dense = layer as? Dense<Scalar> {
-                self = .dense(dense)
-            } else if let activation = layer as? ActivationLayer<Scalar> {
-                self = .activation(activation)
+            self.layer = layer
+            if let fast = layer as? any BufferedLayer<Scalar> {
+                buffered = (Unmanaged.passUnretained(fast as AnyObject), type(of: fast))
             } else {
-                self = .custom(layer)
+                buffered = nil
             }
         }
 
@@ -31,19 +37,20 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
             input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int, into output: UnsafeMutablePointer<Scalar>,
             outputColumns: Int
         ) {
-            switch self {
-            case .dense(let layer): layer.forward(input: input, rows: rows, into: output)
-            case .activation(let layer): layer.forward(input: input, rows: rows, columns: inputColumns, into: output)
-            case .custom(let layer):
-                // A layer of the user's own speaks `Matrix`: copy in and out around it.
-                var result = Matrix<Scalar>.zeros(rows: rows, columns: outputColumns)
-                layer.forward(Matrix(copying: input, rows: rows, columns: inputColumns), into: &result)
-                checkPrecondition(
-                    result.rows == rows && result.columns == outputColumns,
-                    "\(type(of: layer)).forward: wrote a \(result.shapeDescription) output where (\(rows), \(outputColumns)) was given; a layer must keep its output's shape"
-                )
-                result.copy(to: output)
+            if let buffered {
+                buffered.type.forward(
+                    buffered.layer, input: input, rows: rows, inputColumns: inputColumns, into: output,
+                    outputColumns: outputColumns)
+                return
             }
+            // A layer of the user's own speaks `Matrix`: copy in and out around it.
+            var result = Matrix<Scalar>.zeros(rows: rows, columns: outputColumns)
+            layer.forward(Matrix(copying: input, rows: rows, columns: inputColumns), into: &result)
+            checkPrecondition(
+                result.rows == rows && result.columns == outputColumns,
+                "\(type(of: layer)).forward: wrote a \(result.shapeDescription) output where (\(rows), \(outputColumns)) was given; a layer must keep its output's shape"
+            )
+            result.copy(to: output)
         }
 
         /// The backward pass on raw row-major buffers; `inputGradient` is `nil` for the first layer.
@@ -52,40 +59,39 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
             inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int, inputColumns: Int, outputColumns: Int,
             skipsActivationDerivative: Bool, gradientRetention: Scalar
         ) {
-            switch self {
-            case .dense(let layer):
-                layer.backward(
-                    input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
-                    rows: rows,
+            if let buffered {
+                buffered.type.backward(
+                    buffered.layer, input: input, output: output, outputGradient: outputGradient,
+                    inputGradient: inputGradient,
+                    rows: rows, inputColumns: inputColumns, outputColumns: outputColumns,
                     skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
-            case .activation(let layer):
-                guard let inputGradient else { return }
-                layer.backward(
-                    output: output, outputGradient: outputGradient, inputGradient: inputGradient, rows: rows,
-                    columns: outputColumns, skipsActivationDerivative: skipsActivationDerivative)
-            case .custom(let layer):
-                var gradient = Matrix(copying: outputGradient, rows: rows, columns: outputColumns)
-                let needsInputGradient = inputGradient != nil
-                var result = Matrix<Scalar>.zeros(
-                    rows: needsInputGradient ? rows : 0, columns: needsInputGradient ? inputColumns : 0)
-                layer.backward(
-                    input: Matrix(copying: input, rows: rows, columns: inputColumns),
-                    output: Matrix(copying: output, rows: rows, columns: outputColumns), outputGradient: &gradient,
-                    inputGradient: &result, needsInputGradient: needsInputGradient,
-                    skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
-                if let inputGradient {
-                    checkPrecondition(
-                        result.rows == rows && result.columns == inputColumns,
-                        "\(type(of: layer)).backward: wrote a \(result.shapeDescription) input gradient where (\(rows), \(inputColumns)) was given; a layer must keep its shape"
-                    )
-                    result.copy(to: inputGradient)
-                }
+                return
+            }
+            var gradient = Matrix(copying: outputGradient, rows: rows, columns: outputColumns)
+            let needsInputGradient = inputGradient != nil
+            var result = Matrix<Scalar>.zeros(
+                rows: needsInputGradient ? rows : 0, columns: needsInputGradient ? inputColumns : 0)
+            layer.backward(
+                input: Matrix(copying: input, rows: rows, columns: inputColumns),
+                output: Matrix(copying: output, rows: rows, columns: outputColumns), outputGradient: &gradient,
+                inputGradient: &result, needsInputGradient: needsInputGradient,
+                skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
+            if let inputGradient {
+                checkPrecondition(
+                    result.rows == rows && result.columns == inputColumns,
+                    "\(type(of: layer)).backward: wrote a \(result.shapeDescription) input gradient where (\(rows), \(inputColumns)) was given; a layer must keep its shape"
+                )
+                result.copy(to: inputGradient)
             }
         }
     }
 
-    /// The steps, first layer first.
-    let steps: [Step]
+    /// The network the plan runs, which keeps the steps' layers alive.
+    let network: Sequential<Scalar>
+    /// The steps, first layer first, in a table the plan owns: reading one costs no reference counting.
+    let steps: UnsafeMutableBufferPointer<Step>
+    /// ``outputSizes`` in a table of the plan's own, read by every step.
+    let outputWidths: UnsafeMutableBufferPointer<Int>
     /// The network's input width.
     let inputSize: Int
     /// Each step's output width.
@@ -99,14 +105,19 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
     let gradientRetention: Scalar
     /// Workspaces by batch size, created on first use.
     @exclusivity(unchecked) var workspaces: [Int: Workspace<Scalar>] = [:]
-    /// The workspace used last, checked before the dictionary (full-batch training uses one size).
-    @exclusivity(unchecked) var recentWorkspace: Workspace<Scalar>?
+    /// The addresses of the workspace used last, checked before the dictionary (full-batch training
+    /// uses one size); the workspace itself stays in ``workspaces``.
+    @exclusivity(unchecked) var recentWorkspace: Workspace<Scalar>.Addresses?
 
     /// The plan for `network`, trained on `loss` when given.
     init(_ network: Sequential<Scalar>, loss: Loss?, gradientRetention: Scalar) {
-        steps = network.layers.map(Step.init)
+        self.network = network
+        steps = .allocate(capacity: network.layers.count)
+        _ = steps.initialize(from: network.layers.map(Step.init))
         inputSize = network.inputSize
         outputSizes = network.outputSizes
+        outputWidths = .allocate(capacity: outputSizes.count)
+        _ = outputWidths.initialize(from: outputSizes)
         let final = network.finalActivation
         let fused = loss?.fuses(with: final) ?? false
         skipsFinalDerivative = fused
@@ -114,25 +125,31 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
         self.gradientRetention = gradientRetention
     }
 
-    /// The workspace for `batchSize`, created once.
-    func workspace(batchSize: Int) -> Workspace<Scalar> {
+    deinit {
+        steps.deinitialize().deallocate()
+        outputWidths.deallocate()
+    }
+
+    /// The addresses of the workspace for `batchSize`, created once and kept by the plan.
+    func workspace(batchSize: Int) -> Workspace<Scalar>.Addresses {
         if let recent = recentWorkspace, recent.batchSize == batchSize { return recent }
+        let workspace: Workspace<Scalar>
         if let existing = workspaces[batchSize] {
-            recentWorkspace = existing
-            return existing
+            workspace = existing
+        } else {
+            workspace = Workspace<Scalar>(batchSize: batchSize, inputSize: inputSize, outputSizes: outputSizes)
+            workspaces[batchSize] = workspace
         }
-        let created = Workspace<Scalar>(batchSize: batchSize, inputSize: inputSize, outputSizes: outputSizes)
-        workspaces[batchSize] = created
-        recentWorkspace = created
-        return created
+        recentWorkspace = workspace.addresses
+        return workspace.addresses
     }
 
     /// Runs the forward pass on `rows` inputs (row-major, ``inputSize`` wide) into the workspace's layer outputs.
-    func forward(_ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>) {
-        let outputs = workspace.outputPointers
+    func forward(_ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>.Addresses) {
+        let outputs = workspace.outputs, outputWidths = outputWidths, steps = steps
         var input = inputs, width = inputSize
         for index in steps.indices {
-            let output = outputs[index], outputWidth = outputSizes[index]
+            let output = outputs[index], outputWidth = outputWidths[index]
             steps[index].forward(
                 input: input, rows: rows, inputColumns: width, into: output, outputColumns: outputWidth)
             input = UnsafePointer(output)
@@ -142,8 +159,9 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
 
     /// Runs the backward pass after ``forward(_:rows:workspace:)``; the last step's gradient buffer
     /// must already hold ∂loss/∂output (or ∂loss/∂z when ``skipsFinalDerivative``).
-    func backward(_ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>) {
-        let outputs = workspace.outputPointers, gradients = workspace.gradientPointers
+    func backward(_ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>.Addresses) {
+        let outputs = workspace.outputs, gradients = workspace.gradients
+        let outputSizes = outputWidths, steps = steps
         let last = steps.count - 1
         for index in steps.indices.reversed() {
             let input = index == 0 ? inputs : UnsafePointer(outputs[index - 1])
@@ -181,9 +199,26 @@ final class Workspace<Scalar: MatrixScalar> {
     /// Each layer's output and ∂loss/∂output, `batchSize × width`.
     let outputs: [ScalarBuffer<Scalar>]
     let gradients: [ScalarBuffer<Scalar>]
-    /// The same buffers' addresses, so that a step reads them without touching reference counts.
-    let outputPointers: [UnsafeMutablePointer<Scalar>]
-    let gradientPointers: [UnsafeMutablePointer<Scalar>]
+    /// The buffers' addresses, for the steps.
+    let addresses: Addresses
+
+    /// The addresses of a workspace's buffers, valid while the workspace lives: what the training
+    /// loop and the plan read, a plain value that costs no reference counting.
+    struct Addresses {
+        /// The batch size the workspace is for.
+        let batchSize: Int
+        /// The gathered mini-batch's inputs and targets.
+        let inputs: UnsafeMutablePointer<Scalar>
+        let targets: UnsafeMutablePointer<Scalar>
+        /// Each layer's output and ∂loss/∂output.
+        let outputs: UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>
+        let gradients: UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>
+
+        /// The last layer's output.
+        var finalOutput: UnsafeMutablePointer<Scalar> { outputs[outputs.count - 1] }
+        /// The last layer's gradient buffer.
+        var finalGradient: UnsafeMutablePointer<Scalar> { gradients[gradients.count - 1] }
+    }
 
     init(batchSize: Int, inputSize: Int, outputSizes: [Int]) {
         self.batchSize = batchSize
@@ -191,12 +226,65 @@ final class Workspace<Scalar: MatrixScalar> {
         targets = ScalarBuffer(rows: batchSize, columns: outputSizes.last ?? 0)
         outputs = outputSizes.map { ScalarBuffer(rows: batchSize, columns: $0) }
         gradients = outputSizes.map { ScalarBuffer(rows: batchSize, columns: $0) }
-        outputPointers = outputs.map(\.pointer)
-        gradientPointers = gradients.map(\.pointer)
+        let outputTable = UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>.allocate(capacity: outputs.count)
+        _ = outputTable.initialize(from: outputs.map(\.pointer))
+        let gradientTable = UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>.allocate(capacity: gradients.count)
+        _ = gradientTable.initialize(from: gradients.map(\.pointer))
+        addresses = Addresses(
+            batchSize: batchSize, inputs: inputs.pointer, targets: targets.pointer, outputs: outputTable,
+            gradients: gradientTable)
     }
 
-    /// The last layer's output.
-    var finalOutput: UnsafeMutablePointer<Scalar> { outputPointers[outputPointers.count - 1] }
-    /// The last layer's gradient buffer.
-    var finalGradient: UnsafeMutablePointer<Scalar> { gradientPointers[gradientPointers.count - 1] }
+    deinit {
+        addresses.outputs.deallocate()
+        addresses.gradients.deallocate()
+    }
+}
+
+/// A layer that runs on raw row-major buffers, without `Matrix` copies: what the built-in layers
+/// conform to, each in its own file, so that the execution plan calls their specialized code. A
+/// layer of the user's own needs only ``Layer``.
+protocol BufferedLayer<Scalar>: Layer {
+    /// The forward pass: `input` is `rows × inputColumns`, `output` `rows × outputColumns`.
+    func forward(
+        input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int, into output: UnsafeMutablePointer<Scalar>,
+        outputColumns: Int)
+
+    /// The backward pass after ``forward(input:rows:inputColumns:into:outputColumns:)``: turns
+    /// `outputGradient` (∂loss/∂output, or ∂loss/∂z when `skipsActivationDerivative`) into the
+    /// parameters' gradients (kept as `gradientRetention · previous + new`) and, unless
+    /// `inputGradient` is `nil` (the first layer), ∂loss/∂input.
+    func backward(
+        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafeMutablePointer<Scalar>,
+        inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int, inputColumns: Int, outputColumns: Int,
+        skipsActivationDerivative: Bool, gradientRetention: Scalar)
+}
+
+extension BufferedLayer {
+    /// ``forward(input:rows:inputColumns:into:outputColumns:)`` on `layer`, an unretained instance of
+    /// this type: how the plan calls a step without reference counting.
+    static func forward(
+        _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int,
+        into output: UnsafeMutablePointer<Scalar>, outputColumns: Int
+    ) {
+        layer._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: Self.self).forward(
+                input: input, rows: rows, inputColumns: inputColumns, into: output, outputColumns: outputColumns)
+        }
+    }
+
+    /// ``backward(input:output:outputGradient:inputGradient:rows:inputColumns:outputColumns:skipsActivationDerivative:gradientRetention:)``
+    /// on `layer`, an unretained instance of this type.
+    static func backward(
+        _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>,
+        outputGradient: UnsafeMutablePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int,
+        inputColumns: Int, outputColumns: Int, skipsActivationDerivative: Bool, gradientRetention: Scalar
+    ) {
+        layer._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: Self.self).backward(
+                input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
+                rows: rows, inputColumns: inputColumns, outputColumns: outputColumns,
+                skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
+        }
+    }
 }

@@ -61,10 +61,11 @@ public final class Parameter<Scalar: MatrixScalar> {
 
 /// One stage of a ``Sequential`` network: a forward map and its backward pass, side by side.
 ///
-/// Conform to add a layer of your own. The built-in ``Dense`` and ``ActivationLayer`` run as concrete
-/// steps of the execution plan that `fit`, `predict` and `evaluate` build; other conforming layers are
-/// called through this protocol with `Matrix` copies in and out, which works but runs the layer's
-/// generic code unspecialized.
+/// Conform to add a layer of your own. The built-in layers (``Dense``, ``ActivationLayer``) also run
+/// on raw buffers inside the execution plan that `fit`, `predict` and `evaluate` build; other
+/// conforming layers are called through this protocol with `Matrix` copies in and out, which works
+/// but runs the layer's generic code unspecialized. A layer of the user's own trains and predicts;
+/// saving it in a model file needs a registered ``LayerKind``, which only built-in layers have.
 public protocol Layer<Scalar>: AnyObject {
     /// The element type.
     associatedtype Scalar: MatrixScalar
@@ -104,15 +105,4 @@ public protocol Layer<Scalar>: AnyObject {
 
     /// The activation the layer ends with, which a loss may fuse with (``Activation/identity`` if none).
     var finalActivation: Activation { get }
-
-    /// A description of the layer that ``ModelFile`` saves and restores.
-    var configuration: LayerConfiguration { get }
-}
-
-/// A layer's kind and settings, as saved in a model file.
-public enum LayerConfiguration: Codable, Sendable, Equatable {
-    /// A ``Dense`` layer.
-    case dense(inputSize: Int, outputSize: Int, bias: Bool, activation: Activation)
-    /// An ``ActivationLayer``.
-    case activation(Activation)
 }

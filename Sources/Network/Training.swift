@@ -473,7 +473,7 @@ extension Sequential {
                     let batchInputs: UnsafePointer<Scalar>
                     let batchTargets: UnsafePointer<Scalar>
                     if let order {
-                        let gatheredInputs = workspace.inputs.pointer, gatheredTargets = workspace.targets.pointer
+                        let gatheredInputs = workspace.inputs, gatheredTargets = workspace.targets
                         order.withUnsafeBufferPointer { order in
                             let samples = order.baseAddress! + start
                             StridedView(gatheredInputs, rows: rows, columns: inputWidth).gatherRows(

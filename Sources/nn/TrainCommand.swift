@@ -773,12 +773,13 @@ struct TrainCommand: ParsableCommand {
 
 /// `784-256(relu)-128(relu)-10(identity)`.
 func describe<Scalar: MatrixScalar>(_ network: Sequential<Scalar>) -> String {
-    var text = "\(network.inputSize)"
+    var text = "\(network.inputSize)", width = network.inputSize
     for layer in network.layers {
-        switch layer.configuration {
-        case .dense(_, let outputSize, _, let activation): text += "-\(outputSize)(\(activation.rawValue))"
-        case .activation(let activation): text += "-\(activation.rawValue)"
-        }
+        // A sized layer shows its width and activation; one that keeps its input's width (an activation) shows its function.
+        width = layer.outputSize(forInputSize: width)
+        text +=
+            layer.inputSize == nil
+            ? "-\(layer.finalActivation.rawValue)" : "-\(width)(\(layer.finalActivation.rawValue))"
     }
     return text
 }

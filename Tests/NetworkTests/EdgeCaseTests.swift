@@ -89,7 +89,6 @@ final class ShapeBreaker<S: MatrixScalar>: Layer {
     func outputSize(forInputSize inputSize: Int) -> Int { inputSize }
     var parameters: [Parameter<S>] { [] }
     var finalActivation: Activation { .identity }
-    var configuration: LayerConfiguration { .activation(.identity) }
     func initializeParameters<Generator: RealRandomNumberGenerator>(using generator: inout Generator) {}
     func forward(_ input: Matrix<S>, into output: inout Matrix<S>) {
         output = .zeros(rows: input.rows, columns: input.columns + 1)

@@ -59,7 +59,6 @@ final class ColumnScale<S: MatrixScalar>: Layer {
     func outputSize(forInputSize inputSize: Int) -> Int { inputSize }
     var parameters: [Parameter<S>] { [scale] }
     var finalActivation: Activation { .identity }
-    var configuration: LayerConfiguration { .activation(.identity) }
 
     func initializeParameters<Generator: RealRandomNumberGenerator>(using generator: inout Generator) {
         scale.value = Matrix(rows: 1, columns: width) { _, _ in S(0.5 + generator.randomSample()) }

@@ -57,7 +57,11 @@ struct ModelFileTests {
                     network: network, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c"],
                     inputTransform: transform, metadata: ["createdBy": "NetworkTests"]))
         let loaded: Sequential<S> = model.network()
-        #expect(loaded.layers.map(\.configuration) == network.layers.map(\.configuration))
+        // The loaded network saves to the same file: the same layer kinds, sizes, activations and weights.
+        #expect(
+            ModelFile(
+                network: loaded, loss: .softmaxCrossEntropy, classNames: ["a", "b", "c"], inputTransform: transform,
+                metadata: ["createdBy": "NetworkTests"]) == model)
         #expect(parameterValues(loaded) == parameterValues(network))
         let inputs: Matrix<S> = uniformMatrix(rows: 7, columns: 4, seed: 8)
         #expect(try loaded.predict(inputs) == network.predict(inputs))
