@@ -351,17 +351,15 @@ extension Sequential {
             metadata: metadata, includesWeights: false)
         let dataType = ArrayFile.DataType(precision: document.precision)
         var entries: [ArrayFile.Entry] = []
+        // Each layer's parameters under their own names (`layers.N.weights`, `layers.N.bias`), as
+        // its registered kind saves them.
         for (index, layer) in layers.enumerated() {
-            guard let dense = layer as? Dense<Scalar> else { continue }
-            let (rows, columns) = dense.weights.shape
-            entries.append(
-                .scalars(
-                    "layers.\(index).weights", dense.weights.valueBuffer.pointer, rows: rows, columns: columns,
-                    as: dataType))
-            if let bias = dense.bias {
+            for parameter in layer.parameters {
+                let (rows, columns) = parameter.shape
                 entries.append(
                     .scalars(
-                        "layers.\(index).bias", bias.valueBuffer.pointer, rows: 1, columns: bias.count, as: dataType))
+                        "layers.\(index).\(parameter.name)", parameter.valueBuffer.pointer, rows: rows,
+                        columns: columns, as: dataType))
             }
         }
         try withExtendedLifetime(self) { () throws(NetworkError) in try document.writeBinary(to: path, entries: entries)
