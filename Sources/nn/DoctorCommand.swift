@@ -24,6 +24,8 @@ struct DoctorCommand: ParsableCommand {
         var blasConfiguration: String
         var blasCore: String
         var blasThreads: Int
+        /// Where the passes that are not products run: `"openblas"` (OpenBLAS's worker threads) or `"own"`.
+        var passThreads: String
         var coreTypeSetting: String?
         var firstCoreBeforeReexecution: String?
         var processorVendor: String
@@ -45,7 +47,8 @@ struct DoctorCommand: ParsableCommand {
         let processor = check.processor
         let report = Report(
             blasVersion: check.version, blasConfiguration: check.configuration, blasCore: check.coreName,
-            blasThreads: check.threadCount, coreTypeSetting: check.coreTypeSetting,
+            blasThreads: check.threadCount, passThreads: KernelPool.shared.usesOpenBLASThreads ? "openblas" : "own",
+            coreTypeSetting: check.coreTypeSetting,
             firstCoreBeforeReexecution: KernelSwitch.firstCore, processorVendor: processor.vendor,
             processorModel: processor.modelName, processorFamily: processor.family,
             processorModelNumber: processor.model,
@@ -66,6 +69,10 @@ struct DoctorCommand: ParsableCommand {
             "BLAS:          OpenBLAS \(report.blasVersion ?? "(unknown version)") — \(report.blasConfiguration)",
             "kernels:       \(kernels)",
             "BLAS threads:  \(report.blasThreads)",
+            "other passes:  "
+                + (report.passThreads == "openblas"
+                    ? "on OpenBLAS's worker threads"
+                    : "on threads of their own (NN_KERNEL_THREADS=own, or no OpenBLAS pthreads server)"),
             "processor:     \(report.processorModel.isEmpty ? "unknown" : report.processorModel) (\(report.processorVendor.isEmpty ? "unknown vendor" : report.processorVendor), family \(report.processorFamily), model \(report.processorModelNumber))",
             "features:      \(report.processorFeatures.isEmpty ? "none detected" : report.processorFeatures.joined(separator: " "))",
             "cores:         \(report.logicalCores) logical, \(report.usableCores) usable by this process (sched_getaffinity)",

@@ -189,26 +189,33 @@ struct KernelPoolTests {
         if double { checkUpdatesAndGather(Double.self) } else { checkUpdatesAndGather(Float.self) }
     }
 
-    @Test("the pool runs every part once, on no more threads than OpenBLAS's budget, and runs nested calls inline")
-    func pool() {
+    @Test(
+        "the pool runs every part once, on as many threads as OpenBLAS's budget allows, and runs nested calls inline",
+        arguments: [true, false])
+    func pool(onOpenBLASThreads: Bool) {
         let threads = BLASLibrary.threadCount
+        let pool = KernelPool(usesOpenBLASThreads: onOpenBLASThreads)
+        // Debian's default OpenBLAS variant (pthreads) has the server, and the process's pool uses it.
+        #expect(pool.usesOpenBLASThreads == (onOpenBLASThreads && KernelPool.openBLASThreadsAvailable))
+        #expect(KernelPool.shared.usesOpenBLASThreads == KernelPool.openBLASThreadsAvailable)
         for parts in [1, 2, 3, 7, 16] {
             var runs = [Int](repeating: 0, count: parts)
             var threadIDs = [pthread_t](repeating: pthread_t(), count: parts)
             runs.withUnsafeMutableBufferPointer { runs in
                 threadIDs.withUnsafeMutableBufferPointer { threadIDs in
-                    KernelPool.shared.run(parts: parts) { part in
+                    pool.run(parts: parts) { part in
                         runs[part] += 1
                         threadIDs[part] = pthread_self()
                         // A call from inside a part runs on its own thread, in order.
                         var inner = 0
-                        KernelPool.shared.run(parts: 4) { _ in inner += 1 }
+                        pool.run(parts: 4) { _ in inner += 1 }
                         precondition(inner == 4)
                     }
                 }
             }
             #expect(runs == [Int](repeating: 1, count: parts), "\(parts) parts")
-            #expect(Set(threadIDs.map { "\($0)" }).count <= Swift.max(1, threads), "\(parts) parts")
+            // Thread t takes parts t, t + threads, …: exactly min(parts, threads) threads run.
+            #expect(Set(threadIDs.map { "\($0)" }).count == Swift.min(parts, Swift.max(1, threads)), "\(parts) parts")
         }
         // Small passes never reach the pool; large ones split at most into the thread budget.
         #expect(KernelPool.parts(forElements: 2 * KernelPool.minimumElementsPerPart - 1) == 1)

@@ -30,6 +30,8 @@ import Testing
         let arguments = [
             "train", "--data", "data.csv", "--layers", "48", "--batch-size", "500", "--epochs", "100000",
             "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.json", "--threads", "1", "--quiet",
+            // The table defaults stop early after about 340 epochs (0.07 s): the run must outlive the kill.
+            "--early-stopping", "100000",
         ]
         var generator = SystemRandomNumberGenerator()
         var killedProcesses: [Int32] = []

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "CProcessor.h"
+#include "COpenBLASThreads.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,13 +1,18 @@
+internal import CVectorMath
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
 
-// The kernel layer's threads: one small persistent pool that splits the passes which are not
-// products (bias + activation, derivatives, column sums, row softmax, axpy-style updates, the batch
-// gather) into blocks of rows or columns. OpenBLAS runs the products on its own threads; this pool
-// shares its thread budget (`BLASLibrary.threadCount`) and never has more threads in flight than that.
+// The kernel layer's threads. The passes which are not products (bias + activation, derivatives,
+// column sums, row softmax, axpy-style updates, the batch gather) split into blocks of rows or
+// columns, and the blocks run on OpenBLAS's own worker threads, the ones that run the products
+// (through its pthreads server, `COpenBLASThreads.h`): one set of threads, never more in flight than
+// OpenBLAS's budget (`BLASLibrary.threadCount`), and no second pool spinning against OpenBLAS's
+// workers for the same cores. Where OpenBLAS has no such server (its serial or OpenMP variants), a
+// small persistent pool of helper threads of the package's own runs them, with the same budget.
 
 /// A persistent pool of helper threads for the kernels, sized to OpenBLAS's thread budget.
 ///
@@ -18,8 +23,13 @@
 /// the pool all run the blocks in order on the calling thread. Each block writes its own outputs, so a
 /// kernel's result does not depend on how many threads ran it.
 @usableFromInline package final class KernelPool: @unchecked Sendable {
-    /// The one pool of the process.
-    @usableFromInline package static let shared = KernelPool()
+    /// The one pool of the process: on OpenBLAS's worker threads when its pthreads server is there,
+    /// unless the environment variable `NN_KERNEL_THREADS` is `own` (for comparisons).
+    @usableFromInline package static let shared = KernelPool(
+        usesOpenBLASThreads: getenv("NN_KERNEL_THREADS").map { String(cString: $0) } != "own")
+
+    /// Whether this process's OpenBLAS runs a pthreads server whose workers can take the blocks.
+    package static var openBLASThreadsAvailable: Bool { cvm_openblas_threads_available() != 0 }
 
     /// The least number of elements (scalars read and written by an elementwise pass) worth handing to
     /// another thread: below `2 ×` this a pass runs on the calling thread alone, above it it splits into
@@ -64,6 +74,16 @@
         }
     }
 
+    /// Whether the blocks run on OpenBLAS's worker threads rather than on this pool's helpers.
+    package let usesOpenBLASThreads: Bool
+
+    /// A call's blocks as the OpenBLAS workers see them.
+    private struct OpenBLASJob {
+        let body: (Int) -> Void
+        let parts: Int
+        let threads: Int
+    }
+
     private let state: UnsafeMutablePointer<pthread_mutex_t>
     private let wake: UnsafeMutablePointer<pthread_cond_t>
     private let finished: UnsafeMutablePointer<pthread_cond_t>
@@ -77,7 +97,11 @@
     private var running = 0
     private var job: ((Int) -> Void)?
 
-    private init() {
+    /// A pool that runs its blocks on OpenBLAS's workers when `usesOpenBLASThreads` is true and
+    /// OpenBLAS has them, else on helper threads of its own. The process uses ``shared``; tests make
+    /// one of each kind.
+    package init(usesOpenBLASThreads: Bool) {
+        self.usesOpenBLASThreads = usesOpenBLASThreads && Self.openBLASThreadsAvailable
         state = .allocate(capacity: 1)
         wake = .allocate(capacity: 1)
         finished = .allocate(capacity: 1)
@@ -94,12 +118,31 @@
     /// the parts run in order on the calling thread.
     @usableFromInline
     package func run(parts: Int, _ body: (Int) -> Void) {
-        let threads = Swift.min(parts, BLAS.threadCount)
+        let threads = Swift.min(parts, BLAS.threadCount, 64)
         if threads <= 1 || pthread_mutex_trylock(user) != 0 {
             for part in 0..<parts { body(part) }
             return
         }
         defer { pthread_mutex_unlock(user) }
+        if usesOpenBLASThreads {
+            // Thread t of the call takes parts t, t + threads, …, as the helpers below do.
+            withoutActuallyEscaping(body) { body in
+                var job = OpenBLASJob(body: body, parts: parts, threads: threads)
+                withUnsafeMutablePointer(to: &job) { job in
+                    cvm_run_blocks_on_openblas(
+                        threads,
+                        { context, thread in
+                            let job = context!.assumingMemoryBound(to: OpenBLASJob.self)
+                            var part = thread
+                            while part < job.pointee.parts {
+                                job.pointee.body(part)
+                                part += job.pointee.threads
+                            }
+                        }, job)
+                }
+            }
+            return
+        }
         withoutActuallyEscaping(body) { body in
             pthread_mutex_lock(state)
             while helperCount < threads - 1 { startHelper(index: helperCount + 1) }
