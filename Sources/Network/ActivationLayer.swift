@@ -82,28 +82,32 @@ public final class ActivationLayer<Scalar: MatrixScalar>: Layer {
 }
 
 extension ActivationLayer: BufferedLayer {
-    // The plan calls these through the protocol: the specializations keep that call on specialized code.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func forward(
-        input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int, into output: UnsafeMutablePointer<Scalar>,
-        outputColumns: Int
+    static func forward(
+        _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int,
+        into output: UnsafeMutablePointer<Scalar>, outputColumns: Int
     ) {
-        forward(input: input, rows: rows, columns: inputColumns, into: output)
+        layer._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: ActivationLayer.self).forward(
+                input: input, rows: rows, columns: inputColumns, into: output)
+        }
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func backward(
-        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafeMutablePointer<Scalar>,
-        inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int, inputColumns: Int, outputColumns: Int,
-        skipsActivationDerivative: Bool, gradientRetention: Scalar
+    static func backward(
+        _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>,
+        outputGradient: UnsafeMutablePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int,
+        inputColumns: Int, outputColumns: Int, skipsActivationDerivative: Bool, gradientRetention: Scalar
     ) {
         // The first layer's input gradient is wanted by nobody.
         guard let inputGradient else { return }
-        backward(
-            output: output, outputGradient: outputGradient, inputGradient: inputGradient, rows: rows,
-            columns: outputColumns, skipsActivationDerivative: skipsActivationDerivative)
+        layer._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: ActivationLayer.self).backward(
+                output: output, outputGradient: outputGradient, inputGradient: inputGradient, rows: rows,
+                columns: outputColumns, skipsActivationDerivative: skipsActivationDerivative)
+        }
     }
 }
 

@@ -163,26 +163,29 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
 }
 
 extension Dense: BufferedLayer {
-    // The plan calls these through the protocol: the specializations keep that call on specialized code.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func forward(
-        input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int, into output: UnsafeMutablePointer<Scalar>,
-        outputColumns: Int
+    static func forward(
+        _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int,
+        into output: UnsafeMutablePointer<Scalar>, outputColumns: Int
     ) {
-        forward(input: input, rows: rows, into: output)
+        layer._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: Dense.self).forward(input: input, rows: rows, into: output)
+        }
     }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func backward(
-        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafeMutablePointer<Scalar>,
-        inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int, inputColumns: Int, outputColumns: Int,
-        skipsActivationDerivative: Bool, gradientRetention: Scalar
+    static func backward(
+        _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>,
+        outputGradient: UnsafeMutablePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int,
+        inputColumns: Int, outputColumns: Int, skipsActivationDerivative: Bool, gradientRetention: Scalar
     ) {
-        backward(
-            input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient, rows: rows,
-            skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
+        layer._withUnsafeGuaranteedRef {
+            unsafeDowncast($0, to: Dense.self).backward(
+                input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
+                rows: rows, skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
+        }
     }
 }
 

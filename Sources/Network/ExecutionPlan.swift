@@ -244,47 +244,24 @@ final class Workspace<Scalar: MatrixScalar> {
 /// A layer that runs on raw row-major buffers, without `Matrix` copies: what the built-in layers
 /// conform to, each in its own file, so that the execution plan calls their specialized code. A
 /// layer of the user's own needs only ``Layer``.
+///
+/// The entry points are static and take the layer unretained: the plan holds each step as that
+/// pair (an unmanaged reference and the metatype), so a step costs no reference counting, and a
+/// conformance marks them `@_specialize` for `Float` and `Double` so that the call lands on
+/// specialized code (as `Dense.swift` does).
 protocol BufferedLayer<Scalar>: Layer {
-    /// The forward pass: `input` is `rows × inputColumns`, `output` `rows × outputColumns`.
-    func forward(
-        input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int, into output: UnsafeMutablePointer<Scalar>,
-        outputColumns: Int)
-
-    /// The backward pass after ``forward(input:rows:inputColumns:into:outputColumns:)``: turns
-    /// `outputGradient` (∂loss/∂output, or ∂loss/∂z when `skipsActivationDerivative`) into the
-    /// parameters' gradients (kept as `gradientRetention · previous + new`) and, unless
-    /// `inputGradient` is `nil` (the first layer), ∂loss/∂input.
-    func backward(
-        input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafeMutablePointer<Scalar>,
-        inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int, inputColumns: Int, outputColumns: Int,
-        skipsActivationDerivative: Bool, gradientRetention: Scalar)
-}
-
-extension BufferedLayer {
-    /// ``forward(input:rows:inputColumns:into:outputColumns:)`` on `layer`, an unretained instance of
-    /// this type: how the plan calls a step without reference counting.
+    /// The forward pass of `layer` (an instance of this type): `input` is `rows × inputColumns`,
+    /// `output` `rows × outputColumns`.
     static func forward(
         _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int,
-        into output: UnsafeMutablePointer<Scalar>, outputColumns: Int
-    ) {
-        layer._withUnsafeGuaranteedRef {
-            unsafeDowncast($0, to: Self.self).forward(
-                input: input, rows: rows, inputColumns: inputColumns, into: output, outputColumns: outputColumns)
-        }
-    }
+        into output: UnsafeMutablePointer<Scalar>, outputColumns: Int)
 
-    /// ``backward(input:output:outputGradient:inputGradient:rows:inputColumns:outputColumns:skipsActivationDerivative:gradientRetention:)``
-    /// on `layer`, an unretained instance of this type.
+    /// The backward pass of `layer` after its forward pass: turns `outputGradient` (∂loss/∂output,
+    /// or ∂loss/∂z when `skipsActivationDerivative`) into the parameters' gradients (kept as
+    /// `gradientRetention · previous + new`) and, unless `inputGradient` is `nil` (the first layer),
+    /// ∂loss/∂input.
     static func backward(
         _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>,
         outputGradient: UnsafeMutablePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int,
-        inputColumns: Int, outputColumns: Int, skipsActivationDerivative: Bool, gradientRetention: Scalar
-    ) {
-        layer._withUnsafeGuaranteedRef {
-            unsafeDowncast($0, to: Self.self).backward(
-                input: input, output: output, outputGradient: outputGradient, inputGradient: inputGradient,
-                rows: rows, inputColumns: inputColumns, outputColumns: outputColumns,
-                skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
-        }
-    }
+        inputColumns: Int, outputColumns: Int, skipsActivationDerivative: Bool, gradientRetention: Scalar)
 }
