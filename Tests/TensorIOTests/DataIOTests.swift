@@ -433,8 +433,7 @@ private func returned<Value>(within seconds: Double, _ body: @escaping @Sendable
     @Test func damagedFieldsAreRefused() {
         typealias Patch = (inout [UInt8], ZipLayout) -> Void
         let cases: [(fixture: String, member: String?, reason: String, patch: Patch)] = [
-            // A deflate stream cut short: its compressed size covers only part of it (the input on which
-            // ZIPFoundation's inflate loop never ends).
+            // A deflate stream cut short: its compressed size covers only part of it.
             (
                 "deflated.npz", "weights.npy", "needs more than its 40 compressed bytes",
                 { bytes, layout in writeLittleEndian(40, &bytes, at: layout.entries[0] + 20, count: 4) }
