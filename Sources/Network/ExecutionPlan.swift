@@ -115,13 +115,15 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
     }
 
     /// The workspace for `batchSize`, created once.
-    func workspace(batchSize: Int) -> Workspace<Scalar> {
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` when it cannot be allocated.
+    func workspace(batchSize: Int) throws(NetworkError) -> Workspace<Scalar> {
         if let recent = recentWorkspace, recent.batchSize == batchSize { return recent }
         if let existing = workspaces[batchSize] {
             recentWorkspace = existing
             return existing
         }
-        let created = Workspace<Scalar>(batchSize: batchSize, inputSize: inputSize, outputSizes: outputSizes)
+        let created = try Workspace<Scalar>(batchSize: batchSize, inputSize: inputSize, outputSizes: outputSizes)
         workspaces[batchSize] = created
         recentWorkspace = created
         return created
@@ -185,12 +187,21 @@ final class Workspace<Scalar: MatrixScalar> {
     let outputPointers: [UnsafeMutablePointer<Scalar>]
     let gradientPointers: [UnsafeMutablePointer<Scalar>]
 
-    init(batchSize: Int, inputSize: Int, outputSizes: [Int]) {
+    init(batchSize: Int, inputSize: Int, outputSizes: [Int]) throws(NetworkError) {
         self.batchSize = batchSize
-        inputs = ScalarBuffer(rows: batchSize, columns: inputSize)
-        targets = ScalarBuffer(rows: batchSize, columns: outputSizes.last ?? 0)
-        outputs = outputSizes.map { ScalarBuffer(rows: batchSize, columns: $0) }
-        gradients = outputSizes.map { ScalarBuffer(rows: batchSize, columns: $0) }
+        func buffer(columns: Int, _ what: String) throws(NetworkError) -> ScalarBuffer<Scalar> {
+            try ScalarBuffer(rows: batchSize, columns: columns, for: "the \(what) (\(batchSize), \(columns))")
+        }
+        inputs = try buffer(columns: inputSize, "workspace's batch of inputs")
+        targets = try buffer(columns: outputSizes.last ?? 0, "workspace's batch of targets")
+        var outputs: [ScalarBuffer<Scalar>] = []
+        var gradients: [ScalarBuffer<Scalar>] = []
+        for (index, width) in outputSizes.enumerated() {
+            outputs.append(try buffer(columns: width, "workspace's outputs of layer \(index + 1)"))
+            gradients.append(try buffer(columns: width, "workspace's gradients of layer \(index + 1)"))
+        }
+        self.outputs = outputs
+        self.gradients = gradients
         outputPointers = outputs.map(\.pointer)
         gradientPointers = gradients.map(\.pointer)
     }
