@@ -242,8 +242,8 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
 }
 
 /// Issue 19 item 3, last part: an allocation that fails after the estimate was overridden (--force) is
-/// one `error:` line naming what and how many bytes, with exit 1, not a trap (SIGTRAP/SIGABRT, which
-/// this test met before the buffers' allocation threw).
+/// one `error:` line naming what and how many bytes, with exit 1, not a trap (the "Fatal error:
+/// ScalarBuffer: cannot allocate" and SIGILL that this test met before the buffers' allocation threw).
 @Suite struct AllocationFailureTests {
     @Test func workspaceThatCannotBeAllocatedIsAnError() throws {
         let folder = try temporaryFolder()
