@@ -48,8 +48,8 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
-        // zlib (zlib.h) for gzip decompression; only TensorIO's internal Gzip wrapper imports it. Not named
-        // CZlib: ZIPFoundation already defines a clang module of that name on Linux.
+        // zlib (zlib.h) for gzip and zip-member inflation and CRC-32; only TensorIO's internal Zlib wrapper
+        // imports it. Not named CZlib: ZIPFoundation already defines a clang module of that name on Linux.
         .systemLibrary(
             name: "CZlibShim",
             pkgConfig: "zlib",

@@ -143,11 +143,13 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
 
     /// Rebuilds the network (with its gradient buffers), the optimizer (with its state) and the generator.
     ///
-    /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` when the saved state does not fit the network.
+    /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` when the saved state does not fit the network;
+    ///   ``NetworkError/cannotAllocate(what:bytes:)`` when the parameters or the optimizer's state cannot
+    ///   be allocated.
     public func restore<Scalar: MatrixScalar>(
         as type: Scalar.Type = Scalar.self
     ) throws(NetworkError) -> (network: Sequential<Scalar>, optimizer: Optimizer<Scalar>, random: NumpyRandomState) {
-        let network: Sequential<Scalar> = model.network()
+        let network: Sequential<Scalar> = try model.makeNetwork()
         let parameters = network.parameters
         guard gradients.count == parameters.count,
             zip(gradients, parameters).allSatisfy({ $0.shape == $1.value.shape })

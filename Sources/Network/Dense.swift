@@ -31,10 +31,40 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
     ///   - activation: the activation after the affine map.
     ///   - weightInitializer: how the weights are drawn (Glorot uniform by default, as in Keras).
     ///   - biasInitializer: how the bias is drawn (zeros by default).
-    public init(
+    ///
+    /// Traps when the memory for the parameters cannot be allocated; ``make(inputSize:outputSize:bias:activation:weightInitializer:biasInitializer:)``
+    /// throws ``NetworkError/cannotAllocate(what:bytes:)`` instead (as `nn` and the model-file reader do).
+    public convenience init(
         inputSize: Int, outputSize: Int, bias: Bool = true, activation: Activation = .identity,
         weightInitializer: Initializer = .xavierUniform, biasInitializer: Initializer = .zeros
     ) {
+        do {
+            try self.init(
+                allocating: inputSize, outputSize: outputSize, bias: bias, activation: activation,
+                weightInitializer: weightInitializer, biasInitializer: biasInitializer)
+        } catch {
+            failPrecondition("Dense: \(error)")
+        }
+    }
+
+    /// A dense layer as ``init(inputSize:outputSize:bias:activation:weightInitializer:biasInitializer:)``
+    /// makes it, or an error when the memory for its parameters cannot be allocated.
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)``, naming the parameter and its size.
+    public static func make(
+        inputSize: Int, outputSize: Int, bias: Bool = true, activation: Activation = .identity,
+        weightInitializer: Initializer = .xavierUniform, biasInitializer: Initializer = .zeros
+    ) throws(NetworkError) -> Dense {
+        try Dense(
+            allocating: inputSize, outputSize: outputSize, bias: bias, activation: activation,
+            weightInitializer: weightInitializer, biasInitializer: biasInitializer)
+    }
+
+    /// The one initializer: allocates the parameters, throwing when it cannot.
+    init(
+        allocating inputSize: Int, outputSize: Int, bias: Bool, activation: Activation,
+        weightInitializer: Initializer, biasInitializer: Initializer
+    ) throws(NetworkError) {
         checkPrecondition(
             inputSize > 0 && outputSize > 0, "Dense: sizes must be positive, got \(inputSize) → \(outputSize)")
         self.inputCount = inputSize
@@ -42,8 +72,8 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
         self.activation = activation
         self.weightInitializer = weightInitializer
         self.biasInitializer = biasInitializer
-        self.weights = Parameter(name: "weights", rows: inputSize, columns: outputSize)
-        self.bias = bias ? Parameter(name: "bias", rows: 1, columns: outputSize) : nil
+        self.weights = try Parameter(name: "weights", rows: inputSize, columns: outputSize)
+        self.bias = bias ? try Parameter(name: "bias", rows: 1, columns: outputSize) : nil
     }
 
     /// The number of input features.
@@ -216,11 +246,13 @@ public enum DenseKind: LayerKind {
     }
 
     /// A zero ``Dense`` layer with the saved sizes, bias flag and activation.
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` when its parameters cannot be allocated.
     public static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type)
-        -> any Layer<Scalar>
+        throws(NetworkError) -> any Layer<Scalar>
     {
-        Dense<Scalar>(
-            inputSize: saved.inputSize!, outputSize: saved.outputSize!, bias: saved.hasBias,
+        try Dense<Scalar>(
+            allocating: saved.inputSize!, outputSize: saved.outputSize!, bias: saved.hasBias,
             activation: saved.activation, weightInitializer: .zeros, biasInitializer: .zeros)
     }
 

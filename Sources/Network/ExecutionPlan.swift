@@ -131,13 +131,15 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
     }
 
     /// The addresses of the workspace for `batchSize`, created once and kept by the plan.
-    func workspace(batchSize: Int) -> Workspace<Scalar>.Addresses {
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` when it cannot be allocated.
+    func workspace(batchSize: Int) throws(NetworkError) -> Workspace<Scalar>.Addresses {
         if let recent = recentWorkspace, recent.batchSize == batchSize { return recent }
         let workspace: Workspace<Scalar>
         if let existing = workspaces[batchSize] {
             workspace = existing
         } else {
-            workspace = Workspace<Scalar>(batchSize: batchSize, inputSize: inputSize, outputSizes: outputSizes)
+            workspace = try Workspace<Scalar>(batchSize: batchSize, inputSize: inputSize, outputSizes: outputSizes)
             workspaces[batchSize] = workspace
         }
         recentWorkspace = workspace.addresses
@@ -220,12 +222,21 @@ final class Workspace<Scalar: MatrixScalar> {
         var finalGradient: UnsafeMutablePointer<Scalar> { gradients[gradients.count - 1] }
     }
 
-    init(batchSize: Int, inputSize: Int, outputSizes: [Int]) {
+    init(batchSize: Int, inputSize: Int, outputSizes: [Int]) throws(NetworkError) {
         self.batchSize = batchSize
-        inputs = ScalarBuffer(rows: batchSize, columns: inputSize)
-        targets = ScalarBuffer(rows: batchSize, columns: outputSizes.last ?? 0)
-        outputs = outputSizes.map { ScalarBuffer(rows: batchSize, columns: $0) }
-        gradients = outputSizes.map { ScalarBuffer(rows: batchSize, columns: $0) }
+        func buffer(columns: Int, _ what: String) throws(NetworkError) -> ScalarBuffer<Scalar> {
+            try ScalarBuffer(rows: batchSize, columns: columns, for: "the \(what) (\(batchSize), \(columns))")
+        }
+        inputs = try buffer(columns: inputSize, "workspace's batch of inputs")
+        targets = try buffer(columns: outputSizes.last ?? 0, "workspace's batch of targets")
+        var outputs: [ScalarBuffer<Scalar>] = []
+        var gradients: [ScalarBuffer<Scalar>] = []
+        for (index, width) in outputSizes.enumerated() {
+            outputs.append(try buffer(columns: width, "workspace's outputs of layer \(index + 1)"))
+            gradients.append(try buffer(columns: width, "workspace's gradients of layer \(index + 1)"))
+        }
+        self.outputs = outputs
+        self.gradients = gradients
         let outputTable = UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>.allocate(capacity: outputs.count)
         _ = outputTable.initialize(from: outputs.map(\.pointer))
         let gradientTable = UnsafeMutableBufferPointer<UnsafeMutablePointer<Scalar>>.allocate(capacity: gradients.count)

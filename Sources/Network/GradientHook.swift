@@ -67,7 +67,11 @@ extension Sequential {
     /// Gathers every parameter's gradient into one contiguous block followed by room for
     /// `statisticCount` step statistics, unless it is already so, and returns the block's start and
     /// the number of gradient scalars. The gradients' values carry over (momentum's velocity lives there).
-    func contiguousGradients(statisticCount: Int) -> (base: UnsafeMutablePointer<Scalar>, gradientCount: Int) {
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` when the block cannot be allocated.
+    func contiguousGradients(statisticCount: Int) throws(NetworkError) -> (
+        base: UnsafeMutablePointer<Scalar>, gradientCount: Int
+    ) {
         let parameters = self.parameters
         let gradientCount = parameters.reduce(0) { $0 + $1.count }
         if let storage = gradientStorage, storage.count >= gradientCount + statisticCount {
@@ -79,7 +83,9 @@ extension Sequential {
             }
             if gathered { return (storage.pointer, gradientCount) }
         }
-        let storage = ScalarBuffer<Scalar>(rows: 1, columns: gradientCount + statisticCount)
+        let storage = try ScalarBuffer<Scalar>(
+            rows: 1, columns: gradientCount + statisticCount,
+            for: "the gradient block (\(gradientCount) gradients and \(statisticCount) statistics)")
         var offset = 0
         for parameter in parameters {
             parameter.gradientBuffer = ScalarBuffer(inside: storage, offset: offset, copying: parameter.gradientBuffer)

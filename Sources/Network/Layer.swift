@@ -21,18 +21,27 @@ public final class Parameter<Scalar: MatrixScalar> {
     @usableFromInline @exclusivity(unchecked) var gradientBuffer: ScalarBuffer<Scalar>
 
     /// Creates a parameter with `value`'s shape and contents and a zero gradient.
+    ///
+    /// Traps when the memory for the value's copy or the gradient cannot be allocated (a matrix of
+    /// the same size already exists); the parameters that `fit` and the model-file and checkpoint
+    /// readers allocate themselves throw ``NetworkError/cannotAllocate(what:bytes:)`` instead.
     public init(name: String, value: Matrix<Scalar>) {
         self.name = name
-        self.valueBuffer = ScalarBuffer(value)
-        self.gradientBuffer = ScalarBuffer(rows: value.rows, columns: value.columns)
+        self.valueBuffer = .trappingOnFailure(copying: value, for: "parameter \(name) \(value.shapeDescription)")
+        self.gradientBuffer = .trappingOnFailure(
+            rows: value.rows, columns: value.columns, for: "the gradient of \(name) \(value.shapeDescription)")
     }
 
     /// A parameter of zeros of the given shape, without building a zero matrix first (its pages stay
     /// untouched until written: a large model read from a file costs its weights' size once).
-    init(name: String, rows: Int, columns: Int) {
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` when its value or gradient cannot be allocated.
+    init(name: String, rows: Int, columns: Int) throws(NetworkError) {
         self.name = name
-        self.valueBuffer = ScalarBuffer(rows: rows, columns: columns)
-        self.gradientBuffer = ScalarBuffer(rows: rows, columns: columns)
+        self.valueBuffer = try ScalarBuffer(
+            rows: rows, columns: columns, for: "parameter \(name) (\(rows), \(columns))")
+        self.gradientBuffer = try ScalarBuffer(
+            rows: rows, columns: columns, for: "the gradient of \(name) (\(rows), \(columns))")
     }
 
     /// The shape, `(rows, columns)`, fixed for the parameter's life.

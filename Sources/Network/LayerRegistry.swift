@@ -18,9 +18,11 @@ public protocol LayerKind {
     static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile.SavedLayer?
 
     /// A layer of this kind with `saved`'s settings and zero parameters (``loadArrays(from:into:)`` fills them).
-    static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type) -> any Layer<
-        Scalar
-    >
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` when the parameters' memory cannot be
+    ///   allocated (a model file's sizes come from outside).
+    static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type)
+        throws(NetworkError) -> any Layer<Scalar>
 
     /// Copies `saved`'s arrays, when it has them, into `layer` (made by ``makeLayer(from:as:)``).
     static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>)

@@ -130,17 +130,18 @@ extension ModelFile {
     /// The returned file has no weights (see ``readMetadata(from:)``).
     ///
     /// - Throws: ``NetworkError/invalidModelFile(path:reason:)`` naming what is wrong, including a
-    ///   weight that is not finite in `Scalar`'s precision.
+    ///   weight that is not finite in `Scalar`'s precision; ``NetworkError/cannotAllocate(what:bytes:)``
+    ///   when the parameters' memory cannot be allocated.
     public static func readNetwork<Scalar: MatrixScalar>(
         from path: String, as type: Scalar.Type = Scalar.self
     ) throws(NetworkError) -> (file: ModelFile, network: Sequential<Scalar>) {
         guard let reader = try binaryReader(path) else {
             let file = try read(from: path)
-            let network: Sequential<Scalar> = file.network()
+            let network: Sequential<Scalar> = try file.makeNetwork()
             return (try readMetadata(from: path), network)
         }
         let file = try decodeBinary(reader, path: path, loadingWeights: false)
-        let network: Sequential<Scalar> = file.network()
+        let network: Sequential<Scalar> = try file.makeNetwork()
         // Each layer's parameters are its arrays, by name (`layers.N.weights`, `layers.N.bias`).
         for (index, layer) in network.layers.enumerated() {
             do {

@@ -255,16 +255,35 @@ public struct ModelFile: Codable, Sendable, Equatable {
     /// The network this file describes, in `Scalar` precision, each layer rebuilt by its registered
     /// ``LayerKind``.
     ///
+    /// Traps when the memory for the parameters cannot be allocated (the file's weights, as `Double`
+    /// matrices, already exist); ``readNetwork(from:as:)`` and ``TrainingCheckpoint/restore(as:)``, which
+    /// allocate a model's parameters before reading them, throw ``NetworkError/cannotAllocate(what:bytes:)``
+    /// instead.
+    ///
     /// - Precondition: every layer's `type` is in ``LayerRegistry/kinds`` (true of any file read).
     public func network<Scalar: MatrixScalar>(as type: Scalar.Type = Scalar.self) -> Sequential<Scalar> {
-        let kinds = layers.enumerated().map { index, layer in
-            guard let kind = layer.kind else {
-                failPrecondition("ModelFile.network: layer \(index) has unknown type '\(layer.type)'")
-            }
-            return kind
+        do {
+            return try makeNetwork(as: Scalar.self)
+        } catch {
+            failPrecondition("ModelFile.network: \(error)")
         }
-        let network = Sequential<Scalar>(
-            zip(kinds, layers).map { kind, saved in kind.makeLayer(from: saved, as: Scalar.self) })
+    }
+
+    /// ``network(as:)``, throwing ``NetworkError/cannotAllocate(what:bytes:)`` when the parameters'
+    /// memory cannot be allocated.
+    func makeNetwork<Scalar: MatrixScalar>(as type: Scalar.Type = Scalar.self) throws(NetworkError) -> Sequential<
+        Scalar
+    > {
+        var kinds: [any LayerKind.Type] = []
+        var made: [any Layer<Scalar>] = []
+        for (index, saved) in layers.enumerated() {
+            guard let kind = saved.kind else {
+                failPrecondition("ModelFile.network: layer \(index) has unknown type '\(saved.type)'")
+            }
+            kinds.append(kind)
+            made.append(try kind.makeLayer(from: saved, as: Scalar.self))
+        }
+        let network = Sequential<Scalar>(made)
         for ((kind, saved), layer) in zip(zip(kinds, layers), network.layers) {
             kind.loadArrays(from: saved, into: layer)
         }

@@ -15,6 +15,9 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
     case invalidCheckpoint(String)
     /// Writing a file failed.
     case writeFailed(path: String, reason: String)
+    /// The memory for `what` (a parameter, an optimizer's state, a workspace, the gradient block) could not be
+    /// allocated; `bytes` is its size, or `nil` when the size does not even fit in an `Int`.
+    case cannotAllocate(what: String, bytes: Int?)
 
     /// A one-line message a user can act on.
     public var description: String {
@@ -37,6 +40,26 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
             return "invalid checkpoint: \(message)"
         case .writeFailed(let path, let reason):
             return "\(path): could not write: \(reason)"
+        case .cannotAllocate(let what, let bytes):
+            let size = bytes.map { "\(Self.formattedSize($0)) (\($0) bytes)" } ?? "more bytes than an Int counts"
+            return
+                "cannot allocate \(size) for \(what): the system refused the memory; use a smaller network or batch size, or free memory"
         }
+    }
+
+    /// `bytes` in binary units to three significant digits, as `1.5 GiB` or `312 MiB`.
+    static func formattedSize(_ bytes: Int) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) bytes" }
+        let digits = value < 10 ? 2 : value < 100 ? 1 : 0
+        let scale = [1.0, 10.0, 100.0][digits]
+        let rounded = (value * scale).rounded() / scale
+        return digits == 0 ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
     }
 }

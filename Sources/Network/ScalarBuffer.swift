@@ -27,16 +27,33 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     /// A zero-filled buffer of the given shape. The zeros come from `calloc`, so the pages of a large
     /// buffer are not touched until written: a gradient buffer that is never used (a loaded model
     /// only predicting) costs no memory, and a model file is read into untouched pages.
-    init(rows: Int, columns: Int) {
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` naming `what` (such as "the weights
+    ///   (784 × 100)") when the memory cannot be allocated: a network's size comes from outside
+    ///   (arguments, files), so running out of memory is an error to report, not a trap.
+    init(rows: Int, columns: Int, for what: @autoclosure () -> String) throws(NetworkError) {
         checkPrecondition(rows >= 0 && columns >= 0, "ScalarBuffer: negative shape (\(rows), \(columns))")
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
+        guard !overflow && !bytesOverflow else { throw .cannotAllocate(what: what(), bytes: nil) }
+        guard let memory = calloc(Swift.max(count, 1), MemoryLayout<Scalar>.stride) else {
+            throw .cannotAllocate(what: what(), bytes: bytes)
+        }
         self.rows = rows
         self.columns = columns
-        count = rows * columns
-        guard let memory = calloc(Swift.max(count, 1), MemoryLayout<Scalar>.stride) else {
-            fatalError("ScalarBuffer: cannot allocate \(count) scalars (\(rows), \(columns))")
-        }
+        self.count = count
         pointer = memory.bindMemory(to: Scalar.self, capacity: Swift.max(count, 1))
         viewed = nil
+    }
+
+    /// A zero-filled buffer of the given shape, for the public initializers that cannot throw (such as
+    /// `Parameter.init(name:value:)`): they trap, naming `what`, when the memory cannot be allocated.
+    static func trappingOnFailure(rows: Int, columns: Int, for what: @autoclosure () -> String) -> ScalarBuffer {
+        do {
+            return try ScalarBuffer(rows: rows, columns: columns, for: what())
+        } catch {
+            failPrecondition(error.description)
+        }
     }
 
     /// A `rows × columns` buffer inside `storage`, from scalar `offset` on, holding a copy of `contents`:
@@ -53,10 +70,12 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
         pointer.update(from: contents.pointer, count: count)
     }
 
-    /// A buffer holding a copy of `matrix`.
-    convenience init(_ matrix: Matrix<Scalar>) {
-        self.init(rows: matrix.rows, columns: matrix.columns)
-        assign(matrix, "ScalarBuffer")
+    /// A buffer holding a copy of `matrix`; traps, naming `what`, when the memory cannot be allocated
+    /// (the matrix itself, of the same size, already exists).
+    static func trappingOnFailure(copying matrix: Matrix<Scalar>, for what: @autoclosure () -> String) -> ScalarBuffer {
+        let buffer = trappingOnFailure(rows: matrix.rows, columns: matrix.columns, for: what())
+        buffer.assign(matrix, "ScalarBuffer")
+        return buffer
     }
 
     deinit {

@@ -80,35 +80,37 @@ public final class Sequential<Scalar: MatrixScalar> {
 
     /// The network's outputs for `inputs` (one sample a row), computed in batches of `batchSize` rows.
     ///
-    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when `inputs` does not have ``inputSize`` columns.
+    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when `inputs` does not have ``inputSize`` columns;
+    ///   ``NetworkError/cannotAllocate(what:bytes:)`` when a batch's workspace cannot be allocated.
     public func predict(_ inputs: Matrix<Scalar>, batchSize: Int = 1024) throws(NetworkError) -> Matrix<Scalar> {
         try checkInputs(inputs, "predict")
-        return specialized(
-            { network in
+        return try specialized(
+            { network throws(NetworkError) in
                 unsafeBitCast(
-                    network.predictSpecialized(unsafeBitCast(inputs, to: Matrix<Float>.self), batchSize: batchSize),
+                    try network.predictSpecialized(unsafeBitCast(inputs, to: Matrix<Float>.self), batchSize: batchSize),
                     to: Matrix<Scalar>.self)
             },
-            { network in
+            { network throws(NetworkError) in
                 unsafeBitCast(
-                    network.predictSpecialized(unsafeBitCast(inputs, to: Matrix<Double>.self), batchSize: batchSize),
+                    try network.predictSpecialized(
+                        unsafeBitCast(inputs, to: Matrix<Double>.self), batchSize: batchSize),
                     to: Matrix<Scalar>.self)
             },
-            { network in network.predictSpecialized(inputs, batchSize: batchSize) })
+            { network throws(NetworkError) in try network.predictSpecialized(inputs, batchSize: batchSize) })
     }
 
-    func predictSpecialized(_ inputs: Matrix<Scalar>, batchSize: Int) -> Matrix<Scalar> {
+    func predictSpecialized(_ inputs: Matrix<Scalar>, batchSize: Int) throws(NetworkError) -> Matrix<Scalar> {
         let size = max(1, min(batchSize, inputs.rows))
         let width = outputSize
         var result = Matrix<Scalar>.zeros(rows: inputs.rows, columns: width)
         guard inputs.rows > 0 else { return result }
         let plan = plan()
-        inputs.withUnsafeBufferPointer { x in
-            result.withUnsafeMutableBufferPointer { y in
+        try inputs.withUnsafeBufferPointer { (x) throws(NetworkError) in
+            try result.withUnsafeMutableBufferPointer { (y) throws(NetworkError) in
                 var start = 0
                 while start < inputs.rows {
                     let end = min(start + size, inputs.rows)
-                    let workspace = plan.workspace(batchSize: end - start)
+                    let workspace = try plan.workspace(batchSize: end - start)
                     plan.forward(x.baseAddress! + start * inputSize, rows: end - start, workspace: workspace)
                     (y.baseAddress! + start * width).update(from: workspace.finalOutput, count: (end - start) * width)
                     start = end

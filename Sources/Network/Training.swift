@@ -141,8 +141,10 @@ extension Sequential {
     ///   - random: the generator that shuffles; pass the same one to continue a stream.
     /// - Returns: the per-epoch history.
     /// - Throws: ``NetworkError/shapeMismatch(_:)`` for data that does not fit the network,
-    ///   ``NetworkError/invalidConfiguration(_:)`` for settings that cannot work, and
-    ///   ``NetworkError/nonFiniteLoss(epoch:batch:learningRate:)`` when the loss becomes nan or infinite.
+    ///   ``NetworkError/invalidConfiguration(_:)`` for settings that cannot work,
+    ///   ``NetworkError/nonFiniteLoss(epoch:batch:learningRate:)`` when the loss becomes nan or infinite,
+    ///   and ``NetworkError/cannotAllocate(what:bytes:)`` when the gradient block, the optimizer's state
+    ///   or a workspace cannot be allocated.
     @discardableResult
     public func fit(
         _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
@@ -266,7 +268,8 @@ extension Sequential {
     /// The loss and metrics of the network on `inputs` against `targets` (a loss of 0 and no metrics
     /// when there are no samples).
     ///
-    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the data does not fit the network.
+    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the data does not fit the network;
+    ///   ``NetworkError/cannotAllocate(what:bytes:)`` when a batch's workspace cannot be allocated.
     public func evaluate(
         _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, metrics: [Metric] = [], batchSize: Int = 1024
     ) throws(NetworkError) -> Evaluation {
@@ -276,19 +279,19 @@ extension Sequential {
                 "evaluate: targets \(targets.shapeDescription) do not fit \(inputs.rows) samples and \(outputSize) outputs"
             )
         }
-        return specialized(
-            { network in
-                network.evaluateSpecialized(
+        return try specialized(
+            { network throws(NetworkError) in
+                try network.evaluateSpecialized(
                     unsafeBitCast(inputs, to: Matrix<Float>.self), unsafeBitCast(targets, to: Matrix<Float>.self),
                     loss: loss, metrics: metrics, batchSize: batchSize)
             },
-            { network in
-                network.evaluateSpecialized(
+            { network throws(NetworkError) in
+                try network.evaluateSpecialized(
                     unsafeBitCast(inputs, to: Matrix<Double>.self), unsafeBitCast(targets, to: Matrix<Double>.self),
                     loss: loss, metrics: metrics, batchSize: batchSize)
             },
-            { network in
-                network.evaluateSpecialized(inputs, targets, loss: loss, metrics: metrics, batchSize: batchSize)
+            { network throws(NetworkError) in
+                try network.evaluateSpecialized(inputs, targets, loss: loss, metrics: metrics, batchSize: batchSize)
             })
     }
 
@@ -297,7 +300,7 @@ extension Sequential {
     func evaluateSpecialized(
         _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, metrics: [Metric], batchSize: Int,
         plan: ExecutionPlan<Scalar>? = nil
-    ) -> Evaluation {
+    ) throws(NetworkError) -> Evaluation {
         let size = max(1, min(batchSize, inputs.rows))
         var totalLoss = 0.0
         var totals = [Metric: Double]()
@@ -306,12 +309,12 @@ extension Sequential {
         guard inputs.rows > 0 else { return Evaluation(loss: 0, metrics: [:]) }
         let plan = plan ?? self.plan(loss: loss)
         let lossActivation = plan.lossActivation
-        inputs.withUnsafeBufferPointer { x in
-            targets.withUnsafeBufferPointer { y in
+        try inputs.withUnsafeBufferPointer { (x) throws(NetworkError) in
+            try targets.withUnsafeBufferPointer { (y) throws(NetworkError) in
                 var start = 0
                 while start < inputs.rows {
                     let rows = min(start + size, inputs.rows) - start
-                    let workspace = plan.workspace(batchSize: rows)
+                    let workspace = try plan.workspace(batchSize: rows)
                     let batchTargets = y.baseAddress! + start * width
                     plan.forward(x.baseAddress! + start * inputSize, rows: rows, workspace: workspace)
                     let value = loss.valueAndGradient(
@@ -408,17 +411,17 @@ extension Sequential {
         let parameters = self.parameters
         // The gradients, then the step's statistics (loss, metrics), in one block for the hook.
         let statisticCount = 1 + options.metrics.count
-        let (gradientBase, gradientCount) = contiguousGradients(statisticCount: statisticCount)
+        let (gradientBase, gradientCount) = try contiguousGradients(statisticCount: statisticCount)
         let hook = gradientHook
         let parallel = hook as? any DataParallelHook<Scalar>
         var stepMetrics = [Double](repeating: 0, count: options.metrics.count)
         // The parameters outlive the run (the layers hold them), and the optimizer its state, so
         // their raw views stay valid.
-        var slots = optimizer.slots(for: parameters)
+        var slots = try optimizer.slots(for: parameters)
         if let parallel {
             // Every member starts from the leader's state; restoring it replaces the state buffers.
             try parallel.trainingBegins(self, loss: loss, optimizer: optimizer, random: &random)
-            slots = optimizer.slots(for: parameters)
+            slots = try optimizer.slots(for: parameters)
         }
         let inputWidth = inputSize, outputWidth = outputSize
         var metricTotals = [Double](repeating: 0, count: options.metrics.count)
@@ -469,7 +472,7 @@ extension Sequential {
                 let start = share.lowerBound, rows = share.count
                 var value = 0.0
                 if rows > 0 {
-                    let workspace = plan.workspace(batchSize: rows)
+                    let workspace = try plan.workspace(batchSize: rows)
                     let batchInputs: UnsafePointer<Scalar>
                     let batchTargets: UnsafePointer<Scalar>
                     if let order {
@@ -557,7 +560,7 @@ extension Sequential {
                         self, validation, loss: loss, metrics: options.metrics, batchSize: max(batchSize, 256))
                     evaluation = Evaluation(loss: summed.loss, metrics: summed.metrics)
                 } else {
-                    evaluation = evaluateSpecialized(
+                    evaluation = try evaluateSpecialized(
                         validation.inputs, validation.targets, loss: loss, metrics: options.metrics,
                         batchSize: max(batchSize, 256), plan: plan)
                 }

@@ -41,8 +41,8 @@ internal final class FileBytes {
     /// Maps the file at `path`; when it starts with the gzip magic number `1f 8b`, returns the inflated bytes instead.
     static func load(_ path: String) throws(DataIOError) -> FileBytes {
         let mapped = try map(path)
-        if Gzip.isCompressed(mapped.bytes) {
-            return try Gzip.decompress(mapped.bytes, file: path)
+        if Zlib.isGzip(mapped.bytes) {
+            return try Zlib.inflateGzip(mapped.bytes, file: path)
         }
         return mapped
     }

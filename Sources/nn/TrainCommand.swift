@@ -341,7 +341,7 @@ struct TrainCommand: ParsableCommand {
                     scalarSize: MemoryLayout<Scalar>.size, optimizer: plan.optimizer, batchSize: plan.batchSize,
                     trainingCount: trainingCount)
                 network = Sequential<Scalar>(
-                    buildLayers(
+                    try buildLayers(
                         inputSize: trainingSet.inputs.columns, outputSize: trainingTargets.targets.columns,
                         loss: lossFunction, hidden: plan.hiddenLayers), generator: &random)
             }
@@ -747,9 +747,10 @@ struct TrainCommand: ParsableCommand {
             what: "--layers \(hidden.map(String.init).joined(separator: ",")) at batch size \(rows)")
     }
 
-    func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss, hidden: [Int]) -> [any Layer<
-        Scalar
-    >] {
+    /// The layers of `--layers`; a parameter whose memory cannot be allocated is an error, not a trap.
+    func buildLayers<Scalar: MatrixScalar>(inputSize: Int, outputSize: Int, loss: Loss, hidden: [Int])
+        throws(NetworkError) -> [any Layer<Scalar>]
+    {
         let weights =
             weightInit?.initializer ?? (activation == .relu || activation == .leakyReLU ? .heNormal : .xavierUniform)
         let biases = biasInit?.initializer ?? .zeros
@@ -758,13 +759,13 @@ struct TrainCommand: ParsableCommand {
         var width = inputSize
         for size in hidden {
             built.append(
-                Dense<Scalar>(
+                try Dense<Scalar>.make(
                     inputSize: width, outputSize: size, bias: !noBias, activation: activation.activation,
                     weightInitializer: weights, biasInitializer: biases))
             width = size
         }
         built.append(
-            Dense<Scalar>(
+            try Dense<Scalar>.make(
                 inputSize: width, outputSize: outputSize, bias: !noBias, activation: finalActivation,
                 weightInitializer: weights, biasInitializer: biases))
         return built

@@ -241,6 +241,59 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
     }
 }
 
+/// Issue 19 item 3, last part: an allocation that fails after the estimate was overridden (--force) is
+/// one `error:` line naming what and how many bytes, with exit 1, not a trap (the "Fatal error:
+/// ScalarBuffer: cannot allocate" and SIGILL that this test met before the buffers' allocation threw).
+@Suite struct AllocationFailureTests {
+    @Test func workspaceThatCannotBeAllocatedIsAnError() throws {
+        let folder = try temporaryFolder()
+        var rows = "f1,f2,label\n"
+        for index in 0..<150 {
+            rows += "\(Double(index % 7) / 7),\(Double(index % 5) / 5),\(index % 2 == 0 ? "x" : "y")\n"
+        }
+        try rows.write(to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
+        // 2 → 10^7 → 1 in float: about 0.5 GB of parameters, gradients and Adam's state, then a 5.6 GB
+        // workspace per layer output (150 × 10^7 floats) against a 2 GB address-space limit. With one
+        // OpenBLAS thread `nn --help` runs in 150 MB and the run reaches the workspace in 800 MB, so the
+        // limit sits well clear of both.
+        let script = """
+            ulimit -v 2000000
+            exec "$0" train --data wide.csv --layers 10000000 --batch-size 150 --epochs 1 --quiet --force
+            """
+        let result = try Executable.run(
+            ["-c", script, Executable.path(of: "nn")], in: folder, environment: ["OPENBLAS_NUM_THREADS": "1"],
+            executable: "/bin/sh")
+        #expect(result.status == 1 && !result.crashed, "\(result.status): \(result.standardError)")
+        let errors = result.standardError.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        #expect(errors.count == 1, "\(result.standardError)")
+        #expect(
+            errors.first?.contains(
+                "cannot allocate 5.59 GiB (6000000000 bytes) for the workspace's outputs of layer 1 (150, 10000000)")
+                == true, "\(result.standardError)")
+    }
+
+    @Test func parametersThatCannotBeAllocatedAreAnError() throws {
+        // The issue's own example: `--layers 30000,30000` needs 3.6 GB for the middle weights alone in
+        // float; under a 2 GB address-space limit their allocation fails while the network is built
+        // (before `nn` built its layers through `Dense.make`, `Dense.init` trapped: SIGILL).
+        let folder = try temporaryFolder()
+        try "a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n".write(
+            to: folder.appendingPathComponent("small.csv"), atomically: true, encoding: .utf8)
+        let script = """
+            ulimit -v 2000000
+            exec "$0" train --data small.csv --layers 30000,30000 --epochs 1 --quiet --force
+            """
+        let result = try Executable.run(
+            ["-c", script, Executable.path(of: "nn")], in: folder, environment: ["OPENBLAS_NUM_THREADS": "1"],
+            executable: "/bin/sh")
+        #expect(result.status == 1 && !result.crashed, "\(result.status): \(result.standardError)")
+        #expect(
+            result.standardError.contains(
+                "error: cannot allocate 3.35 GiB (3600000000 bytes) for parameter weights (30000, 30000)"),
+            "\(result.standardError)")
+    }
+}
+
 /// Issue 19 item 9: a data file whose name is not UTF-8 (Latin-1 `lat\xe9.csv`) is read, not
 /// reported as missing.
 @Suite struct NonUTF8PathTests {

@@ -133,10 +133,15 @@ public final class Optimizer<Scalar: MatrixScalar> {
 
     /// Applies one update to every parameter from its gradient buffer.
     ///
+    /// The first update allocates the optimizer's state and traps if that memory cannot be had;
+    /// `fit` allocates it before training and throws ``NetworkError/cannotAllocate(what:bytes:)`` instead.
+    ///
     /// - Precondition: the parameters have the shapes of those the optimizer has already updated
     ///   (one optimizer per network).
     public func update(_ parameters: [Parameter<Scalar>]) {
-        update(slots: slots(for: parameters))
+        let slots: [ParameterSlot<Scalar>]
+        do { slots = try self.slots(for: parameters) } catch { failPrecondition("Optimizer.update: \(error)") }
+        update(slots: slots)
     }
 
     /// One update through the parameters' raw views (``slots(for:)``, made once per training run, so
@@ -149,9 +154,11 @@ public final class Optimizer<Scalar: MatrixScalar> {
 
     /// The parameters' raw views for the rule, with their state (made zero the first time).
     ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` when the state is made and its memory
+    ///   cannot be allocated.
     /// - Precondition: the state, if made, was made for parameters of these shapes.
-    func slots(for parameters: [Parameter<Scalar>]) -> [ParameterSlot<Scalar>] {
-        if stateBuffers.count != parameters.count { allocateState(for: parameters) }
+    func slots(for parameters: [Parameter<Scalar>]) throws(NetworkError) -> [ParameterSlot<Scalar>] {
+        if stateBuffers.count != parameters.count { try allocateState(for: parameters) }
         for (index, parameter) in parameters.enumerated()
         where rule.stateCount > 0 && stateShapes[index] != parameter.shape {
             failPrecondition(
@@ -167,16 +174,34 @@ public final class Optimizer<Scalar: MatrixScalar> {
     }
 
     /// Creates zeroed state buffers for each parameter, as the rule needs.
-    func allocateState(for parameters: [Parameter<Scalar>]) {
+    ///
+    /// - Throws: ``NetworkError/cannotAllocate(what:bytes:)`` naming the parameter whose state cannot
+    ///   be allocated; the state is then left empty.
+    func allocateState(for parameters: [Parameter<Scalar>]) throws(NetworkError) {
+        stateShapes = []
+        stateBuffers = []
+        var buffers: [ScalarBuffer<Scalar>] = []
+        for (index, parameter) in parameters.enumerated() {
+            let (rows, columns) = parameter.shape
+            buffers.append(
+                try ScalarBuffer(
+                    rows: rule.stateCount * rows, columns: columns,
+                    for:
+                        "the optimizer's state of parameter \(index + 1) (\(parameter.name), \(rule.stateCount) × (\(rows), \(columns)))"
+                ))
+        }
         stateShapes = parameters.map(\.shape)
-        stateBuffers = parameters.map { ScalarBuffer(rows: rule.stateCount * $0.shape.rows, columns: $0.shape.columns) }
+        stateBuffers = buffers
     }
 
     /// Restores saved state (as produced by ``state`` and ``stepCount``); the shapes must match the parameters.
+    ///
+    /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` when they do not;
+    ///   ``NetworkError/cannotAllocate(what:bytes:)`` when the state's memory cannot be allocated.
     public func restore(state: [[Matrix<Scalar>]], stepCount: Int, for parameters: [Parameter<Scalar>])
         throws(NetworkError)
     {
-        allocateState(for: parameters)
+        try allocateState(for: parameters)
         guard state.count == parameters.count else {
             throw .invalidCheckpoint("optimizer state has \(state.count) entries for \(parameters.count) parameters")
         }
