@@ -6,14 +6,16 @@ import Tensor
 ///
 /// The rule (README, "Threads"): the usable cores (`sched_getaffinity`), except that a network whose
 /// step is too small to gain from threads trains on one. A step is too small when one batch's forward
-/// multiply-adds (batch size × parameters) are fewer than ``smallStepMultiplyAdds``: there, waking OpenBLAS's
-/// threads for each product costs more than the product (digits 64-100-10 at batch 128: 0.24-0.83 s with 2
-/// threads against 0.21-0.35 s with 1). An `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS`
+/// multiply-adds (batch size × parameters) are fewer than ``smallStepMultiplyAdds``: there a second thread
+/// gains nothing (digits 64-100-10 at batch 128, 0.9 million: 0.21 s with 2 threads against 0.22 s with 1
+/// on a quiet 2-core machine), and before the passes that are not products ran on OpenBLAS's workers it
+/// cost (0.24-0.83 s against 0.21-0.35 s). An `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS`
 /// in the environment is the user's choice and is left to OpenBLAS.
 enum ThreadDefaults {
-    /// Below this many multiply-adds in one batch's forward pass, one thread is faster (measured on a
-    /// 2-core AMD EPYC, see BENCHMARKS.md, "Thread crossover").
-    static let smallStepMultiplyAdds = 4_000_000
+    /// Below this many multiply-adds in one batch's forward pass, a second thread gains nothing; from
+    /// 1.6 million up it gains 11-44% (`scripts/thread-crossover.sh` on a quiet 2-core AMD EPYC, see
+    /// BENCHMARKS.md, "Thread crossover").
+    static let smallStepMultiplyAdds = 1_000_000
 
     /// The environment variables through which a user sets OpenBLAS's thread count.
     static let environmentVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]

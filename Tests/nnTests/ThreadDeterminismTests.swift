@@ -50,7 +50,7 @@ import Testing
 }
 
 /// `nn train`'s default thread count (README, "Threads and BLAS kernels"): the usable cores, one thread below
-/// 4 million forward multiply-adds per batch, `--threads` and OPENBLAS_NUM_THREADS as given.
+/// 1 million forward multiply-adds per batch, `--threads` and OPENBLAS_NUM_THREADS as given.
 @Suite struct ThreadDefaultTests {
     static func header(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let folder = try temporaryFolder()
@@ -81,6 +81,15 @@ import Testing
     @Test func smallNetworkTrainsOnOneThread() throws {
         // 128 × (64·16 + 16 + 16·4 + 4) = 141,824 multiply-adds per batch.
         #expect(try Self.header(["--layers", "16"], environment: Self.unset).contains(", 1 thread ("))
+    }
+
+    @Test func theThresholdIsOneMillionMultiplyAdds() throws {
+        // 128 × (64·100 + 100 + 100·4 + 4) = 883,712 multiply-adds per batch: one thread;
+        // 128 × (64·128 + 128 + 128·4 + 4) = 1,131,008: the usable cores.
+        #expect(try Self.header(["--layers", "100"], environment: Self.unset).contains(", 1 thread ("))
+        let cores = try Self.usableCores
+        let text = try Self.header(["--layers", "128"], environment: Self.unset)
+        #expect(text.contains(", \(cores) thread\(cores == 1 ? "" : "s") ("), "\(text)")
     }
 
     @Test func largeNetworkUsesTheUsableCores() throws {
