@@ -425,6 +425,7 @@ extension Sequential {
         }
         let inputWidth = inputSize, outputWidth = outputSize
         var metricTotals = [Double](repeating: 0, count: options.metrics.count)
+        var epochMetrics = [Metric: Double](minimumCapacity: options.metrics.count)
         // The lists grow without reallocating in the loop, reserved no further than a long run needs
         // at first. The metric lists are taken out of the history's dictionaries for the run (hashing
         // a metric every epoch costs a tenth of notebook 000's full-batch epoch) and put back for the
@@ -572,13 +573,14 @@ extension Sequential {
                 validationEvaluation = evaluation
             }
             if let onEpochEnd = options.onEpochEnd {
-                var metrics = [Metric: Double]()
+                // Updated in place: after the first epoch the keys exist, so the dictionary is not
+                // reallocated (a full-batch epoch is one step, which must allocate nothing).
                 for (index, metric) in options.metrics.enumerated() {
-                    metrics[metric] = metricTotals[index] / Double(batchCount)
+                    epochMetrics[metric] = metricTotals[index] / Double(batchCount)
                 }
                 onEpochEnd(
                     EpochSummary(
-                        epoch: epoch, epochCount: endEpoch, loss: epochLoss, metrics: metrics,
+                        epoch: epoch, epochCount: endEpoch, loss: epochLoss, metrics: epochMetrics,
                         validationLoss: validationEvaluation?.loss,
                         validationMetrics: validationEvaluation?.metrics ?? [:],
                         learningRate: optimizer.learningRate))

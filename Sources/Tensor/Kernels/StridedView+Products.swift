@@ -61,7 +61,8 @@ extension StridedView {
         }
         let pieces = (count &+ axpyPiece &- 1) / axpyPiece
         let parts = Swift.max(1, Swift.min(parts, pieces))
-        let body = { (part: Int) in
+        // A local function, not a closure value: its context stays on the stack (no allocation per call).
+        func body(_ part: Int) {
             var piece = KernelPool.blockStart(part, of: parts, count: pieces)
             let end = KernelPool.blockStart(part &+ 1, of: parts, count: pieces)
             while piece < end {

@@ -51,7 +51,8 @@ extension StridedView {
     package func sumRows(into sums: UnsafeMutablePointer<Scalar>, beta: Scalar, parts: Int) {
         let parts = Swift.max(1, Swift.min(parts, rows))
         let rowCount = rows
-        let body = { (part: Int) in
+        // A local function, not a closure value: its context stays on the stack (no allocation per call).
+        func body(_ part: Int) {
             let start = KernelPool.blockStart(part, of: parts, count: rowCount),
                 end = KernelPool.blockStart(part &+ 1, of: parts, count: rowCount)
             Self.scale(sums + start, count: end &- start, by: beta)
@@ -104,7 +105,8 @@ extension StridedView {
     package func gatherRows(from source: StridedView, rowIndices: UnsafePointer<Int>, parts: Int) {
         let parts = Swift.max(1, Swift.min(parts, rows))
         let rowCount = rows
-        let body = { (part: Int) in
+        // A local function, not a closure value: its context stays on the stack (no allocation per call).
+        func body(_ part: Int) {
             let start = KernelPool.blockStart(part, of: parts, count: rowCount),
                 end = KernelPool.blockStart(part &+ 1, of: parts, count: rowCount)
             for index in start..<end {
