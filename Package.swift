@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "Tensor",
                 "TensorIO",
+                "FileSystem",
                 "Network",
                 "Distributed",
                 "Examples",

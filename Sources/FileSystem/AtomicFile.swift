@@ -19,7 +19,7 @@ package struct FileWriteError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     /// `PATH: could not write: REASON`.
-    package var description: String { "\(path): could not write: \(reason)" }
+    package var description: String { "\(RawPath.display(path)): could not write: \(reason)" }
 }
 
 /// The one way this package writes a file: into a temporary file beside the destination
@@ -55,7 +55,7 @@ package struct AtomicFileWriter: ~Copyable {
     package init(path: String, allowsSpecialFiles: Bool = true) throws(FileWriteError) {
         let destination = resolvedPath(path)
         var status = stat()
-        let exists = stat(destination, &status) == 0
+        let exists = RawPath.withCString(destination) { stat($0, &status) } == 0
         let kind = status.st_mode & S_IFMT
         if exists && kind == S_IFDIR { throw FileWriteError(path: path, reason: "is a folder") }
         let temporary: String?
@@ -66,11 +66,11 @@ package struct AtomicFileWriter: ~Copyable {
                     path: path, reason: "not a regular file; this output is written to a file of its own")
             }
             temporary = nil
-            opened = open(destination, O_WRONLY | O_CLOEXEC)
+            opened = RawPath.withCString(destination) { open($0, O_WRONLY | O_CLOEXEC) }
         } else {
             let (folder, name) = splitPath(destination)
-            temporary = folder + "/." + name + ".\(getpid()).tmp"
-            opened = open(temporary!, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            temporary = folder + "/" + temporaryName(of: name, process: getpid())
+            opened = RawPath.withCString(temporary!) { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
             // A file replaced by a rename takes the new file's permissions: keep the old file's mode.
             if opened >= 0 && exists { _ = fchmod(opened, status.st_mode & 0o7777) }
         }
@@ -84,7 +84,7 @@ package struct AtomicFileWriter: ~Copyable {
 
     deinit {
         if descriptor >= 0 { close(descriptor) }
-        if !committed, let temporaryPath { unlink(temporaryPath) }
+        if !committed, let temporaryPath { _ = RawPath.withCString(temporaryPath) { unlink($0) } }
     }
 
     /// Appends bytes, writing the buffer out when it fills.
@@ -147,7 +147,7 @@ package struct AtomicFileWriter: ~Copyable {
         descriptor = -1
         guard status == 0 else { throw FileWriteError(path: path, reason: systemReason()) }
         if reopeningTemporary, let temporaryPath {
-            let reopened = open(temporaryPath, O_RDONLY | O_CLOEXEC)
+            let reopened = RawPath.withCString(temporaryPath) { open($0, O_RDONLY | O_CLOEXEC) }
             guard reopened >= 0 else { throw FileWriteError(path: path, reason: systemReason()) }
             let synced = fsync(reopened)
             close(reopened)
@@ -157,7 +157,9 @@ package struct AtomicFileWriter: ~Copyable {
             committed = true
             return
         }
-        guard rename(temporaryPath, destination) == 0 else { throw FileWriteError(path: path, reason: systemReason()) }
+        let renamed = RawPath.withCString(temporaryPath) { from in RawPath.withCString(destination) { rename(from, $0) }
+        }
+        guard renamed == 0 else { throw FileWriteError(path: path, reason: systemReason()) }
         committed = true
         let (folder, name) = splitPath(destination)
         removeStaleTemporaries(of: name, in: folder)
@@ -183,11 +185,23 @@ package func writeFileAtomically(_ bytes: [UInt8], to path: String) throws(FileW
     try writer.commit()
 }
 
-/// The path with symbolic links resolved, or `path` itself when it does not exist yet.
+/// The path with symbolic links resolved, or `path` itself when it does not exist yet; a resolved
+/// name that is not UTF-8 keeps its bytes (``RawPath``).
 package func resolvedPath(_ path: String) -> String {
-    guard let resolved = realpath(path, nil) else { return path }
+    guard let resolved = RawPath.withCString(path, { realpath($0, nil) }) else { return path }
     defer { free(resolved) }
-    return String(cString: resolved)
+    return RawPath.string(fromCString: resolved)
+}
+
+/// The temporary file's name beside `name`: `.NAME.PID.tmp`, with each byte of `name` that is not
+/// UTF-8 written as `_`, so that a library that opens the temporary file by a `URL` (the zip writer)
+/// names the same file.
+private func temporaryName(of name: String, process: pid_t) -> String {
+    let safe =
+        RawPath.hasRawBytes(name)
+        ? String(String.UnicodeScalarView(name.unicodeScalars.map { RawPath.hasRawBytes(String($0)) ? "_" : $0 }))
+        : name
+    return "." + safe + ".\(process).tmp"
 }
 
 /// The folder (`.` when none) and the last component of `path`.
@@ -199,8 +213,8 @@ private func splitPath(_ path: String) -> (folder: String, name: String) {
 
 /// Removes `.NAME.PID.tmp` files in `folder` whose process no longer runs (killed during a save).
 private func removeStaleTemporaries(of name: String, in folder: String) {
-    let prefix = "." + name + "."
-    guard let directory = opendir(folder) else { return }
+    let prefix = String(temporaryName(of: name, process: 0).dropLast("0.tmp".count))
+    guard let directory = RawPath.withCString(folder, { opendir($0) }) else { return }
     defer { closedir(directory) }
     var stale: [String] = []
     while let entry = readdir(directory) {
@@ -213,7 +227,7 @@ private func removeStaleTemporaries(of name: String, in folder: String) {
         else { continue }
         stale.append(entryName)
     }
-    for entry in stale { unlink(folder + "/" + entry) }
+    for entry in stale { _ = RawPath.withCString(folder + "/" + entry) { unlink($0) } }
 }
 
 /// The text of the current `errno`.

@@ -54,7 +54,7 @@ internal final class FileBytes {
 
     /// Memory-maps the whole file read-only.
     static func map(_ path: String) throws(DataIOError) -> FileBytes {
-        let descriptor = open(path, O_RDONLY)
+        let descriptor = RawPath.withCString(path) { open($0, O_RDONLY) }
         guard descriptor >= 0 else { throw .cannotRead(file: path, reason: systemErrorMessage()) }
         defer { close(descriptor) }
         var status = stat()

@@ -62,7 +62,7 @@ struct ExportCommand: ParsableCommand {
             try writeNPZ(arrays, to: output, compressed: compressed, files: files)
         }
         print(
-            "wrote \(arrays.count) arrays (\(arrays.keys.sorted().joined(separator: ", "))) and model.json to \(output)"
+            "wrote \(arrays.count) arrays (\(arrays.keys.sorted().joined(separator: ", "))) and model.json to \(displayPath(output))"
         )
     }
 }

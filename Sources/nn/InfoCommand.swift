@@ -38,7 +38,8 @@ struct InfoCommand: ParsableCommand {
             return
         }
         var lines = [
-            "model: \(modelOptions.model)", "precision: \(file.precision)", "loss: \(lossName(file.loss))", "layers:",
+            "model: \(displayPath(modelOptions.model))", "precision: \(file.precision)", "loss: \(lossName(file.loss))",
+            "layers:",
         ]
         var parameterCount = 0
         for (index, layer) in file.layers.enumerated() {

@@ -107,7 +107,7 @@ struct PredictCommand: ParsableCommand {
         }
         if let output, output.hasSuffix(".npy") {
             try writeNPY(values, to: output)
-            write("wrote \(values.rows) predictions to \(output)\n")
+            write("wrote \(values.rows) predictions to \(displayPath(output))\n")
             return
         }
         // A CSV with a header: the prediction, and under --probabilities one column per class.
@@ -124,7 +124,7 @@ struct PredictCommand: ParsableCommand {
         }
         if let output {
             try ModelFile.writeAtomically(Data(text.utf8), to: output)
-            write("wrote \(values.rows) predictions to \(output)\n")
+            write("wrote \(values.rows) predictions to \(displayPath(output))\n")
         } else {
             write(text)
         }

@@ -429,7 +429,7 @@ struct TrainCommand: ParsableCommand {
                 if let path = saveOnInterrupt, let model = snapshot.model {
                     do {
                         try model.write(to: path)
-                        message += "; saved the best model so far (epoch \(snapshot.epoch + 1)) to \(path)"
+                        message += "; saved the best model so far (epoch \(snapshot.epoch + 1)) to \(displayPath(path))"
                     } catch {
                         message += "; could not save the model: \(error)"
                     }
@@ -593,12 +593,12 @@ struct TrainCommand: ParsableCommand {
             file.targetTransform = targetTransform
             file.tableLayout = data.layout
             try file.write(to: save)
-            lines.append("saved the model to \(save)")
+            lines.append("saved the model to \(displayPath(save))")
         }
         if checkpointEvery != nil { lines.append("checkpoint: \(checkpointFile)") }
         if let historyPath = self.history {
             try HistoryFile.write(history, test: testScore, to: historyPath)
-            lines.append("wrote the history to \(historyPath)")
+            lines.append("wrote the history to \(displayPath(historyPath))")
         }
         if let plot {
             let svg = SVGPlot.trainingCurves(history, title: "\(describe(network)) on \(data.name)")

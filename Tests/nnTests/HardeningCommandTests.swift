@@ -307,4 +307,32 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         #expect(result.status == 0 && !result.crashed, "\(result.standardError)")
         #expect(!result.standardError.contains("No such file"), "\(result.standardError)")
     }
+
+    @Test func outputFileNamesKeepTheirBytes() throws {
+        // Before, Swift's decoding of argv turned byte 0xE9 into U+FFFD, and the outputs were created as
+        // `m\u{FFFD}.nn` and so on: files of another name. Each output must carry the typed bytes, a
+        // second save must replace the first, and the export's temporary (made by the zip library)
+        // must not be left behind.
+        let folder = try temporaryFolder()
+        let script = """
+            printf 'a,b,label\\n1,2,0\\n3,4,1\\n5,6,0\\n7,8,1\\n' > d.csv
+            model="$(printf 'm\\351.nn')"
+            "$0" train --data d.csv --layers 2 --epochs 1 --quiet --save "$model" --history "$(printf 'h\\351.json')" || exit 10
+            "$0" train --data d.csv --layers 2 --epochs 1 --quiet --save "$model" || exit 11
+            "$0" export --model "$model" --output "$(printf 'e\\351.npz')" || exit 12
+            "$0" predict --model "$model" --data d.csv --output "$(printf 'p\\351.csv')" || exit 13
+            [ -f "$model" ] && [ -f "$(printf 'h\\351.json')" ] && [ -f "$(printf 'e\\351.npz')" ] \\
+                && [ -f "$(printf 'p\\351.csv')" ] || exit 14
+            echo "--- files"
+            ls -A
+            """
+        let result = try Executable.run(["-c", script, Executable.path(of: "nn")], in: folder, executable: "/bin/sh")
+        #expect(result.status == 0 && !result.crashed, "\(result.status): \(result.standardError)")
+        // Exactly the data file and the four outputs; `ls` prints the raw names, which decode with U+FFFD.
+        let listing = result.standardOutput.components(separatedBy: "--- files\n").last ?? ""
+        let names = listing.split(separator: "\n")
+        #expect(names.count == 5, "\(listing)")
+        #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(listing)")
+        #expect(result.standardOutput.contains("saved the model to m\\xe9.nn"), "\(result.standardOutput)")
+    }
 }

@@ -1,0 +1,98 @@
+// File names that are not valid UTF-8, carried through Swift strings.
+//
+// A Linux file name is bytes; a Swift `String` is Unicode. Decoding a name such as Latin-1 `lat\xe9.csv`
+// as UTF-8 replaces the byte with U+FFFD, and a file created under the decoded name is another file.
+// So the command line's arguments and the names the system returns (`realpath`) are decoded here with
+// each byte of an invalid sequence kept as one scalar of Unicode's last private-use plane,
+// U+10FF00 + byte, and every path handed back to the system is encoded the same way in reverse. Names
+// that are valid UTF-8 (nearly all) pass through unchanged; a real name would have to contain those
+// private-use scalars to be misread.
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The encoding between file-name bytes and the strings that carry them (see the file's note).
+package enum RawPath {
+    /// The scalar that stands for a byte of an invalid UTF-8 sequence is this plus the byte.
+    static let escapeBase: UInt32 = 0x10_FF00
+
+    /// `bytes` as a string: valid UTF-8 decoded, each byte of an invalid sequence as its stand-in.
+    package static func string(fromBytes bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        var scalars = String.UnicodeScalarView()
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var position = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                scalars.append(Unicode.UTF8.decode(encoded))
+                position += encoded.count
+            case .error(let length):
+                for offset in 0..<length {
+                    scalars.append(Unicode.Scalar(escapeBase + UInt32(bytes[position + offset]))!)
+                }
+                position += length
+            case .emptyInput:
+                return String(scalars)
+            }
+        }
+    }
+
+    /// A C string's bytes as a string (see ``string(fromBytes:)``).
+    package static func string(fromCString text: UnsafePointer<CChar>) -> String {
+        let count = strlen(text)
+        return text.withMemoryRebound(to: UInt8.self, capacity: count) {
+            string(fromBytes: UnsafeBufferPointer(start: $0, count: count))
+        }
+    }
+
+    /// The bytes the system knows `path` by, NUL-terminated: each stand-in back to its byte, the rest as UTF-8.
+    package static func bytes(of path: String) -> [CChar] {
+        var result: [CChar] = []
+        result.reserveCapacity(path.utf8.count + 1)
+        for scalar in path.unicodeScalars {
+            if scalar.value >= escapeBase + 0x80 && scalar.value <= escapeBase + 0xFF {
+                result.append(CChar(bitPattern: UInt8(scalar.value - escapeBase)))
+            } else {
+                for byte in String(scalar).utf8 { result.append(CChar(bitPattern: byte)) }
+            }
+        }
+        result.append(0)
+        return result
+    }
+
+    /// Calls `body` with `path` as the system's C string.
+    package static func withCString<Result, Failure: Error>(
+        _ path: String, _ body: (UnsafePointer<CChar>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let encoded = bytes(of: path)
+        return try encoded.withUnsafeBufferPointer { (buffer) throws(Failure) -> Result in try body(buffer.baseAddress!)
+        }
+    }
+
+    /// Whether `path` carries a byte that is not UTF-8.
+    package static func hasRawBytes(_ path: String) -> Bool {
+        path.unicodeScalars.contains { $0.value >= escapeBase + 0x80 && $0.value <= escapeBase + 0xFF }
+    }
+
+    /// `path` for messages: each byte that is not UTF-8 as `\xNN`.
+    package static func display(_ path: String) -> String {
+        guard hasRawBytes(path) else { return path }
+        var text = ""
+        for scalar in path.unicodeScalars {
+            if scalar.value >= escapeBase + 0x80 && scalar.value <= escapeBase + 0xFF {
+                let byte = UInt8(scalar.value - escapeBase)
+                text += "\\x" + String(byte, radix: 16, uppercase: false)
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+        }
+        return text
+    }
+}
