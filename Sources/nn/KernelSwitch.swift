@@ -49,27 +49,71 @@ enum KernelSwitch {
         ProcessInfo.processInfo.environment[markerVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// Re-executes `nn` with the recommended `OPENBLAS_CORETYPE` when the check says so; returns when it does
-    /// not (or when the re-execution fails, after saying why).
+    /// Re-executes `nn` with the recommended `OPENBLAS_CORETYPE` when the check says so, and with fewer
+    /// OpenBLAS threads when the address-space limit cannot hold their buffers (``affordableThreads``);
+    /// returns when neither applies (or when the re-execution fails, after saying why).
     static func reexecuteIfNeeded() {
         let environment = ProcessInfo.processInfo.environment
         guard (environment[markerVariable] ?? "").isEmpty else { return }
-        if let keep = environment[keepVariable], !["", "0", "false", "no"].contains(keep.lowercased()) { return }
+        var changed = false
+        if let threads = affordableThreads(environment: environment) {
+            FileHandle.standardError.write(
+                Data(
+                    "nn: the address-space limit (ulimit -v, \(addressSpaceLimit.map { $0 >> 20 } ?? 0) MiB) has room for \(threads) of OpenBLAS's \(BLASLibrary.threadCount) threads' buffers; running again with OPENBLAS_NUM_THREADS=\(threads)\n"
+                        .utf8))
+            setenv("OPENBLAS_NUM_THREADS", String(threads), 1)
+            changed = true
+        }
+        let keep = environment[keepVariable].map { !["", "0", "false", "no"].contains($0.lowercased()) } ?? false
         let check = check()
-        guard check.shouldSwitch, let core = check.recommendedCore else { return }
-        let why = check.verdict == .fellBack ? "older than this processor supports" : "slower on this processor"
-        FileHandle.standardError.write(
-            Data(
-                "nn: OpenBLAS picked its \(check.coreName) kernels, \(why); running again with \(BLASKernelCheck.coreTypeVariable)=\(core) (\(keepVariable)=1 keeps them)\n"
-                    .utf8))
-        setenv(BLASKernelCheck.coreTypeVariable, core, 1)
+        if !keep, check.shouldSwitch, let core = check.recommendedCore {
+            let why = check.verdict == .fellBack ? "older than this processor supports" : "slower on this processor"
+            FileHandle.standardError.write(
+                Data(
+                    "nn: OpenBLAS picked its \(check.coreName) kernels, \(why); running again with \(BLASKernelCheck.coreTypeVariable)=\(core) (\(keepVariable)=1 keeps them)\n"
+                        .utf8))
+            setenv(BLASKernelCheck.coreTypeVariable, core, 1)
+            changed = true
+        }
+        guard changed else { return }
         setenv(markerVariable, check.coreName, 1)
         unsetenv(testCoreVariable)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // Only reached when execv failed: carry on with the kernels that run.
+        // Only reached when execv failed: carry on as this process is.
         let reason = String(cString: strerror(errno))
-        unsetenv(BLASKernelCheck.coreTypeVariable)
         FileHandle.standardError.write(
-            Data("nn: could not run again (\(reason)); continuing with \(check.coreName)\n".utf8))
+            Data("nn: could not run again (\(reason)); continuing with \(check.coreName) kernels\n".utf8))
+    }
+
+    /// The soft address-space limit (`ulimit -v`) in bytes, or nil when there is none.
+    static var addressSpaceLimit: UInt64? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
+        return UInt64(limit.rlim_cur)
+    }
+
+    /// Address space `nn` needs besides OpenBLAS's threads (the Swift runtime, Foundation, the data):
+    /// `nn --help` maps about 150 MiB.
+    static let baseAddressSpace: UInt64 = 256 << 20
+    /// Address space each OpenBLAS thread needs: its 128 MiB work buffer (allocated when the library
+    /// loads), its stack and its malloc arena.
+    static let addressSpacePerThread: UInt64 = 192 << 20
+
+    /// The number of OpenBLAS threads the address-space limit holds, when it holds fewer than OpenBLAS
+    /// started; nil when there is no limit, it is large enough, or the user set the thread count.
+    ///
+    /// Under a tight `ulimit -v`, an OpenBLAS worker whose buffer cannot be allocated retries forever, and
+    /// the process hangs, at its first threaded product or at exit (measured: `nn --help` with 2 threads
+    /// under 200 MiB never ended). OpenBLAS starts its threads when it loads, so fewer threads need a
+    /// new process.
+    static func affordableThreads(environment: [String: String]) -> Int? {
+        guard !ThreadDefaults.environmentVariables.contains(where: { !(environment[$0] ?? "").isEmpty }),
+            let limit = addressSpaceLimit
+        else { return nil }
+        let threads = BLASLibrary.threadCount
+        guard threads > 1 else { return nil }
+        let affordable = limit > baseAddressSpace ? Int((limit - baseAddressSpace) / addressSpacePerThread) : 0
+        let count = max(1, affordable)
+        return count < threads ? count : nil
     }
 }

@@ -294,6 +294,31 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
     }
 }
 
+/// Under a tight address-space limit OpenBLAS's worker threads cannot allocate their 128 MiB buffers
+/// and retry forever: before `nn` checked the limit, `nn --help` with 2 threads under 200 MiB never ended.
+@Suite struct AddressSpaceLimitTests {
+    @Test func tightLimitRunsOnFewerThreadsInsteadOfHanging() throws {
+        let folder = try temporaryFolder()
+        // `timeout` turns a hang into exit 124 instead of stopping the suite.
+        let script = """
+            ulimit -v 204800
+            exec timeout 60 "$0" doctor
+            """
+        let result = try Executable.run(
+            ["-c", script, Executable.path(of: "nn")], in: folder,
+            environment: ["OPENBLAS_NUM_THREADS": "", "GOTO_NUM_THREADS": "", "OMP_NUM_THREADS": ""],
+            executable: "/bin/sh")
+        #expect(result.status == 0 && !result.crashed, "\(result.status): \(result.standardError)")
+        let cores = try ThreadDefaultTests.usableCores
+        if cores > 1 {
+            #expect(
+                result.standardError.contains("has room for 1 of OpenBLAS's \(cores) threads' buffers"),
+                "\(result.standardError)")
+            #expect(result.standardOutput.contains("BLAS threads:  1"), "\(result.standardOutput)")
+        }
+    }
+}
+
 /// Issue 19 item 9: a data file whose name is not UTF-8 (Latin-1 `lat\xe9.csv`) is read, not
 /// reported as missing.
 @Suite struct NonUTF8PathTests {
