@@ -147,6 +147,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzCheckpoint", dependencies: ["FuzzSupport", "Network", "Tensor"], path: "Fuzz/FuzzCheckpoint"),
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
+        .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
