@@ -34,12 +34,12 @@ struct NN: ParsableCommand {
             var command = try parseAsRoot(RawArguments.arguments())
             try command.run()
         } catch let error as NetworkError {
-            DistributedRun.fail("\(error)")
+            DistributedRun.fail(readableMessage("\(error)"))
         } catch let error as DataIOError {
-            DistributedRun.fail("\(error)")
+            DistributedRun.fail(readableMessage("\(error)"))
         } catch let error as CommandError {
-            if case .usage = error { fail("\(error)", code: 64) }
-            DistributedRun.fail("\(error)")
+            if case .usage = error { fail(readableMessage("\(error)"), code: 64) }
+            DistributedRun.fail(readableMessage("\(error)"))
         } catch {
             if let communicator = DistributedRun.communicator { communicator.abort("\(error)", code: 1) }
             exit(withError: error)

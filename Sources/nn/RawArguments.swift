@@ -38,3 +38,14 @@ enum RawArguments {
 func displayPath(_ path: String) -> String {
     RawArguments.displayNames[path] ?? RawPath.display(path)
 }
+
+/// `message` with each `/dev/fd/N` that ``RawArguments`` made written as the name the user typed, and
+/// every other byte that is not UTF-8 as `\xNN`.
+func readableMessage(_ message: String) -> String {
+    var text = message
+    // Longest first, so that /dev/fd/12 is not read as /dev/fd/1 followed by 2.
+    for (descriptorPath, name) in RawArguments.displayNames.sorted(by: { $0.key.count > $1.key.count }) {
+        text = text.replacingOccurrences(of: descriptorPath, with: name)
+    }
+    return RawPath.display(text)
+}

@@ -444,7 +444,7 @@ struct TrainCommand: ParsableCommand {
             let loadSeconds =
                 Double((ContinuousClock.now - loadStarted).components.attoseconds) * 1e-18
                 + Double((ContinuousClock.now - loadStarted).components.seconds)
-            var header = "Training \(describe(network)) on \(data.name): \(trainingCount) samples"
+            var header = "Training \(describe(network)) on \(displayPath(data.name)): \(trainingCount) samples"
             if !validationRows.isEmpty { header += " (+\(validationRows.count) for validation)" }
             header +=
                 ", loss \(lossName(lossFunction)), \(optimizerChoice.rawValue) \(plan.learningRate), \(Scalar.self == Float.self ? "float" : "double")"

@@ -333,6 +333,18 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         #expect(!result.standardError.contains("No such file"), "\(result.standardError)")
     }
 
+    @Test func errorsNameTheFileAsTyped() throws {
+        // The reader opens such a file through /dev/fd/N; the error names the file, not the descriptor.
+        let folder = try temporaryFolder()
+        let script = """
+            : > "$(printf 'empty\\351.csv')"
+            exec "$0" train --data "$(printf 'empty\\351.csv')" --layers 2 --epochs 1 --quiet
+            """
+        let result = try Executable.run(["-c", script, Executable.path(of: "nn")], in: folder, executable: "/bin/sh")
+        #expect(result.status == 1 && !result.crashed, "\(result.standardError)")
+        #expect(result.standardError.contains("error: empty\\xe9.csv: the file is empty"), "\(result.standardError)")
+    }
+
     @Test func outputFileNamesKeepTheirBytes() throws {
         // Before, Swift's decoding of argv turned byte 0xE9 into U+FFFD, and the outputs were created as
         // `m\u{FFFD}.nn` and so on: files of another name. Each output must carry the typed bytes, a
