@@ -197,11 +197,7 @@ package func resolvedPath(_ path: String) -> String {
 /// UTF-8 written as `_`, so that a library that opens the temporary file by a `URL` (the zip writer)
 /// names the same file.
 private func temporaryName(of name: String, process: pid_t) -> String {
-    let safe =
-        RawPath.hasRawBytes(name)
-        ? String(String.UnicodeScalarView(name.unicodeScalars.map { RawPath.hasRawBytes(String($0)) ? "_" : $0 }))
-        : name
-    return "." + safe + ".\(process).tmp"
+    "." + RawPath.replacingRawBytes(in: name, with: "_") + ".\(process).tmp"
 }
 
 /// The folder (`.` when none) and the last component of `path`.

@@ -21,6 +21,11 @@ package enum RawPath {
     /// The scalar that stands for a byte of an invalid UTF-8 sequence is this plus the byte.
     static let escapeBase: UInt32 = 0x10_FF00
 
+    /// A string in which each byte that is not UTF-8 becomes `replacement`: a name safe for any library.
+    package static func replacingRawBytes(in path: String, with replacement: Unicode.Scalar) -> String {
+        String(String.UnicodeScalarView(path.unicodeScalars.map { escapedByte($0) == nil ? $0 : replacement }))
+    }
+
     /// `bytes` as a string: valid UTF-8 decoded, each byte of an invalid sequence as its stand-in.
     package static func string(fromBytes bytes: UnsafeBufferPointer<UInt8>) -> String {
         if let text = String(validating: bytes, as: UTF8.self) { return text }
@@ -52,13 +57,18 @@ package enum RawPath {
         }
     }
 
+    /// The byte `scalar` stands for, or nil when it is an ordinary character.
+    static func escapedByte(_ scalar: Unicode.Scalar) -> UInt8? {
+        scalar.value >= escapeBase + 0x80 && scalar.value <= escapeBase + 0xFF ? UInt8(scalar.value - escapeBase) : nil
+    }
+
     /// The bytes the system knows `path` by, NUL-terminated: each stand-in back to its byte, the rest as UTF-8.
     package static func bytes(of path: String) -> [CChar] {
         var result: [CChar] = []
         result.reserveCapacity(path.utf8.count + 1)
         for scalar in path.unicodeScalars {
-            if scalar.value >= escapeBase + 0x80 && scalar.value <= escapeBase + 0xFF {
-                result.append(CChar(bitPattern: UInt8(scalar.value - escapeBase)))
+            if let byte = escapedByte(scalar) {
+                result.append(CChar(bitPattern: byte))
             } else {
                 for byte in String(scalar).utf8 { result.append(CChar(bitPattern: byte)) }
             }
@@ -78,7 +88,7 @@ package enum RawPath {
 
     /// Whether `path` carries a byte that is not UTF-8.
     package static func hasRawBytes(_ path: String) -> Bool {
-        path.unicodeScalars.contains { $0.value >= escapeBase + 0x80 && $0.value <= escapeBase + 0xFF }
+        path.unicodeScalars.contains { escapedByte($0) != nil }
     }
 
     /// `path` for messages: each byte that is not UTF-8 as `\xNN`.
@@ -86,8 +96,7 @@ package enum RawPath {
         guard hasRawBytes(path) else { return path }
         var text = ""
         for scalar in path.unicodeScalars {
-            if scalar.value >= escapeBase + 0x80 && scalar.value <= escapeBase + 0xFF {
-                let byte = UInt8(scalar.value - escapeBase)
+            if let byte = escapedByte(scalar) {
                 text += "\\x" + String(byte, radix: 16, uppercase: false)
             } else {
                 text.unicodeScalars.append(scalar)

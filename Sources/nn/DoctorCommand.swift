@@ -64,7 +64,10 @@ struct DoctorCommand: ParsableCommand {
         }
         var kernels = report.blasCore
         if let setting = report.coreTypeSetting { kernels += " (\(BLASKernelCheck.coreTypeVariable)=\(setting))" }
-        if let first = report.firstCoreBeforeReexecution { kernels += "; nn ran again: OpenBLAS first picked \(first)" }
+        // nn also runs again for the thread count alone (a tight ulimit -v): name the switch only when the kernels changed.
+        if let first = report.firstCoreBeforeReexecution, first != report.blasCore {
+            kernels += "; nn ran again: OpenBLAS first picked \(first)"
+        }
         let lines = [
             "BLAS:          OpenBLAS \(report.blasVersion ?? "(unknown version)") — \(report.blasConfiguration)",
             "kernels:       \(kernels)",

@@ -421,15 +421,12 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
             wider.status == 1 && wider.standardError.contains("the model needs column 'x1'"), "\(wider.standardError)")
     }
 
-    @Test func interruptSavesTheBestModelAndExits130() throws {
-        let folder = try temporaryFolder()
-        try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
+    /// Starts `nn` with `arguments` in `folder`, without a terminal, and returns once its standard
+    /// output has shown `marker` (or ended): the process and its two pipes.
+    func startTraining(_ arguments: [String], in folder: URL, until marker: String) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = Executable.url
-        process.arguments = [
-            "train", "--data", "data.csv", "--epochs", "20000", "--batch-size", "1", "--validation-split", "0",
-            "--save", "model.json",
-        ]
+        process.arguments = arguments
         process.currentDirectoryURL = folder
         var environment = ProcessInfo.processInfo.environment
         environment["NN_FORCE_TERMINAL"] = "0"
@@ -438,13 +435,24 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        // Wait for the first epoch line, then interrupt.
         var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("epoch 1/") {
+        while !String(decoding: seen, as: UTF8.self).contains(marker) {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             seen.append(chunk)
         }
+        return (process, output, error)
+    }
+
+    @Test func interruptSavesTheBestModelAndExits130() throws {
+        let folder = try temporaryFolder()
+        try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
+        // Wait for the first epoch line, then interrupt.
+        let (process, output, error) = try startTraining(
+            [
+                "train", "--data", "data.csv", "--epochs", "20000", "--batch-size", "1", "--validation-split", "0",
+                "--save", "model.json",
+            ], in: folder, until: "epoch 1/")
         process.interrupt()
         _ = output.fileHandleForReading.readDataToEndOfFile()
         let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -458,27 +466,12 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
     @Test func aSecondInterruptExitsAtOnce() throws {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
-        let process = Process()
-        process.executableURL = Executable.url
         // One epoch of a wide network on many copies takes long enough to interrupt twice within it.
-        process.arguments = [
-            "train", "--data", "data.csv", "--layers", "2048,2048", "--batch-size", "1", "--epochs", "3",
-            "--validation-split", "0", "--save", "model.json",
-        ]
-        process.currentDirectoryURL = folder
-        var environment = ProcessInfo.processInfo.environment
-        environment["NN_FORCE_TERMINAL"] = "0"
-        process.environment = environment
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("Training ") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
+        let (process, _, error) = try startTraining(
+            [
+                "train", "--data", "data.csv", "--layers", "2048,2048", "--batch-size", "1", "--epochs", "3",
+                "--validation-split", "0", "--save", "model.json",
+            ], in: folder, until: "Training ")
         process.interrupt()
         Thread.sleep(forTimeInterval: 0.2)
         process.interrupt()
