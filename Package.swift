@@ -154,6 +154,6 @@ let package = Package(
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Network", "Tensor", "TensorIO"]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
-        .testTarget(name: "nnTests", exclude: ["Snapshots"]),
+        .testTarget(name: "nnTests", exclude: ["Snapshots", "Fixtures"]),
     ]
 )

@@ -84,7 +84,7 @@ public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
     public func trainingBegins(
         _ network: Sequential<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>, random: inout NumpyRandomState
     ) throws(NetworkError) {
-        lossIsSum = loss == .halfSumSquaredError || loss == .sumSquaredError
+        lossIsSum = loss.sumsOverSamples
         if lossIsSum && optimizer.gradientRetention != 0 {
             throw .invalidConfiguration(
                 "data-parallel training cannot use momentum SGD with a summed loss (\(loss.rawValue)): every member would add the velocity; use a mean loss, nesterov, adam or plain SGD"

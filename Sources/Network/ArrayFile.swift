@@ -282,8 +282,15 @@ enum ArrayFile {
             } catch {
                 throw fail("the header is not valid JSON")
             }
-            guard let metadata = header["__metadata__"] as? [String: String] else {
-                throw fail("the header has no '__metadata__' dictionary of strings")
+            // A safetensors file from elsewhere (a PyTorch state dict) is named as such before its
+            // arrays are looked at: it is not a broken file of ours.
+            let metadata = header["__metadata__"] as? [String: String]
+            let format = metadata?["format"]
+            guard let metadata, let format, [ModelFile.formatName, TrainingCheckpoint.formatName].contains(format)
+            else {
+                throw fail(
+                    "a safetensors file that nn did not write (its metadata names format '\(format ?? "none")', not '\(ModelFile.formatName)'); nn reads the model files and checkpoints 'nn train' writes"
+                )
             }
             let dataStart = 8 + Int(length)
             let dataSize = size - dataStart

@@ -143,11 +143,14 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
 
     /// Rebuilds the network (with its gradient buffers), the optimizer (with its state) and the generator.
     ///
+    /// A resumed run may change what PyTorch lets a run change in a loaded optimizer's parameter
+    /// groups: the base learning rate and the schedule. Either left `nil` keeps the checkpoint's.
+    ///
     /// - Throws: ``NetworkError/invalidCheckpoint(_:)`` when the saved state does not fit the network;
     ///   ``NetworkError/cannotAllocate(what:bytes:)`` when the parameters or the optimizer's state cannot
     ///   be allocated.
     public func restore<Scalar: MatrixScalar>(
-        as type: Scalar.Type = Scalar.self
+        as type: Scalar.Type = Scalar.self, learningRate: Double? = nil, schedule: LearningRateSchedule? = nil
     ) throws(NetworkError) -> (network: Sequential<Scalar>, optimizer: Optimizer<Scalar>, random: NumpyRandomState) {
         let network: Sequential<Scalar> = try model.makeNetwork()
         let parameters = network.parameters
@@ -165,7 +168,8 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
             parameter.gradient = Matrix<Scalar>(gradient * bufferScale)
         }
         let optimizer = Optimizer<Scalar>(
-            optimizerKind, learningRate: baseLearningRate, weightDecay: weightDecay, schedule: schedule)
+            optimizerKind, learningRate: learningRate ?? baseLearningRate, weightDecay: weightDecay,
+            schedule: schedule ?? self.schedule)
         try optimizer.restore(
             state: optimizerState.map { $0.map { Matrix<Scalar>($0) } }, stepCount: stepCount, for: parameters)
         let random: NumpyRandomState

@@ -13,6 +13,7 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
     case halfSumSquaredError
     /// `Σ (y - ŷ)²` over all elements; gradient `2(ŷ - y)` (the last notebook's rule).
     case sumSquaredError
+
     /// Binary cross-entropy `-mean(y log p + (1 - y) log(1 - p))` on probabilities, with `p` clipped
     /// to `[1e-7, 1 - 1e-7]` in the logarithms. After a sigmoid it fuses: ∂loss/∂z = `(p - y) / count`.
     case binaryCrossEntropy
@@ -20,6 +21,20 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
     /// activation), computed stably through log-sum-exp; or fused with a final softmax activation.
     /// Either way ∂loss/∂z = `(softmax(z) - y) / rows`.
     case softmaxCrossEntropy
+
+    /// Whether the loss sums over samples (½SSE, SSE) rather than averaging over them. The one place
+    /// this is decided: a batch's value adds to a data set's total as it is, where a mean's is
+    /// weighted by its rows (``epochContribution(ofBatchValue:rows:totalRows:)``), and a data-parallel
+    /// member's gradient of a sum is not weighted by its share.
+    @inlinable
+    public var sumsOverSamples: Bool { self == .halfSumSquaredError || self == .sumSquaredError }
+
+    /// What one batch's loss `value` over `rows` rows adds to the loss of `totalRows` rows: the value
+    /// itself for a sum, its row-weighted share for a mean. Training epochs and ``Sequential/evaluate(_:_:loss:metrics:batchSize:)``
+    /// both add up batches this way, so an epoch's loss is the loss of its rows whatever the batch size.
+    public func epochContribution(ofBatchValue value: Double, rows: Int, totalRows: Int) -> Double {
+        sumsOverSamples ? value : value * Double(rows) / Double(totalRows)
+    }
 
     /// Whether the loss fuses with a final `activation`, giving ∂loss/∂z directly.
     @inlinable
@@ -52,7 +67,7 @@ public enum Loss: String, Codable, CaseIterable, Sendable {
         )
         let rows = predictions.rows, columns = predictions.columns
         guard rows > 0 && columns > 0 else {
-            return self == .halfSumSquaredError || self == .sumSquaredError ? 0 : .nan
+            return sumsOverSamples ? 0 : .nan
         }
         return predictions.withScalars { p in
             p.withUnsafeBufferPointer { p in

@@ -11,10 +11,11 @@ public enum Metric: String, Codable, CaseIterable, Sendable {
 
 /// The per-epoch record of a training run.
 public struct TrainingHistory: Codable, Sendable, Equatable {
-    /// The training loss of each epoch: the mean of that epoch's mini-batch losses (for full-batch
-    /// training, the loss before that epoch's update).
+    /// The training loss of each epoch, over its rows: the row-weighted mean of its mini-batch losses
+    /// (their sum for a loss that sums over samples), as ``Sequential/evaluate(_:_:loss:metrics:batchSize:)``
+    /// adds up batches; for full-batch training, the loss before that epoch's update.
     public var loss: [Double] = []
-    /// Each epoch's training metrics, by metric (mean over the epoch's batches).
+    /// Each epoch's training metrics, by metric, over the epoch's rows (accuracy is correct rows over rows).
     public var metrics: [Metric: [Double]] = [:]
     /// The loss on the validation data after each epoch, if there was validation data.
     public var validationLoss: [Double] = []
@@ -44,7 +45,7 @@ public struct BatchProgress: Sendable {
     public let batchCount: Int
     /// This batch's loss.
     public let loss: Double
-    /// The mean loss of the epoch's batches so far.
+    /// The loss of the epoch's rows so far (row-weighted, as the epoch's loss).
     public let runningLoss: Double
     /// The running accuracy of the epoch so far, if accuracy is measured.
     public let runningAccuracy: Double?
@@ -58,7 +59,7 @@ public struct EpochSummary: Sendable {
     public let epoch: Int
     /// The number of the last epoch the run will make at most, plus one.
     public let epochCount: Int
-    /// This epoch's training loss (the mean of its mini-batch losses).
+    /// This epoch's training loss over its rows (see ``TrainingHistory/loss``).
     public let loss: Double
     /// This epoch's training metrics.
     public let metrics: [Metric: Double]
@@ -320,7 +321,7 @@ extension Sequential {
                     let value = loss.valueAndGradient(
                         predictions: workspace.finalOutput, targets: batchTargets, gradient: workspace.finalGradient,
                         rows: rows, columns: width, finalActivation: lossActivation)
-                    totalLoss += loss.isSum ? Double(value) : Double(value) * Double(rows) / Double(inputs.rows)
+                    totalLoss += loss.epochContribution(ofBatchValue: Double(value), rows: rows, totalRows: inputs.rows)
                     for metric in metrics {
                         totals[metric, default: 0] +=
                             measure(
@@ -528,28 +529,32 @@ extension Sequential {
                         throw .nonFiniteLoss(epoch: epoch, batch: batch, learningRate: optimizer.learningRate)
                     }
                 }
-                for index in stepMetrics.indices { metricTotals[index] += stepMetrics[index] }
+                // Weighted by rows, as evaluate weighs its batches: an epoch's accuracy is its correct
+                // rows over its rows, and its loss the loss of its rows, whatever the batch size.
+                let batchRows = end - batchStart
+                for index in stepMetrics.indices { metricTotals[index] += stepMetrics[index] * Double(batchRows) }
                 optimizer.update(slots: slots)
-                lossTotal += value
-                samplesSeen += end - batchStart
+                lossTotal += loss.epochContribution(ofBatchValue: value, rows: batchRows, totalRows: sampleCount)
+                samplesSeen += batchRows
                 if let onBatchEnd = options.onBatchEnd {
                     let accuracyIndex = options.metrics.firstIndex(of: .accuracy)
                     onBatchEnd(
                         BatchProgress(
                             epoch: epoch, batch: batch, batchCount: batchCount, loss: value,
-                            runningLoss: lossTotal / Double(batch + 1),
-                            runningAccuracy: accuracyIndex.map { metricTotals[$0] / Double(batch + 1) },
+                            runningLoss: loss.sumsOverSamples
+                                ? lossTotal : lossTotal * Double(sampleCount) / Double(samplesSeen),
+                            runningAccuracy: accuracyIndex.map { metricTotals[$0] / Double(samplesSeen) },
                             samplesSeen: samplesSeen))
                 }
             }
-            let epochLoss = lossTotal / Double(batchCount)
+            let epochLoss = lossTotal
             // Weights that overflowed are refused before an epoch-end consumer (a checkpoint) sees them;
             // without one, once after the last update (below): per epoch it cost XOR's one-step epochs 8%.
             if epochEnded != nil {
                 try checkWeightsAreFinite(parameters, epoch: epoch, learningRate: optimizer.learningRate)
             }
             progress.history.loss.append(epochLoss)
-            for index in metricLists.indices { metricLists[index].append(metricTotals[index] / Double(batchCount)) }
+            for index in metricLists.indices { metricLists[index].append(metricTotals[index] / Double(sampleCount)) }
             progress.history.learningRate.append(optimizer.learningRate)
             var monitored = epochLoss
             var validationEvaluation: Evaluation?
@@ -576,7 +581,7 @@ extension Sequential {
                 // Updated in place: after the first epoch the keys exist, so the dictionary is not
                 // reallocated (a full-batch epoch is one step, which must allocate nothing).
                 for (index, metric) in options.metrics.enumerated() {
-                    epochMetrics[metric] = metricTotals[index] / Double(batchCount)
+                    epochMetrics[metric] = metricTotals[index] / Double(sampleCount)
                 }
                 onEpochEnd(
                     EpochSummary(
@@ -607,9 +612,4 @@ extension Sequential {
             progress.history.bestEpoch = stopping.bestEpoch
         }
     }
-}
-
-extension Loss {
-    /// Whether the loss sums over samples rather than averaging.
-    var isSum: Bool { self == .halfSumSquaredError || self == .sumSquaredError }
 }

@@ -19,6 +19,14 @@ enum CommandError: Error, CustomStringConvertible {
     /// An option that does not apply, or names what is not there: a usage error (exit code 64).
     case usage(String)
 
+    /// Whether the error is the user's way of calling the command (exit 64) rather than a failure at run time (exit 1).
+    var isUsage: Bool {
+        switch self {
+        case .noData, .usage: return true
+        default: return false
+        }
+    }
+
     var description: String {
         switch self {
         case .noData(let command):

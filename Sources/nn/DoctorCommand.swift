@@ -69,7 +69,9 @@ struct DoctorCommand: ParsableCommand {
             kernels += "; nn ran again: OpenBLAS first picked \(first)"
         }
         let lines = [
-            "BLAS:          OpenBLAS \(report.blasVersion ?? "(unknown version)") — \(report.blasConfiguration)",
+            "nn:            \(PackageVersion.current)",
+            "BLAS:          OpenBLAS \(report.blasVersion ?? "(unknown version)") (\(Self.buildOptions(report.blasConfiguration)))",
+            "LAPACKE:       liblapacke (Debian's LAPACKE; OpenBLAS's NO_LAPACKE means it was built without its own)",
             "kernels:       \(kernels)",
             "BLAS threads:  \(report.blasThreads)",
             "other passes:  "
@@ -84,5 +86,13 @@ struct DoctorCommand: ParsableCommand {
             "check:         \(report.summary)",
         ]
         write(lines.joined(separator: "\n") + "\n")
+    }
+
+    /// OpenBLAS's build options without its version, which the line already gives
+    /// (`openblas_get_config` starts with "OpenBLAS 0.3.21").
+    static func buildOptions(_ configuration: String) -> String {
+        let words = configuration.split(separator: " ")
+        let options = words.first == "OpenBLAS" ? words.dropFirst(2) : words[...]
+        return options.joined(separator: " ")
     }
 }

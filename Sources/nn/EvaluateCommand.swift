@@ -9,6 +9,7 @@ struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Measure a saved model's loss and accuracy on labelled data.",
+        usage: "nn evaluate --model <file> (--data <file> | --dataset <name>) [<options>]",
         discussion: "Classifiers also get a confusion matrix. With --dataset fashion-mnist the test set is used.")
 
     @OptionGroup var modelOptions: ModelOptions

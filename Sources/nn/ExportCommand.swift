@@ -10,16 +10,24 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write a model (weights, biases, scaling, activations, classes) to an .npz file for numpy.",
         discussion: """
-            The archive holds everything numpy needs to reproduce 'nn predict' (format version 1):
-              layerN.weights (inputs, outputs) and layerN.bias (1, outputs) for each dense layer N;
-              input.offset and input.scale (1, inputs): x' = (x - offset) * scale (identity when unscaled);
-              target.offset and target.scale (1, outputs), for a regressor trained on standardized
-                targets: prediction = output / scale + offset;
-              model.json (bytes): formatVersion, precision, loss, layers (type and activation of each),
-                classNames, featureNames, and columns (each table column's name, one-hot categories and
-                missing-value fill), in input order.
-              archive = np.load("model.npz"); meta = json.loads(archive["model.json"])
-            README's 'nn export' section has a numpy function that reproduces 'nn predict' from it.
+            The archive holds everything numpy needs to reproduce 'nn predict' \
+            (format version 1), one array per member:
+
+              layerN.weights    (inputs, outputs), for each dense layer N
+              layerN.bias       (1, outputs)
+              input.offset      (1, inputs): x' = (x - offset) * scale
+              input.scale       (1, inputs); identity when unscaled
+              target.offset     (1, outputs), for a regressor trained on
+              target.scale      standardized targets: output / scale + offset
+              model.json        bytes: precision, loss, layers, classNames,
+                                featureNames and table columns, in input order
+
+            Read it with:
+              archive = np.load("model.npz")
+              meta = json.loads(bytes(archive["model.json"]))
+
+            README's 'nn export' section has a numpy function that reproduces \
+            'nn predict' from it.
             """)
 
     @OptionGroup var modelOptions: ModelOptions

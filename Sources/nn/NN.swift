@@ -12,38 +12,52 @@ struct NN: ParsableCommand {
         abstract: "Train and run neural networks on OpenBLAS.",
         discussion: """
             Examples:
-              nn train --dataset fashion-mnist --save fashion.json   train a 784-256-128-10 classifier
-              nn evaluate --model fashion.json --dataset fashion-mnist
-              nn predict --model fashion.json --data images.npy
-              nn info --model fashion.json
-              nn examples                          list the seed notebooks ported as examples
-              nn examples 000                      run the first notebook's XOR network
+              nn train --dataset fashion-mnist --save fashion.safetensors
+              nn evaluate --model fashion.safetensors --dataset fashion-mnist
+              nn predict --model fashion.safetensors --data images.npy
+              nn info --model fashion.safetensors
+              nn examples        list the seed notebooks ported as examples
+              nn examples 000    run the first notebook's XOR network
             """,
-        version: "0.1.0",
+        version: PackageVersion.current,
         subcommands: [
             TrainCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self, ExportCommand.self,
             ExamplesCommand.self, DoctorCommand.self,
         ]
     )
 
-    /// Parses and runs; a runtime error becomes one `error: ...` line on standard error and exit
-    /// code 1, a usage error ArgumentParser's message and exit code 64.
+    /// Parses and runs. Every error is one `error: ...` message on standard error: a usage error
+    /// (an option that is wrong, missing or does not apply) exits with 64, as ArgumentParser's own
+    /// do, and a runtime failure with 1.
     static func main() {
         KernelSwitch.reexecuteIfNeeded()
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot(RawArguments.arguments())
+            command = try parseAsRoot(RawArguments.arguments())
+        } catch {
+            let code = exitCode(for: error)
+            // --help and --version are clean exits, printed as ArgumentParser prints them.
+            if code == .success { exit(withError: error) }
+            fail(usageMessage(fullMessage(for: error)), code: code.rawValue)
+        }
+        do {
             try command.run()
         } catch let error as NetworkError {
             DistributedRun.fail(readableMessage("\(error)"))
         } catch let error as DataIOError {
             DistributedRun.fail(readableMessage("\(error)"))
         } catch let error as CommandError {
-            if case .usage = error { fail(readableMessage("\(error)"), code: 64) }
+            if error.isUsage { fail(readableMessage("\(error)"), code: 64) }
             DistributedRun.fail(readableMessage("\(error)"))
         } catch {
             if let communicator = DistributedRun.communicator { communicator.abort("\(error)", code: 1) }
             exit(withError: error)
         }
+    }
+
+    /// ArgumentParser's message in this command's one style: `error: ` in lower case, as every other error.
+    static func usageMessage(_ message: String) -> String {
+        message.hasPrefix("Error: ") ? String(message.dropFirst("Error: ".count)) : message
     }
 
     static func fail(_ message: String, code: Int32 = 1) -> Never {

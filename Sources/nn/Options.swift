@@ -36,15 +36,6 @@ enum OptimizerOption: String, ExpressibleByArgument, CaseIterable {
         }
     }
 
-    /// How many per-parameter state matrices the rule keeps (for the memory estimate).
-    var stateSlots: Int {
-        switch self {
-        case .sgd: return 0
-        case .momentum, .nesterov: return 1
-        case .adam, .adamw: return 2
-        case .rmsprop: return 1
-        }
-    }
 }
 
 /// The activation names of the command line.
@@ -93,14 +84,25 @@ struct LayerSizes: ExpressibleByArgument {
     }
 
     static var defaultCompletionKind: CompletionKind { .default }
+
+    /// `256,128`, or `none` for no hidden layer.
+    static func text(_ sizes: [Int]) -> String {
+        sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")
+    }
+
+    /// The sizes `text` writes, or nil when it is not a list of sizes.
+    static func sizes(_ text: String) -> [Int]? { LayerSizes(argument: text)?.sizes }
 }
 
 /// `--init` and `--bias-init`: an ``Initializer`` written as `uniform:LOW,HIGH`, `normal:MEAN,STD`,
 /// `zeros`, `constant:V`, `xavier-uniform`, `xavier-normal`, `he-uniform` or `he-normal`.
 struct InitializerOption: ExpressibleByArgument {
     var initializer: Initializer
+    /// The option as written, for reports and the resume check.
+    var text: String
 
     init?(argument: String) {
+        text = argument
         let (name, values) = splitSpecification(argument)
         // Every number must be finite in float too (a constant of 1e300 would be inf there), a
         // uniform range must be non-empty with a finite width, and a normal spread positive.
@@ -121,6 +123,20 @@ struct InitializerOption: ExpressibleByArgument {
         case ("he-uniform", nil): initializer = .heUniform
         case ("he-normal", nil): initializer = .heNormal
         default: return nil
+        }
+    }
+
+    /// `initializer` as `--init` writes it.
+    static func text(_ initializer: Initializer) -> String {
+        switch initializer {
+        case .zeros: return "zeros"
+        case .constant(let value): return "constant:\(value)"
+        case .uniform(let low, let high): return "uniform:\(low),\(high)"
+        case .normal(let mean, let deviation): return "normal:\(mean),\(deviation)"
+        case .xavierUniform: return "xavier-uniform"
+        case .xavierNormal: return "xavier-normal"
+        case .heUniform: return "he-uniform"
+        case .heNormal: return "he-normal"
         }
     }
 
@@ -180,31 +196,32 @@ func csvColumn(_ text: String) -> CSVColumn {
 struct CSVOptions: ParsableArguments {
     @Option(
         help:
-            "The CSV target column, by header name or zero-based index (negative counts from the end); default the last column (for predict and evaluate, the model's)."
+            "The CSV target column, by header name or zero-based index (negative counts from the end) (default: the last column; for predict and evaluate, the model's)."
     )
     var target: String?
 
     @Option(
         help:
-            "The CSV feature columns: comma-separated names, indices and index ranges START:END (end excluded); default every column but the target."
+            "The CSV feature columns: comma-separated names, indices and index ranges START:END (end excluded) (default: every column but the target)."
     )
     var features: String?
 
-    @Option(help: "CSV columns to leave out: comma-separated names, indices and index ranges START:END.")
+    @Option(
+        help: "CSV columns to leave out: comma-separated names, indices and index ranges START:END (default: none).")
     var drop: String?
 
     @Option(
         help:
-            "Whether a CSV file's first line is a header: auto (detected when its cells are all text, or a text cell stands above a number), yes or no."
+            "Whether a CSV file's first line is a header: auto (when its cells are all text, or a text cell stands above a number), yes or no (default: auto)."
     )
     var header: HeaderOption?
 
-    @Option(help: "The character between a CSV file's cells: one character, or 'tab'.")
+    @Option(help: "The character between a CSV file's cells: one character, or 'tab' (default: ,).")
     var delimiter: DelimiterOption?
 
     @Option(
         help:
-            "What a missing CSV cell (empty, NA, nan, ...) does: error, drop-rows, or fill with the training column's mean, median or most-frequent value (text columns: most frequent). A missing target is an error or a dropped row, never a class. (default: error)"
+            "What a missing CSV cell (empty, NA, nan, ...) does: error, drop-rows, or fill with the training column's mean, median or most-frequent value (text columns: most frequent); a missing target is an error or a dropped row, never a class (default: error)."
     )
     var missing: MissingOption?
 
@@ -228,10 +245,10 @@ struct DataOptions: ParsableArguments {
 
     @OptionGroup(title: "CSV options") var csv: CSVOptions
 
-    @Option(help: "The array of inputs in an .npz file (default x).")
+    @Option(help: "The array of inputs in an .npz file (default: x).")
     var inputsKey: String?
 
-    @Option(help: "The array of targets in an .npz file (default y).")
+    @Option(help: "The array of targets in an .npz file (default: y).")
     var targetsKey: String?
 
     @Option(help: "The IDX labels file that goes with IDX images given by --data.")

@@ -9,6 +9,7 @@ struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
         abstract: "Apply a saved model to a CSV or .npy file and write its predictions.",
+        usage: "nn predict --model <file> --data <file> [<options>]",
         discussion: """
             Classifiers write one class name per sample (or, with --probabilities, one probability per class); \
             regressors write their outputs. The output format follows the --output extension (.csv or .npy); \

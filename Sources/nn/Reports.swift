@@ -89,24 +89,26 @@ struct TrainSummary: Encodable {
     var trainingSamples: Int
     var validationSamples: Int
     var testSamples: Int
+    /// The epochs run in all (a resumed run's included).
     var epochs: Int
     var stoppedEarly: Bool
-    var bestEpoch: Int?
+    /// The epoch whose weights the model holds (the saved model), with its scores.
+    var keptEpoch: EpochNumbers
+    /// The last epoch run, with its scores (the same as keptEpoch unless early stopping kept an earlier one).
+    var lastEpoch: EpochNumbers
     var seconds: Double
-    var finalLoss: Double?
-    var finalAccuracy: Double?
-    var validationLoss: Double?
-    var validationAccuracy: Double?
     var test: Score?
     var inputScaling: String
     var targetScaling: String
     var saved: String?
+    /// Every setting of the run, with where it came from.
+    var settings: [String: RunSetting]
 }
 
 /// `value` as sorted, pretty-printed JSON; a nan or infinite number is written as null.
 func jsonText<Value: Encodable>(_ value: Value) throws -> String {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
         positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     return String(decoding: try encoder.encode(value), as: UTF8.self)

@@ -16,7 +16,7 @@ enum SVGPlot {
     static let panelHeight = 300.0
     static let left = 80.0, right = 24.0, top = 56.0, gap = 70.0, bottom = 56.0
 
-    static func trainingCurves(_ history: TrainingHistory, title: String) -> String {
+    static func trainingCurves(_ history: TrainingHistory, title: String, keptEpoch: Int? = nil) -> String {
         let lossSeries = [
             Series(name: "training loss", values: history.loss, color: "#1f77b4", dashed: false),
             Series(name: "validation loss", values: history.validationLoss, color: "#ff7f0e", dashed: true),
@@ -39,11 +39,11 @@ enum SVGPlot {
         let epochs = max(history.epochCount, 1)
         svg += panel(
             lossSeries, yLabel: "loss", top: top, epochs: epochs, logarithmic: prefersLogScale(lossSeries),
-            unitRange: false)
+            unitRange: false, keptEpoch: keptEpoch)
         if !accuracySeries.isEmpty {
             svg += panel(
                 accuracySeries, yLabel: "accuracy", top: top + panelHeight + gap, epochs: epochs, logarithmic: false,
-                unitRange: true)
+                unitRange: true, keptEpoch: keptEpoch)
         }
         svg += "</svg>\n"
         return svg
@@ -57,7 +57,8 @@ enum SVGPlot {
     }
 
     static func panel(
-        _ series: [Series], yLabel: String, top panelTop: Double, epochs: Int, logarithmic: Bool, unitRange: Bool
+        _ series: [Series], yLabel: String, top panelTop: Double, epochs: Int, logarithmic: Bool, unitRange: Bool,
+        keptEpoch: Int? = nil
     ) -> String {
         let plotLeft = left, plotRight = width - right
         let plotTop = panelTop, plotBottom = panelTop + panelHeight
@@ -86,9 +87,9 @@ enum SVGPlot {
         }
         // The x axis (epochs from 1).
         let xStep = max(1, niceStep(Double(epochs) / 6))
-        let xLast = max(Foundation.ceil(Double(epochs) / xStep) * xStep, xStep)
-        let xTicks = stride(from: 0.0, through: xLast + xStep / 2, by: xStep).map { $0 }
-        let xMap = { (epoch: Double) in plotLeft + epoch / xLast * (plotRight - plotLeft) }
+        let xLast = max(Foundation.ceil(Double(epochs) / xStep) * xStep, 2)
+        let xTicks = [1.0] + stride(from: xStep, through: xLast + xStep / 2, by: xStep).filter { $0 > 1 }
+        let xMap = { (epoch: Double) in plotLeft + (epoch - 1) / (xLast - 1) * (plotRight - plotLeft) }
 
         svg += "<g font-size=\"12\" fill=\"#333\">\n"
         for (tick, label) in zip(ticks, labels) {
@@ -110,6 +111,14 @@ enum SVGPlot {
             "<text x=\"\(format((plotLeft + plotRight) / 2))\" y=\"\(format(plotBottom + 40))\" text-anchor=\"middle\" font-size=\"13\">epoch</text>\n"
         svg +=
             "<text transform=\"translate(\(format(22)),\(format((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(yLabel)\(logarithmic ? " (log scale)" : "")</text>\n"
+        if let keptEpoch, keptEpoch < epochs {
+            // Early stopping kept an earlier epoch's weights: mark it.
+            let x = xMap(Double(keptEpoch))
+            svg +=
+                "<line x1=\"\(format(x))\" y1=\"\(format(plotTop))\" x2=\"\(format(x))\" y2=\"\(format(plotBottom))\" stroke=\"#555\" stroke-dasharray=\"3,3\"/>\n"
+            svg +=
+                "<text x=\"\(format(x + 4))\" y=\"\(format(plotTop + 14))\" font-size=\"11\">kept epoch \(keptEpoch)</text>\n"
+        }
         svg += "</g>\n"
         // The curves: epoch i (from 0) is drawn at i + 1, at most about 1,500 points each.
         for item in series {

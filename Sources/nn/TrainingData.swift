@@ -10,7 +10,7 @@ struct TrainingData<Scalar: MatrixScalar> {
     var data: LoadedData<Scalar>
     var task: TaskOption
     var loss: Loss
-    var plan: TrainPlan
+    var plan: ResolvedRun
     /// The class names of the targets (numeric labels named by their values), nil for regression.
     var classNames: [String]?
     /// The class names of the model a run continues.
@@ -43,7 +43,6 @@ struct TrainingData<Scalar: MatrixScalar> {
         guard let rawTargets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
         }
-        if let resumed { try command.checkResumedOptions(against: resumed) }
         let table = command.source.isTable
 
         // The task, the class names and the loss.
@@ -60,7 +59,7 @@ struct TrainingData<Scalar: MatrixScalar> {
             task = startingModel.classNames != nil ? .classify : .regress
             if let asked = command.task, asked != task {
                 throw CommandError.usage(
-                    "--task \(asked.rawValue): the model \(command.resume ?? command.initFrom ?? "") is a \(task == .classify ? "classifier" : "regressor")"
+                    "--task \(asked.rawValue) (the \(command.resume != nil ? "checkpoint" : "model") has \(task == .classify ? "classification" : "regression")): \(command.resume ?? command.initFrom ?? "") is a \(task == .classify ? "classifier" : "regressor")"
                 )
             }
         } else if table {
@@ -99,9 +98,9 @@ struct TrainingData<Scalar: MatrixScalar> {
                     ? .binaryCrossEntropy : .softmaxCrossEntropy
             }()
         let sampleCount = data.inputs.rows
-        let plan = try TrainPlan.resolve(
-            command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount,
-            resumedSettings: resumed?.settings)
+        let plan = try ResolvedRun.resolve(
+            command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount, checkpoint: resumed,
+            model: initial)
 
         // Splits: test, then validation, shuffled with --seed and stratified by class.
         let classIndices: [Int]? =
@@ -126,11 +125,11 @@ struct TrainingData<Scalar: MatrixScalar> {
             return (parts.kept.map { rows[$0] }, parts.heldOut.map { rows[$0] })
         }
         if plan.testFraction > 0 {
-            (trainingRows, testRows) = try split(trainingRows, plan.testFraction, "--test-split", seed: command.seed)
+            (trainingRows, testRows) = try split(trainingRows, plan.testFraction, "--test-split", seed: plan.seed)
         }
         if plan.validationFraction > 0 {
             (trainingRows, validationRows) = try split(
-                trainingRows, plan.validationFraction, "--validation-split", seed: command.seed &+ 1)
+                trainingRows, plan.validationFraction, "--validation-split", seed: plan.seed &+ 1)
         }
         let split = trainingRows.count < sampleCount
         let trainingInputs = split ? data.inputs.rows(at: trainingRows) : data.inputs

@@ -14,12 +14,13 @@ import Testing
 /// mentions each of `mentions`.
 @discardableResult
 func expectCleanFailure(
-    _ arguments: [String], in folder: URL, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation
+    _ arguments: [String], in folder: URL, mentions: [String], status: Int32 = 1,
+    sourceLocation: SourceLocation = #_sourceLocation
 ) throws -> CommandResult {
     let result = try Executable.run(arguments, in: folder)
     #expect(!result.crashed, "\(arguments) ended by a signal: \(result.standardError)", sourceLocation: sourceLocation)
     #expect(
-        result.status == 1, "\(arguments): status \(result.status): \(result.standardError)",
+        result.status == status, "\(arguments): status \(result.status): \(result.standardError)",
         sourceLocation: sourceLocation)
     #expect(
         result.standardError.hasPrefix("error: "), "\(arguments): \(result.standardError)",
@@ -35,21 +36,23 @@ func expectCleanFailure(
     return result
 }
 
-/// A folder with a trained two-class model `model.json` (classes "x" and "y", 2 features, text labels),
-/// a three-class model `three.json` (classes "a", "b", "c", MSE loss), and `good.csv`, its training data.
+/// A folder with a trained two-class model `model.safetensors` (classes "x" and "y", 2 features, text labels),
+/// a three-class model `three.safetensors` (classes "a", "b", "c", MSE loss), and `good.csv`, its training data.
 func catalogFolder() throws -> URL {
     let folder = try temporaryFolder()
     try "f1,f2,label\n0.1,0.2,x\n0.9,0.8,y\n0.2,0.1,x\n0.8,0.9,y\n".write(
         to: folder.appendingPathComponent("good.csv"), atomically: true, encoding: .utf8)
     let trained = try Executable.run(
-        ["train", "--data", "good.csv", "--layers", "3", "--epochs", "2", "--save", "model.json", "--quiet"], in: folder
+        ["train", "--data", "good.csv", "--layers", "3", "--epochs", "2", "--save", "model.safetensors", "--quiet"],
+        in: folder
     )
     #expect(trained.status == 0, "\(trained.standardError)")
     try "f1,f2,label\n0.1,0.2,a\n0.9,0.8,b\n0.5,0.5,c\n".write(
         to: folder.appendingPathComponent("three.csv"), atomically: true, encoding: .utf8)
     let three = try Executable.run(
         [
-            "train", "--data", "three.csv", "--layers", "3", "--epochs", "2", "--loss", "mse", "--save", "three.json",
+            "train", "--data", "three.csv", "--layers", "3", "--epochs", "2", "--loss", "mse", "--save",
+            "three.safetensors",
             "--quiet",
         ],
         in: folder)
@@ -57,12 +60,12 @@ func catalogFolder() throws -> URL {
     return folder
 }
 
-/// Trains on the catalog's `good.csv` for one epoch with a checkpoint written to `run.json` in `folder`.
+/// Trains on the catalog's `good.csv` for one epoch with a checkpoint written to `run.safetensors` in `folder`.
 func writeCatalogCheckpoint(in folder: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let run = try Executable.run(
         [
             "train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--checkpoint-every", "1", "--checkpoint",
-            "run.json", "--quiet",
+            "run.safetensors", "--quiet",
         ],
         in: folder)
     #expect(run.status == 0, "\(run.standardError)", sourceLocation: sourceLocation)
@@ -117,15 +120,15 @@ func fullDevice(in folder: URL) -> String? {
     func brokenCSVForTrain(_ name: String, _ content: String, _ mentions: [String]) throws {
         let folder = try catalogFolder()
         try content.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
-        let before = try bytes("model.json", in: folder)
+        let before = try bytes("model.safetensors", in: folder)
         try expectCleanFailure(
-            ["train", "--data", name, "--layers", "2", "--epochs", "1", "--save", "model.json"], in: folder,
+            ["train", "--data", name, "--layers", "2", "--epochs", "1", "--save", "model.safetensors"], in: folder,
             mentions: mentions)
-        #expect(try bytes("model.json", in: folder) == before, "a failed train replaced model.json")
+        #expect(try bytes("model.safetensors", in: folder) == before, "a failed train replaced model.safetensors")
         // The same file for prediction (all columns but the label as features).
         if name != "nantarget.csv" {
             try expectCleanFailure(
-                ["predict", "--model", "model.json", "--data", name, "--target", "label"], in: folder,
+                ["predict", "--model", "model.safetensors", "--data", name, "--target", "label"], in: folder,
                 mentions: [name])
         }
     }
@@ -136,7 +139,7 @@ func fullDevice(in folder: URL) -> String? {
         try text.write(to: folder.appendingPathComponent("windows.csv"), atomically: true, encoding: .utf8)
         // The header is recognised (so the label column is found by name, without the BOM in it).
         let evaluated = try Executable.run(
-            ["evaluate", "--model", "model.json", "--data", "windows.csv", "--target", "label"], in: folder)
+            ["evaluate", "--model", "model.safetensors", "--data", "windows.csv", "--target", "label"], in: folder)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
         #expect(evaluated.standardOutput.contains("windows.csv: 4 samples"))
         let trained = try Executable.run(
@@ -152,21 +155,21 @@ func fullDevice(in folder: URL) -> String? {
         try "f1,f2,label\n0.1,0.2,x\n0.9,0.8,z\n".write(
             to: folder.appendingPathComponent("unknown.csv"), atomically: true, encoding: .utf8)
         try expectCleanFailure(
-            ["evaluate", "--model", "model.json", "--data", "unknown.csv"], in: folder,
+            ["evaluate", "--model", "model.safetensors", "--data", "unknown.csv"], in: folder,
             mentions: ["unknown.csv", "class 'z' is not one of the model's classes (x, y)"])
         // Numeric class indices beyond the model's classes: a binary model, then a three-class one.
         try "f1,f2,label\n0.1,0.2,0\n0.9,0.8,7\n".write(
             to: folder.appendingPathComponent("seven.csv"), atomically: true, encoding: .utf8)
         try expectCleanFailure(
-            ["evaluate", "--model", "model.json", "--data", "seven.csv"], in: folder,
+            ["evaluate", "--model", "model.safetensors", "--data", "seven.csv"], in: folder,
             mentions: ["seven.csv line 2", "class '0' is not one of the model's classes (x, y)"])
         try expectCleanFailure(
-            ["evaluate", "--model", "three.json", "--data", "seven.csv"], in: folder,
+            ["evaluate", "--model", "three.safetensors", "--data", "seven.csv"], in: folder,
             mentions: ["seven.csv line 2", "class '0' is not one of the model's classes (a, b, c)"])
         try "f1,f2,label\n0.1,0.2,-1\n".write(
             to: folder.appendingPathComponent("negative.csv"), atomically: true, encoding: .utf8)
         try expectCleanFailure(
-            ["evaluate", "--model", "three.json", "--data", "negative.csv"], in: folder,
+            ["evaluate", "--model", "three.safetensors", "--data", "negative.csv"], in: folder,
             mentions: ["negative.csv line 2", "class '-1'"])
     }
 
@@ -175,23 +178,25 @@ func fullDevice(in folder: URL) -> String? {
         // With a header, the model's feature names pick f1 and f2 and the extra column is left out.
         try "f1,f2,f3,label\n0.1,0.2,0.3,x\n".write(
             to: folder.appendingPathComponent("named.csv"), atomically: true, encoding: .utf8)
-        let named = try Executable.run(["evaluate", "--model", "model.json", "--data", "named.csv"], in: folder)
+        let named = try Executable.run(["evaluate", "--model", "model.safetensors", "--data", "named.csv"], in: folder)
         #expect(named.status == 0, "\(named.standardError)")
         // Other names: the missing one is named.
         try "g1,g2,g3,label\n0.1,0.2,0.3,x\n".write(
             to: folder.appendingPathComponent("other.csv"), atomically: true, encoding: .utf8)
         try expectCleanFailure(
-            ["evaluate", "--model", "model.json", "--data", "other.csv"], in: folder, mentions: ["other.csv", "f1"])
+            ["evaluate", "--model", "model.safetensors", "--data", "other.csv"], in: folder,
+            mentions: ["other.csv", "f1"])
         // Without a header, columns count by position: one too many.
         try "0.1,0.2,0.3,x\n0.9,0.8,0.7,y\n".write(
             to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
         try expectCleanFailure(
-            ["evaluate", "--model", "model.json", "--data", "wide.csv", "--header", "no"], in: folder,
+            ["evaluate", "--model", "model.safetensors", "--data", "wide.csv", "--header", "no"], in: folder,
             mentions: ["wide.csv", "4 columns and no header", "trained on 3 columns"])
         // Resuming a checkpoint on data of another width.
         try writeCatalogCheckpoint(in: folder)
         try expectCleanFailure(
-            ["train", "--data", "wide.csv", "--header", "no", "--resume", "run.json", "--epochs", "2"], in: folder,
+            ["train", "--data", "wide.csv", "--header", "no", "--resume", "run.safetensors", "--epochs", "2"],
+            in: folder,
             mentions: ["wide.csv", "4 columns and no header", "trained on 3 columns"])
     }
 
@@ -199,15 +204,16 @@ func fullDevice(in folder: URL) -> String? {
 
     @Test func modelFileCutShort() throws {
         let folder = try catalogFolder()
-        let model = try bytes("model.json", in: folder)
+        let model = try bytes("model.safetensors", in: folder)
         for fraction in [0.0, 0.1, 0.5, 0.99] {
             let cut = model.prefix(Int(Double(model.count) * fraction))
-            try cut.write(to: folder.appendingPathComponent("cut.json"))
+            try cut.write(to: folder.appendingPathComponent("cut.safetensors"))
             try expectCleanFailure(
-                ["info", "--model", "cut.json"], in: folder, mentions: ["cut.json", "not a valid model file"])
+                ["info", "--model", "cut.safetensors"], in: folder,
+                mentions: ["cut.safetensors", "not a valid model file"])
             try expectCleanFailure(
-                ["predict", "--model", "cut.json", "--data", "good.csv", "--target", "label"], in: folder,
-                mentions: ["cut.json", "not a valid model file"])
+                ["predict", "--model", "cut.safetensors", "--data", "good.csv", "--target", "label"], in: folder,
+                mentions: ["cut.safetensors", "not a valid model file"])
         }
     }
 
@@ -228,60 +234,72 @@ func fullDevice(in folder: URL) -> String? {
         #expect(
             endless.status == 1 && endless.standardError.contains("goes on past 256 MiB"), "\(endless.standardError)")
         // A named pipe nobody writes to reads as empty instead of blocking the open forever.
-        let fifo = folder.appendingPathComponent("pipe.json").path
+        let fifo = folder.appendingPathComponent("pipe.safetensors").path
         if mkfifo(fifo, 0o600) == 0 {
             try expectCleanFailure(
-                ["info", "--model", "pipe.json"], in: folder, mentions: ["pipe.json", "not a valid model file"])
+                ["info", "--model", "pipe.safetensors"], in: folder,
+                mentions: ["pipe.safetensors", "not a valid model file"])
         }
         try expectCleanFailure(
             ["info", "--model", folder.path], in: folder, mentions: [folder.path, "Is a directory"])
         try expectCleanFailure(
-            ["info", "--model", "missing.json"], in: folder, mentions: ["missing.json", "No such file"])
+            ["info", "--model", "missing.safetensors"], in: folder, mentions: ["missing.safetensors", "No such file"])
     }
 
     @Test func modelFileWithMismatchedShapes() throws {
         let folder = try catalogFolder()
-        var object = try legacyModelObject(bytes("model.json", in: folder))
+        var object = try legacyModelObject(bytes("model.safetensors", in: folder))
         var layers = try #require(object["layers"] as? [[String: Any]])
         // The first layer claims 5 inputs but its weights have 2 rows.
         layers[0]["inputSize"] = 5
         object["layers"] = layers
-        try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("shapes.json"))
+        try JSONSerialization.data(withJSONObject: object).write(
+            to: folder.appendingPathComponent("shapes.safetensors"))
         try expectCleanFailure(
-            ["info", "--model", "shapes.json"], in: folder, mentions: ["shapes.json", "weights must have shape (5, 3)"])
+            ["info", "--model", "shapes.safetensors"], in: folder,
+            mentions: ["shapes.safetensors", "weights must have shape (5, 3)"])
         // The second layer's input does not follow the first layer's output.
         layers[0]["inputSize"] = 2
         layers[1]["inputSize"] = 4
         object["layers"] = layers
-        try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("chain.json"))
+        try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("chain.safetensors"))
         try expectCleanFailure(
-            ["predict", "--model", "chain.json", "--data", "good.csv", "--target", "label"], in: folder,
-            mentions: ["chain.json", "layer 1 expects 4 inputs but the previous layer gives 3"])
+            ["predict", "--model", "chain.safetensors", "--data", "good.csv", "--target", "label"], in: folder,
+            mentions: ["chain.safetensors", "layer 1 expects 4 inputs but the previous layer gives 3"])
     }
 
     @Test func brokenCheckpoints() throws {
         let folder = try catalogFolder()
         try writeCatalogCheckpoint(in: folder)
-        let checkpoint = try bytes("run.json", in: folder)
-        try checkpoint.prefix(checkpoint.count / 2).write(to: folder.appendingPathComponent("cut.json"))
-        let before = try bytes("model.json", in: folder)
+        let checkpoint = try bytes("run.safetensors", in: folder)
+        try checkpoint.prefix(checkpoint.count / 2).write(to: folder.appendingPathComponent("cut.safetensors"))
+        let before = try bytes("model.safetensors", in: folder)
         try expectCleanFailure(
-            ["train", "--data", "good.csv", "--resume", "cut.json", "--epochs", "2", "--save", "model.json"],
+            [
+                "train", "--data", "good.csv", "--resume", "cut.safetensors", "--epochs", "2", "--save",
+                "model.safetensors",
+            ],
             in: folder,
-            mentions: ["cut.json", "not a checkpoint"])
+            mentions: ["cut.safetensors", "not a checkpoint"])
         // A model file is not a checkpoint: --init-from continues it.
         let modelResumed = try Executable.run(
-            ["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "other.json"],
+            [
+                "train", "--data", "good.csv", "--resume", "model.safetensors", "--epochs", "2", "--save",
+                "other.safetensors",
+            ],
             in: folder)
         #expect(
-            modelResumed.status == 64 && modelResumed.standardError.contains("--init-from model.json"),
+            modelResumed.status == 64 && modelResumed.standardError.contains("--init-from model.safetensors"),
             "\(modelResumed.standardError)")
         // Saving over the checkpoint (or model) being resumed is refused before anything is read.
         try expectCleanFailure(
-            ["train", "--data", "good.csv", "--resume", "model.json", "--epochs", "2", "--save", "model.json"],
+            [
+                "train", "--data", "good.csv", "--resume", "model.safetensors", "--epochs", "2", "--save",
+                "model.safetensors",
+            ],
             in: folder,
-            mentions: ["--save model.json", "--resume"])
-        #expect(try bytes("model.json", in: folder) == before)
+            mentions: ["--save model.safetensors", "--resume"])
+        #expect(try bytes("model.safetensors", in: folder) == before)
     }
 
     // MARK: Broken binary files
@@ -398,7 +416,7 @@ func fullDevice(in folder: URL) -> String? {
             mentions: ["none.npy: no samples (shape (0, 461168601842738789))"])  // the last column is the target
         try writeNPY(rows: 0, columns: 3, values: [], to: folder.appendingPathComponent("empty.npy"))
         try expectCleanFailure(
-            ["predict", "--model", "model.json", "--data", "empty.npy"], in: folder,
+            ["predict", "--model", "model.safetensors", "--data", "empty.npy"], in: folder,
             mentions: ["empty.npy: no samples (shape (0, 3))"])
         try Data("PK\u{3}\u{4}not really a zip".utf8).write(to: folder.appendingPathComponent("broken.npz"))
         try expectCleanFailure(
@@ -413,40 +431,47 @@ func fullDevice(in folder: URL) -> String? {
         try "not a folder".write(to: folder.appendingPathComponent("file.txt"), atomically: true, encoding: .utf8)
         let train = ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--quiet"]
         // A path below a regular file, and a folder that does not exist: both fail even for root.
-        for path in ["file.txt/out.json", "missing/folder/out.json"] {
+        for path in ["file.txt/out.safetensors", "missing/folder/out.safetensors"] {
             try expectCleanFailure(train + ["--save", path], in: folder, mentions: [path, "could not write"])
             try expectCleanFailure(train + ["--history", path], in: folder, mentions: [path, "could not write"])
             try expectCleanFailure(train + ["--plot", path], in: folder, mentions: [path, "could not write"])
             try expectCleanFailure(
                 train + ["--checkpoint-every", "1", "--checkpoint", path], in: folder,
                 mentions: [path, "could not write"])
-            let csv = path.replacingOccurrences(of: ".json", with: ".csv")
+            let csv = path.replacingOccurrences(of: ".safetensors", with: ".csv")
             try expectCleanFailure(
-                ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", csv],
+                [
+                    "predict", "--model", "model.safetensors", "--data", "good.csv", "--target", "label", "--output",
+                    csv,
+                ],
                 in: folder, mentions: [csv, "could not write"])
-            let npy = path.replacingOccurrences(of: ".json", with: ".npy")
+            let npy = path.replacingOccurrences(of: ".safetensors", with: ".npy")
             try expectCleanFailure(
-                ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", npy],
+                [
+                    "predict", "--model", "model.safetensors", "--data", "good.csv", "--target", "label", "--output",
+                    npy,
+                ],
                 in: folder, mentions: [npy, "could not write"])
         }
         // An existing folder where the model file should go.
         try FileManager.default.createDirectory(
-            at: folder.appendingPathComponent("folder.json"), withIntermediateDirectories: true)
+            at: folder.appendingPathComponent("folder.safetensors"), withIntermediateDirectories: true)
         try expectCleanFailure(
-            train + ["--save", "folder.json"], in: folder, mentions: ["folder.json", "could not write"])
+            train + ["--save", "folder.safetensors"], in: folder, mentions: ["folder.safetensors", "could not write"])
     }
 
     @Test func outputsThatNameTheSameFile() throws {
         let folder = try catalogFolder()
-        let before = try bytes("model.json", in: folder)
+        let before = try bytes("model.safetensors", in: folder)
         let result = try Executable.run(
             [
-                "train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--save", "model.json", "--history",
-                "./model.json",
+                "train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--save", "model.safetensors",
+                "--history",
+                "./model.safetensors",
             ], in: folder)
         #expect(result.status == 64 && !result.crashed, "\(result.standardError)")
         #expect(result.standardError.contains("--save and --history name the same file"), "\(result.standardError)")
-        #expect(try bytes("model.json", in: folder) == before)
+        #expect(try bytes("model.safetensors", in: folder) == before)
     }
 
     @Test func fullDisk() throws {
@@ -464,7 +489,10 @@ func fullDevice(in folder: URL) -> String? {
             try FileManager.default.createSymbolicLink(
                 atPath: folder.appendingPathComponent(name).path, withDestinationPath: full)
             try expectCleanFailure(
-                ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", name],
+                [
+                    "predict", "--model", "model.safetensors", "--data", "good.csv", "--target", "label", "--output",
+                    name,
+                ],
                 in: folder, mentions: [name, "No space left on device"])
         }
         // The device is still a device (a rename would have replaced it with a regular file).
@@ -475,15 +503,18 @@ func fullDevice(in folder: URL) -> String? {
     @Test func writingThroughASymbolicLinkKeepsTheLink() throws {
         let folder = try catalogFolder()
         try FileManager.default.createSymbolicLink(
-            atPath: folder.appendingPathComponent("latest.json").path, withDestinationPath: "model.json")
+            atPath: folder.appendingPathComponent("latest.safetensors").path, withDestinationPath: "model.safetensors")
         let result = try Executable.run(
-            ["train", "--data", "good.csv", "--layers", "4", "--epochs", "1", "--save", "latest.json", "--quiet"],
+            [
+                "train", "--data", "good.csv", "--layers", "4", "--epochs", "1", "--save", "latest.safetensors",
+                "--quiet",
+            ],
             in: folder)
         #expect(result.status == 0, "\(result.standardError)")
         let destination = try FileManager.default.destinationOfSymbolicLink(
-            atPath: folder.appendingPathComponent("latest.json").path)
-        #expect(destination == "model.json")
-        let info = try Executable.run(["info", "--model", "model.json"], in: folder)
+            atPath: folder.appendingPathComponent("latest.safetensors").path)
+        #expect(destination == "model.safetensors")
+        let info = try Executable.run(["info", "--model", "model.safetensors"], in: folder)
         #expect(info.standardOutput.contains("dense 2 -> 4"), "\(info.standardOutput)")
     }
 }

@@ -50,7 +50,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             [
                 "train", "--dataset", "xor", "--layers", "8", "--activation", "tanh", "--epochs", "500",
                 "--learning-rate", "0.5",
-                "--seed", "3", "--save", "xor.json", "--history", "history.json", "--plot", "curves.svg",
+                "--seed", "3", "--save", "xor.safetensors", "--history", "history.json", "--plot", "curves.svg",
             ],
             in: folder, environment: ["NN_FORCE_TERMINAL": "0"])
         #expect(result.status == 0, "\(result.standardError)")
@@ -66,7 +66,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         let svg = try String(contentsOf: folder.appendingPathComponent("curves.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("training loss") && svg.contains("training accuracy"))
 
-        let info = try Executable.run(["info", "--model", "xor.json"], in: folder)
+        let info = try Executable.run(["info", "--model", "xor.safetensors"], in: folder)
         #expect(info.status == 0, "\(info.standardError)")
         #expect(info.standardOutput.contains("dense 2 -> 8, tanh"))
         #expect(info.standardOutput.contains("parameters: 33"))
@@ -119,7 +119,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         }
         let arguments = line.trimmingCharacters(in: .whitespaces).split(separator: " ").dropFirst().map(String.init)
         let folder = try temporaryFolder()
-        let trained = try Executable.run(arguments + ["--save", "model.json", "--quiet"], in: folder)
+        let trained = try Executable.run(arguments + ["--save", "model.safetensors", "--quiet"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect(value(after: "final loss: ", in: trained.standardOutput) != nil)
         // The final loss is printed with full precision; examples 001 and 002 print theirs too.
@@ -138,7 +138,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         if let csv = inputs[name] {
             try csv.write(to: folder.appendingPathComponent("in.csv"), atomically: true, encoding: .utf8)
             let predicted = try Executable.run(
-                ["predict", "--model", "model.json", "--data", "in.csv"], in: folder)
+                ["predict", "--model", "model.safetensors", "--data", "in.csv"], in: folder)
             #expect(predicted.status == 0, "\(predicted.standardError)")
             #expect(predicted.standardOutput.split(separator: "\n").count == 5, "\(predicted.standardOutput)")
         }
@@ -151,7 +151,8 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             [
                 "train", "--data", "data.csv", "--target", "label", "--layers", "8", "--epochs", "40", "--batch-size",
                 "16",
-                "--scale", "standardize", "--validation-split", "0.2", "--save", "model.json", "--learning-rate", "0.1",
+                "--scale", "standardize", "--validation-split", "0.2", "--save", "model.safetensors", "--learning-rate",
+                "0.1",
             ],
             in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
@@ -160,7 +161,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         #expect(accuracy > 0.9)
 
         let evaluated = try Executable.run(
-            ["evaluate", "--model", "model.json", "--data", "data.csv", "--target", "label"], in: folder)
+            ["evaluate", "--model", "model.safetensors", "--data", "data.csv", "--target", "label"], in: folder)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
         #expect(evaluated.standardOutput.contains("confusion matrix"))
         #expect(evaluated.standardOutput.contains("high"))
@@ -168,11 +169,12 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
 
         try "x1,x2\n0.9,0.9\n0.05,0.1\n".write(
             to: folder.appendingPathComponent("new.csv"), atomically: true, encoding: .utf8)
-        let predicted = try Executable.run(["predict", "--model", "model.json", "--data", "new.csv"], in: folder)
+        let predicted = try Executable.run(
+            ["predict", "--model", "model.safetensors", "--data", "new.csv"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
         #expect(predicted.standardOutput == "label\nhigh\nlow\n")
         let probabilities = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "new.csv", "--probabilities", "--output", "p.csv"],
+            ["predict", "--model", "model.safetensors", "--data", "new.csv", "--probabilities", "--output", "p.csv"],
             in: folder)
         #expect(probabilities.status == 0, "\(probabilities.standardError)")
         let written = try String(contentsOf: folder.appendingPathComponent("p.csv"), encoding: .utf8)
@@ -180,7 +182,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             written.split(separator: "\n").first == "label,high,low" && written.split(separator: "\n").count == 3,
             "\(written)")
         let npy = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "new.csv", "--output", "p.npy"], in: folder)
+            ["predict", "--model", "model.safetensors", "--data", "new.csv", "--output", "p.npy"], in: folder)
         #expect(npy.status == 0, "\(npy.standardError)")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("p.npy").path))
     }
@@ -198,13 +200,13 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             [
                 "train", "--data", "data.npy", "--layers", "", "--loss", "mse", "--optimizer", "adam",
                 "--learning-rate", "0.05",
-                "--epochs", "300", "--precision", "double", "--save", "linear.json", "--quiet",
+                "--epochs", "300", "--precision", "double", "--save", "linear.safetensors", "--quiet",
             ], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect((Double(value(after: "final loss: ", in: trained.standardOutput) ?? "") ?? 1) < 1e-3)
         #expect(!trained.standardOutput.contains("epoch "))
         try writeNPY(rows: 1, columns: 2, values: [1, 0], to: folder.appendingPathComponent("x.npy"))
-        let predicted = try Executable.run(["predict", "--model", "linear.json", "--data", "x.npy"], in: folder)
+        let predicted = try Executable.run(["predict", "--model", "linear.safetensors", "--data", "x.npy"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
         let lines = predicted.standardOutput.split(separator: "\n")
         #expect(lines.first == "prediction" && lines.count == 2, "\(predicted.standardOutput)")
@@ -218,13 +220,15 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             "train", "--data", "data.csv", "--layers", "6", "--batch-size", "32", "--optimizer", "momentum",
             "--learning-rate", "0.1", "--seed", "7", "--quiet", "--schedule", "step:2,0.5",
         ]
-        let straight = try Executable.run(common + ["--epochs", "6", "--save", "straight.json"], in: folder)
+        let straight = try Executable.run(common + ["--epochs", "6", "--save", "straight.safetensors"], in: folder)
         #expect(straight.status == 0, "\(straight.standardError)")
         let first = try Executable.run(
-            common + ["--epochs", "3", "--checkpoint-every", "3", "--checkpoint", "run.checkpoint.json"], in: folder)
+            common + ["--epochs", "3", "--checkpoint-every", "3", "--checkpoint", "run.checkpoint.safetensors"],
+            in: folder)
         #expect(first.status == 0, "\(first.standardError)")
         let resumed = try Executable.run(
-            common + ["--epochs", "6", "--resume", "run.checkpoint.json", "--save", "resumed.json"], in: folder)
+            common + ["--epochs", "6", "--resume", "run.checkpoint.safetensors", "--save", "resumed.safetensors"],
+            in: folder)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(
             value(after: "final loss: ", in: straight.standardOutput)
@@ -234,27 +238,27 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             let layers = try JSONSerialization.data(withJSONObject: object["layers"] ?? [], options: [.sortedKeys])
             return String(decoding: layers, as: UTF8.self)
         }
-        #expect(try layers("straight.json") == layers("resumed.json"))
+        #expect(try layers("straight.safetensors") == layers("resumed.safetensors"))
     }
 
     @Test func resumesFullBatchTrainingBitIdentically() throws {
         // Full-batch runs save their batch size as "0"; resuming without --batch-size must read it so.
         let folder = try temporaryFolder()
         let common = ["train", "--dataset", "xor", "--layers", "3", "--optimizer", "adam", "--seed", "3", "--quiet"]
-        let straight = try Executable.run(common + ["--epochs", "40", "--save", "straight.json"], in: folder)
+        let straight = try Executable.run(common + ["--epochs", "40", "--save", "straight.safetensors"], in: folder)
         #expect(straight.status == 0, "\(straight.standardError)")
         let first = try Executable.run(
-            common + ["--epochs", "15", "--checkpoint-every", "15", "--checkpoint", "run.json"], in: folder)
+            common + ["--epochs", "15", "--checkpoint-every", "15", "--checkpoint", "run.safetensors"], in: folder)
         #expect(first.status == 0, "\(first.standardError)")
         let resumed = try Executable.run(
             [
-                "train", "--dataset", "xor", "--quiet", "--epochs", "40", "--resume", "run.json", "--save",
-                "resumed.json",
+                "train", "--dataset", "xor", "--quiet", "--epochs", "40", "--resume", "run.safetensors", "--save",
+                "resumed.safetensors",
             ], in: folder)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         let straightLoss = value(after: "final loss: ", in: straight.standardOutput)
         #expect(straightLoss != nil && straightLoss == value(after: "final loss: ", in: resumed.standardOutput))
-        #expect(try Data(contentsOf: folder.appendingPathComponent("straight.json")).count > 0)
+        #expect(try Data(contentsOf: folder.appendingPathComponent("straight.safetensors")).count > 0)
     }
 }
 
@@ -284,11 +288,12 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     @Test func wrongFeatureCountForTheModel() throws {
         let folder = try temporaryFolder()
         let trained = try Executable.run(
-            ["train", "--dataset", "xor", "--layers", "2", "--epochs", "1", "--save", "m.json"], in: folder)
+            ["train", "--dataset", "xor", "--layers", "2", "--epochs", "1", "--save", "m.safetensors"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         try "1,2,3\n".write(to: folder.appendingPathComponent("three.csv"), atomically: true, encoding: .utf8)
         try expectError(
-            ["predict", "--model", "m.json", "--data", "three.csv"], in: folder, mentions: ["3 features", "expects 2"])
+            ["predict", "--model", "m.safetensors", "--data", "three.csv"], in: folder,
+            mentions: ["3 features", "expects 2"])
     }
 
     @Test func unknownDataset() throws {
@@ -311,20 +316,21 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     @Test func divergingRunKeepsTheModel() throws {
         let folder = try temporaryFolder()
         let good = try Executable.run(
-            ["train", "--dataset", "notebook-001", "--layers", "2", "--epochs", "2", "--save", "m.json"], in: folder)
+            ["train", "--dataset", "notebook-001", "--layers", "2", "--epochs", "2", "--save", "m.safetensors"],
+            in: folder)
         #expect(good.status == 0, "\(good.standardError)")
-        let before = try Data(contentsOf: folder.appendingPathComponent("m.json"))
+        let before = try Data(contentsOf: folder.appendingPathComponent("m.safetensors"))
         try expectError(
             [
                 "train", "--dataset", "notebook-001", "--layers", "2", "--loss", "mse", "--learning-rate", "1e6",
                 "--epochs", "50",
-                "--save", "m.json", "--checkpoint-every", "1",
+                "--save", "m.safetensors", "--checkpoint-every", "1",
             ],
             in: folder,
             mentions: [
                 "nan or infinite", "--scale standardize", "a smaller --learning-rate than 1000000.0", "left unchanged",
             ])
-        #expect(try Data(contentsOf: folder.appendingPathComponent("m.json")) == before)
+        #expect(try Data(contentsOf: folder.appendingPathComponent("m.safetensors")) == before)
     }
 
     @Test func unwritableSaveKeepsTheModel() throws {
@@ -332,22 +338,26 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
         let locked = folder.appendingPathComponent("locked")
         try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: true)
         let good = try Executable.run(
-            ["train", "--dataset", "xor", "--layers", "2", "--epochs", "1", "--save", "locked/m.json"], in: folder)
+            ["train", "--dataset", "xor", "--layers", "2", "--epochs", "1", "--save", "locked/m.safetensors"],
+            in: folder)
         #expect(good.status == 0, "\(good.standardError)")
-        let before = try Data(contentsOf: locked.appendingPathComponent("m.json"))
+        let before = try Data(contentsOf: locked.appendingPathComponent("m.safetensors"))
         try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: locked.path)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: locked.path) }
         if getuid() == 0 { return }  // root writes anyway
         try expectError(
-            ["train", "--dataset", "xor", "--layers", "3", "--epochs", "1", "--save", "locked/m.json"], in: folder,
-            mentions: ["locked/m.json", "could not write"])
-        #expect(try Data(contentsOf: locked.appendingPathComponent("m.json")) == before)
+            ["train", "--dataset", "xor", "--layers", "3", "--epochs", "1", "--save", "locked/m.safetensors"],
+            in: folder,
+            mentions: ["locked/m.safetensors", "could not write"])
+        #expect(try Data(contentsOf: locked.appendingPathComponent("m.safetensors")) == before)
     }
 
     @Test func corruptModelFile() throws {
         let folder = try temporaryFolder()
-        try "{\"format\": 3".write(to: folder.appendingPathComponent("bad.json"), atomically: true, encoding: .utf8)
-        try expectError(["info", "--model", "bad.json"], in: folder, mentions: ["bad.json", "not a valid model file"])
+        try "{\"format\": 3".write(
+            to: folder.appendingPathComponent("bad.safetensors"), atomically: true, encoding: .utf8)
+        try expectError(
+            ["info", "--model", "bad.safetensors"], in: folder, mentions: ["bad.safetensors", "not a valid model file"])
     }
 }
 

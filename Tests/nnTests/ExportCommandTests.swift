@@ -17,7 +17,7 @@ import Testing
 
     @Test func exportedWeightsEqualTheModelFile() throws {
         let folder = try temporaryFolder()
-        let model = folder.appendingPathComponent("xor.json").path
+        let model = folder.appendingPathComponent("xor.safetensors").path
         let archive = folder.appendingPathComponent("xor.npz").path
         let train = try Executable.run([
             "train", "--dataset", "xor", "--layers", "3", "--activation", "tanh", "--epochs", "50", "--precision",
@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func rejectsAnOutputThatIsNotNpz() throws {
-        let result = try Executable.run(["export", "--model", "missing.json", "--output", "weights.csv"])
+        let result = try Executable.run(["export", "--model", "missing.safetensors", "--output", "weights.csv"])
         #expect(result.status == 64)
         #expect(result.standardError.contains("--output must end in .npz"))
     }

@@ -12,7 +12,7 @@ import Testing
         let trained = try Executable.run(
             [
                 "train", "--dataset", "fashion-mnist", "--limit", "2000", "--layers", "64", "--epochs", "3", "--save",
-                "f.json",
+                "f.safetensors",
             ],
             in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
@@ -20,7 +20,7 @@ import Testing
             Double(value(after: "test accuracy: ", in: trained.standardOutput)?.split(separator: " ").first ?? "") ?? 0
         #expect(accuracy > 0.65)
         let evaluated = try Executable.run(
-            ["evaluate", "--model", "f.json", "--dataset", "fashion-mnist", "--limit", "1000"], in: folder)
+            ["evaluate", "--model", "f.safetensors", "--dataset", "fashion-mnist", "--limit", "1000"], in: folder)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
         #expect(evaluated.standardOutput.contains("Ankle boot"))
         #expect(evaluated.standardOutput.contains("fashion-mnist test set: 1000 samples"))

@@ -29,12 +29,12 @@ func deadProcessIdentifier() throws -> Int32 {
     func predictOutputSurvivesAFailedWrite(_ output: String) throws {
         let folder = try catalogFolder()
         let made = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", output],
+            ["predict", "--model", "model.safetensors", "--data", "good.csv", "--target", "label", "--output", output],
             in: folder)
         #expect(made.status == 0, "\(made.standardError)")
         let before = try bytes(output, in: folder)
         let failed = try runWithoutFileSpace(
-            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", output],
+            ["predict", "--model", "model.safetensors", "--data", "good.csv", "--target", "label", "--output", output],
             in: folder)
         #expect(failed.status == 1 && !failed.crashed, "\(failed.standardError)")
         #expect(failed.standardError.contains("File too large"), "\(failed.standardError)")
@@ -48,7 +48,8 @@ func deadProcessIdentifier() throws -> Int32 {
         let folder = try catalogFolder()
         let stale = ".weights.npz.\(try deadProcessIdentifier()).tmp"
         try Data("partial".utf8).write(to: folder.appendingPathComponent(stale))
-        let exported = try Executable.run(["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
+        let exported = try Executable.run(
+            ["export", "--model", "model.safetensors", "--output", "weights.npz"], in: folder)
         #expect(exported.status == 0, "\(exported.standardError)")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent(stale).path), "\(stale) was left")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("weights.npz").path))
@@ -56,11 +57,12 @@ func deadProcessIdentifier() throws -> Int32 {
 
     @Test func exportSurvivesAFailedWrite() throws {
         let folder = try catalogFolder()
-        let made = try Executable.run(["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
+        let made = try Executable.run(
+            ["export", "--model", "model.safetensors", "--output", "weights.npz"], in: folder)
         #expect(made.status == 0, "\(made.standardError)")
         let before = try bytes("weights.npz", in: folder)
         let failed = try runWithoutFileSpace(
-            ["export", "--model", "model.json", "--output", "weights.npz"], in: folder)
+            ["export", "--model", "model.safetensors", "--output", "weights.npz"], in: folder)
         #expect(failed.status == 1 && !failed.crashed, "\(failed.standardError)")
         #expect(try bytes("weights.npz", in: folder) == before)
     }
@@ -119,7 +121,7 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
 /// field (they used to trap with SIGILL, or train on and overwrite --save), and option values and
 /// weights that are not finite stop the run with a clear error.
 @Suite struct CheckpointFieldTests {
-    /// Writes `run.json` in `folder` (optimizer `optimizer`), edits it with `edit`, and resumes from it.
+    /// Writes `run.safetensors` in `folder` (optimizer `optimizer`), edits it with `edit`, and resumes from it.
     func resumeEdited(
         _ optimizer: String, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation,
         _ edit: (inout [String: Any]) -> Void
@@ -128,22 +130,22 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         let run = try Executable.run(
             [
                 "train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--optimizer", optimizer,
-                "--checkpoint-every", "1", "--checkpoint", "run.json", "--quiet",
+                "--checkpoint-every", "1", "--checkpoint", "run.safetensors", "--quiet",
             ], in: folder)
         #expect(run.status == 0, "\(run.standardError)", sourceLocation: sourceLocation)
-        var object = try legacyObject(bytes("run.json", in: folder))
+        var object = try legacyObject(bytes("run.safetensors", in: folder))
         edit(&object)
-        try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("bad.json"))
-        let before = try bytes("model.json", in: folder)
+        try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent("bad.safetensors"))
+        let before = try bytes("model.safetensors", in: folder)
         try expectCleanFailure(
             [
                 "train", "--data", "good.csv", "--layers", "2", "--epochs", "3", "--optimizer", optimizer, "--resume",
-                "bad.json",
-                "--save", "model.json",
+                "bad.safetensors",
+                "--save", "model.safetensors",
             ],
-            in: folder, mentions: ["bad.json"] + mentions, sourceLocation: sourceLocation)
+            in: folder, mentions: ["bad.safetensors"] + mentions, sourceLocation: sourceLocation)
         #expect(
-            try bytes("model.json", in: folder) == before, "a refused resume replaced --save",
+            try bytes("model.safetensors", in: folder) == before, "a refused resume replaced --save",
             sourceLocation: sourceLocation)
     }
 
@@ -191,15 +193,15 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         }
         // 1e300 is finite, but the decay overflows the weights: stopped as non-finite, --save untouched.
         // (Plain SGD: Adam, the table default, divides the penalty by its own size and stays finite.)
-        let before = try bytes("model.json", in: folder)
+        let before = try bytes("model.safetensors", in: folder)
         try expectCleanFailure(
             [
                 "train", "--data", "good.csv", "--layers", "2", "--epochs", "2", "--precision", "double", "--optimizer",
                 "sgd", "--weight-decay", "1e300",
-                "--save", "model.json",
+                "--save", "model.safetensors",
             ],
             in: folder, mentions: ["nan or infinite"])
-        #expect(try bytes("model.json", in: folder) == before)
+        #expect(try bytes("model.safetensors", in: folder) == before)
     }
 }
 
@@ -354,11 +356,11 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         let script = """
             printf 'a,b,label\\n1,2,0\\n3,4,1\\n5,6,0\\n7,8,1\\n' > d.csv
             model="$(printf 'm\\351.nn')"
-            "$0" train --data d.csv --layers 2 --epochs 1 --quiet --save "$model" --history "$(printf 'h\\351.json')" || exit 10
+            "$0" train --data d.csv --layers 2 --epochs 1 --quiet --save "$model" --history "$(printf 'h\\351.safetensors')" || exit 10
             "$0" train --data d.csv --layers 2 --epochs 1 --quiet --save "$model" || exit 11
             "$0" export --model "$model" --output "$(printf 'e\\351.npz')" || exit 12
             "$0" predict --model "$model" --data d.csv --output "$(printf 'p\\351.csv')" || exit 13
-            [ -f "$model" ] && [ -f "$(printf 'h\\351.json')" ] && [ -f "$(printf 'e\\351.npz')" ] \\
+            [ -f "$model" ] && [ -f "$(printf 'h\\351.safetensors')" ] && [ -f "$(printf 'e\\351.npz')" ] \\
                 && [ -f "$(printf 'p\\351.csv')" ] || exit 14
             echo "--- files"
             ls -A

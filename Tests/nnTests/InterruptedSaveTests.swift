@@ -26,10 +26,10 @@ import Testing
             csv += row.joined(separator: ",") + (sum > 8 ? ",1\n" : ",0\n")
         }
         try csv.write(to: folder.appendingPathComponent("data.csv"), atomically: true, encoding: .utf8)
-        let checkpoint = folder.appendingPathComponent("run.checkpoint.json")
+        let checkpoint = folder.appendingPathComponent("run.checkpoint.safetensors")
         let arguments = [
             "train", "--data", "data.csv", "--layers", "48", "--batch-size", "500", "--epochs", "100000",
-            "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.json", "--threads", "1", "--quiet",
+            "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.safetensors", "--threads", "1", "--quiet",
             // The table defaults stop early after about 340 epochs (0.07 s): the run must outlive the kill.
             "--early-stopping", "100000",
         ]
@@ -38,7 +38,7 @@ import Testing
         for round in 0..<5 {
             let process = Process()
             process.executableURL = Executable.url
-            process.arguments = round == 0 ? arguments : arguments + ["--resume", "run.checkpoint.json"]
+            process.arguments = round == 0 ? arguments : arguments + ["--resume", "run.checkpoint.safetensors"]
             process.currentDirectoryURL = folder
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -65,8 +65,8 @@ import Testing
             let object = try legacyObject(data)
             #expect(object["format"] as? String == "swift-neural-numerics-checkpoint")
             let model = try JSONSerialization.data(withJSONObject: try #require(object["model"]))
-            try model.write(to: folder.appendingPathComponent("model.json"))
-            let info = try Executable.run(["info", "--model", "model.json"], in: folder)
+            try model.write(to: folder.appendingPathComponent("model.safetensors"))
+            let info = try Executable.run(["info", "--model", "model.safetensors"], in: folder)
             #expect(info.status == 0, "round \(round), killed after \(delay) µs: \(info.standardError)")
             #expect(info.standardOutput.contains("dense 16 -> 48"))
         }
@@ -76,8 +76,9 @@ import Testing
         let epochsDone = try #require((object["progress"] as? [String: Any])?["epoch"] as? Int)
         let resumed = try Executable.run(
             [
-                "train", "--data", "data.csv", "--resume", "run.checkpoint.json", "--epochs", String(epochsDone + 1),
-                "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.json", "--threads", "1", "--quiet",
+                "train", "--data", "data.csv", "--resume", "run.checkpoint.safetensors", "--epochs",
+                String(epochsDone + 1),
+                "--checkpoint-every", "1", "--checkpoint", "run.checkpoint.safetensors", "--threads", "1", "--quiet",
             ], in: folder)
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(

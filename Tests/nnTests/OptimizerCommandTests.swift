@@ -24,7 +24,7 @@ private func summary(_ result: CommandResult) throws -> [String: Any] {
             #expect(result.status == 0, "\(result.standardError)")
             let object = try summary(result)
             #expect(object["optimizer"] as? String == name)
-            return try #require(object["finalLoss"] as? Double)
+            return try #require((object["keptEpoch"] as? [String: Any])?["loss"] as? Double)
         }
         let first = try finalLoss(epochs: 1), later = try finalLoss(epochs: 25)
         #expect(later < 0.8 * first, "\(name): loss \(first) after 1 epoch, \(later) after 25")

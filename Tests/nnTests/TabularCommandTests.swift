@@ -82,22 +82,25 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
     @Test func regressionTargetsAreStandardizedAndPredictionsComeBackInTargetUnits() throws {
         let folder = try temporaryFolder()
         try put(largeTargetCSV(rows: 400), "data.csv", in: folder)
-        let trained = try Executable.run(["train", "--data", "data.csv", "--save", "model.json", "-q"], in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "data.csv", "--save", "model.safetensors", "-q"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect(trained.standardOutput.contains("targets standardized"), "\(trained.standardOutput)")
         // From 200 rows: a validation split with early stopping by default.
         #expect(trained.standardOutput.contains("40 validation"), "\(trained.standardOutput)")
-        let model = try legacyObject(Data(contentsOf: folder.appendingPathComponent("model.json")))
+        let model = try legacyObject(Data(contentsOf: folder.appendingPathComponent("model.safetensors")))
         let transform = try #require(model["targetTransform"] as? [String: Any])
         let offset = try #require((transform["offset"] as? [Double])?.first)
         #expect(abs(offset - 170) < 15, "the target mean is about 170: \(offset)")
         try put("x1,x2\n0.5,0.5\n1,0\n", "new.csv", in: folder)
-        let predicted = try Executable.run(["predict", "--model", "model.json", "--data", "new.csv"], in: folder)
+        let predicted = try Executable.run(
+            ["predict", "--model", "model.safetensors", "--data", "new.csv"], in: folder)
         let lines = predicted.standardOutput.split(separator: "\n")
         #expect(lines.first == "y", "\(predicted.standardOutput) \(predicted.standardError)")
         let values = lines.dropFirst().compactMap { Double($0) }
         #expect(values.count == 2 && abs(values[0] - 170) < 8 && abs(values[1] - 230) < 12, "\(values)")
-        let evaluated = try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv"], in: folder)
+        let evaluated = try Executable.run(
+            ["evaluate", "--model", "model.safetensors", "--data", "data.csv"], in: folder)
         #expect(
             (Double(value(after: "R²: ", in: evaluated.standardOutput) ?? "") ?? 0) > 0.95,
             "\(evaluated.standardOutput)")
@@ -124,12 +127,13 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
                 && trained.standardOutput.contains("inputs standardized"),
             "\(trained.standardOutput)")
         #expect(
-            trained.standardOutput.contains("2-100(relu)-3(identity)") && trained.standardOutput.contains("adam 0.001"),
+            trained.standardOutput.contains("2-100(relu)-3(identity)")
+                && trained.standardOutput.contains("optimizer adam, learning rate 0.001"),
             "\(trained.standardOutput)")
         let builtIn = try Executable.run(["train", "--dataset", "xor", "--epochs", "2"], in: folder)
         #expect(
             builtIn.standardOutput.contains("2-256(relu)-128(relu)-1(sigmoid)")
-                && builtIn.standardOutput.contains("momentum 0.05")
+                && builtIn.standardOutput.contains("optimizer momentum (0.9), learning rate 0.05")
                 && builtIn.standardOutput.contains("inputs not scaled"), "\(builtIn.standardOutput)")
     }
 
@@ -179,23 +183,26 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         }
         try put(text, "people.csv", in: folder)
         let trained = try Executable.run(
-            ["train", "--data", "people.csv", "--epochs", "60", "--save", "model.json", "-q"], in: folder)
+            ["train", "--data", "people.csv", "--epochs", "60", "--save", "model.safetensors", "-q"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect(trained.standardOutput.contains("(3 inputs after one-hot encoding)"), "\(trained.standardOutput)")
-        let info = try Executable.run(["info", "--model", "model.json", "--json"], in: folder)
+        let info = try Executable.run(["info", "--model", "model.safetensors", "--json"], in: folder)
         let columns = try #require(try jsonObject(info)["columns"] as? [String: Any])
         let first = try #require((columns["columns"] as? [[String: Any]])?.first)
         #expect(first["categories"] as? [String] == ["female", "male"])
         try put("sex,age\nmale,0.3\nfemale,0.4\n", "known.csv", in: folder)
-        let predicted = try Executable.run(["predict", "--model", "model.json", "--data", "known.csv"], in: folder)
+        let predicted = try Executable.run(
+            ["predict", "--model", "model.safetensors", "--data", "known.csv"], in: folder)
         #expect(predicted.standardOutput == "label\na\nb\n", "\(predicted.standardOutput) \(predicted.standardError)")
         try put("sex,age\nother,0.3\n", "unseen.csv", in: folder)
-        let unseen = try Executable.run(["predict", "--model", "model.json", "--data", "unseen.csv"], in: folder)
+        let unseen = try Executable.run(
+            ["predict", "--model", "model.safetensors", "--data", "unseen.csv"], in: folder)
         #expect(
             unseen.status == 1 && unseen.standardError.contains("column 'sex' has the value 'other'")
                 && unseen.standardError.contains("--unknown-categories zero"), "\(unseen.standardError)")
         let zero = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "unseen.csv", "--unknown-categories", "zero"], in: folder)
+            ["predict", "--model", "model.safetensors", "--data", "unseen.csv", "--unknown-categories", "zero"],
+            in: folder)
         #expect(zero.status == 0 && zero.standardOutput.split(separator: "\n").count == 2, "\(zero.standardError)")
     }
 
@@ -244,12 +251,12 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("train.csv"))
         let trained = try Executable.run(
-            ["train", "--data", "train.csv", "--epochs", "30", "--save", "model.json", "-q"], in: folder)
+            ["train", "--data", "train.csv", "--epochs", "30", "--save", "model.safetensors", "-q"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         // Columns in another order, the label kept, an extra column: no option needed.
         try put("label,note,x2,x1\nhigh,a,0.9,0.9\nlow,b,0.1,0.05\n", "test.csv", in: folder)
         let predicted = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "test.csv", "--probabilities"], in: folder)
+            ["predict", "--model", "model.safetensors", "--data", "test.csv", "--probabilities"], in: folder)
         #expect(predicted.status == 0, "\(predicted.standardError)")
         let lines = predicted.standardOutput.split(separator: "\n")
         #expect(lines.first == "label,high,low", "\(predicted.standardOutput)")
@@ -259,7 +266,7 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         // A headerless file in the training layout: the target column is left out by position.
         try put("0.9,0.9,high\n0.05,0.1,low\n", "bare.csv", in: folder)
         let bare = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "bare.csv", "--header", "no"], in: folder)
+            ["predict", "--model", "model.safetensors", "--data", "bare.csv", "--header", "no"], in: folder)
         #expect(bare.standardOutput == "label\nhigh\nlow\n", "\(bare.standardOutput) \(bare.standardError)")
     }
 
@@ -322,7 +329,7 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
         let trained = try Executable.run(
-            ["train", "--data", "data.csv", "--epochs", "20", "--save", "model.json", "--json"], in: folder)
+            ["train", "--data", "data.csv", "--epochs", "20", "--save", "model.safetensors", "--json"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         let summary = try jsonObject(trained)
         #expect(summary["task"] as? String == "classification" && summary["classes"] as? [String] == ["high", "low"])
@@ -330,12 +337,14 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(
             trained.standardError.hasPrefix("task: classification"), "the task line goes to standard error under --json"
         )
-        let evaluated = try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv"], in: folder)
+        let evaluated = try Executable.run(
+            ["evaluate", "--model", "model.safetensors", "--data", "data.csv"], in: folder)
         for text in ["precision    recall  f1-score   support", "macro avg", "weighted avg", "        high"] {
             #expect(evaluated.standardOutput.contains(text), "'\(text)' not in \(evaluated.standardOutput)")
         }
         let report = try jsonObject(
-            try Executable.run(["evaluate", "--model", "model.json", "--data", "data.csv", "--json"], in: folder))
+            try Executable.run(
+                ["evaluate", "--model", "model.safetensors", "--data", "data.csv", "--json"], in: folder))
         let confusion = try #require(report["confusion"] as? [[Int]])
         let classes = try #require((report["report"] as? [String: Any])?["classes"] as? [[String: Any]])
         // Precision and recall of class 0 from the confusion matrix, as scikit-learn computes them.
@@ -372,10 +381,10 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         }
         try put(largeTargetCSV(rows: 20), "values.csv", in: folder)
         let trained = try Executable.run(
-            ["train", "--data", "values.csv", "--epochs", "1", "--save", "regressor.json", "-q"], in: folder)
+            ["train", "--data", "values.csv", "--epochs", "1", "--save", "regressor.safetensors", "-q"], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         let probabilities = try Executable.run(
-            ["predict", "--model", "regressor.json", "--data", "values.csv", "--probabilities"], in: folder)
+            ["predict", "--model", "regressor.safetensors", "--data", "values.csv", "--probabilities"], in: folder)
         #expect(
             probabilities.status == 64
                 && probabilities.standardError.contains("--probabilities applies to classifiers"),
@@ -390,33 +399,36 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let folder = try temporaryFolder()
         try writeSmallCSV(to: folder.appendingPathComponent("data.csv"))
         let first = try Executable.run(
-            ["train", "--data", "data.csv", "--epochs", "3", "--save", "first.json", "-q"], in: folder)
+            ["train", "--data", "data.csv", "--epochs", "3", "--save", "first.safetensors", "-q"], in: folder)
         #expect(first.status == 0, "\(first.standardError)")
-        let resumed = try Executable.run(["train", "--data", "data.csv", "--resume", "first.json"], in: folder)
+        let resumed = try Executable.run(["train", "--data", "data.csv", "--resume", "first.safetensors"], in: folder)
         #expect(
-            resumed.status == 64 && resumed.standardError.contains("--init-from first.json"), "\(resumed.standardError)"
+            resumed.status == 64 && resumed.standardError.contains("--init-from first.safetensors"),
+            "\(resumed.standardError)"
         )
         let continued = try Executable.run(
             [
-                "train", "--data", "data.csv", "--init-from", "first.json", "--epochs", "30", "--save", "second.json",
+                "train", "--data", "data.csv", "--init-from", "first.safetensors", "--epochs", "30", "--save",
+                "second.safetensors",
                 "-q",
             ], in: folder)
         #expect(continued.status == 0, "\(continued.standardError)")
-        let before = try Executable.run(["evaluate", "--model", "first.json", "--data", "data.csv"], in: folder)
-        let after = try Executable.run(["evaluate", "--model", "second.json", "--data", "data.csv"], in: folder)
+        let before = try Executable.run(["evaluate", "--model", "first.safetensors", "--data", "data.csv"], in: folder)
+        let after = try Executable.run(["evaluate", "--model", "second.safetensors", "--data", "data.csv"], in: folder)
         let lossBefore = Double(value(after: "loss (bce): ", in: before.standardOutput) ?? "") ?? 0
         let lossAfter = Double(value(after: "loss (bce): ", in: after.standardOutput) ?? "") ?? 1
         #expect(lossAfter < lossBefore, "\(before.standardOutput) \(after.standardOutput)")
-        let info = try jsonObject(try Executable.run(["info", "--model", "second.json", "--json"], in: folder))
-        #expect((info["metadata"] as? [String: String])?["initializedFrom"] == "first.json")
+        let info = try jsonObject(try Executable.run(["info", "--model", "second.safetensors", "--json"], in: folder))
+        #expect((info["metadata"] as? [String: String])?["initializedFrom"] == "first.safetensors")
         let layers = try Executable.run(
-            ["train", "--data", "data.csv", "--init-from", "first.json", "--layers", "7"], in: folder)
+            ["train", "--data", "data.csv", "--init-from", "first.safetensors", "--layers", "7"], in: folder)
         #expect(
             layers.status == 64 && layers.standardError.contains("--layers does not apply with --init-from"),
             "\(layers.standardError)")
         // Another architecture's data is refused.
         try put("a,b,c,label\n1,2,3,x\n4,5,6,y\n", "wider.csv", in: folder)
-        let wider = try Executable.run(["train", "--data", "wider.csv", "--init-from", "first.json"], in: folder)
+        let wider = try Executable.run(
+            ["train", "--data", "wider.csv", "--init-from", "first.safetensors"], in: folder)
         #expect(
             wider.status == 1 && wider.standardError.contains("the model needs column 'x1'"), "\(wider.standardError)")
     }
@@ -451,7 +463,7 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let (process, output, error) = try startTraining(
             [
                 "train", "--data", "data.csv", "--epochs", "20000", "--batch-size", "1", "--validation-split", "0",
-                "--save", "model.json",
+                "--save", "model.safetensors",
             ], in: folder, until: "epoch 1/")
         process.interrupt()
         _ = output.fileHandleForReading.readDataToEndOfFile()
@@ -459,7 +471,7 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         process.waitUntilExit()
         #expect(process.terminationStatus == 130, "\(message)")
         #expect(message.contains("saved the best model so far"), "\(message)")
-        let info = try Executable.run(["info", "--model", "model.json"], in: folder)
+        let info = try Executable.run(["info", "--model", "model.safetensors"], in: folder)
         #expect(info.status == 0, "\(info.standardError)")
     }
 
@@ -470,7 +482,7 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         let (process, _, error) = try startTraining(
             [
                 "train", "--data", "data.csv", "--layers", "2048,2048", "--batch-size", "1", "--epochs", "3",
-                "--validation-split", "0", "--save", "model.json",
+                "--validation-split", "0", "--save", "model.safetensors",
             ], in: folder, until: "Training ")
         process.interrupt()
         Thread.sleep(forTimeInterval: 0.2)
@@ -479,7 +491,7 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         process.waitUntilExit()
         #expect(process.terminationStatus == 130, "\(message)")
         #expect(message.contains("interrupted again: exiting without saving"), "\(message)")
-        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.json").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path))
     }
 }
 

@@ -68,10 +68,11 @@ private func expectUsageError(
         let folder = try catalogFolder()
         try writeCatalogCheckpoint(in: folder)
         try expectCleanFailure(
-            ["info", "--model", "run.json"], in: folder, mentions: ["run.json", "training checkpoint", "--resume"])
+            ["info", "--model", "run.safetensors"], in: folder,
+            mentions: ["run.safetensors", "training checkpoint", "--resume"])
         try expectCleanFailure(
-            ["predict", "--model", "run.json", "--data", "good.csv", "--target", "label"], in: folder,
-            mentions: ["run.json", "training checkpoint"])
+            ["predict", "--model", "run.safetensors", "--data", "good.csv", "--target", "label"], in: folder,
+            mentions: ["run.safetensors", "training checkpoint"])
     }
 
     @Test func emptyLabelIsMissingNotAClass() throws {
@@ -88,17 +89,22 @@ private func expectUsageError(
         try writeCatalogCheckpoint(in: folder)
         try expectCleanFailure(
             [
-                "train", "--data", "good.csv", "--resume", "run.json", "--layers", "7,7", "--loss", "mse", "--epochs",
+                "train", "--data", "good.csv", "--resume", "run.safetensors", "--layers", "7,7", "--loss", "mse",
+                "--epochs",
                 "3",
             ],
-            in: folder, mentions: ["--layers 7,7 (the checkpoint has 2)", "--loss mse", "resumed run keeps"])
+            in: folder, mentions: ["--layers 7,7 (the checkpoint has 2)", "--loss mse", "resumed run keeps"], status: 64
+        )
         // Repeating the original options is fine.
         let repeated = try Executable.run(
-            ["train", "--data", "good.csv", "--resume", "run.json", "--layers", "2", "--epochs", "2", "--quiet"],
+            [
+                "train", "--data", "good.csv", "--resume", "run.safetensors", "--layers", "2", "--epochs", "2",
+                "--quiet",
+            ],
             in: folder)
         #expect(repeated.status == 0, "\(repeated.standardError)")
         try expectUsageError(
-            ["train", "--data", "good.csv", "--checkpoint", "c.json", "--epochs", "1"], in: folder,
+            ["train", "--data", "good.csv", "--checkpoint", "c.safetensors", "--epochs", "1"], in: folder,
             mentions: ["add --checkpoint-every"])
     }
 
@@ -107,11 +113,14 @@ private func expectUsageError(
         try "f1,f2,value\n0.1,0.2,1.5\n0.9,0.8,2.5\n0.2,0.1,0.5\n".write(
             to: folder.appendingPathComponent("values.csv"), atomically: true, encoding: .utf8)
         let trained = try Executable.run(
-            ["train", "--data", "values.csv", "--layers", "2", "--epochs", "2", "--save", "regressor.json", "--quiet"],
+            [
+                "train", "--data", "values.csv", "--layers", "2", "--epochs", "2", "--save", "regressor.safetensors",
+                "--quiet",
+            ],
             in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         try expectCleanFailure(
-            ["evaluate", "--model", "regressor.json", "--data", "good.csv"], in: folder,
+            ["evaluate", "--model", "regressor.safetensors", "--data", "good.csv"], in: folder,
             mentions: ["good.csv", "class labels", "regression model"])
     }
 
@@ -120,13 +129,16 @@ private func expectUsageError(
         // The same samples as good.csv with the features swapped and an extra column in front.
         try "id,f2,f1,label\n7,0.2,0.1,x\n8,0.8,0.9,y\n9,0.1,0.2,x\n10,0.9,0.8,y\n".write(
             to: folder.appendingPathComponent("shuffled.csv"), atomically: true, encoding: .utf8)
-        let info = try Executable.run(["info", "--model", "model.json"], in: folder)
+        let info = try Executable.run(["info", "--model", "model.safetensors"], in: folder)
         #expect(info.standardOutput.contains("features (2): f1, f2"), "\(info.standardOutput)")
         let straight = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--probabilities"],
+            ["predict", "--model", "model.safetensors", "--data", "good.csv", "--target", "label", "--probabilities"],
             in: folder)
         let shuffled = try Executable.run(
-            ["predict", "--model", "model.json", "--data", "shuffled.csv", "--target", "label", "--probabilities"],
+            [
+                "predict", "--model", "model.safetensors", "--data", "shuffled.csv", "--target", "label",
+                "--probabilities",
+            ],
             in: folder)
         #expect(straight.status == 0 && shuffled.status == 0, "\(straight.standardError) \(shuffled.standardError)")
         #expect(
@@ -136,7 +148,7 @@ private func expectUsageError(
         try "f1,g,label\n0.1,0.2,x\n".write(
             to: folder.appendingPathComponent("renamed.csv"), atomically: true, encoding: .utf8)
         try expectCleanFailure(
-            ["predict", "--model", "model.json", "--data", "renamed.csv", "--target", "label"], in: folder,
+            ["predict", "--model", "model.safetensors", "--data", "renamed.csv", "--target", "label"], in: folder,
             mentions: ["renamed.csv", "f2"])
     }
 
@@ -174,21 +186,24 @@ private func expectUsageError(
 
     @Test func outputsThatWouldDestroyAnInput() throws {
         let folder = try catalogFolder()
-        let data = try bytes("good.csv", in: folder), model = try bytes("model.json", in: folder)
+        let data = try bytes("good.csv", in: folder), model = try bytes("model.safetensors", in: folder)
         try expectCleanFailure(
             ["train", "--data", "good.csv", "--save", "good.csv"], in: folder, mentions: ["--save good.csv", "--data"])
         try expectCleanFailure(
             ["train", "--data", "./good.csv", "--history", "good.csv"], in: folder, mentions: ["--history", "--data"])
         try expectCleanFailure(
-            ["predict", "--model", "model.json", "--data", "good.csv", "--target", "label", "--output", "good.csv"],
+            [
+                "predict", "--model", "model.safetensors", "--data", "good.csv", "--target", "label", "--output",
+                "good.csv",
+            ],
             in: folder, mentions: ["--output good.csv", "--data"])
-        let first = try Executable.run(["export", "--model", "model.json", "--output", "m.npz"], in: folder)
+        let first = try Executable.run(["export", "--model", "model.safetensors", "--output", "m.npz"], in: folder)
         #expect(first.status == 0, "\(first.standardError)")
         let archive = try bytes("m.npz", in: folder)
         try expectCleanFailure(
             ["export", "--model", "m.npz", "--output", "m.npz"], in: folder, mentions: ["--output m.npz", "--model"])
         #expect(
-            try bytes("good.csv", in: folder) == data && bytes("model.json", in: folder) == model
+            try bytes("good.csv", in: folder) == data && bytes("model.safetensors", in: folder) == model
                 && bytes("m.npz", in: folder) == archive)
     }
 
@@ -197,8 +212,8 @@ private func expectUsageError(
         // 10,000 epochs would take a while: the error must come before them.
         let started = Date()
         try expectCleanFailure(
-            ["train", "--data", "good.csv", "--epochs", "10000", "--save", "missing/dir/m.json"], in: folder,
-            mentions: ["missing/dir/m.json", "does not exist"])
+            ["train", "--data", "good.csv", "--epochs", "10000", "--save", "missing/dir/m.safetensors"], in: folder,
+            mentions: ["missing/dir/m.safetensors", "does not exist"])
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
@@ -210,14 +225,15 @@ private func expectUsageError(
             at: directory.appendingPathComponent("sub"), withIntermediateDirectories: true)
         try "notes".write(to: directory.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
         try expectCleanFailure(
-            ["export", "--model", "model.json", "--output", "p.npz"], in: folder, mentions: ["p.npz", "folder"])
+            ["export", "--model", "model.safetensors", "--output", "p.npz"], in: folder, mentions: ["p.npz", "folder"])
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("notes.txt").path))
         // A symbolic link is followed: the file it names is replaced and the link stays.
         let target = folder.appendingPathComponent("real.npz")
         try Data("old".utf8).write(to: target)
         try FileManager.default.createSymbolicLink(
             atPath: folder.appendingPathComponent("link.npz").path, withDestinationPath: target.path)
-        let exported = try Executable.run(["export", "--model", "model.json", "--output", "link.npz"], in: folder)
+        let exported = try Executable.run(
+            ["export", "--model", "model.safetensors", "--output", "link.npz"], in: folder)
         #expect(exported.status == 0, "\(exported.standardError)")
         #expect(
             try FileManager.default.destinationOfSymbolicLink(atPath: folder.appendingPathComponent("link.npz").path)
@@ -232,7 +248,7 @@ private func expectUsageError(
         for activation in ["identity", "relu", "tanh"] {
             try expectCleanFailure(
                 ["train", "--data", "good.csv", "--loss", "bce", "--output-activation", activation, "--epochs", "1"],
-                in: folder, mentions: ["--loss bce", activation])
+                in: folder, mentions: ["--loss bce", activation], status: 64)
         }
     }
 

@@ -30,6 +30,10 @@ public enum OptimizerKind: Codable, Sendable, Equatable {
     /// `adam.beta1`) and what is wrong with it, or `nil` when every setting is usable.
     public var invalidSetting: (field: String, problem: String)? { rule.invalidSetting }
 
+    /// How many buffers of state the rule keeps per parameter, besides the parameter's gradient
+    /// buffer (which momentum SGD uses for its velocity): for a memory estimate.
+    public var stateCount: Int { rule.stateCount }
+
     /// The rule's arithmetic.
     var rule: any UpdateRule {
         switch self {

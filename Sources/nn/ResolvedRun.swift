@@ -1,0 +1,334 @@
+import Foundation
+import Network
+import Tensor
+
+/// Where a setting of a run came from.
+enum SettingSource: String, Encodable {
+    /// Given on the command line.
+    case option
+    /// The default for tables (``TrainDefaults/table``).
+    case tableDefault = "table default"
+    /// The default for built-in data sets and IDX images (``TrainDefaults/builtIn``).
+    case builtInDefault = "built-in data set default"
+    /// Kept from the checkpoint a run resumes.
+    case checkpoint
+    /// Kept from the model `--init-from` starts from.
+    case model
+    /// Inferred from the data (the task, the loss).
+    case data = "inferred from the data"
+}
+
+/// One setting of a run as the run uses it: the header, `--json`, the history file and the saved
+/// model's metadata (which `nn info` prints) all show this value.
+struct RunSetting: Encodable {
+    /// The key in `--json`, the history file and the model's metadata (`learningRate`).
+    var key: String
+    /// The value as the command line writes it (`0.001`, `full`, `he-normal`).
+    var value: String
+    var source: SettingSource
+    /// On resume, the checkpoint's value when this run changed it.
+    var checkpointValue: String?
+}
+
+/// Every setting of a training run, resolved once from the options, the data's kind and, on resume,
+/// the checkpoint (or with `--init-from`, the model). Each setting knows where it came from.
+///
+/// Resuming follows PyTorch's and Keras's semantics: the learning rate, the epochs, early stopping
+/// and the schedule may change (an optimizer's parameter groups can be edited after loading); every
+/// other setting shapes the network, the optimizer's state or the data's split, so an option that
+/// asks for another value than the checkpoint's is refused (exit 64), naming the checkpoint's value.
+///
+/// **A new training option**: its `@Option` in `TrainCommand.swift`, and its line in
+/// ``resolve(_:table:task:loss:sampleCount:checkpoint:model:)`` here (value, default, resume rule);
+/// the reports print every setting from ``settings``.
+struct ResolvedRun {
+    var table: Bool
+    var task: TaskOption
+    var loss: Loss
+    var precision: PrecisionOption
+    var hiddenLayers: [Int]
+    var activation: ActivationOption
+    var outputActivation: Activation
+    var bias: Bool
+    var weightInitializer: Initializer
+    var biasInitializer: Initializer
+    var optimizer: OptimizerOption
+    var momentum: Double
+    var alpha: Double
+    var learningRate: Double
+    var weightDecay: Double
+    var schedule: LearningRateSchedule
+    /// Rows per mini-batch; nil trains full-batch.
+    var batchSize: Int?
+    var epochs: Int
+    var earlyStopping: Int?
+    var validationFraction: Double
+    var testFraction: Double
+    var scale: ScaleOption
+    var standardizesTargets: Bool
+    var seed: UInt32
+    /// Every setting, in the order the reports print them.
+    var settings: [RunSetting]
+
+    /// The setting named `key`.
+    func setting(_ key: String) -> RunSetting? { settings.first { $0.key == key } }
+
+    /// The update rule with its momentum or smoothing constant.
+    var optimizerKind: OptimizerKind {
+        switch optimizer {
+        case .sgd: return .sgd
+        case .momentum: return .sgd(momentum: momentum, nesterov: false)
+        case .nesterov: return .sgd(momentum: momentum, nesterov: true)
+        case .adam: return .adam
+        case .rmsprop: return .rmsprop(alpha: alpha, epsilon: 1e-8, momentum: 0)
+        case .adamw: return .adamW
+        }
+    }
+
+    /// `momentum (0.9)`, `rmsprop (alpha 0.99)`, `adam`: the rule and its own constant.
+    var optimizerDescription: String {
+        switch optimizer {
+        case .momentum, .nesterov: return "\(optimizer.rawValue) (\(momentum))"
+        case .rmsprop: return "rmsprop (alpha \(alpha))"
+        case .sgd, .adam, .adamw: return optimizer.rawValue
+        }
+    }
+
+    /// The settings as the model's metadata stores them (and a checkpoint, for the resume check).
+    var metadata: [String: String] {
+        Dictionary(settings.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// `learning rate 0.5 (checkpoint: 0.01)` for a setting this resumed run changed, else `learning rate 0.5`.
+    func phrase(_ label: String, _ key: String) -> String {
+        guard let setting = setting(key) else { return label }
+        return "\(label) \(setting.value)" + (setting.checkpointValue.map { " (checkpoint: \($0))" } ?? "")
+    }
+
+    /// Resolves the run for `sampleCount` rows (before any split), with the task and loss decided
+    /// from the data (or the checkpoint or model); refuses what cannot apply (exit 64).
+    static func resolve(
+        _ options: TrainCommand, table: Bool, task: TaskOption, loss: Loss, sampleCount: Int,
+        checkpoint: TrainingCheckpoint?, model: ModelFile?
+    ) throws -> ResolvedRun {
+        if task == .classify && options.targetScale != nil {
+            throw CommandError.usage("--target-scale applies to regression, and this is a classification")
+        }
+        let defaults = TrainDefaults.forData(table: table)
+        var resolver = SettingResolver(
+            defaultSource: table ? .tableDefault : .builtInDefault, checkpoint: checkpoint.map(Self.values(of:)),
+            model: model.map(Self.values(of:)))
+
+        // What the data decided (or the checkpoint or model kept).
+        let taskText = task == .classify ? "classification" : "regression"
+        resolver.decided(
+            "task", taskText, option: options.task.map { $0 == .classify ? "classification" : "regression" },
+            flag: "--task")
+        resolver.decided("loss", lossName(loss), option: options.loss.map { lossName($0.loss) }, flag: "--loss")
+
+        // The network (a checkpoint's or a model's, else drawn from these).
+        let hidden = resolver.fixed(
+            "layers", "--layers", options.layers?.sizes, defaults.hiddenLayers, text: LayerSizes.text,
+            parse: LayerSizes.sizes)
+        let activation = resolver.fixed(
+            "activation", "--activation", options.activation, TrainDefaults.activation, text: \.rawValue,
+            parse: ActivationOption.init(rawValue:))
+        let outputActivation = resolver.fixed(
+            "outputActivation", "--output-activation", options.outputActivation?.activation,
+            loss == .binaryCrossEntropy ? .sigmoid : .identity, text: \.rawValue, parse: Activation.init(rawValue:))
+        let bias = resolver.fixed(
+            "bias", "--no-bias", options.noBias ? false : nil, true, text: { "\($0)" }, parse: Bool.init)
+        let weightInit = resolver.fixed(
+            "init", "--init", options.weightInit?.initializer,
+            activation == .relu || activation == .leakyReLU ? .heNormal : .xavierUniform, text: InitializerOption.text,
+            parse: { InitializerOption(argument: $0)?.initializer })
+        let biasInit = resolver.fixed(
+            "biasInit", "--bias-init", options.biasInit?.initializer, .zeros, text: InitializerOption.text,
+            parse: { InitializerOption(argument: $0)?.initializer })
+        let precision = resolver.fixed(
+            "precision", "--precision", options.precision, TrainDefaults.precision, text: \.rawValue,
+            parse: PrecisionOption.init(rawValue:))
+
+        // The optimizer: its kind and constants are its state's; the rate and schedule may change.
+        let optimizer = resolver.fixed(
+            "optimizer", "--optimizer", options.optimizer, defaults.optimizer, text: \.rawValue,
+            parse: OptimizerOption.init(rawValue:))
+        let momentum = resolver.fixed(
+            "momentum", "--momentum", options.momentum, TrainDefaults.momentum, text: { "\($0)" }, parse: Double.init)
+        let alpha = resolver.fixed(
+            "alpha", "--alpha", options.alpha, TrainDefaults.alpha, text: { "\($0)" }, parse: Double.init)
+        let weightDecay = resolver.fixed(
+            "weightDecay", "--weight-decay", options.weightDecay, TrainDefaults.weightDecay, text: { "\($0)" },
+            parse: Double.init)
+        let learningRate = resolver.changeable(
+            "learningRate", options.learningRate, defaults.learningRate, text: { "\($0)" }, parse: Double.init)
+        let seed = resolver.fixed(
+            "seed", "--seed", options.seed, TrainDefaults.seed, text: { "\($0)" }, parse: { UInt32($0) })
+
+        // The data's split and scaling.
+        let testFraction = resolver.fixed(
+            "testSplit", "--test-split", options.testSplit, TrainDefaults.testFraction, text: { "\($0)" },
+            parse: Double.init)
+        let afterTest = sampleCount - (testFraction > 0 ? Int((testFraction * Double(sampleCount)).rounded()) : 0)
+        let validated = checkpoint == nil && afterTest >= TrainDefaults.smallestValidatedCount
+        let defaultValidation = validated ? defaults.validation : nil
+        let validationFraction = resolver.fixed(
+            "validationSplit", "--validation-split", options.validationSplit, defaultValidation?.fraction ?? 0,
+            text: { "\($0)" }, parse: Double.init)
+        let trainingCount =
+            afterTest - (validationFraction > 0 ? Int((validationFraction * Double(afterTest)).rounded()) : 0)
+        let batchSize = resolver.fixed(
+            "batchSize", "--batch-size", options.batchSize.map { $0 == 0 ? nil : $0 },
+            trainingCount <= defaults.fullBatchUpTo ? nil : defaults.batchSize, text: { $0.map(String.init) ?? "full" },
+            parse: { $0 == "full" || $0 == "0" ? .some(nil) : Int($0).map { .some($0) } })
+        let fullBatch = (batchSize ?? trainingCount) >= trainingCount
+        let epochs = resolver.changeable(
+            "epochs", options.epochs, fullBatch ? defaults.fullBatchEpochs : defaults.epochs, text: { "\($0)" },
+            parse: Int.init)
+        let earlyStopping = resolver.changeable(
+            "earlyStopping", options.earlyStopping.map { Optional($0) },
+            validationFraction > 0 && options.validationSplit == nil ? defaultValidation?.patience : nil,
+            text: { $0.map(String.init) ?? "off" }, parse: { $0 == "off" ? .some(nil) : Int($0).map { .some($0) } })
+        let schedule = resolver.changeable(
+            "schedule", options.schedule?.schedule, fullBatch ? .constant : defaults.schedule,
+            text: { ScheduleOption($0).text }, parse: { ScheduleOption(argument: $0)?.schedule })
+        let scale = resolver.fixed(
+            "scale", "--scale", options.scale, defaults.scale, text: \.rawValue, parse: ScaleOption.init(rawValue:))
+        let targetScale = resolver.fixed(
+            "targetScale", "--target-scale", task == .regress ? options.targetScale : nil,
+            task == .regress ? defaults.targetScale : .none, text: \.rawValue,
+            parse: TargetScaleOption.init(rawValue:))
+        let csv = options.source.csv
+        if options.source.data.map({ DataSource.kind(of: $0) == "csv" }) ?? false {
+            resolver.fixed("features", "--features", csv.features, "all")
+            resolver.fixed("drop", "--drop", csv.drop, "none")
+            resolver.fixed("missing", "--missing", csv.missing?.rawValue, MissingOption.error.rawValue)
+        }
+        try resolver.refuseConflicts()
+        return ResolvedRun(
+            table: table, task: task, loss: loss, precision: precision, hiddenLayers: hidden, activation: activation,
+            outputActivation: outputActivation, bias: bias, weightInitializer: weightInit,
+            biasInitializer: biasInit, optimizer: optimizer, momentum: momentum, alpha: alpha,
+            learningRate: learningRate, weightDecay: weightDecay, schedule: schedule, batchSize: batchSize,
+            epochs: epochs, earlyStopping: earlyStopping, validationFraction: validationFraction,
+            testFraction: testFraction, scale: scale, standardizesTargets: targetScale == .standardize, seed: seed,
+            settings: resolver.settings)
+    }
+
+    /// The settings a checkpoint holds: what its network, loss and optimizer are (their own record),
+    /// and the rest as its run stored them.
+    static func values(of checkpoint: TrainingCheckpoint) -> [String: String] {
+        var values = checkpoint.settings.merging(values(of: checkpoint.model)) { _, structural in structural }
+        values["optimizer"] = OptimizerOption(checkpoint.optimizerKind).rawValue
+        switch checkpoint.optimizerKind {
+        case .sgd(let momentum, _) where momentum != 0: values["momentum"] = "\(momentum)"
+        case .rmsprop(let alpha, _, _): values["alpha"] = "\(alpha)"
+        default: break
+        }
+        values["learningRate"] = "\(checkpoint.baseLearningRate)"
+        values["weightDecay"] = "\(checkpoint.weightDecay)"
+        values["schedule"] = ScheduleOption(checkpoint.schedule).text
+        // Files of earlier versions wrote a full batch as 0.
+        if values["batchSize"] == "0" { values["batchSize"] = "full" }
+        return values
+    }
+
+    /// What a saved model fixes: its network, loss, precision and scaling.
+    static func values(of model: ModelFile) -> [String: String] {
+        var values = [
+            "loss": lossName(model.loss), "precision": model.precision,
+            "task": model.classNames != nil ? "classification" : "regression",
+        ]
+        let hidden = model.layers.dropLast().compactMap(\.outputSize)
+        values["layers"] = LayerSizes.text(hidden)
+        if let first = model.layers.first, !hidden.isEmpty { values["activation"] = first.activation.rawValue }
+        if let last = model.layers.last { values["outputActivation"] = last.activation.rawValue }
+        if let first = model.layers.first(where: \.hasArrays) { values["bias"] = "\(first.hasBias)" }
+        if let scale = model.metadata["scale"] { values["scale"] = scale }
+        if let targetScale = model.metadata["targetScale"] { values["targetScale"] = targetScale }
+        return values
+    }
+}
+
+/// Resolves settings one by one into ``ResolvedRun/settings``, collecting the options a resumed run
+/// cannot apply.
+private struct SettingResolver {
+    let defaultSource: SettingSource
+    /// The checkpoint's settings as text, when the run resumes.
+    let checkpoint: [String: String]?
+    /// The model's settings as text, with `--init-from`.
+    let model: [String: String]?
+    var settings: [RunSetting] = []
+    var conflicts: [String] = []
+
+    /// A setting the data decided (the task, the loss), or the checkpoint or model kept.
+    mutating func decided(_ key: String, _ value: String, option: String?, flag: String) {
+        if let option, let kept = checkpoint?[key] ?? model?[key], option != kept {
+            conflicts.append("\(flag) \(option) (the \(checkpoint != nil ? "checkpoint" : "model") has \(kept))")
+        }
+        let source: SettingSource =
+            checkpoint != nil ? .checkpoint : model != nil ? .model : option != nil ? .option : .data
+        settings.append(RunSetting(key: key, value: value, source: source))
+    }
+
+    /// A setting a resumed run keeps: an option that asks for another value than the checkpoint's is
+    /// refused. With `--init-from`, the model's network settings win (their options are refused earlier).
+    @discardableResult
+    mutating func fixed<Value>(
+        _ key: String, _ flag: String, _ option: Value?, _ defaultValue: Value, text: (Value) -> String,
+        parse: (String) -> Value?
+    ) -> Value {
+        if let kept = checkpoint?[key], let keptValue = parse(kept) {
+            if let option, text(option) != kept {
+                conflicts.append("\(flag) \(text(option)) (the checkpoint has \(kept))")
+            }
+            settings.append(RunSetting(key: key, value: kept, source: .checkpoint))
+            return keptValue
+        }
+        if let kept = model?[key], let keptValue = parse(kept) {
+            if let option, text(option) != kept { conflicts.append("\(flag) \(text(option)) (the model has \(kept))") }
+            settings.append(RunSetting(key: key, value: kept, source: .model))
+            return keptValue
+        }
+        let value = option ?? defaultValue
+        settings.append(RunSetting(key: key, value: text(value), source: option != nil ? .option : defaultSource))
+        return value
+    }
+
+    /// ``fixed(_:_:_:_:text:parse:)`` for text settings.
+    mutating func fixed(_ key: String, _ flag: String, _ option: String?, _ defaultValue: String) {
+        fixed(key, flag, option, defaultValue, text: { $0 }, parse: { $0 })
+    }
+
+    /// A setting a resumed run may change: the option wins, and the checkpoint's value is noted when
+    /// it differs; without the option the checkpoint's value goes on.
+    mutating func changeable<Value>(
+        _ key: String, _ option: Value?, _ defaultValue: Value, text: (Value) -> String, parse: (String) -> Value?
+    ) -> Value {
+        let kept = checkpoint?[key]
+        if let option {
+            let changed = kept.flatMap { $0 != text(option) ? $0 : nil }
+            settings.append(RunSetting(key: key, value: text(option), source: .option, checkpointValue: changed))
+            return option
+        }
+        if let kept, let keptValue = parse(kept) {
+            settings.append(RunSetting(key: key, value: kept, source: .checkpoint))
+            return keptValue
+        }
+        settings.append(RunSetting(key: key, value: text(defaultValue), source: defaultSource))
+        return defaultValue
+    }
+
+    /// Refuses the options a resumed run (or a run from a model) cannot apply, all at once.
+    func refuseConflicts() throws {
+        guard !conflicts.isEmpty else { return }
+        let rule =
+            checkpoint != nil
+            ? "a resumed run keeps its checkpoint's network, loss, optimizer, precision, seed, batch size, splits and scaling, and may change --learning-rate, --epochs, --early-stopping and --schedule; drop the others or start a new run"
+            : "a run from a model keeps the model's network, loss, precision and scaling; drop these options"
+        throw CommandError.usage("\(conflicts.joined(separator: ", ")): \(rule)")
+    }
+}
+enum TargetScaleOption: String, ExpressibleByArgumentCaseIterable {
+    case standardize, none
+}

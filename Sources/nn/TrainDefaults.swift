@@ -1,0 +1,82 @@
+import Network
+
+/// The defaults of `nn train`, per kind of data, written once: ``ResolvedRun`` uses these values and
+/// the options' help prints them, so the two cannot disagree.
+///
+/// Tables (CSV, `.npy`, `.npz`) get what scikit-learn's `MLPClassifier`/`MLPRegressor` use: one
+/// hidden layer of 100 ReLU units, standardized inputs (and regression targets), Adam at 1e-3,
+/// batches of 32 (full batch up to 32 rows), 200 epochs, and from 200 rows a shuffled, stratified
+/// 10 % validation split with early stopping after 10 epochs without improvement. Built-in data sets
+/// and IDX images keep the notebooks' settings: momentum SGD at 0.05, no scaling, batches of 128
+/// (full batch under 1,000 rows), 20 epochs (1,000 full-batch).
+struct TrainDefaults {
+    var hiddenLayers: [Int]
+    var optimizer: OptimizerOption
+    var learningRate: Double
+    /// Rows per mini-batch.
+    var batchSize: Int
+    /// Training sets of at most this many rows train full-batch.
+    var fullBatchUpTo: Int
+    var epochs: Int
+    var fullBatchEpochs: Int
+    /// The schedule with mini-batches (full-batch runs keep a constant rate).
+    var schedule: LearningRateSchedule
+    var scale: ScaleOption
+    var targetScale: TargetScaleOption
+    /// The validation split and early stopping given to training sets of at least
+    /// ``smallestValidatedCount`` rows (after any test split); nil: none.
+    var validation: (fraction: Double, patience: Int)?
+
+    /// The defaults for tables: CSV, `.npy` and `.npz` files.
+    static let table = TrainDefaults(
+        hiddenLayers: [100], optimizer: .adam, learningRate: 1e-3, batchSize: 32, fullBatchUpTo: 32, epochs: 200,
+        fullBatchEpochs: 200, schedule: .constant, scale: .standardize, targetScale: .standardize,
+        validation: (0.1, 10))
+
+    /// The defaults for built-in data sets and IDX images: the notebooks' settings.
+    static let builtIn = TrainDefaults(
+        hiddenLayers: [256, 128], optimizer: .momentum, learningRate: 0.05, batchSize: 128, fullBatchUpTo: 999,
+        epochs: 20, fullBatchEpochs: 1000, schedule: .exponential(decay: 0.9), scale: .none, targetScale: .none,
+        validation: nil)
+
+    /// The defaults for `table` data (else built-in data sets and IDX images).
+    static func forData(table: Bool) -> TrainDefaults { table ? .table : .builtIn }
+
+    /// The smallest training set that gets the default validation split and early stopping.
+    static let smallestValidatedCount = 200
+
+    // Defaults shared by every kind of data.
+    static let activation = ActivationOption.relu
+    static let momentum = 0.9
+    static let alpha = 0.99
+    static let weightDecay = 0.0
+    static let seed: UInt32 = 0
+    static let precision = PrecisionOption.float
+    static let testFraction = 0.0
+
+    /// `(default: tables X; built-in data sets Y)`, or `(default: X)` when both agree.
+    static func help<Value: Equatable>(_ value: (TrainDefaults) -> Value, _ text: (Value) -> String) -> String {
+        let tables = value(.table), builtIn = value(.builtIn)
+        if tables == builtIn { return "(default: \(text(tables)))" }
+        return "(default: tables \(text(tables)); built-in data sets \(text(builtIn)))"
+    }
+
+    /// The help's wording of the defaults of each option that differs per kind of data.
+    enum Help {
+        static let layers = TrainDefaults.help(\.hiddenLayers) { $0.map(String.init).joined(separator: ",") }
+        static let optimizer = TrainDefaults.help(\.optimizer.rawValue) { $0 }
+        static let learningRate = TrainDefaults.help(\.learningRate) { "\($0)" }
+        static let epochs =
+            "(default: tables \(table.epochs); built-in data sets \(builtIn.epochs), or \(builtIn.fullBatchEpochs) full-batch)"
+        static let batchSize =
+            "(default: tables \(table.batchSize), full-batch up to \(table.fullBatchUpTo) rows; built-in data sets \(builtIn.batchSize), full-batch under \(builtIn.fullBatchUpTo + 1) rows)"
+        static let schedule =
+            "(default: tables \(ScheduleOption(table.schedule).text); built-in data sets \(ScheduleOption(builtIn.schedule).text), constant full-batch)"
+        static let scale = TrainDefaults.help(\.scale.rawValue) { $0 }
+        static let targetScale = TrainDefaults.help(\.targetScale.rawValue) { $0 }
+        static let validationSplit =
+            "(default: \(table.validation!.fraction) for tables of \(smallestValidatedCount) rows or more; else none)"
+        static let earlyStopping =
+            "(default: \(table.validation!.patience) with the default validation split; else off)"
+    }
+}

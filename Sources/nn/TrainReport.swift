@@ -1,0 +1,280 @@
+import Foundation
+import Network
+import Tensor
+
+/// What `nn train` prints and writes, all from the resolved run (``ResolvedRun``): the task line, the
+/// header, the summary (text or `--json`), the saved model, the history file and the plot. After
+/// early stopping the summary describes the kept epoch (the saved weights), with the last epoch's
+/// numbers apart and labelled. Epochs are numbered from 1.
+struct TrainReport<Scalar: MatrixScalar> {
+    let command: TrainCommand
+    let prepared: TrainingData<Scalar>
+    let description: ModelDescription
+
+    var plan: ResolvedRun { prepared.plan }
+    var data: LoadedData<Scalar> { prepared.data }
+
+    /// The line every run prints (to standard error with `--json`), after the data's notes.
+    func printTaskLine() {
+        for note in data.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        let line = taskLine()
+        if command.json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { write(line + "\n") }
+    }
+
+    /// Task, target, features, rows and scaling.
+    func taskLine() -> String {
+        var text: String
+        if plan.task == .classify {
+            let names = description.classNames ?? []
+            let shown = names.prefix(5).joined(separator: ", ") + (names.count > 5 ? ", …" : "")
+            text = names.isEmpty ? "task: classification" : "task: classification (\(names.count) classes: \(shown))"
+        } else {
+            text = "task: regression"
+        }
+        text += plan.setting("task")?.source == .option ? " (--task)" : " inferred from the target"
+        if let name = data.targetName { text += " '\(name)'" }
+        let featureCount = data.layout?.columns.count ?? data.inputs.columns
+        let featureNames = data.layout?.columns.map(\.name) ?? data.featureNames
+        if let names = featureNames, names.count <= 6 {
+            text += "; features (\(featureCount)): \(names.joined(separator: ", "))"
+        } else {
+            text += "; \(featureCount) features"
+        }
+        if let layout = data.layout, layout.inputWidth != layout.columns.count {
+            text += " (\(layout.inputWidth) inputs after one-hot encoding)"
+        }
+        text += "; rows: \(prepared.trainingRows.count) training"
+        if !prepared.validationRows.isEmpty { text += ", \(prepared.validationRows.count) validation" }
+        if !prepared.testRows.isEmpty { text += ", \(prepared.testRows.count) test" }
+        let inputs =
+            prepared.transform == nil ? "not scaled" : plan.scale == .minmax ? "min-max scaled" : "standardized"
+        text += "; scaling: inputs \(inputs)"
+        if plan.task == .regress {
+            text += ", targets \(prepared.targetTransform == nil ? "not scaled" : "standardized")"
+        }
+        return text
+    }
+
+    /// `Training 4-100(relu)-3(identity) on iris.csv: 120 samples, loss …, optimizer adam, learning rate 0.001, …`.
+    func printHeader(_ network: Sequential<Scalar>, firstEpoch: Int, loadStarted: ContinuousClock.Instant) {
+        guard !command.quiet && !command.json && DistributedRun.isPrimary else { return }
+        var parts = ["loss \(lossName(plan.loss))", "optimizer \(plan.optimizerDescription)"]
+        parts.append(plan.phrase("learning rate", "learningRate"))
+        if case .constant = plan.schedule, plan.setting("schedule")?.checkpointValue == nil {
+        } else {
+            parts.append(plan.phrase("schedule", "schedule"))
+        }
+        if plan.weightDecay > 0 { parts.append("weight decay \(plan.weightDecay)") }
+        parts.append(plan.precision.rawValue)
+        parts.append("batch \(plan.setting("batchSize")?.value ?? "full")" + DistributedRun.description)
+        if plan.earlyStopping != nil { parts.append(plan.phrase("early stopping after", "earlyStopping")) }
+        parts.append("\(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")")
+        if command.resume != nil {
+            parts.append("resuming at epoch \(firstEpoch + 1) of \(plan.phrase("", "epochs").dropFirst())")
+        }
+        if let initFrom = command.initFrom { parts.append("starting from \(displayPath(initFrom))") }
+        var header =
+            "Training \(describe(network)) on \(displayPath(data.name)): \(prepared.trainingRows.count) samples"
+        if !prepared.validationRows.isEmpty { header += " (+\(prepared.validationRows.count) for validation)" }
+        header += ", " + parts.joined(separator: ", ")
+        header += " (data read in \(fixed(secondsSince(loadStarted), 2)) s)"
+        write(header + "\n")
+    }
+
+    /// The test score, the summary, and the files asked for.
+    func finish(_ network: Sequential<Scalar>, history: TrainingHistory, seconds: Double, firstEpoch: Int) throws {
+        let testScore = try measureTest(network)
+        let epochs = EpochReport(history)
+        let epochsRun = history.epochCount - firstEpoch
+        var lines = [
+            "Trained \(epochsRun) epoch\(epochsRun == 1 ? "" : "s") (\(history.epochCount) in all) in \(fixed(seconds, 2)) s"
+                + (seconds > 0
+                    ? ", \(ProgressReporter.count(Double(epochsRun * prepared.trainingRows.count) / seconds)) samples/s"
+                    : "")
+        ]
+        if history.stoppedEarly || epochs.kept.epoch != epochs.last.epoch {
+            lines.append(
+                "\(history.stoppedEarly ? "stopped early" : "early stopping"); kept the weights of epoch \(epochs.kept.epoch) of \(epochs.last.epoch)"
+            )
+        }
+        if let reductions = DistributedRun.reductionSummary { lines.append(reductions) }
+        lines += epochs.lines(testScore: testScore)
+        if let save = command.save {
+            try description.file(network).write(to: save)
+            lines.append(
+                epochs.kept.epoch == epochs.last.epoch
+                    ? "saved the model to \(displayPath(save))"
+                    : "saved the model of epoch \(epochs.kept.epoch) to \(displayPath(save))")
+        }
+        if command.checkpointEvery != nil { lines.append("checkpoint: \(displayPath(command.checkpointPath))") }
+        if let path = command.history {
+            try HistoryFile.write(history, test: testScore, settings: plan.settings, to: path)
+            lines.append("wrote the history to \(displayPath(path))")
+        }
+        if let plot = command.plot {
+            let svg = SVGPlot.trainingCurves(
+                history, title: "\(describe(network)) on \(data.name)", keptEpoch: epochs.kept.epoch)
+            try ModelFile.writeAtomically(Data(svg.utf8), to: plot)
+            lines.append("drew the curves in \(displayPath(plot))")
+        }
+        if command.json {
+            write(try jsonText(summary(network, epochs: epochs, seconds: seconds, test: testScore)) + "\n")
+        } else {
+            write(lines.joined(separator: "\n") + "\n")
+        }
+    }
+
+    /// The score on the `--test-split` part, or on a built-in data set's test set.
+    func measureTest(_ network: Sequential<Scalar>) throws -> Score? {
+        if !prepared.testRows.isEmpty {
+            return try Score.measure(
+                network: network, inputs: prepared.inputs(prepared.testRows),
+                targets: try prepared.targets(prepared.testRows, "\(data.name) test part"), loss: plan.loss,
+                targetTransform: prepared.targetTransform)
+        }
+        guard let test = data.test else { return nil }
+        let targets = try TargetPreparation.prepare(
+            test.targets, classNames: data.classNames, knownClassNames: description.classNames, loss: plan.loss,
+            source: "\(data.name) test set")
+        return try Score.measure(
+            network: network, inputs: prepared.transform?.apply(to: test.inputs) ?? test.inputs, targets: targets,
+            loss: plan.loss, targetTransform: nil)
+    }
+
+    /// The `--json` summary.
+    func summary(_ network: Sequential<Scalar>, epochs: EpochReport, seconds: Double, test: Score?) -> TrainSummary {
+        TrainSummary(
+            task: plan.task == .classify ? "classification" : "regression", target: data.targetName,
+            classes: description.classNames, features: data.featureNames, network: describe(network),
+            loss: lossName(plan.loss), optimizer: plan.optimizer.rawValue, learningRate: plan.learningRate,
+            batchSize: plan.batchSize ?? prepared.trainingRows.count, trainingSamples: prepared.trainingRows.count,
+            validationSamples: prepared.validationRows.count, testSamples: test?.count ?? 0,
+            epochs: epochs.last.epoch, stoppedEarly: epochs.stoppedEarly, keptEpoch: epochs.kept,
+            lastEpoch: epochs.last,
+            seconds: seconds, test: test,
+            inputScaling: prepared.transform == nil ? "none" : plan.scale.rawValue,
+            targetScaling: prepared.targetTransform == nil ? "none" : "standardize", saved: command.save,
+            settings: Dictionary(plan.settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+    }
+}
+
+/// The numbers of one epoch, numbered from 1.
+struct EpochNumbers: Encodable {
+    var epoch: Int
+    var loss: Double?
+    var accuracy: Double?
+    var validationLoss: Double?
+    var validationAccuracy: Double?
+
+    init(_ history: TrainingHistory, index: Int) {
+        epoch = index + 1
+        func at(_ values: [Double]?) -> Double? { values.flatMap { index < $0.count ? $0[index] : nil } }
+        loss = at(history.loss)
+        accuracy = at(history.metrics[.accuracy])
+        validationLoss = at(history.validationLoss)
+        validationAccuracy = at(history.validationMetrics[.accuracy])
+    }
+}
+
+/// The kept epoch (whose weights the model holds) and the last epoch run.
+struct EpochReport {
+    var kept: EpochNumbers
+    var last: EpochNumbers
+    var stoppedEarly: Bool
+
+    init(_ history: TrainingHistory) {
+        let lastIndex = Swift.max(history.epochCount - 1, 0)
+        last = EpochNumbers(history, index: lastIndex)
+        kept = EpochNumbers(history, index: history.bestEpoch ?? lastIndex)
+        stoppedEarly = history.stoppedEarly
+    }
+
+    /// The summary's lines for the scores: the final epoch's; or when early stopping kept an earlier
+    /// epoch, the kept epoch's (the model's weights) and the last one's, each labelled; then the test's.
+    func lines(testScore: Score?) -> [String] {
+        func scores(_ numbers: EpochNumbers) -> String {
+            var parts: [String] = []
+            if let loss = numbers.loss { parts.append("loss \(loss)") }
+            if let accuracy = numbers.accuracy { parts.append("accuracy \(fixed(accuracy, 4))") }
+            if let loss = numbers.validationLoss { parts.append("validation loss \(loss)") }
+            if let accuracy = numbers.validationAccuracy { parts.append("validation accuracy \(fixed(accuracy, 4))") }
+            return parts.joined(separator: ", ")
+        }
+        var lines: [String] = []
+        if kept.epoch != last.epoch {
+            lines.append("kept epoch \(kept.epoch) (the model's weights): \(scores(kept))")
+            lines.append("last epoch \(last.epoch) (not kept): \(scores(last))")
+        } else {
+            if let loss = last.loss { lines.append("final loss: \(loss)") }
+            if let accuracy = last.accuracy { lines.append("final accuracy: \(fixed(accuracy, 4))") }
+            if let loss = last.validationLoss { lines.append("validation loss: \(loss)") }
+            if let accuracy = last.validationAccuracy { lines.append("validation accuracy: \(fixed(accuracy, 4))") }
+        }
+        if let testScore {
+            lines.append("test loss: \(testScore.loss)")
+            if let accuracy = testScore.accuracy {
+                lines.append("test accuracy: \(fixed(accuracy, 4)) (\(testScore.count) samples)")
+            }
+            if let regression = testScore.regression {
+                lines.append(
+                    "test R²: \(fixed(regression.r2, 4)), RMSE: \(regression.rootMeanSquaredError) (\(testScore.count) samples)"
+                )
+            }
+        }
+        return lines
+    }
+}
+
+/// `784-256(relu)-128(relu)-10(identity)`.
+func describe<Scalar: MatrixScalar>(_ network: Sequential<Scalar>) -> String {
+    var text = "\(network.inputSize)", width = network.inputSize
+    for layer in network.layers {
+        // A sized layer shows its width and activation; one that keeps its input's width (an activation) shows its function.
+        width = layer.outputSize(forInputSize: width)
+        text +=
+            layer.inputSize == nil
+            ? "-\(layer.finalActivation.rawValue)" : "-\(width)(\(layer.finalActivation.rawValue))"
+    }
+    return text
+}
+
+/// The command line's name of a loss.
+func lossName(_ loss: Loss) -> String {
+    LossOption.allCases.first { $0.loss == loss }?.rawValue ?? loss.rawValue
+}
+
+/// The `--history` JSON file: one array per series, one entry per epoch (epoch 1 first).
+enum HistoryFile {
+    struct Content: Encodable {
+        var epochs: Int
+        var loss: [Double]
+        var accuracy: [Double]?
+        var validationLoss: [Double]?
+        var validationAccuracy: [Double]?
+        var learningRate: [Double]
+        /// The epoch whose weights the model holds, from 1 (the last one unless early stopping kept an earlier one).
+        var keptEpoch: Int
+        var stoppedEarly: Bool
+        /// The score on the --test-split part (or a built-in data set's test set).
+        var test: Score?
+        /// The run's settings and where each came from.
+        var settings: [String: RunSetting]
+    }
+
+    static func write(_ history: TrainingHistory, test: Score? = nil, settings: [RunSetting], to path: String) throws {
+        let content = Content(
+            epochs: history.epochCount, loss: history.loss, accuracy: history.metrics[.accuracy],
+            validationLoss: history.validationLoss.isEmpty ? nil : history.validationLoss,
+            validationAccuracy: history.validationMetrics[.accuracy], learningRate: history.learningRate,
+            keptEpoch: (history.bestEpoch ?? Swift.max(history.epochCount - 1, 0)) + 1,
+            stoppedEarly: history.stoppedEarly, test: test,
+            settings: Dictionary(settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+        do {
+            try ModelFile.writeAtomically(Data(try jsonText(content).utf8), to: path)
+        } catch let error as NetworkError {
+            throw error
+        } catch {
+            throw CommandError.invalidOption("\(path): cannot write the history: \(error)")
+        }
+    }
+}

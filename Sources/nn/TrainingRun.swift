@@ -1,0 +1,214 @@
+import Foundation
+import Network
+import Tensor
+
+/// One `nn train` run in one precision: the data and the resolved settings, then build or restore
+/// the network, fit, and report.
+struct TrainingRun<Scalar: MatrixScalar> {
+    let command: TrainCommand
+    let resumed: TrainingCheckpoint?
+    let initial: ModelFile?
+
+    init(command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) {
+        self.command = command
+        self.resumed = resumed
+        self.initial = initial
+    }
+
+    /// Plan → build or restore → fit → report.
+    func run() throws {
+        let loadStarted = ContinuousClock.now
+        let prepared = try TrainingData<Scalar>.prepare(command, resuming: resumed, from: initial)
+        let training = (
+            inputs: prepared.inputs(prepared.trainingRows),
+            targets: try prepared.targets(prepared.trainingRows, prepared.data.name)
+        )
+        let validation =
+            prepared.validationRows.isEmpty
+            ? nil
+            : (
+                inputs: prepared.inputs(prepared.validationRows),
+                targets: try prepared.targets(prepared.validationRows, "\(prepared.data.name) validation part").targets
+            )
+        let (network, optimizer, random) = try makeNetwork(
+            prepared.plan, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns,
+            trainingCount: prepared.trainingRows.count)
+        try checkShapes(
+            network, prepared, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns)
+        let description = ModelDescription(
+            prepared, classNames: training.targets.classNames, command: command)
+        let report = TrainReport(command: command, prepared: prepared, description: description)
+        report.printTaskLine()
+        // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
+        ThreadDefaults.apply(
+            requested: command.threads ?? (command.distributed ? BLASLibrary.threadCount : nil), network: network,
+            batchSize: prepared.plan.batchSize ?? prepared.trainingRows.count)
+        // From here on, Ctrl-C ends the run at the end of an epoch.
+        Interruption.shared.install()
+        report.printHeader(network, firstEpoch: firstEpoch, loadStarted: loadStarted)
+        let fitter = Fitter(
+            command: command, plan: prepared.plan, description: description, network: network, optimizer: optimizer,
+            firstEpoch: firstEpoch, trainingCount: prepared.trainingRows.count, resumedProgress: resumed?.progress)
+        let started = ContinuousClock.now
+        var generator = random
+        let history = try fitter.fit(training.inputs, training.targets, validation: validation, random: &generator)
+        guard DistributedRun.isPrimary else { return }
+        try report.finish(
+            network, history: history, seconds: secondsSince(started), firstEpoch: firstEpoch)
+    }
+
+    /// The epochs the checkpoint has done (0 for a new run).
+    var firstEpoch: Int { resumed?.progress.epoch ?? 0 }
+
+    /// The network, optimizer and generator: new, from a model, or as the checkpoint left them.
+    func makeNetwork(_ plan: ResolvedRun, inputSize: Int, outputSize: Int, trainingCount: Int) throws -> (
+        Sequential<Scalar>, Optimizer<Scalar>, NumpyRandomState
+    ) {
+        if let resumed {
+            if firstEpoch > plan.epochs {
+                throw CommandError.usage(
+                    "--epochs \(plan.epochs) is less than the \(firstEpoch) epochs the checkpoint has done; --epochs counts all epochs of the run"
+                )
+            }
+            return try resumed.restore(as: Scalar.self, learningRate: plan.learningRate, schedule: plan.schedule)
+        }
+        var random = NumpyRandomState(seed: plan.seed)
+        let network: Sequential<Scalar>
+        if let initial {
+            network = initial.network()
+        } else {
+            let widths = [inputSize] + plan.hiddenLayers + [outputSize]
+            try NetworkBuilder.check(widths: widths, plan: plan)
+            try NetworkBuilder.checkMemory(
+                widths: widths, plan: plan, scalarSize: MemoryLayout<Scalar>.size, trainingCount: trainingCount,
+                force: command.force)
+            network = Sequential<Scalar>(try NetworkBuilder.layers(widths: widths, plan: plan), generator: &random)
+        }
+        let optimizer = Optimizer<Scalar>(
+            plan.optimizerKind, learningRate: plan.learningRate, weightDecay: plan.weightDecay,
+            schedule: plan.schedule)
+        return (network, optimizer, random)
+    }
+
+    /// Refuses data whose width does not fit a checkpoint's or model's network.
+    func checkShapes(_ network: Sequential<Scalar>, _ prepared: TrainingData<Scalar>, inputSize: Int, outputSize: Int)
+        throws
+    {
+        guard network.inputSize != inputSize || network.outputSize != outputSize else { return }
+        let origin = resumed != nil ? "checkpoint \(command.resume ?? "")" : "model \(command.initFrom ?? "")"
+        throw CommandError.dataMismatch(
+            "\(prepared.data.name): \(inputSize) features and \(outputSize) target columns, but the \(origin) has \(network.inputSize) inputs and \(network.outputSize) outputs; continue it on data with the same columns"
+        )
+    }
+}
+
+/// Seconds since `start`.
+func secondsSince(_ start: ContinuousClock.Instant) -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+}
+
+/// What a saved model (and a checkpoint's model) says besides its weights, built in one place: the
+/// loss, classes, scaling, feature names, table layout and the run's settings.
+struct ModelDescription {
+    var loss: Loss
+    var classNames: [String]?
+    var inputTransform: ModelFile.InputTransform?
+    var targetTransform: ModelFile.InputTransform?
+    var tableLayout: TableLayout?
+    var featureNames: [String]?
+    var metadata: [String: String]
+
+    init<Scalar: MatrixScalar>(_ prepared: TrainingData<Scalar>, classNames: [String]?, command: TrainCommand) {
+        loss = prepared.loss
+        self.classNames = classNames
+        inputTransform = prepared.transform
+        targetTransform = prepared.targetTransform
+        tableLayout = prepared.data.layout
+        featureNames = prepared.data.featureNames
+        var metadata = prepared.plan.metadata
+        metadata["createdBy"] = "nn train"
+        metadata["data"] = prepared.data.name
+        if let resume = command.resume { metadata["resumedFrom"] = resume }
+        if let initFrom = command.initFrom { metadata["initializedFrom"] = initFrom }
+        self.metadata = metadata
+    }
+
+    /// The model file of `network`.
+    func file<Scalar: MatrixScalar>(_ network: Sequential<Scalar>) -> ModelFile {
+        var file = ModelFile(
+            network: network, loss: loss, classNames: classNames, inputTransform: inputTransform,
+            featureNames: featureNames, metadata: metadata)
+        file.targetTransform = targetTransform
+        file.tableLayout = tableLayout
+        return file
+    }
+
+    /// A checkpoint of `network` and `optimizer` after `progress`, with this description as its model's.
+    func checkpoint<Scalar: MatrixScalar>(
+        _ network: Sequential<Scalar>, optimizer: Optimizer<Scalar>, random: NumpyRandomState,
+        progress: TrainingProgress
+    ) -> TrainingCheckpoint {
+        var checkpoint = TrainingCheckpoint(
+            network: network, loss: loss, optimizer: optimizer, random: random, progress: progress,
+            settings: metadata)
+        checkpoint.model = file(network)
+        return checkpoint
+    }
+}
+
+/// Builds the network `--layers` and the other network options describe.
+enum NetworkBuilder {
+    /// The most trainable parameters a network built from the command line may have (16 GiB as Double).
+    static let largestParameterCount = 1 << 31
+
+    /// Refuses networks that cannot be built or cannot learn what the loss asks: more parameters than
+    /// ``largestParameterCount`` (counted without overflow), or binary cross-entropy on outputs that
+    /// are not probabilities.
+    static func check(widths: [Int], plan: ResolvedRun) throws {
+        var total = 0
+        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
+            let (weights, overflow) = (fanIn + 1).multipliedReportingOverflow(by: fanOut)
+            let (sum, overflowSum) = total.addingReportingOverflow(weights)
+            guard !overflow, !overflowSum, sum <= largestParameterCount else {
+                throw CommandError.invalidOption(
+                    "--layers \(LayerSizes.text(plan.hiddenLayers)) on \(widths[0]) features would need more than \(largestParameterCount) parameters; choose smaller layers"
+                )
+            }
+            total = sum
+        }
+        if plan.loss == .binaryCrossEntropy && plan.outputActivation != .sigmoid && plan.outputActivation != .softmax {
+            throw CommandError.usage(
+                "--loss bce needs probabilities: an output activation of sigmoid (or softmax), not \(plan.outputActivation.rawValue)"
+            )
+        }
+    }
+
+    /// Refuses a run whose network, optimizer state and workspaces would not fit in the memory
+    /// available (``MemoryEstimate``), unless `force`.
+    static func checkMemory(widths: [Int], plan: ResolvedRun, scalarSize: Int, trainingCount: Int, force: Bool) throws {
+        let rows = Swift.min(plan.batchSize ?? trainingCount, trainingCount)
+        let estimate = MemoryEstimate.trainingBytes(
+            widths: widths, scalarSize: scalarSize, bias: plan.bias, stateSlots: plan.optimizerKind.stateCount,
+            batchSize: rows)
+        try MemoryEstimate.check(
+            estimate: estimate, force: force,
+            what: "--layers \(LayerSizes.text(plan.hiddenLayers)) at batch size \(rows)")
+    }
+
+    /// The layers; a parameter whose memory cannot be allocated is an error, not a trap.
+    static func layers<Scalar: MatrixScalar>(widths: [Int], plan: ResolvedRun) throws(NetworkError)
+        -> [any Layer<Scalar>]
+    {
+        var built: [any Layer<Scalar>] = []
+        for (index, (fanIn, fanOut)) in zip(widths, widths.dropFirst()).enumerated() {
+            let last = index == widths.count - 2
+            built.append(
+                try Dense<Scalar>.make(
+                    inputSize: fanIn, outputSize: fanOut, bias: plan.bias,
+                    activation: last ? plan.outputActivation : plan.activation.activation,
+                    weightInitializer: plan.weightInitializer, biasInitializer: plan.biasInitializer))
+        }
+        return built
+    }
+}
