@@ -232,7 +232,7 @@ extension Matrix {
     /// in numpy's conversion to `bool`, every non-zero element, nan included, counts as true and both
     /// zeros as false. The three operands broadcast together as the elementwise operators broadcast
     /// (equal dimensions, or 1): `Matrix.where(a .> 0, a, [[0]])` is `relu(a)`. The scalar forms
-    /// (``where(_:_:_:)-(_,_,Scalar)`` and the others) spell numpy's `np.where(a > 0, a, 0)`.
+    /// (a scalar for `chosen`, `otherwise` or both) spell numpy's `np.where(a > 0, a, 0)`.
     ///
     /// - Parameters:
     ///   - condition: the mask.
@@ -270,7 +270,7 @@ extension Matrix {
     }
 
     /// numpy's `np.where(condition, chosen, otherwise)` with a scalar `otherwise`, as
-    /// `np.where(a > 0, a, 0)`; see ``where(_:_:_:)-(_,_,Matrix)``.
+    /// `np.where(a > 0, a, 0)`; see the three-matrix form.
     ///
     /// - Parameters:
     ///   - condition: the mask; non-zero (nan included) counts as true.
@@ -283,8 +283,8 @@ extension Matrix {
         .where(condition, chosen, Matrix(uncheckedRows: 1, columns: 1, storage: [otherwise]))
     }
 
-    /// numpy's `np.where(condition, chosen, otherwise)` with a scalar `chosen`; see
-    /// ``where(_:_:_:)-(_,_,Matrix)``.
+    /// numpy's `np.where(condition, chosen, otherwise)` with a scalar `chosen`; see the three-matrix
+    /// form.
     ///
     /// - Parameters:
     ///   - condition: the mask; non-zero (nan included) counts as true.
@@ -298,7 +298,7 @@ extension Matrix {
     }
 
     /// numpy's `np.where(condition, chosen, otherwise)` with two scalars: `chosen` where `condition` is
-    /// non-zero, `otherwise` elsewhere; see ``where(_:_:_:)-(_,_,Matrix)``.
+    /// non-zero, `otherwise` elsewhere; see the three-matrix form.
     ///
     /// - Parameters:
     ///   - condition: the mask; non-zero (nan included) counts as true.
