@@ -18,20 +18,30 @@ extension Matrix {
 
     /// numpy's 'linear' quantile `q` of `sorted`, a non-empty lane in ascending order with nan last.
     ///
-    /// The position is `(n − 1) · q` in `Double`; between its neighbours `a` and `b`, with weight `t` (its
-    /// fractional part, rounded to `Scalar`), the value is numpy's `_lerp`: `a + (b − a) · t`, or
-    /// `b − (b − a) · (1 − t)` when `t ≥ 0.5`, computed in `Scalar`. A lane with a nan gives nan.
+    /// The position is `(n − 1) · q` in `Double`; between its neighbours `a` and `b`, with weight `t` its
+    /// fractional part, the value is numpy's `_lerp`: `a + (b − a) · t`, or `b − (b − a) · (1 − t)`
+    /// when `t ≥ 0.5`, with `t` and `1 − t` computed in `Double` and rounded to `Scalar` (numpy's weak
+    /// Python float), the rest in `Scalar`. As numpy does, a position at the end interpolates the last
+    /// element with itself (weight `n`), which gives it back, or nan when it is infinite. A lane with a
+    /// nan gives nan.
     @inlinable
     internal static func quantile(_ q: Double, ofSorted sorted: UnsafeMutableBufferPointer<Scalar>) -> Scalar {
         let length = sorted.count
         if sorted[length - 1].isNaN { return .nan }
         let position = Double(length - 1) * q
-        let lower = position.rounded(.down)
-        if position >= Double(length - 1) { return sorted[length - 1] }
-        let previous = sorted[Int(lower)], next = sorted[Int(lower) + 1]
-        let weight = Scalar(position - lower)
+        var lower = position.rounded(.down)
+        let previous: Scalar, next: Scalar
+        if position >= Double(length - 1) {
+            // numpy's _get_indexes: both neighbours are the last element, and index -1 enters the weight.
+            (previous, next) = (sorted[length - 1], sorted[length - 1])
+            lower = -1
+        } else {
+            (previous, next) = (sorted[Int(lower)], sorted[Int(lower) + 1])
+        }
+        let weight = position - lower
         let difference = next - previous
-        return weight >= 0.5 ? next - difference * (1 - weight) : previous + difference * weight
+        return weight >= 0.5
+            ? next - difference * Scalar(1 - weight) : previous + difference * Scalar(weight)
     }
 
     /// `statistic` of each lane along `axis` (all elements for `nil`), each lane sorted first.
