@@ -54,8 +54,9 @@ public final class Sequential<Scalar: MatrixScalar> {
         for layer in layers { layer.initializeParameters(using: &generator) }
     }
 
-    /// Builds the stack and draws its parameters from a `NumpyRandomState` seeded with `seed`.
-    public convenience init(_ layers: [any Layer<Scalar>], seed: UInt32 = 0) {
+    /// Builds the stack and draws its parameters from a `NumpyRandomState` seeded with `seed`
+    /// (by default `NumpyRandomState.defaultSeed`, 0).
+    public convenience init(_ layers: [any Layer<Scalar>], seed: UInt32 = NumpyRandomState.defaultSeed) {
         var generator = NumpyRandomState(seed: seed)
         self.init(layers, generator: &generator)
     }

@@ -251,7 +251,7 @@ extension Sequential {
     }
 
     /// Trains as ``fit(_:_:loss:optimizer:options:validation:random:)`` does, shuffling (when
-    /// `options` asks for mini-batches) with a `NumpyRandomState` seeded with 0: the form for
+    /// `options` asks for mini-batches) with `NumpyRandomState.defaultStream` (seed 0): the form for
     /// full-batch training, which draws nothing, and for runs that need no particular stream.
     ///
     /// - Throws: what ``fit(_:_:loss:optimizer:options:validation:random:)`` throws.
@@ -260,7 +260,7 @@ extension Sequential {
         _ inputs: Matrix<Scalar>, _ targets: Matrix<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>,
         options: TrainingOptions, validation: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)? = nil
     ) throws(NetworkError) -> TrainingHistory {
-        var random = NumpyRandomState(seed: 0)
+        var random = NumpyRandomState.defaultStream
         return try fit(
             inputs, targets, loss: loss, optimizer: optimizer, options: options, validation: validation, random: &random
         )

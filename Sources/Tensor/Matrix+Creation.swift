@@ -40,10 +40,23 @@ extension Matrix {
         (0..<Swift.min(rowCount, columnCount)).map { storage[$0 * columnCount + $0] }
     }
 
+    /// A one-dimensional array as a `(1, n)` row: numpy's `np.array([1, 2, 3])`.
+    ///
+    /// `Matrix` is always two-dimensional, and a row is the shape numpy's broadcasting gives a 1-D
+    /// array (`a + np.array([1, 2, 3])` adds it to every row of `a`), so `Matrix(vector: v)` is
+    /// `np.array(v)` wherever the 1-D array meets a matrix. For a column, use ``column(_:)-([Scalar])``.
+    /// The same as ``row(_:)-([Scalar])``.
+    ///
+    /// - Parameter values: the elements, left to right; empty gives a `(1, 0)` matrix.
+    @inlinable
+    public init(vector values: [Scalar]) {
+        self.init(uncheckedRows: 1, columns: values.count, storage: values)
+    }
+
     /// A `(1, n)` row vector (`np.array([values])`).
     @inlinable
     public static func row(_ values: [Scalar]) -> Matrix {
-        Matrix(uncheckedRows: 1, columns: values.count, storage: values)
+        Matrix(vector: values)
     }
 
     /// An `(n, 1)` column vector (`np.array([values]).T`).

@@ -5,16 +5,19 @@ import RealModule
 // matrix stretches over the other operand.
 
 extension Matrix {
+    /// The shape two shapes broadcast to, with -1 for a dimension that does not broadcast: the one
+    /// statement of numpy's rule for two dimensions (equal, or one of them 1).
+    @inlinable @inline(__always)
+    internal static func broadcastShape(_ left: (Int, Int), _ right: (Int, Int)) -> (Int, Int) {
+        let rows = left.0 == right.0 ? left.0 : (left.0 == 1 ? right.0 : (right.0 == 1 ? left.0 : -1))
+        let columns = left.1 == right.1 ? left.1 : (left.1 == 1 ? right.1 : (right.1 == 1 ? left.1 : -1))
+        return (rows, columns)
+    }
+
     /// The shape two operands broadcast to, or a trap naming the operation and both shapes.
     @inlinable @inline(__always)
     internal static func broadcastShape(_ operation: StaticString, _ left: Matrix, _ right: Matrix) -> (Int, Int) {
-        let rows =
-            left.rowCount == right.rowCount
-            ? left.rowCount : (left.rowCount == 1 ? right.rowCount : (right.rowCount == 1 ? left.rowCount : -1))
-        let columns =
-            left.columnCount == right.columnCount
-            ? left.columnCount
-            : (left.columnCount == 1 ? right.columnCount : (right.columnCount == 1 ? left.columnCount : -1))
+        let (rows, columns) = broadcastShape((left.rowCount, left.columnCount), (right.rowCount, right.columnCount))
         if rows < 0 || columns < 0 { broadcastFailure(operation, left, right) }
         return (rows, columns)
     }
@@ -219,6 +222,93 @@ extension Matrix {
     @inlinable public static func .== (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 == rhs ? 1 : 0 } }
     /// 1 where `element != rhs`, else 0.
     @inlinable public static func .!= (lhs: Matrix, rhs: Scalar) -> Matrix { lhs.map { $0 != rhs ? 1 : 0 } }
+
+    // MARK: Choosing by a mask
+
+    /// The elements of `chosen` where `condition` is non-zero and those of `otherwise` elsewhere:
+    /// numpy's three-argument `np.where(condition, chosen, otherwise)`.
+    ///
+    /// `condition` is a mask as the comparisons return it (`a .> 0`: 1 where true, 0 where false); as
+    /// in numpy's conversion to `bool`, every non-zero element, nan included, counts as true and both
+    /// zeros as false. The three operands broadcast together as the elementwise operators broadcast
+    /// (equal dimensions, or 1): `Matrix.where(a .> 0, a, [[0]])` is `relu(a)`. The scalar forms
+    /// (a scalar for `chosen`, `otherwise` or both) spell numpy's `np.where(a > 0, a, 0)`.
+    ///
+    /// - Parameters:
+    ///   - condition: the mask.
+    ///   - chosen: the elements taken where `condition` is non-zero.
+    ///   - otherwise: the elements taken where `condition` is zero.
+    /// - Returns: a matrix of the three operands' broadcast shape.
+    /// - Precondition: the three shapes broadcast together.
+    @inlinable
+    public static func `where`(_ condition: Matrix, _ chosen: Matrix, _ otherwise: Matrix) -> Matrix {
+        let partial = broadcastShape(condition.shape, chosen.shape)
+        let (rows, columns) = broadcastShape(partial, otherwise.shape)
+        if partial.0 < 0 || partial.1 < 0 || rows < 0 || columns < 0 {
+            failPrecondition(
+                "where: shapes \(condition.shapeDescription), \(chosen.shapeDescription) and "
+                    + "\(otherwise.shapeDescription) do not broadcast")
+        }
+        // Each operand stretched to the result's shape by the one broadcasting loop, `combine(with:)`.
+        func stretched(_ operand: Matrix) -> Matrix {
+            if operand.rowCount == rows && operand.columnCount == columns { return operand }
+            var result = Matrix(
+                uncheckedRows: rows, columns: columns, storage: Array(repeating: 0, count: rows * columns))
+            result.combine(with: operand, "where") { $1 }
+            return result
+        }
+        let mask = stretched(condition), otherwiseValues = stretched(otherwise)
+        var result = stretched(chosen)
+        mask.storage.withUnsafeBufferPointer { mask in
+            otherwiseValues.storage.withUnsafeBufferPointer { otherwise in
+                result.storage.withUnsafeMutableBufferPointer { result in
+                    for index in result.indices where mask[index] == 0 { result[index] = otherwise[index] }
+                }
+            }
+        }
+        return result
+    }
+
+    /// numpy's `np.where(condition, chosen, otherwise)` with a scalar `otherwise`, as
+    /// `np.where(a > 0, a, 0)`; see the three-matrix form.
+    ///
+    /// - Parameters:
+    ///   - condition: the mask; non-zero (nan included) counts as true.
+    ///   - chosen: the elements taken where `condition` is non-zero.
+    ///   - otherwise: the value taken where `condition` is zero.
+    /// - Returns: a matrix of `condition` and `chosen`'s broadcast shape.
+    /// - Precondition: `condition` and `chosen` broadcast together.
+    @inlinable
+    public static func `where`(_ condition: Matrix, _ chosen: Matrix, _ otherwise: Scalar) -> Matrix {
+        .where(condition, chosen, Matrix(uncheckedRows: 1, columns: 1, storage: [otherwise]))
+    }
+
+    /// numpy's `np.where(condition, chosen, otherwise)` with a scalar `chosen`; see the three-matrix
+    /// form.
+    ///
+    /// - Parameters:
+    ///   - condition: the mask; non-zero (nan included) counts as true.
+    ///   - chosen: the value taken where `condition` is non-zero.
+    ///   - otherwise: the elements taken where `condition` is zero.
+    /// - Returns: a matrix of `condition` and `otherwise`'s broadcast shape.
+    /// - Precondition: `condition` and `otherwise` broadcast together.
+    @inlinable
+    public static func `where`(_ condition: Matrix, _ chosen: Scalar, _ otherwise: Matrix) -> Matrix {
+        .where(condition, Matrix(uncheckedRows: 1, columns: 1, storage: [chosen]), otherwise)
+    }
+
+    /// numpy's `np.where(condition, chosen, otherwise)` with two scalars: `chosen` where `condition` is
+    /// non-zero, `otherwise` elsewhere; see the three-matrix form.
+    ///
+    /// - Parameters:
+    ///   - condition: the mask; non-zero (nan included) counts as true.
+    ///   - chosen: the value taken where `condition` is non-zero.
+    ///   - otherwise: the value taken where `condition` is zero.
+    /// - Returns: a matrix of `condition`'s shape.
+    @inlinable
+    public static func `where`(_ condition: Matrix, _ chosen: Scalar, _ otherwise: Scalar) -> Matrix {
+        condition.map { $0 != 0 ? chosen : otherwise }
+    }
 
     /// Whether every element is finite (neither infinite nor nan).
     @inlinable

@@ -73,4 +73,81 @@ extension Matrix {
             mean + standardDeviation * generator.standardNormal()
         }
     }
+
+    // MARK: The default stream
+    //
+    // numpy's `np.random.rand(2, 3)` draws from a hidden global generator. Here a creator without
+    // `using:` draws from a fresh ``NumpyRandomState/defaultStream`` (seed 0), the generator `fit` and
+    // `Sequential` use when none is given: the result is reproducible and equals numpy's after
+    // `np.random.seed(0)`, and two calls give the same matrix. Keep a generator and pass it with
+    // `using:` for draws that continue one another.
+
+    /// A matrix of uniform draws in `[0, 1)` from the default stream: numpy's
+    /// `np.random.seed(0); np.random.rand(rows, columns)`.
+    ///
+    /// Every call starts the stream afresh (``NumpyRandomState/defaultStream``), so two calls return
+    /// the same matrix; pass a generator to ``random(rows:columns:using:)`` for independent draws.
+    ///
+    /// - Parameters:
+    ///   - rows: the number of rows, at least 0.
+    ///   - columns: the number of columns, at least 0.
+    /// - Returns: a `(rows, columns)` matrix, drawn in row-major order.
+    /// - Precondition: neither dimension is negative.
+    @inlinable
+    public static func random(rows: Int, columns: Int) -> Matrix {
+        var generator = NumpyRandomState.defaultStream
+        return random(rows: rows, columns: columns, using: &generator)
+    }
+
+    /// A matrix of uniform draws in `[low, high)` from the default stream: numpy's
+    /// `np.random.seed(0); np.random.uniform(low, high, size=(rows, columns))`.
+    ///
+    /// Every call starts the stream afresh (see ``random(rows:columns:)``).
+    ///
+    /// - Parameters:
+    ///   - rows: the number of rows, at least 0.
+    ///   - columns: the number of columns, at least 0.
+    ///   - low: the inclusive lower end.
+    ///   - high: the exclusive upper end.
+    /// - Returns: a `(rows, columns)` matrix, drawn in row-major order.
+    /// - Precondition: `high - low` is finite, and neither dimension is negative.
+    @inlinable
+    public static func uniform(rows: Int, columns: Int, low: Double = 0, high: Double = 1) -> Matrix {
+        var generator = NumpyRandomState.defaultStream
+        return uniform(rows: rows, columns: columns, low: low, high: high, using: &generator)
+    }
+
+    /// A matrix of standard normal draws from the default stream: numpy's
+    /// `np.random.seed(0); np.random.randn(rows, columns)`.
+    ///
+    /// Every call starts the stream afresh (see ``random(rows:columns:)``).
+    ///
+    /// - Parameters:
+    ///   - rows: the number of rows, at least 0.
+    ///   - columns: the number of columns, at least 0.
+    /// - Returns: a `(rows, columns)` matrix, drawn in row-major order.
+    /// - Precondition: neither dimension is negative.
+    @inlinable
+    public static func standardNormal(rows: Int, columns: Int) -> Matrix {
+        var generator = NumpyRandomState.defaultStream
+        return standardNormal(rows: rows, columns: columns, using: &generator)
+    }
+
+    /// A matrix of normal draws from the default stream: numpy's
+    /// `np.random.seed(0); np.random.normal(mean, standardDeviation, size=(rows, columns))`.
+    ///
+    /// Every call starts the stream afresh (see ``random(rows:columns:)``).
+    ///
+    /// - Parameters:
+    ///   - rows: the number of rows, at least 0.
+    ///   - columns: the number of columns, at least 0.
+    ///   - mean: the mean of the distribution.
+    ///   - standardDeviation: its standard deviation, at least 0.
+    /// - Returns: a `(rows, columns)` matrix, drawn in row-major order.
+    /// - Precondition: `standardDeviation >= 0`, and neither dimension is negative.
+    @inlinable
+    public static func normal(rows: Int, columns: Int, mean: Double = 0, standardDeviation: Double = 1) -> Matrix {
+        var generator = NumpyRandomState.defaultStream
+        return normal(rows: rows, columns: columns, mean: mean, standardDeviation: standardDeviation, using: &generator)
+    }
 }

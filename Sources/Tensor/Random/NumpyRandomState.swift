@@ -157,3 +157,20 @@ extension NumpyRandomState: RandomNumberGenerator {
         return high << 32 | low
     }
 }
+
+extension NumpyRandomState {
+    /// The seed of the package's default stream, 0: the one place that decides it.
+    ///
+    /// Wherever a generator or a seed may be left out, the package draws from a fresh generator with this
+    /// seed: `Sequential`'s initial weights, `fit`'s shuffling, and the random matrix creators without
+    /// `using:` (``Matrix/random(rows:columns:)``, ``Matrix/uniform(rows:columns:low:high:)``,
+    /// ``Matrix/standardNormal(rows:columns:)``, ``Matrix/normal(rows:columns:mean:standardDeviation:)``).
+    public static let defaultSeed: UInt32 = 0
+
+    /// A new generator at the start of the default stream: `NumpyRandomState(seed: defaultSeed)`, as
+    /// numpy's `np.random.seed(0)`.
+    ///
+    /// Each use starts the stream afresh, so two draws through it give the same numbers; to continue a
+    /// stream, keep one generator and pass it with `using:`.
+    public static var defaultStream: NumpyRandomState { NumpyRandomState(seed: defaultSeed) }
+}
