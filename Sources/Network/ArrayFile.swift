@@ -24,8 +24,11 @@ enum ArrayFile {
         /// Bytes per element.
         var size: Int { self == .float32 ? 4 : 8 }
 
-        /// The type that stores a model of `precision` (`"float"` or `"double"`).
-        init(precision: String) { self = precision == "float" ? .float32 : .float64 }
+        /// The type that stores a model of `precision`.
+        init(precision: Precision) { self = precision == .float ? .float32 : .float64 }
+
+        /// The precision this type stores.
+        var precision: Precision { self == .float32 ? .float : .double }
     }
 
     /// One array to write: its name, type, shape and a function that writes exactly its bytes.
@@ -72,7 +75,8 @@ enum ArrayFile {
 
     /// Whether every element is finite once stored as `dataType`.
     static func allFinite<Scalar: MatrixScalar>(_ scalars: UnsafeBufferPointer<Scalar>, as dataType: DataType) -> Bool {
-        let largest = dataType == .float32 ? Scalar(Float.greatestFiniteMagnitude) : Scalar.greatestFiniteMagnitude
+        let largest = Scalar(
+            Swift.min(dataType.precision.largestFiniteMagnitude, Double(Scalar.greatestFiniteMagnitude)))
         var finite = true
         for value in scalars { finite = finite && value.magnitude <= largest }
         return finite
@@ -236,7 +240,7 @@ enum ArrayFile {
 
         /// Opens `path` (a regular file) and reads its header.
         convenience init(path: String) throws(Failure) {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            let descriptor = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
             guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
             var status = stat()
             guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {

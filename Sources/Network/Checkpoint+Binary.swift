@@ -1,3 +1,4 @@
+internal import FileSystem
 import Foundation
 import Tensor
 
@@ -11,7 +12,7 @@ extension TrainingCheckpoint {
 
     /// Writes the checkpoint as a version 3 file, streaming its matrices.
     func writeBinary(to path: String) throws(NetworkError) {
-        let dataType = ArrayFile.DataType(precision: model.precision)
+        let dataType = ArrayFile.DataType(precision: model.scalarPrecision)
         let placeholder = Matrix<Double>(rows: 0, columns: 0, scalars: [])
         var document = self
         document.version = Self.binaryVersion
@@ -70,7 +71,7 @@ extension TrainingCheckpoint {
         guard checkpoint.version == binaryVersion else {
             throw fail("field 'version': the document of a binary checkpoint is version \(binaryVersion)")
         }
-        let dataType = ArrayFile.DataType(precision: checkpoint.model.precision)
+        let dataType = ArrayFile.DataType(precision: checkpoint.model.scalarPrecision)
         var used = Set<String>()
         func take(_ name: String) throws(NetworkError) -> Matrix<Double> {
             guard let array = reader.arrays[name] else { throw fail("array '\(name)' is missing") }
@@ -111,7 +112,7 @@ extension ArrayFile {
     /// A reader for `path` when it is an array file (a regular file starting with a plausible header
     /// length and `{`), `nil` when it is not (JSON, a device, a pipe: the JSON readers handle those).
     static func reader(ifArrayFile path: String) throws(Failure) -> Reader? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let descriptor = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var status = stat()

@@ -89,8 +89,7 @@ extension TrainingCheckpoint {
                 throw fail("progress.earlyStopping.bestLoss", "is \(stopping.bestLoss), not a finite number")
             }
         }
-        let largest =
-            model.precision == "float" ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
+        let largest = model.scalarPrecision.largestFiniteMagnitude
         func checkFinite(_ matrices: [Matrix<Double>], _ field: String) throws(NetworkError) {
             for (index, matrix) in matrices.enumerated() {
                 let finite = matrix.withUnsafeBufferPointer { buffer in buffer.allSatisfy { $0.magnitude <= largest } }

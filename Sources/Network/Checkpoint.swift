@@ -18,7 +18,7 @@ import Tensor
 /// ```
 ///
 /// continues bit for bit as the uninterrupted run would have (same data, batch size and options).
-/// Files are written atomically (``ModelFile/writeAtomically(_:to:)``), so a crash while saving keeps
+/// Files are written atomically (the package's one atomic writer), so a crash while saving keeps
 /// the previous checkpoint.
 public struct TrainingCheckpoint: Codable, Sendable, Equatable {
     /// The format name every checkpoint carries.
@@ -29,8 +29,9 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
 
     /// Always ``formatName``.
     public var format: String
-    /// The file's version: 2 since momentum SGD's gradient buffers hold the velocity times the
-    /// momentum between steps; version 1 files are still read (their velocity is scaled on restore).
+    /// The file's version (``currentVersion`` when written): 3 is binary; 2 (JSON) holds momentum SGD's
+    /// velocity times the momentum in the gradient buffers; version 1 files are still read (their
+    /// velocity is scaled on restore).
     public var version: Int
     /// The network, its loss, class names, input transform and feature names.
     public var model: ModelFile
@@ -160,8 +161,8 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
             throw .invalidCheckpoint(
                 "the saved gradient buffers do not match the network's \(parameters.count) parameters")
         }
-        // Version 1 (before session 2) kept momentum SGD's velocity itself in the gradient buffers;
-        // version 2 keeps it times the momentum, as the update leaves it (Optimizer.gradientRetention).
+        // Version 1 (nn 0.1.0) kept momentum SGD's velocity itself in the gradient buffers;
+        // versions 2 and 3 keep it times the momentum, as the update leaves it (Optimizer.gradientRetention).
         var bufferScale = 1.0
         if version == 1, case .sgd(let momentum, let nesterov) = optimizerKind, !nesterov { bufferScale = momentum }
         for (parameter, gradient) in zip(parameters, gradients) {

@@ -84,7 +84,7 @@ extension ModelFile.SavedLayer {
 extension ModelFile {
     /// The first element of `matrix` that is not finite in `precision` (`"float"` or `"double"`), if any.
     static func firstNonFinite(_ matrix: Matrix<Double>, precision: String) -> Double? {
-        let largest = precision == "float" ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
-        return matrix.withUnsafeBufferPointer { buffer in buffer.first { !($0.magnitude <= largest) } }
+        let precision = Precision(rawValue: precision) ?? .double
+        return matrix.withUnsafeBufferPointer { buffer in buffer.first { !precision.isFinite($0) } }
     }
 }

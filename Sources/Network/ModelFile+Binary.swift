@@ -73,7 +73,7 @@ extension ModelFile {
     /// the model's precision, and at most one bias of shape `(1, outputSize)`.
     func checkArrays(in reader: ArrayFile.Reader, path: String) throws(NetworkError) {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
-        let dataType = ArrayFile.DataType(precision: precision)
+        let dataType = ArrayFile.DataType(precision: scalarPrecision)
         var expected: Set<String> = []
         for (index, layer) in layers.enumerated() where layer.hasArrays {
             let inputSize = layer.inputSize!, outputSize = layer.outputSize!

@@ -16,11 +16,11 @@ extension ModelFile {
                 "field 'version': version \(version) is not supported (this build reads versions \(Self.readableVersions.lowerBound) to \(Self.readableVersions.upperBound))"
             )
         }
-        guard precision == "float" || precision == "double" else {
+        guard Precision(rawValue: precision) != nil else {
             throw fail("field 'precision': precision '\(precision)' is neither float nor double")
         }
         guard !layers.isEmpty else { throw fail("no layers") }
-        let largest = precision == "float" ? Double(Float.greatestFiniteMagnitude) : Double.greatestFiniteMagnitude
+        let largest = scalarPrecision.largestFiniteMagnitude
         let precisionName = precision
         var width: Int? = nil
         for (index, layer) in layers.enumerated() {

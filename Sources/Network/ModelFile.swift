@@ -4,7 +4,7 @@ import Tensor
 
 /// The saved form of a trained network: a documented, versioned file.
 ///
-/// Version 2 (written since session 3) is a binary file in the safetensors layout (see `ArrayFile`):
+/// Version 2 (written since nn 0.2.0) is a binary file in the safetensors layout (see `ArrayFile`):
 /// an 8-byte header length, a JSON header, then the weights as little-endian `float32` (float models)
 /// or `float64` (double models), named `layers.N.weights` and `layers.N.bias`. The header's
 /// `__metadata__.document` holds the JSON below without the `weights` and `bias` values. Python reads
@@ -13,7 +13,7 @@ import Tensor
 /// its limit from the shapes the header declares and reads each array into place, so a model of any
 /// size that was written can be read back.
 ///
-/// Version 1 (sessions 1-2) is the JSON document itself with the weights inline; it is still read:
+/// Version 1 (nn 0.1.0 and 0.2.0) is the JSON document itself with the weights inline; it is still read:
 ///
 /// ```json
 /// {
@@ -36,7 +36,7 @@ import Tensor
 /// whatever the precision. Loading checks the format, the version, every field against its meaning
 /// (sizes are whole numbers at least 1, shapes agree) and that every value is finite in the model's
 /// precision (a float model's `1e40` is refused, not read as infinity). `classNames`, `inputTransform` and `featureNames` are
-/// optional (`featureNames`, added in session 2, is absent from older files, which still load).
+/// optional (`featureNames`, added in 0.2.0, is absent from older files, which still load).
 public struct ModelFile: Codable, Sendable, Equatable {
     /// The format name every model file carries.
     public static let formatName = "swift-neural-numerics-model"
@@ -138,7 +138,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
     ) {
         format = Self.formatName
         version = Self.currentVersion
-        precision = Scalar.self == Float.self ? "float" : "double"
+        precision = Precision(of: Scalar.self).rawValue
         self.loss = loss
         self.classNames = classNames
         self.inputTransform = inputTransform
@@ -162,37 +162,13 @@ public struct ModelFile: Codable, Sendable, Equatable {
     /// same folder, then a rename, so that an interrupted save never leaves a partial file and never
     /// destroys the previous one. A float model's weights are stored as `float32`.
     public func write(to path: String) throws(NetworkError) {
-        let dataType = ArrayFile.DataType(precision: precision)
+        let dataType = ArrayFile.DataType(precision: scalarPrecision)
         var entries: [ArrayFile.Entry] = []
         for (index, layer) in layers.enumerated() {
             if let weights = layer.weights { entries.append(.matrix("layers.\(index).weights", weights, as: dataType)) }
             if let bias = layer.bias { entries.append(.matrix("layers.\(index).bias", bias, as: dataType)) }
         }
         try writeBinary(to: path, entries: entries)
-    }
-
-    /// Writes `data` to `path` through the package's one atomic writer: a temporary file in the same
-    /// folder, synced to disk, then a rename.
-    ///
-    /// A symbolic link is followed, so the file it points to is replaced and the link stays. A path
-    /// that names a device, pipe or socket (`/dev/null`, `/dev/stdout`, `/dev/full`) is written into
-    /// directly: a rename would replace the device node itself. Temporary files that an earlier,
-    /// killed process left beside `path` (`.NAME.PID.tmp` of a process that no longer runs) are removed.
-    ///
-    /// - Throws: ``NetworkError/writeFailed(path:reason:)`` with the system's reason in words.
-    public static func writeAtomically(_ data: Data, to path: String) throws(NetworkError) {
-        do {
-            var writer = try AtomicFileWriter(path: path)
-            let result: Result<Void, FileWriteError> = data.withUnsafeBytes { bytes in
-                do throws(FileWriteError) { try writer.write(bytes); return .success(()) } catch {
-                    return .failure(error)
-                }
-            }
-            try result.get()
-            try writer.commit()
-        } catch {
-            throw .writeFailed(path: path, reason: error.reason)
-        }
     }
 
     /// Reads and validates a model file.
@@ -310,7 +286,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
     /// The whole contents of the file at `path`, read in chunks and refused beyond ``largestReadableFile``.
     static func contents(of path: String) -> Result<Data, ReadFailure> {
         // Non-blocking, so that a FIFO without a writer does not hang the open; blocking again below.
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let descriptor = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
         guard descriptor >= 0 else { return .failure(ReadFailure(reason: String(cString: strerror(errno)))) }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
@@ -368,7 +344,7 @@ extension Sequential {
             network: self, loss: loss, classNames: classNames, inputTransform: inputTransform,
             featureNames: featureNames,
             metadata: metadata, includesWeights: false)
-        let dataType = ArrayFile.DataType(precision: document.precision)
+        let dataType = ArrayFile.DataType(precision: document.scalarPrecision)
         var entries: [ArrayFile.Entry] = []
         // Each layer's parameters under their own names (`layers.N.weights`, `layers.N.bias`), as
         // its registered kind saves them.

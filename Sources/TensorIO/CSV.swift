@@ -495,14 +495,14 @@ internal struct CSVReader {
 
         var labelEncoding: LabelEncoding?
         if targetIsLabels == true {
-            // Renumber from first appearance to sorted order.
-            let sortedNames = labelIDs.keys.sorted()
-            var sortedIndexOfID = [Int](repeating: 0, count: sortedNames.count)
-            for (sortedIndex, name) in sortedNames.enumerated() { sortedIndexOfID[labelIDs[name]!] = sortedIndex }
+            // Renumber from first appearance to the encoding's sorted order.
+            let encoding = LabelEncoding(fitting: labelIDs.keys)
+            let namesByID = labelIDs.sorted { $0.value < $1.value }.map(\.key)
+            let sortedIndexOfID = try! encoding.indices(of: namesByID).get()  // every name is in the encoding
             for index in targetValues.indices {
                 targetValues[index] = Scalar(sortedIndexOfID[Int(targetValues[index])])
             }
-            labelEncoding = LabelEncoding(classNames: sortedNames)
+            labelEncoding = encoding
         }
         return CSVDataset(
             features: Matrix(rows: rowCount, columns: featureIndices.count, scalars: storage),

@@ -24,6 +24,32 @@ public struct LabelEncoding: Codable, Sendable, Equatable, Hashable {
         self.classNames = classNames
     }
 
+    /// The encoding scikit-learn's `LabelEncoder` fits: the distinct labels of `labels`, sorted.
+    /// This is the one place a set of labels becomes class indices (CSV targets, table targets).
+    public init(fitting labels: some Sequence<String>) {
+        classNames = Set(labels).sorted()
+    }
+
+    /// The class index of each label, or the first label that is not a class (with its position).
+    public func indices(of labels: [String]) -> Result<[Int], UnknownLabel> {
+        let lookup = Dictionary(uniqueKeysWithValues: classNames.enumerated().map { ($1, $0) })
+        var indices: [Int] = []
+        indices.reserveCapacity(labels.count)
+        for (position, label) in labels.enumerated() {
+            guard let index = lookup[label] else { return .failure(UnknownLabel(position: position, label: label)) }
+            indices.append(index)
+        }
+        return .success(indices)
+    }
+
+    /// A label that is not one of an encoding's classes, at `position` in the labels encoded.
+    public struct UnknownLabel: Error, Sendable, Equatable {
+        /// Where the label stands in the labels given.
+        public var position: Int
+        /// The label.
+        public var label: String
+    }
+
     /// The number of classes.
     public var count: Int { classNames.count }
 

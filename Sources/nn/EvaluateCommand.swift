@@ -30,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let file = try ModelFile.readMetadata(from: modelOptions.model)
-        if file.precision == "double" {
+        if file.scalarPrecision == .double {
             try evaluate(LoadedModel<Double>(path: modelOptions.model))
         } else {
             try evaluate(LoadedModel<Float>(path: modelOptions.model))

@@ -64,7 +64,7 @@ struct ExportCommand: ParsableCommand {
             featureNames: file.featureNames, targetName: file.tableLayout?.targetName,
             columns: file.tableLayout?.columns)
         let files = ["model.json": Data(try jsonText(description).utf8)]
-        if file.precision == "float" {
+        if file.scalarPrecision == .float {
             try writeNPZ(arrays.mapValues { Matrix<Float>($0) }, to: output, compressed: compressed, files: files)
         } else {
             try writeNPZ(arrays, to: output, compressed: compressed, files: files)

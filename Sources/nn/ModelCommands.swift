@@ -32,8 +32,3 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "The model file written by 'nn train --save'.")
     var model: String
 }
-
-/// Runs `body` with the model loaded in its saved precision.
-func withModel(_ path: String, _ body: (ModelFile) throws -> Void) throws {
-    try body(try ModelFile.read(from: path))
-}

@@ -56,10 +56,8 @@ enum ActivationOption: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// The floating-point type a network trains in.
-enum PrecisionOption: String, ExpressibleByArgument, CaseIterable {
-    case float, double
-}
+/// `--precision float|double`: the library's ``Precision``.
+extension Precision: ExpressibleByArgument {}
 
 /// How inputs are scaled before training.
 enum ScaleOption: String, ExpressibleByArgument, CaseIterable {
@@ -106,7 +104,7 @@ struct InitializerOption: ExpressibleByArgument {
         let (name, values) = splitSpecification(argument)
         // Every number must be finite in float too (a constant of 1e300 would be inf there), a
         // uniform range must be non-empty with a finite width, and a normal spread positive.
-        let limit = Double(Float.greatestFiniteMagnitude)
+        let limit = Precision.float.largestFiniteMagnitude
         if let values, !values.allSatisfy({ $0.isFinite && Swift.abs($0) <= limit }) { return nil }
         switch (name, values?.count) {
         case ("uniform", 2) where !(values![0] < values![1] && (values![1] - values![0]) <= limit): return nil

@@ -1,9 +1,20 @@
+internal import FileSystem
 import Foundation
 
 /// Checks on the files a command will write, made before any work: an output that would overwrite
 /// one of the command's inputs (the training data, the checkpoint being resumed, the model being
 /// read), or whose folder does not exist, is refused up front instead of after a long run.
 enum OutputPaths {
+    /// Writes a text output (a history, a plot, predictions) whole, through the package's one atomic
+    /// writer: a failed write leaves the previous file as it was.
+    static func write(_ text: String, to path: String) throws {
+        do {
+            try writeFileAtomically(Array(text.utf8), to: path)
+        } catch {
+            throw CommandError.invalidOption("\(error)")
+        }
+    }
+
     /// The path with symbolic links resolved where the file exists, standardized otherwise, so that
     /// `./a.csv`, `a.csv` and a link to it compare equal.
     static func canonical(_ path: String) -> String {

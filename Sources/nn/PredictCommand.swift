@@ -54,7 +54,7 @@ struct PredictCommand: ParsableCommand {
         try OutputPaths.check(
             outputs: [("--output", output)], inputs: [("--data", data), ("--model", modelOptions.model)])
         let file = try ModelFile.readMetadata(from: modelOptions.model)
-        if file.precision == "double" {
+        if file.scalarPrecision == .double {
             try predict(LoadedModel<Double>(path: modelOptions.model))
         } else {
             try predict(LoadedModel<Float>(path: modelOptions.model))
@@ -124,7 +124,7 @@ struct PredictCommand: ParsableCommand {
             text += cells.joined(separator: ",") + "\n"
         }
         if let output {
-            try ModelFile.writeAtomically(Data(text.utf8), to: output)
+            try OutputPaths.write(text, to: output)
             write("wrote \(values.rows) predictions to \(displayPath(output))\n")
         } else {
             write(text)

@@ -45,7 +45,7 @@ struct ResolvedRun {
     var table: Bool
     var task: TaskOption
     var loss: Loss
-    var precision: PrecisionOption
+    var precision: Precision
     var hiddenLayers: [Int]
     var activation: ActivationOption
     var outputActivation: Activation
@@ -147,7 +147,7 @@ struct ResolvedRun {
             parse: { InitializerOption(argument: $0)?.initializer })
         let precision = resolver.fixed(
             "precision", "--precision", options.precision, TrainDefaults.precision, text: \.rawValue,
-            parse: PrecisionOption.init(rawValue:))
+            parse: Precision.init(rawValue:))
 
         // The optimizer: its kind and constants are its state's; the rate and schedule may change.
         let optimizer = resolver.fixed(

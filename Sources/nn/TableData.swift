@@ -192,10 +192,9 @@ enum TableData {
         switch table.columns[target] {
         case .text(let values):
             let labels = rows.map { values[$0]! }
-            let names = Set(labels).sorted()
-            let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-            targets = .column(labels.map { Scalar(index[$0]!) })
-            classNames = names
+            let encoding = LabelEncoding(fitting: labels)
+            targets = .column(try encoding.indices(of: labels).get().map { Scalar($0) })
+            classNames = encoding.classNames
         case .numbers(let values):
             targets = .column(rows.map { Scalar(values[$0]) })
         }
@@ -276,36 +275,30 @@ enum TableData {
             table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
         var loaded = LoadedData<Scalar>(inputs: inputs, name: path, featureNames: layout.inputNames)
         loaded.layout = layout
+        /// The class index of each label, or an error naming the line of the first label the model does not know.
+        func classIndices(_ labels: [String], with encoding: LabelEncoding, lines: [Int]) throws -> [Scalar] {
+            switch encoding.indices(of: labels) {
+            case .success(let indices): return indices.map { Scalar($0) }
+            case .failure(let unknown):
+                throw CommandError.dataMismatch(
+                    "\(path) line \(lines[unknown.position]): class '\(unknown.label)' is not one of the model's classes (\(encoding.classNames.joined(separator: ", ")))"
+                )
+            }
+        }
         if let target, needsTargets {
             switch table.columns[target] {
             case .text(let values):
                 let labels = rows.map { values[$0]! }
-                let names = knownClassNames ?? Set(labels).sorted()
-                var indices: [Scalar] = []
-                for (index, label) in labels.enumerated() {
-                    guard let classIndex = names.firstIndex(of: label) else {
-                        throw CommandError.dataMismatch(
-                            "\(path) line \(table.lines[rows[index]]): class '\(label)' is not one of the model's classes (\(names.joined(separator: ", ")))"
-                        )
-                    }
-                    indices.append(Scalar(classIndex))
-                }
-                loaded.targets = .column(indices)
-                loaded.classNames = names
+                let encoding = knownClassNames.map(LabelEncoding.init(classNames:)) ?? LabelEncoding(fitting: labels)
+                loaded.targets = .column(try classIndices(labels, with: encoding, lines: rows.map { table.lines[$0] }))
+                loaded.classNames = encoding.classNames
             case .numbers(let values):
                 if let known = knownClassNames {
                     // Numeric class labels ("0", "7") are the model's class names.
-                    var indices: [Scalar] = []
-                    for row in rows {
-                        let label = numberLabel(values[row])
-                        guard let classIndex = known.firstIndex(of: label) else {
-                            throw CommandError.dataMismatch(
-                                "\(path) line \(table.lines[row]): class '\(label)' is not one of the model's classes (\(known.joined(separator: ", ")))"
-                            )
-                        }
-                        indices.append(Scalar(classIndex))
-                    }
-                    loaded.targets = .column(indices)
+                    loaded.targets = .column(
+                        try classIndices(
+                            rows.map { numberLabel(values[$0]) }, with: LabelEncoding(classNames: known),
+                            lines: rows.map { table.lines[$0] }))
                     loaded.classNames = known
                 } else {
                     loaded.targets = .column(rows.map { Scalar(values[$0]) })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Network
 import Tensor
+import TensorIO
 
 /// Targets in the form the network learns them, and what they mean.
 struct PreparedTargets<Scalar: MatrixScalar> {
@@ -60,14 +61,13 @@ enum TargetPreparation {
     static func remap<Scalar: MatrixScalar>(
         _ targets: Matrix<Scalar>, dataClassNames: [String], modelClassNames: [String], source: String
     ) throws -> Matrix<Scalar> {
-        var mapping: [Int] = []
-        for name in dataClassNames {
-            guard let index = modelClassNames.firstIndex(of: name) else {
-                throw CommandError.dataMismatch(
-                    "\(source): class '\(name)' is not one of the model's classes (\(modelClassNames.joined(separator: ", ")))"
-                )
-            }
-            mapping.append(index)
+        let mapping: [Int]
+        switch LabelEncoding(classNames: modelClassNames).indices(of: dataClassNames) {
+        case .success(let indices): mapping = indices
+        case .failure(let unknown):
+            throw CommandError.dataMismatch(
+                "\(source): class '\(unknown.label)' is not one of the model's classes (\(modelClassNames.joined(separator: ", ")))"
+            )
         }
         let indices = try classIndices(targets, source: source)
         return .column(

@@ -99,7 +99,7 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt32?
 
     @Option(help: "The floating-point precision (default: \(TrainDefaults.precision.rawValue)).")
-    var precision: PrecisionOption?
+    var precision: Precision?
 
     @Option(
         help:
@@ -275,7 +275,7 @@ struct TrainCommand: ParsableCommand {
         let resumed = try resume.map { try DistributedRun.readCheckpoint($0) }
         let initial = try initFrom.map { try ModelFile.read(from: $0) }
         let precision =
-            (resumed?.model ?? initial).flatMap { PrecisionOption(rawValue: $0.precision) } ?? self.precision
+            (resumed?.model ?? initial).flatMap { Precision(rawValue: $0.precision) } ?? self.precision
             ?? TrainDefaults.precision
         switch precision {
         case .float: try TrainingRun<Float>(command: self, resuming: resumed, from: initial).run()

@@ -1,4 +1,5 @@
 import Network
+import Tensor
 
 /// The defaults of `nn train`, per kind of data, written once: ``ResolvedRun`` uses these values and
 /// the options' help prints them, so the two cannot disagree.
@@ -50,8 +51,8 @@ struct TrainDefaults {
     static let momentum = 0.9
     static let alpha = 0.99
     static let weightDecay = 0.0
-    static let seed: UInt32 = 0
-    static let precision = PrecisionOption.float
+    static let seed = NumpyRandomState.defaultSeed
+    static let precision = Precision.float
     static let testFraction = 0.0
 
     /// `(default: tables X; built-in data sets Y)`, or `(default: X)` when both agree.

@@ -114,7 +114,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         if let plot = command.plot {
             let svg = SVGPlot.trainingCurves(
                 history, title: "\(describe(network)) on \(data.name)", keptEpoch: epochs.kept.epoch)
-            try ModelFile.writeAtomically(Data(svg.utf8), to: plot)
+            try OutputPaths.write(svg, to: plot)
             lines.append("drew the curves in \(displayPath(plot))")
         }
         if command.json {
@@ -269,12 +269,6 @@ enum HistoryFile {
             keptEpoch: (history.bestEpoch ?? Swift.max(history.epochCount - 1, 0)) + 1,
             stoppedEarly: history.stoppedEarly, test: test,
             settings: Dictionary(settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
-        do {
-            try ModelFile.writeAtomically(Data(try jsonText(content).utf8), to: path)
-        } catch let error as NetworkError {
-            throw error
-        } catch {
-            throw CommandError.invalidOption("\(path): cannot write the history: \(error)")
-        }
+        try OutputPaths.write(try jsonText(content), to: path)
     }
 }

@@ -42,10 +42,10 @@ struct GradientHookTests {
         // leaves the gradient buffers as the backward pass wrote them).
         let gradients = network.parameters.flatMap { $0.gradient.scalars }
         #expect(Array(last.buffer[0..<last.gradientCount]) == gradients)
-        // The loss and metric entries average to the epoch's history.
+        // The loss and metric entries, weighted by their batches' rows, add up to the epoch's history.
         let epoch1 = hook.steps[3...]
-        let meanLoss = epoch1.map { $0.buffer[$0.gradientCount] }.reduce(0, +) / 3
-        let meanError = epoch1.map { $0.buffer[$0.gradientCount + 1] }.reduce(0, +) / 3
+        let meanLoss = epoch1.map { $0.buffer[$0.gradientCount] * Double($0.batchSize) }.reduce(0, +) / 10
+        let meanError = epoch1.map { $0.buffer[$0.gradientCount + 1] * Double($0.batchSize) }.reduce(0, +) / 10
         expectClose(history.loss[1], meanLoss, tolerance: 1e-15, "loss")
         expectClose(history.metrics[.meanAbsoluteError]![1], meanError, tolerance: 1e-15, "metric")
     }

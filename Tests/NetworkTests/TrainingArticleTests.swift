@@ -79,11 +79,11 @@ import Testing
         print(test.loss, test.metrics[.accuracy]!)
 
         try network.save(
-            to: path("iris.json"), loss: .softmaxCrossEntropy, classNames: classNames,
+            to: path("iris.safetensors"), loss: .softmaxCrossEntropy, classNames: classNames,
             inputTransform: transform, featureNames: data.featureNames)
 
         // Later, or in another program (this is what nn predict does):
-        let model = try ModelFile.read(from: path("iris.json"))
+        let model = try ModelFile.read(from: path("iris.safetensors"))
         let restored = model.network(as: Float.self)
         let newRows = try readCSVMatrix(from: path("new-flowers.csv"), as: Float.self)
         let scaled = model.inputTransform?.apply(to: newRows) ?? newRows
