@@ -94,6 +94,12 @@ struct EvaluateCommand: ParsableCommand {
         let score = try Score.measure(
             network: model.network, inputs: inputs, targets: prepared, loss: model.file.loss,
             targetTransform: model.file.targetTransform)
+        try printScore(score, setName: setName, rows: inputs.rows, model: model)
+    }
+
+    /// The scores as text (with the classification report and confusion matrix) or `--json`.
+    func printScore<Scalar: MatrixScalar>(_ score: Score, setName: String, rows: Int, model: LoadedModel<Scalar>) throws
+    {
         if json {
             let output = EvaluateSummary(
                 model: model.path, data: setName, samples: score.count,
@@ -106,7 +112,7 @@ struct EvaluateCommand: ParsableCommand {
             return
         }
         var lines = [
-            "\(setName): \(inputs.rows) samples",
+            "\(setName): \(rows) samples",
             "loss (\(lossName(model.file.loss))\(model.file.targetTransform != nil ? ", on standardized targets" : "")): \(score.loss)",
         ]
         if let accuracy = score.accuracy { lines.append("accuracy: \(fixed(accuracy, 4))") }

@@ -45,30 +45,30 @@ struct ResolvedRun {
     var table: Bool
     var task: TaskOption
     var loss: Loss
-    var precision: Precision
-    var hiddenLayers: [Int]
-    var activation: ActivationOption
-    var outputActivation: Activation
-    var bias: Bool
-    var weightInitializer: Initializer
-    var biasInitializer: Initializer
-    var optimizer: OptimizerOption
-    var momentum: Double
-    var alpha: Double
-    var learningRate: Double
-    var weightDecay: Double
-    var schedule: LearningRateSchedule
+    var precision = TrainDefaults.precision
+    var hiddenLayers: [Int] = []
+    var activation = TrainDefaults.activation
+    var outputActivation = Activation.identity
+    var bias = true
+    var weightInitializer = Initializer.heNormal
+    var biasInitializer = Initializer.zeros
+    var optimizer = OptimizerOption.adam
+    var momentum = TrainDefaults.momentum
+    var alpha = TrainDefaults.alpha
+    var learningRate = 0.0
+    var weightDecay = TrainDefaults.weightDecay
+    var schedule = LearningRateSchedule.constant
     /// Rows per mini-batch; nil trains full-batch.
-    var batchSize: Int?
-    var epochs: Int
-    var earlyStopping: Int?
-    var validationFraction: Double
-    var testFraction: Double
-    var scale: ScaleOption
-    var standardizesTargets: Bool
-    var seed: UInt32
+    var batchSize: Int? = nil
+    var epochs = 0
+    var earlyStopping: Int? = nil
+    var validationFraction = 0.0
+    var testFraction = TrainDefaults.testFraction
+    var scale = ScaleOption.none
+    var standardizesTargets = false
+    var seed = TrainDefaults.seed
     /// Every setting, in the order the reports print them.
-    var settings: [RunSetting]
+    var settings: [RunSetting] = []
 
     /// The setting named `key`.
     func setting(_ key: String) -> RunSetting? { settings.first { $0.key == key } }
@@ -114,105 +114,115 @@ struct ResolvedRun {
         if task == .classify && options.targetScale != nil {
             throw CommandError.usage("--target-scale applies to regression, and this is a classification")
         }
-        let defaults = TrainDefaults.forData(table: table)
         var resolver = SettingResolver(
             defaultSource: table ? .tableDefault : .builtInDefault, checkpoint: checkpoint.map(Self.values(of:)),
             model: model.map(Self.values(of:)))
+        var run = ResolvedRun(table: table, task: task, loss: loss)
+        let defaults = TrainDefaults.forData(table: table)
+        run.resolveNetwork(options, defaults, &resolver)
+        run.resolveOptimizer(options, defaults, &resolver)
+        run.resolveData(options, defaults, sampleCount: sampleCount, resuming: checkpoint != nil, &resolver)
+        try resolver.refuseConflicts()
+        run.settings = resolver.settings
+        return run
+    }
 
-        // What the data decided (or the checkpoint or model kept).
-        let taskText = task == .classify ? "classification" : "regression"
+    /// The task and loss (decided from the data), the network's shape, initialization and precision.
+    private mutating func resolveNetwork(
+        _ options: TrainCommand, _ defaults: TrainDefaults, _ resolver: inout SettingResolver
+    ) {
         resolver.decided(
-            "task", taskText, option: options.task.map { $0 == .classify ? "classification" : "regression" },
-            flag: "--task")
+            "task", task == .classify ? "classification" : "regression",
+            option: options.task.map { $0 == .classify ? "classification" : "regression" }, flag: "--task")
         resolver.decided("loss", lossName(loss), option: options.loss.map { lossName($0.loss) }, flag: "--loss")
-
-        // The network (a checkpoint's or a model's, else drawn from these).
-        let hidden = resolver.fixed(
+        hiddenLayers = resolver.fixed(
             "layers", "--layers", options.layers?.sizes, defaults.hiddenLayers, text: LayerSizes.text,
             parse: LayerSizes.sizes)
-        let activation = resolver.fixed(
+        activation = resolver.fixed(
             "activation", "--activation", options.activation, TrainDefaults.activation, text: \.rawValue,
             parse: ActivationOption.init(rawValue:))
-        let outputActivation = resolver.fixed(
+        outputActivation = resolver.fixed(
             "outputActivation", "--output-activation", options.outputActivation?.activation,
             loss == .binaryCrossEntropy ? .sigmoid : .identity, text: \.rawValue, parse: Activation.init(rawValue:))
-        let bias = resolver.fixed(
+        bias = resolver.fixed(
             "bias", "--no-bias", options.noBias ? false : nil, true, text: { "\($0)" }, parse: Bool.init)
-        let weightInit = resolver.fixed(
+        weightInitializer = resolver.fixed(
             "init", "--init", options.weightInit?.initializer,
             activation == .relu || activation == .leakyReLU ? .heNormal : .xavierUniform, text: InitializerOption.text,
             parse: { InitializerOption(argument: $0)?.initializer })
-        let biasInit = resolver.fixed(
+        biasInitializer = resolver.fixed(
             "biasInit", "--bias-init", options.biasInit?.initializer, .zeros, text: InitializerOption.text,
             parse: { InitializerOption(argument: $0)?.initializer })
-        let precision = resolver.fixed(
+        precision = resolver.fixed(
             "precision", "--precision", options.precision, TrainDefaults.precision, text: \.rawValue,
             parse: Precision.init(rawValue:))
+    }
 
-        // The optimizer: its kind and constants are its state's; the rate and schedule may change.
-        let optimizer = resolver.fixed(
+    /// The optimizer: its kind and constants are its state's; the rate may change on resume.
+    private mutating func resolveOptimizer(
+        _ options: TrainCommand, _ defaults: TrainDefaults, _ resolver: inout SettingResolver
+    ) {
+        optimizer = resolver.fixed(
             "optimizer", "--optimizer", options.optimizer, defaults.optimizer, text: \.rawValue,
             parse: OptimizerOption.init(rawValue:))
-        let momentum = resolver.fixed(
+        momentum = resolver.fixed(
             "momentum", "--momentum", options.momentum, TrainDefaults.momentum, text: { "\($0)" }, parse: Double.init)
-        let alpha = resolver.fixed(
+        alpha = resolver.fixed(
             "alpha", "--alpha", options.alpha, TrainDefaults.alpha, text: { "\($0)" }, parse: Double.init)
-        let weightDecay = resolver.fixed(
+        weightDecay = resolver.fixed(
             "weightDecay", "--weight-decay", options.weightDecay, TrainDefaults.weightDecay, text: { "\($0)" },
             parse: Double.init)
-        let learningRate = resolver.changeable(
+        learningRate = resolver.changeable(
             "learningRate", options.learningRate, defaults.learningRate, text: { "\($0)" }, parse: Double.init)
-        let seed = resolver.fixed(
+        seed = resolver.fixed(
             "seed", "--seed", options.seed, TrainDefaults.seed, text: { "\($0)" }, parse: { UInt32($0) })
+    }
 
-        // The data's split and scaling.
-        let testFraction = resolver.fixed(
+    /// The data's split, batches, epochs, early stopping, schedule and scaling, which depend on how
+    /// many rows train.
+    private mutating func resolveData(
+        _ options: TrainCommand, _ defaults: TrainDefaults, sampleCount: Int, resuming: Bool,
+        _ resolver: inout SettingResolver
+    ) {
+        testFraction = resolver.fixed(
             "testSplit", "--test-split", options.testSplit, TrainDefaults.testFraction, text: { "\($0)" },
             parse: Double.init)
         let afterTest = sampleCount - (testFraction > 0 ? Int((testFraction * Double(sampleCount)).rounded()) : 0)
-        let validated = checkpoint == nil && afterTest >= TrainDefaults.smallestValidatedCount
-        let defaultValidation = validated ? defaults.validation : nil
-        let validationFraction = resolver.fixed(
+        let defaultValidation =
+            !resuming && afterTest >= TrainDefaults.smallestValidatedCount ? defaults.validation : nil
+        validationFraction = resolver.fixed(
             "validationSplit", "--validation-split", options.validationSplit, defaultValidation?.fraction ?? 0,
             text: { "\($0)" }, parse: Double.init)
         let trainingCount =
             afterTest - (validationFraction > 0 ? Int((validationFraction * Double(afterTest)).rounded()) : 0)
-        let batchSize = resolver.fixed(
+        batchSize = resolver.fixed(
             "batchSize", "--batch-size", options.batchSize.map { $0 == 0 ? nil : $0 },
             trainingCount <= defaults.fullBatchUpTo ? nil : defaults.batchSize, text: { $0.map(String.init) ?? "full" },
             parse: { $0 == "full" || $0 == "0" ? .some(nil) : Int($0).map { .some($0) } })
         let fullBatch = (batchSize ?? trainingCount) >= trainingCount
-        let epochs = resolver.changeable(
+        epochs = resolver.changeable(
             "epochs", options.epochs, fullBatch ? defaults.fullBatchEpochs : defaults.epochs, text: { "\($0)" },
             parse: Int.init)
-        let earlyStopping = resolver.changeable(
+        earlyStopping = resolver.changeable(
             "earlyStopping", options.earlyStopping.map { Optional($0) },
             validationFraction > 0 && options.validationSplit == nil ? defaultValidation?.patience : nil,
             text: { $0.map(String.init) ?? "off" }, parse: { $0 == "off" ? .some(nil) : Int($0).map { .some($0) } })
-        let schedule = resolver.changeable(
+        schedule = resolver.changeable(
             "schedule", options.schedule?.schedule, fullBatch ? .constant : defaults.schedule,
             text: { ScheduleOption($0).text }, parse: { ScheduleOption(argument: $0)?.schedule })
-        let scale = resolver.fixed(
+        scale = resolver.fixed(
             "scale", "--scale", options.scale, defaults.scale, text: \.rawValue, parse: ScaleOption.init(rawValue:))
         let targetScale = resolver.fixed(
             "targetScale", "--target-scale", task == .regress ? options.targetScale : nil,
             task == .regress ? defaults.targetScale : .none, text: \.rawValue,
             parse: TargetScaleOption.init(rawValue:))
+        standardizesTargets = targetScale == .standardize
         let csv = options.source.csv
         if options.source.data.map({ DataSource.kind(of: $0) == "csv" }) ?? false {
             resolver.fixed("features", "--features", csv.features, "all")
             resolver.fixed("drop", "--drop", csv.drop, "none")
             resolver.fixed("missing", "--missing", csv.missing?.rawValue, MissingOption.error.rawValue)
         }
-        try resolver.refuseConflicts()
-        return ResolvedRun(
-            table: table, task: task, loss: loss, precision: precision, hiddenLayers: hidden, activation: activation,
-            outputActivation: outputActivation, bias: bias, weightInitializer: weightInit,
-            biasInitializer: biasInit, optimizer: optimizer, momentum: momentum, alpha: alpha,
-            learningRate: learningRate, weightDecay: weightDecay, schedule: schedule, batchSize: batchSize,
-            epochs: epochs, earlyStopping: earlyStopping, validationFraction: validationFraction,
-            testFraction: testFraction, scale: scale, standardizesTargets: targetScale == .standardize, seed: seed,
-            settings: resolver.settings)
     }
 
     /// The settings a checkpoint holds: what its network, loss and optimizer are (their own record),
@@ -252,7 +262,7 @@ struct ResolvedRun {
 
 /// Resolves settings one by one into ``ResolvedRun/settings``, collecting the options a resumed run
 /// cannot apply.
-private struct SettingResolver {
+struct SettingResolver {
     let defaultSource: SettingSource
     /// The checkpoint's settings as text, when the run resumes.
     let checkpoint: [String: String]?

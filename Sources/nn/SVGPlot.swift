@@ -120,7 +120,17 @@ enum SVGPlot {
                 "<text x=\"\(format(x + 4))\" y=\"\(format(plotTop + 14))\" font-size=\"11\">kept epoch \(keptEpoch)</text>\n"
         }
         svg += "</g>\n"
-        // The curves: epoch i (from 0) is drawn at i + 1, at most about 1,500 points each.
+        svg += curves(series, xMap: xMap, yMap: map, logarithmic: logarithmic)
+        svg += legend(series, right: plotRight, top: plotTop, bottom: plotBottom, atBottom: unitRange)
+        return svg
+    }
+
+    /// The series' polylines (and markers when there are few points): epoch i (from 0) at i + 1.
+    static func curves(
+        _ series: [Series], xMap: (Double) -> Double, yMap map: (Double) -> Double, logarithmic: Bool
+    ) -> String {
+        var svg = ""
+        // At most about 1,500 points each.
         for item in series {
             let step = max(1, item.values.count / 1500)
             var indices = Array(Swift.stride(from: 0, to: item.values.count, by: step))
@@ -142,11 +152,21 @@ enum SVGPlot {
                 }
             }
         }
+        return svg
+    }
+
+    /// The legend, top right inside the panel (bottom right when `atBottom`: accuracy rises towards the top).
+    static func legend(
+        _ series: [Series], right plotRight: Double, top plotTop: Double, bottom plotBottom: Double, atBottom: Bool
+    )
+        -> String
+    {
+        var svg = ""
         // The legend, top right inside the panel.
         let legendWidth = 170.0
         let legendHeight = Double(series.count) * 20 + 10
         // Accuracy rises towards the top, so its legend goes to the bottom.
-        let legendX = plotRight - legendWidth - 10, legendY = unitRange ? plotBottom - legendHeight - 10 : plotTop + 10
+        let legendX = plotRight - legendWidth - 10, legendY = atBottom ? plotBottom - legendHeight - 10 : plotTop + 10
         svg +=
             "<rect x=\"\(format(legendX))\" y=\"\(format(legendY))\" width=\"\(format(legendWidth))\" height=\"\(format(legendHeight))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#bbb\"/>\n"
         for (index, item) in series.enumerated() {

@@ -28,10 +28,56 @@ struct TrainingData<Scalar: MatrixScalar> {
         -> TrainingData
     {
         let startingModel = resumed?.model ?? initial
+        let (data, rawTargets, readsLayout) = try read(command, startingModel: startingModel)
+        let table = command.source.isTable
+        var (task, targetsRaw, dataClassNames) = try decideTask(
+            command, data: data, rawTargets: rawTargets, startingModel: startingModel, readsLayout: readsLayout)
+        if let startingModel, startingModel.classNames != nil, dataClassNames == nil, readsLayout {
+            dataClassNames = startingModel.classNames
+        }
+        let lossFunction: Loss =
+            startingModel?.loss ?? command.loss?.loss
+            ?? defaultLoss(table: table, task: task, targets: targetsRaw, classNames: dataClassNames)
+        let sampleCount = data.inputs.rows
+        let plan = try ResolvedRun.resolve(
+            command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount, checkpoint: resumed,
+            model: initial)
+        let classIndices: [Int]? =
+            task == .classify && targetsRaw.columns == 1 ? targetsRaw.scalars.map { Int($0) } : nil
+        let (trainingRows, validationRows, testRows) = try splitRows(
+            sampleCount, plan: plan, classIndices: classIndices, name: data.name)
+
+        // Input and target scaling, computed on the training part only.
+        let split = trainingRows.count < sampleCount
+        let trainingInputs = split ? data.inputs.rows(at: trainingRows) : data.inputs
+        let trainingTargetsRaw = split ? targetsRaw.rows(at: trainingRows) : targetsRaw
+        let transform: ModelFile.InputTransform?
+        if let startingModel {
+            transform = startingModel.inputTransform
+        } else {
+            switch plan.scale {
+            case .none: transform = nil
+            case .standardize: transform = .standardizing(trainingInputs)
+            case .minmax: transform = .minMax(trainingInputs)
+            }
+        }
+        let targetTransform: ModelFile.InputTransform? =
+            startingModel != nil
+            ? startingModel?.targetTransform : (plan.standardizesTargets ? .standardizing(trainingTargetsRaw) : nil)
+        return TrainingData(
+            data: data, task: task, loss: lossFunction, plan: plan, classNames: dataClassNames,
+            knownClassNames: startingModel?.classNames, targets: targetsRaw, trainingRows: trainingRows,
+            validationRows: validationRows, testRows: testRows, transform: transform, targetTransform: targetTransform)
+    }
+
+    /// Reads the data; a continued run reads a table with the columns and encoding it was trained on.
+    /// Returns the data, its targets, and whether a saved table layout read it.
+    static func read(_ command: TrainCommand, startingModel: ModelFile?) throws -> (
+        LoadedData<Scalar>, Matrix<Scalar>, Bool
+    ) {
         var request = command.source.request
         let isCSV = command.source.data.map { DataSource.kind(of: $0) == "csv" } ?? false
         if let layout = startingModel?.tableLayout {
-            // A continued run reads its table with the columns and encoding it was trained on.
             request.layout = layout
             request.knownClassNames = startingModel?.classNames
         } else if let startingModel {
@@ -40,16 +86,22 @@ struct TrainingData<Scalar: MatrixScalar> {
             request.readsTrainingTable = isCSV
         }
         let data = try DataSource.load(request, as: Scalar.self, needsTargets: true, command: "train")
-        guard let rawTargets = data.targets else {
+        guard let targets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
         }
-        let table = command.source.isTable
+        return (data, targets, request.layout != nil)
+    }
 
-        // The task, the class names and the loss.
+    /// The task (the model's, `--task`, or inferred), with the targets as class indices for a
+    /// classification and the class names.
+    static func decideTask(
+        _ command: TrainCommand, data: LoadedData<Scalar>, rawTargets: Matrix<Scalar>, startingModel: ModelFile?,
+        readsLayout: Bool
+    ) throws -> (TaskOption, Matrix<Scalar>, [String]?) {
+        let table = command.source.isTable
         var targetsRaw = rawTargets
         var dataClassNames = data.classNames
-        let knownClassNames = startingModel?.classNames
-        if let known = knownClassNames, let names = dataClassNames, request.layout == nil {
+        if let known = startingModel?.classNames, let names = dataClassNames, !readsLayout {
             targetsRaw = try TargetPreparation.remap(
                 rawTargets, dataClassNames: names, modelClassNames: known, source: data.name)
             dataClassNames = known
@@ -84,36 +136,27 @@ struct TrainingData<Scalar: MatrixScalar> {
             default: break
             }
         }
-        if let startingModel, startingModel.classNames != nil, dataClassNames == nil, request.layout != nil {
-            dataClassNames = startingModel.classNames
-        }
-        let lossFunction: Loss =
-            startingModel?.loss ?? command.loss?.loss
-            ?? {
-                guard table else {
-                    return TargetPreparation.defaultLoss(targets: targetsRaw, classNames: dataClassNames)
-                }
-                if task == .regress { return .meanSquaredError }
-                return (dataClassNames?.count ?? 2) <= 2 && targetsRaw.columns == 1
-                    ? .binaryCrossEntropy : .softmaxCrossEntropy
-            }()
-        let sampleCount = data.inputs.rows
-        let plan = try ResolvedRun.resolve(
-            command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount, checkpoint: resumed,
-            model: initial)
+        return (task, targetsRaw, dataClassNames)
+    }
 
-        // Splits: test, then validation, shuffled with --seed and stratified by class.
-        let classIndices: [Int]? =
-            task == .classify && targetsRaw.columns == 1 ? targetsRaw.scalars.map { Int($0) } : nil
-        var trainingRows = Array(0..<sampleCount)
-        var testRows: [Int] = []
-        var validationRows: [Int] = []
+    /// The loss a run gets when neither `--loss` nor a model names one.
+    static func defaultLoss(table: Bool, task: TaskOption, targets: Matrix<Scalar>, classNames: [String]?) -> Loss {
+        guard table else { return TargetPreparation.defaultLoss(targets: targets, classNames: classNames) }
+        if task == .regress { return .meanSquaredError }
+        return (classNames?.count ?? 2) <= 2 && targets.columns == 1 ? .binaryCrossEntropy : .softmaxCrossEntropy
+    }
+
+    /// The training, validation and test rows: test first, then validation, shuffled with the seed
+    /// and stratified by class.
+    static func splitRows(_ sampleCount: Int, plan: ResolvedRun, classIndices: [Int]?, name: String) throws -> (
+        training: [Int], validation: [Int], test: [Int]
+    ) {
         func split(_ rows: [Int], _ fraction: Double, _ option: String, seed: UInt32) throws -> (
             kept: [Int], held: [Int]
         ) {
             guard rows.count >= 2 else {
                 throw CommandError.invalidOption(
-                    "\(option) needs at least 2 samples, and \(data.name) has \(rows.count) left")
+                    "\(option) needs at least 2 samples, and \(name) has \(rows.count) left")
             }
             let parts = StratifiedSplit(
                 rowCount: rows.count, fraction: fraction,
@@ -124,37 +167,15 @@ struct TrainingData<Scalar: MatrixScalar> {
             }
             return (parts.kept.map { rows[$0] }, parts.heldOut.map { rows[$0] })
         }
+        var training = Array(0..<sampleCount), validation: [Int] = [], test: [Int] = []
         if plan.testFraction > 0 {
-            (trainingRows, testRows) = try split(trainingRows, plan.testFraction, "--test-split", seed: plan.seed)
+            (training, test) = try split(training, plan.testFraction, "--test-split", seed: plan.seed)
         }
         if plan.validationFraction > 0 {
-            (trainingRows, validationRows) = try split(
-                trainingRows, plan.validationFraction, "--validation-split", seed: plan.seed &+ 1)
+            (training, validation) = try split(
+                training, plan.validationFraction, "--validation-split", seed: plan.seed &+ 1)
         }
-        let split = trainingRows.count < sampleCount
-        let trainingInputs = split ? data.inputs.rows(at: trainingRows) : data.inputs
-        let trainingTargetsRaw = split ? targetsRaw.rows(at: trainingRows) : targetsRaw
-
-        // Input and target scaling, computed on the training part only.
-        let transform: ModelFile.InputTransform?
-        if let startingModel {
-            transform = startingModel.inputTransform
-        } else {
-            switch plan.scale {
-            case .none: transform = nil
-            case .standardize: transform = .standardizing(trainingInputs)
-            case .minmax: transform = .minMax(trainingInputs)
-            }
-        }
-        let targetTransform: ModelFile.InputTransform? =
-            startingModel != nil
-            ? startingModel?.targetTransform : (plan.standardizesTargets ? .standardizing(trainingTargetsRaw) : nil)
-        return TrainingData(
-            data: data, task: task, loss: lossFunction, plan: plan, classNames: dataClassNames,
-            knownClassNames: knownClassNames,
-            targets: targetsRaw, trainingRows: trainingRows, validationRows: validationRows, testRows: testRows,
-            transform: transform,
-            targetTransform: targetTransform)
+        return (training, validation, test)
     }
 
     /// The inputs of `rows`, transformed.
