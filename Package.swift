@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// The package graph: CBLAS ← Tensor ← Network ← Distributed ← nn, and gemm-bench beside nn.
+// The package graph: CBLAS ← Tensor ← Network ← DataParallel ← nn, and gemm-bench beside nn.
 // The MPI trait (`swift build --traits MPI`) adds Open MPI through the CMPI system library; without it
 // nothing looks MPI up.
 // See ARCHITECTURE.md for where each concept lives.
@@ -11,14 +11,14 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Network", targets: ["Network"]),
-        .library(name: "Distributed", targets: ["Distributed"]),
+        .library(name: "DataParallel", targets: ["DataParallel"]),
         .executable(name: "nn", targets: ["nn"]),
         .executable(name: "gemm-bench", targets: ["gemm-bench"]),
         .executable(name: "train-bench", targets: ["train-bench"]),
         .executable(name: "model-file-bench", targets: ["model-file-bench"]),
     ],
     traits: [
-        // Data-parallel training across processes and machines on MPI (the Distributed module's
+        // Data-parallel training across processes and machines on MPI (the DataParallel module's
         // MPICommunicator and `nn train --distributed`). Off by default: a build without it never looks
         // MPI up. Turn it on with `swift build --traits MPI`, or `.package(..., traits: ["MPI"])`.
         .trait(name: "MPI", description: "Data-parallel training on MPI (needs libopenmpi-dev or MPICH).")
@@ -74,7 +74,7 @@ let package = Package(
             dependencies: ["Tensor", "FileSystem"]
         ),
         // MPI (mpi.h) as the system's `pkg-config mpi` finds it (Open MPI or MPICH), with inline functions
-        // for the handles mpi.h defines as macros. Only Distributed depends on it, and only with the MPI trait.
+        // for the handles mpi.h defines as macros. Only DataParallel depends on it, and only with the MPI trait.
         .systemLibrary(
             name: "CMPI",
             pkgConfig: "mpi",
@@ -83,7 +83,7 @@ let package = Package(
         // Data-parallel training: communicators (MPI under the trait, threads always) and the gradient
         // reducer that plugs into fit.
         .target(
-            name: "Distributed",
+            name: "DataParallel",
             dependencies: [
                 "Tensor",
                 "Network",
@@ -102,7 +102,7 @@ let package = Package(
                 "TensorIO",
                 "FileSystem",
                 "Network",
-                "Distributed",
+                "DataParallel",
                 "Examples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Network", "Tensor", "TensorIO"]),
+        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Network", "Tensor", "TensorIO"]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
         .testTarget(name: "nnTests", exclude: ["Snapshots"]),
