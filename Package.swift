@@ -26,7 +26,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // `swift package generate-documentation` for `make docs` (the DocC catalogs in Sources/*/*.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -48,15 +47,16 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
-        // zlib (zlib.h) for gzip and zip-member inflation and CRC-32; only TensorIO's internal Zlib wrapper
-        // imports it. Not named CZlib: ZIPFoundation already defines a clang module of that name on Linux.
+        // zlib (zlib.h) for gzip and zip-member inflation, zip-member deflation and CRC-32; only TensorIO's
+        // internal Zlib wrapper imports it. Not named CZlib, a name other zip packages give their zlib module.
         .systemLibrary(
             name: "CZlibShim",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
         // Reading and writing data files (CSV, IDX, .npy, .npz, gzip) into Tensor's Matrix. A separate
-        // target so that Tensor itself stays free of Foundation, zlib and ZIPFoundation.
+        // target so that Tensor itself stays free of Foundation and zlib. The zip reader and writer are the
+        // package's own (ZipReader.swift, ZipWriter.swift).
         // The one atomic file writer (temporary file, fsync, rename), shared by TensorIO and Network;
         // package-internal (no product), Foundation-free.
         .target(name: "FileSystem"),
@@ -66,7 +66,6 @@ let package = Package(
                 "Tensor",
                 "FileSystem",
                 "CZlibShim",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(
