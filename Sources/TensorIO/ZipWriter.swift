@@ -4,6 +4,8 @@
 // directory and the end records, zip64 ones when a size, an offset or the member count passes what the
 // 32- and 16-bit fields hold. The reading side is ZipReader.swift.
 
+import Tensor
+
 /// The sizes and counts from which ``ZipWriter`` writes zip64 fields and records instead of the classic
 /// 32- and 16-bit ones.
 ///
@@ -17,7 +19,12 @@ package struct Zip64Threshold: Sendable, Equatable {
     package var memberCount: Int
 
     /// A threshold at `size` bytes and `memberCount` members.
+    ///
+    /// - Precondition: at most the format's limits (``format``), which the classic fields can hold.
     package init(size: UInt64, memberCount: Int) {
+        checkPrecondition(
+            size <= 0xFFFF_FFFF && (0...0xFFFF).contains(memberCount),
+            "Zip64Threshold: size \(size) and member count \(memberCount) must be at most 0xFFFFFFFF and 0xFFFF")
         self.size = size
         self.memberCount = memberCount
     }
