@@ -44,7 +44,7 @@ fuzz:
 
 # The DocC documentation of Tensor, TensorIO and Network as a static site in docs-site/ (git ignores it);
 # serve it with `python3 -m http.server --bind 127.0.0.1 --directory docs-site 8000` and open
-# http://127.0.0.1:8000/documentation/tensor/. docs-check is CI's form: any DocC warning (a broken
+# http://127.0.0.1:8000/documentation/ (the landing page of the three). docs-check is CI's form: any DocC warning (a broken
 # symbol link, an undocumented parameter) fails it.
 docs: deps
 	./scripts/build-docs.sh

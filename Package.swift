@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// The package graph: CBLAS ← Tensor ← Network ← Distributed ← nn, and gemm-bench beside nn.
+// The package graph: CBLAS ← Tensor ← Network ← DataParallel ← nn, and gemm-bench beside nn.
 // The MPI trait (`swift build --traits MPI`) adds Open MPI through the CMPI system library; without it
 // nothing looks MPI up.
 // See ARCHITECTURE.md for where each concept lives.
@@ -11,14 +11,14 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "TensorIO", targets: ["TensorIO"]),
         .library(name: "Network", targets: ["Network"]),
-        .library(name: "Distributed", targets: ["Distributed"]),
+        .library(name: "DataParallel", targets: ["DataParallel"]),
         .executable(name: "nn", targets: ["nn"]),
         .executable(name: "gemm-bench", targets: ["gemm-bench"]),
         .executable(name: "train-bench", targets: ["train-bench"]),
         .executable(name: "model-file-bench", targets: ["model-file-bench"]),
     ],
     traits: [
-        // Data-parallel training across processes and machines on MPI (the Distributed module's
+        // Data-parallel training across processes and machines on MPI (the DataParallel module's
         // MPICommunicator and `nn train --distributed`). Off by default: a build without it never looks
         // MPI up. Turn it on with `swift build --traits MPI`, or `.package(..., traits: ["MPI"])`.
         .trait(name: "MPI", description: "Data-parallel training on MPI (needs libopenmpi-dev or MPICH).")
@@ -26,7 +26,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // `swift package generate-documentation` for `make docs` (the DocC catalogs in Sources/*/*.docc).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -48,15 +47,16 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
-        // zlib (zlib.h) for gzip and zip-member inflation and CRC-32; only TensorIO's internal Zlib wrapper
-        // imports it. Not named CZlib: ZIPFoundation already defines a clang module of that name on Linux.
+        // zlib (zlib.h) for gzip and zip-member inflation, zip-member deflation and CRC-32; only TensorIO's
+        // internal Zlib wrapper imports it. Not named CZlib, a name other zip packages give their zlib module.
         .systemLibrary(
             name: "CZlibShim",
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
         // Reading and writing data files (CSV, IDX, .npy, .npz, gzip) into Tensor's Matrix. A separate
-        // target so that Tensor itself stays free of Foundation, zlib and ZIPFoundation.
+        // target so that Tensor itself stays free of Foundation and zlib. The zip reader and writer are the
+        // package's own (ZipReader.swift, ZipWriter.swift).
         // The one atomic file writer (temporary file, fsync, rename), shared by TensorIO and Network;
         // package-internal (no product), Foundation-free.
         .target(name: "FileSystem"),
@@ -66,7 +66,6 @@ let package = Package(
                 "Tensor",
                 "FileSystem",
                 "CZlibShim",
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .target(
@@ -74,7 +73,7 @@ let package = Package(
             dependencies: ["Tensor", "FileSystem"]
         ),
         // MPI (mpi.h) as the system's `pkg-config mpi` finds it (Open MPI or MPICH), with inline functions
-        // for the handles mpi.h defines as macros. Only Distributed depends on it, and only with the MPI trait.
+        // for the handles mpi.h defines as macros. Only DataParallel depends on it, and only with the MPI trait.
         .systemLibrary(
             name: "CMPI",
             pkgConfig: "mpi",
@@ -83,7 +82,7 @@ let package = Package(
         // Data-parallel training: communicators (MPI under the trait, threads always) and the gradient
         // reducer that plugs into fit.
         .target(
-            name: "Distributed",
+            name: "DataParallel",
             dependencies: [
                 "Tensor",
                 "Network",
@@ -102,7 +101,7 @@ let package = Package(
                 "TensorIO",
                 "FileSystem",
                 "Network",
-                "Distributed",
+                "DataParallel",
                 "Examples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -151,7 +150,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Network", "Tensor", "TensorIO"]),
+        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Network", "Tensor", "TensorIO"]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
         .testTarget(name: "nnTests", exclude: ["Snapshots", "Fixtures"]),

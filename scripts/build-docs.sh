@@ -9,7 +9,7 @@
 # below the server's root (for example DOCS_BASE_PATH=swift-neural-numerics on GitHub Pages).
 # The site is static, but DocC's pages load their content with fetch(), so open it through a server:
 #   python3 -m http.server --bind 127.0.0.1 --directory docs-site 8000
-#   then http://127.0.0.1:8000/documentation/tensor/
+#   then http://127.0.0.1:8000/documentation/ (the landing page of the three libraries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +29,4 @@ swift package --allow-writing-to-directory "$output" generate-documentation \
     --target Tensor --target TensorIO --target Network --enable-experimental-combined-documentation \
     --transform-for-static-hosting --output-path "$output" "${options[@]}"
 echo "documentation in $output/ (serve it: python3 -m http.server --bind 127.0.0.1 --directory $output 8000," \
-    "then open http://127.0.0.1:8000/documentation/tensor/)"
+    "then open http://127.0.0.1:8000/documentation/)"

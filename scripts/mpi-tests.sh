@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The distributed checks that need MPI processes (CI runs them after `make test`; the same arithmetic
-# is tested with ranks as threads in the default suite, Tests/DistributedTests).
+# is tested with ranks as threads in the default suite, Tests/DataParallelTests).
 #
 #   scripts/mpi-tests.sh [NN]     NN: an nn built with the MPI trait (default: build one in .build-mpi)
 #

@@ -1,7 +1,7 @@
-// The MPI interface the Distributed module uses (Open MPI or MPICH, found through `pkg-config mpi`).
+// The MPI interface the DataParallel module uses (Open MPI or MPICH, found through `pkg-config mpi`).
 // MPI_COMM_WORLD, MPI_FLOAT, MPI_DOUBLE, MPI_BYTE, MPI_SUM and MPI_IN_PLACE are macros over incomplete
 // C structs (Open MPI) or integer casts (MPICH), which Swift cannot import; the inline functions below
-// return them. Only Distributed's MPICommunicator.swift imports this module, and only with the MPI trait.
+// return them. Only DataParallel's MPICommunicator.swift imports this module, and only with the MPI trait.
 #ifndef SWIFT_NEURAL_NUMERICS_CMPI_SHIM_H
 #define SWIFT_NEURAL_NUMERICS_CMPI_SHIM_H
 #include <mpi.h>

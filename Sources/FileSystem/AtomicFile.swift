@@ -135,10 +135,7 @@ package struct AtomicFileWriter: ~Copyable {
 
     /// Flushes, syncs and closes the temporary file and renames it over the destination; then removes
     /// stale temporaries of killed processes. On failure the destination is untouched.
-    ///
-    /// - Parameter reopeningTemporary: the temporary file was rewritten by name (by a library that opens
-    ///   files itself, such as the zip writer); it is opened again to be synced.
-    package consuming func commit(reopeningTemporary: Bool = false) throws(FileWriteError) {
+    package consuming func commit() throws(FileWriteError) {
         try flush()
         if temporaryPath != nil {
             guard fsync(descriptor) == 0 else { throw FileWriteError(path: path, reason: systemReason()) }
@@ -146,13 +143,6 @@ package struct AtomicFileWriter: ~Copyable {
         let status = close(descriptor)
         descriptor = -1
         guard status == 0 else { throw FileWriteError(path: path, reason: systemReason()) }
-        if reopeningTemporary, let temporaryPath {
-            let reopened = RawPath.withCString(temporaryPath) { open($0, O_RDONLY | O_CLOEXEC) }
-            guard reopened >= 0 else { throw FileWriteError(path: path, reason: systemReason()) }
-            let synced = fsync(reopened)
-            close(reopened)
-            guard synced == 0 else { throw FileWriteError(path: path, reason: systemReason()) }
-        }
         guard let temporaryPath else {
             committed = true
             return
@@ -194,8 +184,7 @@ package func resolvedPath(_ path: String) -> String {
 }
 
 /// The temporary file's name beside `name`: `.NAME.PID.tmp`, with each byte of `name` that is not
-/// UTF-8 written as `_`, so that a library that opens the temporary file by a `URL` (the zip writer)
-/// names the same file.
+/// UTF-8 written as `_`, so that the temporary file's name is valid UTF-8 whatever the destination's.
 private func temporaryName(of name: String, process: pid_t) -> String {
     "." + RawPath.replacingRawBytes(in: name, with: "_") + ".\(process).tmp"
 }

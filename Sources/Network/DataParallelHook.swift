@@ -1,7 +1,7 @@
 import Tensor
 
 /// A ``GradientHook`` for data parallelism, where processes (or threads) train one network together,
-/// each on a share of every batch; the Distributed module's `GradientReducer` is one.
+/// each on a share of every batch; the DataParallel module's `GradientReducer` is one.
 ///
 /// With such a hook as ``Sequential/gradientHook``, `fit` asks it for this member's share of each
 /// global batch (every member draws the same shuffled order, so the shares cover the batch), runs

@@ -52,10 +52,15 @@ public protocol LayerKind {
 /// and its ``LayerKind``) plus one line here; see ARCHITECTURE.md.
 public enum LayerRegistry {
     /// Every built-in kind. A saved layer whose `type` is none of these is refused when read.
-    public static let kinds: [any LayerKind.Type] = [
-        DenseKind.self,
-        ActivationKind.self,
-    ]
+    ///
+    /// A computed list rather than a stored one: a stored global of metatypes is not `Sendable`, and
+    /// Swift 6 warns about it in every build of the package, a consumer's included.
+    public static var kinds: [any LayerKind.Type] {
+        [
+            DenseKind.self,
+            ActivationKind.self,
+        ]
+    }
 
     /// The kind saved under `typeName`, or `nil` when no built-in kind has that name.
     public static func kind(named typeName: String) -> (any LayerKind.Type)? {

@@ -336,6 +336,10 @@ public struct ModelFile: Codable, Sendable, Equatable {
 extension Sequential {
     /// Saves the network to `path` as a ``ModelFile`` (version 2, binary), atomically, streaming the
     /// weights from the parameters: no copy of them is made in memory.
+    ///
+    /// `loss` is the loss written into the file, overriding ``trainingLoss`` (the loss `fit` trained
+    /// with, which ``save(to:classNames:inputTransform:featureNames:metadata:)`` writes); the network's
+    /// ``trainingLoss`` itself is left as it is.
     public func save(
         to path: String, loss: Loss, classNames: [String]? = nil, inputTransform: ModelFile.InputTransform? = nil,
         featureNames: [String]? = nil, metadata: [String: String] = [:]

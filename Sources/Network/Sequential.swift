@@ -30,6 +30,11 @@ public final class Sequential<Scalar: MatrixScalar> {
     /// for a distributed gradient reducer (see ``GradientHook`` and ``StepGradients``). `nil` by default.
     public var gradientHook: (any GradientHook<Scalar>)?
 
+    /// The loss the network was last trained with: set by every `fit` (and by ``load(from:)`` from the
+    /// model file), and saved by ``save(to:classNames:inputTransform:featureNames:metadata:)``. `nil`
+    /// for a network that has not been trained or loaded; set it to save such a network.
+    public var trainingLoss: Loss?
+
     /// Builds the stack and draws every layer's parameters from `generator`.
     ///
     /// - Precondition: the layers' sizes chain (each layer's input size is the previous output size),

@@ -94,13 +94,17 @@ public struct TrainingOptions: Sendable {
     public var onBatchEnd: (@Sendable (BatchProgress) -> Void)?
     /// Called after every epoch.
     public var onEpochEnd: (@Sendable (EpochSummary) -> Void)?
+    /// Prints one line per epoch (loss, metrics, validation, seconds), as Keras's `verbose=2` does;
+    /// `nil`, the default, prints nothing. It runs after ``onEpochEnd``.
+    public var progress: ProgressPrinter?
 
     /// Options with the given epochs and defaults for everything else.
     public init(
         epochs: Int, batchSize: Int? = nil, shuffle: Bool = true, metrics: [Metric] = [],
         validationSplit: Double = 0, earlyStoppingPatience: Int? = nil, restoresBestWeights: Bool = true,
         initialEpoch: Int = 0,
-        onBatchEnd: (@Sendable (BatchProgress) -> Void)? = nil, onEpochEnd: (@Sendable (EpochSummary) -> Void)? = nil
+        onBatchEnd: (@Sendable (BatchProgress) -> Void)? = nil, onEpochEnd: (@Sendable (EpochSummary) -> Void)? = nil,
+        progress: ProgressPrinter? = nil
     ) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -112,6 +116,7 @@ public struct TrainingOptions: Sendable {
         self.initialEpoch = initialEpoch
         self.onBatchEnd = onBatchEnd
         self.onEpochEnd = onEpochEnd
+        self.progress = progress
     }
 }
 
@@ -215,6 +220,8 @@ extension Sequential {
             trainingTargets = split.training(targets)
         }
         guard trainingInputs.rows > 0 else { throw .invalidConfiguration("fit: there are no training samples") }
+        trainingLoss = loss
+        let options = options.printingProgress()
         try specialized(
             { network throws(NetworkError) in
                 try network.train(

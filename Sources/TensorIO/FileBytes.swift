@@ -98,9 +98,6 @@ internal struct FileWriter: ~Copyable {
         }
     }
 
-    /// The temporary file being written (for writers that open files by name), or `nil` for a device.
-    var temporaryPath: String? { writer.temporaryPath }
-
     /// Appends bytes.
     mutating func write(_ bytes: UnsafeRawBufferPointer) throws(DataIOError) {
         do { try writer.write(bytes) } catch { throw .cannotWrite(file: file, reason: error.reason) }
@@ -122,9 +119,9 @@ internal struct FileWriter: ~Copyable {
     }
 
     /// Syncs the file and renames it over the destination, reporting errors such as a full disk.
-    consuming func finish(reopeningTemporary: Bool = false) throws(DataIOError) {
+    consuming func finish() throws(DataIOError) {
         let file = self.file
-        do { try writer.commit(reopeningTemporary: reopeningTemporary) } catch {
+        do { try writer.commit() } catch {
             throw .cannotWrite(file: file, reason: error.reason)
         }
     }

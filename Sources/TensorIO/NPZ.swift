@@ -1,6 +1,5 @@
 import Foundation
 import Tensor
-import ZIPFoundation
 
 /// Reads every array of a numpy `.npz` archive (as `np.savez` or `np.savez_compressed` writes it) into
 /// matrices keyed by name (the member's path without `.npy`; `np.savez(f, a)` names it `arr_0`).
@@ -21,8 +20,6 @@ public func readNPZ<Scalar: MatrixScalar>(
 ) throws(DataIOError) -> [String: Matrix<Scalar>] {
     let mapped = try FileBytes.map(path)
     guard mapped.count > 0 else { throw .emptyFile(file: path) }
-    // Read through the package's own zip reader, not ZIPFoundation's extraction, whose inflate loop
-    // never ends on a deflate stream that runs out of input (ARCHITECTURE.md).
     let archive = try ZipReader(mapped)
     var arrays: [String: Matrix<Scalar>] = [:]
     for member in archive.members where member.name.hasSuffix(".npy") {
@@ -38,6 +35,12 @@ public func readNPZ<Scalar: MatrixScalar>(
 /// `np.load` opens as a dictionary; an existing file is replaced only once the new archive is whole
 /// (it is written beside it and renamed over it), and a folder or device at `path` is refused.
 ///
+/// The archive is written by the package's own zip writer, streamed through the atomic file writer:
+/// stored members are checksummed and written from the matrices' memory without a copy, deflated
+/// ones are compressed into memory one member at a time. Archives and members past 4 GiB, and
+/// archives of more than 65,534 members, get zip64 records, as Python's `zipfile` writes them. Every
+/// entry has the same fixed time stamp, so the same arrays give the same bytes.
+///
 /// - Parameters:
 ///   - arrays: the matrices to write, by member name (without `.npy`).
 ///   - path: the archive to write.
@@ -45,45 +48,48 @@ public func readNPZ<Scalar: MatrixScalar>(
 ///     stored, as `np.savez` does.
 ///   - files: other members stored under their own names, as bytes (`np.load(path)["name"]` returns
 ///     a member whose name does not end in `.npy` as `bytes`), such as a JSON description.
+/// - Throws: ``DataIOError/cannotWrite(file:reason:)`` when the file cannot be written (a missing or
+///   read-only folder, a full disk, a folder or device at `path`), or two members would have the same
+///   name.
 /// - See also: ``readNPZ(from:as:)``, ``writeNPY(_:to:)``.
 public func writeNPZ<Scalar: MatrixScalar>(
     _ arrays: [String: Matrix<Scalar>], to path: String, compressed: Bool = false, files: [String: Data] = [:]
 ) throws(DataIOError) {
-    // The archive is built in a temporary file beside the destination (the package's one atomic
-    // writer: a symbolic link is followed, stale temporaries of killed runs are removed) and renamed
-    // over it at the end, so a failed write never costs the file already there. A device is refused.
-    let file = try FileWriter(path: path, allowsSpecialFiles: false)
-    let url = URL(fileURLWithPath: file.temporaryPath!)
-    // The zip library creates its file by name and refuses one that exists.
-    try? FileManager.default.removeItem(at: url)
-    // The archive is closed (its file flushed) when this function returns, before the rename.
-    func writeMembers() throws(DataIOError) {
-        let archive: Archive
-        do {
-            archive = try Archive(url: url, accessMode: .create)
-        } catch {
-            throw .cannotWrite(file: path, reason: "cannot create the archive (\(error))")
-        }
-        var members: [(name: String, data: Data)] = arrays.sorted(by: { $0.key < $1.key }).map { name, matrix in
-            var member = NPY.header(for: matrix)
-            member.append(contentsOf: matrix.scalars.withUnsafeBytes { Array($0) })
-            return (name + ".npy", Data(member))
-        }
-        members += files.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) }
-        for (name, data) in members {
-            do {
-                try archive.addEntry(
-                    with: name, type: .file, uncompressedSize: Int64(data.count),
-                    compressionMethod: compressed ? .deflate : .none
-                ) { position, size in
-                    let start = Int(position)
-                    return data.subdata(in: start..<(start + size))
+    try writeNPZ(arrays, to: path, compressed: compressed, files: files, zip64Threshold: .format)
+}
+
+/// ``writeNPZ(_:to:compressed:files:)`` with zip64 records from `zip64Threshold` on, so that tests
+/// can write a small archive with the records of a large one.
+package func writeNPZ<Scalar: MatrixScalar>(
+    _ arrays: [String: Matrix<Scalar>], to path: String, compressed: Bool, files: [String: Data],
+    zip64Threshold: Zip64Threshold
+) throws(DataIOError) {
+    var archive = try ZipWriter(path: path, threshold: zip64Threshold)
+    for (name, matrix) in arrays.sorted(by: { $0.key < $1.key }) {
+        let header = NPY.header(for: matrix)
+        let added: Result<Void, DataIOError> = header.withUnsafeBytes { headerBytes in
+            do throws(DataIOError) {
+                try NPY.withLittleEndianBytes(of: matrix) { (scalarBytes) throws(DataIOError) in
+                    try archive.addMember(
+                        named: name + ".npy", parts: [headerBytes, scalarBytes], compressed: compressed)
                 }
+                return .success(())
             } catch {
-                throw .cannotWrite(file: path, reason: "cannot add \(name) to the archive (\(error))")
+                return .failure(error)
             }
         }
+        try added.get()
     }
-    try writeMembers()
-    try file.finish(reopeningTemporary: true)
+    for (name, data) in files.sorted(by: { $0.key < $1.key }) {
+        let added: Result<Void, DataIOError> = data.withUnsafeBytes { bytes in
+            do throws(DataIOError) {
+                try archive.addMember(named: name, parts: [bytes], compressed: compressed)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try added.get()
+    }
+    try archive.finish()
 }

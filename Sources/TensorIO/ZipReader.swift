@@ -1,8 +1,7 @@
 // The zip reader behind `readNPZ`: the archive's directory read from the mapped file, every offset and
 // size checked against the file's length before a byte of data is touched, stored members used in
 // place, deflated ones inflated through the one zlib wrapper with output bounded by the declared size.
-// ZIPFoundation (0.9.20) is not used for reading: its inflate loop never ends on a deflate stream that
-// runs out of input (ARCHITECTURE.md).
+// The writing side is ZipWriter.swift; why the package has its own zip code is in ARCHITECTURE.md.
 
 /// The directory of a zip archive (PKWARE APPNOTE 6.3: end record, zip64 end record and locator,
 /// central directory, local headers), read from bytes in memory.

@@ -1,5 +1,5 @@
-// The one internal wrapper over zlib. Nothing of C leaves this file: callers pass a byte buffer and
-// get back ``FileBytes``, a checksum or a ``DataIOError``.
+// The one internal wrapper over zlib. Nothing of C leaves this file: callers pass byte buffers and
+// get back ``FileBytes``, deflated bytes, a checksum or a ``DataIOError``.
 internal import CZlibShim
 
 #if canImport(Glibc)
@@ -11,7 +11,7 @@ internal import CZlibShim
 #endif
 
 /// Inflation through zlib's `inflate` (gzip files, RFC 1952, and the raw deflate members of zip
-/// archives, RFC 1951) and zlib's CRC-32, in one loop.
+/// archives, RFC 1951) in one loop, raw deflate for the zip writer's members, and zlib's CRC-32.
 internal enum Zlib {
     /// Whether `bytes` start with the gzip magic number `1f 8b`.
     static func isGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -76,9 +76,10 @@ internal enum Zlib {
         }
     }
 
-    /// The CRC-32 (zip's and gzip's checksum) of `bytes`.
-    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc = CZlibShim.crc32(0, nil, 0)
+    /// The CRC-32 (zip's and gzip's checksum) of `bytes`; with `previous`, the checksum of the bytes
+    /// whose checksum that was followed by `bytes` (so a member in several pieces is summed piece by piece).
+    static func crc32(_ bytes: UnsafeRawBufferPointer, continuing previous: UInt32 = 0) -> UInt32 {
+        var crc = uLong(previous)
         guard var base = bytes.baseAddress?.assumingMemoryBound(to: Bytef.self) else { return UInt32(crc) }
         var remaining = bytes.count
         while remaining > 0 {
@@ -88,6 +89,69 @@ internal enum Zlib {
             remaining -= chunk
         }
         return UInt32(crc)
+    }
+
+    /// Compresses `parts`, one after another, into one raw deflate stream (RFC 1951; a zip member with
+    /// method 8) at zlib's default level, as Python's `zipfile` and `np.savez_compressed` do.
+    ///
+    /// The output starts at zlib's bound for the input's size (which one pass never exceeds) and
+    /// grows by doubling should it ever be short.
+    ///
+    /// - Throws: ``DataIOError/cannotWrite(file:reason:)`` naming `file` (the member) when zlib cannot
+    ///   start (out of memory) or reports an error.
+    static func deflateRaw(_ parts: [UnsafeRawBufferPointer], file: String) throws(DataIOError) -> [UInt8] {
+        var stream = z_stream()
+        let initStatus = deflateInit2_(
+            &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+            Int32(MemoryLayout<z_stream>.size))
+        guard initStatus == Z_OK else {
+            throw .cannotWrite(file: file, reason: "zlib could not start deflating (status \(initStatus))")
+        }
+        defer { deflateEnd(&stream) }
+        let total = parts.reduce(0) { $0 + $1.count }
+        var output = [UInt8](repeating: 0, count: max(Int(deflateBound(&stream, uLong(total))), 64))
+        var produced = 0
+
+        // Feeds `input` (empty for the final call) and runs deflate until it has taken all of it, or,
+        // with `Z_FINISH`, until the stream has ended.
+        func run(_ input: UnsafeRawBufferPointer, flush: Int32) throws(DataIOError) {
+            stream.next_in = input.baseAddress.map {
+                UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self))
+            }
+            stream.avail_in = uInt(input.count)
+            while true {
+                if produced == output.count { output += repeatElement(0, count: output.count) }
+                let room = min(output.count - produced, maximumChunk)
+                let status = output.withUnsafeMutableBytes { buffer in
+                    stream.next_out = (buffer.baseAddress! + produced).assumingMemoryBound(to: Bytef.self)
+                    stream.avail_out = uInt(room)
+                    return CZlibShim.deflate(&stream, flush)
+                }
+                produced += room - Int(stream.avail_out)
+                switch status {
+                case Z_STREAM_END:
+                    return
+                case Z_OK, Z_BUF_ERROR:
+                    // Without Z_FINISH the input is all taken once deflate leaves output room unused.
+                    if flush != Z_FINISH && stream.avail_in == 0 && stream.avail_out > 0 { return }
+                default:
+                    let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
+                    throw .cannotWrite(file: file, reason: "zlib could not deflate the data (\(message))")
+                }
+            }
+        }
+
+        for part in parts {
+            var start = 0
+            while start < part.count {
+                let end = start + min(part.count - start, maximumChunk)
+                try run(UnsafeRawBufferPointer(rebasing: part[start..<end]), flush: Z_NO_FLUSH)
+                start = end
+            }
+        }
+        try run(UnsafeRawBufferPointer(start: nil, count: 0), flush: Z_FINISH)
+        output.removeLast(output.count - produced)
+        return output
     }
 
     /// zlib counts bytes in `uInt`: input and output are handed over in chunks of at most this size.

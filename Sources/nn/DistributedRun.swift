@@ -1,5 +1,5 @@
 import ArgumentParser
-import Distributed
+import DataParallel
 import Foundation
 import Network
 import Tensor

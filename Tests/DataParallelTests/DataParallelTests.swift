@@ -1,4 +1,4 @@
-import Distributed
+import DataParallel
 import Foundation
 import Network
 import Tensor

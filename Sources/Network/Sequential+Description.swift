@@ -1,0 +1,56 @@
+import Tensor
+
+extension Sequential: CustomStringConvertible {
+    /// The network as a table of its layers, as Keras's `model.summary()` prints it: each layer, the
+    /// shape of its output (`batch` rows) and its number of trainable scalars, then the total.
+    ///
+    /// ```
+    /// Sequential<Double>, 3 inputs
+    /// Layer                            Output shape  Parameters
+    /// =========================================================
+    /// Dense(3 -> 4, sigmoid, no bias)  (batch, 4)            12
+    /// Dense(4 -> 1, sigmoid, no bias)  (batch, 1)             4
+    /// =========================================================
+    /// Total parameters: 16
+    /// ```
+    ///
+    /// A layer of your own appears under its own `description` when it has one, else its type's name.
+    public var description: String {
+        let rows = zip(layers, outputSizes).map { layer, width in
+            (
+                layer: String(describing: layer), shape: "(batch, \(width))",
+                parameters: String(layer.parameters.reduce(0) { $0 + $1.count })
+            )
+        }
+        let header = (layer: "Layer", shape: "Output shape", parameters: "Parameters")
+        let layerWidth = rows.map(\.layer.count).max().map { max($0, header.layer.count) } ?? header.layer.count
+        let shapeWidth = rows.map(\.shape.count).max().map { max($0, header.shape.count) } ?? header.shape.count
+        let parameterWidth =
+            rows.map(\.parameters.count).max().map { max($0, header.parameters.count) } ?? header.parameters.count
+        func padded(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: width - text.count)
+        }
+        func line(_ row: (layer: String, shape: String, parameters: String)) -> String {
+            padded(row.layer, layerWidth) + "  " + padded(row.shape, shapeWidth) + "  "
+                + String(repeating: " ", count: parameterWidth - row.parameters.count) + row.parameters
+        }
+        let rule = String(repeating: "=", count: layerWidth + shapeWidth + parameterWidth + 4)
+        var lines = ["Sequential<\(Scalar.self)>, \(inputSize) input\(inputSize == 1 ? "" : "s")", line(header), rule]
+        lines += rows.map(line)
+        lines += [rule, "Total parameters: \(parameterCount)"]
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension Dense: CustomStringConvertible {
+    /// The layer's sizes, activation and whether it has a bias: `Dense(3 -> 4, relu)`,
+    /// `Dense(4 -> 1, sigmoid, no bias)`.
+    public var description: String {
+        "Dense(\(inputCount) -> \(outputCount), \(activation.rawValue)\(bias == nil ? ", no bias" : ""))"
+    }
+}
+
+extension ActivationLayer: CustomStringConvertible {
+    /// The layer's activation: `ActivationLayer(relu)`.
+    public var description: String { "ActivationLayer(\(activation.rawValue))" }
+}
