@@ -24,9 +24,12 @@ struct TrainingData<Scalar: MatrixScalar> {
     var targetTransform: ModelFile.InputTransform?
 
     /// Reads and prepares the data `command` names; `resumed` and `initial` are the checkpoint or model a run continues.
-    static func prepare(_ command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) throws
-        -> TrainingData
-    {
+    /// `stateDict` is a PyTorch state dict `--init-from` starts from: it gives the layers, and the
+    /// data are read as for a new run.
+    static func prepare(
+        _ command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?,
+        stateDict: TorchStateDict? = nil
+    ) throws -> TrainingData {
         let startingModel = resumed?.model ?? initial
         var request = command.source.request
         let isCSV = command.source.data.map { DataSource.kind(of: $0) == "csv" } ?? false
@@ -94,13 +97,15 @@ struct TrainingData<Scalar: MatrixScalar> {
                     return TargetPreparation.defaultLoss(targets: targetsRaw, classNames: dataClassNames)
                 }
                 if task == .regress { return .meanSquaredError }
+                // A PyTorch classifier with one output per class (even two) was trained on logits.
+                if let outputs = stateDict?.linears.last?.outputSize, outputs > 1 { return .softmaxCrossEntropy }
                 return (dataClassNames?.count ?? 2) <= 2 && targetsRaw.columns == 1
                     ? .binaryCrossEntropy : .softmaxCrossEntropy
             }()
         let sampleCount = data.inputs.rows
         let plan = try ResolvedRun.resolve(
             command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount, checkpoint: resumed,
-            model: initial)
+            model: initial, stateDict: stateDict)
 
         // Splits: test, then validation, shuffled with --seed and stratified by class.
         let classIndices: [Int]? =
