@@ -287,6 +287,12 @@ public struct TorchStateDict: Sendable, Equatable {
         func fail(_ reason: String) -> NetworkError {
             .invalidModelFile(path: path, reason: "as a PyTorch state dict of Linear layers: \(reason)")
         }
+        if let format = reader.metadata["format"],
+            [ModelFile.formatName, TrainingCheckpoint.formatName].contains(format)
+        {
+            throw fail(
+                "it is nn's own \(format == ModelFile.formatName ? "model file" : "checkpoint"), not a state dict")
+        }
         var modules: [String: (weight: ArrayFile.Array2D?, bias: ArrayFile.Array2D?)] = [:]
         for (name, array) in reader.arrays {
             if name.hasSuffix(".weight") {

@@ -21,6 +21,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a model (weights, biases, scaling, activations, classes) for numpy or PyTorch.",
+        usage: "nn export --model <file> --output <file> [<options>]",
         discussion: """
             --format npz (the default) writes an archive with everything numpy needs \
             to reproduce 'nn predict' (format version 1), one array per member:
@@ -120,15 +121,10 @@ extension ExportCommand {
         let name = (path as NSString).lastPathComponent
         let inputs = file.layers.first?.inputSize ?? 0
         let double = file.precision == "double"
-        let lastActivation = file.layers.last?.activation ?? .identity
-        let output: String
-        if file.loss == .softmaxCrossEntropy && lastActivation == .identity {
-            output = "probabilities = torch.softmax(model(x), dim=1)   # the model outputs logits"
-        } else if file.targetTransform != nil {
-            output = "y = model(x) / meta(\"nn.targetScale\") + meta(\"nn.targetOffset\")"
-        } else {
-            output = "y = model(x)"
-        }
+        let tensor =
+            double ? "torch.tensor(json.loads(meta[key]), dtype=torch.float64)" : "torch.tensor(json.loads(meta[key]))"
+        let scaled = "model((x - offset) * scale)"
+        let comment = "# x: (samples, \(inputs)), \(double ? "float64" : "float32")"
         var lines = [
             "import json, torch",
             "from torch import nn",
@@ -136,16 +132,21 @@ extension ExportCommand {
             "from safetensors.torch import load_file",
             "model = \(file.torchSequential)\(double ? ".double()" : "")",
             "model.load_state_dict(load_file(\"\(name)\"), strict=True)",
-            "meta = lambda key: torch.tensor(json.loads(safe_open(\"\(name)\", \"pt\").metadata()[key]), dtype=torch.\(double ? "float64" : "float32"))",
-            "x = (x - meta(\"nn.inputOffset\")) * meta(\"nn.inputScale\")   # x: (samples, \(inputs)); the model takes scaled inputs",
-            output,
+            "meta = safe_open(\"\(name)\", \"pt\").metadata()",
+            "offset, scale = (\(tensor) for key in (\"nn.inputOffset\", \"nn.inputScale\"))",
         ]
-        if let classNames = file.classNames, classNames.count > 1 || file.layers.last?.outputSize == 1 {
+        if file.loss == .softmaxCrossEntropy && file.layers.last?.activation == .identity {
+            lines.append("probabilities = torch.softmax(\(scaled), dim=1)  \(comment); the model outputs logits")
+        } else if file.targetTransform != nil {
             lines.append(
-                file.layers.last?.outputSize == 1
-                    ? "classes = json.loads(safe_open(\"\(name)\", \"pt\").metadata()[\"nn.classNames\"])   # [p < 0.5, p >= 0.5]"
-                    : "classes = json.loads(safe_open(\"\(name)\", \"pt\").metadata()[\"nn.classNames\"])   # by output index"
-            )
+                "target_offset, target_scale = (\(tensor) for key in (\"nn.targetOffset\", \"nn.targetScale\"))")
+            lines.append("y = \(scaled) / target_scale + target_offset  \(comment)")
+        } else {
+            lines.append("y = \(scaled)  \(comment)")
+        }
+        if file.classNames != nil {
+            let order = file.layers.last?.outputSize == 1 ? "[y < 0.5, y >= 0.5]" : "by output index"
+            lines.append("classes = json.loads(meta[\"nn.classNames\"])  # \(order)")
         }
         return lines.joined(separator: "\n")
     }

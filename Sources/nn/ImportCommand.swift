@@ -9,18 +9,18 @@ struct ImportCommand: ParsableCommand {
         abstract: "Turn a PyTorch state dict (safetensors) into an nn model file.",
         usage: "nn import --model <file> --output <file> [<options>]",
         discussion: """
-            Reads the Linear layers of a state dict saved with \\
-            safetensors.torch.save_file(model.state_dict(), path): each NAME.weight \\
-            (outputs, inputs) and NAME.bias (outputs), in the order of their names \\
-            (an nn.Sequential's 0, 2, ...). A state dict holds no activations: \\
-            --activation follows every hidden layer and --output-activation the \\
-            last. The model takes inputs as the PyTorch model did (no scaling). A \\
-            file from 'nn export --format torch' describes itself and needs none \\
+            Reads the Linear layers of a state dict saved with \
+            safetensors.torch.save_file(model.state_dict(), path): each NAME.weight \
+            (outputs, inputs) and NAME.bias (outputs), in the order of their names \
+            (an nn.Sequential's 0, 2, ...). A state dict holds no activations: \
+            --activation follows every hidden layer and --output-activation the \
+            last. The model takes inputs as the PyTorch model did (no scaling). A \
+            file from 'nn export --format torch' describes itself and needs none \
             of these options. Then: nn predict --model <output> --data <file>.
 
-            Example:
-              nn import --model net.safetensors --activation relu \\
-                --classes setosa,versicolor,virginica --output iris.safetensors
+            Examples:
+              nn import --model net.safetensors --activation tanh --output nn.safetensors
+              nn import --model net.safetensors --classes no,yes --output nn.safetensors
             """)
 
     @Option(name: .shortAndLong, help: "The state dict, a .safetensors file.")
