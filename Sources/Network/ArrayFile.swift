@@ -12,6 +12,11 @@ import Tensor
 /// dictionary of strings: `format`, `version` and `document`, the JSON of the model or checkpoint
 /// without its arrays. Python reads the arrays with `safetensors.numpy.load_file(path)`.
 ///
+/// The same code writes and reads PyTorch state dicts (`ModelFile+Torch.swift`): their tensors may be
+/// one-dimensional (a `Linear` module's bias, shape `[outputs]`), and their metadata is PyTorch's
+/// (`format: pt`) or none. A reader opened to accept them (``Accepted``) takes such files; the default
+/// one refuses them by name, before looking at their tensors, and takes only two-dimensional arrays.
+///
 /// Writing streams the arrays through ``AtomicFileWriter`` (no whole-file buffer in memory); reading
 /// checks the header against the file's size before allocating anything, so the largest accepted
 /// file is sized by the shapes it declares, and reads each array straight into its destination.
@@ -35,8 +40,8 @@ enum ArrayFile {
     struct Entry {
         var name: String
         var dataType: DataType
-        var rows: Int
-        var columns: Int
+        /// The shape in the header: `[rows, columns]`, or `[count]` for a vector.
+        var shape: [Int]
         /// Whether every value is finite in `dataType` (checked before anything is written).
         var isFinite: () -> Bool
         var write: (inout AtomicFileWriter) throws(FileWriteError) -> Void
@@ -48,19 +53,20 @@ enum ArrayFile {
         ) -> Entry {
             let buffer = UnsafeBufferPointer(start: pointer, count: rows * columns)
             return Entry(
-                name: name, dataType: dataType, rows: rows, columns: columns,
+                name: name, dataType: dataType, shape: [rows, columns],
                 isFinite: { ArrayFile.allFinite(buffer, as: dataType) },
                 write: { (writer: inout AtomicFileWriter) throws(FileWriteError) in
                     try ArrayFile.write(buffer, as: dataType, into: &writer)
                 })
         }
 
-        /// An entry that writes `matrix`, converted to `dataType`.
-        static func matrix<Scalar: MatrixScalar>(_ name: String, _ matrix: Matrix<Scalar>, as dataType: DataType)
-            -> Entry
-        {
+        /// An entry that writes `matrix`, converted to `dataType`; with `asVector`, under the
+        /// one-dimensional shape `[count]` (a PyTorch bias).
+        static func matrix<Scalar: MatrixScalar>(
+            _ name: String, _ matrix: Matrix<Scalar>, as dataType: DataType, asVector: Bool = false
+        ) -> Entry {
             Entry(
-                name: name, dataType: dataType, rows: matrix.rows, columns: matrix.columns,
+                name: name, dataType: dataType, shape: asVector ? [matrix.count] : [matrix.rows, matrix.columns],
                 isFinite: { matrix.withUnsafeBufferPointer { ArrayFile.allFinite($0, as: dataType) } },
                 write: { (writer: inout AtomicFileWriter) throws(FileWriteError) in
                     try matrix.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<Scalar>) throws(FileWriteError) in
@@ -68,6 +74,17 @@ enum ArrayFile {
                     }
                 })
         }
+    }
+
+    /// Which files a ``Reader`` opens.
+    enum Accepted {
+        /// Model files and checkpoints that nn wrote.
+        case nnFiles
+        /// Those, and PyTorch state dicts that `nn export --format torch` wrote (their metadata holds
+        /// the model's document under ``ModelFile/torchDocumentKey``).
+        case nnFilesAndTorchExports
+        /// Any safetensors file of `F32`/`F64` tensors of one or two dimensions.
+        case stateDicts
     }
 
     /// The largest JSON header read: the metadata (class and feature names) is small beside the arrays.
@@ -112,9 +129,9 @@ enum ArrayFile {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for entry in entries {
-            let end = offset + entry.rows * entry.columns * entry.dataType.size
+            let end = offset + entry.shape.reduce(1, *) * entry.dataType.size
             header[entry.name] = [
-                "dtype": entry.dataType.rawValue, "shape": [entry.rows, entry.columns], "data_offsets": [offset, end],
+                "dtype": entry.dataType.rawValue, "shape": entry.shape, "data_offsets": [offset, end],
             ]
             offset = end
         }
@@ -211,11 +228,14 @@ enum ArrayFile {
         let reason: String
     }
 
-    /// One array's place in the file.
+    /// One array's place in the file. A one-dimensional tensor (only in a reader that accepts state
+    /// dicts) is a row: `rows` 1, `rank` 1.
     struct Array2D {
         var dataType: DataType
         var rows: Int
         var columns: Int
+        /// The number of dimensions in the header: 2, or 1 for a vector.
+        var rank = 2
         /// From the start of the file.
         var offset: Int
         var byteCount: Int
@@ -238,8 +258,9 @@ enum ArrayFile {
             if case .descriptor(let descriptor) = source { close(descriptor) }
         }
 
-        /// Opens `path` (a regular file) and reads its header.
-        convenience init(path: String) throws(Failure) {
+        /// Opens `path` (a regular file) and reads its header; a file that `accepted` does not include
+        /// is refused, naming its format, before its tensors are looked at.
+        convenience init(path: String, accepting accepted: Accepted = .nnFiles) throws(Failure) {
             let descriptor = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
             guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
             var status = stat()
@@ -247,15 +268,16 @@ enum ArrayFile {
                 close(descriptor)
                 throw Failure(reason: "is not a regular file")
             }
-            try self.init(source: .descriptor(descriptor), size: Int(status.st_size))
+            try self.init(
+                source: .descriptor(descriptor), size: Int(status.st_size), accepting: accepted)
         }
 
         /// Reads the header of an array file held in memory.
-        convenience init(data: Data) throws(Failure) {
-            try self.init(source: .bytes(data), size: data.count)
+        convenience init(data: Data, accepting accepted: Accepted = .nnFiles) throws(Failure) {
+            try self.init(source: .bytes(data), size: data.count, accepting: accepted)
         }
 
-        private init(source: Source, size: Int) throws(Failure) {
+        private init(source: Source, size: Int, accepting accepted: Accepted) throws(Failure) {
             self.source = source
             func fail(_ reason: String) -> Failure {
                 if case .descriptor(let descriptor) = source { close(descriptor) }
@@ -290,10 +312,13 @@ enum ArrayFile {
             // arrays are looked at: it is not a broken file of ours.
             let metadata = header["__metadata__"] as? [String: String]
             let format = metadata?["format"]
-            guard let metadata, let format, [ModelFile.formatName, TrainingCheckpoint.formatName].contains(format)
+            let isOurs = format.map { [ModelFile.formatName, TrainingCheckpoint.formatName].contains($0) } ?? false
+            let isTorchExport = metadata?[ModelFile.torchDocumentKey] != nil
+            guard
+                isOurs || accepted == .stateDicts || (accepted == .nnFilesAndTorchExports && isTorchExport)
             else {
                 throw fail(
-                    "a safetensors file that nn did not write (its metadata names format '\(format ?? "none")', not '\(ModelFile.formatName)'); nn reads the model files and checkpoints 'nn train' writes"
+                    "a safetensors file that nn did not write (its metadata names format '\(format ?? "none")', not '\(ModelFile.formatName)'); nn reads the model files and checkpoints 'nn train' writes, and a PyTorch state dict through 'nn import' or 'nn train --init-from'"
                 )
             }
             let dataStart = 8 + Int(length)
@@ -303,10 +328,28 @@ enum ArrayFile {
             for (name, value) in header where name != "__metadata__" {
                 guard let entry = value as? [String: Any],
                     let typeName = entry["dtype"] as? String, let dataType = DataType(rawValue: typeName)
-                else { throw fail("array '\(name)': 'dtype' must be \"F32\" or \"F64\"") }
-                guard let shape = entry["shape"] as? [Any], shape.count == 2,
-                    let rows = Self.integer(shape[0]), let columns = Self.integer(shape[1]), rows >= 0, columns >= 0
-                else { throw fail("array '\(name)': 'shape' must be two whole numbers at least 0") }
+                else {
+                    guard isOurs else {
+                        let typeName = (value as? [String: Any])?["dtype"] as? String ?? "none"
+                        throw fail(
+                            "tensor '\(name)' is \(typeName); nn reads F32 and F64 tensors (in PyTorch, save model.float().state_dict())"
+                        )
+                    }
+                    throw fail("array '\(name)': 'dtype' must be \"F32\" or \"F64\"")
+                }
+                let shape = entry["shape"] as? [Any] ?? []
+                let rank = shape.count
+                guard rank == 2 || (rank == 1 && !isOurs),
+                    let rows = rank == 1 ? 1 : Self.integer(shape[0]), let columns = Self.integer(shape[rank - 1]),
+                    rows >= 0, columns >= 0
+                else {
+                    guard isOurs else {
+                        throw fail(
+                            "tensor '\(name)': 'shape' must be one or two whole numbers at least 0 (nn reads Linear layers)"
+                        )
+                    }
+                    throw fail("array '\(name)': 'shape' must be two whole numbers at least 0")
+                }
                 guard let offsets = entry["data_offsets"] as? [Any], offsets.count == 2,
                     let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), 0 <= begin, begin <= end,
                     end <= dataSize
@@ -323,7 +366,8 @@ enum ArrayFile {
                     )
                 }
                 arrays[name] = Array2D(
-                    dataType: dataType, rows: rows, columns: columns, offset: dataStart + begin, byteCount: bytes)
+                    dataType: dataType, rows: rows, columns: columns, rank: rank, offset: dataStart + begin,
+                    byteCount: bytes)
                 extents.append((begin, end, name))
             }
             // The arrays tile the data section exactly: no overlap, no hole, nothing after the last.
@@ -339,7 +383,7 @@ enum ArrayFile {
             guard position == dataSize else {
                 throw fail("the arrays end at data byte \(position) but the file has \(dataSize) data bytes")
             }
-            self.metadata = metadata
+            self.metadata = metadata ?? [:]
             self.arrays = arrays
         }
 

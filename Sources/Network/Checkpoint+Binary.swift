@@ -111,7 +111,7 @@ extension TrainingCheckpoint {
 extension ArrayFile {
     /// A reader for `path` when it is an array file (a regular file starting with a plausible header
     /// length and `{`), `nil` when it is not (JSON, a device, a pipe: the JSON readers handle those).
-    static func reader(ifArrayFile path: String) throws(Failure) -> Reader? {
+    static func reader(ifArrayFile path: String, accepting accepted: Accepted = .nnFiles) throws(Failure) -> Reader? {
         let descriptor = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
@@ -121,12 +121,12 @@ extension ArrayFile {
         guard pread(descriptor, &prefix, 9, 0) == 9, isArrayFile(prefix: prefix, fileSize: Int(status.st_size)) else {
             return nil
         }
-        return try Reader(path: path)
+        return try Reader(path: path, accepting: accepted)
     }
 
     /// A reader for `data` when it is an array file held in memory, `nil` when it is not.
-    static func reader(ifArrayFile data: Data) throws(Failure) -> Reader? {
+    static func reader(ifArrayFile data: Data, accepting accepted: Accepted = .nnFiles) throws(Failure) -> Reader? {
         guard isArrayFile(prefix: Array(data.prefix(9)), fileSize: data.count) else { return nil }
-        return try Reader(data: data)
+        return try Reader(data: data, accepting: accepted)
     }
 }

@@ -16,11 +16,12 @@ extension ModelFile {
             to: path)
     }
 
-    /// An array-file reader for `path` when it is a version 2 (binary) file, `nil` when it is not
-    /// (JSON, a device, a pipe: the JSON reader handles and refuses those).
+    /// An array-file reader for `path` when it is a version 2 (binary) file or a PyTorch file that
+    /// `nn export --format torch` wrote, `nil` when it is not a safetensors file (JSON, a device, a
+    /// pipe: the JSON reader handles and refuses those).
     static func binaryReader(_ path: String) throws(NetworkError) -> ArrayFile.Reader? {
         do {
-            return try ArrayFile.reader(ifArrayFile: path)
+            return try ArrayFile.reader(ifArrayFile: path, accepting: .nnFilesAndTorchExports)
         } catch {
             throw .invalidModelFile(path: path, reason: error.reason)
         }
@@ -33,6 +34,9 @@ extension ModelFile {
     {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
         let format = reader.metadata["format"] ?? "none"
+        if format != formatName && reader.metadata[torchDocumentKey] != nil {
+            return try decodeTorch(reader, path: path, loadingWeights: loadingWeights)
+        }
         if format == TrainingCheckpoint.formatName {
             throw fail(
                 "this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save"
@@ -139,6 +143,17 @@ extension ModelFile {
             let file = try read(from: path)
             let network: Sequential<Scalar> = try file.makeNetwork()
             return (try readMetadata(from: path), network)
+        }
+        guard reader.metadata["format"] == formatName else {
+            // A PyTorch file (`nn export --format torch`): its weights are transposed as they are read.
+            var file = try decodeBinary(reader, path: path, loadingWeights: true)
+            let network: Sequential<Scalar> = try file.makeNetwork()
+            for index in file.layers.indices {
+                file.layers[index].declaresBias = file.layers[index].hasBias
+                file.layers[index].weights = nil
+                file.layers[index].bias = nil
+            }
+            return (file, network)
         }
         let file = try decodeBinary(reader, path: path, loadingWeights: false)
         let network: Sequential<Scalar> = try file.makeNetwork()

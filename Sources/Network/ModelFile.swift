@@ -188,7 +188,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
     public static func decode(_ data: Data, path: String) throws(NetworkError) -> ModelFile {
         if ArrayFile.isArrayFile(prefix: Array(data.prefix(9)), fileSize: data.count) {
             let reader: ArrayFile.Reader
-            do { reader = try ArrayFile.Reader(data: data) } catch {
+            do { reader = try ArrayFile.Reader(data: data, accepting: .nnFilesAndTorchExports) } catch {
                 throw .invalidModelFile(path: path, reason: error.reason)
             }
             return try decodeBinary(reader, path: path, loadingWeights: true)

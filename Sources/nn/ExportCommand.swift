@@ -4,14 +4,27 @@ import Network
 import Tensor
 import TensorIO
 
-/// `nn export`: writes a model's weights as an `.npz` archive that `np.load` reads.
+/// The formats `nn export` writes.
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    /// An `.npz` archive for numpy.
+    case npz
+    /// The `state_dict` of the equivalent `torch.nn.Sequential`, in safetensors.
+    case torch
+
+    /// The extension `--output` must end in.
+    var fileExtension: String { self == .npz ? ".npz" : ".safetensors" }
+}
+
+/// `nn export`: writes a model's weights as an `.npz` archive that `np.load` reads, or as a PyTorch
+/// state dict in safetensors.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a model (weights, biases, scaling, activations, classes) to an .npz file for numpy.",
+        abstract: "Write a model (weights, biases, scaling, activations, classes) for numpy or PyTorch.",
+        usage: "nn export --model <file> --output <file> [<options>]",
         discussion: """
-            The archive holds everything numpy needs to reproduce 'nn predict' \
-            (format version 1), one array per member:
+            --format npz (the default) writes an archive with everything numpy needs \
+            to reproduce 'nn predict' (format version 1), one array per member:
 
               layerN.weights    (inputs, outputs), for each dense layer N
               layerN.bias       (1, outputs)
@@ -28,23 +41,41 @@ struct ExportCommand: ParsableCommand {
 
             README's 'nn export' section has a numpy function that reproduces \
             'nn predict' from it.
+
+            --format torch writes the state_dict of the equivalent torch.nn.Sequential \
+            as safetensors (0.weight as (outputs, inputs), 0.bias as (outputs), \
+            ...; activations take an index but no tensors), with the activations, \
+            loss, classes and scaling in its metadata, and prints the PyTorch that \
+            loads it with load_state_dict(strict=True). The network takes scaled \
+            inputs, (x - offset) * scale; a softmax classifier outputs logits. \
+            'nn predict' and 'nn train --init-from' read the file back.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .shortAndLong, help: "The .npz file to write.")
+    @Option(help: "npz for numpy, or torch for a PyTorch state dict in safetensors.")
+    var format: ExportFormat = .npz
+
+    @Option(name: .shortAndLong, help: "The file to write: .npz, or .safetensors with --format torch.")
     var output: String
 
     @Flag(help: "Compress the archive's members (np.savez_compressed).")
     var compressed = false
 
     func validate() throws {
-        guard output.hasSuffix(".npz") else { throw ValidationError("--output must end in .npz, got '\(output)'") }
+        guard output.hasSuffix(format.fileExtension) else {
+            throw ValidationError(
+                "--output must end in \(format.fileExtension) with --format \(format.rawValue), got '\(output)'")
+        }
+        if compressed && format == .torch {
+            throw ValidationError("--compressed applies to --format npz; safetensors files are not compressed")
+        }
     }
 
     func run() throws {
         try OutputPaths.check(outputs: [("--output", output)], inputs: [("--model", modelOptions.model)])
         let file = try ModelFile.read(from: modelOptions.model)
+        if format == .torch { return try exportTorch(file) }
         var arrays = file.weightArrays
         let inputCount = file.layers.first?.inputSize ?? 0
         let transform =
@@ -72,6 +103,52 @@ struct ExportCommand: ParsableCommand {
         print(
             "wrote \(arrays.count) arrays (\(arrays.keys.sorted().joined(separator: ", "))) and model.json to \(displayPath(output))"
         )
+    }
+}
+
+extension ExportCommand {
+    /// Writes `file` as a PyTorch state dict and prints what was written and the PyTorch that loads it.
+    func exportTorch(_ file: ModelFile) throws {
+        try file.writeTorchStateDict(to: output)
+        let tensors = file.torchTensorShapes.map { "\($0.name) \($0.shape)" }
+        print("wrote \(tensors.count) tensors (\(tensors.joined(separator: ", "))) to \(displayPath(output))")
+        print("In PyTorch:\n")
+        print(Self.pytorchCode(file, path: output))
+    }
+
+    /// The lines of PyTorch that rebuild the network, load the file strictly and predict.
+    static func pytorchCode(_ file: ModelFile, path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        let inputs = file.layers.first?.inputSize ?? 0
+        let double = file.precision == "double"
+        let tensor =
+            double ? "torch.tensor(json.loads(meta[key]), dtype=torch.float64)" : "torch.tensor(json.loads(meta[key]))"
+        let scaled = "model((x - offset) * scale)"
+        let comment = "# x: (samples, \(inputs)), \(double ? "float64" : "float32")"
+        var lines = [
+            "import json, torch",
+            "from torch import nn",
+            "from safetensors import safe_open",
+            "from safetensors.torch import load_file",
+            "model = \(file.torchSequential)\(double ? ".double()" : "")",
+            "model.load_state_dict(load_file(\"\(name)\"), strict=True)",
+            "meta = safe_open(\"\(name)\", \"pt\").metadata()",
+            "offset, scale = (\(tensor) for key in (\"nn.inputOffset\", \"nn.inputScale\"))",
+        ]
+        if file.loss == .softmaxCrossEntropy && file.layers.last?.activation == .identity {
+            lines.append("probabilities = torch.softmax(\(scaled), dim=1)  \(comment); the model outputs logits")
+        } else if file.targetTransform != nil {
+            lines.append(
+                "target_offset, target_scale = (\(tensor) for key in (\"nn.targetOffset\", \"nn.targetScale\"))")
+            lines.append("y = \(scaled) / target_scale + target_offset  \(comment)")
+        } else {
+            lines.append("y = \(scaled)  \(comment)")
+        }
+        if file.classNames != nil {
+            let order = file.layers.last?.outputSize == 1 ? "[y < 0.5, y >= 0.5]" : "by output index"
+            lines.append("classes = json.loads(meta[\"nn.classNames\"])  # \(order)")
+        }
+        return lines.joined(separator: "\n")
     }
 }
 

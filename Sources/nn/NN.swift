@@ -22,7 +22,7 @@ struct NN: ParsableCommand {
         version: PackageVersion.current,
         subcommands: [
             TrainCommand.self, PredictCommand.self, EvaluateCommand.self, InfoCommand.self, ExportCommand.self,
-            ExamplesCommand.self, DoctorCommand.self,
+            ImportCommand.self, ExamplesCommand.self, DoctorCommand.self,
         ]
     )
 

@@ -14,6 +14,8 @@ enum SettingSource: String, Encodable {
     case checkpoint
     /// Kept from the model `--init-from` starts from.
     case model
+    /// Read from the PyTorch state dict `--init-from` starts from (the layer sizes, bias, precision).
+    case stateDict = "state dict"
     /// Inferred from the data (the task, the loss).
     case data = "inferred from the data"
 }
@@ -39,7 +41,7 @@ struct RunSetting: Encodable {
 /// asks for another value than the checkpoint's is refused (exit 64), naming the checkpoint's value.
 ///
 /// **A new training option**: its `@Option` in `TrainCommand.swift`, and its line in
-/// ``resolve(_:table:task:loss:sampleCount:checkpoint:model:)`` here (value, default, resume rule);
+/// ``resolve(_:table:task:loss:sampleCount:checkpoint:model:stateDict:)`` here (value, default, resume rule);
 /// the reports print every setting from ``settings``.
 struct ResolvedRun {
     var table: Bool
@@ -106,22 +108,27 @@ struct ResolvedRun {
     }
 
     /// Resolves the run for `sampleCount` rows (before any split), with the task and loss decided
-    /// from the data (or the checkpoint or model); refuses what cannot apply (exit 64).
+    /// from the data (or the checkpoint or model); refuses what cannot apply (exit 64). A PyTorch
+    /// `stateDict` fixes the layer sizes, bias and precision; inputs and targets are then unscaled
+    /// unless `--scale`/`--target-scale` say otherwise (the PyTorch model took them as they are).
     static func resolve(
         _ options: TrainCommand, table: Bool, task: TaskOption, loss: Loss, sampleCount: Int,
-        checkpoint: TrainingCheckpoint?, model: ModelFile?
+        checkpoint: TrainingCheckpoint?, model: ModelFile?, stateDict: TorchStateDict? = nil
     ) throws -> ResolvedRun {
         if task == .classify && options.targetScale != nil {
             throw CommandError.usage("--target-scale applies to regression, and this is a classification")
         }
         var resolver = SettingResolver(
             defaultSource: table ? .tableDefault : .builtInDefault, checkpoint: checkpoint.map(Self.values(of:)),
-            model: model.map(Self.values(of:)))
+            model: model.map(Self.values(of:)) ?? stateDict.map(Self.values(of:)),
+            modelSource: stateDict != nil ? .stateDict : .model)
         var run = ResolvedRun(table: table, task: task, loss: loss)
         let defaults = TrainDefaults.forData(table: table)
         run.resolveNetwork(options, defaults, &resolver)
         run.resolveOptimizer(options, defaults, &resolver)
-        run.resolveData(options, defaults, sampleCount: sampleCount, resuming: checkpoint != nil, &resolver)
+        run.resolveData(
+            options, defaults, sampleCount: sampleCount, resuming: checkpoint != nil, fromStateDict: stateDict != nil,
+            &resolver)
         try resolver.refuseConflicts()
         run.settings = resolver.settings
         return run
@@ -181,7 +188,7 @@ struct ResolvedRun {
     /// The data's split, batches, epochs, early stopping, schedule and scaling, which depend on how
     /// many rows train.
     private mutating func resolveData(
-        _ options: TrainCommand, _ defaults: TrainDefaults, sampleCount: Int, resuming: Bool,
+        _ options: TrainCommand, _ defaults: TrainDefaults, sampleCount: Int, resuming: Bool, fromStateDict: Bool,
         _ resolver: inout SettingResolver
     ) {
         testFraction = resolver.fixed(
@@ -210,11 +217,13 @@ struct ResolvedRun {
         schedule = resolver.changeable(
             "schedule", options.schedule?.schedule, fullBatch ? .constant : defaults.schedule,
             text: { ScheduleOption($0).text }, parse: { ScheduleOption(argument: $0)?.schedule })
+        // A PyTorch model took its inputs and targets as they are: unscaled unless asked.
         scale = resolver.fixed(
-            "scale", "--scale", options.scale, defaults.scale, text: \.rawValue, parse: ScaleOption.init(rawValue:))
+            "scale", "--scale", options.scale, fromStateDict ? .none : defaults.scale, text: \.rawValue,
+            parse: ScaleOption.init(rawValue:))
         let targetScale = resolver.fixed(
             "targetScale", "--target-scale", task == .regress ? options.targetScale : nil,
-            task == .regress ? defaults.targetScale : .none, text: \.rawValue,
+            task == .regress && !fromStateDict ? defaults.targetScale : .none, text: \.rawValue,
             parse: TargetScaleOption.init(rawValue:))
         standardizesTargets = targetScale == .standardize
         let csv = options.source.csv
@@ -243,6 +252,14 @@ struct ResolvedRun {
         return values
     }
 
+    /// What a PyTorch state dict fixes: its layer sizes, bias and precision.
+    static func values(of stateDict: TorchStateDict) -> [String: String] {
+        [
+            "layers": LayerSizes.text(stateDict.linears.dropLast().map(\.outputSize)),
+            "bias": "\(stateDict.linears[0].hasBias)", "precision": stateDict.precision,
+        ]
+    }
+
     /// What a saved model fixes: its network, loss, precision and scaling.
     static func values(of model: ModelFile) -> [String: String] {
         var values = [
@@ -266,18 +283,21 @@ struct SettingResolver {
     let defaultSource: SettingSource
     /// The checkpoint's settings as text, when the run resumes.
     let checkpoint: [String: String]?
-    /// The model's settings as text, with `--init-from`.
+    /// The model's settings as text, with `--init-from` (a model's, or a PyTorch state dict's).
     let model: [String: String]?
+    /// Where the model's settings come from: ``SettingSource/model`` or ``SettingSource/stateDict``.
+    var modelSource = SettingSource.model
     var settings: [RunSetting] = []
     var conflicts: [String] = []
 
     /// A setting the data decided (the task, the loss), or the checkpoint or model kept.
     mutating func decided(_ key: String, _ value: String, option: String?, flag: String) {
         if let option, let kept = checkpoint?[key] ?? model?[key], option != kept {
-            conflicts.append("\(flag) \(option) (the \(checkpoint != nil ? "checkpoint" : "model") has \(kept))")
+            conflicts.append(
+                "\(flag) \(option) (the \(checkpoint != nil ? "checkpoint" : modelSource.rawValue) has \(kept))")
         }
         let source: SettingSource =
-            checkpoint != nil ? .checkpoint : model != nil ? .model : option != nil ? .option : .data
+            checkpoint != nil ? .checkpoint : model?[key] != nil ? modelSource : option != nil ? .option : .data
         settings.append(RunSetting(key: key, value: value, source: source))
     }
 
@@ -296,8 +316,10 @@ struct SettingResolver {
             return keptValue
         }
         if let kept = model?[key], let keptValue = parse(kept) {
-            if let option, text(option) != kept { conflicts.append("\(flag) \(text(option)) (the model has \(kept))") }
-            settings.append(RunSetting(key: key, value: kept, source: .model))
+            if let option, text(option) != kept {
+                conflicts.append("\(flag) \(text(option)) (the \(modelSource.rawValue) has \(kept))")
+            }
+            settings.append(RunSetting(key: key, value: kept, source: modelSource))
             return keptValue
         }
         let value = option ?? defaultValue
@@ -335,7 +357,9 @@ struct SettingResolver {
         let rule =
             checkpoint != nil
             ? "a resumed run keeps its checkpoint's network, loss, optimizer, precision, seed, batch size, splits and scaling, and may change --learning-rate, --epochs, --early-stopping and --schedule; drop the others or start a new run"
-            : "a run from a model keeps the model's network, loss, precision and scaling; drop these options"
+            : modelSource == .stateDict
+                ? "a run from a PyTorch state dict takes its layer sizes, bias and precision from the file; drop these options"
+                : "a run from a model keeps the model's network, loss, precision and scaling; drop these options"
         throw CommandError.usage("\(conflicts.joined(separator: ", ")): \(rule)")
     }
 }

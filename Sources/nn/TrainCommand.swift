@@ -169,7 +169,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Start from a saved model's weights (same architecture, a fresh optimizer), on new data read with its columns and scaling."
+            "Start from a saved model's weights (same architecture, a fresh optimizer), on new data read with its columns and scaling; or from a PyTorch state dict's Linear layers (see README)."
     )
     var initFrom: String?
 
@@ -203,7 +203,15 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError(
                 "--resume continues a checkpoint and --init-from starts from a model; give one of them")
         }
-        if initFrom != nil {
+        if let initFrom, TorchStateDict.isBareStateDict(at: initFrom) {
+            // A state dict gives the layer sizes, bias and weights; the rest is decided as for a new run.
+            let fixed = [("--init", weightInit != nil), ("--bias-init", biasInit != nil)].filter(\.1).map(\.0)
+            if !fixed.isEmpty {
+                throw ValidationError(
+                    "\(fixed.joined(separator: ", ")) \(fixed.count == 1 ? "does" : "do") not apply with --init-from: the weights are the state dict's"
+                )
+            }
+        } else if initFrom != nil {
             // The network, its loss and its scaling come from the model.
             let fixed = [
                 ("--layers", layers != nil), ("--output-activation", outputActivation != nil), ("--no-bias", noBias),
@@ -273,13 +281,19 @@ struct TrainCommand: ParsableCommand {
         }
         // The checkpoint is read once: its precision (or the model's) decides the type, then the run uses it.
         let resumed = try resume.map { try DistributedRun.readCheckpoint($0) }
-        let initial = try initFrom.map { try ModelFile.read(from: $0) }
+        // A bare PyTorch state dict gives only the layers; a model (nn's, or nn's PyTorch export) gives all.
+        let stateDict = try initFrom.flatMap {
+            TorchStateDict.isBareStateDict(at: $0) ? try TorchStateDict.read(from: $0) : nil
+        }
+        let initial = stateDict != nil ? nil : try initFrom.map { try ModelFile.read(from: $0) }
         let precision =
-            (resumed?.model ?? initial).flatMap { Precision(rawValue: $0.precision) } ?? self.precision
-            ?? TrainDefaults.precision
+            ((resumed?.model ?? initial)?.precision ?? stateDict?.precision).flatMap { Precision(rawValue: $0) }
+            ?? self.precision ?? TrainDefaults.precision
         switch precision {
-        case .float: try TrainingRun<Float>(command: self, resuming: resumed, from: initial).run()
-        case .double: try TrainingRun<Double>(command: self, resuming: resumed, from: initial).run()
+        case .float:
+            try TrainingRun<Float>(command: self, resuming: resumed, from: initial, stateDict: stateDict).run()
+        case .double:
+            try TrainingRun<Double>(command: self, resuming: resumed, from: initial, stateDict: stateDict).run()
         }
         DistributedRun.finish()
     }

@@ -24,9 +24,12 @@ struct TrainingData<Scalar: MatrixScalar> {
     var targetTransform: ModelFile.InputTransform?
 
     /// Reads and prepares the data `command` names; `resumed` and `initial` are the checkpoint or model a run continues.
-    static func prepare(_ command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) throws
-        -> TrainingData
-    {
+    /// `stateDict` is a PyTorch state dict `--init-from` starts from: it gives the layers, and the
+    /// data are read as for a new run.
+    static func prepare(
+        _ command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?,
+        stateDict: TorchStateDict? = nil
+    ) throws -> TrainingData {
         let startingModel = resumed?.model ?? initial
         let (data, rawTargets, readsLayout) = try read(command, startingModel: startingModel)
         let table = command.source.isTable
@@ -37,11 +40,13 @@ struct TrainingData<Scalar: MatrixScalar> {
         }
         let lossFunction: Loss =
             startingModel?.loss ?? command.loss?.loss
-            ?? defaultLoss(table: table, task: task, targets: targetsRaw, classNames: dataClassNames)
+            ?? defaultLoss(
+                table: table, task: task, targets: targetsRaw, classNames: dataClassNames,
+                stateDictOutputs: stateDict?.linears.last?.outputSize)
         let sampleCount = data.inputs.rows
         let plan = try ResolvedRun.resolve(
             command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount, checkpoint: resumed,
-            model: initial)
+            model: initial, stateDict: stateDict)
         let classIndices: [Int]? =
             task == .classify && targetsRaw.columns == 1 ? targetsRaw.scalars.map { Int($0) } : nil
         let (trainingRows, validationRows, testRows) = try splitRows(
@@ -140,9 +145,13 @@ struct TrainingData<Scalar: MatrixScalar> {
     }
 
     /// The loss a run gets when neither `--loss` nor a model names one.
-    static func defaultLoss(table: Bool, task: TaskOption, targets: Matrix<Scalar>, classNames: [String]?) -> Loss {
+    static func defaultLoss(
+        table: Bool, task: TaskOption, targets: Matrix<Scalar>, classNames: [String]?, stateDictOutputs: Int? = nil
+    ) -> Loss {
         guard table else { return TargetPreparation.defaultLoss(targets: targets, classNames: classNames) }
         if task == .regress { return .meanSquaredError }
+        // A PyTorch classifier with one output per class (even two) was trained on logits.
+        if let outputs = stateDictOutputs, outputs > 1 { return .softmaxCrossEntropy }
         return (classNames?.count ?? 2) <= 2 && targets.columns == 1 ? .binaryCrossEntropy : .softmaxCrossEntropy
     }
 

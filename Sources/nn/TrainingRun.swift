@@ -8,17 +8,24 @@ struct TrainingRun<Scalar: MatrixScalar> {
     let command: TrainCommand
     let resumed: TrainingCheckpoint?
     let initial: ModelFile?
+    /// The PyTorch state dict `--init-from` starts from (its Linear layers only).
+    let stateDict: TorchStateDict?
 
-    init(command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?) {
+    init(
+        command: TrainCommand, resuming resumed: TrainingCheckpoint?, from initial: ModelFile?,
+        stateDict: TorchStateDict? = nil
+    ) {
         self.command = command
         self.resumed = resumed
         self.initial = initial
+        self.stateDict = stateDict
     }
 
     /// Plan → build or restore → fit → report.
     func run() throws {
         let loadStarted = ContinuousClock.now
-        let prepared = try TrainingData<Scalar>.prepare(command, resuming: resumed, from: initial)
+        let prepared = try TrainingData<Scalar>.prepare(
+            command, resuming: resumed, from: initial, stateDict: stateDict)
         let training = (
             inputs: prepared.inputs(prepared.trainingRows),
             targets: try prepared.targets(prepared.trainingRows, prepared.data.name)
@@ -30,6 +37,10 @@ struct TrainingRun<Scalar: MatrixScalar> {
                 inputs: prepared.inputs(prepared.validationRows),
                 targets: try prepared.targets(prepared.validationRows, "\(prepared.data.name) validation part").targets
             )
+        if let stateDict {
+            try checkShapes(
+                stateDict, prepared, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns)
+        }
         let (network, optimizer, random) = try makeNetwork(
             prepared.plan, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns,
             trainingCount: prepared.trainingRows.count)
@@ -83,11 +94,23 @@ struct TrainingRun<Scalar: MatrixScalar> {
                 widths: widths, plan: plan, scalarSize: MemoryLayout<Scalar>.size, trainingCount: trainingCount,
                 force: command.force)
             network = Sequential<Scalar>(try NetworkBuilder.layers(widths: widths, plan: plan), generator: &random)
+            if let stateDict { try network.loadTorchStateDict(from: stateDict.path) }
         }
         let optimizer = Optimizer<Scalar>(
             plan.optimizerKind, learningRate: plan.learningRate, weightDecay: plan.weightDecay,
             schedule: plan.schedule)
         return (network, optimizer, random)
+    }
+
+    /// Refuses data whose width does not fit a state dict's first and last Linear layers, naming both shapes.
+    func checkShapes(_ stateDict: TorchStateDict, _ prepared: TrainingData<Scalar>, inputSize: Int, outputSize: Int)
+        throws
+    {
+        let first = stateDict.linears.first!, last = stateDict.linears.last!
+        guard first.inputSize != inputSize || last.outputSize != outputSize else { return }
+        throw CommandError.dataMismatch(
+            "\(prepared.data.name): \(inputSize) features and \(outputSize) target columns (inputs (samples, \(inputSize)), targets (samples, \(outputSize))), but the state dict \(stateDict.path) takes \(first.inputSize) inputs ('\(first.name).weight' [\(first.outputSize), \(first.inputSize)]) and gives \(last.outputSize) outputs ('\(last.name).weight' [\(last.outputSize), \(last.inputSize)]); train from it on data with those widths"
+        )
     }
 
     /// Refuses data whose width does not fit a checkpoint's or model's network.

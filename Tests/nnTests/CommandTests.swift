@@ -373,7 +373,7 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             .joined(separator: "\n")
     }
 
-    @Test(arguments: ["nn", "train", "predict", "evaluate", "info", "export", "examples"])
+    @Test(arguments: ["nn", "train", "predict", "evaluate", "info", "export", "import", "examples"])
     func helpText(_ command: String) throws {
         let arguments = command == "nn" ? ["--help"] : [command, "--help"]
         let result = try Executable.run(arguments, environment: ["COLUMNS": "100"])

@@ -258,7 +258,7 @@ import Testing
     }
 
     // Item 8: every help fits 80 columns, breaks no token, and keeps its usage line short.
-    @Test(arguments: ["nn", "train", "predict", "evaluate", "info", "export", "examples", "doctor"])
+    @Test(arguments: ["nn", "train", "predict", "evaluate", "info", "export", "import", "examples", "doctor"])
     func helpFitsEightyColumns(_ command: String) throws {
         let arguments = command == "nn" ? ["--help"] : [command, "--help"]
         let text = try Executable.run(arguments, environment: ["COLUMNS": "80"]).standardOutput
