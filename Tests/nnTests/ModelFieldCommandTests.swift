@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+/// A folder with the catalog's files (``catalogFolder()``) and a regressor trained on standardized
+/// targets: `reg.csv` (features f1, f2, target y) and `reg.safetensors` (float, with input and target
+/// transforms and a table layout); and `color.csv` with `color.safetensors`, a classifier whose text
+/// column `color` is one-hot encoded.
+func modelFieldFolder() throws -> URL {
+    let folder = try catalogFolder()
+    var rows = "f1,f2,y\n"
+    for index in 0..<40 {
+        let a = Double(index % 7) / 7, b = Double(index % 5) / 5
+        rows += "\(a),\(b),\(3 * a - 2 * b + 0.25)\n"
+    }
+    try rows.write(to: folder.appendingPathComponent("reg.csv"), atomically: true, encoding: .utf8)
+    let trained = try Executable.run(
+        ["train", "--data", "reg.csv", "--layers", "3", "--epochs", "2", "--save", "reg.safetensors", "--quiet"],
+        in: folder)
+    #expect(trained.status == 0, "\(trained.standardError)")
+    try "color,f1,label\nred,0.1,x\nblue,0.9,y\nred,0.2,x\nblue,0.8,y\n".write(
+        to: folder.appendingPathComponent("color.csv"), atomically: true, encoding: .utf8)
+    let colored = try Executable.run(
+        ["train", "--data", "color.csv", "--layers", "3", "--epochs", "2", "--save", "color.safetensors", "--quiet"],
+        in: folder)
+    #expect(colored.status == 0, "\(colored.standardError)")
+    return folder
+}
+
+/// Writes the model file `model` of `folder`, as the version 1 JSON object edited by `edit`, to `name`.
+func writeEditedModel(
+    _ model: String, to name: String, in folder: URL, _ edit: (inout [String: Any]) -> Void
+) throws {
+    var object = try legacyModelObject(bytes(model, in: folder))
+    edit(&object)
+    try JSONSerialization.data(withJSONObject: object).write(to: folder.appendingPathComponent(name))
+}
+
+/// `object[key]` (a dictionary) with `field` set to `value`.
+func setting(_ field: String, to value: Any, in key: String, of object: inout [String: Any]) {
+    var inner = object[key] as? [String: Any] ?? [:]
+    inner[field] = value
+    object[key] = inner
+}
+
+/// Issue 29 D1: every field of a model file is checked against the rest when it is read. A target
+/// transform was never checked: an empty one made `nn info` die with SIGILL (index out of range),
+/// `predict` exit 0 with empty rows, `evaluate` print nan and `export` copy it; scales of 0, -1,
+/// 1e-320 or 1e308 and offsets of 1e308 passed. Each is now one `error:` line naming the file and the
+/// field, exit 1, from every command that reads the model.
+@Suite struct ModelFieldValidationTests {
+    /// The commands that read `model` in the folder (`reg.csv` or `good.csv` as their data).
+    func commands(_ model: String, data: String) -> [[String]] {
+        [
+            ["info", "--model", model],
+            ["info", "--model", model, "--json"],
+            ["predict", "--model", model, "--data", data],
+            ["evaluate", "--model", model, "--data", data],
+            ["export", "--model", model, "--output", "weights.npz"],
+        ]
+    }
+
+    /// Expects every command to refuse `bad.safetensors`, edited from `model` by `edit`, naming `field`.
+    func expectRefused(
+        _ model: String, data: String, field: String, in folder: URL,
+        sourceLocation: SourceLocation = #_sourceLocation, _ edit: (inout [String: Any]) -> Void
+    ) throws {
+        try writeEditedModel(model, to: "bad.safetensors", in: folder, edit)
+        for arguments in commands("bad.safetensors", data: data) {
+            try expectCleanFailure(
+                arguments, in: folder, mentions: ["bad.safetensors: not a valid model file", "field '\(field)"],
+                sourceLocation: sourceLocation)
+        }
+        #expect(
+            !FileManager.default.fileExists(atPath: folder.appendingPathComponent("weights.npz").path),
+            "export copied a damaged model", sourceLocation: sourceLocation)
+    }
+
+    @Test func targetTransformOfTheWrongWidthIsRefused() throws {
+        let folder = try modelFieldFolder()
+        for (offsets, scales) in [([Double](), [Double]()), ([0.0, 0.0], [1.0, 1.0]), ([0.0], [1.0, 2.0])] {
+            try expectRefused("reg.safetensors", data: "reg.csv", field: "targetTransform", in: folder) {
+                $0["targetTransform"] = ["offset": offsets, "scale": scales]
+            }
+        }
+    }
+
+    @Test func targetTransformScalesAndOffsetsOutOfRangeAreRefused() throws {
+        let folder = try modelFieldFolder()
+        for scale in [0.0, -1.0, 1e-320, 1e-31, 1e308, 1e31] {
+            try expectRefused("reg.safetensors", data: "reg.csv", field: "targetTransform.scale.0", in: folder) {
+                setting("scale", to: [scale], in: "targetTransform", of: &$0)
+            }
+        }
+        // A float model: 1e308 is not a float number.
+        try expectRefused("reg.safetensors", data: "reg.csv", field: "targetTransform.offset.0", in: folder) {
+            setting("offset", to: [1e308], in: "targetTransform", of: &$0)
+        }
+    }
+
+    @Test func inputTransformScalesOutOfRangeAreRefused() throws {
+        let folder = try modelFieldFolder()
+        for scale in [0.0, -1.0, 1e-320, 1e308] {
+            try expectRefused("reg.safetensors", data: "reg.csv", field: "inputTransform.scale.1", in: folder) {
+                setting("scale", to: [1.0, scale], in: "inputTransform", of: &$0)
+            }
+        }
+    }
+
+    @Test func lossThatTheOutputsCannotServeIsRefused() throws {
+        let folder = try modelFieldFolder()
+        // One sigmoid output under softmax cross-entropy: a softmax over one output is always 1.
+        try expectRefused("model.safetensors", data: "good.csv", field: "loss", in: folder) {
+            $0["loss"] = "softmaxCrossEntropy"
+        }
+        // Binary cross-entropy on the identity outputs of an MSE model: not probabilities.
+        try expectRefused("three.safetensors", data: "three.csv", field: "loss", in: folder) {
+            $0["loss"] = "binaryCrossEntropy"
+        }
+    }
+
+    @Test func tableLayoutAgainstTheInputsIsChecked() throws {
+        let folder = try modelFieldFolder()
+        func editColumns(_ change: @escaping (inout [[String: Any]]) -> Void) -> (inout [String: Any]) -> Void {
+            { object in
+                var layout = object["tableLayout"] as! [String: Any]
+                var columns = layout["columns"] as! [[String: Any]]
+                change(&columns)
+                layout["columns"] = columns
+                object["tableLayout"] = layout
+            }
+        }
+        try expectRefused(
+            "reg.safetensors", data: "reg.csv", field: "tableLayout.columns", in: folder,
+            editColumns { $0.removeLast() })
+        try expectRefused(
+            "reg.safetensors", data: "reg.csv", field: "tableLayout.columns.1.name", in: folder,
+            editColumns { $0[1]["name"] = "f1" })
+        try expectRefused(
+            "reg.safetensors", data: "reg.csv", field: "tableLayout.columns.1.position", in: folder,
+            editColumns { $0[1]["position"] = 7 })
+        try expectRefused("reg.safetensors", data: "reg.csv", field: "tableLayout.missing", in: folder) {
+            setting("missing", to: "sometimes", in: "tableLayout", of: &$0)
+        }
+        // A category listed twice trapped in predict's lookup (a dictionary of unique keys).
+        try expectRefused(
+            "color.safetensors", data: "color.csv", field: "tableLayout.columns.0.categories", in: folder,
+            editColumns { $0[0]["categories"] = ["blue", "blue"] })
+    }
+
+    @Test func trainedModelsStillLoad() throws {
+        let folder = try modelFieldFolder()
+        for (model, data) in [
+            ("reg.safetensors", "reg.csv"), ("color.safetensors", "color.csv"), ("model.safetensors", "good.csv"),
+            ("three.safetensors", "three.csv"),
+        ] {
+            for arguments in commands(model, data: data) {
+                let result = try Executable.run(arguments, in: folder)
+                #expect(result.status == 0, "\(arguments): \(result.standardError)")
+            }
+        }
+    }
+}
