@@ -160,3 +160,28 @@ func setting(_ field: String, to value: Any, in key: String, of object: inout [S
         }
     }
 }
+
+/// Issue 29 D17: finite but huge weights (3e38 in a float model) overflowed the forward pass, and
+/// `evaluate` printed `loss -nan` and `predict` wrote nan, both with exit 0. Outputs that are not
+/// finite are now an error naming the model and the first such sample.
+@Suite struct OverflowingOutputTests {
+    @Test func hugeWeightsAreAnErrorNamingTheModel() throws {
+        let folder = try modelFieldFolder()
+        for (model, data) in [("reg.safetensors", "reg.csv"), ("model.safetensors", "good.csv")] {
+            try writeEditedModel(model, to: "huge.safetensors", in: folder) { object in
+                var layers = object["layers"] as! [[String: Any]]
+                var weights = layers[0]["weights"] as! [String: Any]
+                let rows = weights["rows"] as! Int, columns = weights["columns"] as! Int
+                weights["values"] = Array(repeating: Array(repeating: 3e38, count: columns), count: rows)
+                layers[0]["weights"] = weights
+                object["layers"] = layers
+            }
+            for command in ["predict", "evaluate"] {
+                let result = try expectCleanFailure(
+                    [command, "--model", "huge.safetensors", "--data", data], in: folder,
+                    mentions: ["huge.safetensors: the model's outputs overflow float for sample "])
+                #expect(!result.standardOutput.contains("nan"), "\(result.standardOutput)")
+            }
+        }
+    }
+}
