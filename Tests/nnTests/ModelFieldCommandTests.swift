@@ -185,3 +185,43 @@ func setting(_ field: String, to value: Any, in key: String, of object: inout [S
         }
     }
 }
+
+/// Issue 29 D2: `--init-from` and `--resume` applied the saved input transform before comparing the
+/// data's width with the network's, and data of another width (a built-in data set, .npy, IDX) died
+/// with SIGILL in the transform's broadcasting. It is now one error naming both widths.
+@Suite struct ContinuedRunWidthTests {
+    @Test func dataOfAnotherWidthIsRefusedForEveryFormat() throws {
+        let folder = try temporaryFolder()
+        var rows = "a,b,c,d,label\n"
+        for index in 0..<12 { rows += "\(index % 3),\(index % 5),\(index % 2),\(index % 7),\(index % 2)\n" }
+        try rows.write(to: folder.appendingPathComponent("four.csv"), atomically: true, encoding: .utf8)
+        let trained = try Executable.run(
+            [
+                "train", "--data", "four.csv", "--layers", "3", "--epochs", "1", "--save", "four.safetensors",
+                "--checkpoint-every", "1", "--checkpoint", "four.checkpoint.safetensors", "--quiet",
+            ], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        try writeNPY(
+            rows: 4, columns: 3, values: [0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 0],
+            to: folder.appendingPathComponent("three.npy"))
+        let pixels: [UInt8] = [0, 255, 128, 64, 1, 2, 3, 4, 9, 9, 9]
+        try Data(bigEndian(0x0803) + bigEndian(2) + bigEndian(1) + bigEndian(3) + pixels.prefix(6)).write(
+            to: folder.appendingPathComponent("images-idx3-ubyte"))
+        try Data(bigEndian(0x0801) + bigEndian(2) + [0, 1]).write(
+            to: folder.appendingPathComponent("labels-idx1-ubyte"))
+        let sources: [([String], String)] = [
+            (["--dataset", "xor"], "2 features per sample"),
+            (["--data", "three.npy"], "2 features per sample"),  // The last column is the target.
+            (["--data", "images-idx3-ubyte", "--labels", "labels-idx1-ubyte"], "3 features per sample"),
+        ]
+        for (source, width) in sources {
+            for (option, origin) in [
+                ("--init-from", "four.safetensors"), ("--resume", "four.checkpoint.safetensors"),
+            ] {
+                try expectCleanFailure(
+                    ["train"] + source + [option, origin, "--epochs", "2", "--quiet"], in: folder,
+                    mentions: [width, "has 4 inputs", origin])
+            }
+        }
+    }
+}
