@@ -255,3 +255,22 @@ func setting(_ field: String, to value: Any, in key: String, of object: inout [S
         }
     }
 }
+
+/// Issue 29 D13: a file name of 243 to 255 bytes is valid, but `.NAME.PID.tmp` passed NAME_MAX and
+/// every output with such a name failed ("File name too long").
+@Suite struct LongOutputNameTests {
+    @Test func namesUpToNameMaxAreWritten() throws {
+        let folder = try catalogFolder()
+        let model = String(repeating: "m", count: 255 - ".safetensors".count) + ".safetensors"
+        let predictions = String(repeating: "p", count: 251) + ".csv"
+        let trained = try Executable.run(
+            ["train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--save", model, "--quiet"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let predicted = try Executable.run(
+            ["predict", "--model", model, "--data", "good.csv", "--output", predictions], in: folder)
+        #expect(predicted.status == 0, "\(predicted.standardError)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(names.contains(model) && names.contains(predictions), "\(names)")
+        #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(names)")
+    }
+}
