@@ -274,3 +274,45 @@ func setting(_ field: String, to value: Any, in key: String, of object: inout [S
         #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(names)")
     }
 }
+
+/// Issue 29 D11: `nn train ... | head -1` died of SIGPIPE at its next line of output, before it saved
+/// (exit 141). `nn` ignores SIGPIPE, stops printing when standard output is closed, and trains on.
+@Suite struct ClosedStandardOutputTests {
+    /// Runs `nn` with `arguments` in `folder`, its standard output a pipe whose reading end is closed
+    /// before it starts; returns the exit status, whether a signal ended it, and its standard error.
+    func runIntoClosedPipe(_ arguments: [String], in folder: URL) throws -> CommandResult {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        close(ends[0])
+        let process = Process()
+        process.executableURL = Executable.url
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
+        let error = Pipe()
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(
+            status: process.terminationStatus, standardOutput: "",
+            standardError: String(decoding: errorData, as: UTF8.self),
+            crashed: process.terminationReason == .uncaughtSignal)
+    }
+
+    @Test func trainingIntoAClosedPipeStillSaves() throws {
+        let folder = try catalogFolder()
+        let result = try runIntoClosedPipe(
+            [
+                "train", "--data", "good.csv", "--layers", "2", "--epochs", "30", "--save", "piped.safetensors",
+                "--history", "piped.json",
+            ], in: folder)
+        #expect(!result.crashed && result.status == 0, "\(result.status): \(result.standardError)")
+        for name in ["piped.safetensors", "piped.json"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
+        }
+        let info = try runIntoClosedPipe(["info", "--model", "piped.safetensors"], in: folder)
+        #expect(!info.crashed && info.status == 0, "\(info.status): \(info.standardError)")
+    }
+}
