@@ -316,3 +316,26 @@ func setting(_ field: String, to value: Any, in key: String, of object: inout [S
         #expect(!info.crashed && info.status == 0, "\(info.status): \(info.standardError)")
     }
 }
+
+/// Issue 29 D14: a checkpoint that could not be written ended the run, and --save was never written.
+/// A failed checkpoint is now a warning on standard error; training goes on and saves.
+@Suite struct FailedCheckpointTests {
+    @Test func aFailedCheckpointWarnsAndTheModelIsSaved() throws {
+        let folder = try catalogFolder()
+        // Every write into a full device fails (ENOSPC), for root too.
+        let full = try #require(fullDevice(in: folder))
+        let result = try Executable.run(
+            [
+                "train", "--data", "good.csv", "--layers", "2", "--epochs", "3", "--checkpoint-every", "1",
+                "--checkpoint", full, "--save", "saved.safetensors", "--quiet",
+            ], in: folder)
+        #expect(!result.crashed && result.status == 0, "\(result.status): \(result.standardError)")
+        let warnings = result.standardError.split(separator: "\n")
+        #expect(warnings.count == 1, "\(result.standardError)")
+        #expect(
+            warnings.first?.hasPrefix("warning: epoch 1: ") == true
+                && result.standardError.contains("No space left on device")
+                && result.standardError.contains("training goes on"), "\(result.standardError)")
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("saved.safetensors").path))
+    }
+}
