@@ -339,3 +339,44 @@ func setting(_ field: String, to value: Any, in key: String, of object: inout [S
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("saved.safetensors").path))
     }
 }
+
+/// Issue 29 D12: an output that is a folder, or whose name is too long, was found only when the
+/// trained model was saved. Such outputs are refused before the data is read.
+@Suite struct OutputPathCheckTests {
+    @Test func unwritableOutputsAreRefusedBeforeTraining() throws {
+        let folder = try catalogFolder()
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("out.safetensors"), withIntermediateDirectories: false)
+        let long = String(repeating: "n", count: 256)
+        let cases: [([String], [String])] = [
+            (["--save", "out.safetensors"], ["--save out.safetensors: it is a folder"]),
+            (["--history", "out.safetensors"], ["--history out.safetensors: it is a folder"]),
+            (["--save", long], ["the file name has 256 bytes, more than the 255"]),
+            (["--checkpoint-every", "1", "--checkpoint", "out.safetensors"], ["--checkpoint", "it is a folder"]),
+        ]
+        for (outputs, mentions) in cases {
+            let result = try expectCleanFailure(
+                ["train", "--data", "good.csv", "--layers", "2", "--epochs", "5"] + outputs, in: folder,
+                mentions: mentions)
+            #expect(result.standardOutput.isEmpty, "trained before refusing: \(result.standardOutput)")
+        }
+        try expectCleanFailure(
+            ["predict", "--model", "model.safetensors", "--data", "good.csv", "--output", long + ".csv"], in: folder,
+            mentions: ["--output", "bytes, more than the 255"])
+        #if canImport(Glibc)
+            // Root writes into any folder; for others a folder without write permission is refused.
+            if getuid() != 0 {
+                let locked = folder.appendingPathComponent("locked")
+                try FileManager.default.createDirectory(at: locked, withIntermediateDirectories: false)
+                chmod(locked.path, 0o555)
+                defer { chmod(locked.path, 0o755) }
+                try expectCleanFailure(
+                    [
+                        "train", "--data", "good.csv", "--layers", "2", "--epochs", "1", "--save",
+                        "locked/m.safetensors",
+                    ],
+                    in: folder, mentions: ["cannot be written"])
+            }
+        #endif
+    }
+}
