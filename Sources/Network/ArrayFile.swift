@@ -236,7 +236,8 @@ enum ArrayFile {
 
         /// Opens `path` (a regular file) and reads its header.
         convenience init(path: String) throws(Failure) {
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            // Without blocking, so that a named pipe without a writer is refused rather than waited on.
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
             guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
             var status = stat()
             guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {

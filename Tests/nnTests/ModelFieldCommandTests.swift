@@ -380,3 +380,32 @@ func setting(_ field: String, to value: Any, in key: String, of object: inout [S
         #endif
     }
 }
+
+/// Issue 29 D19: a named pipe given as --data blocked forever in `open`, waiting for a writer. Data
+/// files are opened without blocking and anything but a regular file is refused in one line.
+@Suite struct SpecialInputFileTests {
+    @Test func aNamedPipeAsDataIsRefused() throws {
+        #if canImport(Glibc)
+            let folder = try catalogFolder()
+            try #require(mkfifo(folder.appendingPathComponent("fifo.csv").path, 0o644) == 0)
+            try #require(mkfifo(folder.appendingPathComponent("fifo.npy").path, 0o644) == 0)
+            // `timeout` turns the old hang into a kill instead of stopping the suite (SIGKILL: the test runner
+            // starts processes with SIGTERM blocked).
+            for arguments in [
+                ["train", "--data", "fifo.csv", "--layers", "2", "--epochs", "1"],
+                ["train", "--data", "fifo.npy", "--layers", "2", "--epochs", "1"],
+                ["predict", "--model", "model.safetensors", "--data", "fifo.csv"],
+            ] {
+                let result = try Executable.run(
+                    ["-s", "KILL", "20", Executable.path(of: "nn")] + arguments, in: folder,
+                    executable: "/usr/bin/timeout")
+                #expect(
+                    !result.crashed && result.status == 1, "\(arguments): \(result.status): \(result.standardError)")
+                #expect(
+                    result.standardError.hasPrefix("error: fifo.")
+                        && result.standardError.contains("it is a named pipe (FIFO), not a regular file")
+                        && result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+            }
+        #endif
+    }
+}
