@@ -409,3 +409,86 @@ func setting(_ field: String, to value: Any, in key: String, of object: inout [S
         #endif
     }
 }
+
+/// A stored (uncompressed) zip archive of `members`; the central directory lists the member named
+/// `repeated` a second time, at the same local header, when given.
+func zipArchive(_ members: [(name: String, bytes: [UInt8])], repeated: String? = nil) -> Data {
+    func crc32(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+    func le16(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }
+    func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(value >> (8 * $0) & 0xFF) } }
+    var data: [UInt8] = []
+    var directory: [UInt8] = []
+    var entries = 0
+    for member in members {
+        let name = Array(member.name.utf8), crc = crc32(member.bytes), size = UInt32(member.bytes.count)
+        let offset = UInt32(data.count)
+        data +=
+            le32(0x0403_4b50) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(size)
+            + le32(size) + le16(name.count) + le16(0) + name + member.bytes
+        let entry =
+            le32(0x0201_4b50) + le16(20) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(size)
+            + le32(size) + le16(name.count) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(offset) + name
+        directory += entry
+        entries += 1
+        if member.name == repeated {
+            directory += entry
+            entries += 1
+        }
+    }
+    let directoryOffset = UInt32(data.count)
+    data += directory
+    data +=
+        le32(0x0605_4b50) + le16(0) + le16(0) + le16(entries) + le16(entries) + le32(UInt32(directory.count))
+        + le32(directoryOffset) + le16(0)
+    return Data(data)
+}
+
+/// The bytes of a .npy file (version 1.0, little-endian float64) of shape `(rows, columns)`.
+func npyBytes(rows: Int, columns: Int, values: [Double]) -> [UInt8] {
+    var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+    while (10 + header.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    var bytes: [UInt8] =
+        [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+    bytes += Array(header.utf8)
+    for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes += $0 } }
+    return bytes
+}
+
+/// Issue 29 D6: `.npz` members were all decoded whatever was asked for, and one member listed K times
+/// in the central directory was inflated K times. Only the arrays asked for are decoded now, and a
+/// directory that lists a member twice is refused.
+@Suite struct NPZMemberTests {
+    let inputs = npyBytes(rows: 4, columns: 2, values: [0, 0, 0, 1, 1, 0, 1, 1])
+    let targets = npyBytes(rows: 4, columns: 1, values: [0, 1, 1, 0])
+
+    @Test func onlyTheArraysAskedForAreDecoded() throws {
+        let folder = try temporaryFolder()
+        // A damaged array that nobody asks for does not stop the run.
+        try zipArchive([("x.npy", inputs), ("y.npy", targets), ("notes.npy", Array("not an array".utf8))]).write(
+            to: folder.appendingPathComponent("data.npz"))
+        let result = try Executable.run(
+            ["train", "--data", "data.npz", "--layers", "2", "--epochs", "1", "--quiet"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        // Asked for, it is an error naming the member.
+        try expectCleanFailure(
+            ["train", "--data", "data.npz", "--inputs-key", "notes", "--layers", "2", "--epochs", "1"], in: folder,
+            mentions: ["data.npz[notes.npy]"])
+    }
+
+    @Test func aMemberListedTwiceIsRefused() throws {
+        let folder = try temporaryFolder()
+        try zipArchive([("x.npy", inputs), ("y.npy", targets)], repeated: "x.npy").write(
+            to: folder.appendingPathComponent("twice.npz"))
+        try expectCleanFailure(
+            ["train", "--data", "twice.npz", "--layers", "2", "--epochs", "1"], in: folder,
+            mentions: ["twice.npz", "central directory entry 2", "names 'x.npy' again (entry 1)"])
+    }
+}
