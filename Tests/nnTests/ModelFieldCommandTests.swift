@@ -492,3 +492,17 @@ func npyBytes(rows: Int, columns: Int, values: [Double]) -> [UInt8] {
             mentions: ["twice.npz", "central directory entry 2", "names 'x.npy' again (entry 1)"])
     }
 }
+
+/// Issue 29 D16: the memory estimate counted the evaluation's workspace at 256 rows whatever the data,
+/// so a wide network on four rows was estimated about 13 times too high and refused.
+@Suite struct TinyDataMemoryEstimateTests {
+    @Test func theEstimateCountsTheRowsThatAreThere() throws {
+        let folder = try catalogFolder()
+        // 2 → 100,000 → 1 in float with Adam on 4 rows: about 16 MB with the rows there; the old
+        // estimate, with 256 evaluation rows, was about 218 MB, above the 100 MB made available.
+        let result = try Executable.run(
+            ["train", "--data", "good.csv", "--layers", "100000", "--epochs", "1", "--quiet"], in: folder,
+            environment: ["NN_AVAILABLE_MEMORY": "100000000"])
+        #expect(result.status == 0, "\(result.standardError)")
+    }
+}
