@@ -183,10 +183,41 @@ package func resolvedPath(_ path: String) -> String {
     return RawPath.string(fromCString: resolved)
 }
 
-/// The temporary file's name beside `name`: `.NAME.PID.tmp`, with each byte of `name` that is not
-/// UTF-8 written as `_`, so that the temporary file's name is valid UTF-8 whatever the destination's.
-private func temporaryName(of name: String, process: pid_t) -> String {
-    "." + RawPath.replacingRawBytes(in: name, with: "_") + ".\(process).tmp"
+/// The temporary file's name beside `name`: `.STEM.PID.tmp`, where STEM is `name` with each byte that
+/// is not UTF-8 written as `_`, so that the temporary file's name is valid UTF-8 whatever the
+/// destination's.
+///
+/// A name may have up to `NAME_MAX` (255) bytes, and the temporary's adds up to 16: when STEM would
+/// pass ``longestTemporaryStem``, it becomes its first bytes, `~` and 16 hex digits of a hash of the
+/// whole name. STEM does not depend on the process id, so the stale temporaries of a name share one
+/// prefix (``removeStaleTemporaries(of:in:)``).
+package func temporaryName(of name: String, process: pid_t) -> String {
+    "." + temporaryStem(of: name) + ".\(process).tmp"
+}
+
+/// The longest STEM of a temporary's name: `NAME_MAX` less the dot, and `.PID.tmp` with a process id
+/// of 10 digits (the most an `Int32` has).
+let longestTemporaryStem = 255 - 1 - (1 + 10 + 4)
+
+/// STEM of ``temporaryName(of:process:)``.
+func temporaryStem(of name: String) -> String {
+    let readable = RawPath.replacingRawBytes(in: name, with: "_")
+    guard readable.utf8.count > longestTemporaryStem else { return readable }
+    // FNV-1a (64 bits) of the name's bytes as the writer passes them on.
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    let digits = String(hash, radix: 16)
+    let suffix = "~" + String(repeating: "0", count: 16 - digits.count) + digits
+    // The first characters that fit, whole (a UTF-8 sequence is never cut).
+    var prefix = ""
+    var bytes = 0
+    for character in readable.unicodeScalars {
+        let size = String(character).utf8.count
+        guard bytes + size <= longestTemporaryStem - suffix.utf8.count else { break }
+        prefix.unicodeScalars.append(character)
+        bytes += size
+    }
+    return prefix + suffix
 }
 
 /// The folder (`.` when none) and the last component of `path`.

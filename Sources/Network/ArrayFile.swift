@@ -261,7 +261,8 @@ enum ArrayFile {
         /// Opens `path` (a regular file) and reads its header; a file that `accepted` does not include
         /// is refused, naming its format, before its tensors are looked at.
         convenience init(path: String, accepting accepted: Accepted = .nnFiles) throws(Failure) {
-            let descriptor = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
+            // Without blocking, so that a named pipe without a writer is refused rather than waited on.
+            let descriptor = RawPath.withCString(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
             guard descriptor >= 0 else { throw Failure(reason: String(cString: strerror(errno))) }
             var status = stat()
             guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {

@@ -2,21 +2,29 @@ import Tensor
 
 extension ModelFile.InputTransform {
     /// The transform that standardizes each feature of `inputs`: `(x - mean) / std` (population
-    /// standard deviation, as scikit-learn's `StandardScaler`); a constant feature gets scale 1.
+    /// standard deviation, as scikit-learn's `StandardScaler`); a constant feature gets scale 1, and a
+    /// scale is clamped to ``scaleRange`` (the scales a model file may hold).
     public static func standardizing<Scalar: MatrixScalar>(_ inputs: Matrix<Scalar>) -> Self {
         let wide = Matrix<Double>(inputs)
         let means = wide.mean(axis: 0).scalars
         let deviations = wide.standardDeviation(axis: 0).scalars
-        return Self(offset: means, scale: deviations.map { $0 > 0 && $0.isFinite ? 1 / $0 : 1 })
+        return Self(offset: means, scale: deviations.map { $0 > 0 && $0.isFinite ? clampedScale(1 / $0) : 1 })
+    }
+
+    /// `scale` within ``scaleRange``.
+    static func clampedScale(_ scale: Double) -> Double {
+        Swift.min(Swift.max(scale, scaleRange.lowerBound), scaleRange.upperBound)
     }
 
     /// The transform that maps each feature of `inputs` onto `[0, 1]`: `(x - min) / (max - min)`; a
-    /// constant feature gets scale 1.
+    /// constant feature gets scale 1, and a scale is clamped to ``scaleRange``.
     public static func minMax<Scalar: MatrixScalar>(_ inputs: Matrix<Scalar>) -> Self {
         let wide = Matrix<Double>(inputs)
         let lows = wide.min(axis: 0).scalars
         let highs = wide.max(axis: 0).scalars
-        return Self(offset: lows, scale: zip(lows, highs).map { $1 > $0 ? 1 / ($1 - $0) : 1 })
+        return Self(
+            offset: lows,
+            scale: zip(lows, highs).map { $1 > $0 && ($1 - $0).isFinite ? clampedScale(1 / ($1 - $0)) : 1 })
     }
 }
 

@@ -20,8 +20,6 @@ extension ModelFile {
             throw fail("field 'precision': precision '\(precision)' is neither float nor double")
         }
         guard !layers.isEmpty else { throw fail("no layers") }
-        let largest = scalarPrecision.largestFiniteMagnitude
-        let precisionName = precision
         var width: Int? = nil
         for (index, layer) in layers.enumerated() {
             guard let kind = layer.kind else { throw fail("layer \(index) has unknown type '\(layer.type)'") }
@@ -37,22 +35,36 @@ extension ModelFile {
         if let featureNames, featureNames.count != layers[0].inputSize {
             throw fail("\(featureNames.count) feature names for \(layers[0].inputSize ?? 0) inputs")
         }
-        if let transform = inputTransform {
-            if transform.offset.count != layers[0].inputSize || transform.scale.count != layers[0].inputSize {
-                throw fail(
-                    "the input transform has \(transform.offset.count) offsets and \(transform.scale.count) scales for \(layers[0].inputSize ?? 0) inputs"
-                )
-            }
-            if let bad = transform.offset.firstIndex(where: { !($0.magnitude <= largest) }) {
-                throw fail(
-                    "field 'inputTransform.offset.\(bad)': \(transform.offset[bad]) is not a finite \(precisionName) number"
-                )
-            }
-            if let bad = transform.scale.firstIndex(where: { !($0.magnitude <= largest) }) {
-                throw fail(
-                    "field 'inputTransform.scale.\(bad)': \(transform.scale[bad]) is not a finite \(precisionName) number"
-                )
-            }
+        let inputWidth = layers[0].inputSize ?? 0, outputWidth = width ?? 0
+        if let inputTransform {
+            try inputTransform.validate(
+                field: "inputTransform", width: inputWidth, what: "inputs", precision: precision, path: path)
+        }
+        if let targetTransform {
+            try targetTransform.validate(
+                field: "targetTransform", width: outputWidth, what: "outputs", precision: precision, path: path)
+        }
+        try validateLoss(outputWidth: outputWidth, path: path)
+        if let tableLayout { try tableLayout.validate(inputWidth: inputWidth, precision: precision, path: path) }
+    }
+
+    /// Checks the loss against the outputs it reads: softmax cross-entropy needs at least two outputs
+    /// (a softmax over one output is always 1), and binary cross-entropy needs probabilities, each
+    /// output a sigmoid (or a softmax) that `nn predict` reads as the probability of class 1 (one
+    /// output) or of each class or label (several: binary cross-entropy treats each output as its own
+    /// two-class problem, the multi-label form `nn train` writes for several 0/1 target columns).
+    func validateLoss(outputWidth: Int, path: String) throws(NetworkError) {
+        func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
+        let finalActivation = layers.last?.activation ?? .identity
+        switch loss {
+        case .softmaxCrossEntropy where outputWidth < 2:
+            throw fail(
+                "field 'loss': softmax cross-entropy needs at least 2 outputs, and the layers give \(outputWidth)")
+        case .binaryCrossEntropy where finalActivation != .sigmoid && finalActivation != .softmax:
+            throw fail(
+                "field 'loss': binary cross-entropy needs probabilities, but the last layer's activation is \(finalActivation.rawValue), not sigmoid or softmax"
+            )
+        default: break
         }
     }
 
@@ -108,5 +120,89 @@ extension ModelFile {
         }
         // The decoder's text names the offending number ("Parsed JSON number <1e30> does not fit in Int.").
         return "field '\(field)' must be \(expected): \(context.debugDescription)"
+    }
+}
+
+/// The largest magnitude finite in a model's precision (`"float"` or `"double"`).
+func largestFinite(precision: String) -> Double {
+    (Precision(rawValue: precision) ?? .double).largestFiniteMagnitude
+}
+
+extension ModelFile.InputTransform {
+    /// The magnitudes a saved scale may have: positive, at least 1e-30 and at most 1e30. Training
+    /// writes `1 / std` or `1 / (max - min)`, clamped to this range (``standardizing(_:)``,
+    /// ``minMax(_:)``); a scale outside it is a damaged file: 0 or a subnormal makes `output / scale`
+    /// infinite, and a huge one overflows `(x - offset) * scale` for ordinary inputs.
+    public static let scaleRange: ClosedRange<Double> = 1e-30...1e30
+
+    /// Checks the transform of a model's `width` inputs or outputs (`what`): one offset and one scale
+    /// each, every offset finite in `precision`, every scale in ``scaleRange``.
+    func validate(field: String, width: Int, what: String, precision: String, path: String) throws(NetworkError) {
+        func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
+        guard offset.count == width, scale.count == width else {
+            throw fail(
+                "field '\(field)': \(offset.count) offsets and \(scale.count) scales for the model's \(width) \(what)")
+        }
+        let largest = largestFinite(precision: precision)
+        if let bad = offset.firstIndex(where: { !($0.magnitude <= largest) }) {
+            throw fail("field '\(field).offset.\(bad)': \(offset[bad]) is not a finite \(precision) number")
+        }
+        if let bad = scale.firstIndex(where: { !Self.scaleRange.contains($0) }) {
+            throw fail(
+                "field '\(field).scale.\(bad)': \(scale[bad]) is not a scale from \(Self.scaleRange.lowerBound) to \(Self.scaleRange.upperBound)"
+            )
+        }
+    }
+}
+
+extension TableLayout {
+    /// The values of ``missing``.
+    public static let missingPolicies = ["error", "drop-rows", "mean", "median", "most-frequent"]
+
+    /// Checks the layout against the model's `inputWidth` and itself: the columns give that many
+    /// inputs; names are distinct and none is the target's (a header with one name twice cannot be
+    /// read back by name); positions are distinct and lie within ``fileColumnCount``; categories are
+    /// distinct, a fill category is one of them, a fill number is finite in `precision`; ``missing``
+    /// is one of ``missingPolicies``.
+    func validate(inputWidth: Int, precision: String, path: String) throws(NetworkError) {
+        func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
+        guard !columns.isEmpty else { throw fail("field 'tableLayout.columns': no columns") }
+        guard (1...(1 << 40)).contains(fileColumnCount) else {
+            throw fail("field 'tableLayout.fileColumnCount': \(fileColumnCount) is not a column count")
+        }
+        guard Self.missingPolicies.contains(missing) else {
+            throw fail(
+                "field 'tableLayout.missing': '\(missing)' is none of \(Self.missingPolicies.joined(separator: ", "))")
+        }
+        let largest = largestFinite(precision: precision)
+        var names: Set<String> = [], positions: Set<Int> = []
+        var width = 0
+        for (index, column) in columns.enumerated() {
+            let field = "tableLayout.columns.\(index)"
+            guard names.insert(column.name).inserted, column.name != targetName else {
+                throw fail("field '\(field).name': the column name '\(column.name)' appears twice")
+            }
+            guard (0..<fileColumnCount).contains(column.position), positions.insert(column.position).inserted else {
+                throw fail(
+                    "field '\(field).position': \(column.position) is not a distinct column of the \(fileColumnCount) in the training file"
+                )
+            }
+            if let fill = column.fillNumber, !(fill.magnitude <= largest) {
+                throw fail("field '\(field).fillNumber': \(fill) is not a finite \(precision) number")
+            }
+            if let categories = column.categories {
+                guard Set(categories).count == categories.count else {
+                    throw fail("field '\(field).categories': a category appears twice")
+                }
+                if let fill = column.fillCategory, !categories.contains(fill) {
+                    throw fail("field '\(field).fillCategory': '\(fill)' is not one of the column's categories")
+                }
+            }
+            width += column.width
+        }
+        guard width == inputWidth else {
+            throw fail(
+                "field 'tableLayout.columns': the columns give \(width) inputs but the first layer takes \(inputWidth)")
+        }
     }
 }

@@ -659,8 +659,8 @@ public func readCSVTable(
 }
 
 /// The zero-based position of `column` in a file of `columnCount` columns with header `names` (or
-/// none), or an error naming what the file offers: a name needs a header, an index may count from the
-/// end (-1 is the last column).
+/// none), or an error naming what the file offers: a name needs a header and must appear in it once,
+/// an index may count from the end (-1 is the last column).
 func resolveCSVColumn(
     _ column: CSVColumn, names: [String]?, columnCount: Int, file: String
 ) throws(DataIOError) -> Int {
@@ -675,6 +675,14 @@ func resolveCSVColumn(
             throw .invalidOption(
                 file: file,
                 reason: "no column named \(column); the header names \(names.map { "'\($0)'" }.joined(separator: ", "))"
+            )
+        }
+        // A name the header gives twice does not say which column is meant.
+        if let again = names[(index + 1)...].firstIndex(of: wanted) {
+            throw .invalidOption(
+                file: file,
+                reason:
+                    "the header names column \(column) twice (columns \(index + 1) and \(again + 1)); rename one, or choose it by index"
             )
         }
         return index

@@ -52,15 +52,21 @@ internal final class FileBytes {
         FileBytes(file: file, base: bytes.baseAddress, count: bytes.count) { _, _ in _ = owner }
     }
 
-    /// Memory-maps the whole file read-only.
+    /// Memory-maps the whole file read-only. Anything but a regular file (a named pipe, a socket, a
+    /// device, a folder) is refused: the readers need the whole file and its size. The file is opened
+    /// without blocking, so that a named pipe without a writer is refused rather than waited on forever.
     static func map(_ path: String) throws(DataIOError) -> FileBytes {
-        let descriptor = RawPath.withCString(path) { open($0, O_RDONLY) }
+        let descriptor = RawPath.withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
         guard descriptor >= 0 else { throw .cannotRead(file: path, reason: systemErrorMessage()) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .cannotRead(file: path, reason: systemErrorMessage()) }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw .cannotRead(file: path, reason: "not a regular file")
+            throw .cannotRead(
+                file: path,
+                reason:
+                    "it is \(fileKind(status.st_mode)), not a regular file; the data is read whole, so save it to a file first"
+            )
         }
         let size = Int(status.st_size)
         if size == 0 {
@@ -74,6 +80,18 @@ internal final class FileBytes {
         return FileBytes(file: path, base: UnsafeRawPointer(address), count: size) { address, size in
             _ = munmap(address, size)
         }
+    }
+}
+
+/// What a file that is not a regular file is, in words (`a named pipe (FIFO)`).
+internal func fileKind(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFIFO: return "a named pipe (FIFO)"
+    case S_IFSOCK: return "a socket"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFDIR: return "a folder"
+    default: return "a special file"
     }
 }
 

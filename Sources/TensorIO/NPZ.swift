@@ -14,21 +14,15 @@ import Tensor
 ///   encrypted or compressed other than by deflate, its deflate stream ends early or runs past its
 ///   declared size, or its checksum is wrong; ``DataIOError/cannotRead(file:reason:)``,
 ///   ``DataIOError/emptyFile(file:)``, and the ``readNPY(from:as:)`` errors per member.
-/// - See also: ``writeNPZ(_:to:compressed:files:)``.
+/// - See also: ``NPZArchive`` (only the arrays asked for), ``writeNPZ(_:to:compressed:files:)``.
 public func readNPZ<Scalar: MatrixScalar>(
     from path: String, as type: Scalar.Type = Scalar.self
 ) throws(DataIOError) -> [String: Matrix<Scalar>] {
-    let mapped = try FileBytes.map(path)
-    guard mapped.count > 0 else { throw .emptyFile(file: path) }
-    let archive = try ZipReader(mapped)
+    // To read only some arrays, open an ``NPZArchive`` and ask for them by name.
+    let archive = try NPZArchive(path: path)
     var arrays: [String: Matrix<Scalar>] = [:]
-    for member in archive.members where member.name.hasSuffix(".npy") {
-        let contents = try archive.contents(of: member)
-        arrays[String(member.name.dropLast(4))] = try withExtendedLifetime(contents) {
-            () throws(DataIOError) -> Matrix<Scalar> in try NPY.decodeSpecialized(contents)
-        }
-    }
-    return withExtendedLifetime(mapped) { arrays }
+    for name in archive.names { arrays[name] = try archive.array(named: name, as: Scalar.self) }
+    return arrays
 }
 
 /// Writes named matrices as a numpy `.npz` archive (one `name.npy` member each, in name order), which

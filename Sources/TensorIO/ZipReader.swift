@@ -116,6 +116,9 @@ internal struct ZipReader {
         var position = Int(directoryOffset)
         let directoryEnd = position + Int(directorySize)
         members.reserveCapacity(Int(entryCount))
+        // Each member once: a name or a local header listed twice would be read (inflated) twice.
+        var entryByName: [String: Int] = [:]
+        var entryByOffset: [UInt64: Int] = [:]
         for index in 0..<Int(entryCount) {
             func entryCorrupt(_ reason: String) -> DataIOError {
                 corrupt("central directory entry \(index + 1): \(reason)")
@@ -181,6 +184,14 @@ internal struct ZipReader {
             }
             guard diskStart == 0 || diskStart == 0xFFFF else {
                 throw memberCorrupt("the member starts on disk \(diskStart); split archives are not supported")
+            }
+            if let first = entryByName.updateValue(index, forKey: name) {
+                throw entryCorrupt("it names '\(name)' again (entry \(first + 1)); a member may be listed once")
+            }
+            if let first = entryByOffset.updateValue(index, forKey: localHeaderOffset) {
+                throw entryCorrupt(
+                    "it points to the local header at offset \(localHeaderOffset), as entry \(first + 1) does; a member may be listed once"
+                )
             }
             members.append(
                 Member(

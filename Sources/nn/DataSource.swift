@@ -206,16 +206,17 @@ enum DataSource {
             let features = Matrix<Scalar>.concatenatedHorizontally(parts)
             return LoadedData(inputs: features, targets: array.columns(column..<(column + 1)), name: path)
         case "npz":
-            let arrays: [String: Matrix<Scalar>] = try readNPZ(from: path)
-            guard var inputs = arrays[options.inputsKey] else {
+            // Only the two arrays asked for are decoded.
+            let archive = try NPZArchive(path: path)
+            guard var inputs = try archive.array(named: options.inputsKey, as: type) else {
                 throw CommandError.dataMismatch(
-                    "\(path): no array '\(options.inputsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --inputs-key"
+                    "\(path): no array '\(options.inputsKey)' (the archive holds \(archive.names.joined(separator: ", "))); choose one with --inputs-key"
                 )
             }
-            guard let raw = arrays[options.targetsKey] else {
+            guard let raw = try archive.array(named: options.targetsKey, as: type) else {
                 if needsTargets {
                     throw CommandError.dataMismatch(
-                        "\(path): no array '\(options.targetsKey)' (the archive holds \(arrays.keys.sorted().joined(separator: ", "))); choose one with --targets-key"
+                        "\(path): no array '\(options.targetsKey)' (the archive holds \(archive.names.joined(separator: ", "))); choose one with --targets-key"
                     )
                 }
                 return LoadedData(inputs: inputs, name: path)

@@ -93,7 +93,7 @@ struct EvaluateCommand: ParsableCommand {
         let inputs = try model.prepare(rawInputs, source: loaded.name)
         let score = try Score.measure(
             network: model.network, inputs: inputs, targets: prepared, loss: model.file.loss,
-            targetTransform: model.file.targetTransform)
+            targetTransform: model.file.targetTransform, model: model.path)
         try printScore(score, setName: setName, rows: inputs.rows, model: model)
     }
 

@@ -62,8 +62,11 @@ struct InfoCommand: ParsableCommand {
             lines.append("input transform: (x - offset) * scale for \(transform.offset.count) features")
         }
         if let transform = file.targetTransform {
+            // A read file's transform has one offset and one scale per output (at least one).
             lines.append(
-                "target transform: predictions are output / \(transform.scale[0]) + \(transform.offset[0]) (trained on standardized targets)"
+                transform.scale.count == 1
+                    ? "target transform: predictions are output / \(transform.scale[0]) + \(transform.offset[0]) (trained on standardized targets)"
+                    : "target transform: predictions are output / scale + offset for \(transform.scale.count) outputs (trained on standardized targets)"
             )
         }
         if let layout = file.tableLayout {

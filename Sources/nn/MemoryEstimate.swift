@@ -7,8 +7,11 @@ enum MemoryEstimate {
     /// The bytes `nn train` allocates for a network of layer `widths` (input, hidden..., output):
     /// the parameters' values and gradient buffers, the optimizer's state (`stateSlots` copies),
     /// the largest layer's initial draw (drawn in `Double`, then rounded), and the workspaces (each
-    /// layer's outputs and gradients at `batchSize` rows, the gathered batch, and the evaluation's).
-    static func trainingBytes(widths: [Int], scalarSize: Int, bias: Bool, stateSlots: Int, batchSize: Int) -> Double {
+    /// layer's outputs and gradients at `batchSize` rows, the gathered batch, and the evaluation's at
+    /// `max(batchSize, 256)` rows, as `fit` evaluates, but no more than the `sampleCount` rows there are).
+    static func trainingBytes(
+        widths: [Int], scalarSize: Int, bias: Bool, stateSlots: Int, batchSize: Int, sampleCount: Int
+    ) -> Double {
         var parameters = 0.0
         var largestLayer = 0.0
         for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
@@ -17,7 +20,7 @@ enum MemoryEstimate {
             largestLayer = Swift.max(largestLayer, count)
         }
         let width = Double(widths.reduce(0, +))
-        let evaluationRows = Double(Swift.max(batchSize, 256))
+        let evaluationRows = Double(Swift.min(Swift.max(batchSize, 256), Swift.max(sampleCount, batchSize)))
         let workspaces = (2 * Double(batchSize) + 2 * evaluationRows) * width
         let scalars = parameters * Double(2 + stateSlots) + largestLayer + workspaces
         return scalars * Double(scalarSize) + largestLayer * 8

@@ -23,8 +23,32 @@ struct LoadedModel<Scalar: MatrixScalar> {
                 "\(source): \(inputs.columns) features per sample (shape \(inputs.shapeDescription)) but the model \(path) expects \(network.inputSize); select the model's feature columns with --features or --target"
             )
         }
-        return file.inputTransform?.apply(to: inputs) ?? inputs
+        let scaled = file.inputTransform?.apply(to: inputs) ?? inputs
+        try checkFinite(scaled, what: "scaled inputs", model: path, source: source)
+        return scaled
     }
+
+    /// The network's outputs for `inputs` (already prepared), refused when one is not finite.
+    func outputs(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
+        let outputs = try network.predict(inputs)
+        try checkFinite(outputs, what: "outputs", model: path)
+        return outputs
+    }
+}
+
+/// Refuses `values` (one sample a row) that hold nan or an infinity, naming the first such sample
+/// (from 1) and the model: finite but huge weights or transforms overflow the model's precision in
+/// the forward pass, and a nan loss or prediction must not be printed as a result.
+func checkFinite<Scalar: MatrixScalar>(
+    _ values: Matrix<Scalar>, what: String, model: String, source: String? = nil
+) throws {
+    guard let index = values.withUnsafeBufferPointer({ $0.firstIndex { !$0.isFinite } }) else { return }
+    let precision = Scalar.self == Float.self ? "float" : "double"
+    let sample = index / max(values.columns, 1) + 1
+    let nan = values.withUnsafeBufferPointer { $0[index] }.isNaN ? " (nan)" : ""
+    throw CommandError.dataMismatch(
+        "\(model): the model's \(what) overflow \(precision) for sample \(sample)\(source.map { " of \($0)" } ?? "")\(nan); its weights or transforms are too large for \(precision) precision"
+    )
 }
 
 /// `--model FILE`, shared by predict, evaluate and info.

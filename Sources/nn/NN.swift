@@ -30,6 +30,9 @@ struct NN: ParsableCommand {
     /// (an option that is wrong, missing or does not apply) exits with 64, as ArgumentParser's own
     /// do, and a runtime failure with 1.
     static func main() {
+        // A closed standard output (`nn train ... | head -1`) is an error on write, not a signal that
+        // kills the run before it saves: `write(_:)` stops printing and the work goes on.
+        signal(SIGPIPE, SIG_IGN)
         KernelSwitch.reexecuteIfNeeded()
         var command: any ParsableCommand
         do {

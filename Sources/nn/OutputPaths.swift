@@ -3,7 +3,8 @@ import Foundation
 
 /// Checks on the files a command will write, made before any work: an output that would overwrite
 /// one of the command's inputs (the training data, the checkpoint being resumed, the model being
-/// read), or whose folder does not exist, is refused up front instead of after a long run.
+/// read), that is a folder, whose name is longer than a file name may be, or whose folder does not
+/// exist or cannot be written, is refused up front instead of after a long run.
 enum OutputPaths {
     /// Writes a text output (a history, a plot, predictions) whole, through the package's one atomic
     /// writer: a failed write leaves the previous file as it was.
@@ -53,6 +54,33 @@ enum OutputPaths {
             guard isDirectory.boolValue else {
                 throw CommandError.invalidOption("could not write \(name) \(path): \(folder) is a file, not a folder")
             }
+            try checkWritable(name, path, folder: folder)
+        }
+    }
+
+    /// The longest file name (one path component, in bytes) the system accepts: `NAME_MAX`.
+    static let longestFileName = 255
+
+    /// Throws when `path` is a folder, its last component is longer than ``longestFileName`` bytes, or
+    /// its folder cannot be written (`access`, so root, who may write anywhere, passes; a read-only
+    /// file system does not). A read-only file itself is no obstacle: it is replaced by a rename.
+    static func checkWritable(_ name: String, _ path: String, folder: String) throws {
+        var status = stat()
+        if RawPath.withCString(path, { stat($0, &status) }) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            throw CommandError.invalidOption(
+                "could not write \(name) \(RawPath.display(path)): it is a folder; name a file in it instead")
+        }
+        let bytes = RawPath.bytes(of: path).dropLast()  // without the NUL
+        let component = bytes.count - ((bytes.lastIndex(of: CChar(UInt8(ascii: "/"))) ?? -1) + 1)
+        if component > longestFileName {
+            throw CommandError.invalidOption(
+                "could not write \(name) \(RawPath.display(path)): the file name has \(component) bytes, more than the \(longestFileName) a file name may have"
+            )
+        }
+        if RawPath.withCString(folder, { access($0, W_OK | X_OK) }) != 0 {
+            throw CommandError.invalidOption(
+                "could not write \(name) \(RawPath.display(path)): the folder \(RawPath.display(folder)) cannot be written (\(String(cString: strerror(errno))))"
+            )
         }
     }
 }

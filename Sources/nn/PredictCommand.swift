@@ -82,7 +82,7 @@ struct PredictCommand: ParsableCommand {
         }
         let loaded = try DataSource.load(source, as: Scalar.self, needsTargets: false, command: "predict")
         let inputs = try model.prepare(loaded.inputs, source: data)
-        let outputs = try model.network.predict(inputs)
+        let outputs = try model.outputs(inputs)
         var values: Matrix<Scalar>
         var columnNames: [String]
         var labels: [String]? = nil
@@ -103,7 +103,10 @@ struct PredictCommand: ParsableCommand {
             }
         } else {
             values = file.loss.predictions(fromOutputs: outputs, finalActivation: model.network.finalActivation)
-            if let transform = file.targetTransform { values = transform.invert(values) }
+            if let transform = file.targetTransform {
+                values = transform.invert(values)
+                try checkFinite(values, what: "predictions in target units", model: model.path)
+            }
             columnNames = values.columns == 1 ? [predictionName] : (0..<values.columns).map { "\(predictionName)\($0)" }
         }
         if let output, output.hasSuffix(".npy") {

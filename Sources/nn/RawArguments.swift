@@ -24,7 +24,8 @@ enum RawArguments {
                 result.append(text)
                 continue
             }
-            let descriptor = open(raw, O_RDONLY)
+            // Without blocking: a named pipe without a writer must not hang the start (its readers refuse it).
+            let descriptor = open(raw, O_RDONLY | O_NONBLOCK)
             let kept = RawPath.string(fromBytes: bytes)
             if descriptor >= 0 { displayNames["/dev/fd/\(descriptor)"] = RawPath.display(kept) }
             result.append(descriptor >= 0 ? "/dev/fd/\(descriptor)" : kept)

@@ -21,13 +21,15 @@ struct Score: Encodable {
     var confusion: [[Int]]?
 
     /// Scores `network` on `inputs` (already scaled) against `targets` (as prepared for the loss,
-    /// standardized when `targetTransform` is set).
+    /// standardized when `targetTransform` is set); `model` names the model in the error for outputs
+    /// that overflow its precision.
     static func measure<Scalar: MatrixScalar>(
         network: Sequential<Scalar>, inputs: Matrix<Scalar>, targets: PreparedTargets<Scalar>, loss: Loss,
-        targetTransform: ModelFile.InputTransform?
+        targetTransform: ModelFile.InputTransform?, model: String
     ) throws -> Score {
-        let evaluation = try network.evaluate(inputs, targets.targets, loss: loss, metrics: [])
         let outputs = try network.predict(inputs)
+        try checkFinite(outputs, what: "outputs", model: model)
+        let evaluation = try network.evaluate(inputs, targets.targets, loss: loss, metrics: [])
         var score = Score(count: inputs.rows, loss: evaluation.loss)
         if let classNames = targets.classNames, targets.measuresAccuracy {
             let predicted = loss.classIndices(fromOutputs: outputs, finalActivation: network.finalActivation)
@@ -42,6 +44,7 @@ struct Score: Encodable {
             let predictions = loss.predictions(fromOutputs: outputs, finalActivation: network.finalActivation)
             let actual = targetTransform?.invert(targets.targets) ?? targets.targets
             let predicted = targetTransform?.invert(predictions) ?? predictions
+            try checkFinite(predicted, what: "predictions in target units", model: model)
             score.regression = RegressionScores(predictions: predicted, targets: actual)
         }
         return score

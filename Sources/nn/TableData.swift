@@ -93,6 +93,17 @@ enum TableData {
                 )
             }
         }
+        if let names = table.names {
+            // predict and evaluate find the training columns by name: two of one name cannot be told apart.
+            var seen: [String: Int] = [:]
+            for position in ([target] + features).sorted() {
+                if let first = seen.updateValue(position, forKey: names[position]) {
+                    throw CommandError.dataMismatch(
+                        "\(path): the header names column '\(names[position])' twice (columns \(first + 1) and \(position + 1)); predict and evaluate find columns by name, so rename one, or leave one out with --drop \(position)"
+                    )
+                }
+            }
+        }
         guard !features.isEmpty else {
             throw CommandError.dataMismatch(
                 "\(path): no feature columns are left (the target is \(table.label(of: target))\(dropped.isEmpty ? "" : ", \(dropped.count) dropped"))\(DataSource.delimiterHint(path))"
@@ -220,6 +231,11 @@ enum TableData {
                 guard let index = names.firstIndex(of: column.name) else {
                     throw CommandError.dataMismatch(
                         "\(path): the model needs column '\(column.name)', which the file lacks (its header names \(names.prefix(12).map { "'\($0)'" }.joined(separator: ", "))\(names.count > 12 ? ", …" : ""))"
+                    )
+                }
+                if let again = names[(index + 1)...].firstIndex(of: column.name) {
+                    throw CommandError.dataMismatch(
+                        "\(path): the model reads column '\(column.name)' by name, and the header names it twice (columns \(index + 1) and \(again + 1)); rename one"
                     )
                 }
                 positions.append(index)

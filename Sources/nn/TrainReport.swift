@@ -130,7 +130,7 @@ struct TrainReport<Scalar: MatrixScalar> {
             return try Score.measure(
                 network: network, inputs: prepared.inputs(prepared.testRows),
                 targets: try prepared.targets(prepared.testRows, "\(data.name) test part"), loss: plan.loss,
-                targetTransform: prepared.targetTransform)
+                targetTransform: prepared.targetTransform, model: "the trained network")
         }
         guard let test = data.test else { return nil }
         let targets = try TargetPreparation.prepare(
@@ -138,7 +138,7 @@ struct TrainReport<Scalar: MatrixScalar> {
             source: "\(data.name) test set")
         return try Score.measure(
             network: network, inputs: prepared.transform?.apply(to: test.inputs) ?? test.inputs, targets: targets,
-            loss: plan.loss, targetTransform: nil)
+            loss: plan.loss, targetTransform: nil, model: "the trained network")
     }
 
     /// The `--json` summary.

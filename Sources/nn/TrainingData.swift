@@ -94,6 +94,12 @@ struct TrainingData<Scalar: MatrixScalar> {
         guard let targets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
         }
+        if let startingModel, let width = startingModel.layers.first?.inputSize, data.inputs.columns != width {
+            // Before the model's input transform (of its own width) is applied to the data.
+            throw CommandError.dataMismatch(
+                "\(data.name): \(data.inputs.columns) features per sample, but the \(Self.origin(command)) has \(width) inputs; continue it on data with the same columns"
+            )
+        }
         return (data, targets, request.layout != nil)
     }
 
@@ -187,6 +193,11 @@ struct TrainingData<Scalar: MatrixScalar> {
         return (training, validation, test)
     }
 
+    /// The checkpoint (`--resume`) or model (`--init-from`) a run continues, for messages.
+    static func origin(_ command: TrainCommand) -> String {
+        command.resume.map { "checkpoint \($0)" } ?? "model \(command.initFrom ?? "")"
+    }
+
     /// The inputs of `rows`, transformed.
     func inputs(_ rows: [Int]) -> Matrix<Scalar> {
         let raw = rows.count == data.inputs.rows ? data.inputs : data.inputs.rows(at: rows)
@@ -198,7 +209,15 @@ struct TrainingData<Scalar: MatrixScalar> {
         let raw = rows.count == targets.rows ? targets : targets.rows(at: rows)
         var prepared = try TargetPreparation.prepare(
             raw, classNames: classNames, knownClassNames: knownClassNames, loss: loss, source: what)
-        if let targetTransform { prepared.targets = targetTransform.apply(to: prepared.targets) }
+        if let targetTransform {
+            // A continued regressor's transform has one scale per output of its network.
+            guard prepared.targets.columns == targetTransform.scale.count else {
+                throw CommandError.dataMismatch(
+                    "\(data.name): \(prepared.targets.columns) target columns, but the model's target transform has \(targetTransform.scale.count); continue it on data with the same columns"
+                )
+            }
+            prepared.targets = targetTransform.apply(to: prepared.targets)
+        }
         return prepared
     }
 }

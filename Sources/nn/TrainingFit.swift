@@ -33,6 +33,7 @@ struct Fitter<Scalar: MatrixScalar> {
         if showsProgress && reporter.terminal { options.onBatchEnd = { reporter.batchEnded($0) } }
         options.onEpochEnd = epochEndHandler(reporter: reporter, showsProgress: showsProgress)
         let checkpointFile = command.checkpointPath
+        let checkpointFailures = CheckpointFailures()
         let history: TrainingHistory
         do {
             history = try network.fit(
@@ -41,8 +42,14 @@ struct Fitter<Scalar: MatrixScalar> {
                 checkpointEvery: command.checkpointEvery
             ) { (progress, state) throws(NetworkError) in
                 guard DistributedRun.isPrimary else { return }
-                try description.checkpoint(network, optimizer: optimizer, random: state, progress: progress).write(
-                    to: checkpointFile)
+                // A checkpoint is insurance, not the result: a failed write (a full disk, a folder gone)
+                // is a warning, and the run goes on to write --save.
+                do {
+                    try description.checkpoint(network, optimizer: optimizer, random: state, progress: progress)
+                        .write(to: checkpointFile)
+                } catch {
+                    checkpointFailures.report(error, epoch: progress.epoch)
+                }
             }
         } catch {
             reporter.finish()
@@ -110,5 +117,21 @@ struct Fitter<Scalar: MatrixScalar> {
         return CommandError.invalidOption(
             "the loss became nan or infinite at epoch \(epoch + 1), batch \(batch + 1); try \(hints.joined(separator: ", or "))"
                 + (kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)"))
+    }
+}
+
+/// The warnings for checkpoints that could not be written: one line on standard error for the first
+/// failure and for each later one whose reason differs, so that a long run does not repeat itself.
+final class CheckpointFailures {
+    private var lastMessage: String?
+
+    func report(_ error: any Error, epoch: Int) {
+        let message = "\(error)"
+        guard message != lastMessage else { return }
+        lastMessage = message
+        FileHandle.standardError.write(
+            Data(
+                "warning: epoch \(epoch): \(readableMessage(message)); training goes on without this checkpoint\n".utf8)
+        )
     }
 }

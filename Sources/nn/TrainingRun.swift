@@ -43,7 +43,7 @@ struct TrainingRun<Scalar: MatrixScalar> {
         }
         let (network, optimizer, random) = try makeNetwork(
             prepared.plan, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns,
-            trainingCount: prepared.trainingRows.count)
+            trainingCount: prepared.trainingRows.count, sampleCount: prepared.data.inputs.rows)
         try checkShapes(
             network, prepared, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns)
         let description = ModelDescription(
@@ -72,9 +72,11 @@ struct TrainingRun<Scalar: MatrixScalar> {
     var firstEpoch: Int { resumed?.progress.epoch ?? 0 }
 
     /// The network, optimizer and generator: new, from a model, or as the checkpoint left them.
-    func makeNetwork(_ plan: ResolvedRun, inputSize: Int, outputSize: Int, trainingCount: Int) throws -> (
-        Sequential<Scalar>, Optimizer<Scalar>, NumpyRandomState
-    ) {
+    func makeNetwork(_ plan: ResolvedRun, inputSize: Int, outputSize: Int, trainingCount: Int, sampleCount: Int)
+        throws -> (
+            Sequential<Scalar>, Optimizer<Scalar>, NumpyRandomState
+        )
+    {
         if let resumed {
             if firstEpoch > plan.epochs {
                 throw CommandError.usage(
@@ -92,6 +94,7 @@ struct TrainingRun<Scalar: MatrixScalar> {
             try NetworkBuilder.check(widths: widths, plan: plan)
             try NetworkBuilder.checkMemory(
                 widths: widths, plan: plan, scalarSize: MemoryLayout<Scalar>.size, trainingCount: trainingCount,
+                sampleCount: sampleCount,
                 force: command.force)
             network = Sequential<Scalar>(try NetworkBuilder.layers(widths: widths, plan: plan), generator: &random)
             if let stateDict { try network.loadTorchStateDict(from: stateDict.path) }
@@ -209,11 +212,15 @@ enum NetworkBuilder {
 
     /// Refuses a run whose network, optimizer state and workspaces would not fit in the memory
     /// available (``MemoryEstimate``), unless `force`.
-    static func checkMemory(widths: [Int], plan: ResolvedRun, scalarSize: Int, trainingCount: Int, force: Bool) throws {
+    /// `sampleCount` rows at most are evaluated at once (the data's rows: validation and test parts are
+    /// smaller).
+    static func checkMemory(
+        widths: [Int], plan: ResolvedRun, scalarSize: Int, trainingCount: Int, sampleCount: Int, force: Bool
+    ) throws {
         let rows = Swift.min(plan.batchSize ?? trainingCount, trainingCount)
         let estimate = MemoryEstimate.trainingBytes(
             widths: widths, scalarSize: scalarSize, bias: plan.bias, stateSlots: plan.optimizerKind.stateCount,
-            batchSize: rows)
+            batchSize: rows, sampleCount: sampleCount)
         try MemoryEstimate.check(
             estimate: estimate, force: force,
             what: "--layers \(LayerSizes.text(plan.hiddenLayers)) at batch size \(rows)")

@@ -244,8 +244,14 @@ struct ModelFileTests {
 
     @Test("class names and input transform must fit the network") func extras() throws {
         try expectRejected("2 class names for 3 outputs") { $0["classNames"] = ["a", "b"] }
-        try expectRejected("the input transform has 3 offsets") {
+        try expectRejected("field 'inputTransform': 3 offsets and 4 scales for the model's 4 inputs") {
             $0["inputTransform"] = ["offset": [0, 0, 0], "scale": [1, 1, 1, 1]]
+        }
+        try expectRejected("field 'targetTransform': 1 offsets and 1 scales for the model's 3 outputs") {
+            $0["targetTransform"] = ["offset": [0], "scale": [1]]
+        }
+        try expectRejected("field 'targetTransform.scale.1': 0.0 is not a scale from 1e-30 to 1e+30") {
+            $0["targetTransform"] = ["offset": [0, 0, 0], "scale": [1, 0, 1]]
         }
     }
 

@@ -481,9 +481,13 @@ func fullDevice(in folder: URL) -> String? {
         for option in ["--save", "--history", "--plot"] {
             try expectCleanFailure(train + [option, full], in: folder, mentions: [full, "No space left on device"])
         }
-        try expectCleanFailure(
-            train + ["--checkpoint-every", "1", "--checkpoint", full], in: folder,
-            mentions: [full, "No space left on device"])
+        // A checkpoint is insurance: its failure is a warning and the run goes on (#29 D14).
+        let checkpointed = try Executable.run(train + ["--checkpoint-every", "1", "--checkpoint", full], in: folder)
+        #expect(checkpointed.status == 0 && !checkpointed.crashed, "\(checkpointed.standardError)")
+        #expect(
+            checkpointed.standardError.hasPrefix("warning: ")
+                && checkpointed.standardError.contains("\(full): could not write: No space left on device"),
+            "\(checkpointed.standardError)")
         // Through a symbolic link, with the extensions predict asks for.
         for name in ["full.csv", "full.npy"] {
             try FileManager.default.createSymbolicLink(
