@@ -232,7 +232,7 @@ public struct ModelFile: Codable, Sendable, Equatable {
     /// ``LayerKind``.
     ///
     /// Traps when the memory for the parameters cannot be allocated (the file's weights, as `Double`
-    /// matrices, already exist); ``readNetwork(from:as:)`` and ``TrainingCheckpoint/restore(as:)``, which
+    /// matrices, already exist); ``readNetwork(from:as:)`` and ``TrainingCheckpoint/restore(as:learningRate:schedule:)``, which
     /// allocate a model's parameters before reading them, throw ``NetworkError/cannotAllocate(what:bytes:)``
     /// instead.
     ///

@@ -305,7 +305,14 @@ import Testing
             changelog.split(separator: "\n").first {
                 $0.hasPrefix("## ") && $0.contains(".") && !$0.contains("Unreleased")
             })
-        #expect(released.contains(versionLine.trimmingCharacters(in: .whitespacesAndNewlines)), "\(released)")
+        let packageVersion = versionLine.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(released.contains(packageVersion), "\(released)")
+        // The DocC landing page names the same version.
+        let landing = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Sources/Tensor/Tensor.docc/Tensor.md"),
+            encoding: .utf8)
+        #expect(landing.contains("swift-neural-numerics \(packageVersion)."))
     }
 }
 
