@@ -180,72 +180,9 @@ enum DataSource {
         _ path: String, options: DataRequest, as type: Scalar.Type, needsTargets: Bool
     ) throws -> LoadedData<Scalar> {
         switch kind(of: path) {
-        case "npy":
-            var array: Matrix<Scalar> = try readNPY(from: path)
-            if let targetsFile = options.targetsFile {
-                let rawTargets = try readNPY(from: targetsFile, as: type)
-                array = samplesShaped(array, targetCount: rawTargets.count)
-                let targets = columnShaped(rawTargets, rows: array.rows)
-                guard targets.rows == array.rows else {
-                    throw CommandError.dataMismatch(
-                        "\(targetsFile): \(targets.rows) target rows for the \(array.rows) samples of \(path); the files must have one row per sample"
-                    )
-                }
-                return LoadedData(inputs: array, targets: targets, name: path)
-            }
-            guard needsTargets || options.target != nil else { return LoadedData(inputs: array, name: path) }
-            let column = try targetIndex(options.target ?? "-1", columns: array.columns, file: path)
-            guard array.columns >= 2 else {
-                throw CommandError.dataMismatch(
-                    "\(path): shape \(array.shapeDescription) has no room for both features and a target; give the targets with --targets-file FILE"
-                )
-            }
-            var parts: [Matrix<Scalar>] = []
-            if column > 0 { parts.append(array.columns(0..<column)) }
-            if column + 1 < array.columns { parts.append(array.columns((column + 1)..<array.columns)) }
-            let features = Matrix<Scalar>.concatenatedHorizontally(parts)
-            return LoadedData(inputs: features, targets: array.columns(column..<(column + 1)), name: path)
-        case "npz":
-            // Only the two arrays asked for are decoded.
-            let archive = try NPZArchive(path: path)
-            guard var inputs = try archive.array(named: options.inputsKey, as: type) else {
-                throw CommandError.dataMismatch(
-                    "\(path): no array '\(options.inputsKey)' (the archive holds \(archive.names.joined(separator: ", "))); choose one with --inputs-key"
-                )
-            }
-            guard let raw = try archive.array(named: options.targetsKey, as: type) else {
-                if needsTargets {
-                    throw CommandError.dataMismatch(
-                        "\(path): no array '\(options.targetsKey)' (the archive holds \(archive.names.joined(separator: ", "))); choose one with --targets-key"
-                    )
-                }
-                return LoadedData(inputs: inputs, name: path)
-            }
-            inputs = samplesShaped(inputs, targetCount: raw.count)
-            let targets = columnShaped(raw, rows: inputs.rows)
-            guard targets.rows == inputs.rows else {
-                throw CommandError.dataMismatch(
-                    "\(path): '\(options.targetsKey)' has shape \(raw.shapeDescription) but '\(options.inputsKey)' has \(inputs.rows) samples"
-                )
-            }
-            return LoadedData(inputs: inputs, targets: targets, name: path)
-        case "idx":
-            let images: Matrix<Scalar> = try readIDXImages(from: path)
-            guard let labelsPath = options.labels else {
-                if needsTargets {
-                    throw CommandError.dataMismatch("\(path): IDX images need their labels: add --labels LABELS-FILE")
-                }
-                return LoadedData(inputs: images, name: path)
-            }
-            let labels = try readIDXLabels(from: labelsPath)
-            guard labels.count == images.rows else {
-                throw CommandError.dataMismatch(
-                    "\(labelsPath): \(labels.count) labels for the \(images.rows) images of \(path)")
-            }
-            let classCount = (labels.max() ?? 0) + 1
-            return LoadedData(
-                inputs: images, targets: .column(labels.map { Scalar($0) }),
-                classNames: (0..<classCount).map(String.init), name: path)
+        case "npy": return try loadNPY(path, options: options, as: type, needsTargets: needsTargets)
+        case "npz": return try loadNPZ(path, options: options, as: type, needsTargets: needsTargets)
+        case "idx": return try loadIDX(path, options: options, as: type, needsTargets: needsTargets)
         default:
             if let layout = options.layout {
                 return try TableData.load(
@@ -279,6 +216,87 @@ enum DataSource {
                 name: path,
                 featureNames: dataset.featureNames)
         }
+    }
+
+    /// An `.npy` file of inputs, with `--targets-file` or `--target` (a column of it) for the targets.
+    static func loadNPY<Scalar: MatrixScalar>(
+        _ path: String, options: DataRequest, as type: Scalar.Type, needsTargets: Bool
+    ) throws -> LoadedData<Scalar> {
+        var array: Matrix<Scalar> = try readNPY(from: path)
+        if let targetsFile = options.targetsFile {
+            let rawTargets = try readNPY(from: targetsFile, as: type)
+            array = samplesShaped(array, targetCount: rawTargets.count)
+            let targets = columnShaped(rawTargets, rows: array.rows)
+            guard targets.rows == array.rows else {
+                throw CommandError.dataMismatch(
+                    "\(targetsFile): \(targets.rows) target rows for the \(array.rows) samples of \(path); the files must have one row per sample"
+                )
+            }
+            return LoadedData(inputs: array, targets: targets, name: path)
+        }
+        guard needsTargets || options.target != nil else { return LoadedData(inputs: array, name: path) }
+        let column = try targetIndex(options.target ?? "-1", columns: array.columns, file: path)
+        guard array.columns >= 2 else {
+            throw CommandError.dataMismatch(
+                "\(path): shape \(array.shapeDescription) has no room for both features and a target; give the targets with --targets-file FILE"
+            )
+        }
+        var parts: [Matrix<Scalar>] = []
+        if column > 0 { parts.append(array.columns(0..<column)) }
+        if column + 1 < array.columns { parts.append(array.columns((column + 1)..<array.columns)) }
+        let features = Matrix<Scalar>.concatenatedHorizontally(parts)
+        return LoadedData(inputs: features, targets: array.columns(column..<(column + 1)), name: path)
+    }
+
+    /// The `--inputs-key` and `--targets-key` arrays of an `.npz` archive (only those two are decoded).
+    static func loadNPZ<Scalar: MatrixScalar>(
+        _ path: String, options: DataRequest, as type: Scalar.Type, needsTargets: Bool
+    ) throws -> LoadedData<Scalar> {
+        // Only the two arrays asked for are decoded.
+        let archive = try NPZArchive(path: path)
+        guard var inputs = try archive.array(named: options.inputsKey, as: type) else {
+            throw CommandError.dataMismatch(
+                "\(path): no array '\(options.inputsKey)' (the archive holds \(archive.names.joined(separator: ", "))); choose one with --inputs-key"
+            )
+        }
+        guard let raw = try archive.array(named: options.targetsKey, as: type) else {
+            if needsTargets {
+                throw CommandError.dataMismatch(
+                    "\(path): no array '\(options.targetsKey)' (the archive holds \(archive.names.joined(separator: ", "))); choose one with --targets-key"
+                )
+            }
+            return LoadedData(inputs: inputs, name: path)
+        }
+        inputs = samplesShaped(inputs, targetCount: raw.count)
+        let targets = columnShaped(raw, rows: inputs.rows)
+        guard targets.rows == inputs.rows else {
+            throw CommandError.dataMismatch(
+                "\(path): '\(options.targetsKey)' has shape \(raw.shapeDescription) but '\(options.inputsKey)' has \(inputs.rows) samples"
+            )
+        }
+        return LoadedData(inputs: inputs, targets: targets, name: path)
+    }
+
+    /// IDX images with their `--labels` file.
+    static func loadIDX<Scalar: MatrixScalar>(
+        _ path: String, options: DataRequest, as type: Scalar.Type, needsTargets: Bool
+    ) throws -> LoadedData<Scalar> {
+        let images: Matrix<Scalar> = try readIDXImages(from: path)
+        guard let labelsPath = options.labels else {
+            if needsTargets {
+                throw CommandError.dataMismatch("\(path): IDX images need their labels: add --labels LABELS-FILE")
+            }
+            return LoadedData(inputs: images, name: path)
+        }
+        let labels = try readIDXLabels(from: labelsPath)
+        guard labels.count == images.rows else {
+            throw CommandError.dataMismatch(
+                "\(labelsPath): \(labels.count) labels for the \(images.rows) images of \(path)")
+        }
+        let classCount = (labels.max() ?? 0) + 1
+        return LoadedData(
+            inputs: images, targets: .column(labels.map { Scalar($0) }),
+            classNames: (0..<classCount).map(String.init), name: path)
     }
 
     /// Inputs read as a `(1, n)` row (a 1-D array, as numpy writes `np.arange(n)`) become `n` samples of

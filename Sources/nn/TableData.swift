@@ -69,6 +69,80 @@ enum TableData {
         let table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
         var notes: [String] = []
         let columnCount = table.columns.count
+        let (target, features) = try trainingColumns(request, table: table, path: path, notes: &notes)
+        let policy = request.missing
+        let rows = try trainingRows(
+            table, target: target, features: features, policy: policy, path: path, notes: &notes)
+        let layoutColumns = try fittedColumns(table, features: features, rows: rows, policy: policy, path: path)
+        let layout = TableLayout(
+            columns: layoutColumns, targetName: table.names?[target] ?? "#\(target)", fileColumnCount: columnCount,
+            missing: policy.rawValue)
+        let inputs: Matrix<Scalar> = try encode(
+            table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
+
+        // The target: class labels from a text column, numbers otherwise.
+        var targets: Matrix<Scalar>
+        var classNames: [String]? = nil
+        switch table.columns[target] {
+        case .text(let values):
+            let labels = rows.map { values[$0]! }
+            let encoding = LabelEncoding(fitting: labels)
+            targets = .column(try encoding.indices(of: labels).get().map { Scalar($0) })
+            classNames = encoding.classNames
+        case .numbers(let values):
+            targets = .column(rows.map { Scalar(values[$0]) })
+        }
+        var loaded = LoadedData(
+            inputs: inputs, targets: targets, classNames: classNames, name: path, featureNames: layout.inputNames)
+        loaded.layout = layout
+        loaded.notes = notes
+        loaded.targetName = layout.targetName
+        return loaded
+    }
+
+    /// A saved model's targets from a table: class labels by the model's class names, or numbers.
+    static func savedTargets<Scalar: MatrixScalar>(
+        _ table: CSVTable, target: Int, rows: [Int], knownClassNames: [String]?, path: String, as type: Scalar.Type
+    ) throws -> (Matrix<Scalar>, [String]?) {
+        var targets: Matrix<Scalar>
+        var classNames: [String]? = nil
+        /// The class index of each label, or an error naming the line of the first label the model does not know.
+        func classIndices(_ labels: [String], with encoding: LabelEncoding, lines: [Int]) throws -> [Scalar] {
+            switch encoding.indices(of: labels) {
+            case .success(let indices): return indices.map { Scalar($0) }
+            case .failure(let unknown):
+                throw CommandError.dataMismatch(
+                    "\(path) line \(lines[unknown.position]): class '\(unknown.label)' is not one of the model's classes (\(encoding.classNames.joined(separator: ", ")))"
+                )
+            }
+        }
+        switch table.columns[target] {
+        case .text(let values):
+            let labels = rows.map { values[$0]! }
+            let encoding = knownClassNames.map(LabelEncoding.init(classNames:)) ?? LabelEncoding(fitting: labels)
+            targets = .column(try classIndices(labels, with: encoding, lines: rows.map { table.lines[$0] }))
+            classNames = encoding.classNames
+        case .numbers(let values):
+            if let known = knownClassNames {
+                // Numeric class labels ("0", "7") are the model's class names.
+                targets = .column(
+                    try classIndices(
+                        rows.map { numberLabel(values[$0]) }, with: LabelEncoding(classNames: known),
+                        lines: rows.map { table.lines[$0] }))
+                classNames = known
+            } else {
+                targets = .column(rows.map { Scalar(values[$0]) })
+            }
+        }
+        return (targets, classNames)
+    }
+
+    /// The target column and the feature columns of a training table (`--target`, `--features`,
+    /// `--drop`, pandas' index column left out with a note); refuses repeated header names.
+    static func trainingColumns(_ request: DataRequest, table: CSVTable, path: String, notes: inout [String]) throws
+        -> (target: Int, features: [Int])
+    {
+        let columnCount = table.columns.count
         let target =
             try request.target.map { text -> Int in
                 do { return try table.resolve(csvColumn(text), file: path) } catch {
@@ -110,8 +184,14 @@ enum TableData {
             )
         }
 
-        // Rows: a missing target is dropped (or an error); --missing drop-rows drops rows with a missing feature.
-        let policy = request.missing
+        return (target, features)
+    }
+
+    /// The rows a training table keeps: a missing target is dropped with a note (or an error), and
+    /// `--missing` decides what a missing feature does.
+    static func trainingRows(
+        _ table: CSVTable, target: Int, features: [Int], policy: MissingOption, path: String, notes: inout [String]
+    ) throws -> [Int] {
         var keep = [Bool](repeating: true, count: table.rowCount)
         if let row = (0..<table.rowCount).first(where: { isMissing(table.columns[target], $0) }) {
             if policy == .error {
@@ -157,7 +237,13 @@ enum TableData {
             throw CommandError.dataMismatch("\(path): no rows are left after dropping those with missing values")
         }
 
-        // The layout: categories and fill values from the kept rows.
+        return rows
+    }
+
+    /// The training layout's columns: each feature's categories and fill value, from the kept rows.
+    static func fittedColumns(_ table: CSVTable, features: [Int], rows: [Int], policy: MissingOption, path: String)
+        throws -> [TableColumn]
+    {
         var layoutColumns: [TableColumn] = []
         for position in features {
             let name = table.names?[position] ?? "#\(position)"
@@ -191,30 +277,7 @@ enum TableData {
             }
             layoutColumns.append(column)
         }
-        let layout = TableLayout(
-            columns: layoutColumns, targetName: table.names?[target] ?? "#\(target)", fileColumnCount: columnCount,
-            missing: policy.rawValue)
-        let inputs: Matrix<Scalar> = try encode(
-            table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
-
-        // The target: class labels from a text column, numbers otherwise.
-        var targets: Matrix<Scalar>
-        var classNames: [String]? = nil
-        switch table.columns[target] {
-        case .text(let values):
-            let labels = rows.map { values[$0]! }
-            let encoding = LabelEncoding(fitting: labels)
-            targets = .column(try encoding.indices(of: labels).get().map { Scalar($0) })
-            classNames = encoding.classNames
-        case .numbers(let values):
-            targets = .column(rows.map { Scalar(values[$0]) })
-        }
-        var loaded = LoadedData(
-            inputs: inputs, targets: targets, classNames: classNames, name: path, featureNames: layout.inputNames)
-        loaded.layout = layout
-        loaded.notes = notes
-        loaded.targetName = layout.targetName
-        return loaded
+        return layoutColumns
     }
 
     /// Reads a table with a saved model's layout: features by name (or, without a header, by their
@@ -291,35 +354,9 @@ enum TableData {
             table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
         var loaded = LoadedData<Scalar>(inputs: inputs, name: path, featureNames: layout.inputNames)
         loaded.layout = layout
-        /// The class index of each label, or an error naming the line of the first label the model does not know.
-        func classIndices(_ labels: [String], with encoding: LabelEncoding, lines: [Int]) throws -> [Scalar] {
-            switch encoding.indices(of: labels) {
-            case .success(let indices): return indices.map { Scalar($0) }
-            case .failure(let unknown):
-                throw CommandError.dataMismatch(
-                    "\(path) line \(lines[unknown.position]): class '\(unknown.label)' is not one of the model's classes (\(encoding.classNames.joined(separator: ", ")))"
-                )
-            }
-        }
         if let target, needsTargets {
-            switch table.columns[target] {
-            case .text(let values):
-                let labels = rows.map { values[$0]! }
-                let encoding = knownClassNames.map(LabelEncoding.init(classNames:)) ?? LabelEncoding(fitting: labels)
-                loaded.targets = .column(try classIndices(labels, with: encoding, lines: rows.map { table.lines[$0] }))
-                loaded.classNames = encoding.classNames
-            case .numbers(let values):
-                if let known = knownClassNames {
-                    // Numeric class labels ("0", "7") are the model's class names.
-                    loaded.targets = .column(
-                        try classIndices(
-                            rows.map { numberLabel(values[$0]) }, with: LabelEncoding(classNames: known),
-                            lines: rows.map { table.lines[$0] }))
-                    loaded.classNames = known
-                } else {
-                    loaded.targets = .column(rows.map { Scalar(values[$0]) })
-                }
-            }
+            (loaded.targets, loaded.classNames) = try savedTargets(
+                table, target: target, rows: rows, knownClassNames: knownClassNames, path: path, as: Scalar.self)
         }
         return loaded
     }
