@@ -240,6 +240,30 @@ enum TableData {
         return rows
     }
 
+    /// Refuses a column of numbers with a few text cells (`3,x,1`): it is a data error, not a text
+    /// column to one-hot encode (pandas would warn of mixed types). The error names the column, the
+    /// line and the cell. "Mostly" is at least 90 % of the non-missing cells and at most 5 text cells.
+    static func refuseMostlyNumeric(_ table: CSVTable, position: Int, rows: [Int], path: String) throws {
+        guard case .text(let values) = table.columns[position] else { return }
+        var numeric = 0
+        var textRows: [Int] = []
+        for row in rows {
+            guard let value = values[row] else { continue }
+            if Double(value.trimmingCharacters(in: .whitespaces)) != nil {
+                numeric += 1
+            } else {
+                textRows.append(row)
+                if textRows.count > 5 { return }
+            }
+        }
+        guard let first = textRows.first, numeric >= 9 * textRows.count, numeric >= 5 else { return }
+        let more =
+            textRows.count > 1 ? " (and \(textRows.count - 1) more text cell\(textRows.count > 2 ? "s" : ""))" : ""
+        throw CommandError.dataMismatch(
+            "\(path) line \(table.lines[first]): column \(table.label(of: position)) holds numbers (\(numeric) cells) but '\(values[first]!)' here\(more); fix the cell, or leave it empty to mark it missing"
+        )
+    }
+
     /// The training layout's columns: each feature's categories and fill value, from the kept rows.
     static func fittedColumns(_ table: CSVTable, features: [Int], rows: [Int], policy: MissingOption, path: String)
         throws -> [TableColumn]
@@ -264,6 +288,7 @@ enum TableData {
                 }
             case .text(let values):
                 let kept = rows.map { values[$0] }
+                try refuseMostlyNumeric(table, position: position, rows: rows, path: path)
                 let categories = Set(kept.compactMap { $0 }).sorted()
                 if categories.count > 20 && categories.count * 2 > rows.count {
                     throw CommandError.dataMismatch(

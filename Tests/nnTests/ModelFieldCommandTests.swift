@@ -506,3 +506,27 @@ func npyBytes(rows: Int, columns: Int, values: [Double]) -> [UInt8] {
         #expect(result.status == 0, "\(result.standardError)")
     }
 }
+
+/// Issue 29 D15 (and #27 item 8): a column of numbers with one text cell is a data error naming the
+/// column, the line and the cell, not a text column one-hot encoded in silence.
+@Suite struct MostlyNumericColumnTests {
+    @Test func oneTextCellInANumericColumnIsAnError() throws {
+        let folder = try temporaryFolder()
+        var text = "a,b,label\n"
+        for index in 0..<40 {
+            text += "\(index),\(index % 3 == 0 && index == 9 ? "x" : String(index * 2)),\(index % 2)\n"
+        }
+        try text.write(to: folder.appendingPathComponent("typo.csv"), atomically: true, encoding: .utf8)
+        let result = try Executable.run(["train", "--data", "typo.csv", "--epochs", "1"], in: folder)
+        #expect(result.status == 1 && !result.crashed, "\(result.status) \(result.standardOutput)")
+        for part in ["typo.csv line 11", "column 'b'", "'x'", "holds numbers"] {
+            #expect(result.standardError.contains(part), "\(part): \(result.standardError)")
+        }
+        // A real text column with a few numbers stays a category column.
+        var mixed = "color,label\n"
+        for index in 0..<40 { mixed += "\(["red", "green", "blue", "7"][index % 4]),\(index % 2)\n" }
+        try mixed.write(to: folder.appendingPathComponent("mixed.csv"), atomically: true, encoding: .utf8)
+        let fine = try Executable.run(["train", "--data", "mixed.csv", "--epochs", "1", "-q"], in: folder)
+        #expect(fine.status == 0, "\(fine.standardError)")
+    }
+}
