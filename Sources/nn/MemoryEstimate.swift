@@ -65,11 +65,14 @@ enum MemoryEstimate {
             ? String(format: "%.1f GiB", bytes / Double(1 << 30)) : String(format: "%.0f MiB", bytes / Double(1 << 20))
     }
 
-    /// Throws when `estimate` bytes exceed what is available (unless `force`).
-    static func check(estimate: Double, force: Bool, what: String) throws {
+    /// Throws when `estimate` bytes exceed what is available (unless `force`); `remedy` says what
+    /// would make it smaller.
+    static func check(
+        estimate: Double, force: Bool, what: String, remedy: String = "choose smaller --layers or --batch-size"
+    ) throws {
         guard !force, let (available, source) = available(), estimate > available else { return }
         throw CommandError.invalidOption(
             "\(what) needs about \(describe(estimate)) of memory but \(describe(available)) is available (\(source)); "
-                + "choose smaller --layers or --batch-size, or pass --force to try anyway")
+                + "\(remedy), or pass --force to try anyway")
     }
 }

@@ -348,6 +348,8 @@ struct DataRequest {
     var knownClassNames: [String]? = nil
     /// Whether a CSV is read as a new training table (columns chosen, layout fitted).
     var readsTrainingTable = false
+    /// `--force`: read and encode the table even when its estimated memory exceeds what is available.
+    var force = false
 }
 
 /// `--header auto|yes|no`.

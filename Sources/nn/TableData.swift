@@ -77,6 +77,13 @@ enum TableData {
         let layout = TableLayout(
             columns: layoutColumns, targetName: table.names?[target] ?? "#\(target)", fileColumnCount: columnCount,
             missing: policy.rawValue)
+        // One-hot encoding is as wide as the categories: estimate it before allocating (the encoded
+        // rows and the scaled copy training makes of them).
+        let encodedBytes = 2 * Double(rows.count) * Double(layout.inputWidth) * Double(MemoryLayout<Scalar>.size)
+        try MemoryEstimate.check(
+            estimate: encodedBytes, force: request.force,
+            what: "\(path): \(rows.count) rows of \(layout.inputWidth) inputs after one-hot encoding",
+            remedy: "leave text columns with many categories out with --drop")
         let inputs: Matrix<Scalar> = try encode(
             table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
 

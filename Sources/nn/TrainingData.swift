@@ -90,6 +90,7 @@ struct TrainingData<Scalar: MatrixScalar> {
         } else {
             request.readsTrainingTable = isCSV
         }
+        request.force = command.force
         let data = try DataSource.load(request, as: Scalar.self, needsTargets: true, command: "train")
         guard let targets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")

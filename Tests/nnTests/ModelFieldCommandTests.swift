@@ -530,3 +530,22 @@ func npyBytes(rows: Int, columns: Int, values: [Double]) -> [UInt8] {
         #expect(fine.status == 0, "\(fine.standardError)")
     }
 }
+
+/// Issue 29 D3: one-hot encoding is estimated before it is allocated; a table whose encoding would not
+/// fit is refused with the estimate and what to drop, instead of aborting on the allocation.
+@Suite struct OneHotMemoryTests {
+    @Test func aWideOneHotEncodingIsEstimatedFirst() throws {
+        let folder = try temporaryFolder()
+        var text = "city,x,label\n"
+        for index in 0..<2000 { text += "c\(index % 600),\(index),\(index % 2)\n" }
+        try text.write(to: folder.appendingPathComponent("wide.csv"), atomically: true, encoding: .utf8)
+        let arguments = ["train", "--data", "wide.csv", "--epochs", "1", "--layers", "2", "-q"]
+        let refused = try Executable.run(arguments, in: folder, environment: ["NN_AVAILABLE_MEMORY": "2000000"])
+        #expect(refused.status == 1 && !refused.crashed, "\(refused.standardError)")
+        for part in ["601 inputs after one-hot encoding", "--drop", "--force"] {
+            #expect(refused.standardError.contains(part), "\(part): \(refused.standardError)")
+        }
+        let trained = try Executable.run(arguments, in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+    }
+}
