@@ -69,10 +69,13 @@ enum TableData {
         let table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
         var notes: [String] = []
         let columnCount = table.columns.count
-        let (target, features) = try trainingColumns(request, table: table, path: path, notes: &notes)
+        let (target, chosen) = try trainingColumns(request, table: table, path: path, notes: &notes)
         let policy = request.missing
         let rows = try trainingRows(
-            table, target: target, features: features, policy: policy, path: path, notes: &notes)
+            table, target: target, features: chosen, policy: policy, path: path, notes: &notes)
+        let features =
+            request.features == nil
+            ? try withoutIdentifiers(table, features: chosen, rows: rows, path: path, notes: &notes) : chosen
         let layoutColumns = try fittedColumns(table, features: features, rows: rows, policy: policy, path: path)
         let layout = TableLayout(
             columns: layoutColumns, targetName: table.names?[target] ?? "#\(target)", fileColumnCount: columnCount,
@@ -247,6 +250,40 @@ enum TableData {
         return rows
     }
 
+    /// Whether a text column looks like names or identifiers rather than categories: more than 20
+    /// distinct values, and more than half as many as rows (245 names in 304 rows), so that one-hot
+    /// encoding it would learn each row by heart. Returns the count of distinct values when it does.
+    static func looksLikeIdentifiers(_ table: CSVTable, position: Int, rows: [Int]) -> Int? {
+        guard case .text(let values) = table.columns[position] else { return nil }
+        let distinct = Set(rows.compactMap { values[$0] }).count
+        return distinct > 20 && distinct * 2 > rows.count ? distinct : nil
+    }
+
+    /// The features less the text columns that look like identifiers, each dropped with a note that
+    /// says why and how to keep it. A column of numbers with a few text cells is kept, to be refused
+    /// as the data error it is.
+    static func withoutIdentifiers(
+        _ table: CSVTable, features: [Int], rows: [Int], path: String, notes: inout [String]
+    ) throws -> [Int] {
+        var kept: [Int] = []
+        for position in features {
+            let mostlyNumeric = (try? refuseMostlyNumeric(table, position: position, rows: rows, path: "")) == nil
+            if let distinct = looksLikeIdentifiers(table, position: position, rows: rows), !mostlyNumeric {
+                notes.append(
+                    "dropped column \(table.label(of: position)): its \(distinct) different values in \(rows.count) rows look like names or identifiers, not categories (keep it by listing the columns to use with --features)"
+                )
+            } else {
+                kept.append(position)
+            }
+        }
+        guard !kept.isEmpty else {
+            throw CommandError.dataMismatch(
+                "\(path): no feature columns are left: every one looks like names or identifiers; choose them with --features"
+            )
+        }
+        return kept
+    }
+
     /// Refuses a column of numbers with a few text cells (`3,x,1`): it is a data error, not a text
     /// column to one-hot encode (pandas would warn of mixed types). The error names the column, the
     /// line and the cell. "Mostly" is at least 90 % of the non-missing cells and at most 5 text cells.
@@ -297,11 +334,6 @@ enum TableData {
                 let kept = rows.map { values[$0] }
                 try refuseMostlyNumeric(table, position: position, rows: rows, path: path)
                 let categories = Set(kept.compactMap { $0 }).sorted()
-                if categories.count > 20 && categories.count * 2 > rows.count {
-                    throw CommandError.dataMismatch(
-                        "\(path): text column \(table.label(of: position)) has \(categories.count) different values in \(rows.count) rows (such as '\(categories[0])'); it looks like a name or an identifier, not a category: leave it out with --drop '\(name)'"
-                    )
-                }
                 column.categories = categories
                 if policy == .mean || policy == .median || policy == .mostFrequent {
                     column.fillCategory = MissingFill.mostFrequent(kept)

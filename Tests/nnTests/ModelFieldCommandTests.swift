@@ -549,3 +549,27 @@ func npyBytes(rows: Int, columns: Int, values: [Double]) -> [UInt8] {
         #expect(trained.status == 0, "\(trained.standardError)")
     }
 }
+
+/// Issue 27 item 5: a text column that looks like names or identifiers is dropped with a note that
+/// says why and how to keep it, instead of stopping the run; `--features` keeps it.
+@Suite struct IdentifierColumnTests {
+    @Test func identifierColumnsAreDroppedWithANote() throws {
+        let folder = try temporaryFolder()
+        var text = "name,x,label\n"
+        for index in 0..<120 { text += "person\(index % 100),\(Double(index) / 10),\(index % 2)\n" }
+        try text.write(to: folder.appendingPathComponent("people.csv"), atomically: true, encoding: .utf8)
+        let trained = try Executable.run(
+            ["train", "--data", "people.csv", "--epochs", "1", "--save", "m.safetensors", "-q"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        #expect(
+            trained.standardError.contains("note: dropped column 'name': its 100 different values in 120 rows"),
+            "\(trained.standardError)")
+        #expect(trained.standardError.contains("--features"))
+        #expect(trained.standardOutput.contains("features (1): x"), "\(trained.standardOutput)")
+        // Asked for by --features, it stays (one-hot encoded).
+        let kept = try Executable.run(
+            ["train", "--data", "people.csv", "--features", "name,x", "--epochs", "1", "-q"], in: folder)
+        #expect(kept.status == 0, "\(kept.standardError)")
+        #expect(kept.standardOutput.contains("features (2): name, x"), "\(kept.standardOutput)")
+    }
+}
