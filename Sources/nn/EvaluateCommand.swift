@@ -51,6 +51,7 @@ struct EvaluateCommand: ParsableCommand {
             request.unknownCategories = unknownCategories ?? .error
         }
         let loaded = try DataSource.load(request, as: Scalar.self, needsTargets: true, command: "evaluate")
+        for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         var rawInputs = loaded.inputs
         var rawTargets = loaded.targets
         var setName = loaded.name

@@ -403,6 +403,7 @@ enum TableData {
                 "\(path): no target column '\(layout.targetName ?? "?")' to evaluate against; name it with --target")
         }
         var rows = Array(0..<table.rowCount)
+        var notes: [String] = []
         if let target, needsTargets {
             let missing = rows.filter { isMissing(table.columns[target], $0) }
             if let first = missing.first {
@@ -411,13 +412,18 @@ enum TableData {
                         "\(path) line \(table.lines[first]): the target column \(table.label(of: target)) has no value; a missing target is not a class"
                     )
                 }
-                rows.removeAll { missing.contains($0) }
+                let left = Set(missing)
+                rows.removeAll { left.contains($0) }
+                notes.append(
+                    "left out \(missing.count) row\(missing.count == 1 ? "" : "s") without a target value (the first on line \(table.lines[first]))"
+                )
             }
         }
         let inputs: Matrix<Scalar> = try encode(
             table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
         var loaded = LoadedData<Scalar>(inputs: inputs, name: path, featureNames: layout.inputNames)
         loaded.layout = layout
+        loaded.notes = notes
         if let target, needsTargets {
             (loaded.targets, loaded.classNames) = try savedTargets(
                 table, target: target, rows: rows, knownClassNames: knownClassNames, path: path, as: Scalar.self)

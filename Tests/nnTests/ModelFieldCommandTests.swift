@@ -573,3 +573,25 @@ func npyBytes(rows: Int, columns: Int, values: [Double]) -> [UInt8] {
         #expect(kept.standardOutput.contains("features (2): name, x"), "\(kept.standardOutput)")
     }
 }
+
+/// Issue 27 item 6: `nn evaluate` says when it leaves out rows without a target, as `nn train` does.
+@Suite struct EvaluateMissingTargetTests {
+    @Test func rowsWithoutATargetAreLeftOutWithANote() throws {
+        let folder = try temporaryFolder()
+        var text = "a,b,label\n"
+        for index in 0..<60 { text += "\(index % 7),\(index % 5),\(index % 2 == 0 ? "even" : "odd")\n" }
+        try text.write(to: folder.appendingPathComponent("train.csv"), atomically: true, encoding: .utf8)
+        let trained = try Executable.run(
+            ["train", "--data", "train.csv", "--missing", "mean", "--epochs", "1", "--save", "m.safetensors", "-q"],
+            in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        try "a,b,label\n1,2,even\n3,4,\n5,1,odd\n2,2,\n".write(
+            to: folder.appendingPathComponent("test.csv"), atomically: true, encoding: .utf8)
+        let evaluated = try Executable.run(["evaluate", "--model", "m.safetensors", "--data", "test.csv"], in: folder)
+        #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        #expect(
+            evaluated.standardError.contains("note: left out 2 rows without a target value (the first on line 3)"),
+            "\(evaluated.standardError)")
+        #expect(evaluated.standardOutput.contains("test.csv: 2 samples"), "\(evaluated.standardOutput)")
+    }
+}
