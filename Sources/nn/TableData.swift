@@ -267,7 +267,8 @@ enum TableData {
     ) throws -> [Int] {
         var kept: [Int] = []
         for position in features {
-            let mostlyNumeric = (try? refuseMostlyNumeric(table, position: position, rows: rows, path: "")) == nil
+            // A column of numbers with a few text cells stays, to be refused as the data error it is.
+            let mostlyNumeric = strayTextCells(table, position: position, rows: rows) != nil
             if let distinct = looksLikeIdentifiers(table, position: position, rows: rows), !mostlyNumeric {
                 notes.append(
                     "dropped column \(table.label(of: position)): its \(distinct) different values in \(rows.count) rows look like names or identifiers, not categories (keep it by listing the columns to use with --features)"
@@ -288,7 +289,22 @@ enum TableData {
     /// column to one-hot encode (pandas would warn of mixed types). The error names the column, the
     /// line and the cell. "Mostly" is at least 90 % of the non-missing cells and at most 5 text cells.
     static func refuseMostlyNumeric(_ table: CSVTable, position: Int, rows: [Int], path: String) throws {
-        guard case .text(let values) = table.columns[position] else { return }
+        guard let stray = strayTextCells(table, position: position, rows: rows),
+            case .text(let values) = table.columns[position]
+        else { return }
+        let first = stray.rows[0]
+        let more =
+            stray.rows.count > 1
+            ? " (and \(stray.rows.count - 1) more text cell\(stray.rows.count > 2 ? "s" : ""))" : ""
+        throw CommandError.dataMismatch(
+            "\(path) line \(table.lines[first]): column \(table.label(of: position)) holds numbers (\(stray.numeric) cells) but '\(values[first]!)' here\(more); fix the cell, or leave it empty to mark it missing"
+        )
+    }
+
+    /// The rows of the few text cells in a text column that otherwise holds numbers, and how many
+    /// numbers it holds; nil for a column that is text (more than 5 text cells, or under 90 % numbers).
+    static func strayTextCells(_ table: CSVTable, position: Int, rows: [Int]) -> (rows: [Int], numeric: Int)? {
+        guard case .text(let values) = table.columns[position] else { return nil }
         var numeric = 0
         var textRows: [Int] = []
         for row in rows {
@@ -297,15 +313,11 @@ enum TableData {
                 numeric += 1
             } else {
                 textRows.append(row)
-                if textRows.count > 5 { return }
+                if textRows.count > 5 { return nil }
             }
         }
-        guard let first = textRows.first, numeric >= 9 * textRows.count, numeric >= 5 else { return }
-        let more =
-            textRows.count > 1 ? " (and \(textRows.count - 1) more text cell\(textRows.count > 2 ? "s" : ""))" : ""
-        throw CommandError.dataMismatch(
-            "\(path) line \(table.lines[first]): column \(table.label(of: position)) holds numbers (\(numeric) cells) but '\(values[first]!)' here\(more); fix the cell, or leave it empty to mark it missing"
-        )
+        guard !textRows.isEmpty, numeric >= 9 * textRows.count, numeric >= 5 else { return nil }
+        return (textRows, numeric)
     }
 
     /// The training layout's columns: each feature's categories and fill value, from the kept rows.

@@ -60,8 +60,8 @@ struct TrainReport<Scalar: MatrixScalar> {
         guard !command.quiet && !command.json && DistributedRun.isPrimary else { return }
         var parts = ["loss \(lossName(plan.loss))", "optimizer \(plan.optimizerDescription)"]
         parts.append(plan.phrase("learning rate", "learningRate"))
-        if case .constant = plan.schedule, plan.setting("schedule")?.checkpointValue == nil {
-        } else {
+        // A constant rate goes without saying, unless a resumed run changed the schedule to it.
+        if plan.schedule != .constant || plan.setting("schedule")?.checkpointValue != nil {
             parts.append(plan.phrase("schedule", "schedule"))
         }
         if plan.weightDecay > 0 { parts.append("weight decay \(plan.weightDecay)") }
@@ -70,7 +70,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         if plan.earlyStopping != nil { parts.append(plan.phrase("early stopping after", "earlyStopping")) }
         parts.append("\(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")")
         if command.resume != nil {
-            parts.append("resuming at epoch \(firstEpoch + 1) of \(plan.phrase("", "epochs").dropFirst())")
+            parts.append("resuming at epoch \(firstEpoch + 1), \(plan.phrase("epochs", "epochs"))")
         }
         if let initFrom = command.initFrom { parts.append("starting from \(displayPath(initFrom))") }
         var header =

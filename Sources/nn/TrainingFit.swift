@@ -58,7 +58,6 @@ struct Fitter<Scalar: MatrixScalar> {
             }
             throw error
         }
-        Interruption.shared.uninstall()
         reporter.finish()
         return history
     }

@@ -63,6 +63,7 @@ struct TrainingRun<Scalar: MatrixScalar> {
         let started = ContinuousClock.now
         var generator = random
         let history = try fitter.fit(training.inputs, training.targets, validation: validation, random: &generator)
+        Interruption.shared.uninstall()
         guard DistributedRun.isPrimary else { return }
         try report.finish(
             network, history: history, seconds: secondsSince(started), firstEpoch: firstEpoch)

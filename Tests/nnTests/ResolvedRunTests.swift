@@ -52,6 +52,9 @@ import Testing
         let epochLines = resumed.standardOutput.split(separator: "\n").filter { $0.hasPrefix("epoch ") }
         #expect(epochLines.count == 2 && epochLines.allSatisfy { $0.contains("lr 0.5") }, "\(epochLines)")
         #expect(epochLines.first?.hasPrefix("epoch 5/6") == true, "\(epochLines)")
+        #expect(
+            resumed.standardOutput.contains("resuming at epoch 5, epochs 6 (checkpoint: 4)"),
+            "\(resumed.standardOutput)")
         let summary = try json(
             Executable.run(
                 [
