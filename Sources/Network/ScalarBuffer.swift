@@ -34,8 +34,9 @@ final class ScalarBuffer<Scalar: MatrixScalar> {
     init(rows: Int, columns: Int, for what: @autoclosure () -> String) throws(NetworkError) {
         checkPrecondition(rows >= 0 && columns >= 0, "ScalarBuffer: negative shape (\(rows), \(columns))")
         let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
-        let (bytes, bytesOverflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
-        guard !overflow && !bytesOverflow else { throw .cannotAllocate(what: what(), bytes: nil) }
+        guard !overflow, let bytes = MemoryReservation.bytes(count: count, stride: MemoryLayout<Scalar>.stride) else {
+            throw .cannotAllocate(what: what(), bytes: nil)
+        }
         guard let memory = calloc(Swift.max(count, 1), MemoryLayout<Scalar>.stride) else {
             throw .cannotAllocate(what: what(), bytes: bytes)
         }

@@ -317,6 +317,13 @@ internal struct CSVScanner {
                 }
                 field = CSVField(start: start, end: position, quoted: false, hasEscapedQuote: false)
             }
+            // A line of millions of cells (a file of one line) grows the list by doubling: each doubling
+            // is asked for first, so that a line too long for the memory is an error, not a trap.
+            if fields.count == fields.capacity && fields.count >= 1 << 16 {
+                try DataIOError.reserve(
+                    2 * fields.count, of: MemoryLayout<CSVField>.stride,
+                    for: "the cells of line \(recordLine) (more than \(fields.count))", file: file)
+            }
             fields.append(field)
             if position >= count { return }
             let byte = base[position]
@@ -444,6 +451,10 @@ internal struct CSVReader {
             lineEnds += 1
             cursor = UnsafeRawPointer(found) - UnsafeRawPointer(base) + 1
         }
+        let (cells, cellsOverflow) = (lineEnds + 1).multipliedReportingOverflow(by: featureIndices.count + 1)
+        try DataIOError.reserve(
+            cellsOverflow ? -1 : cells, of: MemoryLayout<Scalar>.stride,
+            for: "\(lineEnds + 1) rows of \(featureIndices.count) values as \(Scalar.self)", file: file)
         var storage: [Scalar] = []
         storage.reserveCapacity((lineEnds + 1) * featureIndices.count)
         var targetValues: [Scalar] = []
@@ -490,6 +501,7 @@ internal struct CSVReader {
                 }
             }
             rowCount += 1
+            if rowCount % 4096 == 0 { bytes.releasePages(before: scanner.position) }
         }
         guard rowCount > 0 else { throw hasHeader ? .headerOnly(file: file) : .emptyFile(file: file) }
 
@@ -632,10 +644,21 @@ public func readCSVTable(
                 }
             }
             rowCount += 1
+            if rowCount % 4096 == 0 { bytes.releasePages(before: scanner.position) }
         }
         guard rowCount > 0 else { throw hasHeader ? .headerOnly(file: file) : .emptyFile(file: file) }
 
-        // Second pass: the values.
+        // Second pass: the values, whose memory is estimated first: a Double per numeric cell, an
+        // optional string per text cell (and at most the file's bytes of text in them), a line number
+        // per row, and an array's header per column.
+        let textColumns = isText.lazy.filter { $0 }.count
+        let perRow =
+            (columnCount - textColumns) * MemoryLayout<Double>.stride
+            + textColumns * MemoryLayout<String?>.stride + MemoryLayout<Int>.stride
+        let (cellBytes, cellsOverflow) = rowCount.multipliedReportingOverflow(by: perRow)
+        try DataIOError.reserve(
+            cellsOverflow ? -1 : cellBytes + columnCount * 64 + (textColumns > 0 ? bytes.count : 0), of: 1,
+            for: "a table of \(rowCount) rows and \(columnCount) columns", file: file)
         scanner = dataStart
         var numbers = (0..<columnCount).map { isText[$0] ? [Double]() : [Double](repeating: .nan, count: rowCount) }
         var texts = (0..<columnCount).map { isText[$0] ? [String?](repeating: nil, count: rowCount) : [String?]() }
@@ -652,6 +675,9 @@ public func readCSVTable(
                 }
             }
             row += 1
+            // The file's pages behind the scanner are parsed: with them given back, the table's peak
+            // is its values, not the values and the whole file (#29 D9).
+            if row % 4096 == 0 { bytes.releasePages(before: scanner.position) }
         }
         let columns: [CSVTable.Column] = (0..<columnCount).map { isText[$0] ? .text(texts[$0]) : .numbers(numbers[$0]) }
         return CSVTable(names: names, columns: columns, lines: lines)

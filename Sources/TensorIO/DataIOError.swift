@@ -1,3 +1,5 @@
+import Tensor
+
 /// An error reading or writing a data file, naming the file and, where it applies, the line,
 /// column or header field at fault.
 ///
@@ -57,6 +59,9 @@ public enum DataIOError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupportedShape(file: String, shape: [Int])
     /// The `.npz` (zip) archive cannot be read or written; `reason` is the zip library's explanation.
     case corruptArchive(file: String, reason: String)
+    /// The memory for `what` (sized by the file: its declared dimensions, rows or columns) could not be
+    /// allocated; `bytes` is its size, or `nil` when the size does not even fit in an `Int`.
+    case cannotAllocate(file: String, what: String, bytes: Int?)
 
     /// A sentence naming the file, the place in it and what is wrong.
     public var description: String {
@@ -115,6 +120,41 @@ public enum DataIOError: Error, Equatable, Sendable, CustomStringConvertible {
                 "\(file): header field 'shape': shape \(shown) has \(shape.count) dimensions; only 1 or 2 can be read into a Matrix"
         case .corruptArchive(let file, let reason):
             return "\(file): cannot read or write the .npz (zip) archive: \(reason)"
+        case .cannotAllocate(let file, let what, let bytes):
+            let size = bytes.map { "\(Self.formattedSize($0)) (\($0) bytes)" } ?? "more bytes than an Int counts"
+            return
+                "\(file): cannot allocate \(size) for \(what): the system refused the memory; free memory, raise the memory limit (ulimit -v), or read a smaller file"
+        }
+    }
+
+    /// `bytes` in binary units to three significant digits, as `1.5 GiB` or `312 MiB`.
+    static func formattedSize(_ bytes: Int) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) bytes" }
+        return value < 10
+            ? String(Double(Int(value * 100 + 0.5)) / 100) + " " + units[unit]
+            : value < 100
+                ? String(Double(Int(value * 10 + 0.5)) / 10) + " " + units[unit]
+                : "\(Int(value + 0.5)) \(units[unit])"
+    }
+
+    /// Throws ``cannotAllocate(file:what:bytes:)`` unless `count` elements of `stride` bytes can be
+    /// allocated now (``MemoryReservation``): what every reader asks before an allocation sized by
+    /// its input.
+    static func reserve(
+        _ count: Int, of stride: Int, for what: @autoclosure () -> String, file: String
+    ) throws(DataIOError) {
+        guard let bytes = MemoryReservation.bytes(count: count, stride: stride) else {
+            throw .cannotAllocate(file: file, what: what(), bytes: nil)
+        }
+        guard MemoryReservation.isAvailable(bytes: bytes) else {
+            throw .cannotAllocate(file: file, what: what(), bytes: bytes)
         }
     }
 }

@@ -23,12 +23,28 @@ internal final class FileBytes {
     let count: Int
     /// Releases the memory: `munmap` for a mapping, `free` for inflated data.
     private let release: (UnsafeMutableRawPointer, Int) -> Void
+    /// Whether the bytes are a read-only mapping of the file, whose pages the system can read again.
+    private let isMapping: Bool
 
-    init(file: String, base: UnsafeRawPointer?, count: Int, release: @escaping (UnsafeMutableRawPointer, Int) -> Void) {
+    init(
+        file: String, base: UnsafeRawPointer?, count: Int, isMapping: Bool = false,
+        release: @escaping (UnsafeMutableRawPointer, Int) -> Void
+    ) {
         self.file = file
         self.base = base
         self.count = count
+        self.isMapping = isMapping
         self.release = release
+    }
+
+    /// Gives the mapped pages before `offset` back to the system (a no-op for inflated bytes): a reader
+    /// that has passed them keeps its resident memory to what it has parsed, not the whole file
+    /// besides. They stay valid; reading them again reads the file again (from the page cache).
+    func releasePages(before offset: Int) {
+        guard isMapping, let base, offset > 0 else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let length = Swift.min(offset, count) / page * page
+        if length > 0 { _ = madvise(UnsafeMutableRawPointer(mutating: base), length, MADV_DONTNEED) }
     }
 
     deinit {
@@ -77,7 +93,7 @@ internal final class FileBytes {
         }
         // The file is read front to back once.
         _ = madvise(address, size, MADV_SEQUENTIAL)
-        return FileBytes(file: path, base: UnsafeRawPointer(address), count: size) { address, size in
+        return FileBytes(file: path, base: UnsafeRawPointer(address), count: size, isMapping: true) { address, size in
             _ = munmap(address, size)
         }
     }

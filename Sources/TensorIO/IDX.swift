@@ -38,6 +38,7 @@ public func readIDX(from path: String) throws(DataIOError) -> IDXArray {
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> IDXArray in
         let header = try IDXHeader(bytes, expectedDimensionCount: nil)
         let data = UnsafeRawBufferPointer(rebasing: bytes.bytes[header.dataOffset...])
+        try DataIOError.reserve(data.count, of: 1, for: "the array \(header.dimensions)", file: bytes.file)
         return IDXArray(dimensions: header.dimensions, bytes: Array(data))
     }
 }
@@ -58,6 +59,9 @@ public func readIDXImages<Scalar: MatrixScalar>(
     let bytes = try FileBytes.load(path)
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> Matrix<Scalar> in
         let header = try IDXHeader(bytes, expectedDimensionCount: 3)
+        try DataIOError.reserve(
+            bytes.count - header.dataOffset, of: MemoryLayout<Scalar>.stride,
+            for: "the images \(header.dimensions) as \(Scalar.self)", file: bytes.file)
         // Call the concrete types directly so that the optimizer specializes (and vectorizes) the loop.
         if Scalar.self == Float.self {
             return idxImages(bytes, header, as: Float.self, scaleToUnitInterval: scaleToUnitInterval) as! Matrix<Scalar>
@@ -99,6 +103,9 @@ public func readIDXLabels(from path: String) throws(DataIOError) -> [Int] {
     let bytes = try FileBytes.load(path)
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> [Int] in
         let header = try IDXHeader(bytes, expectedDimensionCount: 1)
+        try DataIOError.reserve(
+            bytes.count - header.dataOffset, of: MemoryLayout<Int>.stride, for: "\(header.dimensions[0]) labels",
+            file: bytes.file)
         return bytes.bytes[header.dataOffset...].map { Int($0) }
     }
 }

@@ -146,6 +146,9 @@ internal enum NPY {
             throw .trailingData(file: name, expectedBytes: byteCount, foundBytes: available)
         }
         let (rows, columns) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
+        try DataIOError.reserve(
+            elementCount, of: MemoryLayout<Scalar>.stride, for: "the array (\(rows), \(columns)) as \(Scalar.self)",
+            file: name)
         let data = bytes.baseAddress.map { $0 + dataStart }
         let scalars = [Scalar](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
             if let data, let output = buffer.baseAddress {

@@ -37,6 +37,8 @@ internal enum Zlib {
             case .corrupt(let message): throw .corruptGzip(file: file, reason: message)
             case .runsPastDeclaredSize, .endsBeforeDeclaredSize:  // not reached: a gzip stream declares no size
                 throw .corruptGzip(file: file, reason: "invalid compressed data")
+            case .cannotAllocate(let bytes):
+                throw .cannotAllocate(file: file, what: "the inflated gzip data", bytes: bytes)
             }
         }
     }
@@ -72,6 +74,8 @@ internal enum Zlib {
                 throw .corruptArchive(
                     file: file,
                     reason: "the deflate stream ends after \(produced) bytes, short of the declared \(declared)")
+            case .cannotAllocate(let bytes):
+                throw .cannotAllocate(file: file, what: "the inflated member", bytes: bytes)
             }
         }
     }
@@ -174,6 +178,8 @@ internal enum Zlib {
         case runsPastDeclaredSize(Int)
         /// A raw stream ends before its declared size.
         case endsBeforeDeclaredSize(produced: Int, declared: Int)
+        /// The output buffer of this many bytes could not be allocated.
+        case cannotAllocate(Int)
     }
 
     /// The one inflate loop.
@@ -205,9 +211,7 @@ internal enum Zlib {
         guard initStatus == Z_OK else { throw .corrupt("zlib could not start (status \(initStatus))") }
         defer { inflateEnd(&stream) }
 
-        guard var output = malloc(capacity) else {
-            throw .corrupt("cannot allocate \(capacity) bytes for the inflated data")
-        }
+        guard var output = malloc(capacity) else { throw .cannotAllocate(capacity) }
         var produced = 0
         var fedEnd = 0  // input[..<fedEnd] has been handed to zlib
 
@@ -227,9 +231,7 @@ internal enum Zlib {
             if produced == capacity {
                 if case .rawDeflate(let size) = format { throw fail(.runsPastDeclaredSize(size)) }
                 let grown = capacity * 2
-                guard let reallocated = realloc(output, grown) else {
-                    throw fail(.corrupt("cannot allocate \(grown) bytes for the inflated data"))
-                }
+                guard let reallocated = realloc(output, grown) else { throw fail(.cannotAllocate(grown)) }
                 output = reallocated
                 capacity = grown
             }
