@@ -16,6 +16,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var source: DataOptions
 
+    @OptionGroup var inference: InferenceOptions
+
     @Option(
         help:
             "What a text value training never saw does: error (naming the column and value) or zero (its one-hot inputs are all zero)."
@@ -92,9 +94,12 @@ struct EvaluateCommand: ParsableCommand {
         }
         if let transform = model.file.targetTransform { prepared.targets = transform.apply(to: prepared.targets) }
         let inputs = try model.prepare(rawInputs, source: loaded.name)
-        let score = try Score.measure(
-            network: model.network, inputs: inputs, targets: prepared, loss: model.file.loss,
-            targetTransform: model.file.targetTransform, model: model.path)
+        let batchSize = try model.batchSize(rows: inputs.rows, requested: inference.batchSize, command: "evaluate")
+        let score = try model.allocating(batchSize: batchSize) {
+            try Score.measure(
+                network: model.network, inputs: inputs, targets: prepared, loss: model.file.loss,
+                targetTransform: model.file.targetTransform, model: model.path, batchSize: batchSize)
+        }
         try printScore(score, setName: setName, rows: inputs.rows, model: model)
     }
 

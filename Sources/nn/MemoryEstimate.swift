@@ -26,9 +26,19 @@ enum MemoryEstimate {
         return scalars * Double(scalarSize) + largestLayer * 8
     }
 
-    /// The memory this process may still use, in bytes, and where the figure comes from: the smaller
-    /// of `/proc/meminfo`'s MemAvailable and the cgroup's limit less its usage; `nil` when neither is
-    /// known. The environment variable `NN_AVAILABLE_MEMORY` (bytes) replaces both, for tests.
+    /// The bytes a forward pass of `rows` rows through a network of layer `widths` (input, hidden...,
+    /// output) allocates: the execution plan's workspace, which holds the batch's inputs and targets and
+    /// each layer's outputs and gradients (`nn predict` and `nn evaluate`).
+    static func inferenceBytes(widths: [Int], scalarSize: Int, rows: Int) -> Double {
+        let layers = widths.dropFirst().reduce(0.0) { $0 + Double($1) }
+        let perRow = Double(widths.first ?? 0) + Double(widths.last ?? 0) + 2 * layers
+        return perRow * Double(rows) * Double(scalarSize)
+    }
+
+    /// The memory this process may still use, in bytes, and where the figure comes from: the smallest
+    /// of `/proc/meminfo`'s MemAvailable, the cgroup's limit less its usage, and the address-space
+    /// limit (`ulimit -v`) less the address space the process already maps (`VmSize`); `nil` when none
+    /// is known. The environment variable `NN_AVAILABLE_MEMORY` (bytes) replaces them all, for tests.
     static func available() -> (bytes: Double, source: String)? {
         if let text = ProcessInfo.processInfo.environment["NN_AVAILABLE_MEMORY"], let bytes = Double(text) {
             return (bytes, "NN_AVAILABLE_MEMORY")
@@ -55,6 +65,14 @@ enum MemoryEstimate {
             let room = Swift.max(0, limit - usage)
             if best == nil || room < best!.bytes { best = (room, "the cgroup memory limit") }
             break
+        }
+        if let limit = KernelSwitch.addressSpaceLimit,
+            let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
+            let kibibytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        {
+            let room = Swift.max(0, Double(limit) - kibibytes * 1024)
+            if best == nil || room < best!.bytes { best = (room, "the address-space limit, ulimit -v") }
         }
         return best
     }

@@ -38,6 +38,8 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Write class probabilities instead of class names.")
     var probabilities = false
 
+    @OptionGroup var inference: InferenceOptions
+
     func validate() throws {
         if let output, !(output.hasSuffix(".csv") || output.hasSuffix(".npy")) {
             throw ValidationError("--output must end in .csv or .npy, got '\(output)'")
@@ -82,7 +84,8 @@ struct PredictCommand: ParsableCommand {
         }
         let loaded = try DataSource.load(source, as: Scalar.self, needsTargets: false, command: "predict")
         let inputs = try model.prepare(loaded.inputs, source: data)
-        let outputs = try model.outputs(inputs)
+        let batchSize = try model.batchSize(rows: inputs.rows, requested: inference.batchSize, command: "predict")
+        let outputs = try model.outputs(inputs, batchSize: batchSize)
         var values: Matrix<Scalar>
         var columnNames: [String]
         var labels: [String]? = nil

@@ -21,15 +21,15 @@ struct Score: Encodable {
     var confusion: [[Int]]?
 
     /// Scores `network` on `inputs` (already scaled) against `targets` (as prepared for the loss,
-    /// standardized when `targetTransform` is set); `model` names the model in the error for outputs
-    /// that overflow its precision.
+    /// standardized when `targetTransform` is set), `batchSize` rows at a time; `model` names the model
+    /// in the error for outputs that overflow its precision.
     static func measure<Scalar: MatrixScalar>(
         network: Sequential<Scalar>, inputs: Matrix<Scalar>, targets: PreparedTargets<Scalar>, loss: Loss,
-        targetTransform: ModelFile.InputTransform?, model: String
+        targetTransform: ModelFile.InputTransform?, model: String, batchSize: Int = InferenceOptions.largestDefaultBatch
     ) throws -> Score {
-        let outputs = try network.predict(inputs)
-        try checkFinite(outputs, what: "outputs", model: model)
-        let evaluation = try network.evaluate(inputs, targets.targets, loss: loss, metrics: [])
+        let outputs = try network.predict(inputs, batchSize: batchSize)
+        try checkFinite(outputs, what: "outputs", model: model, inputs: inputs)
+        let evaluation = try network.evaluate(inputs, targets.targets, loss: loss, metrics: [], batchSize: batchSize)
         var score = Score(count: inputs.rows, loss: evaluation.loss)
         if let classNames = targets.classNames, targets.measuresAccuracy {
             let predicted = loss.classIndices(fromOutputs: outputs, finalActivation: network.finalActivation)
