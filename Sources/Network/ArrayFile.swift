@@ -60,6 +60,14 @@ enum ArrayFile {
                 })
         }
 
+        /// An entry of `shape` that writes nothing: what a header's size is measured with before the
+        /// arrays exist (``ModelFile/checkHeaderSize(for:)``).
+        static func shape(_ name: String, _ shape: [Int], as dataType: DataType) -> Entry {
+            Entry(
+                name: name, dataType: dataType, shape: shape, isFinite: { true },
+                write: { (_: inout AtomicFileWriter) throws(FileWriteError) in })
+        }
+
         /// An entry that writes `matrix`, converted to `dataType`; with `asVector`, under the
         /// one-dimensional shape `[count]` (a PyTorch bias).
         static func matrix<Scalar: MatrixScalar>(
@@ -87,8 +95,39 @@ enum ArrayFile {
         case stateDicts
     }
 
-    /// The largest JSON header read: the metadata (class and feature names) is small beside the arrays.
+    /// The largest JSON header read and written: the metadata (class and feature names) is small beside
+    /// the arrays. ``header(metadata:entries:path:what:)`` refuses to write a larger one.
     static let largestHeader = 64 << 20
+
+    /// The most arrays a file may declare, read and written: a checkpoint holds a few per layer (the
+    /// weights, their gradients, the optimizer's state, the best weights), so this allows thousands of
+    /// layers. The reader counts the header's JSON objects before it materialises any
+    /// (``countJSONContainers(_:limit:)``), so a header of a million empty arrays costs a scan, not
+    /// gigabytes of dictionaries.
+    static let largestArrayCount = 1 << 16
+
+    /// The number of JSON objects and lists (`{` and `[` outside strings) in `bytes`, counting no
+    /// further than `limit + 1`: one pass over the bytes, nothing allocated.
+    static func countJSONContainers(_ bytes: [UInt8], limit: Int) -> Int {
+        var count = 0, inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                count += 1
+                if count > limit { return count }
+            }
+        }
+        return count
+    }
 
     /// Whether every element is finite once stored as `dataType`.
     static func allFinite<Scalar: MatrixScalar>(_ scalars: UnsafeBufferPointer<Scalar>, as dataType: DataType) -> Bool {
@@ -105,6 +144,15 @@ enum ArrayFile {
     static func write<Document: Encodable>(
         _ document: Document, format: String, version: Int, what: String, entries: [Entry], to path: String
     ) throws(NetworkError) {
+        let metadata = try self.metadata(document, format: format, version: version, what: what)
+        try write(to: path, metadata: metadata, entries: entries, what: what)
+    }
+
+    /// The header's `__metadata__` for `document`: its JSON (sorted keys) as `document`, with `format`
+    /// and `version`.
+    static func metadata<Document: Encodable>(
+        _ document: Document, format: String, version: Int, what: String
+    ) throws(NetworkError) -> [String: String] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json: Data
@@ -113,18 +161,42 @@ enum ArrayFile {
         } catch {
             throw .invalidConfiguration("\(what) cannot be saved: \(error) (are all values finite?)")
         }
-        let metadata = [
-            "format": format, "version": String(version), "document": String(decoding: json, as: UTF8.self),
-        ]
-        try write(to: path, metadata: metadata, entries: entries)
+        return ["format": format, "version": String(version), "document": String(decoding: json, as: UTF8.self)]
     }
 
     /// Writes `entries` after a header holding `metadata`, atomically. Arrays with a value that is not
-    /// finite are refused before anything is written.
-    static func write(to path: String, metadata: [String: String], entries: [Entry]) throws(NetworkError) {
+    /// finite are refused before anything is written, and so is a header the reader would refuse
+    /// (``header(metadata:entries:path:what:)``).
+    static func write(
+        to path: String, metadata: [String: String], entries: [Entry], what: String = "the model"
+    ) throws(NetworkError) {
         if let bad = entries.first(where: { !$0.isFinite() }) {
             throw .invalidConfiguration(
-                "\(path): the model cannot be saved: '\(bad.name)' holds nan or infinite values")
+                "\(path): \(what) cannot be saved: '\(bad.name)' holds nan or infinite values")
+        }
+        let json = try Self.header(metadata: metadata, entries: entries, path: path, what: what)
+        var length = UInt64(json.count).littleEndian
+        do {
+            var writer = try AtomicFileWriter(path: path)
+            try writer.write(contentsOf: withUnsafeBytes(of: &length) { Array($0) } + json)
+            for entry in entries { try entry.write(&writer) }
+            try writer.commit()
+        } catch {
+            throw .writeFailed(path: path, reason: error.reason)
+        }
+    }
+
+    /// The JSON header (padded with spaces to a multiple of 8) for `metadata` and `entries`, checked
+    /// against the reader's limits, the one rule for both sides: at most ``largestHeader`` bytes and
+    /// ``largestArrayCount`` arrays. A description too large to be read back (a million feature
+    /// names, a category value of many megabytes) is refused here, before anything is written.
+    static func header(
+        metadata: [String: String], entries: [Entry], path: String, what: String
+    ) throws(NetworkError) -> [UInt8] {
+        guard entries.count <= largestArrayCount else {
+            throw .invalidConfiguration(
+                "\(path): \(what) cannot be saved: it has \(entries.count) arrays, more than the \(largestArrayCount) a file may hold; use fewer layers"
+            )
         }
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
@@ -143,15 +215,44 @@ enum ArrayFile {
             throw .invalidConfiguration("\(path): the header cannot be encoded: \(error)")
         }
         json.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - json.count % 8) % 8))
-        var length = UInt64(json.count).littleEndian
-        do {
-            var writer = try AtomicFileWriter(path: path)
-            try writer.write(contentsOf: withUnsafeBytes(of: &length) { Array($0) } + json)
-            for entry in entries { try entry.write(&writer) }
-            try writer.commit()
-        } catch {
-            throw .writeFailed(path: path, reason: error.reason)
+        guard json.count <= largestHeader else {
+            let largest = metadata["document"].map { largestStrings(inDocument: $0) } ?? ""
+            throw .invalidConfiguration(
+                "\(path): \(what) cannot be saved: its description (names, classes, table layout) takes \(json.count) bytes, more than the \(largestHeader >> 20) MiB a file's header may have, so it could not be read back\(largest); use fewer or shorter feature names and category values"
+            )
         }
+        return json
+    }
+
+    /// What takes the room in a document too large to save, in words: the number of feature names
+    /// and the longest string, as `; it has 1000000 feature names; its longest text has 70000000 bytes`.
+    static func largestStrings(inDocument document: String) -> String {
+        var parts: [String] = []
+        if let object = try? JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any] {
+            let model = object["model"] as? [String: Any] ?? object
+            if let names = model["featureNames"] as? [Any], names.count > 1000 {
+                parts.append("it has \(names.count) feature names")
+            }
+        }
+        var longest = 0, current = 0, inString = false, escaped = false
+        for byte in document.utf8 {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                    longest = Swift.max(longest, current)
+                }
+                current += 1
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+                current = 0
+            }
+        }
+        if longest > 1 << 20 { parts.append("its longest text has \(longest) bytes") }
+        return parts.isEmpty ? "" : "; " + parts.joined(separator: ", ")
     }
 
     /// Writes `scalars` as little-endian `dataType`, converting in 64 Ki-element chunks when the types differ.
@@ -298,6 +399,14 @@ enum ArrayFile {
             }
             var headerBytes = [UInt8](repeating: 0, count: Int(length))
             guard Self.read(source, at: 8, into: &headerBytes) else { throw fail("cannot read the header") }
+            // Each array is one object and two lists: more containers than the most arrays allowed
+            // is refused before the JSON parser builds a dictionary for each.
+            let containerLimit = 3 * ArrayFile.largestArrayCount + 2
+            guard ArrayFile.countJSONContainers(headerBytes, limit: containerLimit) <= containerLimit else {
+                throw fail(
+                    "the header declares more than \(ArrayFile.largestArrayCount) arrays (more than \(containerLimit) JSON objects and lists)"
+                )
+            }
             let header: [String: Any]
             do {
                 guard let object = try JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any] else {

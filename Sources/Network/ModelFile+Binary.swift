@@ -5,15 +5,21 @@ import Tensor
 extension ModelFile {
     /// Writes this model's document (its layers without arrays) and `entries` as a version 2 file.
     func writeBinary(to path: String, entries: [ArrayFile.Entry]) throws(NetworkError) {
+        try ArrayFile.write(
+            binaryDocument(), format: Self.formatName, version: Self.currentVersion, what: "the model",
+            entries: entries, to: path)
+    }
+
+    /// The document a version 2 file's header holds: this model at the current version, its layers
+    /// without arrays (a layer that has a bias still says so through its bias array).
+    func binaryDocument() -> ModelFile {
         var document = self
         document.version = Self.currentVersion
         for index in document.layers.indices {
             document.layers[index].weights = nil
             document.layers[index].bias = nil
         }
-        try ArrayFile.write(
-            document, format: Self.formatName, version: Self.currentVersion, what: "the model", entries: entries,
-            to: path)
+        return document
     }
 
     /// An array-file reader for `path` when it is a version 2 (binary) file or a PyTorch file that

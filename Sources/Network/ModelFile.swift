@@ -83,11 +83,33 @@ public struct ModelFile: Codable, Sendable, Equatable {
             self.scale = scale
         }
 
-        /// Applies the transform to every row of `inputs`.
-        public func apply<Scalar: MatrixScalar>(to inputs: Matrix<Scalar>) -> Matrix<Scalar> {
-            let offsetRow = Matrix<Scalar>.row(offset.map { Scalar($0) })
-            let scaleRow = Matrix<Scalar>.row(scale.map { Scalar($0) })
-            return (inputs - offsetRow) * scaleRow
+        /// Applies the transform to every row of `inputs`, or to the rows at `rows` (gathered in that
+        /// order): `(x - offset) * scale` in `Scalar`, written once into the result, so that scaling a
+        /// data set (or its training part) costs one matrix, not the temporaries of each operation.
+        ///
+        /// - Precondition: `inputs` has one column per offset and scale, and every index in `rows` is a row of it.
+        public func apply<Scalar: MatrixScalar>(to inputs: Matrix<Scalar>, rows: [Int]? = nil) -> Matrix<Scalar> {
+            let columns = inputs.columns
+            checkPrecondition(
+                offset.count == columns && scale.count == columns,
+                "InputTransform.apply: \(offset.count) offsets and \(scale.count) scales for \(columns) columns")
+            let offsets = offset.map { Scalar($0) }, scales = scale.map { Scalar($0) }
+            let rowCount = rows?.count ?? inputs.rows
+            let scalars = inputs.withUnsafeBufferPointer { source in
+                [Scalar](unsafeUninitializedCapacity: rowCount * columns) { buffer, initialized in
+                    for row in 0..<rowCount {
+                        let from = rows?[row] ?? row
+                        checkPrecondition(
+                            from >= 0 && from < inputs.rows, "InputTransform.apply: row \(from) of \(inputs.rows)")
+                        let input = from * columns, output = row * columns
+                        for column in 0..<columns {
+                            buffer[output + column] = (source[input + column] - offsets[column]) * scales[column]
+                        }
+                    }
+                    initialized = rowCount * columns
+                }
+            }
+            return Matrix(rows: rowCount, columns: columns, scalars: scalars)
         }
     }
 
@@ -119,6 +141,50 @@ public struct ModelFile: Codable, Sendable, Equatable {
     /// table. Absent in older files.
     public var tableLayout: TableLayout? = nil
 
+    private enum CodingKeys: String, CodingKey {
+        case format, version, precision, loss, layers, classNames, inputTransform, featureNames, metadata
+        case targetTransform, tableLayout
+    }
+
+    /// Decodes a model document; feature names left out because they are the table layout's input
+    /// names (see ``encode(to:)``) are derived again, when the layout's width is the first layer's.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decode(String.self, forKey: .format)
+        version = try container.decode(Int.self, forKey: .version)
+        precision = try container.decode(String.self, forKey: .precision)
+        loss = try container.decode(Loss.self, forKey: .loss)
+        layers = try container.decode([SavedLayer].self, forKey: .layers)
+        classNames = try container.decodeIfPresent([String].self, forKey: .classNames)
+        inputTransform = try container.decodeIfPresent(InputTransform.self, forKey: .inputTransform)
+        featureNames = try container.decodeIfPresent([String].self, forKey: .featureNames)
+        metadata = try container.decode([String: String].self, forKey: .metadata)
+        targetTransform = try container.decodeIfPresent(InputTransform.self, forKey: .targetTransform)
+        tableLayout = try container.decodeIfPresent(TableLayout.self, forKey: .tableLayout)
+        if featureNames == nil, let tableLayout, tableLayout.inputWidth == layers.first?.inputSize {
+            featureNames = tableLayout.inputNames
+        }
+    }
+
+    /// Encodes the model document. Feature names that are exactly the table layout's input names
+    /// (`column=value` for each category of a one-hot column) are left out: they would store every
+    /// category value a second time, and decoding derives them from the layout.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(format, forKey: .format)
+        try container.encode(version, forKey: .version)
+        try container.encode(precision, forKey: .precision)
+        try container.encode(loss, forKey: .loss)
+        try container.encode(layers, forKey: .layers)
+        try container.encodeIfPresent(classNames, forKey: .classNames)
+        try container.encodeIfPresent(inputTransform, forKey: .inputTransform)
+        let derivable = tableLayout.map { featureNames == $0.inputNames } ?? false
+        try container.encodeIfPresent(derivable ? nil : featureNames, forKey: .featureNames)
+        try container.encode(metadata, forKey: .metadata)
+        try container.encodeIfPresent(targetTransform, forKey: .targetTransform)
+        try container.encodeIfPresent(tableLayout, forKey: .tableLayout)
+    }
+
     /// Describes `network` for saving.
     public init<Scalar: MatrixScalar>(
         network: Sequential<Scalar>, loss: Loss, classNames: [String]? = nil,
@@ -131,8 +197,8 @@ public struct ModelFile: Codable, Sendable, Equatable {
     }
 
     /// Describes `network`; without its weights when `includesWeights` is false (the streaming save
-    /// writes them from the parameters themselves).
-    init<Scalar: MatrixScalar>(
+    /// writes them from the parameters themselves, and ``checkHeaderSize(for:)`` needs only the shapes).
+    public init<Scalar: MatrixScalar>(
         network: Sequential<Scalar>, loss: Loss, classNames: [String]?, inputTransform: InputTransform?,
         featureNames: [String]?, metadata: [String: String], includesWeights: Bool
     ) {
@@ -169,6 +235,25 @@ public struct ModelFile: Codable, Sendable, Equatable {
             if let bias = layer.bias { entries.append(.matrix("layers.\(index).bias", bias, as: dataType)) }
         }
         try writeBinary(to: path, entries: entries)
+    }
+
+    /// Throws what ``write(to:)`` would throw for a header too large to read back (more than 64 MiB of
+    /// description: feature names, class names, the table layout), without writing anything or
+    /// needing the weights: `nn train` calls it before training, so that a model that could never be
+    /// saved is refused before the work rather than after.
+    ///
+    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` naming `path`, the header's size and what fills it.
+    public func checkHeaderSize(for path: String) throws(NetworkError) {
+        let dataType = ArrayFile.DataType(precision: scalarPrecision)
+        var entries: [ArrayFile.Entry] = []
+        for (index, layer) in layers.enumerated() {
+            guard let inputs = layer.inputSize, let outputs = layer.outputSize else { continue }
+            entries.append(.shape("layers.\(index).weights", [inputs, outputs], as: dataType))
+            if layer.hasBias { entries.append(.shape("layers.\(index).bias", [1, outputs], as: dataType)) }
+        }
+        let metadata = try ArrayFile.metadata(
+            binaryDocument(), format: Self.formatName, version: Self.currentVersion, what: "the model")
+        _ = try ArrayFile.header(metadata: metadata, entries: entries, path: path, what: "the model")
     }
 
     /// Reads and validates a model file.

@@ -48,6 +48,11 @@ struct TrainingRun<Scalar: MatrixScalar> {
             network, prepared, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns)
         let description = ModelDescription(
             prepared, classNames: training.targets.classNames, command: command)
+        // A description too large for a model file's header (a million feature names, a huge category
+        // value) is known now: refuse it before the training rather than at the save.
+        if let save = command.save {
+            try description.file(network, includesWeights: false).checkHeaderSize(for: displayPath(save))
+        }
         let report = TrainReport(command: command, prepared: prepared, description: description)
         report.printTaskLine()
         // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
@@ -161,11 +166,11 @@ struct ModelDescription {
         self.metadata = metadata
     }
 
-    /// The model file of `network`.
-    func file<Scalar: MatrixScalar>(_ network: Sequential<Scalar>) -> ModelFile {
+    /// The model file of `network`; without its weights (only their shapes) when `includesWeights` is false.
+    func file<Scalar: MatrixScalar>(_ network: Sequential<Scalar>, includesWeights: Bool = true) -> ModelFile {
         var file = ModelFile(
             network: network, loss: loss, classNames: classNames, inputTransform: inputTransform,
-            featureNames: featureNames, metadata: metadata)
+            featureNames: featureNames, metadata: metadata, includesWeights: includesWeights)
         file.targetTransform = targetTransform
         file.tableLayout = tableLayout
         return file
