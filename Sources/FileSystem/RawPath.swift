@@ -86,6 +86,29 @@ package enum RawPath {
         }
     }
 
+    /// The type bits (`S_IFMT` of `st_mode`: `S_IFREG`, `S_IFDIR`, ...) of the file at `path`, symbolic
+    /// links followed, or nil when nothing is there: Foundation's `fileExists(atPath:)` encodes a stand-in
+    /// as UTF-8 and so reports a name that is not UTF-8 as missing.
+    package static func fileType(of path: String) -> mode_t? {
+        var status = stat()
+        guard withCString(path, { stat($0, &status) }) == 0 else { return nil }
+        return status.st_mode & S_IFMT
+    }
+
+    /// Whether a file or folder exists at `path` (see ``fileType(of:)``).
+    package static func exists(_ path: String) -> Bool { fileType(of: path) != nil }
+
+    /// Up to `count` bytes from the start of the file at `path`, or nil when it cannot be opened (a
+    /// named pipe without a writer gives none rather than blocking).
+    package static func firstBytes(of path: String, count: Int) -> [UInt8]? {
+        let descriptor = withCString(path) { open($0, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        let received = bytes.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, count) }
+        return received >= 0 ? Array(bytes.prefix(received)) : nil
+    }
+
     /// Whether `path` carries a byte that is not UTF-8.
     package static func hasRawBytes(_ path: String) -> Bool {
         path.unicodeScalars.contains { escapedByte($0) != nil }

@@ -1,3 +1,4 @@
+internal import FileSystem
 import Foundation
 import Tensor
 
@@ -274,7 +275,7 @@ public struct TorchStateDict: Sendable, Equatable {
             throw fail(error.reason)
         }
         guard let reader else {
-            let exists = FileManager.default.fileExists(atPath: path)
+            let exists = RawPath.exists(path)
             throw fail(
                 exists
                     ? "not a safetensors file (a PyTorch state dict saved with safetensors)"

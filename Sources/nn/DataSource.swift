@@ -1,4 +1,5 @@
 import Examples
+internal import FileSystem
 import Foundation
 import Network
 import Tensor
@@ -122,9 +123,9 @@ enum DataSource {
     /// For a CSV file whose first line has no comma but semicolons or tabs, a hint that nn reads
     /// comma-separated files; empty otherwise.
     static func delimiterHint(_ path: String?) -> String {
-        guard let path, kind(of: path) == "csv", let handle = FileHandle(forReadingAtPath: path) else { return "" }
-        defer { try? handle.close() }
-        let start = (try? handle.read(upToCount: 4096)) ?? Data()
+        guard let path, kind(of: path) == "csv", let start = RawPath.firstBytes(of: path, count: 4096) else {
+            return ""
+        }
         let firstLine = String(decoding: start.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
         guard !firstLine.contains(",") else { return "" }
         if firstLine.contains(";") { return "; the file looks separated by ';': add --delimiter ';'" }

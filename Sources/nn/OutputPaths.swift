@@ -19,11 +19,17 @@ enum OutputPaths {
     /// The path with symbolic links resolved where the file exists, standardized otherwise, so that
     /// `./a.csv`, `a.csv` and a link to it compare equal.
     static func canonical(_ path: String) -> String {
-        if let resolved = realpath(path, nil) {
-            defer { free(resolved) }
-            return String(cString: resolved)
-        }
-        return URL(fileURLWithPath: path).standardizedFileURL.path
+        if RawPath.exists(path) { return resolvedPath(path) }
+        let (folder, name) = split(path)
+        return (RawPath.exists(folder) ? resolvedPath(folder) : URL(fileURLWithPath: folder).standardizedFileURL.path)
+            + "/" + name
+    }
+
+    /// The folder (`.` when none) and the last component of `path`, as the file writer splits it.
+    static func split(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let folder = String(path[..<slash])
+        return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
     }
 
     /// Throws when an output names the same file as an input, or lies in a folder that does not exist.
@@ -46,12 +52,12 @@ enum OutputPaths {
                     "\(name) \(path) is the file given to \(input.0); writing it would destroy the input, so choose another file"
                 )
             }
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
+            let folder = split(path).folder
+            // By the name's bytes: Foundation reports a folder whose name is not UTF-8 as missing.
+            guard let type = RawPath.fileType(of: folder) else {
                 throw CommandError.invalidOption("could not write \(name) \(path): the folder \(folder) does not exist")
             }
-            guard isDirectory.boolValue else {
+            guard type == S_IFDIR else {
                 throw CommandError.invalidOption("could not write \(name) \(path): \(folder) is a file, not a folder")
             }
             try checkWritable(name, path, folder: folder)

@@ -336,7 +336,7 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
     }
 
     @Test func errorsNameTheFileAsTyped() throws {
-        // The reader opens such a file through /dev/fd/N; the error names the file, not the descriptor.
+        // The reader opens such a file by its own bytes; the error names it with the byte escaped.
         let folder = try temporaryFolder()
         let script = """
             : > "$(printf 'empty\\351.csv')"
@@ -373,5 +373,37 @@ func legacyModelObject(_ data: Data) throws -> [String: Any] { try legacyObject(
         #expect(names.count == 5, "\(listing)")
         #expect(!names.contains { $0.hasSuffix(".tmp") }, "\(listing)")
         #expect(result.standardOutput.contains("saved the model to m\\xe9.nn"), "\(result.standardOutput)")
+    }
+
+    /// Issue 29 D10: an existing folder whose name is not UTF-8 is a folder, not "missing"; an
+    /// existing output of such a name is overwritten (it was opened as `/dev/fd/N`, whose name failed
+    /// the extension check and could not be renamed over); an existing checkpoint survives its second
+    /// write within a run.
+    @Test func existingNamesThatAreNotUTF8AreFoundAndReplaced() throws {
+        let folder = try temporaryFolder()
+        let script = """
+            mkdir "$(printf 'dir\\351')" || exit 9
+            "$0" train --dataset xor --epochs 1 --quiet --save "$(printf 'dir\\351/m.safetensors')" || exit 10
+            model="$(printf 'dir\\351/m.safetensors')"
+            printf 'a,b\\n0,1\\n1,0\\n' > in.csv
+            for run in 1 2; do
+                "$0" predict --model "$model" --data in.csv --features a,b --output "$(printf 'p\\351.csv')" || exit 11
+                "$0" export --model "$model" --output "$(printf 'e\\351.npz')" || exit 12
+                "$0" train --dataset xor --epochs 3 --quiet --checkpoint-every 1 \\
+                    --checkpoint "$(printf 'c\\351.ckpt')" || exit 13
+            done
+            "$0" train --dataset xor --resume "$(printf 'c\\351.ckpt')" --epochs 4 --quiet || exit 14
+            echo "--- files"
+            ls -A
+            """
+        let result = try Executable.run(["-c", script, Executable.path(of: "nn")], in: folder, executable: "/bin/sh")
+        #expect(result.status == 0 && !result.crashed, "\(result.status): \(result.standardError)")
+        #expect(!result.standardError.contains("warning"), "\(result.standardError)")
+        #expect(!result.standardError.contains("/dev/fd"), "\(result.standardError)")
+        #expect(result.standardOutput.contains("wrote 2 predictions to p\\xe9.csv"), "\(result.standardOutput)")
+        // The folder, the data, the predictions, the export and the checkpoint, and no temporaries.
+        let listing = result.standardOutput.components(separatedBy: "--- files\n").last ?? ""
+        #expect(listing.split(separator: "\n").count == 5, "\(listing)")
+        #expect(!listing.contains(".tmp"), "\(listing)")
     }
 }
