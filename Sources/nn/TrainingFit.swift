@@ -1,3 +1,4 @@
+internal import FileSystem
 import Foundation
 import Network
 import Tensor
@@ -53,10 +54,18 @@ struct Fitter<Scalar: MatrixScalar> {
             }
         } catch {
             reporter.finish()
-            if case .nonFiniteLoss(let epoch, let batchIndex, let rate) = error {
-                throw nonFiniteLossAdvice(epoch: epoch, batch: batchIndex, rate: rate)
+            switch error {
+            case .nonFiniteLoss(let epoch, let batchIndex, let rate):
+                throw divergenceAdvice(
+                    "the loss became nan or infinite at epoch \(epoch + 1), batch \(batchIndex + 1)", rate: rate,
+                    inputs: inputs, targets: targets.targets)
+            case .nonFiniteWeights(let epoch, let parameter, let rate):
+                throw divergenceAdvice(
+                    "the weights became nan or infinite (\(parameter)) at epoch \(epoch + 1)", rate: rate,
+                    inputs: inputs, targets: targets.targets)
+            default:
+                throw error
             }
-            throw error
         }
         reporter.finish()
         return history
@@ -96,26 +105,71 @@ struct Fitter<Scalar: MatrixScalar> {
         }
     }
 
-    /// The error for a loss that became nan or infinite: what this run did not do that would help,
-    /// and which earlier outputs were left as they were.
-    func nonFiniteLossAdvice(epoch: Int, batch: Int, rate: Double) -> CommandError {
+    /// The error for a loss or weights that became nan or infinite (`what`, with the epoch): the cause
+    /// this run's settings and data point to, and which earlier outputs were left as they were.
+    ///
+    /// A weight decay whose product with the learning rate reaches 1 is the cause by itself: each step
+    /// takes `rate × decay` times each weight away from it, which for a product of 2 or more makes the
+    /// weights alternate in sign and grow, whatever the data, so it is the only advice then. Otherwise
+    /// the learning rate is always a remedy, and scaling is advised only when the unscaled inputs or
+    /// regression targets really are large (beyond ``largeMagnitude``).
+    func divergenceAdvice(
+        _ what: String, rate: Double, inputs: Matrix<Scalar>, targets: Matrix<Scalar>
+    ) -> CommandError {
         // Every rank of a job meets it at the same step (the step's sum carries the nan).
         DistributedRun.failureIsShared = true
         var kept: [String] = []
-        if command.checkpointEvery != nil && FileManager.default.fileExists(atPath: command.checkpointPath) {
+        if command.checkpointEvery != nil && RawPath.exists(command.checkpointPath) {
             kept.append("checkpoint \(command.checkpointPath)")
         }
-        if let save = command.save, FileManager.default.fileExists(atPath: save) { kept.append("model \(save)") }
-        var hints: [String] = []
-        if description.inputTransform == nil { hints.append("standardized inputs (--scale standardize)") }
-        if plan.task == .regress && description.targetTransform == nil {
-            hints.append("standardized targets (--target-scale standardize)")
+        if let save = command.save, RawPath.exists(save) { kept.append("model \(save)") }
+        let keptText = kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)"
+        // SGD's rules and AdamW step by rate × decay × weight, unnormalized; Adam and RMSprop divide the
+        // decay's gradient term by its own size, so only a decay that overflows the precision breaks them.
+        let decayStep = rate * plan.weightDecay
+        let unnormalizedRules: [OptimizerOption] = [.sgd, .momentum, .nesterov, .adamw]
+        let unnormalized = unnormalizedRules.contains(plan.optimizer)
+        if plan.weightDecay > 0 && unnormalized && !(decayStep < 1) {
+            return CommandError.invalidOption(
+                "\(what): --weight-decay \(plan.weightDecay) with learning rate \(rate) takes \(decayStep) times each weight away from it at every step, so the weights grow instead of shrinking; choose a --weight-decay below \(1 / rate) (1 / learning rate)"
+                    + keptText)
         }
-        if plan.weightDecay > 0 { hints.append("a smaller --weight-decay than \(plan.weightDecay)") }
+        if plan.weightDecay > Self.largeDecay {
+            return CommandError.invalidOption(
+                "\(what): --weight-decay \(plan.weightDecay) adds that many times each weight to its gradient, which overflows \(plan.precision.rawValue) precision; choose a --weight-decay below 1"
+                    + keptText)
+        }
+        var hints: [String] = []
+        let largestInput = Self.largestMagnitude(inputs)
+        if description.inputTransform == nil && largestInput > Self.largeMagnitude {
+            hints.append("standardized inputs (--scale standardize; the inputs reach \(largestInput))")
+        }
+        let largestTarget = Self.largestMagnitude(targets)
+        if plan.task == .regress && description.targetTransform == nil && largestTarget > Self.largeMagnitude {
+            hints.append("standardized targets (--target-scale standardize; the targets reach \(largestTarget))")
+        }
         hints.append("a smaller --learning-rate than \(rate)")
-        return CommandError.invalidOption(
-            "the loss became nan or infinite at epoch \(epoch + 1), batch \(batch + 1); try \(hints.joined(separator: ", or "))"
-                + (kept.isEmpty ? "" : " (the last good \(kept.joined(separator: " and ")) was left unchanged)"))
+        return CommandError.invalidOption("\(what); try \(hints.joined(separator: ", or "))" + keptText)
+    }
+
+    /// The weight decay beyond which its gradient term (decay × weight) is named as the cause whatever
+    /// the optimizer: a float's range ends near 3e38.
+    static var largeDecay: Double { 1e30 }
+
+    /// The magnitude beyond which unscaled inputs or targets are named as a cause of divergence:
+    /// standardized data is within a few units, and products of values past this grow quickly.
+    static var largeMagnitude: Double { 100 }
+
+    /// The largest absolute value in `values` (infinite when one is nan or infinite).
+    static func largestMagnitude(_ values: Matrix<Scalar>) -> Double {
+        values.withUnsafeBufferPointer { buffer in
+            var largest = 0.0
+            for value in buffer {
+                let magnitude = Double(value.magnitude)
+                if !(magnitude <= largest) { largest = magnitude.isNaN ? .infinity : magnitude }
+            }
+            return largest
+        }
     }
 }
 
