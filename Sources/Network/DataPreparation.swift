@@ -5,10 +5,42 @@ extension ModelFile.InputTransform {
     /// standard deviation, as scikit-learn's `StandardScaler`); a constant feature gets scale 1, and a
     /// scale is clamped to ``scaleRange`` (the scales a model file may hold).
     public static func standardizing<Scalar: MatrixScalar>(_ inputs: Matrix<Scalar>) -> Self {
-        let wide = Matrix<Double>(inputs)
-        let means = wide.mean(axis: 0).scalars
-        let deviations = wide.standardDeviation(axis: 0).scalars
+        let (means, deviations) = columnMoments(inputs)
         return Self(offset: means, scale: deviations.map { $0 > 0 && $0.isFinite ? clampedScale(1 / $0) : 1 })
+    }
+
+    /// Each column's mean and population standard deviation, in `Double`, without a `Double` copy of
+    /// `inputs` (which for a float data set is twice its size): two passes over the rows, the mean and
+    /// then the squared deviations from it, as numpy's `std` computes, each summed in blocks of 4,096
+    /// rows whose sums are then added, so the rounding grows with the block and block counts, not the rows.
+    static func columnMoments<Scalar: MatrixScalar>(_ inputs: Matrix<Scalar>) -> (means: [Double], deviations: [Double])
+    {
+        let rows = inputs.rows, columns = inputs.columns
+        guard rows > 0 else {
+            return (Array(repeating: .nan, count: columns), Array(repeating: .nan, count: columns))
+        }
+        func columnSums(_ term: (Double, Int) -> Double) -> [Double] {
+            inputs.withUnsafeBufferPointer { values in
+                var totals = [Double](repeating: 0, count: columns)
+                var block = [Double](repeating: 0, count: columns)
+                var start = 0
+                while start < rows {
+                    let end = Swift.min(start + 4096, rows)
+                    for column in 0..<columns { block[column] = 0 }
+                    for row in start..<end {
+                        for column in 0..<columns {
+                            block[column] += term(Double(values[row * columns + column]), column)
+                        }
+                    }
+                    for column in 0..<columns { totals[column] += block[column] }
+                    start = end
+                }
+                return totals
+            }
+        }
+        let means = columnSums { value, _ in value }.map { $0 / Double(rows) }
+        let variances = columnSums { value, column in (value - means[column]) * (value - means[column]) }
+        return (means, variances.map { ($0 / Double(rows)).squareRoot() })
     }
 
     /// `scale` within ``scaleRange``.
@@ -19,9 +51,9 @@ extension ModelFile.InputTransform {
     /// The transform that maps each feature of `inputs` onto `[0, 1]`: `(x - min) / (max - min)`; a
     /// constant feature gets scale 1, and a scale is clamped to ``scaleRange``.
     public static func minMax<Scalar: MatrixScalar>(_ inputs: Matrix<Scalar>) -> Self {
-        let wide = Matrix<Double>(inputs)
-        let lows = wide.min(axis: 0).scalars
-        let highs = wide.max(axis: 0).scalars
+        // In the data's own precision (exact), without a Double copy of it.
+        let lows = inputs.min(axis: 0).scalars.map { Double($0) }
+        let highs = inputs.max(axis: 0).scalars.map { Double($0) }
         return Self(
             offset: lows,
             scale: zip(lows, highs).map { $1 > $0 && ($1 - $0).isFinite ? clampedScale(1 / ($1 - $0)) : 1 })

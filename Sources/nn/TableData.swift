@@ -66,7 +66,7 @@ enum TableData {
         -> LoadedData<Scalar>
     {
         let path = request.data!
-        let table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
+        var table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
         var notes: [String] = []
         let columnCount = table.columns.count
         let (target, chosen) = try trainingColumns(request, table: table, path: path, notes: &notes)
@@ -87,9 +87,6 @@ enum TableData {
             estimate: encodedBytes, force: request.force,
             what: "\(path): \(rows.count) rows of \(layout.inputWidth) inputs after one-hot encoding",
             remedy: "leave text columns with many categories out with --drop")
-        let inputs: Matrix<Scalar> = try encode(
-            table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
-
         // The target: class labels from a text column, numbers otherwise.
         var targets: Matrix<Scalar>
         var classNames: [String]? = nil
@@ -102,6 +99,8 @@ enum TableData {
         case .numbers(let values):
             targets = .column(rows.map { Scalar(values[$0]) })
         }
+        let inputs: Matrix<Scalar> = try encode(
+            &table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
         var loaded = LoadedData(
             inputs: inputs, targets: targets, classNames: classNames, name: path, featureNames: layout.inputNames)
         loaded.layout = layout
@@ -363,7 +362,7 @@ enum TableData {
         as type: Scalar.Type
     ) throws -> LoadedData<Scalar> {
         let path = request.data!
-        let table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
+        var table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
         var positions: [Int] = []
         if let names = table.names {
             for column in layout.columns {
@@ -431,15 +430,17 @@ enum TableData {
                 )
             }
         }
+        var targets: (Matrix<Scalar>, [String]?)? = nil
+        if let target, needsTargets {
+            targets = try savedTargets(
+                table, target: target, rows: rows, knownClassNames: knownClassNames, path: path, as: Scalar.self)
+        }
         let inputs: Matrix<Scalar> = try encode(
-            table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
+            &table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
         var loaded = LoadedData<Scalar>(inputs: inputs, name: path, featureNames: layout.inputNames)
         loaded.layout = layout
         loaded.notes = notes
-        if let target, needsTargets {
-            (loaded.targets, loaded.classNames) = try savedTargets(
-                table, target: target, rows: rows, knownClassNames: knownClassNames, path: path, as: Scalar.self)
-        }
+        if let targets { (loaded.targets, loaded.classNames) = targets }
         return loaded
     }
 
@@ -459,19 +460,26 @@ enum TableData {
         "\(path) line \(line): column \(label) has no value (an empty cell or NA); fill missing values with --missing mean, median or most-frequent, or leave such rows out with --missing drop-rows"
     }
 
-    /// The rows' inputs under `layout`, with the layout's columns at `positions` of the table.
+    /// The rows' inputs under `layout`, with the layout's columns at `positions` of the table. Each
+    /// column's cells are released from `table` once encoded (its lines and names stay): read the
+    /// targets before.
     static func encode<Scalar: MatrixScalar>(
-        _ table: CSVTable, rows: [Int], layout: TableLayout, positions: [Int], unknown: UnknownCategoryOption,
+        _ table: inout CSVTable, rows: [Int], layout: TableLayout, positions: [Int], unknown: UnknownCategoryOption,
         path: String
     ) throws -> Matrix<Scalar> {
-        let width = layout.inputWidth
-        // Filled as Double and converted once (a generic Scalar(value) per cell is not specialized here).
-        var scalars = [Double](repeating: 0, count: rows.count * width)
+        let width = layout.inputWidth, count = rows.count
+        // Filled input by input (column-major, transposed at the end) in the model's precision, each
+        // table column released once encoded: at the peak the table and one column's encoding, then
+        // the encoding and its transpose, where a Double copy of the whole encoding beside the whole
+        // table was 2.6 times a float data set's file (#29 D9). `Scalar(value)` from a Double is
+        // BinaryFloatingPoint's own requirement (a witness call, not the generic conversion).
+        var scalars: [Scalar] = []
+        scalars.reserveCapacity(count * width)
         var offset = 0
         for (column, position) in zip(layout.columns, positions) {
             switch (table.columns[position], column.categories) {
             case (.numbers(let values), nil):
-                for (index, row) in rows.enumerated() {
+                for row in rows {
                     var value = values[row]
                     if value.isNaN {
                         guard let fill = column.fillNumber else {
@@ -480,7 +488,7 @@ enum TableData {
                         }
                         value = fill
                     }
-                    scalars[index * width + offset] = value
+                    scalars.append(Scalar(value))
                 }
             case (.text(let values), nil):
                 let row = rows.first { values[$0] != nil } ?? rows[0]
@@ -489,6 +497,7 @@ enum TableData {
                 )
             case (let cells, let categories?):
                 let lookup = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+                scalars.append(contentsOf: repeatElement(0, count: count * categories.count))
                 for (index, row) in rows.enumerated() {
                     var text: String?
                     switch cells {
@@ -503,7 +512,7 @@ enum TableData {
                         text = fill
                     }
                     if let category = lookup[text!] {
-                        scalars[index * width + offset + category] = 1
+                        scalars[(offset + category) * count + index] = 1
                     } else if unknown == .error {
                         throw CommandError.dataMismatch(
                             "\(path) line \(table.lines[row]): column \(table.label(of: position)) has the value '\(text!)', which training never saw (it knows \(categories.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(categories.count > 10 ? ", …" : "")); give --unknown-categories zero to encode unseen values as all-zero"
@@ -512,8 +521,11 @@ enum TableData {
                 }
             }
             offset += column.width
+            // The column is encoded: its cells go, so that the table and its encoding are not both
+            // whole at the peak (the table is read again for nothing after this).
+            table.columns[position] = .numbers([])
         }
-        return Matrix<Scalar>(Matrix<Double>(rows: rows.count, columns: width, scalars: scalars))
+        return Matrix<Scalar>(rows: width, columns: count, scalars: scalars).transposed()
     }
 }
 

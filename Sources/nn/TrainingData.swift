@@ -201,8 +201,10 @@ struct TrainingData<Scalar: MatrixScalar> {
 
     /// The inputs of `rows`, transformed.
     func inputs(_ rows: [Int]) -> Matrix<Scalar> {
-        let raw = rows.count == data.inputs.rows ? data.inputs : data.inputs.rows(at: rows)
-        return transform?.apply(to: raw) ?? raw
+        let all = rows.count == data.inputs.rows
+        // Gathered and scaled in one pass: one matrix, not a gathered copy and then a scaled one.
+        if let transform { return transform.apply(to: data.inputs, rows: all ? nil : rows) }
+        return all ? data.inputs : data.inputs.rows(at: rows)
     }
 
     /// The targets of `rows` as the loss needs them (one-hot classes, standardized numbers); `what` names them in errors.
