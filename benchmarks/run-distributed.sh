@@ -12,8 +12,9 @@
 # With --two-hosts, instead: two hosts simulated by network namespaces (scripts/lib/two-hosts.sh, as
 # scripts/mpi-two-hosts.sh makes them), the link shaped to 1, 10 and 100 Gbit/s, and at global batches
 # 128, 512 and 2048 of Fashion-MNIST (784-256-128-10, float, EPOCHS epochs, default 2): one process x 1
-# thread against the two hosts x 1 thread each, from the training time nn prints. Prints per rate the
-# allreduce probe's time for the gradient buffer, then per batch the step times, the steps' wait for
+# thread against the two hosts x 1 thread each (each host on one half of the cores), from the training
+# time nn prints. Prints per rate the allreduce probe's time for the gradient buffer (ranks polling, then
+# yielding), then per batch the step times, the steps' wait for
 # their sums after the backward pass (nn's allreduce line), the speedup and the parallel efficiency
 # (speedup / 2), and the scaling model of BENCHMARKS.md for the same point: t1(B/2) + T, with t1 the
 # one-process step time at half the batch (measured here too) and T = bytes / rate.
@@ -57,8 +58,10 @@ if [ "$two_hosts" = 1 ]; then
     for rate in $rates; do
         two_hosts_shape "$rate"
         echo "== $two_hosts_shaping"
-        probe=$("${two_hosts_mpirun[@]}" "$work/allreduce" 235148 200)
-        echo "   allreduce probe: $probe"
+        for yield in 0 1; do
+            probe=$("${two_hosts_mpirun[@]}" --mca mpi_yield_when_idle "$yield" "$work/allreduce" 235148 200)
+            echo "   allreduce probe, mpi_yield_when_idle $yield: $probe"
+        done
         for batch in 128 512 2048; do
             "${two_hosts_mpirun[@]}" "$nn" "${common[@]}" --batch-size "$batch" --distributed > "$work/hosts.txt" \
                 2> "$work/hosts.err"

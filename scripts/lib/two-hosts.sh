@@ -8,6 +8,10 @@
 #   two_hosts_setup RATE          then creates them (RATE as tc writes it: 1gbit, 10gbit, 100gbit)
 #   two_hosts_shape RATE          reshapes the link; sets two_hosts_shaping to a description
 #   "${two_hosts_mpirun[@]}" NN … mpirun on host a, one rank per host, over TCP on the link
+#
+# Each host runs on half of this machine's cores (taskset; host a the first half), as two machines
+# have cores of their own, and a rank may use all of its host's cores (--bind-to none, as in README's
+# recipe: Open MPI would bind a lone rank to one core, here core 0 on both hosts).
 #   two_hosts_cleanup             kills what runs in the namespaces and removes them (call it from a trap)
 #
 # `tc netem` (the rate and 50 µs each way) is used where the kernel has it; otherwise `tc tbf` shapes the
@@ -49,6 +53,12 @@ two_hosts_setup() {
     ip -n "$two_hosts_b" link set "$link_b" up
     two_hosts_shape "$rate"
 
+    # Each host gets half of this machine's cores, as two machines would have cores of their own.
+    local cores half
+    cores=$(nproc)
+    half=$((cores / 2 > 0 ? cores / 2 : 1))
+    two_hosts_cores_a=0-$((half - 1))
+    two_hosts_cores_b=$((cores > 1 ? half : 0))-$((cores > 1 ? cores - 1 : 0))
     # Open MPI calls the agent as `agent HOST COMMAND...`, as it would ssh. With NN_TWO_HOSTS_HIDE set to
     # a folder, host b sees an empty folder there (a file that exists on one host only).
     two_hosts_folder=$(mktemp -d)
@@ -57,21 +67,22 @@ two_hosts_setup() {
 host=\$1
 shift
 case \$host in
-    $two_hosts_address_a) namespace=$two_hosts_a ;;
-    $two_hosts_address_b) namespace=$two_hosts_b ;;
+    $two_hosts_address_a) namespace=$two_hosts_a cores=$two_hosts_cores_a ;;
+    $two_hosts_address_b) namespace=$two_hosts_b cores=$two_hosts_cores_b ;;
     *) echo "agent: unknown host \$host" >&2; exit 1 ;;
 esac
 if [ -n "\${NN_TWO_HOSTS_HIDE:-}" ] && [ "\$host" = $two_hosts_address_b ]; then
-    exec ip netns exec "\$namespace" sh -c 'mount -t tmpfs hidden "\$0" && exec sh -c "\$1"' "\$NN_TWO_HOSTS_HIDE" "\$*"
+    exec taskset -c "\$cores" ip netns exec "\$namespace" sh -c 'mount -t tmpfs hidden "\$0" && exec sh -c "\$1"' "\$NN_TWO_HOSTS_HIDE" "\$*"
 fi
-exec ip netns exec "\$namespace" sh -c "\$*"
+exec taskset -c "\$cores" ip netns exec "\$namespace" sh -c "\$*"
 AGENT
     chmod +x "$two_hosts_folder/agent"
     printf '%s slots=1\n%s slots=1\n' "$two_hosts_address_a" "$two_hosts_address_b" > "$two_hosts_folder/hosts"
     # As root mpirun needs these.
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     # README's two-machine command, with the agent in place of ssh; a timeout so that nothing hangs.
-    two_hosts_mpirun=(timeout 180 ip netns exec "$two_hosts_a" mpirun --hostfile "$two_hosts_folder/hosts" -np 2
+    two_hosts_mpirun=(timeout 180 taskset -c "$two_hosts_cores_a" ip netns exec "$two_hosts_a" mpirun
+        --hostfile "$two_hosts_folder/hosts" -np 2 --bind-to none
         --mca plm_rsh_agent "$two_hosts_folder/agent" --mca btl tcp,self
         --mca btl_tcp_if_include "$two_hosts_subnet" --mca oob_tcp_if_include "$two_hosts_subnet")
 }
