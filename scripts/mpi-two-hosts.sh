@@ -12,7 +12,8 @@
 # 1. The two hosts give one process's weights: double within 1e-12, float within 1e-5 (the saved
 #    models' tensors compared value by value).
 # 2. A checkpoint written on the two hosts resumes on them and ends as one process's uninterrupted run.
-# 3. A rank killed on host b ends the job with a non-zero exit within seconds (no hang).
+# 3. A rank killed on host b ends the job with a non-zero exit within seconds (no hang), and mpirun
+#    names the rank, the host and the signal.
 # 4. A data file missing on host b (an empty folder mounted over its folder there) ends the job with
 #    the file's name, "aborted the job" and a non-zero exit.
 #
@@ -118,8 +119,10 @@ if [ -n "$victim" ]; then kill -KILL "$victim"; else fail "a killed rank: no ran
 status=0
 wait "$job" || status=$?
 elapsed=$(($(date +%s) - started))
-if [ -n "$victim" ] && [ "$status" != 0 ] && [ "$status" != 124 ] && [ "$elapsed" -le 15 ]; then
-    pass "the rank on host b killed mid-run ended the job in ${elapsed} s, exit $status"
+# mpirun names the rank, the host and the signal.
+if [ -n "$victim" ] && [ "$status" != 0 ] && [ "$status" != 124 ] && [ "$elapsed" -le 15 ] \
+    && grep -q "rank 1 with PID $victim on node $two_hosts_address_b exited on signal 9" kill.err; then
+    pass "the rank on host b killed mid-run ended the job in ${elapsed} s, exit $status: $(grep 'exited on signal' kill.err)"
 else
     fail "a rank killed on host b (pid ${victim:-none}): exit $status after ${elapsed} s (124: still running at the timeout)"
 fi
