@@ -7,7 +7,7 @@ import Foundation
 ///
 /// A polling rank spins until the other ranks' data arrives. When cores are shared (more ranks
 /// than usable cores, or other work running), each message then waits for a scheduler time slice:
-/// one 941 KB allreduce between two network namespaces of a loaded 2-core machine took 24 ms
+/// one 941 KB allreduce between two ranks sharing one core of a loaded 2-core machine took 24 ms
 /// polling and 0.8 ms yielding. Open MPI reads `mpi_yield_when_idle` in `MPI_Init`, from the
 /// process's environment, so ``MPICommunicator/initialize()`` sets ``variable`` just before it. A
 /// value the user set (`mpirun --mca mpi_yield_when_idle 0`, or the variable) is kept.
