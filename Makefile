@@ -27,10 +27,12 @@ dist: deps
 	./scripts/install-deps.sh --mpi
 	./scripts/dist.sh all
 
-# The distributed checks under mpirun (2 and 3 ranks; scripts/mpi-tests.sh), on an nn built with the MPI trait.
+# The distributed checks under mpirun (2 and 3 ranks; scripts/mpi-tests.sh), on an nn built with the MPI trait,
+# then across two hosts simulated with network namespaces (scripts/mpi-two-hosts.sh; skipped without root).
 test-mpi: deps
 	./scripts/install-deps.sh --mpi
 	./scripts/mpi-tests.sh
+	./scripts/mpi-two-hosts.sh "$$(swift build -c release --traits MPI --scratch-path .build-mpi --show-bin-path)/nn"
 
 # Both benchmark tables of BENCHMARKS.md, ours and the peers' side by side (several minutes).
 bench: deps

@@ -10,6 +10,8 @@
 # 3. A nan on one rank (an overflowing input in its data file only) stops every rank with one message.
 # 4. A rank that fails alone (its data file is missing) ends the job with its message and exit 1.
 # 5. A rank killed mid-run ends the job with a non-zero exit within seconds.
+# 6. More ranks than usable cores: nn makes the ranks yield while they wait and says so in one line;
+#    a value given to mpirun (--mca mpi_yield_when_idle 0) is kept, without the line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -131,6 +133,26 @@ else
     else
         fail "a killed rank (pid ${victim:-none}): exit $status after ${elapsed} s"
     fi
+fi
+
+# 6. Oversubscription.
+cores=$(nproc)
+ranks=$((cores + 1))
+xor=(train --dataset xor --layers 4 --activation tanh --epochs 50 --learning-rate 0.5 --threads 1 --quiet --distributed)
+status=0
+"${mpirun[@]}" -np "$ranks" "$nn" "${xor[@]}" > yield.out 2> yield.err || status=$?
+said=$(grep -c "^nn: $ranks ranks of this job on this machine's $cores usable cores: ranks give up their core while they wait" yield.err || true)
+if [ "$status" = 0 ] && [ "$said" = 1 ] && grep -q '^final loss' yield.out; then
+    pass "$ranks ranks on $cores cores: yielding, said once: $(grep '^nn: ' yield.err)"
+else
+    fail "$ranks ranks on $cores cores: exit $status, the line said $said times: $(cat yield.err)"
+fi
+status=0
+"${mpirun[@]}" --mca mpi_yield_when_idle 0 -np "$ranks" "$nn" "${xor[@]}" > kept.out 2> kept.err || status=$?
+if [ "$status" = 0 ] && ! grep -q 'give up their core' kept.err && grep -q '^final loss' kept.out; then
+    pass "$ranks ranks on $cores cores with --mca mpi_yield_when_idle 0: kept, nothing said"
+else
+    fail "--mca mpi_yield_when_idle 0: exit $status: $(cat kept.err)"
 fi
 
 cd "$root"

@@ -17,6 +17,21 @@ public protocol Communicator: AnyObject, Sendable {
     ///
     /// - Precondition: every member passes as many values.
     func allreduceSum<Scalar: MatrixScalar>(_ values: inout [Scalar])
+    /// Starts replacing `buffer` on every member by the elementwise sum over all members, in place,
+    /// and returns without waiting (`MPI_Iallreduce`): the sum is in `buffer` once
+    /// ``waitForReductions()`` returns, and until then `buffer` must be neither read nor written.
+    /// Every member receives the same bits, and the bits depend only on the values and the sums
+    /// started, not on when the member waits or what it does meanwhile. (``InProcessCommunicator``
+    /// adds in rank order, as its ``allreduceSum(_:)`` does; with MPI, the order is the library's,
+    /// and with 2 members either order gives the same bits.)
+    ///
+    /// - Precondition: every member starts as many sums, of the same lengths, in the same order.
+    func startAllreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>)
+    /// Lets the started sums advance without waiting for them (MPI moves a non-blocking operation on
+    /// only inside MPI calls): what a member calls between pieces of other work.
+    func progressReductions()
+    /// Returns once every sum started with ``startAllreduceSum(in:)`` is complete in its buffer.
+    func waitForReductions()
     /// Replaces `values` on every member by those of member `root`.
     ///
     /// - Precondition: every member passes as many values.
@@ -34,4 +49,18 @@ public protocol Communicator: AnyObject, Sendable {
 extension Communicator {
     /// Whether this is member 0, the one that prints progress and writes files.
     public var isPrimary: Bool { rank == 0 }
+
+    /// Sums `buffer` at once with ``allreduceSum(_:)``: the default for a communicator that cannot
+    /// overlap its sums with other work.
+    public func startAllreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>) {
+        var values = Array(buffer)
+        allreduceSum(&values)
+        for index in buffer.indices { buffer[index] = values[index] }
+    }
+
+    /// Does nothing: the default's sums are complete when they start.
+    public func progressReductions() {}
+
+    /// Does nothing: the default's sums are complete when they start.
+    public func waitForReductions() {}
 }

@@ -2,9 +2,9 @@ import Network
 import Tensor
 
 /// Plugs a ``Communicator`` into `fit` as the network's gradient hook: every member trains on its
-/// share of each global batch, and one in-place allreduce per step sums the members' gradients
-/// together with the step's loss and metrics, so that a nan on any member stops every member at
-/// the same step.
+/// share of each global batch, and in-place allreduces (one per bucket of layers, started during the
+/// backward pass) sum the members' gradients together with the step's loss and metrics, so that a
+/// nan on any member stops every member at the same step.
 ///
 /// ```swift
 /// let communicator = try MPICommunicator.initialize()   // or one of InProcessCommunicator.run's
@@ -25,22 +25,72 @@ import Tensor
 /// - When training starts, member 0's weights, gradient buffers, optimizer state and generator go to
 ///   every member; validation data is evaluated in shares and summed.
 ///
+/// The sum is cut into buckets, as PyTorch DDP's are: walking the layers from the last, a bucket
+/// takes whole layers until it holds ``bucketBytes`` or more (so small layers share a message), and
+/// the first bucket carries the step's statistics too. With ``overlapsBackward`` (the default) a
+/// bucket's sum starts, non-blocking, as soon as the backward pass has produced its layers'
+/// gradients, and proceeds while the earlier layers compute; every sum is waited for before the
+/// update. Without it, the same buckets start once the backward pass is over. The buckets, and
+/// so the bits of every sum, are the same either way (see ``Communicator/startAllreduceSum(in:)``).
+///
 /// It also counts the reductions and the time they take (``statistics``), for benchmarks.
 public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
     /// The communicator the reductions go through.
     public let communicator: any Communicator
     /// The sums made so far and the time they took.
     public let statistics: ReductionStatistics
+    /// Whether each bucket's sum starts during the backward pass, as soon as its gradients are final.
+    public let overlapsBackward: Bool
+    /// The size from which a bucket takes no further layer, in bytes.
+    public let bucketBytes: Int
+    /// The default ``bucketBytes``: 64 KiB, which puts the 784-256-128-10 network's two last layers
+    /// and the statistics (137 KB in float) in one message, sent while the first layer's gradients
+    /// (804 KB) are computed, and that layer in another. (PyTorch DDP's first bucket is 1 MiB, for networks
+    /// whose layers are larger.)
+    public static var defaultBucketBytes: Int { 65_536 }
+    /// The parameter scalars of each layer of the network being trained, first layer first.
+    var layerScalars: [Int] = []
+    /// The buckets as ranges of the step's buffer, first started first (the last layers' first),
+    /// made at the first step from ``layerScalars``.
+    var buckets: [Range<Int>] = []
+    /// The number of this step's buckets started so far.
+    var startedBuckets = 0
     /// The rows of the current batch, and this member's share of them (set by ``share(of:)``).
     var batchRows = 0
     var shareRows = 0
     /// Whether the run's loss sums over samples (set by ``trainingBegins(_:loss:optimizer:random:)``).
     var lossIsSum = false
 
-    /// A reducer over `communicator`, counting into `statistics`.
-    public init(_ communicator: any Communicator, statistics: ReductionStatistics = ReductionStatistics()) {
+    /// A reducer over `communicator`, counting into `statistics`, with buckets of `bucketBytes` or
+    /// more, that starts each bucket's sum during the backward pass unless `overlapsBackward` is false.
+    public init(
+        _ communicator: any Communicator, statistics: ReductionStatistics = ReductionStatistics(),
+        overlapsBackward: Bool = true, bucketBytes: Int = defaultBucketBytes
+    ) {
         self.communicator = communicator
         self.statistics = statistics
+        self.overlapsBackward = overlapsBackward
+        self.bucketBytes = bucketBytes
+    }
+
+    /// The buckets of a network whose layers hold `layerScalars` parameters each, first layer
+    /// first, followed by `statisticCount` statistics: ranges of the step's buffer, the last
+    /// layers' (with the statistics) first, each closed at the first layer boundary where it holds
+    /// `bucketBytes` or more. Every member computes the same buckets from the same network.
+    public static func buckets(layerScalars: [Int], statisticCount: Int, bucketBytes: Int) -> [Range<Int>] {
+        let gradientCount = layerScalars.reduce(0, +)
+        let bytes = MemoryLayout<Scalar>.stride
+        var buckets: [Range<Int>] = []
+        var upper = gradientCount + statisticCount, offset = gradientCount
+        for scalars in layerScalars.reversed() {
+            offset -= scalars
+            if (upper - offset) * bytes >= bucketBytes {
+                buckets.append(offset..<upper)
+                upper = offset
+            }
+        }
+        if upper > 0 || buckets.isEmpty { buckets.append(0..<upper) }
+        return buckets
     }
 
     /// Member `rank`'s contiguous, balanced share of `batch`.
@@ -52,28 +102,55 @@ public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
         return share
     }
 
-    /// Weighs this member's buffer (see the type's notes) and sums it over the members in place.
+    /// Weighs and starts the sums of the buckets whose gradients are now final, when overlapping,
+    /// and lets those started earlier advance.
+    public func gradientsReady(_ gradients: StepGradients<Scalar>, from offset: Int) {
+        guard overlapsBackward else { return }
+        startBuckets(gradients, from: offset)
+        communicator.progressReductions()
+    }
+
+    /// Weighs and starts the buckets not started yet, then waits for every bucket's sum.
     public func gradientsComplete(_ gradients: StepGradients<Scalar>) throws(NetworkError) {
+        let started = ContinuousClock.now
+        let startedEarly = startedBuckets
+        startBuckets(gradients, from: 0)
+        communicator.waitForReductions()
+        statistics.record(
+            ContinuousClock.now - started, values: gradients.count, buckets: buckets.count,
+            startedDuringBackward: startedEarly)
+        startedBuckets = 0
+    }
+
+    /// Weighs this member's part of each bucket not yet started that lies at or after `offset`
+    /// (see the type's notes), and starts its sum.
+    func startBuckets(_ gradients: StepGradients<Scalar>, from offset: Int) {
         let weight = batchRows > 0 ? Double(shareRows) / Double(batchRows) : 0
         let gradientWeight = Scalar(lossIsSum ? (shareRows > 0 ? 1 : 0) : weight)
         let statisticWeight = Scalar(weight)
         let gradientCount = gradients.gradientCount
+        if buckets.first?.upperBound != gradients.count {
+            buckets =
+                layerScalars.reduce(0, +) == gradientCount
+                ? Self.buckets(
+                    layerScalars: layerScalars, statisticCount: gradients.statisticCount, bucketBytes: bucketBytes)
+                : [0..<gradients.count]
+        }
         gradients.withUnsafeMutableBufferPointer { buffer in
-            if gradientWeight != 1 {
-                for index in 0..<gradientCount { buffer[index] *= gradientWeight }
+            while startedBuckets < buckets.count && buckets[startedBuckets].lowerBound >= offset {
+                let bucket = buckets[startedBuckets]
+                // The gradients and the loss: weighted alike; the metrics: always by rows.
+                if gradientWeight != 1 {
+                    for index in bucket.lowerBound..<min(bucket.upperBound, gradientCount + 1) {
+                        buffer[index] *= gradientWeight
+                    }
+                }
+                for index in max(bucket.lowerBound, gradientCount + 1)..<max(bucket.upperBound, gradientCount + 1) {
+                    buffer[index] *= statisticWeight
+                }
+                communicator.startAllreduceSum(in: UnsafeMutableBufferPointer(rebasing: buffer[bucket]))
+                startedBuckets += 1
             }
-            // The loss: weighted as the gradient; the metrics: always by rows.
-            buffer[gradientCount] *= gradientWeight
-            for index in (gradientCount + 1)..<buffer.count { buffer[index] *= statisticWeight }
-            let started = ContinuousClock.now
-            if let inPlace = communicator as? any InPlaceReducing {
-                inPlace.allreduceSum(in: buffer)
-            } else {
-                var values = Array(buffer)
-                communicator.allreduceSum(&values)
-                for index in buffer.indices { buffer[index] = values[index] }
-            }
-            statistics.record(ContinuousClock.now - started, values: buffer.count)
         }
     }
 
@@ -85,6 +162,8 @@ public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
         _ network: Sequential<Scalar>, loss: Loss, optimizer: Optimizer<Scalar>, random: inout NumpyRandomState
     ) throws(NetworkError) {
         lossIsSum = loss.sumsOverSamples
+        layerScalars = network.layers.map { $0.parameters.reduce(0) { $0 + $1.count } }
+        buckets = []
         if lossIsSum && optimizer.gradientRetention != 0 {
             throw .invalidConfiguration(
                 "data-parallel training cannot use momentum SGD with a summed loss (\(loss.rawValue)): every member would add the velocity; use a mean loss, nesterov, adam or plain SGD"
@@ -166,20 +245,23 @@ public final class ReductionStatistics: @unchecked Sendable {
     public private(set) var count = 0
     /// The scalars summed, all sums together.
     public private(set) var values = 0
-    /// The seconds spent, all sums together.
+    /// The seconds the steps waited for their sums after the backward pass, all sums together
+    /// (starting the buckets not started yet, and waiting for every bucket; what the backward pass
+    /// hid is not counted).
     public private(set) var seconds = 0.0
+    /// The buckets summed, all steps together.
+    public private(set) var buckets = 0
+    /// Of ``buckets``, those whose sum started during the backward pass.
+    public private(set) var bucketsStartedDuringBackward = 0
 
     /// Empty statistics.
     public init() {}
 
-    func record(_ elapsed: Duration, values: Int) {
+    func record(_ elapsed: Duration, values: Int, buckets: Int, startedDuringBackward: Int) {
         count += 1
         self.values += values
+        self.buckets += buckets
+        bucketsStartedDuringBackward += startedDuringBackward
         seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
-}
-
-/// A communicator that sums a buffer in place without copying it into an array first.
-protocol InPlaceReducing {
-    func allreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>)
 }

@@ -9,12 +9,17 @@ import Tensor
 /// so every member receives the same bits (as MPI's reductions give). ``abort(_:code:)`` ends the
 /// process, as `MPI_Abort` ends the job; so does a member that throws while another waits for it in
 /// a collective operation, since that member would otherwise wait forever.
-public final class InProcessCommunicator: Communicator, InPlaceReducing, @unchecked Sendable {
+public final class InProcessCommunicator: Communicator, @unchecked Sendable {
     /// This member's index.
     public let rank: Int
     /// The number of members.
     public let size: Int
     let rendezvous: Rendezvous
+    /// The sums started and not yet waited for, first started first: each adds up the members'
+    /// posted copies into its buffer.
+    var started: [() -> Void] = []
+    /// The number of sums started so far, which names the next one.
+    var startedCount = 0
 
     init(rank: Int, rendezvous: Rendezvous) {
         self.rank = rank
@@ -58,7 +63,7 @@ public final class InProcessCommunicator: Communicator, InPlaceReducing, @unchec
         values.withUnsafeMutableBufferPointer { allreduceSum(in: $0) }
     }
 
-    /// ``allreduceSum(_:)`` on a buffer (the gradient hook's).
+    /// ``allreduceSum(_:)`` on a buffer.
     func allreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>) {
         rendezvous.post(Array(buffer), from: rank)
         rendezvous.wait(rank)
@@ -72,6 +77,43 @@ public final class InProcessCommunicator: Communicator, InPlaceReducing, @unchec
             buffer[index] = total
         }
         rendezvous.wait(rank)
+    }
+
+    /// Starts a sum: posts a copy of the values as they are now (as MPI may read them any time
+    /// before the wait, a buffer changed after the start would give a wrong sum here too), and
+    /// sums them, in rank order, in ``waitForReductions()``.
+    public func startAllreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>) {
+        let sequence = startedCount
+        startedCount += 1
+        rendezvous.postStarted(Array(buffer), sequence: sequence, from: rank)
+        started.append { [self] in
+            let all = (0..<size).map { rendezvous.started(sequence, from: $0, as: [Scalar].self) }
+            for other in all where other.count != buffer.count {
+                failCollective(
+                    "startAllreduceSum: rank \(rank) started \(buffer.count) values but another rank \(other.count)")
+            }
+            for index in buffer.indices {
+                var total = all[0][index]
+                for member in 1..<size { total += all[member][index] }
+                buffer[index] = total
+            }
+            rendezvous.wait(rank)
+            rendezvous.dropStarted(sequence, from: rank)
+        }
+    }
+
+    /// Does nothing: the threads meet in ``waitForReductions()``.
+    public func progressReductions() {}
+
+    /// Completes the started sums in the order they were started: the members meet, each adds up
+    /// every member's posted copy in rank order into its buffer, and they meet again before the
+    /// copies are dropped.
+    public func waitForReductions() {
+        for sum in started {
+            rendezvous.wait(rank)
+            sum()
+        }
+        started.removeAll(keepingCapacity: true)
     }
 
     /// Copies member `root`'s values to every member.
@@ -131,6 +173,33 @@ final class Rendezvous: @unchecked Sendable {
     func post(_ value: Any, from rank: Int) {
         condition.lock()
         slots[rank] = value
+        condition.unlock()
+    }
+
+    /// The copies of started sums, by their number, one slot per member.
+    var startedSlots: [Int: [Any?]] = [:]
+
+    func postStarted(_ value: Any, sequence: Int, from rank: Int) {
+        condition.lock()
+        startedSlots[sequence, default: Array(repeating: nil, count: size)][rank] = value
+        condition.unlock()
+    }
+
+    func started<Value>(_ sequence: Int, from rank: Int, as _: Value.Type) -> Value {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let value = startedSlots[sequence]?[rank] as? Value else {
+            fatalError(
+                "InProcessCommunicator: rank \(rank) started no sum of \(Value.self) as its sum number \(sequence + 1); the members started different sums"
+            )
+        }
+        return value
+    }
+
+    func dropStarted(_ sequence: Int, from rank: Int) {
+        condition.lock()
+        startedSlots[sequence]?[rank] = nil
+        if startedSlots[sequence]?.allSatisfy({ $0 == nil }) == true { startedSlots[sequence] = nil }
         condition.unlock()
     }
 

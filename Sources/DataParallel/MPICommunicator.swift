@@ -9,7 +9,7 @@
     /// Create it once per process with ``initialize()`` (which costs about half a second, so only when
     /// distributed training is asked for), and call ``finalize()`` before the process exits normally.
     /// An MPI error ends the job (MPI's default handler); ``abort(_:code:)`` calls `MPI_Abort`.
-    public final class MPICommunicator: Communicator, InPlaceReducing, @unchecked Sendable {
+    public final class MPICommunicator: Communicator, @unchecked Sendable {
         /// This process's rank in the world communicator.
         public let rank: Int
         /// The number of processes in the job.
@@ -18,21 +18,41 @@
         /// MPICH's `MPI_LOCALNRANKS`; 1 when neither is set).
         public let localSize: Int
 
+        /// This process's index among the job's processes on this machine (0 when unknown).
+        public let localRank: Int
+        /// Why this machine's ranks yield their core while they wait (see ``RankWaiting``), or nil
+        /// when they poll, as Open MPI's default is.
+        public let yieldReason: String?
+
         /// The most elements one MPI call carries (counts are 32-bit); longer buffers go in pieces.
         static let largestCount = 1 << 30
 
-        private init(rank: Int, size: Int) {
+        private init(rank: Int, size: Int, yieldReason: String?) {
             self.rank = rank
             self.size = size
+            self.yieldReason = yieldReason
             let environment = ProcessInfo.processInfo.environment
             localSize =
                 (environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? environment["MPI_LOCALNRANKS"]).flatMap(Int.init) ?? 1
+            localRank =
+                (environment["OMPI_COMM_WORLD_LOCAL_RANK"] ?? environment["MPI_LOCALRANKID"]).flatMap(Int.init) ?? 0
         }
 
         /// Initializes MPI (once per process) and returns the world communicator.
         ///
+        /// Under Open MPI, when this machine's cores are oversubscribed or busy
+        /// (``RankWaiting/reasonToYield(localRanks:usableCores:onlineCores:loadAverage:environment:)``), it first sets
+        /// `mpi_yield_when_idle` for this process, and ``yieldReason`` says why.
+        ///
         /// - Throws: ``DistributedError/initializationFailed(_:)`` when MPI cannot start.
         public static func initialize() throws(DistributedError) -> MPICommunicator {
+            let environment = ProcessInfo.processInfo.environment
+            let yieldReason = RankWaiting.reasonToYield(
+                localRanks: environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init) ?? 1,
+                usableCores: Processor.current.usableCoreCount, onlineCores: Processor.current.logicalCoreCount,
+                loadAverage: RankWaiting.loadAverage,
+                environment: environment)
+            if yieldReason != nil { setenv(RankWaiting.variable, "1", 1) }
             var provided: Int32 = 0
             // Only the thread that initialized calls MPI (OpenBLAS's threads never do).
             guard MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided) == cmpi_success() else {
@@ -41,7 +61,7 @@
             var rank: Int32 = 0, size: Int32 = 0
             MPI_Comm_rank(cmpi_comm_world(), &rank)
             MPI_Comm_size(cmpi_comm_world(), &size)
-            return MPICommunicator(rank: Int(rank), size: Int(size))
+            return MPICommunicator(rank: Int(rank), size: Int(size), yieldReason: yieldReason)
         }
 
         /// Ends this process's part in MPI; call it once, after the last collective operation.
@@ -54,7 +74,7 @@
             values.withUnsafeMutableBufferPointer { allreduceSum(in: $0) }
         }
 
-        /// `MPI_Allreduce` with `MPI_IN_PLACE` and `MPI_SUM` on a buffer (the gradient hook's).
+        /// `MPI_Allreduce` with `MPI_IN_PLACE` and `MPI_SUM` on a buffer.
         func allreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>) {
             let type = Self.datatype(Scalar.self)
             var start = 0
@@ -66,6 +86,53 @@
                     "MPI_Allreduce")
                 start += count
             }
+        }
+
+        /// The requests of the sums started and not yet waited for: ``startedCount`` of them, in raw
+        /// memory of `cmpi_request_size()` bytes each (a pointer in Open MPI, an integer in MPICH).
+        private var requests = UnsafeMutableRawPointer.allocate(byteCount: 16 * cmpi_request_size(), alignment: 16)
+        private var requestCapacity = 16
+        private var startedCount = 0
+
+        deinit {
+            requests.deallocate()
+        }
+
+        /// `MPI_Iallreduce` with `MPI_IN_PLACE` and `MPI_SUM` (in pieces of at most ``largestCount``).
+        public func startAllreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>) {
+            let type = Self.datatype(Scalar.self)
+            var start = 0
+            while start < buffer.count {
+                let count = Swift.min(Self.largestCount, buffer.count - start)
+                if startedCount == requestCapacity {
+                    let larger = UnsafeMutableRawPointer.allocate(
+                        byteCount: 2 * requestCapacity * cmpi_request_size(), alignment: 16)
+                    larger.copyMemory(from: requests, byteCount: startedCount * cmpi_request_size())
+                    requests.deallocate()
+                    requests = larger
+                    requestCapacity *= 2
+                }
+                check(
+                    cmpi_iallreduce_sum(buffer.baseAddress! + start, Int32(count), type, requests, Int32(startedCount)),
+                    "MPI_Iallreduce")
+                startedCount += 1
+                start += count
+            }
+        }
+
+        /// `MPI_Testall` on the started sums: Open MPI moves them on only inside MPI calls.
+        public func progressReductions() {
+            guard startedCount > 0 else { return }
+            var complete: Int32 = 0
+            check(cmpi_testall(Int32(startedCount), requests, &complete), "MPI_Testall")
+            if complete != 0 { startedCount = 0 }
+        }
+
+        /// `MPI_Waitall` on the started sums.
+        public func waitForReductions() {
+            guard startedCount > 0 else { return }
+            check(cmpi_waitall(Int32(startedCount), requests), "MPI_Waitall")
+            startedCount = 0
         }
 
         /// `MPI_Bcast` from `root`.

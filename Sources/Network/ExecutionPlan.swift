@@ -103,6 +103,9 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
     let lossActivation: Activation
     /// Parameter gradients become `retention · previous + new` (see ``Optimizer/gradientRetention``).
     let gradientRetention: Scalar
+    /// Where each step's parameter gradients start in the network's gradient block (the parameters'
+    /// scalars before that layer's), for ``GradientHook/gradientsReady(_:from:)``.
+    let gradientOffsets: UnsafeMutableBufferPointer<Int>
     /// Workspaces by batch size, created on first use.
     @exclusivity(unchecked) var workspaces: [Int: Workspace<Scalar>] = [:]
     /// The addresses of the workspace used last, checked before the dictionary (full-batch training
@@ -123,11 +126,18 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
         skipsFinalDerivative = fused
         lossActivation = fused || loss == .softmaxCrossEntropy ? final : .identity
         self.gradientRetention = gradientRetention
+        gradientOffsets = .allocate(capacity: network.layers.count)
+        var offset = 0
+        for (index, layer) in network.layers.enumerated() {
+            gradientOffsets[index] = offset
+            offset += layer.parameters.reduce(0) { $0 + $1.count }
+        }
     }
 
     deinit {
         steps.deinitialize().deallocate()
         outputWidths.deallocate()
+        gradientOffsets.deallocate()
     }
 
     /// The addresses of the workspace for `batchSize`, created once and kept by the plan.
@@ -161,9 +171,16 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
 
     /// Runs the backward pass after ``forward(_:rows:workspace:)``; the last step's gradient buffer
     /// must already hold ∂loss/∂output (or ∂loss/∂z when ``skipsFinalDerivative``).
-    func backward(_ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>.Addresses) {
+    ///
+    /// With `hook`, each layer's parameter gradients but the first layer's are announced as soon as
+    /// that layer's step has produced them (``GradientHook/gradientsReady(_:from:)``), so that a data-parallel hook sends
+    /// them while the earlier layers compute; `gradients` must then hold the step's statistics already.
+    func backward(
+        _ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>.Addresses,
+        hook: (any GradientHook<Scalar>)? = nil, gradients stepGradients: StepGradients<Scalar>? = nil
+    ) {
         let outputs = workspace.outputs, gradients = workspace.gradients
-        let outputSizes = outputWidths, steps = steps
+        let outputSizes = outputWidths, steps = steps, gradientOffsets = gradientOffsets
         let last = steps.count - 1
         for index in steps.indices.reversed() {
             let input = index == 0 ? inputs : UnsafePointer(outputs[index - 1])
@@ -172,6 +189,10 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
                 inputGradient: index == 0 ? nil : gradients[index - 1], rows: rows,
                 inputColumns: index == 0 ? inputSize : outputSizes[index - 1], outputColumns: outputSizes[index],
                 skipsActivationDerivative: skipsFinalDerivative && index == last, gradientRetention: gradientRetention)
+            // After the first layer nothing is left to compute: gradientsComplete follows.
+            if index > 0, let hook, let stepGradients {
+                hook.gradientsReady(stepGradients, from: gradientOffsets[index])
+            }
         }
     }
 }

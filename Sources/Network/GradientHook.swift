@@ -61,6 +61,24 @@ public protocol GradientHook<Scalar>: AnyObject {
     /// - Throws: a ``NetworkError`` to stop the run (``Sequential/fit(_:_:loss:optimizer:options:validation:random:)``
     ///   rethrows it).
     func gradientsComplete(_ gradients: StepGradients<Scalar>) throws(NetworkError)
+
+    /// Called during a step's backward pass, each time a layer's gradients are final: the scalars
+    /// of the buffer from `offset` to its end (the gradients of that layer and of every later one,
+    /// and the step's statistics) will not change before ``gradientsComplete(_:)``, so a hook may
+    /// start sending them while the earlier layers' gradients are computed (as PyTorch DDP's
+    /// gradient buckets do). The default does nothing.
+    ///
+    /// `fit` calls it once per layer but the first, last layer first, with non-increasing offsets
+    /// (after the first layer nothing is left to compute, and ``gradientsComplete(_:)`` follows); a
+    /// data-parallel member whose share of the batch is empty computes no backward pass and gets no
+    /// call, only ``gradientsComplete(_:)``. Whatever the hook starts
+    /// here, it must finish in ``gradientsComplete(_:)``: the optimizer reads the buffer right after.
+    func gradientsReady(_ gradients: StepGradients<Scalar>, from offset: Int)
+}
+
+extension GradientHook {
+    /// Does nothing: a hook that combines the gradients only once they are complete.
+    public func gradientsReady(_ gradients: StepGradients<Scalar>, from offset: Int) {}
 }
 
 extension Sequential {

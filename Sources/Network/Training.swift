@@ -423,6 +423,17 @@ extension Sequential {
         let hook = gradientHook
         let parallel = hook as? any DataParallelHook<Scalar>
         var stepMetrics = [Double](repeating: 0, count: options.metrics.count)
+        // The step's loss and metrics, after the gradients in the block the hook sees.
+        func writeStatistics(value: Double, metrics: [Double]) {
+            let statistics = gradientBase + gradientCount
+            statistics[0] = Scalar(value)
+            for index in metrics.indices { statistics[1 + index] = Scalar(metrics[index]) }
+        }
+        func stepGradients(epoch: Int, batch: Int, rows: Int) -> StepGradients<Scalar> {
+            StepGradients(
+                base: gradientBase, gradientCount: gradientCount, statisticCount: statisticCount, epoch: epoch,
+                batch: batch, batchSize: rows)
+        }
         // The parameters outlive the run (the layers hold them), and the optimizer its state, so
         // their raw views stay valid.
         var slots = try optimizer.slots(for: parameters)
@@ -515,21 +526,26 @@ extension Sequential {
                         stepMetrics[index] = measure(
                             metric, outputs: workspace.finalOutput, targets: batchTargets, rows: rows, loss: loss)
                     }
-                    plan.backward(batchInputs, rows: rows, workspace: workspace)
+                    if let hook {
+                        // The statistics go into the block first: the hook may send each layer's
+                        // gradients, the last layer's with the statistics, as the backward pass
+                        // produces them.
+                        writeStatistics(value: value, metrics: stepMetrics)
+                        plan.backward(
+                            batchInputs, rows: rows, workspace: workspace, hook: hook,
+                            gradients: stepGradients(epoch: epoch, batch: batch, rows: rows))
+                    } else {
+                        plan.backward(batchInputs, rows: rows, workspace: workspace)
+                    }
                 } else {
                     for index in stepMetrics.indices { stepMetrics[index] = 0 }
+                    if hook != nil { writeStatistics(value: value, metrics: stepMetrics) }
                 }
                 if let hook {
                     // The gradients are complete: the hook sees them and the statistics, and the step
                     // goes on with what it leaves.
                     let statistics = gradientBase + gradientCount
-                    statistics[0] = Scalar(value)
-                    for index in stepMetrics.indices { statistics[1 + index] = Scalar(stepMetrics[index]) }
-                    try hook.gradientsComplete(
-                        StepGradients(
-                            base: gradientBase, gradientCount: gradientCount, statisticCount: statisticCount,
-                            epoch: epoch,
-                            batch: batch, batchSize: rows))
+                    try hook.gradientsComplete(stepGradients(epoch: epoch, batch: batch, rows: rows))
                     value = Double(statistics[0])
                     for index in stepMetrics.indices { stepMetrics[index] = Double(statistics[1 + index]) }
                     guard value.isFinite else {

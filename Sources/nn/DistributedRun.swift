@@ -53,6 +53,12 @@ enum DistributedRun {
                 throw CommandError.invalidOption("--distributed: \(error)")
             }
             communicator = world
+            if let reason = world.yieldReason, world.localRank == 0 {
+                FileHandle.standardError.write(
+                    Data(
+                        "nn: \(reason): ranks give up their core while they wait for each other (mpi_yield_when_idle 1; mpirun --mca mpi_yield_when_idle 0 keeps them polling)\n"
+                            .utf8))
+            }
             if threads == nil { BLASLibrary.threadCount = defaultThreadCount(localRanks: world.localSize) }
         #else
             throw ValidationError("--distributed: \(buildHint)")
@@ -103,12 +109,15 @@ enum DistributedRun {
         return try TrainingCheckpoint.decode(Data(bytes), path: path)
     }
 
-    /// `allreduce: 94 sums of 235,148 values, 112 µs each on average`, after a distributed run.
+    /// `allreduce: 94 steps of 235,148 values in 2 buckets (1 started during the backward pass), 112 µs a
+    /// step waiting after it on average (…)`, after a distributed run.
     static var reductionSummary: String? {
         guard communicator != nil, statistics.count > 0 else { return nil }
         let count = statistics.count
-        return "allreduce: \(count) sums of \(ProgressReporter.count(Double(statistics.values / count))) values, "
-            + "\(fixed(statistics.seconds / Double(count) * 1e6, 0)) µs each on average (rank 0, waiting for the other ranks included)"
+        let buckets = statistics.buckets / count, early = statistics.bucketsStartedDuringBackward / count
+        return "allreduce: \(count) steps of \(ProgressReporter.count(Double(statistics.values / count))) values in "
+            + "\(buckets) bucket\(buckets == 1 ? "" : "s") (\(early) started during the backward pass), "
+            + "\(fixed(statistics.seconds / Double(count) * 1e6, 0)) µs a step waiting after it on average (rank 0, waiting for the other ranks included)"
     }
 
     /// `on 4 ranks × 2 threads` for the header, or nothing outside a job.

@@ -324,3 +324,132 @@ struct DataParallelTrainingTests {
         #expect(refused.allSatisfy { $0.contains("momentum SGD with a summed loss") }, "\(refused)")
     }
 }
+
+@Suite("Overlapped gradient buckets")
+struct OverlapTests {
+    @Test("buckets take whole layers from the last until they hold bucketBytes; the first carries the statistics")
+    func buckets() {
+        // 784-256-128-10 in float: the two last layers and 2 statistics (136,752 bytes), then the first layer.
+        #expect(
+            GradientReducer<Float>.buckets(
+                layerScalars: [200_960, 32_896, 1_290], statisticCount: 2, bucketBytes: 65_536)
+                == [200_960..<235_148, 0..<200_960])
+        // Everything under the size: one bucket.
+        #expect(
+            GradientReducer<Double>.buckets(layerScalars: [12, 5], statisticCount: 1, bucketBytes: 65_536) == [0..<18])
+        // One byte: a bucket per layer; a layer without parameters adds nothing to a bucket.
+        #expect(
+            GradientReducer<Double>.buckets(layerScalars: [12, 0, 5], statisticCount: 2, bucketBytes: 1)
+                == [12..<19, 0..<12])
+    }
+
+    @Test("a started sum adds the values as they were when it started; sums complete in the order started")
+    func startedSums() throws {
+        let results = try InProcessCommunicator.run(size: 3) { communicator -> ([Double], [Float]) in
+            var first: [Double] = [Double(communicator.rank) + 0.1, 1]
+            var second: [Float] = [Float(communicator.rank) * 2]
+            first.withUnsafeMutableBufferPointer { first in
+                second.withUnsafeMutableBufferPointer { second in
+                    communicator.startAllreduceSum(in: first)
+                    communicator.startAllreduceSum(in: second)
+                    // Written after the start (which MPI forbids): not in the sum, which overwrites it.
+                    first[0] = 100
+                    communicator.progressReductions()
+                    communicator.waitForReductions()
+                }
+            }
+            return (first, second)
+        }
+        for (first, second) in results {
+            #expect(first == [0.1 + 1.1 + 2.1, 3])
+            #expect(second == [6])
+        }
+    }
+
+    /// Every parameter's value after one epoch of 2,000 Fashion-MNIST rows on a 784-32-16-10
+    /// network (momentum SGD, batch 128) on each of `ranks` threads, and rank 0's statistics.
+    static func weights<Scalar: MatrixScalar>(
+        _ type: Scalar.Type, ranks: Int, overlaps: Bool, bucketBytes: Int
+    ) throws -> (weights: [[Matrix<Scalar>]], buckets: Int, early: Int) {
+        let inputs = Matrix<Scalar>(fashion.inputs.rows(0..<2_000))
+        let targets = Matrix<Scalar>(fashion.targets.rows(0..<2_000))
+        let statistics = ReductionStatistics()
+        let weights = try InProcessCommunicator.run(size: ranks) { communicator -> [Matrix<Scalar>] in
+            let network = Sequential<Scalar>(
+                [
+                    Dense(inputSize: 784, outputSize: 32, activation: .relu, weightInitializer: .heUniform),
+                    Dense(inputSize: 32, outputSize: 16, activation: .relu, weightInitializer: .heUniform),
+                    Dense(inputSize: 16, outputSize: 10, activation: .identity),
+                ], seed: 7)
+            network.gradientHook = GradientReducer<Scalar>(
+                communicator, statistics: communicator.rank == 0 ? statistics : ReductionStatistics(),
+                overlapsBackward: overlaps, bucketBytes: bucketBytes)
+            var random = NumpyRandomState(seed: 3)
+            try network.fit(
+                inputs, targets, loss: .softmaxCrossEntropy,
+                optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05),
+                options: TrainingOptions(epochs: 1, batchSize: 128, metrics: [.accuracy]), random: &random)
+            return network.parameters.map(\.value)
+        }
+        return (
+            weights, statistics.buckets / statistics.count, statistics.bucketsStartedDuringBackward / statistics.count
+        )
+    }
+
+    @Test(
+        "buckets started during the backward pass give the weights of the same buckets started after it, and of one bucket, bit for bit",
+        .enabled(if: fashionInstalled, "Fashion-MNIST is not installed"), arguments: [2, 3])
+    func bitIdentity(ranks: Int) throws {
+        func check<Scalar: MatrixScalar>(_ type: Scalar.Type) throws {
+            // One layer a bucket: the two last layers' sums start during the backward pass.
+            let overlapped = try Self.weights(Scalar.self, ranks: ranks, overlaps: true, bucketBytes: 1)
+            let after = try Self.weights(Scalar.self, ranks: ranks, overlaps: false, bucketBytes: 1)
+            let single = try Self.weights(Scalar.self, ranks: ranks, overlaps: true, bucketBytes: 1 << 30)
+            #expect(overlapped.buckets == 3 && overlapped.early == 2, "\(overlapped.buckets), \(overlapped.early)")
+            #expect(after.buckets == 3 && after.early == 0)
+            #expect(single.buckets == 1 && single.early == 0)
+            for member in 0..<ranks {
+                #expect(overlapped.weights[member] == after.weights[member], "\(Scalar.self), rank \(member)")
+                #expect(overlapped.weights[member] == single.weights[member], "\(Scalar.self), rank \(member)")
+                #expect(overlapped.weights[member] == overlapped.weights[0])
+            }
+        }
+        try check(Double.self)
+        try check(Float.self)
+    }
+}
+
+@Suite("How ranks wait")
+struct RankWaitingTests {
+    @Test(
+        "ranks yield when they outnumber the usable cores or the machine is busy, unless the user chose or the job is not Open MPI's"
+    )
+    func decision() {
+        let job = ["OMPI_COMM_WORLD_SIZE": "3"]
+        func reason(_ ranks: Int, _ cores: Int, _ load: Double?, _ environment: [String: String] = job) -> String? {
+            RankWaiting.reasonToYield(
+                localRanks: ranks, usableCores: cores, onlineCores: 2, loadAverage: load, environment: environment)
+        }
+        #expect(reason(3, 2, 0) == "3 ranks of this job on this machine's 2 usable cores")
+        #expect(reason(2, 1, nil) == "2 ranks of this job on this machine's 1 usable core")
+        // Busy: a load above the cores the ranks leave free, plus half a core.
+        #expect(reason(2, 2, 0.5) == nil)
+        #expect(
+            reason(2, 2, 0.6) == "this machine is busy (load average 0.6 on 2 usable cores, 2 ranks of this job here)")
+        #expect(reason(1, 2, 1.5) == nil)
+        #expect(
+            reason(1, 2, 1.934) == "this machine is busy (load average 1.93 on 2 usable cores, 1 rank of this job here)"
+        )
+        #expect(reason(1, 2, nil) == nil)
+        // Bound by Open MPI to a core each (2 ranks on the 2 online cores): not oversubscribed; busy
+        // as the whole machine is.
+        let bound = job.merging(["OMPI_MCA_orte_bound_at_launch": "1"]) { $1 }
+        #expect(reason(2, 1, 0.5, bound) == nil)
+        #expect(
+            reason(2, 1, 0.75, bound)
+                == "this machine is busy (load average 0.75 on 2 usable cores, 2 ranks of this job here)")
+        // The user's choice is kept, and outside Open MPI nothing is decided.
+        #expect(reason(3, 2, 4, job.merging([RankWaiting.variable: "0"]) { $1 }) == nil)
+        #expect(reason(3, 2, 4, ["PMI_RANK": "0"]) == nil)
+    }
+}

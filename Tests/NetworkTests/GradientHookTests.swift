@@ -112,3 +112,53 @@ struct GradientHookTests {
         #expect(hook.steps.count == 3 && hook.steps[0].buffer.count == network.parameterCount + 1)
     }
 }
+
+/// Records, for each step, where ``GradientHook/gradientsReady(_:from:)`` was called and whether the
+/// scalars it announced as final were still the same when the step's gradients were complete.
+final class ReadyRecordingHook<S: MatrixScalar>: GradientHook {
+    var offsets: [[Int]] = []
+    var changedAfterReady = 0
+    var announced: [(offset: Int, values: [S])] = []
+
+    func gradientsReady(_ gradients: StepGradients<S>, from offset: Int) {
+        gradients.withUnsafeMutableBufferPointer { buffer in announced.append((offset, Array(buffer[offset...]))) }
+    }
+
+    func gradientsComplete(_ gradients: StepGradients<S>) throws(NetworkError) {
+        gradients.withUnsafeMutableBufferPointer { buffer in
+            for (offset, values) in announced where Array(buffer[offset...]) != values { changedAfterReady += 1 }
+        }
+        offsets.append(announced.map(\.offset))
+        announced = []
+    }
+}
+
+@Suite("Gradient hook during the backward pass")
+struct GradientReadyTests {
+    @Test("each layer but the first is announced, last first, once its gradients and the statistics are final")
+    func ready() throws {
+        func network() -> Sequential<Double> {
+            Sequential<Double>(
+                [
+                    Dense(inputSize: 3, outputSize: 4, activation: .tanh),
+                    Dense(inputSize: 4, outputSize: 5, activation: .relu),
+                    Dense(inputSize: 5, outputSize: 2, activation: .identity),
+                ], seed: 1)
+        }
+        let inputs = Matrix<Double>(rows: 10, columns: 3, scalars: (0..<30).map { Double($0 % 7) / 6 - 0.4 })
+        let targets = Matrix<Double>(rows: 10, columns: 2, scalars: (0..<20).map { Double($0 % 3) / 2 })
+        let options = TrainingOptions(epochs: 2, batchSize: 4, metrics: [.meanAbsoluteError])
+        let hooked = network(), plain = network()
+        let hook = ReadyRecordingHook<Double>()
+        hooked.gradientHook = hook
+        let optimizer = { Optimizer<Double>(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.1) }
+        let history = try hooked.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: optimizer(), options: options)
+        let expected = try plain.fit(inputs, targets, loss: .meanSquaredError, optimizer: optimizer(), options: options)
+        // Layer 3 starts after 3·4+4 + 4·5+5 = 41 scalars, layer 2 after 16.
+        #expect(hook.offsets == Array(repeating: [41, 16], count: 6))
+        #expect(hook.changedAfterReady == 0)
+        #expect(history == expected)
+        #expect(hooked.parameters.map(\.value) == plain.parameters.map(\.value))
+    }
+}
