@@ -48,11 +48,11 @@ struct TrainingRun<Scalar: MatrixScalar> {
             network, prepared, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns)
         let description = ModelDescription(
             prepared, classNames: training.targets.classNames, command: command)
-        let report = TrainReport(command: command, prepared: prepared, description: description)
+        var report = TrainReport(command: command, prepared: prepared, description: description)
         report.printTaskLine()
         // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
-        ThreadDefaults.apply(
-            requested: command.threads ?? (command.distributed ? BLASLibrary.threadCount : nil), network: network,
+        report.threads = ThreadDefaults.apply(
+            option: command.threads, distributed: command.distributed, network: network,
             batchSize: prepared.plan.batchSize ?? prepared.trainingRows.count)
         // From here on, Ctrl-C ends the run at the end of an epoch.
         Interruption.shared.install()
