@@ -15,7 +15,7 @@
 #    epochs at 1 and the largest count, with flush-to-zero (the default) and with --no-flush-to-zero
 #    (OUT_DIR/subnormal-training-on.json, -off.json: each epoch's seconds and its floor's).
 # 4. PyTorch on the same data (benchmarks/peers/train_torch.py, 3 epochs, float32 and float64) at its default
-#    threads and at 8 (OUT_DIR/torch-*.json); skipped with a note where torch is not installed.
+#    threads, all cores (OUT_DIR/torch.json); skipped with a note where torch is not installed.
 # Every step's output also goes to OUT_DIR/check.log; each step runs under `timeout` so one slow step cannot
 # take the whole budget.
 set -uo pipefail
@@ -49,10 +49,10 @@ core=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d.get(
 export OPENBLAS_CORETYPE=$core
 unset OPENBLAS_NUM_THREADS GOTO_NUM_THREADS OMP_NUM_THREADS
 
-fit() {  # DATASET_DIR ARGS... → "seconds threads source" from nn train --json
+fit() {  # DATASET_DIR ARGS... → "seconds<TAB>threads<TAB>source" from nn train --json
     local data=$1; shift
     NN_FASHION_MNIST_DIR=$data timeout 60 "$nn" train --dataset fashion-mnist --json "$@" 2>/dev/null |
-        python3 -c "import json,sys; d=json.load(sys.stdin); t=d.get('threads') or {}; print(d['seconds'], t.get('count'), t.get('source'))"
+        python3 -c "import json,sys; d=json.load(sys.stdin); t=d.get('threads') or {}; print(d['seconds'], t.get('count'), t.get('source'), sep='\\t')"
 }
 
 echo "== 2. the default-threads grid $(elapsed)"
@@ -62,7 +62,7 @@ for precision in float double; do
         for count in ${grid//,/ } default; do
             option=(); [ "$count" = default ] || option=(--threads "$count")
             result=$(fit "$dataset" --epochs 3 --batch-size "$batch" --precision "$precision" "${option[@]}")
-            printf '%s\t%s\t%s\t%s\n' "$precision" "$batch" "$count" "${result// /	}" | tee -a "$out/grid.tsv"
+            printf '%s\t%s\t%s\t%s\n' "$precision" "$batch" "$count" "$result" | tee -a "$out/grid.tsv"
         done
     done
 done
@@ -78,9 +78,8 @@ done
 
 echo "== 4. PyTorch on the same data $(elapsed)"
 if python3 -c "import torch" 2>/dev/null; then
-    NN_FASHION_MNIST_DIR=$dataset timeout 90 python3 "$bundle/peers/train_torch.py" --epochs 3 --json "$out/torch-default.json"
-    NN_FASHION_MNIST_DIR=$dataset OMP_NUM_THREADS=8 timeout 90 python3 "$bundle/peers/train_torch.py" --epochs 3 \
-        --json "$out/torch-8.json"
+    NN_FASHION_MNIST_DIR=$dataset PYTHONUNBUFFERED=1 timeout 90 python3 "$bundle/peers/train_torch.py" --epochs 3 \
+        --json "$out/torch.json"
 else
     echo "torch is not installed here: no PyTorch figures"
 fi
