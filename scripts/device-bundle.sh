@@ -9,6 +9,9 @@
 # Then, on the other machine (the device tool: carry OUT_DIR, at most 64 MiB):
 #   mkdir -p /tmp/w && tar xJf OUT_DIR/bundle.tar.xz -C /tmp/w && /tmp/w/b/device-sweep.sh /tmp/w/b "$OUT"
 # device-sweep.sh (in the bundle) writes Fashion-MNIST IDX files if none are there and runs the thread sweep.
+# device-check.sh runs issue #26's whole check (the sweep, the default-threads grid, subnormals with and without
+# flush-to-zero, PyTorch on the same data) in under 5 minutes:
+#   mkdir -p /tmp/w && tar xJf OUT_DIR/bundle.tar.xz -C /tmp/w && /tmp/w/b/device-check.sh /tmp/w/b "$OUT"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-.device}
@@ -29,7 +32,9 @@ for product in "${products[@]}"; do
         esac
     done
 done
-cp scripts/device/device-sweep.sh scripts/device/write_idx.py "$work/b/"
+cp scripts/device/device-sweep.sh scripts/device/device-check.sh scripts/device/write_idx.py "$work/b/"
+mkdir -p "$work/b/peers"
+cp benchmarks/peers/train_torch.py benchmarks/peers/train_common.py "$work/b/peers/"
 git rev-parse HEAD > "$work/b/COMMIT" 2>/dev/null || true
 strip --strip-unneeded "$work"/b/bin/* "$work"/b/lib/* 2>/dev/null || true
 tar cJf "$out/bundle.tar.xz" -C "$work" b

@@ -97,6 +97,10 @@ public struct TrainingOptions: Sendable {
     /// Prints one line per epoch (loss, metrics, validation, seconds), as Keras's `verbose=2` does;
     /// `nil`, the default, prints nothing. It runs after ``onEpochEnd``.
     public var progress: ProgressPrinter?
+    /// Whether training runs with subnormal numbers flushed to zero on every thread it uses (Tensor's
+    /// `withFlushToZero`); `nil`, the default, means the precision's default
+    /// (``Precision/flushesSubnormalsToZeroByDefault``): on for `Float`, off for `Double`.
+    public var flushesSubnormalsToZero: Bool?
 
     /// Options with the given epochs and defaults for everything else.
     public init(
@@ -104,7 +108,7 @@ public struct TrainingOptions: Sendable {
         validationSplit: Double = 0, earlyStoppingPatience: Int? = nil, restoresBestWeights: Bool = true,
         initialEpoch: Int = 0,
         onBatchEnd: (@Sendable (BatchProgress) -> Void)? = nil, onEpochEnd: (@Sendable (EpochSummary) -> Void)? = nil,
-        progress: ProgressPrinter? = nil
+        progress: ProgressPrinter? = nil, flushesSubnormalsToZero: Bool? = nil
     ) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -117,6 +121,12 @@ public struct TrainingOptions: Sendable {
         self.onBatchEnd = onBatchEnd
         self.onEpochEnd = onEpochEnd
         self.progress = progress
+        self.flushesSubnormalsToZero = flushesSubnormalsToZero
+    }
+
+    /// Whether a network of `Scalar`s trains with subnormal numbers flushed to zero under these options.
+    public func flushesSubnormalsToZero<Scalar: MatrixScalar>(for _: Scalar.Type) -> Bool {
+        flushesSubnormalsToZero ?? Precision(of: Scalar.self).flushesSubnormalsToZeroByDefault
     }
 }
 
@@ -222,6 +232,27 @@ extension Sequential {
         guard trainingInputs.rows > 0 else { throw .invalidConfiguration("fit: there are no training samples") }
         trainingLoss = loss
         let options = options.printingProgress()
+        if options.flushesSubnormalsToZero(for: Scalar.self) {
+            try withFlushToZero { () throws(NetworkError) in
+                try trainSpecialized(
+                    trainingInputs, trainingTargets, validation: validationData, loss: loss, optimizer: optimizer,
+                    options: options, random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
+            }
+        } else {
+            try trainSpecialized(
+                trainingInputs, trainingTargets, validation: validationData, loss: loss, optimizer: optimizer,
+                options: options, random: &random, progress: &progress, endEpoch: endEpoch, epochEnded: epochEnded)
+        }
+    }
+
+    /// ``run(_:_:loss:optimizer:options:validation:random:progress:endEpoch:epochEnded:)``'s training loop on
+    /// checked data, entered in concrete `Float` or `Double` code.
+    private func trainSpecialized(
+        _ trainingInputs: Matrix<Scalar>, _ trainingTargets: Matrix<Scalar>,
+        validation validationData: (inputs: Matrix<Scalar>, targets: Matrix<Scalar>)?, loss: Loss,
+        optimizer: Optimizer<Scalar>, options: TrainingOptions, random: inout NumpyRandomState,
+        progress: inout TrainingProgress, endEpoch: Int, epochEnded: EpochEndConsumer?
+    ) throws(NetworkError) {
         try specialized(
             { network throws(NetworkError) in
                 try network.train(

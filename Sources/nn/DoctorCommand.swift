@@ -40,6 +40,44 @@ struct DoctorCommand: ParsableCommand {
         var verdict: String
         var shouldSwitch: Bool
         var summary: String
+        /// Flush-to-zero on OpenBLAS's threads (the calling thread's first), read on each thread before, inside
+        /// and after `withFlushToZero`.
+        var flushToZero: FlushToZeroCheck
+    }
+
+    /// Whether `withFlushToZero` reaches every OpenBLAS thread and puts their mode back: each thread's
+    /// state, read on the thread itself (nil when the workers did not answer within a second).
+    struct FlushToZeroCheck: Codable {
+        var supported: Bool
+        var before: [Bool]?
+        var inside: [Bool]?
+        var after: [Bool]?
+
+        /// Reads the states now, inside `withFlushToZero`, and after it.
+        static func measure() -> FlushToZeroCheck {
+            let before = FlushToZero.openBLASThreadStates
+            let inside = withFlushToZero { FlushToZero.openBLASThreadStates }
+            return FlushToZeroCheck(
+                supported: FlushToZero.isSupported, before: before, inside: inside,
+                after: FlushToZero.openBLASThreadStates)
+        }
+
+        /// `set on the calling thread and 1 OpenBLAS worker, and restored after`, or what went wrong.
+        var summary: String {
+            guard supported else { return "not available on this processor (subnormals are kept)" }
+            guard let before, let inside, let after else {
+                return "not checked: OpenBLAS's workers did not answer within a second"
+            }
+            let workers = inside.count - 1
+            let threads =
+                "the calling thread"
+                + (workers > 0 ? " and \(workers) OpenBLAS worker\(workers == 1 ? "" : "s")" : "")
+            guard inside.allSatisfy({ $0 }) else {
+                return "NOT set on \(inside.filter { !$0 }.count) of \(inside.count) threads (\(threads))"
+            }
+            guard after == before else { return "set on \(threads), but NOT restored after" }
+            return "set on \(threads) inside float training, and restored after"
+        }
     }
 
     func run() throws {
@@ -55,7 +93,7 @@ struct DoctorCommand: ParsableCommand {
             processorFeatures: processor.features.sorted().map(\.rawValue), logicalCores: processor.logicalCoreCount,
             usableCores: processor.usableCoreCount, vectorKernels: Processor.vectorKernelLevel,
             recommendedCore: check.recommendedCore, verdict: check.verdict.rawValue, shouldSwitch: check.shouldSwitch,
-            summary: check.summary)
+            summary: check.summary, flushToZero: FlushToZeroCheck.measure())
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -84,6 +122,7 @@ struct DoctorCommand: ParsableCommand {
             "vector math:   \(report.vectorKernels)",
             "recommended:   \(report.recommendedCore ?? "none")",
             "check:         \(report.summary)",
+            "flush to zero: \(report.flushToZero.summary)",
         ]
         write(lines.joined(separator: "\n") + "\n")
     }

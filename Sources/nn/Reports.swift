@@ -106,6 +106,8 @@ struct TrainSummary: Encodable {
     var saved: String?
     /// Every setting of the run, with where it came from.
     var settings: [String: RunSetting]
+    /// OpenBLAS's thread count, where it came from and the step's multiply-adds the thread rule goes by.
+    var threads: ThreadChoice?
 }
 
 /// `value` as sorted, pretty-printed JSON; a nan or infinite number is written as null.

@@ -18,6 +18,8 @@ enum SettingSource: String, Encodable {
     case stateDict = "state dict"
     /// Inferred from the data (the task, the loss).
     case data = "inferred from the data"
+    /// The precision's default (flushing subnormals to zero: `Precision.flushesSubnormalsToZeroByDefault`).
+    case precisionDefault = "precision default"
 }
 
 /// One setting of a run as the run uses it: the header, `--json`, the history file and the saved
@@ -69,6 +71,8 @@ struct ResolvedRun {
     var scale = ScaleOption.none
     var standardizesTargets = false
     var seed = TrainDefaults.seed
+    /// Whether training flushes subnormal numbers to zero (`withFlushToZero`).
+    var flushesSubnormalsToZero = true
     /// Every setting, in the order the reports print them.
     var settings: [RunSetting] = []
 
@@ -129,6 +133,9 @@ struct ResolvedRun {
         run.resolveData(
             options, defaults, sampleCount: sampleCount, resuming: checkpoint != nil, fromStateDict: stateDict != nil,
             &resolver)
+        run.flushesSubnormalsToZero = resolver.runtime(
+            "flushToZero", options.noFlushToZero ? false : nil, run.precision.flushesSubnormalsToZeroByDefault,
+            source: .precisionDefault, text: { $0 ? "on" : "off" })
         try resolver.refuseConflicts()
         run.settings = resolver.settings
         return run
@@ -349,6 +356,16 @@ struct SettingResolver {
         }
         settings.append(RunSetting(key: key, value: text(defaultValue), source: defaultSource))
         return defaultValue
+    }
+
+    /// A setting of how this process computes, not of what it trains (flushing subnormals to zero): the option
+    /// or the default, whatever a checkpoint or model says.
+    mutating func runtime<Value>(
+        _ key: String, _ option: Value?, _ defaultValue: Value, source: SettingSource, text: (Value) -> String
+    ) -> Value {
+        let value = option ?? defaultValue
+        settings.append(RunSetting(key: key, value: text(value), source: option != nil ? .option : source))
+        return value
     }
 
     /// Refuses the options a resumed run (or a run from a model) cannot apply, all at once.

@@ -2,42 +2,88 @@ import Foundation
 import Network
 import Tensor
 
-/// How many OpenBLAS threads `nn train` uses when `--threads` is not given.
+/// How many OpenBLAS threads `nn train` uses, and why: the one place that decides it.
 ///
-/// The rule (README, "Threads"): the usable cores (`sched_getaffinity`), except that a network whose
-/// step is too small to gain from threads trains on one. A step is too small when one batch's forward
-/// multiply-adds (batch size × parameters) are fewer than ``smallStepMultiplyAdds``: there a second thread
-/// gains nothing (digits 64-100-10 at batch 128, 0.9 million: 0.21 s with 2 threads against 0.22 s with 1
-/// on a quiet 2-core machine), and before the passes that are not products ran on OpenBLAS's workers it
-/// cost (0.24-0.83 s against 0.21-0.35 s). An `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS`
-/// in the environment is the user's choice and is left to OpenBLAS.
+/// `--threads` wins; then an `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS` in the
+/// environment, which is the user's choice and is left to OpenBLAS; then, in an MPI job, the usable cores
+/// divided among this machine's ranks (`DistributedRun.start` set them); else ``ThreadRule`` (README, "The
+/// thread rule"): the count that is fastest for one batch's forward multiply-adds, at most the usable cores.
 enum ThreadDefaults {
-    /// Below this many multiply-adds in one batch's forward pass, a second thread gains nothing; from
-    /// 1.6 million up it gains 11-44% (`scripts/thread-crossover.sh` on a quiet 2-core AMD EPYC, see
-    /// BENCHMARKS.md, "Thread crossover").
-    static let smallStepMultiplyAdds = 1_000_000
-
     /// The environment variables through which a user sets OpenBLAS's thread count.
     static let environmentVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
 
-    /// The thread count to set, or nil to leave OpenBLAS's as it is (the user set it in the environment).
-    static func threadCount(
-        requested: Int?, batchSize: Int, parameterCount: Int, usableCores: Int, environment: [String: String]
-    ) -> Int? {
-        if let requested { return requested }
-        if environmentVariables.contains(where: { !(environment[$0] ?? "").isEmpty }) { return nil }
-        let multiplyAdds = batchSize.multipliedReportingOverflow(by: parameterCount)
-        if !multiplyAdds.overflow && multiplyAdds.partialValue < smallStepMultiplyAdds { return 1 }
-        return max(1, usableCores)
+    /// The decision: the count to set (nil: leave OpenBLAS's as the environment made it) and its source.
+    static func choose(
+        option: Int?, distributedCount: Int?, multiplyAdds: Int, usableCores: Int, environment: [String: String]
+    ) -> (count: Int?, source: ThreadChoice.Source) {
+        if let option { return (option, .option) }
+        if let name = environmentVariables.first(where: { !(environment[$0] ?? "").isEmpty }) {
+            return (nil, .environment(name))
+        }
+        if let distributedCount { return (distributedCount, .ranks) }
+        return (ThreadRule.threadCount(multiplyAdds: multiplyAdds, usableCores: usableCores), .rule)
     }
 
-    /// Sets OpenBLAS's thread count for training `network` with batches of `batchSize` rows.
-    static func apply<Scalar: MatrixScalar>(requested: Int?, network: Sequential<Scalar>, batchSize: Int) {
-        if let count = threadCount(
-            requested: requested, batchSize: batchSize, parameterCount: network.parameterCount,
+    /// Sets OpenBLAS's thread count for training `network` with batches of `batchSize` rows and says what it is
+    /// and why.
+    static func apply<Scalar: MatrixScalar>(
+        option: Int?, distributed: Bool, network: Sequential<Scalar>, batchSize: Int
+    ) -> ThreadChoice {
+        let multiplyAdds = network.multiplyAddsPerStep(batchSize: batchSize)
+        let decision = choose(
+            option: option, distributedCount: distributed ? BLASLibrary.threadCount : nil, multiplyAdds: multiplyAdds,
             usableCores: Processor.current.usableCoreCount, environment: ProcessInfo.processInfo.environment)
-        {
-            BLASLibrary.threadCount = count
+        if let count = decision.count { BLASLibrary.threadCount = count }
+        return ThreadChoice(count: BLASLibrary.threadCount, source: decision.source, multiplyAddsPerStep: multiplyAdds)
+    }
+}
+
+/// The thread count a run uses and where it came from, as the header and `--json` print it.
+struct ThreadChoice: Encodable {
+    /// Where a thread count came from.
+    enum Source: Encodable {
+        /// `--threads`.
+        case option
+        /// The named environment variable (OpenBLAS read it when it loaded).
+        case environment(String)
+        /// The usable cores divided among an MPI job's ranks on this machine.
+        case ranks
+        /// ``ThreadRule``, from the step's multiply-adds.
+        case rule
+
+        /// `option`, `environment (OPENBLAS_NUM_THREADS)`, `ranks`, `rule`.
+        var text: String {
+            switch self {
+            case .option: return "option"
+            case .environment(let name): return "environment (\(name))"
+            case .ranks: return "cores per rank"
+            case .rule: return "thread rule"
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        }
+    }
+
+    /// OpenBLAS's thread count for the run.
+    var count: Int
+    var source: Source
+    /// One batch's forward multiply-adds (batch size × parameters), what the rule goes by.
+    var multiplyAddsPerStep: Int
+
+    /// `8 threads by the thread rule for 30.1 M multiply-adds a step`, `2 threads by --threads`, `1 thread by
+    /// OPENBLAS_NUM_THREADS`, `4 threads by the cores per rank`.
+    var phrase: String {
+        let threads = "\(count) thread\(count == 1 ? "" : "s")"
+        switch source {
+        case .option: return "\(threads) by --threads"
+        case .environment(let name): return "\(threads) by \(name)"
+        case .ranks: return "\(threads) by the cores per rank"
+        case .rule:
+            return
+                "\(threads) by the thread rule for \(fixed(Double(multiplyAddsPerStep) / 1e6, 1)) M multiply-adds a step"
         }
     }
 }

@@ -117,8 +117,18 @@ struct TrainCommand: ParsableCommand {
     )
     var earlyStopping: Int?
 
-    @Option(help: "The number of OpenBLAS threads (default: the usable cores, or 1 for a small network).")
+    @Option(
+        help:
+            "The number of OpenBLAS threads (default: the thread rule's count for the network and batch, at most the usable cores)."
+    )
     var threads: Int?
+
+    @Flag(
+        name: .customLong("no-flush-to-zero"),
+        help:
+            "Keep subnormal numbers in float training instead of flushing them to zero (flushing is the float default; double never flushes)."
+    )
+    var noFlushToZero = false
 
     @Option(help: "How inputs are scaled, fitted on the training rows and stored \(TrainDefaults.Help.scale).")
     var scale: ScaleOption?

@@ -10,6 +10,8 @@ struct TrainReport<Scalar: MatrixScalar> {
     let command: TrainCommand
     let prepared: TrainingData<Scalar>
     let description: ModelDescription
+    /// The run's thread count and its source, once decided.
+    var threads: ThreadChoice?
 
     var plan: ResolvedRun { prepared.plan }
     var data: LoadedData<Scalar> { prepared.data }
@@ -65,10 +67,17 @@ struct TrainReport<Scalar: MatrixScalar> {
             parts.append(plan.phrase("schedule", "schedule"))
         }
         if plan.weightDecay > 0 { parts.append("weight decay \(plan.weightDecay)") }
-        parts.append(plan.precision.rawValue)
+        // Flushing subnormals is float's default (Precision.flushesSubnormalsToZeroByDefault); say when it is off.
+        if plan.precision == .float && !plan.flushesSubnormalsToZero {
+            parts.append("float (subnormals kept)")
+        } else {
+            parts.append(
+                plan.precision.rawValue + (plan.flushesSubnormalsToZero ? " (subnormals flushed to zero)" : ""))
+        }
         parts.append("batch \(plan.setting("batchSize")?.value ?? "full")" + DistributedRun.description)
         if plan.earlyStopping != nil { parts.append(plan.phrase("early stopping after", "earlyStopping")) }
-        parts.append("\(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")")
+        parts.append(
+            threads?.phrase ?? "\(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")")
         if command.resume != nil {
             parts.append("resuming at epoch \(firstEpoch + 1), \(plan.phrase("epochs", "epochs"))")
         }
@@ -154,7 +163,8 @@ struct TrainReport<Scalar: MatrixScalar> {
             seconds: seconds, test: test,
             inputScaling: prepared.transform == nil ? "none" : plan.scale.rawValue,
             targetScaling: prepared.targetTransform == nil ? "none" : "standardize", saved: command.save,
-            settings: Dictionary(plan.settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+            settings: Dictionary(plan.settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }),
+            threads: threads)
     }
 }
 

@@ -53,11 +53,11 @@ struct TrainingRun<Scalar: MatrixScalar> {
         if let save = command.save {
             try description.file(network, includesWeights: false).checkHeaderSize(for: displayPath(save))
         }
-        let report = TrainReport(command: command, prepared: prepared, description: description)
+        var report = TrainReport(command: command, prepared: prepared, description: description)
         report.printTaskLine()
         // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
-        ThreadDefaults.apply(
-            requested: command.threads ?? (command.distributed ? BLASLibrary.threadCount : nil), network: network,
+        report.threads = ThreadDefaults.apply(
+            option: command.threads, distributed: command.distributed, network: network,
             batchSize: prepared.plan.batchSize ?? prepared.trainingRows.count)
         // From here on, Ctrl-C ends the run at the end of an epoch.
         Interruption.shared.install()

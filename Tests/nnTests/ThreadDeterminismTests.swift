@@ -49,10 +49,11 @@ import Testing
     }
 }
 
-/// `nn train`'s default thread count (README, "Threads and BLAS kernels"): the usable cores, one thread below
-/// 1 million forward multiply-adds per batch, `--threads` and OPENBLAS_NUM_THREADS as given.
+/// `nn train`'s thread count and its source (README, "The thread rule"): `ThreadRule` from one batch's forward
+/// multiply-adds (1 thread up to 1 million, 2 up to 3 million, 3 up to 6 million, ...; at most the usable
+/// cores), `--threads` and OPENBLAS_NUM_THREADS as given; the header and `--json` say which.
 @Suite struct ThreadDefaultTests {
-    static func header(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         try ThreadDeterminismTests.writeData(to: folder)
@@ -64,6 +65,11 @@ import Testing
             ]  // the rule depends on the batch (tables default to 32)
                 + arguments, in: folder, environment: environment)
         #expect(result.status == 0, "\(result.standardError)")
+        return result
+    }
+
+    static func header(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let result = try run(arguments, environment: environment)
         return try #require(
             result.standardOutput.split(separator: "\n").first { $0.hasPrefix("Training ") }.map(String.init))
     }
@@ -78,32 +84,67 @@ import Testing
 
     static let unset = ["OPENBLAS_NUM_THREADS": "", "GOTO_NUM_THREADS": "", "OMP_NUM_THREADS": ""]
 
+    /// `N thread(s)` for the rule's count on this machine's usable cores.
+    static func ruleThreads(_ multiplyAdds: Int) throws -> String {
+        // The boundaries of ThreadRule, k · T (T − 1) with k = 500,000, written out as an independent check.
+        let boundaries = [0, 1_000_000, 3_000_000, 6_000_000, 10_000_000, 15_000_000, 21_000_000, 28_000_000]
+        let best = boundaries.lastIndex { multiplyAdds > $0 }! + 1
+        let count = min(best, try usableCores)
+        return "\(count) thread\(count == 1 ? "" : "s")"
+    }
+
     @Test func smallNetworkTrainsOnOneThread() throws {
         // 128 × (64·16 + 16 + 16·4 + 4) = 141,824 multiply-adds per batch.
-        #expect(try Self.header(["--layers", "16"], environment: Self.unset).contains(", 1 thread ("))
+        let text = try Self.header(["--layers", "16"], environment: Self.unset)
+        #expect(text.contains(", 1 thread by the thread rule for 0.1 M multiply-adds a step"), "\(text)")
     }
 
-    @Test func theThresholdIsOneMillionMultiplyAdds() throws {
+    @Test func theFirstThresholdIsOneMillionMultiplyAdds() throws {
         // 128 × (64·100 + 100 + 100·4 + 4) = 883,712 multiply-adds per batch: one thread;
-        // 128 × (64·128 + 128 + 128·4 + 4) = 1,131,008: the usable cores.
-        #expect(try Self.header(["--layers", "100"], environment: Self.unset).contains(", 1 thread ("))
-        let cores = try Self.usableCores
+        // 128 × (64·128 + 128 + 128·4 + 4) = 1,131,008: two, where there are two cores.
+        #expect(
+            try Self.header(["--layers", "100"], environment: Self.unset).contains(
+                ", 1 thread by the thread rule for 0.9 M"))
         let text = try Self.header(["--layers", "128"], environment: Self.unset)
-        #expect(text.contains(", \(cores) thread\(cores == 1 ? "" : "s") ("), "\(text)")
+        #expect(
+            text.contains(", \(try Self.ruleThreads(1_131_008)) by the thread rule for 1.1 M multiply-adds a step"),
+            "\(text)")
     }
 
-    @Test func largeNetworkUsesTheUsableCores() throws {
-        // 128 × (64·1024 + 1024 + 1024·4 + 4) = 9.0 million multiply-adds per batch.
-        let cores = try Self.usableCores
+    @Test func largeNetworkTakesTheRulesCount() throws {
+        // 128 × (64·1024 + 1024 + 1024·4 + 4) = 9,044,480 multiply-adds per batch: 4 threads, at most the cores.
         let text = try Self.header(["--layers", "1024"], environment: Self.unset)
-        #expect(text.contains(", \(cores) thread\(cores == 1 ? "" : "s") ("), "\(text)")
+        #expect(
+            text.contains(", \(try Self.ruleThreads(9_044_480)) by the thread rule for 9.0 M multiply-adds a step"),
+            "\(text)")
     }
 
     @Test func optionAndEnvironmentWin() throws {
         #expect(
-            try Self.header(["--layers", "16", "--threads", "2"], environment: Self.unset).contains(", 2 threads ("))
+            try Self.header(["--layers", "16", "--threads", "2"], environment: Self.unset).contains(
+                ", 2 threads by --threads"))
         var environment = Self.unset
         environment["OPENBLAS_NUM_THREADS"] = "1"
-        #expect(try Self.header(["--layers", "1024"], environment: environment).contains(", 1 thread ("))
+        #expect(
+            try Self.header(["--layers", "1024"], environment: environment).contains(
+                ", 1 thread by OPENBLAS_NUM_THREADS"))
+    }
+
+    @Test func jsonSaysTheCountAndItsSource() throws {
+        func threads(_ arguments: [String], environment: [String: String] = Self.unset) throws -> [String: Any] {
+            let result = try Self.run(["--layers", "16", "--json"] + arguments, environment: environment)
+            let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+            return try #require(object?["threads"] as? [String: Any], "\(result.standardOutput)")
+        }
+        let rule = try threads([])
+        #expect(rule["count"] as? Int == 1)
+        #expect(rule["source"] as? String == "thread rule")
+        #expect(rule["multiplyAddsPerStep"] as? Int == 141_824)
+        let option = try threads(["--threads", "2"])
+        #expect(option["count"] as? Int == 2)
+        #expect(option["source"] as? String == "option")
+        var environment = Self.unset
+        environment["OMP_NUM_THREADS"] = "1"
+        #expect(try threads([], environment: environment)["source"] as? String == "environment (OMP_NUM_THREADS)")
     }
 }

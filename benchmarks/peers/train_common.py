@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-DATASET = "/usr/share/datasets/fashion-mnist"
+DATASET = os.environ.get("NN_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 
 
 def load_fashion_mnist(dtype):

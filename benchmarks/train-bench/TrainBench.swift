@@ -1,4 +1,5 @@
 // train-bench: the training workloads of PEERS.md, timed the same way in every run.
+//   subnormal       a float product of subnormal operands with and without flush-to-zero (Subnormal.swift)
 //   xor             the first notebook's 60,000 full-batch steps of the 3-4-1 sigmoid network
 //   fashion-mnist   epochs of 784-256-128-10 ReLU, batch 128, SGD momentum 0.9, lr 0.05, softmax
 //                   cross-entropy, beside the floor: the epoch's matrix products called raw on
@@ -15,7 +16,7 @@ struct TrainBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-bench",
         abstract: "Time the notebook XOR run and Fashion-MNIST epochs against their floor.",
-        subcommands: [XORBenchmark.self, FashionBenchmark.self, ElementwiseBenchmark.self])
+        subcommands: [XORBenchmark.self, FashionBenchmark.self, ElementwiseBenchmark.self, SubnormalBenchmark.self])
 }
 
 /// Monotonic time in seconds.
@@ -132,6 +133,11 @@ struct FashionBenchmark: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Measure the raw-product floor of an epoch.")
     var floor = true
 
+    @Flag(
+        name: .customLong("no-flush-to-zero"),
+        help: "Keep subnormal numbers in float training (by default fit flushes them to zero in float).")
+    var noFlushToZero = false
+
     func validate() throws {
         _ = try parsedThreads()
     }
@@ -210,7 +216,9 @@ struct FashionBenchmark: ParsableCommand {
             let started = now()
             try network.fit(
                 trainImages, trainTargets, loss: .softmaxCrossEntropy, optimizer: optimizer,
-                options: TrainingOptions(epochs: 1, batchSize: 128, initialEpoch: epoch), random: &random)
+                options: TrainingOptions(
+                    epochs: 1, batchSize: 128, initialEpoch: epoch,
+                    flushesSubnormalsToZero: noFlushToZero ? false : nil), random: &random)
             times.append(now() - started)
         }
         let accuracy = try network.evaluate(testImages, testTargets, loss: .softmaxCrossEntropy, metrics: [.accuracy])

@@ -8,6 +8,7 @@
 
 #include "CProcessor.h"
 #include "COpenBLASThreads.h"
+#include "CFloatingPointMode.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -21,7 +21,9 @@ internal import CVectorMath
 /// waits for all of them, and nothing is allocated. Work below ``minimumElementsPerPart`` elements per
 /// block, a budget of one thread, a call from inside a block, or a call while another thread is using
 /// the pool all run the blocks in order on the calling thread. Each block writes its own outputs, so a
-/// kernel's result does not depend on how many threads ran it.
+/// kernel's result does not depend on how many threads ran it. The pool's own helpers run each call in the
+/// calling thread's flush-to-zero mode (``withFlushToZero(_:)``); OpenBLAS's workers have theirs set by
+/// ``withFlushToZero(_:)`` itself.
 @usableFromInline package final class KernelPool: @unchecked Sendable {
     /// The one pool of the process: on OpenBLAS's worker threads when its pthreads server is there,
     /// unless the environment variable `NN_KERNEL_THREADS` is `own` (for comparisons).
@@ -95,6 +97,8 @@ internal import CVectorMath
     private var threadsInUse = 0
     private var partCount = 0
     private var running = 0
+    /// The calling thread's flush-to-zero bits (``FlushToZero``), which the helpers take for the call.
+    private var flushBits: UInt32 = 0
     private var job: ((Int) -> Void)?
 
     /// A pool that runs its blocks on OpenBLAS's workers when `usesOpenBLASThreads` is true and
@@ -147,6 +151,7 @@ internal import CVectorMath
             pthread_mutex_lock(state)
             while helperCount < threads - 1 { startHelper(index: helperCount + 1) }
             job = body
+            flushBits = FlushToZero.callingThreadBits
             partCount = parts
             threadsInUse = threads
             running = threads - 1
@@ -203,6 +208,7 @@ internal import CVectorMath
             seen = generation
             guard index < threadsInUse, let body = job else { continue }
             let parts = partCount, threads = threadsInUse
+            FlushToZero.setCallingThreadBits(flushBits)
             pthread_mutex_unlock(state)
             var part = index
             while part < parts {

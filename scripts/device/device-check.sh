@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Issue #26's whole many-core check in one go, from an unpacked bundle (scripts/device-bundle.sh), in under
+# 5 minutes on a 16-core machine:
+#
+#   device-check.sh BUNDLE_DIR OUT_DIR [--threads 1,2,4,8,16] [--grid 4,8,16] [--dataset DIR]
+#
+# 1. The sweep (device-sweep.sh): train-bench fashion-mnist, float and double, our epoch against the raw-product
+#    floor at each thread count (OUT_DIR/train-sweep.json, doctor.json).
+# 2. The default-threads grid: `nn train --dataset fashion-mnist`, 3 epochs, batch 128 and 1024, float and double,
+#    at each --grid count and at the default (the thread rule); the fit's seconds, the count and its source from
+#    --json (OUT_DIR/grid.tsv). Goal: the default within 5% of the best fixed count.
+# 3. Subnormals: train-bench subnormal (a product of subnormal operands with and without flush-to-zero, at 1 and
+#    the largest count, OUT_DIR/subnormal.json), then train-bench fashion-mnist on the learnable synthetic set
+#    (loss to about 0, where the issue saw float epochs grow 0.57 → 1.72 s while the floor stayed flat), 6 float
+#    epochs at 1 and the largest count, with flush-to-zero (the default) and with --no-flush-to-zero
+#    (OUT_DIR/subnormal-training-on.json, -off.json: each epoch's seconds and its floor's).
+# 4. PyTorch on the same data (benchmarks/peers/train_torch.py, 3 epochs, float32 and float64) at its default
+#    threads, all cores (OUT_DIR/torch.json); skipped with a note where torch is not installed.
+# Every step's output also goes to OUT_DIR/check.log; each step runs under `timeout` so one slow step cannot
+# take the whole budget.
+set -uo pipefail
+bundle=$(cd "${1:?usage: device-check.sh BUNDLE_DIR OUT_DIR [options]}" && pwd); out=${2:?OUT_DIR}; shift 2
+threads=1,2,4,8,16 grid=4,8,16 dataset=/usr/share/datasets/fashion-mnist
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --threads) threads=$2; shift 2 ;;
+        --grid) grid=$2; shift 2 ;;
+        --dataset) dataset=$2; shift 2 ;;
+        *) echo "device-check.sh: unknown option $1" >&2; exit 64 ;;
+    esac
+done
+mkdir -p "$out"; out=$(cd "$out" && pwd)
+exec > >(tee -a "$out/check.log") 2>&1
+export LD_LIBRARY_PATH="$bundle/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+nn=$bundle/bin/nn
+started=$(date +%s)
+elapsed() { echo "[$(($(date +%s) - started)) s]"; }
+largest=${threads##*,}
+
+echo "== 1. the sweep $(elapsed)"
+timeout 150 "$bundle/device-sweep.sh" "$bundle" "$out" --threads "$threads" --epochs 3 --dataset "$dataset"
+# The sweep ran on real data if it was there, else on the synthetic set it wrote.
+[ -f "$dataset/train-images-idx3-ubyte.gz" ] || dataset="$out/fashion-mnist-synthetic"
+synthetic="$out/fashion-mnist-synthetic"
+[ -f "$synthetic/train-images-idx3-ubyte.gz" ] || python3 "$bundle/write_idx.py" "$synthetic"
+# The kernels the sweep ran on (nn re-executes itself onto the same recommendation).
+core=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d.get('recommendedCore') or d['blasCore'])" \
+    "$out/doctor.json")
+export OPENBLAS_CORETYPE=$core
+unset OPENBLAS_NUM_THREADS GOTO_NUM_THREADS OMP_NUM_THREADS
+
+fit() {  # DATASET_DIR ARGS... → "seconds<TAB>threads<TAB>source" from nn train --json
+    local data=$1; shift
+    NN_FASHION_MNIST_DIR=$data timeout 60 "$nn" train --dataset fashion-mnist --json "$@" 2>/dev/null |
+        python3 -c "import json,sys; d=json.load(sys.stdin); t=d.get('threads') or {}; print(d['seconds'], t.get('count'), t.get('source'), sep='\\t')"
+}
+
+echo "== 2. the default-threads grid $(elapsed)"
+printf 'precision\tbatch\tthreads asked\tseconds\tthreads\tsource\n' > "$out/grid.tsv"
+for precision in float double; do
+    for batch in 128 1024; do
+        for count in ${grid//,/ } default; do
+            option=(); [ "$count" = default ] || option=(--threads "$count")
+            result=$(fit "$dataset" --epochs 3 --batch-size "$batch" --precision "$precision" "${option[@]}")
+            printf '%s\t%s\t%s\t%s\n' "$precision" "$batch" "$count" "$result" | tee -a "$out/grid.tsv"
+        done
+    done
+done
+
+echo "== 3. subnormals $(elapsed)"
+timeout 60 "$bundle/bin/train-bench" subnormal --threads "1,$largest" --json "$out/subnormal.json"
+for flag in on off; do
+    option=(); [ "$flag" = on ] || option=(--no-flush-to-zero)
+    # Each epoch's seconds and its floor's (train-bench prints both; the floor's products run on normal numbers).
+    OPENBLAS_CORETYPE=$core timeout 100 "$bundle/bin/train-bench" fashion-mnist --precision float \
+        --threads "1,$largest" --epochs 6 --dataset "$synthetic" "${option[@]}" --json "$out/subnormal-training-$flag.json"
+done
+
+echo "== 4. PyTorch on the same data $(elapsed)"
+if python3 -c "import torch" 2>/dev/null; then
+    NN_FASHION_MNIST_DIR=$dataset PYTHONUNBUFFERED=1 timeout 90 python3 "$bundle/peers/train_torch.py" --epochs 3 \
+        --json "$out/torch.json"
+else
+    echo "torch is not installed here: no PyTorch figures"
+fi
+echo "done $(elapsed); results in $out"
