@@ -15,7 +15,7 @@ struct TrainBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-bench",
         abstract: "Time the notebook XOR run and Fashion-MNIST epochs against their floor.",
-        subcommands: [XORBenchmark.self, FashionBenchmark.self, ElementwiseBenchmark.self])
+        subcommands: [XORBenchmark.self, FashionBenchmark.self, ConvolutionBenchmark.self, ElementwiseBenchmark.self])
 }
 
 /// Monotonic time in seconds.
