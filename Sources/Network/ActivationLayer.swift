@@ -134,9 +134,8 @@ public enum ActivationKind: LayerKind {
         ActivationLayer<Scalar>(saved.activation)
     }
 
-    /// Nothing to load.
-    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>)
-    {}
+    /// None.
+    public static func arraySpecifications(_ saved: ModelFile.SavedLayer) -> [ArraySpecification] { [] }
 
     /// Refuses an activation as the first layer; it keeps its input's width.
     public static func validate(

@@ -18,12 +18,10 @@ extension TrainingCheckpoint {
         document.version = Self.binaryVersion
         var entries: [ArrayFile.Entry] = []
         for (index, layer) in model.layers.enumerated() {
-            if let weights = layer.weights {
-                entries.append(.matrix("model.layers.\(index).weights", weights, as: dataType))
+            for (name, matrix) in layer.namedArrays {
+                entries.append(.matrix("model.layers.\(index).\(name)", matrix, as: dataType))
             }
-            if let bias = layer.bias { entries.append(.matrix("model.layers.\(index).bias", bias, as: dataType)) }
-            document.model.layers[index].weights = nil
-            document.model.layers[index].bias = nil
+            document.model.layers[index] = layer.withoutArrays
         }
         for (index, gradient) in gradients.enumerated() {
             entries.append(.matrix("gradients.\(index)", gradient, as: dataType))
@@ -83,10 +81,11 @@ extension TrainingCheckpoint {
             used.insert(name)
             do { return try reader.matrix(name, as: Double.self) } catch { throw fail(error.reason) }
         }
-        for index in checkpoint.model.layers.indices where checkpoint.model.layers[index].hasArrays {
-            checkpoint.model.layers[index].weights = try take("model.layers.\(index).weights")
-            if reader.arrays["model.layers.\(index).bias"] != nil {
-                checkpoint.model.layers[index].bias = try take("model.layers.\(index).bias")
+        for (index, layer) in checkpoint.model.layers.enumerated() {
+            for specification in layer.kind?.arraySpecifications(layer) ?? [] {
+                let name = "model.layers.\(index).\(specification.name)"
+                guard specification.required || reader.arrays[name] != nil else { continue }
+                checkpoint.model.layers[index].setArray(try take(name), named: specification.name)
             }
         }
         for index in checkpoint.gradients.indices { checkpoint.gradients[index] = try take("gradients.\(index)") }

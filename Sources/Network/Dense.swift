@@ -233,16 +233,10 @@ public enum DenseKind: LayerKind {
         .SavedLayer?
     {
         guard let dense = layer as? Dense<Scalar> else { return nil }
-        let inputSize = dense.inputCount, outputSize = dense.outputCount, activation = dense.activation
-        guard includesWeights else {
-            return ModelFile.SavedLayer(
-                type: typeName, inputSize: inputSize, outputSize: outputSize, activation: activation, weights: nil,
-                bias: nil,
-                declaresBias: dense.bias != nil)
-        }
-        return ModelFile.SavedLayer(
-            type: typeName, inputSize: inputSize, outputSize: outputSize, activation: activation,
-            weights: Matrix<Double>(dense.weights.value), bias: dense.bias.map { Matrix<Double>($0.value) })
+        var saved = savedLayer(dense, settings: [:], activation: dense.activation, includesWeights: includesWeights)
+        saved.inputSize = dense.inputCount
+        saved.outputSize = dense.outputCount
+        return saved
     }
 
     /// A zero ``Dense`` layer with the saved sizes, bias flag and activation.
@@ -256,16 +250,17 @@ public enum DenseKind: LayerKind {
             activation: saved.activation, weightInitializer: .zeros, biasInitializer: .zeros)
     }
 
-    /// Copies the saved weights and bias into the layer.
-    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>)
-    {
-        guard let dense = layer as? Dense<Scalar>, let weights = saved.weights else { return }
-        dense.weights.value = Matrix<Scalar>(weights)
-        if let bias = saved.bias { dense.bias!.value = Matrix<Scalar>(bias) }
+    /// `weights` `(inputSize, outputSize)` and, optionally, `bias` `(1, outputSize)`.
+    public static func arraySpecifications(_ saved: ModelFile.SavedLayer) -> [ArraySpecification] {
+        let inputs = saved.inputSize ?? 0, outputs = saved.outputSize ?? 0
+        return [
+            ArraySpecification(name: "weights", rows: inputs, columns: outputs),
+            ArraySpecification(name: "bias", rows: 1, columns: outputs, required: false),
+        ]
     }
 
-    /// Checks the sizes (whole numbers at least 1 whose product fits), that the input chains on, and
-    /// the arrays' shapes and finiteness; returns the output size.
+    /// Checks the sizes (whole numbers at least 1 whose product fits) and that the input chains on;
+    /// returns the output size. The arrays are checked against ``arraySpecifications(_:)`` by the file.
     public static func validate(
         _ layer: ModelFile.SavedLayer, index: Int, inputWidth width: Int?, arraysChecked: Bool, precision: String,
         path: String
@@ -287,27 +282,6 @@ public enum DenseKind: LayerKind {
         }
         if let width, width != inputSize {
             throw fail("layer \(index) expects \(inputSize) inputs but the previous layer gives \(width)")
-        }
-        if !arraysChecked {
-            guard let weights = layer.weights, weights.shape == (inputSize, outputSize) else {
-                throw fail(
-                    "layer \(index): weights must have shape (\(inputSize), \(outputSize)), found \(layer.weights?.shapeDescription ?? "none")"
-                )
-            }
-            if let bad = ModelFile.firstNonFinite(weights, precision: precision) {
-                throw fail("layer \(index): weights contain \(bad), which is not a finite \(precision) number")
-            }
-            if let bias = layer.bias {
-                guard bias.shape == (1, outputSize) else {
-                    throw fail(
-                        "layer \(index): bias must have shape (1, \(outputSize)), found \(bias.shapeDescription)")
-                }
-                if let bad = ModelFile.firstNonFinite(bias, precision: precision) {
-                    throw fail("layer \(index): bias contains \(bad), which is not a finite \(precision) number")
-                }
-            }
-        } else if layer.weights != nil || layer.bias != nil {
-            throw fail("layer \(index): a version 2 file keeps weights in its binary section, not in the document")
         }
         return outputSize
     }

@@ -106,6 +106,10 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
     /// Where each step's parameter gradients start in the network's gradient block (the parameters'
     /// scalars before that layer's), for ``GradientHook/gradientsReady(_:from:)``.
     let gradientOffsets: UnsafeMutableBufferPointer<Int>
+    /// The layers that behave differently in training and inference (dropout, batch normalization).
+    let modeDependentLayers: [any ModeDependentLayer<Scalar>]
+    /// The mode those layers were last set to.
+    var mode = LayerMode.inference
     /// Workspaces by batch size, created on first use.
     @exclusivity(unchecked) var workspaces: [Int: Workspace<Scalar>] = [:]
     /// The addresses of the workspace used last, checked before the dictionary (full-batch training
@@ -132,6 +136,26 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
             gradientOffsets[index] = offset
             offset += layer.parameters.reduce(0) { $0 + $1.count }
         }
+        modeDependentLayers = network.layers.compactMap { $0 as? any ModeDependentLayer<Scalar> }
+        for layer in modeDependentLayers { layer.mode = .inference }
+    }
+
+    /// Whether some layer draws random numbers in training (dropout), so a training epoch begins
+    /// with ``beginEpoch(random:)``.
+    var drawsRandomNumbers: Bool { modeDependentLayers.contains { $0.drawsRandomNumbers } }
+
+    /// Seeds the layers that draw random numbers for the coming epoch, one seed each from `random`
+    /// in layer order; draws nothing when no layer does (a dense network's stream is unchanged).
+    func beginEpoch(random: inout NumpyRandomState) {
+        for layer in modeDependentLayers where layer.drawsRandomNumbers { layer.beginEpoch(seed: random.next()) }
+    }
+
+    /// Sets every mode-dependent layer to `mode` when it is not already there.
+    @inline(__always)
+    func setMode(_ newMode: LayerMode) {
+        guard newMode != mode else { return }
+        mode = newMode
+        for layer in modeDependentLayers { layer.mode = newMode }
     }
 
     deinit {
@@ -156,8 +180,13 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
         return workspace.addresses
     }
 
-    /// Runs the forward pass on `rows` inputs (row-major, ``inputSize`` wide) into the workspace's layer outputs.
-    func forward(_ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>.Addresses) {
+    /// Runs the forward pass on `rows` inputs (row-major, ``inputSize`` wide) into the workspace's
+    /// layer outputs, in `mode` (a training step's, or inference for everything else).
+    func forward(
+        _ inputs: UnsafePointer<Scalar>, rows: Int, workspace: Workspace<Scalar>.Addresses,
+        mode: LayerMode = .inference
+    ) {
+        if !modeDependentLayers.isEmpty { setMode(mode) }
         let outputs = workspace.outputs, outputWidths = outputWidths, steps = steps
         var input = inputs, width = inputSize
         for index in steps.indices {
@@ -296,4 +325,58 @@ protocol BufferedLayer<Scalar>: Layer {
         _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>,
         outputGradient: UnsafeMutablePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int,
         inputColumns: Int, outputColumns: Int, skipsActivationDerivative: Bool, gradientRetention: Scalar)
+}
+
+extension BufferedLayer {
+    /// ``Layer/forward(_:into:)`` through the layer's raw-buffer pass: what the layers whose only
+    /// form is that pass (convolution, pooling, dropout, batch normalization) answer with.
+    func forwardThroughBuffers(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>, _ name: String) {
+        let outputColumns = outputSize(forInputSize: input.columns)
+        checkPrecondition(
+            input.columns == (inputSize ?? input.columns) && output.shape == (input.rows, outputColumns),
+            "\(name).forward: input \(input.shapeDescription) into output \(output.shapeDescription) for a \(inputSize ?? input.columns) → \(outputColumns) layer"
+        )
+        guard input.rows > 0 else { return }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                Self.forward(
+                    Unmanaged.passUnretained(self as AnyObject), input: x.baseAddress!, rows: input.rows,
+                    inputColumns: input.columns, into: y.baseAddress!, outputColumns: outputColumns)
+            }
+        }
+    }
+
+    /// ``Layer/backward(input:output:outputGradient:inputGradient:needsInputGradient:skipsActivationDerivative:gradientRetention:)``
+    /// through the layer's raw-buffer pass.
+    func backwardThroughBuffers(
+        input: Matrix<Scalar>, output: Matrix<Scalar>, outputGradient: inout Matrix<Scalar>,
+        inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,
+        gradientRetention: Scalar, _ name: String
+    ) {
+        let rows = input.rows
+        checkPrecondition(
+            output.shape == (rows, outputSize(forInputSize: input.columns)) && outputGradient.shape == output.shape
+                && (!needsInputGradient || inputGradient.shape == input.shape),
+            "\(name).backward: shapes input \(input.shapeDescription), output \(output.shapeDescription), gradients \(outputGradient.shapeDescription) and \(inputGradient.shapeDescription) do not fit"
+        )
+        guard rows > 0 else {
+            for parameter in parameters {
+                StridedView.scale(parameter.gradientBuffer.pointer, count: parameter.count, by: gradientRetention)
+            }
+            return
+        }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeBufferPointer { y in
+                outputGradient.withUnsafeMutableBufferPointer { dy in
+                    inputGradient.withUnsafeMutableBufferPointer { dx in
+                        Self.backward(
+                            Unmanaged.passUnretained(self as AnyObject), input: x.baseAddress!, output: y.baseAddress!,
+                            outputGradient: dy.baseAddress!, inputGradient: needsInputGradient ? dx.baseAddress! : nil,
+                            rows: rows, inputColumns: input.columns, outputColumns: output.columns,
+                            skipsActivationDerivative: skipsActivationDerivative, gradientRetention: gradientRetention)
+                    }
+                }
+            }
+        }
+    }
 }

@@ -114,4 +114,59 @@ public protocol Layer<Scalar>: AnyObject {
 
     /// The activation the layer ends with, which a loss may fuse with (``Activation/identity`` if none).
     var finalActivation: Activation { get }
+
+    /// State that is saved with the model but not trained by the optimizer, in the order it is
+    /// saved (batch normalization's running mean and variance); none for most layers. A buffer's
+    /// gradient is never read.
+    var buffers: [Parameter<Scalar>] { get }
+
+    /// The shape of one input sample, outermost first (`[channels, height, width]` for an image
+    /// layer, `[features]` for a dense layer), or `nil` when the layer accepts any shape of its width.
+    var inputShape: [Int]? { get }
+
+    /// The shape of one output sample for an input sample of `inputShape`.
+    func outputShape(forInputShape inputShape: [Int]) -> [Int]
+}
+
+extension Layer {
+    /// None.
+    public var buffers: [Parameter<Scalar>] { [] }
+
+    /// `[inputSize]` when the layer declares its width, else `nil`.
+    public var inputShape: [Int]? { inputSize.map { [$0] } }
+
+    /// The input's shape for a layer that keeps its width; else `[outputSize(forInputSize:)]`.
+    public func outputShape(forInputShape inputShape: [Int]) -> [Int] {
+        let width = inputShape.reduce(1, *)
+        let output = outputSize(forInputSize: width)
+        return output == width ? inputShape : [output]
+    }
+
+    /// The arrays a model file holds for the layer: its ``parameters``, then its ``buffers``.
+    var savedArrays: [Parameter<Scalar>] { parameters + buffers }
+}
+
+/// Whether a network is learning (dropout drops, batch normalization uses and updates batch
+/// statistics) or being applied (`predict`, `evaluate`, validation, export).
+public enum LayerMode: Sendable {
+    /// A training step's forward pass.
+    case training
+    /// Any other forward pass.
+    case inference
+}
+
+/// A layer that behaves differently in training and inference (dropout, batch normalization).
+///
+/// The execution plan sets ``mode`` before each forward pass that needs another one, as PyTorch's
+/// `model.train()` and `model.eval()` do; a layer starts in inference.
+public protocol ModeDependentLayer<Scalar>: Layer {
+    /// The mode the next forward pass runs in.
+    var mode: LayerMode { get set }
+
+    /// Seeds the layer's random draws for the coming epoch from the run's generator (dropout's
+    /// masks); layers that draw nothing ignore it. Called once per training epoch, before its first step.
+    func beginEpoch(seed: UInt64)
+
+    /// Whether the layer draws random numbers in training (so the run draws a seed for it each epoch).
+    var drawsRandomNumbers: Bool { get }
 }

@@ -13,6 +13,12 @@ public protocol LayerKind {
     /// Whether a saved layer of this kind carries arrays (`weights`, `bias`) in the file.
     static var hasArrays: Bool { get }
 
+    /// The arrays a saved layer of this kind holds, by name, with their shapes (from its settings,
+    /// which ``validate(_:index:inputWidth:arraysChecked:precision:path:)`` has checked); an array
+    /// that is not `required` may be absent (a bias). Model files, checkpoints and `nn export`
+    /// check and carry a layer's arrays by this list alone.
+    static func arraySpecifications(_ saved: ModelFile.SavedLayer) -> [ArraySpecification]
+
     /// The saved form of `layer`, or `nil` when `layer` is not of this kind; without its arrays when
     /// `includesWeights` is false (a streaming save writes them from the parameters themselves).
     static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile.SavedLayer?
@@ -23,9 +29,6 @@ public protocol LayerKind {
     ///   allocated (a model file's sizes come from outside).
     static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type)
         throws(NetworkError) -> any Layer<Scalar>
-
-    /// Copies `saved`'s arrays, when it has them, into `layer` (made by ``makeLayer(from:as:)``).
-    static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>)
 
     /// Checks a saved layer's fields; returns the width it outputs, or `nil` when it keeps its input's.
     ///
@@ -41,11 +44,99 @@ public protocol LayerKind {
         path: String
     ) throws(NetworkError) -> Int?
 
+    /// The shape of one input sample and one output sample of a saved layer whose kind works on
+    /// images (`[channels, height, width]`), from its settings; `nil` for a kind that takes any
+    /// shape of its width (dense, activation). The file's validation checks that shapes chain.
+    static func sampleShapes(_ saved: ModelFile.SavedLayer) -> (input: [Int], output: [Int])?
+
     /// The number of trainable scalars a saved layer of this kind holds.
     static func parameterCount(_ saved: ModelFile.SavedLayer) -> Int
 
     /// A one-line description of a saved layer (`dense 4 -> 8, relu, bias`), for `nn info`.
     static func summary(_ saved: ModelFile.SavedLayer) -> String
+}
+
+/// One array a saved layer holds: its name (`weights`, `runningMean`), shape and whether it may be absent.
+public struct ArraySpecification: Sendable, Equatable {
+    /// The array's name, the name of the parameter or buffer it is saved from.
+    public var name: String
+    /// The number of rows.
+    public var rows: Int
+    /// The number of columns.
+    public var columns: Int
+    /// Whether every layer of the kind has it (`false` for a bias).
+    public var required: Bool
+
+    /// Creates a specification.
+    public init(name: String, rows: Int, columns: Int, required: Bool = true) {
+        self.name = name
+        self.rows = rows
+        self.columns = columns
+        self.required = required
+    }
+}
+
+extension LayerKind {
+    /// `nil`: the kind takes any shape of its width.
+    public static func sampleShapes(_ saved: ModelFile.SavedLayer) -> (input: [Int], output: [Int])? { nil }
+
+    /// Copies `saved`'s arrays into the layer's parameters and buffers of the same names; an
+    /// array the layer does not hold, or one `saved` lacks, is skipped.
+    public static func loadArrays<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, into layer: any Layer<Scalar>)
+    {
+        for parameter in layer.savedArrays {
+            if let matrix = saved.array(named: parameter.name) { parameter.value = Matrix<Scalar>(matrix) }
+        }
+    }
+
+    /// A saved layer of this kind with `settings` and, when `includesWeights`, every parameter and
+    /// buffer of `layer` as an array of its name (else only their names, for ``ModelFile/SavedLayer/hasBias``).
+    static func savedLayer<Scalar: MatrixScalar>(
+        _ layer: any Layer<Scalar>, settings: [String: ModelFile.LayerSetting], activation: Activation = .identity,
+        includesWeights: Bool
+    ) -> ModelFile.SavedLayer {
+        var saved = ModelFile.SavedLayer(
+            type: typeName, activation: activation, settings: settings.isEmpty ? nil : settings)
+        for parameter in layer.savedArrays {
+            if includesWeights {
+                saved.setArray(Matrix<Double>(parameter.value), named: parameter.name)
+            } else {
+                saved.declaredArrays.insert(parameter.name)
+            }
+        }
+        return saved
+    }
+
+    /// Checks that `saved` holds exactly the arrays of ``arraySpecifications(_:)`` (a JSON model
+    /// keeps them in the document), each of its shape and finite in `precision`.
+    static func validateDocumentArrays(
+        _ saved: ModelFile.SavedLayer, index: Int, precision: String, path: String
+    ) throws(NetworkError) {
+        func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
+        let specifications = arraySpecifications(saved)
+        for specification in specifications {
+            guard let matrix = saved.array(named: specification.name) else {
+                if specification.required {
+                    throw fail(
+                        "layer \(index): \(specification.name) must have shape (\(specification.rows), \(specification.columns)), found none"
+                    )
+                }
+                continue
+            }
+            guard matrix.shape == (specification.rows, specification.columns) else {
+                throw fail(
+                    "layer \(index): \(specification.name) must have shape (\(specification.rows), \(specification.columns)), found \(matrix.shapeDescription)"
+                )
+            }
+            if let bad = ModelFile.firstNonFinite(matrix, precision: precision) {
+                throw fail(
+                    "layer \(index): \(specification.name) contains \(bad), which is not a finite \(precision) number")
+            }
+        }
+        if let extra = saved.namedArrays.first(where: { array in !specifications.contains { $0.name == array.name } }) {
+            throw fail("layer \(index): a \(typeName) layer has no array '\(extra.name)'")
+        }
+    }
 }
 
 /// The built-in layer kinds, each listed once. Adding a built-in layer means its file (the layer
@@ -59,6 +150,12 @@ public enum LayerRegistry {
         [
             DenseKind.self,
             ActivationKind.self,
+            Conv2DKind.self,
+            MaxPool2DKind.self,
+            AveragePool2DKind.self,
+            GlobalAveragePool2DKind.self,
+            DropoutKind.self,
+            BatchNormKind.self,
         ]
     }
 

@@ -15,10 +15,7 @@ extension ModelFile {
     func binaryDocument() -> ModelFile {
         var document = self
         document.version = Self.currentVersion
-        for index in document.layers.indices {
-            document.layers[index].weights = nil
-            document.layers[index].bias = nil
-        }
+        document.layers = document.layers.map(\.withoutArrays)
         return document
     }
 
@@ -63,55 +60,49 @@ extension ModelFile {
         }
         try model.validate(path: path, arraysChecked: true)
         try model.checkArrays(in: reader, path: path)
-        for (index, layer) in model.layers.enumerated() where layer.hasArrays {
-            let hasBias = reader.arrays["layers.\(index).bias"] != nil
-            guard loadingWeights else {
-                model.layers[index].declaresBias = hasBias
-                continue
-            }
-            do {
-                model.layers[index].weights = try reader.matrix("layers.\(index).weights", as: Double.self)
-                if hasBias { model.layers[index].bias = try reader.matrix("layers.\(index).bias", as: Double.self) }
-            } catch {
-                throw fail(error.reason)
+        for (index, layer) in model.layers.enumerated() {
+            for specification in layer.kind?.arraySpecifications(layer) ?? [] {
+                let name = "layers.\(index).\(specification.name)"
+                guard reader.arrays[name] != nil else { continue }
+                guard loadingWeights else {
+                    model.layers[index].declaredArrays.insert(specification.name)
+                    continue
+                }
+                do {
+                    model.layers[index].setArray(try reader.matrix(name, as: Double.self), named: specification.name)
+                } catch {
+                    throw fail(error.reason)
+                }
             }
         }
         return model
     }
 
-    /// Checks that the file holds exactly one weights array per dense layer, of the layer's shape and
-    /// the model's precision, and at most one bias of shape `(1, outputSize)`.
+    /// Checks that the file holds exactly the arrays each layer's kind lists
+    /// (``LayerKind/arraySpecifications(_:)``: a dense layer's weights and optional bias), each of
+    /// its shape and the model's precision.
     func checkArrays(in reader: ArrayFile.Reader, path: String) throws(NetworkError) {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
         let dataType = ArrayFile.DataType(precision: scalarPrecision)
         var expected: Set<String> = []
-        for (index, layer) in layers.enumerated() where layer.hasArrays {
-            let inputSize = layer.inputSize!, outputSize = layer.outputSize!
-            let name = "layers.\(index).weights"
-            guard let weights = reader.arrays[name] else { throw fail("array '\(name)' is missing") }
-            guard weights.rows == inputSize, weights.columns == outputSize else {
-                throw fail(
-                    "array '\(name)' has shape (\(weights.rows), \(weights.columns)); layer \(index) needs (\(inputSize), \(outputSize))"
-                )
-            }
-            guard weights.dataType == dataType else {
-                throw fail(
-                    "array '\(name)' is \(weights.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)")
-            }
-            expected.insert(name)
-            let biasName = "layers.\(index).bias"
-            if let bias = reader.arrays[biasName] {
-                guard bias.rows == 1, bias.columns == outputSize else {
+        for (index, layer) in layers.enumerated() {
+            for specification in layer.kind?.arraySpecifications(layer) ?? [] {
+                let name = "layers.\(index).\(specification.name)"
+                guard let array = reader.arrays[name] else {
+                    if specification.required { throw fail("array '\(name)' is missing") }
+                    continue
+                }
+                guard array.rows == specification.rows, array.columns == specification.columns else {
                     throw fail(
-                        "array '\(biasName)' has shape (\(bias.rows), \(bias.columns)); layer \(index) needs (1, \(outputSize))"
+                        "array '\(name)' has shape (\(array.rows), \(array.columns)); layer \(index) needs (\(specification.rows), \(specification.columns))"
                     )
                 }
-                guard bias.dataType == dataType else {
+                guard array.dataType == dataType else {
                     throw fail(
-                        "array '\(biasName)' is \(bias.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)"
+                        "array '\(name)' is \(array.dataType.rawValue); a \(precision) model stores \(dataType.rawValue)"
                     )
                 }
-                expected.insert(biasName)
+                expected.insert(name)
             }
         }
         if let unexpected = reader.arrays.keys.sorted().first(where: { !expected.contains($0) }) {
@@ -127,11 +118,7 @@ extension ModelFile {
     public static func readMetadata(from path: String) throws(NetworkError) -> ModelFile {
         if let reader = try binaryReader(path) { return try decodeBinary(reader, path: path, loadingWeights: false) }
         var model = try read(from: path)
-        for index in model.layers.indices {
-            model.layers[index].declaresBias = model.layers[index].bias != nil
-            model.layers[index].weights = nil
-            model.layers[index].bias = nil
-        }
+        model.layers = model.layers.map(\.withoutArrays)
         return model
     }
 
@@ -154,19 +141,16 @@ extension ModelFile {
             // A PyTorch file (`nn export --format torch`): its weights are transposed as they are read.
             var file = try decodeBinary(reader, path: path, loadingWeights: true)
             let network: Sequential<Scalar> = try file.makeNetwork()
-            for index in file.layers.indices {
-                file.layers[index].declaresBias = file.layers[index].hasBias
-                file.layers[index].weights = nil
-                file.layers[index].bias = nil
-            }
+            file.layers = file.layers.map(\.withoutArrays)
             return (file, network)
         }
         let file = try decodeBinary(reader, path: path, loadingWeights: false)
         let network: Sequential<Scalar> = try file.makeNetwork()
-        // Each layer's parameters are its arrays, by name (`layers.N.weights`, `layers.N.bias`).
+        // Each layer's parameters and buffers are its arrays, by name (`layers.N.weights`,
+        // `layers.N.bias`, `layers.N.runningMean`).
         for (index, layer) in network.layers.enumerated() {
             do {
-                for parameter in layer.parameters {
+                for parameter in layer.savedArrays {
                     try reader.read(
                         "layers.\(index).\(parameter.name)",
                         into: UnsafeMutableBufferPointer(start: parameter.valueBuffer.pointer, count: parameter.count))

@@ -84,10 +84,7 @@ extension ModelFile {
         }
         var document = self
         document.version = Self.currentVersion
-        for index in document.layers.indices {
-            document.layers[index].weights = nil
-            document.layers[index].bias = nil
-        }
+        document.layers = document.layers.map(\.withoutArrays)
         let inputCount = layers.first?.inputSize ?? 0
         let transform =
             inputTransform
@@ -115,7 +112,18 @@ extension ModelFile {
     /// model in the metadata (see ``torchDocumentKey``), so that nn reads the file back whole.
     ///
     /// - Precondition: the model was read with its weights (``read(from:)``, not ``readMetadata(from:)``).
+    ///
+    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for a model with layers other than dense
+    ///   and activation layers (the image layers have no PyTorch mapping here yet; their arrays go
+    ///   to numpy through ``weightArrays``).
     public func writeTorchStateDict(to path: String) throws(NetworkError) {
+        if let other = layers.enumerated().first(where: {
+            $0.element.type != DenseKind.typeName && $0.element.type != ActivationKind.typeName
+        }) {
+            throw .invalidConfiguration(
+                "layer \(other.offset) is \(other.element.type): the PyTorch export covers dense and activation layers only; export the arrays for numpy with --format npz"
+            )
+        }
         let dataType = ArrayFile.DataType(precision: scalarPrecision)
         let names = torchLayout.linearNames
         var entries: [ArrayFile.Entry] = []
@@ -172,7 +180,7 @@ extension ModelFile {
             }
             let hasBias = reader.arrays[biasName] != nil
             guard loadingWeights else {
-                model.layers[index].declaresBias = hasBias
+                if hasBias { model.layers[index].declaredArrays.insert("bias") }
                 continue
             }
             do {

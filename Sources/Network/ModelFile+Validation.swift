@@ -21,12 +21,28 @@ extension ModelFile {
         }
         guard !layers.isEmpty else { throw fail("no layers") }
         var width: Int? = nil
+        var shape: [Int]? = nil
         for (index, layer) in layers.enumerated() {
             guard let kind = layer.kind else { throw fail("layer \(index) has unknown type '\(layer.type)'") }
             if let outputWidth = try kind.validate(
                 layer, index: index, inputWidth: width, arraysChecked: arraysChecked, precision: precision, path: path)
             {
                 width = outputWidth
+            }
+            if let shapes = kind.sampleShapes(layer) {
+                if let shape, shape.count > 1, shape != shapes.input {
+                    throw fail(
+                        "layer \(index) takes samples of shape \(shapeText(shapes.input)) but the previous layer gives \(shapeText(shape))"
+                    )
+                }
+                shape = shapes.output
+            } else if layer.inputSize != nil || layer.outputSize != nil {
+                shape = width.map { [$0] }
+            }
+            if !arraysChecked {
+                try kind.validateDocumentArrays(layer, index: index, precision: precision, path: path)
+            } else if !layer.namedArrays.isEmpty {
+                throw fail("layer \(index): a version 2 file keeps weights in its binary section, not in the document")
             }
         }
         if let classNames, classNames.count != (width == 1 ? 2 : width ?? 0), !(width == 1 && classNames.count == 1) {
@@ -122,6 +138,9 @@ extension ModelFile {
         return "field '\(field)' must be \(expected): \(context.debugDescription)"
     }
 }
+
+/// `(1, 28, 28)`: a sample's shape as messages write it.
+func shapeText(_ shape: [Int]) -> String { "(\(shape.map(String.init).joined(separator: ", ")))" }
 
 /// The largest magnitude finite in a model's precision (`"float"` or `"double"`).
 func largestFinite(precision: String) -> Double {

@@ -6,7 +6,8 @@ import Tensor
 ///
 /// Version 2 (written since nn 0.2.0) is a binary file in the safetensors layout (see `ArrayFile`):
 /// an 8-byte header length, a JSON header, then the weights as little-endian `float32` (float models)
-/// or `float64` (double models), named `layers.N.weights` and `layers.N.bias`. The header's
+/// or `float64` (double models), named `layers.N.weights` and `layers.N.bias` (and, for layers with
+/// other arrays, `layers.N.NAME`: batch normalization's `layers.N.runningMean`). The header's
 /// `__metadata__.document` holds the JSON below without the `weights` and `bias` values. Python reads
 /// the arrays with `safetensors.numpy.load_file("model.json")` (the extension is free) and the rest
 /// with `json.loads(header["__metadata__"]["document"])`. Writing streams the arrays; reading sizes
@@ -45,7 +46,14 @@ public struct ModelFile: Codable, Sendable, Equatable {
     /// The versions this code reads.
     public static let readableVersions = 1...2
 
-    /// One saved layer.
+    /// One saved layer: its kind, the settings its kind needs, and its arrays by name.
+    ///
+    /// Every kind shares ``type`` and ``activation``; a dense layer also has ``inputSize`` and
+    /// ``outputSize``. Other kinds keep their settings in ``settings`` (a convolution's filters,
+    /// kernel, stride, padding and input shape), so a new kind needs no field here. The arrays are
+    /// named as the layer's parameters and buffers are (``Layer/parameters``, ``Layer/buffers``):
+    /// `weights` and `bias` keep the fields they always had, and any other array (batch
+    /// normalization's `runningMean`) is in ``arrays``.
     public struct SavedLayer: Codable, Sendable, Equatable {
         /// The layer's kind, a ``LayerKind/typeName`` of ``LayerRegistry/kinds`` (`"dense"`, `"activation"`).
         public var type: String
@@ -55,18 +63,125 @@ public struct ModelFile: Codable, Sendable, Equatable {
         public var outputSize: Int?
         /// The activation.
         public var activation: Activation
-        /// A dense layer's weights, `(inputSize, outputSize)`.
+        /// A layer's `weights` array (a dense layer's is `(inputSize, outputSize)`).
         public var weights: Matrix<Double>?
-        /// A dense layer's bias, `(1, outputSize)`, absent for a layer without bias.
+        /// A layer's `bias` row, absent for a layer without bias.
         public var bias: Matrix<Double>?
-        /// Read without its arrays (``ModelFile/readMetadata(from:)``), the layer has a bias in the file.
-        var declaresBias = false
+        /// The kind's own settings by name, absent for the kinds that have none (dense, activation).
+        public var settings: [String: LayerSetting]?
+        /// The arrays other than ``weights`` and ``bias``, by name; absent when there are none.
+        public var arrays: [String: Matrix<Double>]?
+        /// Read without its arrays (``ModelFile/readMetadata(from:)``), the names of the arrays the file has.
+        var declaredArrays: Set<String> = []
 
         /// Whether the layer has a bias (also when the file was read without its arrays).
-        public var hasBias: Bool { bias != nil || declaresBias }
+        public var hasBias: Bool { bias != nil || declaredArrays.contains("bias") }
+
+        /// The array named `name` (`weights`, `bias`, or one of ``arrays``), if the layer holds it.
+        public func array(named name: String) -> Matrix<Double>? {
+            switch name {
+            case "weights": return weights
+            case "bias": return bias
+            default: return arrays?[name]
+            }
+        }
+
+        /// Stores `matrix` as the array named `name`, in its field.
+        public mutating func setArray(_ matrix: Matrix<Double>?, named name: String) {
+            switch name {
+            case "weights": weights = matrix
+            case "bias": bias = matrix
+            default:
+                var others = arrays ?? [:]
+                others[name] = matrix
+                arrays = others.isEmpty ? nil : others
+            }
+        }
+
+        /// Every array the layer holds, `weights` and `bias` first, then the others by name.
+        public var namedArrays: [(name: String, matrix: Matrix<Double>)] {
+            var result: [(name: String, matrix: Matrix<Double>)] = []
+            if let weights { result.append(("weights", weights)) }
+            if let bias { result.append(("bias", bias)) }
+            for name in (arrays ?? [:]).keys.sorted() { result.append((name, arrays![name]!)) }
+            return result
+        }
+
+        /// The layer without its arrays, remembering their names (what a streaming save writes in
+        /// the document, and what ``ModelFile/readMetadata(from:)`` returns).
+        var withoutArrays: SavedLayer {
+            var layer = self
+            layer.declaredArrays.formUnion(namedArrays.map(\.name))
+            layer.weights = nil
+            layer.bias = nil
+            layer.arrays = nil
+            return layer
+        }
+
+        /// The setting `name` as a whole number, if it is one.
+        public func integer(_ name: String) -> Int? {
+            if case .integer(let value) = settings?[name] { return value }
+            return nil
+        }
+
+        /// The setting `name` as a number (a whole number converts), if it is one.
+        public func number(_ name: String) -> Double? {
+            switch settings?[name] {
+            case .integer(let value): return Double(value)
+            case .number(let value): return value
+            default: return nil
+            }
+        }
+
+        /// The setting `name` as text, if it is text.
+        public func text(_ name: String) -> String? {
+            if case .text(let value) = settings?[name] { return value }
+            return nil
+        }
 
         private enum CodingKeys: String, CodingKey {
-            case type, inputSize, outputSize, activation, weights, bias
+            case type, inputSize, outputSize, activation, weights, bias, settings, arrays
+        }
+    }
+
+    /// One setting of a saved layer, as JSON writes it: a whole number, a number or text.
+    public enum LayerSetting: Codable, Sendable, Equatable, CustomStringConvertible {
+        /// A whole number (sizes, strides).
+        case integer(Int)
+        /// A number (rates, momenta).
+        case number(Double)
+        /// Text (a padding mode).
+        case text(String)
+
+        /// Reads a JSON number (whole numbers as ``integer(_:)``) or string.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let value = try? container.decode(Int.self) {
+                self = .integer(value)
+            } else if let value = try? container.decode(Double.self) {
+                self = .number(value)
+            } else {
+                self = .text(try container.decode(String.self))
+            }
+        }
+
+        /// Writes the value as a JSON number or string.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .integer(let value): try container.encode(value)
+            case .number(let value): try container.encode(value)
+            case .text(let value): try container.encode(value)
+            }
+        }
+
+        /// The value as JSON shows it.
+        public var description: String {
+            switch self {
+            case .integer(let value): return String(value)
+            case .number(let value): return String(value)
+            case .text(let value): return value
+            }
         }
     }
 
@@ -231,8 +346,9 @@ public struct ModelFile: Codable, Sendable, Equatable {
         let dataType = ArrayFile.DataType(precision: scalarPrecision)
         var entries: [ArrayFile.Entry] = []
         for (index, layer) in layers.enumerated() {
-            if let weights = layer.weights { entries.append(.matrix("layers.\(index).weights", weights, as: dataType)) }
-            if let bias = layer.bias { entries.append(.matrix("layers.\(index).bias", bias, as: dataType)) }
+            for (name, matrix) in layer.namedArrays {
+                entries.append(.matrix("layers.\(index).\(name)", matrix, as: dataType))
+            }
         }
         try writeBinary(to: path, entries: entries)
     }
@@ -435,10 +551,10 @@ extension Sequential {
             metadata: metadata, includesWeights: false)
         let dataType = ArrayFile.DataType(precision: document.scalarPrecision)
         var entries: [ArrayFile.Entry] = []
-        // Each layer's parameters under their own names (`layers.N.weights`, `layers.N.bias`), as
-        // its registered kind saves them.
+        // Each layer's parameters and buffers under their own names (`layers.N.weights`,
+        // `layers.N.bias`, `layers.N.runningMean`), as its registered kind saves them.
         for (index, layer) in layers.enumerated() {
-            for parameter in layer.parameters {
+            for parameter in layer.savedArrays {
                 let (rows, columns) = parameter.shape
                 entries.append(
                     .scalars(

@@ -14,11 +14,16 @@ extension Sequential: CustomStringConvertible {
     /// Total parameters: 16
     /// ```
     ///
-    /// A layer of your own appears under its own `description` when it has one, else its type's name.
-    public var description: String {
-        let rows = zip(layers, outputSizes).map { layer, width in
+    /// A layer of your own appears under its own `description` when it has one, else its type's
+    /// name. Image layers' outputs have their channels, height and width: `(batch, 32, 28, 28)`.
+    public var description: String { summary() }
+
+    /// The table of ``description``: each layer, the shape of its output and its number of
+    /// trainable scalars, then the total, as Keras's `model.summary()` prints it.
+    public func summary() -> String {
+        let rows = zip(layers, sampleShapes.dropFirst()).map { layer, shape in
             (
-                layer: String(describing: layer), shape: "(batch, \(width))",
+                layer: String(describing: layer), shape: "(batch, \(shape.map(String.init).joined(separator: ", ")))",
                 parameters: String(layer.parameters.reduce(0) { $0 + $1.count })
             )
         }
@@ -53,4 +58,38 @@ extension Dense: CustomStringConvertible {
 extension ActivationLayer: CustomStringConvertible {
     /// The layer's activation: `ActivationLayer(relu)`.
     public var description: String { "ActivationLayer(\(activation.rawValue))" }
+}
+
+extension Conv2D: CustomStringConvertible {
+    /// `Conv2D(32 filters 3x3, stride 1, same, relu)`, with `no bias` when it has none.
+    public var description: String {
+        "Conv2D(\(filters) filters \(kernelSize)x\(kernelSize), stride \(stride), \(padding.rawValue), \(activation.rawValue)\(bias == nil ? ", no bias" : ""))"
+    }
+}
+
+extension MaxPool2D: CustomStringConvertible {
+    /// `MaxPool2D(2x2, stride 2)`.
+    public var description: String { "MaxPool2D(\(poolSize)x\(poolSize), stride \(stride))" }
+}
+
+extension AveragePool2D: CustomStringConvertible {
+    /// `AveragePool2D(2x2, stride 2)`.
+    public var description: String { "AveragePool2D(\(poolSize)x\(poolSize), stride \(stride))" }
+}
+
+extension GlobalAveragePool2D: CustomStringConvertible {
+    /// `GlobalAveragePool2D()`.
+    public var description: String { "GlobalAveragePool2D()" }
+}
+
+extension Dropout: CustomStringConvertible {
+    /// `Dropout(0.5)`.
+    public var description: String { "Dropout(\(rate))" }
+}
+
+extension BatchNorm: CustomStringConvertible {
+    /// `BatchNorm(32 channels)` or `BatchNorm(128 features)`.
+    public var description: String {
+        "BatchNorm(\(sampleShape[0]) \(sampleShape.count == 3 ? "channels" : "features"))"
+    }
 }

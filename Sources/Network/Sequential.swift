@@ -22,6 +22,9 @@ public final class Sequential<Scalar: MatrixScalar> {
     public let inputSize: Int
     /// The width of each layer's output.
     public let outputSizes: [Int]
+    /// The shape of one sample: the input's, then each layer's output (`[channels, height, width]`
+    /// for images, `[features]` otherwise).
+    public let sampleShapes: [[Int]]
     /// Every parameter's gradient and the step's statistics in one block (see ``StepGradients``),
     /// made by the first training run.
     @exclusivity(unchecked) var gradientStorage: ScalarBuffer<Scalar>?
@@ -45,14 +48,27 @@ public final class Sequential<Scalar: MatrixScalar> {
             failPrecondition("Sequential: the first layer must declare its input size (start with a Dense layer)")
         }
         var width = first
+        var shape = layers[0].inputShape ?? [first]
         var sizes: [Int] = []
+        var shapes = [shape]
         for (index, layer) in layers.enumerated() {
             if let expected = layer.inputSize, expected != width {
                 failPrecondition("Sequential: layer \(index) expects \(expected) inputs but receives \(width)")
             }
+            // An image layer after another must take the shape it gives (a flat input of the
+            // right width, such as a dense layer's, is read in the layer's own shape).
+            if let expected = layer.inputShape, expected.count > 1, shape.count > 1, expected != shape {
+                failPrecondition(
+                    "Sequential: layer \(index) (\(type(of: layer))) takes samples of shape \(shapeText(expected)) but the previous layer gives \(shapeText(shape))"
+                )
+            }
+            if let expected = layer.inputShape, shape.count == 1 { shape = expected }
+            shape = layer.outputShape(forInputShape: shape)
+            shapes.append(shape)
             width = layer.outputSize(forInputSize: width)
             sizes.append(width)
         }
+        sampleShapes = shapes
         self.layers = layers
         self.inputSize = first
         self.outputSizes = sizes

@@ -511,6 +511,7 @@ extension Sequential {
         while progress.epoch < endEpoch && !progress.history.stoppedEarly {
             let epoch = progress.epoch
             optimizer.beginEpoch(epoch)
+            if plan.drawsRandomNumbers { plan.beginEpoch(random: &random) }
             let order: [Int]? =
                 fullBatch ? nil : (options.shuffle ? random.permutation(sampleCount) : Array(0..<sampleCount))
             var lossTotal = 0.0
@@ -543,7 +544,7 @@ extension Sequential {
                         batchInputs = inputs + start &* inputWidth
                         batchTargets = targets + start &* outputWidth
                     }
-                    plan.forward(batchInputs, rows: rows, workspace: workspace)
+                    plan.forward(batchInputs, rows: rows, workspace: workspace, mode: .training)
                     value = Double(
                         loss.valueAndGradient(
                             predictions: workspace.finalOutput, targets: batchTargets,

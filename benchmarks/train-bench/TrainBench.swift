@@ -16,7 +16,10 @@ struct TrainBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train-bench",
         abstract: "Time the notebook XOR run and Fashion-MNIST epochs against their floor.",
-        subcommands: [XORBenchmark.self, FashionBenchmark.self, ElementwiseBenchmark.self, SubnormalBenchmark.self])
+        subcommands: [
+            XORBenchmark.self, FashionBenchmark.self, ConvolutionBenchmark.self, ElementwiseBenchmark.self,
+            SubnormalBenchmark.self,
+        ])
 }
 
 /// Monotonic time in seconds.

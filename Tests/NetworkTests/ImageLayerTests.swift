@@ -1,0 +1,145 @@
+import Foundation
+import Network
+import Tensor
+import Testing
+
+// The image layers (Conv2D, MaxPool2D, AveragePool2D, GlobalAveragePool2D, BatchNorm) against
+// PyTorch: forward outputs, input gradients, parameter gradients and running statistics from
+// Fixtures/cnn_layers.json, which scripts/fixtures/cnn_fixtures.py wrote with torch.nn in float64.
+
+struct ImageLayerCase: Decodable, Sendable, CustomStringConvertible {
+    let name: String
+    let layer: String
+    let channels: Int?, height: Int?, width: Int?
+    let filters: Int?, kernelSize: Int?, stride: Int?, padding: String?, bias: Bool?, activation: String?
+    let poolSize: Int?
+    let shape: [Int]?, training: Bool?, momentum: Double?, epsilon: Double?
+    let input: FixtureMatrix, upstream: FixtureMatrix, output: FixtureMatrix, inputGradient: FixtureMatrix
+    let parameters: [String: FixtureMatrix]
+    let gradients: [String: FixtureMatrix]
+    let runningMean: FixtureMatrix?, runningVariance: FixtureMatrix?
+
+    var description: String { name }
+
+    /// The layer the case describes, holding the case's parameters.
+    func makeLayer<S: MatrixScalar>(_: S.Type) throws -> any Layer<S> {
+        let image = (channels ?? 0, height ?? 0, width ?? 0)
+        let made: any Layer<S>
+        switch layer {
+        case "conv2d":
+            made = try Conv2D<S>(
+                inputShape: image, filters: filters!, kernelSize: kernelSize!, stride: stride!,
+                padding: Padding(rawValue: padding!)!, bias: bias!, activation: Activation(rawValue: activation!)!)
+        case "maxpool2d": made = try MaxPool2D<S>(inputShape: image, poolSize: poolSize!, stride: stride!)
+        case "averagepool2d": made = try AveragePool2D<S>(inputShape: image, poolSize: poolSize!, stride: stride!)
+        case "globalaveragepool2d": made = try GlobalAveragePool2D<S>(inputShape: image)
+        case "batchnorm":
+            let norm = try BatchNorm<S>(inputShape: shape!, momentum: momentum!, epsilon: epsilon!)
+            norm.mode = training! ? .training : .inference
+            made = norm
+        default: fatalError("fixture: unknown layer \(layer)")
+        }
+        for parameter in made.parameters + made.buffers {
+            parameter.value = parameters[parameter.name]!.matrix()
+        }
+        return made
+    }
+}
+
+let imageLayerFixture = loadFixture("cnn_layers", as: ImageLayerFixture.self)
+
+struct ImageLayerFixture: Decodable, Sendable {
+    let cases: [ImageLayerCase]
+}
+
+@Suite("Image layers against PyTorch")
+struct ImageLayerTests {
+    @Test("forward, input gradient and parameter gradients equal torch.nn's", arguments: imageLayerFixture.cases)
+    func matchesTorch(_ testCase: ImageLayerCase) throws {
+        try check(testCase, Double.self, tolerance: 1e-12)
+        try check(testCase, Float.self, tolerance: 1e-5)
+    }
+
+    func check<S: MatrixScalar>(_ testCase: ImageLayerCase, _: S.Type, tolerance: Double) throws {
+        let layer = try testCase.makeLayer(S.self)
+        let input: Matrix<S> = testCase.input.matrix()
+        let label = "\(testCase.name) (\(S.self))"
+        var output = Matrix<S>.zeros(rows: input.rows, columns: testCase.output.columns)
+        layer.forward(input, into: &output)
+        // Floors: an element much smaller than the values it is computed from (a sum that cancels)
+        // is compared absolutely, at the tolerance times the floor.
+        let floor = S.self == Double.self ? 1e-3 : 1e-2
+        expectClose(output, testCase.output.matrix(), tolerance: tolerance, floor: floor, "\(label) output")
+        var upstream: Matrix<S> = testCase.upstream.matrix()
+        var inputGradient = Matrix<S>.zeros(rows: input.rows, columns: input.columns)
+        layer.backward(
+            input: input, output: output, outputGradient: &upstream, inputGradient: &inputGradient,
+            needsInputGradient: true, skipsActivationDerivative: false, gradientRetention: 0)
+        expectClose(
+            inputGradient, testCase.inputGradient.matrix(), tolerance: tolerance, floor: floor,
+            "\(label) input gradient")
+        #expect(layer.parameters.count == testCase.gradients.count, "\(label): parameters")
+        for parameter in layer.parameters {
+            expectClose(
+                parameter.gradient, testCase.gradients[parameter.name]!.matrix(), tolerance: tolerance, floor: floor,
+                "\(label) gradient of \(parameter.name)")
+        }
+        if let runningMean = testCase.runningMean, let runningVariance = testCase.runningVariance {
+            let buffers = Dictionary(uniqueKeysWithValues: layer.buffers.map { ($0.name, $0.value) })
+            expectClose(
+                buffers["runningMean"]!, runningMean.matrix(), tolerance: tolerance, floor: floor,
+                "\(label) running mean")
+            expectClose(
+                buffers["runningVariance"]!, runningVariance.matrix(), tolerance: tolerance, floor: floor,
+                "\(label) running variance")
+        }
+    }
+
+    @Test("images past one workspace block: forward against a direct loop, and retained gradients")
+    func blocks() throws {
+        // 160 images of 1×24×24, 4 filters 5×5 same: Conv2D's workspace holds 145 such images, so
+        // the batch runs in two blocks.
+        let conv = try Conv2D<Double>(inputShape: (1, 24, 24), filters: 4, kernelSize: 5, padding: .same)
+        var random = NumpyRandomState(seed: 3)
+        conv.initializeParameters(using: &random)
+        conv.bias!.value = .uniform(rows: 1, columns: 4, low: -1, high: 1, using: &random)
+        let images = 160
+        let input = Matrix<Double>.uniform(rows: images, columns: 576, low: -1, high: 1, using: &random)
+        var output = Matrix<Double>.zeros(rows: images, columns: 4 * 576)
+        conv.forward(input, into: &output)
+        // The convolution as its definition: a sum over channels and the window, zeros outside.
+        let weights = conv.weights.value, bias = conv.bias!.value
+        var expected = Matrix<Double>.zeros(rows: images, columns: 4 * 576)
+        for image in 0..<images {
+            for filter in 0..<4 {
+                for y in 0..<24 {
+                    for x in 0..<24 {
+                        var total = bias[0, filter]
+                        for row in 0..<5 {
+                            for column in 0..<5 {
+                                let sourceY = y + row - 2, sourceX = x + column - 2
+                                guard (0..<24).contains(sourceY), (0..<24).contains(sourceX) else { continue }
+                                total += weights[filter, row * 5 + column] * input[image, sourceY * 24 + sourceX]
+                            }
+                        }
+                        expected[image, filter * 576 + y * 24 + x] = total
+                    }
+                }
+            }
+        }
+        expectClose(output, expected, tolerance: 1e-12, floor: 1e-3, "two blocks' output")
+        let upstream = Matrix<Double>.uniform(rows: images, columns: 4 * 576, low: -1, high: 1, using: &random)
+        var gradient = upstream
+        var unused = Matrix<Double>.zeros(rows: 0, columns: 0)
+        conv.backward(
+            input: input, output: output, outputGradient: &gradient, inputGradient: &unused, needsInputGradient: false,
+            skipsActivationDerivative: false, gradientRetention: 0)
+        let first = conv.weights.gradient, firstBias = conv.bias!.gradient
+        gradient = upstream
+        conv.backward(
+            input: input, output: output, outputGradient: &gradient, inputGradient: &unused, needsInputGradient: false,
+            skipsActivationDerivative: false, gradientRetention: 0.5)
+        expectClose(conv.weights.gradient, first * 1.5, tolerance: 1e-12, floor: 1e-6, "retained weights gradient")
+        expectClose(conv.bias!.gradient, firstBias * 1.5, tolerance: 1e-12, floor: 1e-6, "retained bias gradient")
+    }
+}

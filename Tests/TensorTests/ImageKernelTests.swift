@@ -1,0 +1,186 @@
+import Tensor
+import Testing
+
+// The image kernels (im2col, col2im, the row/NCHW moves, pooling) against naive loops written
+// from their definitions, for valid and same padding, strides, odd and even windows.
+
+/// The geometries under test: (channels, height, width, kernel, stride, same).
+let imageGeometries: [ImageGeometry] = [
+    (1, 5, 5, 3, 1, false), (2, 5, 6, 3, 1, true), (3, 6, 7, 3, 2, true), (2, 4, 5, 2, 1, true),
+    (2, 7, 6, 3, 2, false), (1, 3, 3, 3, 1, false), (2, 5, 4, 4, 3, true),
+].map {
+    ImageGeometry(channels: $0.0, height: $0.1, width: $0.2, kernelSize: $0.3, stride: $0.4, same: $0.5)
+}
+
+extension ImageGeometry: CustomTestStringConvertible {
+    /// The geometry in words, for the test list.
+    public var testDescription: String {
+        "\(channels)×\(height)×\(width), kernel \(kernelSize), stride \(stride), padding (\(paddingTop), \(paddingLeft))"
+    }
+}
+
+/// The input element a window cell reads, or nil in the padding.
+func source(_ g: ImageGeometry, image: Int, channel: Int, outputRow: Int, outputColumn: Int, row: Int, column: Int)
+    -> Int?
+{
+    let y = outputRow * g.stride - g.paddingTop + row, x = outputColumn * g.stride - g.paddingLeft + column
+    guard (0..<g.height).contains(y), (0..<g.width).contains(x) else { return nil }
+    return image * g.inputCount + (channel * g.height + y) * g.width + x
+}
+
+@Suite("Image kernels against naive loops")
+struct ImageKernelTests {
+    @Test("output sizes are PyTorch's for valid, Keras's for same")
+    func sizes() {
+        let valid = ImageGeometry(channels: 1, height: 7, width: 6, kernelSize: 3, stride: 2, same: false)
+        #expect((valid.outputHeight, valid.outputWidth) == (3, 2))
+        let same = ImageGeometry(channels: 1, height: 6, width: 7, kernelSize: 3, stride: 2, same: true)
+        #expect((same.outputHeight, same.outputWidth, same.paddingTop, same.paddingLeft) == (3, 4, 0, 1))
+    }
+
+    @Test("im2col and col2im", arguments: imageGeometries)
+    func columns(_ g: ImageGeometry) {
+        let images = 3
+        let input = (0..<(images * g.inputCount)).map { Double($0 % 17) - 8.5 }
+        var columns = [Double](repeating: .nan, count: images * g.positions * g.patchCount)
+        input.withUnsafeBufferPointer { x in
+            columns.withUnsafeMutableBufferPointer {
+                g.imageToColumns(x.baseAddress!, images: images, into: $0.baseAddress!)
+            }
+        }
+        var expected = [Double](repeating: 0, count: columns.count)
+        var folded = [Double](repeating: 0, count: input.count)
+        let weights = (0..<columns.count).map { Double($0 % 13) - 6 }
+        for image in 0..<images {
+            for outputRow in 0..<g.outputHeight {
+                for outputColumn in 0..<g.outputWidth {
+                    for channel in 0..<g.channels {
+                        for row in 0..<g.kernelSize {
+                            for column in 0..<g.kernelSize {
+                                let index =
+                                    ((image * g.positions + outputRow * g.outputWidth + outputColumn) * g.channels
+                                        + channel) * g.kernelSize * g.kernelSize + row * g.kernelSize + column
+                                if let at = source(
+                                    g, image: image, channel: channel, outputRow: outputRow,
+                                    outputColumn: outputColumn, row: row, column: column)
+                                {
+                                    expected[index] = input[at]
+                                    folded[at] += weights[index]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(columns == expected)
+        var result = [Double](repeating: .nan, count: input.count)
+        weights.withUnsafeBufferPointer { w in
+            result.withUnsafeMutableBufferPointer {
+                g.columnsToImage(w.baseAddress!, images: images, into: $0.baseAddress!)
+            }
+        }
+        #expect(result == folded)
+    }
+
+    @Test("rows to NCHW images with a bias, and back", arguments: imageGeometries)
+    func layouts(_ g: ImageGeometry) {
+        let images = 2, features = 3
+        let rows = (0..<(images * g.positions * features)).map { Float($0) }
+        let bias: [Float] = [0.5, -1, 2]
+        var nchw = [Float](repeating: .nan, count: rows.count)
+        rows.withUnsafeBufferPointer { r in
+            bias.withUnsafeBufferPointer { b in
+                nchw.withUnsafeMutableBufferPointer {
+                    g.rowsToImages(
+                        r.baseAddress!, features: features, images: images, bias: b.baseAddress!, into: $0.baseAddress!)
+                }
+            }
+        }
+        for image in 0..<images {
+            for feature in 0..<features {
+                for position in 0..<g.positions {
+                    let expected = rows[(image * g.positions + position) * features + feature] + bias[feature]
+                    #expect(nchw[(image * features + feature) * g.positions + position] == expected)
+                }
+            }
+        }
+        var back = [Float](repeating: .nan, count: rows.count)
+        let unbiased = (0..<nchw.count).map { index in nchw[index] - bias[(index / g.positions) % features] }
+        unbiased.withUnsafeBufferPointer { n in
+            back.withUnsafeMutableBufferPointer {
+                g.imagesToRows(n.baseAddress!, features: features, count: images, into: $0.baseAddress!)
+            }
+        }
+        #expect(back == rows)
+    }
+
+    /// The geometries whose windows all lie inside the image (pooling layers pad nothing).
+    static let unpadded = imageGeometries.filter {
+        $0.paddingTop == 0 && $0.paddingLeft == 0 && ($0.outputHeight - 1) * $0.stride + $0.kernelSize <= $0.height
+            && ($0.outputWidth - 1) * $0.stride + $0.kernelSize <= $0.width
+    }
+
+    @Test("max and average pooling, forward and backward", arguments: unpadded)
+    func pooling(_ g: ImageGeometry) {
+        let images = 2
+        // Values with ties (the first maximum in row-major window order takes the gradient).
+        let input = (0..<(images * g.inputCount)).map { Double(($0 * 7) % 11) }
+        let count = images * g.channels * g.positions
+        let upstream = (0..<count).map { Double($0 % 5) + 1 }
+        var largest = [Double](repeating: -.infinity, count: count), mean = [Double](repeating: 0, count: count)
+        var maxGradient = [Double](repeating: 0, count: input.count)
+        var meanGradient = [Double](repeating: 0, count: input.count)
+        for image in 0..<images {
+            for channel in 0..<g.channels {
+                for outputRow in 0..<g.outputHeight {
+                    for outputColumn in 0..<g.outputWidth {
+                        let cell =
+                            (image * g.channels + channel) * g.positions + outputRow * g.outputWidth + outputColumn
+                        var first: Int? = nil
+                        for row in 0..<g.kernelSize {
+                            for column in 0..<g.kernelSize {
+                                let at = source(
+                                    g, image: image, channel: channel, outputRow: outputRow, outputColumn: outputColumn,
+                                    row: row, column: column)!
+                                if input[at] > largest[cell] { (largest[cell], first) = (input[at], at) }
+                                mean[cell] += input[at] / Double(g.kernelSize * g.kernelSize)
+                                meanGradient[at] += upstream[cell] / Double(g.kernelSize * g.kernelSize)
+                            }
+                        }
+                        maxGradient[first!] += upstream[cell]
+                    }
+                }
+            }
+        }
+        var output = [Double](repeating: .nan, count: count), gradient = [Double](repeating: .nan, count: input.count)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { g.maxPool(x.baseAddress!, images: images, into: $0.baseAddress!) }
+        }
+        #expect(output == largest)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeBufferPointer { y in
+                upstream.withUnsafeBufferPointer { dy in
+                    gradient.withUnsafeMutableBufferPointer {
+                        g.maxPoolBackward(
+                            input: x.baseAddress!, output: y.baseAddress!, outputGradient: dy.baseAddress!,
+                            images: images, into: $0.baseAddress!)
+                    }
+                }
+            }
+        }
+        #expect(gradient == maxGradient)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer {
+                g.averagePool(x.baseAddress!, images: images, into: $0.baseAddress!)
+            }
+        }
+        for (a, e) in zip(output, mean) { #expect(abs(a - e) <= 1e-12 * max(1, abs(e))) }
+        upstream.withUnsafeBufferPointer { dy in
+            gradient.withUnsafeMutableBufferPointer {
+                g.averagePoolBackward(outputGradient: dy.baseAddress!, images: images, into: $0.baseAddress!)
+            }
+        }
+        for (a, e) in zip(gradient, meanGradient) { #expect(abs(a - e) <= 1e-12 * max(1, abs(e))) }
+    }
+}
