@@ -112,7 +112,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
 }
 
 extension ModelFile.InputTransform {
-    /// Maps standardized values back: `value / scale + offset`, per column (the inverse of ``apply(to:)``).
+    /// Maps standardized values back: `value / scale + offset`, per column (the inverse of ``apply(to:rows:)``).
     public func invert<Scalar: MatrixScalar>(_ values: Matrix<Scalar>) -> Matrix<Scalar> {
         let offsetRow = Matrix<Scalar>.row(offset.map { Scalar($0) })
         let inverseScaleRow = Matrix<Scalar>.row(scale.map { Scalar(1 / $0) })
