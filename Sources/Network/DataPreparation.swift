@@ -132,25 +132,35 @@ public struct TableColumn: Codable, Sendable, Equatable {
     /// The number that replaces a missing cell of a numeric column (its training mean, median or most
     /// frequent value), or nil when a missing cell is an error.
     public var fillNumber: Double?
-    /// The category that replaces a missing cell of a text column, or nil when a missing cell is an error.
+    /// The category that replaces a missing cell of a text column (for a date column, the date's
+    /// text), or nil when a missing cell is an error. Model files written before version 0.4 of `nn`
+    /// lack fills when training refused or dropped missing cells.
     public var fillCategory: String?
+    /// For a date column: how its cells are read and which inputs they give; nil otherwise.
+    public var date: DateColumn?
 
     /// Creates a column description.
     public init(
-        name: String, position: Int, categories: [String]? = nil, fillNumber: Double? = nil, fillCategory: String? = nil
+        name: String, position: Int, categories: [String]? = nil, fillNumber: Double? = nil,
+        fillCategory: String? = nil, date: DateColumn? = nil
     ) {
         self.name = name
         self.position = position
         self.categories = categories
         self.fillNumber = fillNumber
         self.fillCategory = fillCategory
+        self.date = date
     }
 
-    /// The number of network inputs the column gives: its category count, or 1.
-    public var width: Int { categories?.count ?? 1 }
+    /// The number of network inputs the column gives: its category count, a date's inputs, or 1.
+    public var width: Int { date?.width ?? categories?.count ?? 1 }
 
-    /// The names of those inputs: the column's name, or `name=category` per category.
-    public var inputNames: [String] { categories.map { $0.map { "\(name)=\($0)" } } ?? [name] }
+    /// The names of those inputs: the column's name, `name=category` per category, or
+    /// `name.year`, `name.day-of-year-sin`, … for a date.
+    public var inputNames: [String] {
+        if let date { return date.inputSuffixes.map { "\(name).\($0)" } }
+        return categories.map { $0.map { "\(name)=\($0)" } } ?? [name]
+    }
 }
 
 /// The columns of a training table: which one was the target, how many there were, and how each

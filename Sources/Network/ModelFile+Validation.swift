@@ -181,8 +181,9 @@ extension TableLayout {
     /// Checks the layout against the model's `inputWidth` and itself: the columns give that many
     /// inputs; names are distinct and none is the target's (a header with one name twice cannot be
     /// read back by name); positions are distinct and lie within ``fileColumnCount``; categories are
-    /// distinct, a fill category is one of them, a fill number is finite in `precision`; ``missing``
-    /// is one of ``missingPolicies``.
+    /// distinct, a fill category is one of them, a fill number is finite in `precision`; a date
+    /// column's format is one ``DateColumn`` reads and its fill is a date in it; ``missing`` is one of
+    /// ``missingPolicies``.
     func validate(inputWidth: Int, precision: String, path: String) throws(NetworkError) {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
         guard !columns.isEmpty else { throw fail("field 'tableLayout.columns': no columns") }
@@ -208,6 +209,19 @@ extension TableLayout {
             }
             if let fill = column.fillNumber, !(fill.magnitude <= largest) {
                 throw fail("field '\(field).fillNumber': \(fill) is not a finite \(precision) number")
+            }
+            if let date = column.date {
+                guard column.categories == nil, column.fillNumber == nil else {
+                    throw fail("field '\(field).date': a date column has neither categories nor a fill number")
+                }
+                guard date.isValidFormat else {
+                    throw fail(
+                        "field '\(field).date.format': '\(date.format)' is not 'iso' or a pattern of %Y, %m, %d (and %H, %M, %S)"
+                    )
+                }
+                if let fill = column.fillCategory, date.parse(fill) == nil {
+                    throw fail("field '\(field).fillCategory': '\(fill)' is not a date in the format '\(date.format)'")
+                }
             }
             if let categories = column.categories {
                 guard Set(categories).count == categories.count else {

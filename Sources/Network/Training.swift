@@ -86,6 +86,9 @@ public struct TrainingOptions: Sendable {
     /// Stop when the monitored loss (validation loss if there is validation data, else training loss)
     /// has not improved for this many epochs; `nil` never stops early.
     public var earlyStoppingPatience: Int?
+    /// With early stopping, how much the monitored loss must fall below the best so far for an epoch
+    /// to count as an improvement (scikit-learn's `tol`); 0 counts any fall.
+    public var earlyStoppingTolerance: Double
     /// With early stopping, put back the weights of the best epoch at the end.
     public var restoresBestWeights: Bool
     /// The epoch to start from (a resumed run continues its count).
@@ -105,8 +108,8 @@ public struct TrainingOptions: Sendable {
     /// Options with the given epochs and defaults for everything else.
     public init(
         epochs: Int, batchSize: Int? = nil, shuffle: Bool = true, metrics: [Metric] = [],
-        validationSplit: Double = 0, earlyStoppingPatience: Int? = nil, restoresBestWeights: Bool = true,
-        initialEpoch: Int = 0,
+        validationSplit: Double = 0, earlyStoppingPatience: Int? = nil, earlyStoppingTolerance: Double = 0,
+        restoresBestWeights: Bool = true, initialEpoch: Int = 0,
         onBatchEnd: (@Sendable (BatchProgress) -> Void)? = nil, onEpochEnd: (@Sendable (EpochSummary) -> Void)? = nil,
         progress: ProgressPrinter? = nil, flushesSubnormalsToZero: Bool? = nil
     ) {
@@ -116,6 +119,7 @@ public struct TrainingOptions: Sendable {
         self.metrics = metrics
         self.validationSplit = validationSplit
         self.earlyStoppingPatience = earlyStoppingPatience
+        self.earlyStoppingTolerance = earlyStoppingTolerance
         self.restoresBestWeights = restoresBestWeights
         self.initialEpoch = initialEpoch
         self.onBatchEnd = onBatchEnd
@@ -648,7 +652,7 @@ extension Sequential {
             progress.epoch += 1
             if let patience = options.earlyStoppingPatience {
                 progress.recordForEarlyStopping(
-                    monitored: monitored, epoch: epoch, patience: patience,
+                    monitored: monitored, epoch: epoch, patience: patience, tolerance: options.earlyStoppingTolerance,
                     weights: options.restoresBestWeights ? parameters.map { Matrix<Double>($0.value) } : [])
             }
             if let epochEnded {

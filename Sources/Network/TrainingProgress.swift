@@ -39,20 +39,31 @@ typealias EpochEndConsumer = (TrainingProgress, NumpyRandomState) throws(Network
 
 extension TrainingProgress {
     /// Early stopping, in one place: records epoch `epoch`'s monitored loss (validation loss if there
-    /// is validation data, else training loss). A lower loss than the best so far (or the first
-    /// epoch seen) becomes the best, with `weights` (evaluated only then); otherwise, after `patience`
-    /// epochs without improvement, the history says the run stopped early.
+    /// is validation data, else training loss). An epoch improves when its loss is below the best so
+    /// far by more than `tolerance`; after `patience` epochs in a row that do not, the history says the
+    /// run stopped early (scikit-learn's `tol` and `n_iter_no_change`; Keras's `min_delta`). A loss
+    /// below the best (or the first epoch seen) becomes the best, with `weights` (evaluated only then).
     mutating func recordForEarlyStopping(
-        monitored: Double, epoch: Int, patience: Int, weights: @autoclosure () -> [Matrix<Double>]
+        monitored: Double, epoch: Int, patience: Int, tolerance: Double = 0,
+        weights: @autoclosure () -> [Matrix<Double>]
     ) {
-        if var state = earlyStopping, !(monitored < state.bestLoss) {
-            state.epochsWithoutImprovement += 1
-            if state.epochsWithoutImprovement >= patience { history.stoppedEarly = true }
-            earlyStopping = state
-        } else {
+        guard var state = earlyStopping else {
             earlyStopping = EarlyStoppingState(
                 bestLoss: monitored, bestEpoch: epoch, epochsWithoutImprovement: 0, bestWeights: weights())
+            return
         }
+        if monitored < state.bestLoss - tolerance {
+            state.epochsWithoutImprovement = 0
+        } else {
+            state.epochsWithoutImprovement += 1
+            if state.epochsWithoutImprovement >= patience { history.stoppedEarly = true }
+        }
+        if monitored < state.bestLoss {
+            state.bestLoss = monitored
+            state.bestEpoch = epoch
+            state.bestWeights = weights()
+        }
+        earlyStopping = state
     }
 }
 

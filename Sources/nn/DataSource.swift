@@ -57,10 +57,21 @@ struct LoadedData<Scalar: MatrixScalar> {
     var featureNames: [String]? = nil
     /// How a CSV table's columns became the inputs (a table read for training, or with a model's layout).
     var layout: TableLayout? = nil
-    /// Notes for the user about what was done to the data (a dropped index column, dropped rows).
+    /// Notes for the user about what was done to the data (a dropped index column, dropped rows,
+    /// filled cells).
     var notes: [String] = []
+    /// Warnings for the user about the data (values training never saw).
+    var warnings: [String] = []
     /// The target column's name (or `#N`), for a table.
     var targetName: String? = nil
+}
+
+extension LoadedData {
+    /// Prints the notes (`note: …`) and warnings (`warning: …`) to standard error.
+    func printNotes() {
+        for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+    }
 }
 
 /// Reads the data the options name.

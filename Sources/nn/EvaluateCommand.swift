@@ -18,10 +18,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var inference: InferenceOptions
 
-    @Option(
-        help:
-            "What a text value training never saw does: error (naming the column and value) or zero (its one-hot inputs are all zero)."
-    )
+    @Option(help: UnknownCategoryOption.help)
     var unknownCategories: UnknownCategoryOption?
 
     @Flag(
@@ -43,17 +40,21 @@ struct EvaluateCommand: ParsableCommand {
         var request = source.request
         request.expectedFeatureNames = model.file.featureNames
         if let layout = model.file.tableLayout, source.data.map({ DataSource.kind(of: $0) == "csv" }) == true {
-            if source.csv.features != nil || source.csv.drop != nil || source.csv.missing != nil {
+            if source.csv.features != nil || source.csv.drop != nil {
                 throw CommandError.usage(
-                    "--features, --drop and --missing do not apply: the model \(modelOptions.model) reads its own columns"
+                    "--features and --drop apply to models trained on .npy or .npz files: the model \(modelOptions.model) reads its own columns"
                 )
             }
             request.layout = layout
             request.knownClassNames = model.file.classNames
-            request.unknownCategories = unknownCategories ?? .error
+            request.unknownCategories = unknownCategories ?? .zero
+        } else if unknownCategories != nil {
+            throw CommandError.usage(
+                "--unknown-categories applies to models trained on CSV tables, with a CSV file to read; leave it out"
+            )
         }
         let loaded = try DataSource.load(request, as: Scalar.self, needsTargets: true, command: "evaluate")
-        for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        loaded.printNotes()
         var rawInputs = loaded.inputs
         var rawTargets = loaded.targets
         var setName = loaded.name

@@ -70,9 +70,12 @@ struct InfoCommand: ParsableCommand {
             )
         }
         if let layout = file.tableLayout {
-            let oneHot = layout.columns.filter { $0.categories != nil }
+            let encoded = layout.columns.compactMap { column -> String? in
+                if let date = column.date { return "\(column.name): date (\(date.width) inputs)" }
+                return column.categories.map { "\(column.name): \($0.count) categories" }
+            }
             lines.append(
-                "table: target '\(layout.targetName ?? "?")', \(layout.columns.count) columns\(oneHot.isEmpty ? "" : " (\(oneHot.map { "\($0.name): \($0.categories!.count) categories" }.joined(separator: ", ")))"), missing values: \(layout.missing)"
+                "table: target '\(layout.targetName ?? "?")', \(layout.columns.count) columns\(encoded.isEmpty ? "" : " (\(encoded.joined(separator: ", ")))"), missing values: \(layout.missing)"
             )
         }
         for key in file.metadata.keys.sorted() { lines.append("\(key): \(file.metadata[key] ?? "")") }

@@ -184,6 +184,22 @@ private func splitSpecification(_ argument: String) -> (String, [Double]?) {
     return (name, values)
 }
 
+/// `--early-stopping N|off`: the patience in epochs, or no early stopping.
+struct EarlyStoppingOption: ExpressibleByArgument {
+    /// The epochs without improvement before stopping; nil: off.
+    var patience: Int?
+
+    init?(argument: String) {
+        if argument == "off" {
+            patience = nil
+        } else if let value = Int(argument) {
+            patience = value
+        } else {
+            return nil
+        }
+    }
+}
+
 /// A CSV column given as a name or a zero-based index.
 func csvColumn(_ text: String) -> CSVColumn {
     if let index = Int(text) { return .index(index) }
@@ -200,12 +216,14 @@ struct CSVOptions: ParsableArguments {
 
     @Option(
         help:
-            "The CSV feature columns: comma-separated names, indices and index ranges START:END (end excluded) (default: every column but the target)."
+            "The CSV feature columns: comma-separated names, indices and index ranges START:END (end excluded) (default: every column but the target). predict and evaluate take it only for a model trained on .npy or .npz files: a model trained on a CSV reads its own columns."
     )
     var features: String?
 
     @Option(
-        help: "CSV columns to leave out: comma-separated names, indices and index ranges START:END (default: none).")
+        help:
+            "CSV columns to leave out: comma-separated names, indices and index ranges START:END (default: none). predict and evaluate take it only for a model trained on .npy or .npz files."
+    )
     var drop: String?
 
     @Option(
@@ -217,19 +235,44 @@ struct CSVOptions: ParsableArguments {
     @Option(help: "The character between a CSV file's cells: one character, or 'tab' (default: ,).")
     var delimiter: DelimiterOption?
 
-    @Option(
-        help:
-            "What a missing CSV cell (empty, NA, nan, ...) does: error, drop-rows, or fill with the training column's mean, median or most-frequent value (text columns: most frequent); a missing target is an error or a dropped row, never a class (default: error)."
-    )
-    var missing: MissingOption?
-
     /// The options given, by flag name, that only a CSV file uses.
     var given: [String] {
         [
             ("--target", target != nil), ("--features", features != nil), ("--drop", drop != nil),
             ("--header", header != nil),
-            ("--delimiter", delimiter != nil), ("--missing", missing != nil),
+            ("--delimiter", delimiter != nil),
         ].filter(\.1).map(\.0)
+    }
+}
+
+/// How `nn train` turns a CSV table's cells into inputs: missing cells and dates. The choices are
+/// saved in the model's table layout, so predict and evaluate apply them without these options.
+struct TableOptions: ParsableArguments {
+    @Option(
+        help:
+            "What a missing CSV cell (empty, NA, nan, ...) does: fill it with the training column's mean, median or most-frequent value (text and date columns: most frequent), drop-rows, or error. Rows without a target are dropped, except with error (default: \(TrainDefaults.missing.rawValue))."
+    )
+    var missing: MissingOption?
+
+    @Option(
+        help:
+            "Read text columns whose every cell is a date in this format as dates, besides ISO dates (2012-01-31, 2012-01-31T08:30:00): %Y, %m, %d, %H, %M, %S and literal characters, as in %d/%m/%Y."
+    )
+    var dateFormat: DateFormatOption?
+
+    /// The options given, by flag name.
+    var given: [String] {
+        [("--missing", missing != nil), ("--date-format", dateFormat != nil)].filter(\.1).map(\.0)
+    }
+}
+
+/// `--date-format`: a pattern ``DateColumn`` reads.
+struct DateFormatOption: ExpressibleByArgument {
+    var format: String
+
+    init?(argument: String) {
+        guard argument != DateColumn.iso, DateColumn(format: argument, hasTime: false).isValidFormat else { return nil }
+        format = argument
     }
 }
 
@@ -265,7 +308,6 @@ struct DataOptions: ParsableArguments {
             targetsKey: targetsKey ?? "y", labels: labels, targetsFile: targetsFile, limit: limit,
             header: (csv.header ?? .auto).header, delimiter: (csv.delimiter ?? DelimiterOption(",")).character)
         request.drop = csv.drop
-        request.missing = csv.missing ?? .error
         return request
     }
 
@@ -338,10 +380,12 @@ struct DataRequest {
     var expectedFeatureNames: [String]? = nil
     /// `--drop`: CSV columns left out.
     var drop: String? = nil
-    /// `--missing`: what a missing CSV cell does.
-    var missing: MissingOption = .error
+    /// `--missing`: what a missing CSV cell does when a table is read for training.
+    var missing = TrainDefaults.missing
+    /// `--date-format`: the pattern besides ISO that text columns of dates are read in, for training.
+    var dateFormat: String? = nil
     /// `--unknown-categories`: what an unseen text value does at predict time.
-    var unknownCategories: UnknownCategoryOption = .error
+    var unknownCategories = UnknownCategoryOption.zero
     /// A saved model's table layout: a CSV is read and encoded by it.
     var layout: TableLayout? = nil
     /// A saved model's class names, for reading a table's target by them.

@@ -26,10 +26,7 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup(title: "CSV options") var csv: CSVOptions
 
-    @Option(
-        help:
-            "What a text value training never saw does: error (naming the column and value) or zero (its one-hot inputs are all zero)."
-    )
+    @Option(help: UnknownCategoryOption.help)
     var unknownCategories: UnknownCategoryOption?
 
     @Option(name: .shortAndLong, help: "The output file, .csv or .npy (default: standard output as CSV).")
@@ -74,15 +71,20 @@ struct PredictCommand: ParsableCommand {
             delimiter: (csv.delimiter ?? DelimiterOption(",")).character, expectedFeatureNames: file.featureNames)
         source.drop = csv.drop
         if let layout = file.tableLayout, DataSource.kind(of: data) == "csv" {
-            if csv.features != nil || csv.drop != nil || csv.missing != nil {
+            if csv.features != nil || csv.drop != nil {
                 throw CommandError.usage(
-                    "--features, --drop and --missing do not apply: the model \(modelOptions.model) reads its own columns (\(layout.columns.map(\.name).prefix(6).joined(separator: ", "))\(layout.columns.count > 6 ? ", …" : ""))"
+                    "--features and --drop apply to models trained on .npy or .npz files: the model \(modelOptions.model) reads its own columns (\(layout.columns.map(\.name).prefix(6).joined(separator: ", "))\(layout.columns.count > 6 ? ", …" : ""))"
                 )
             }
             source.layout = layout
-            source.unknownCategories = unknownCategories ?? .error
+            source.unknownCategories = unknownCategories ?? .zero
+        } else if unknownCategories != nil {
+            throw CommandError.usage(
+                "--unknown-categories applies to models trained on CSV tables, and \(modelOptions.model) was not; leave it out"
+            )
         }
         let loaded = try DataSource.load(source, as: Scalar.self, needsTargets: false, command: "predict")
+        loaded.printNotes()
         let inputs = try model.prepare(loaded.inputs, source: data)
         let batchSize = try model.batchSize(rows: inputs.rows, requested: inference.batchSize, command: "predict")
         let outputs = try model.outputs(inputs, batchSize: batchSize)

@@ -66,6 +66,8 @@ struct ResolvedRun {
     var batchSize: Int? = nil
     var epochs = 0
     var earlyStopping: Int? = nil
+    /// How far the monitored loss must fall for an epoch to count as an improvement.
+    var earlyStoppingTolerance = 0.0
     var validationFraction = 0.0
     var testFraction = TrainDefaults.testFraction
     var scale = ScaleOption.none
@@ -162,7 +164,9 @@ struct ResolvedRun {
             "bias", "--no-bias", options.noBias ? false : nil, true, text: { "\($0)" }, parse: Bool.init)
         weightInitializer = resolver.fixed(
             "init", "--init", options.weightInit?.initializer,
-            activation == .relu || activation == .leakyReLU ? .heNormal : .xavierUniform, text: InitializerOption.text,
+            defaults.weightInitializer
+                ?? (activation == .relu || activation == .leakyReLU ? .heNormal : .xavierUniform),
+            text: InitializerOption.text,
             parse: { InitializerOption(argument: $0)?.initializer })
         biasInitializer = resolver.fixed(
             "biasInit", "--bias-init", options.biasInit?.initializer, .zeros, text: InitializerOption.text,
@@ -217,10 +221,20 @@ struct ResolvedRun {
         epochs = resolver.changeable(
             "epochs", options.epochs, fullBatch ? defaults.fullBatchEpochs : defaults.epochs, text: { "\($0)" },
             parse: Int.init)
+        // With the default validation split, stop on the validation loss; without validation data,
+        // tables stop on the training loss as scikit-learn does.
+        let defaultPatience =
+            validationFraction > 0
+            ? (options.validationSplit == nil ? defaultValidation?.patience : nil)
+            : defaults.trainingLossStopping?.patience
         earlyStopping = resolver.changeable(
-            "earlyStopping", options.earlyStopping.map { Optional($0) },
-            validationFraction > 0 && options.validationSplit == nil ? defaultValidation?.patience : nil,
+            "earlyStopping", options.earlyStopping.map(\.patience), defaultPatience,
             text: { $0.map(String.init) ?? "off" }, parse: { $0 == "off" ? .some(nil) : Int($0).map { .some($0) } })
+        if earlyStopping != nil {
+            earlyStoppingTolerance = validationFraction > 0 ? 0 : defaults.trainingLossStopping?.tolerance ?? 0
+            resolver.derived("earlyStoppingMonitor", validationFraction > 0 ? "validation loss" : "training loss")
+            resolver.derived("earlyStoppingTolerance", "\(earlyStoppingTolerance)")
+        }
         schedule = resolver.changeable(
             "schedule", options.schedule?.schedule, fullBatch ? .constant : defaults.schedule,
             text: { ScheduleOption($0).text }, parse: { ScheduleOption(argument: $0)?.schedule })
@@ -237,7 +251,9 @@ struct ResolvedRun {
         if options.source.data.map({ DataSource.kind(of: $0) == "csv" }) ?? false {
             resolver.fixed("features", "--features", csv.features, "all")
             resolver.fixed("drop", "--drop", csv.drop, "none")
-            resolver.fixed("missing", "--missing", csv.missing?.rawValue, MissingOption.error.rawValue)
+            resolver.fixed(
+                "missing", "--missing", options.tableOptions.missing?.rawValue, TrainDefaults.missing.rawValue)
+            resolver.fixed("dateFormat", "--date-format", options.tableOptions.dateFormat?.format, DateColumn.iso)
         }
     }
 
@@ -337,6 +353,12 @@ struct SettingResolver {
     /// ``fixed(_:_:_:_:text:parse:)`` for text settings.
     mutating func fixed(_ key: String, _ flag: String, _ option: String?, _ defaultValue: String) {
         fixed(key, flag, option, defaultValue, text: { $0 }, parse: { $0 })
+    }
+
+    /// A setting that follows from others (early stopping's monitored loss follows the validation
+    /// split): recorded for the reports with the defaults' source.
+    mutating func derived(_ key: String, _ value: String) {
+        settings.append(RunSetting(key: key, value: value, source: defaultSource))
     }
 
     /// A setting a resumed run may change: the option wins, and the checkpoint's value is noted when

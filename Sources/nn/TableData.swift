@@ -4,20 +4,80 @@ import Network
 import Tensor
 import TensorIO
 
-/// `--missing`: what a missing cell (empty, `NA`, `nan`, ... as pandas reads them) does.
+/// `--missing`: what a missing cell (empty, `NA`, `nan`, ... as pandas reads them) does in training.
+/// Whatever the choice, the model stores a fill value for every column, which predict and evaluate use.
 enum MissingOption: String, ExpressibleByArgumentCaseIterable {
-    case error
-    case dropRows = "drop-rows"
     case mean, median
     case mostFrequent = "most-frequent"
+    case dropRows = "drop-rows"
+    case error
+
+    /// Whether missing feature cells are filled in training.
+    var fills: Bool { self == .mean || self == .median || self == .mostFrequent }
+
+    /// What fills a missing number, for notes: `means`, `medians`, `most frequent values`.
+    var fillDescription: String {
+        switch self {
+        case .median: return "medians"
+        case .mostFrequent: return "most frequent values"
+        default: return "means"
+        }
+    }
 }
 
 /// `--unknown-categories`: what a text value that training never saw does at predict time.
 enum UnknownCategoryOption: String, ExpressibleByArgumentCaseIterable {
+    /// The column's one-hot inputs are all zero, with a warning that counts such values.
+    case zero
     /// An error naming the column and the value.
     case error
-    /// The column's one-hot inputs are all zero.
-    case zero
+
+    /// The option's help, shared by predict and evaluate.
+    static var help: ArgumentHelp {
+        "For a model trained on a CSV table: what a text value training never saw does: zero (its one-hot inputs are all zero; text in a column of numbers is filled with the training value; a warning counts both) or error (naming the column, line and value) (default: zero)."
+    }
+}
+
+/// A table's rows as inputs, with what encoding them did: the missing cells it filled and the
+/// values training never saw, per column.
+struct EncodedTable<Scalar: MatrixScalar> {
+    var inputs: Matrix<Scalar>
+    /// Per column (its label), the missing cells filled.
+    var filled: [(label: String, count: Int)] = []
+    /// Per column (its label), the unseen values encoded as all-zero, with the first one and its line.
+    var unknown: [(label: String, count: Int, first: String, line: Int)] = []
+    /// Per numeric column (its label), the text cells filled with the training value, with the first one and its line.
+    var textInNumbers: [(label: String, count: Int, first: String, line: Int)] = []
+
+    /// `'Ozone' 37, 'Solar.R' 7`.
+    static func counts(_ counts: [(label: String, count: Int)]) -> String {
+        counts.map { "\($0.label) \($0.count)" }.joined(separator: ", ")
+    }
+
+    /// The total of `counts`.
+    static func total(_ counts: [(label: String, count: Int)]) -> Int { counts.reduce(0) { $0 + $1.count } }
+
+    /// The warnings about unseen values and text in numeric columns.
+    var warnings: [String] {
+        /// `'color' 3 (the first 'green' on line 3)`, per column.
+        func columns(_ list: [(label: String, count: Int, first: String, line: Int)]) -> String {
+            list.map { "\($0.label) \($0.count) (the first '\($0.first)' on line \($0.line))" }.joined(separator: ", ")
+        }
+        var result: [String] = []
+        if !unknown.isEmpty {
+            let total = unknown.reduce(0) { $0 + $1.count }
+            result.append(
+                "\(total) value\(total == 1 ? "" : "s") that training never saw \(total == 1 ? "was" : "were") encoded as all-zero inputs: \(columns(unknown)); --unknown-categories error refuses them"
+            )
+        }
+        if !textInNumbers.isEmpty {
+            let total = textInNumbers.reduce(0) { $0 + $1.count }
+            result.append(
+                "\(total) text cell\(total == 1 ? "" : "s") in columns of numbers \(total == 1 ? "was" : "were") filled with the training value: \(columns(textInNumbers)); --unknown-categories error refuses them"
+            )
+        }
+        return result
+    }
 }
 
 /// A CSV table turned into network inputs and targets: the columns are chosen (`--target`,
@@ -73,10 +133,13 @@ enum TableData {
         let policy = request.missing
         let rows = try trainingRows(
             table, target: target, features: chosen, policy: policy, path: path, notes: &notes)
+        let dates = dateColumns(table, features: chosen, rows: rows, format: request.dateFormat)
         let features =
             request.features == nil
-            ? try withoutIdentifiers(table, features: chosen, rows: rows, path: path, notes: &notes) : chosen
-        let layoutColumns = try fittedColumns(table, features: features, rows: rows, policy: policy, path: path)
+            ? try withoutIdentifiers(table, features: chosen, rows: rows, dates: dates, path: path, notes: &notes)
+            : chosen
+        let layoutColumns = try fittedColumns(
+            table, features: features, rows: rows, policy: policy, dates: dates, path: path)
         let layout = TableLayout(
             columns: layoutColumns, targetName: table.names?[target] ?? "#\(target)", fileColumnCount: columnCount,
             missing: policy.rawValue)
@@ -87,6 +150,16 @@ enum TableData {
             estimate: encodedBytes, force: request.force,
             what: "\(path): \(rows.count) rows of \(layout.inputWidth) inputs after one-hot encoding",
             remedy: "leave text columns with many categories out with --drop")
+        let encoded: EncodedTable<Scalar> = try encode(
+            &table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
+        let inputs = encoded.inputs
+        if !encoded.filled.isEmpty {
+            let total = EncodedTable<Scalar>.total(encoded.filled)
+            notes.append(
+                "filled \(total) missing cell\(total == 1 ? "" : "s") with the training column's \(policy.fillDescription) (text and dates: most frequent values): \(EncodedTable<Scalar>.counts(encoded.filled)) (--missing drop-rows leaves such rows out, --missing error refuses them)"
+            )
+        }
+
         // The target: class labels from a text column, numbers otherwise.
         var targets: Matrix<Scalar>
         var classNames: [String]? = nil
@@ -99,8 +172,6 @@ enum TableData {
         case .numbers(let values):
             targets = .column(rows.map { Scalar(values[$0]) })
         }
-        let inputs: Matrix<Scalar> = try encode(
-            &table, rows: rows, layout: layout, positions: features, unknown: .error, path: path)
         var loaded = LoadedData(
             inputs: inputs, targets: targets, classNames: classNames, name: path, featureNames: layout.inputNames)
         loaded.layout = layout
@@ -205,7 +276,7 @@ enum TableData {
         if let row = (0..<table.rowCount).first(where: { isMissing(table.columns[target], $0) }) {
             if policy == .error {
                 throw CommandError.dataMismatch(
-                    "\(path) line \(table.lines[row]): the target column \(table.label(of: target)) has no value; a missing target is not a class: drop such rows with --missing drop-rows (or fill the file)"
+                    "\(path) line \(table.lines[row]): the target column \(table.label(of: target)) has no value (--missing error refuses it; without it, rows without a target are dropped with a note)"
                 )
             }
             var count = 0
@@ -228,7 +299,8 @@ enum TableData {
             }
             if let first {
                 throw CommandError.dataMismatch(
-                    missingMessage(path: path, line: table.lines[first.row], label: table.label(of: first.column)))
+                    "\(path) line \(table.lines[first.row]): column \(table.label(of: first.column)) has no value (an empty cell or NA), which --missing error refuses; without it, missing cells are filled with the column's mean (text and dates: the most frequent value), and --missing drop-rows leaves such rows out"
+                )
             }
         } else if policy == .dropRows {
             var count = 0
@@ -260,12 +332,17 @@ enum TableData {
 
     /// The features less the text columns that look like identifiers, each dropped with a note that
     /// says why and how to keep it. A column of numbers with a few text cells is kept, to be refused
-    /// as the data error it is.
+    /// as the data error it is, and so is a column of dates.
     static func withoutIdentifiers(
-        _ table: CSVTable, features: [Int], rows: [Int], path: String, notes: inout [String]
+        _ table: CSVTable, features: [Int], rows: [Int], dates: [Int: DateColumn], path: String,
+        notes: inout [String]
     ) throws -> [Int] {
         var kept: [Int] = []
         for position in features {
+            if dates[position] != nil {
+                kept.append(position)
+                continue
+            }
             // A column of numbers with a few text cells stays, to be refused as the data error it is.
             let mostlyNumeric = strayTextCells(table, position: position, rows: rows) != nil
             if let distinct = looksLikeIdentifiers(table, position: position, rows: rows), !mostlyNumeric {
@@ -319,10 +396,38 @@ enum TableData {
         return (textRows, numeric)
     }
 
-    /// The training layout's columns: each feature's categories and fill value, from the kept rows.
-    static func fittedColumns(_ table: CSVTable, features: [Int], rows: [Int], policy: MissingOption, path: String)
-        throws -> [TableColumn]
-    {
+    /// The text feature columns whose every present cell (in `rows`, at least one) is an ISO date or
+    /// date-time, or a date in `format`: each with how it is read.
+    static func dateColumns(_ table: CSVTable, features: [Int], rows: [Int], format: String?) -> [Int: DateColumn] {
+        var result: [Int: DateColumn] = [:]
+        for position in features {
+            guard case .text(let values) = table.columns[position] else { continue }
+            let present = rows.compactMap { values[$0] }
+            guard !present.isEmpty else { continue }
+            for candidate in [DateColumn.iso] + (format.map { [$0] } ?? []) {
+                let reader = DateColumn(format: candidate, hasTime: false)
+                var hasTime = false
+                let all = present.allSatisfy { text in
+                    guard let date = reader.parse(text) else { return false }
+                    if date.hasTime { hasTime = true }
+                    return true
+                }
+                if all {
+                    result[position] = DateColumn(format: candidate, hasTime: hasTime)
+                    break
+                }
+            }
+        }
+        return result
+    }
+
+    /// The training layout's columns: each feature's categories (or date reading) and fill value, from
+    /// the kept rows. Every column gets a fill value, whatever `policy`, so that predict and evaluate
+    /// can fill a missing cell: the mean (`--missing median` or `most-frequent`: that) of a numeric
+    /// column, the most frequent category or date of the others.
+    static func fittedColumns(
+        _ table: CSVTable, features: [Int], rows: [Int], policy: MissingOption, dates: [Int: DateColumn], path: String
+    ) throws -> [TableColumn] {
         var layoutColumns: [TableColumn] = []
         for position in features {
             let name = table.names?[position] ?? "#\(position)"
@@ -331,23 +436,23 @@ enum TableData {
             case .numbers(let values):
                 let kept = rows.map { values[$0] }
                 switch policy {
-                case .mean: column.fillNumber = MissingFill.mean(kept)
                 case .median: column.fillNumber = MissingFill.median(kept)
                 case .mostFrequent: column.fillNumber = MissingFill.mostFrequent(kept)
-                case .error, .dropRows: break
+                case .mean, .error, .dropRows: column.fillNumber = MissingFill.mean(kept)
                 }
-                if policy != .error && policy != .dropRows && column.fillNumber == nil {
+                if column.fillNumber == nil {
                     throw CommandError.dataMismatch(
                         "\(path): column \(table.label(of: position)) has no values at all; leave it out with --drop \(name)"
                     )
                 }
             case .text(let values):
                 let kept = rows.map { values[$0] }
-                try refuseMostlyNumeric(table, position: position, rows: rows, path: path)
-                let categories = Set(kept.compactMap { $0 }).sorted()
-                column.categories = categories
-                if policy == .mean || policy == .median || policy == .mostFrequent {
-                    column.fillCategory = MissingFill.mostFrequent(kept)
+                column.fillCategory = MissingFill.mostFrequent(kept)
+                if let date = dates[position] {
+                    column.date = date
+                } else {
+                    try refuseMostlyNumeric(table, position: position, rows: rows, path: path)
+                    column.categories = Set(kept.compactMap { $0 }).sorted()
                 }
             }
             layoutColumns.append(column)
@@ -418,11 +523,6 @@ enum TableData {
         if let target, needsTargets {
             let missing = rows.filter { isMissing(table.columns[target], $0) }
             if let first = missing.first {
-                if layout.missing == MissingOption.error.rawValue {
-                    throw CommandError.dataMismatch(
-                        "\(path) line \(table.lines[first]): the target column \(table.label(of: target)) has no value; a missing target is not a class"
-                    )
-                }
                 let left = Set(missing)
                 rows.removeAll { left.contains($0) }
                 notes.append(
@@ -430,16 +530,24 @@ enum TableData {
                 )
             }
         }
+        // The targets first: encoding releases the feature columns.
         var targets: (Matrix<Scalar>, [String]?)? = nil
         if let target, needsTargets {
             targets = try savedTargets(
                 table, target: target, rows: rows, knownClassNames: knownClassNames, path: path, as: Scalar.self)
         }
-        let inputs: Matrix<Scalar> = try encode(
+        let encoded: EncodedTable<Scalar> = try encode(
             &table, rows: rows, layout: layout, positions: positions, unknown: request.unknownCategories, path: path)
-        var loaded = LoadedData<Scalar>(inputs: inputs, name: path, featureNames: layout.inputNames)
+        if !encoded.filled.isEmpty {
+            let total = EncodedTable<Scalar>.total(encoded.filled)
+            notes.append(
+                "filled \(total) missing cell\(total == 1 ? "" : "s") with the model's training values: \(EncodedTable<Scalar>.counts(encoded.filled))"
+            )
+        }
+        var loaded = LoadedData<Scalar>(inputs: encoded.inputs, name: path, featureNames: layout.inputNames)
         loaded.layout = layout
         loaded.notes = notes
+        loaded.warnings = encoded.warnings
         if let targets { (loaded.targets, loaded.classNames) = targets }
         return loaded
     }
@@ -456,76 +564,155 @@ enum TableData {
         }
     }
 
+    /// The error for a missing cell that a model written before fills were always saved cannot fill.
     static func missingMessage(path: String, line: Int, label: String) -> String {
-        "\(path) line \(line): column \(label) has no value (an empty cell or NA); fill missing values with --missing mean, median or most-frequent, or leave such rows out with --missing drop-rows"
+        "\(path) line \(line): column \(label) has no value (an empty cell or NA), and the model stores no value to fill it with (it was trained by nn 0.3 or earlier, which refused or dropped missing cells); fill the cell, or train the model again"
     }
 
-    /// The rows' inputs under `layout`, with the layout's columns at `positions` of the table. Each
+    /// The rows' inputs under `layout`, with the layout's columns at `positions` of the table: missing
+    /// cells filled with the layout's values (counted), text one-hot encoded (a value training never
+    /// saw all-zero and counted, or an error under `unknown` `.error`), dates as their inputs. Each
     /// column's cells are released from `table` once encoded (its lines and names stay): read the
     /// targets before.
     static func encode<Scalar: MatrixScalar>(
         _ table: inout CSVTable, rows: [Int], layout: TableLayout, positions: [Int], unknown: UnknownCategoryOption,
         path: String
-    ) throws -> Matrix<Scalar> {
+    ) throws -> EncodedTable<Scalar> {
         let width = layout.inputWidth, count = rows.count
         // Filled input by input (column-major, transposed at the end) in the model's precision, each
         // table column released once encoded: at the peak the table and one column's encoding, then
         // the encoding and its transpose, where a Double copy of the whole encoding beside the whole
         // table was 2.6 times a float data set's file (#29 D9). `Scalar(value)` from a Double is
         // BinaryFloatingPoint's own requirement (a witness call, not the generic conversion).
-        var scalars: [Scalar] = []
-        scalars.reserveCapacity(count * width)
+        var scalars = [Scalar](repeating: 0, count: count * width)
+        var filled: [(label: String, count: Int)] = []
+        var unseen: [(label: String, count: Int, first: String, line: Int)] = []
+        var textInNumbers: [(label: String, count: Int, first: String, line: Int)] = []
         var offset = 0
         for (column, position) in zip(layout.columns, positions) {
-            switch (table.columns[position], column.categories) {
-            case (.numbers(let values), nil):
-                for row in rows {
-                    var value = values[row]
-                    if value.isNaN {
-                        guard let fill = column.fillNumber else {
-                            throw CommandError.dataMismatch(
-                                missingMessage(path: path, line: table.lines[row], label: table.label(of: position)))
-                        }
-                        value = fill
-                    }
-                    scalars.append(Scalar(value))
-                }
-            case (.text(let values), nil):
-                let row = rows.first { values[$0] != nil } ?? rows[0]
-                throw CommandError.dataMismatch(
-                    "\(path) line \(table.lines[row]): column \(table.label(of: position)) holds text ('\(values[row] ?? "")') but the model was trained on numbers there"
-                )
-            case (let cells, let categories?):
-                let lookup = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
-                scalars.append(contentsOf: repeatElement(0, count: count * categories.count))
-                for (index, row) in rows.enumerated() {
-                    var text: String?
-                    switch cells {
-                    case .text(let values): text = values[row]
-                    case .numbers(let values): text = values[row].isNaN ? nil : numberLabel(values[row])
-                    }
-                    if text == nil {
-                        guard let fill = column.fillCategory else {
-                            throw CommandError.dataMismatch(
-                                missingMessage(path: path, line: table.lines[row], label: table.label(of: position)))
-                        }
-                        text = fill
-                    }
-                    if let category = lookup[text!] {
-                        scalars[(offset + category) * count + index] = 1
-                    } else if unknown == .error {
-                        throw CommandError.dataMismatch(
-                            "\(path) line \(table.lines[row]): column \(table.label(of: position)) has the value '\(text!)', which training never saw (it knows \(categories.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(categories.count > 10 ? ", …" : "")); give --unknown-categories zero to encode unseen values as all-zero"
-                        )
-                    }
-                }
+            var encoder = ColumnEncoder(
+                table: table, rows: rows, column: column, label: table.label(of: position), unknown: unknown,
+                path: path)
+            /// Writes input `place` of the column for the row at `index`.
+            func put(_ index: Int, _ place: Int, _ value: Double) {
+                scalars[(offset + place) * count + index] = Scalar(value)
             }
+            switch (table.columns[position], column.categories, column.date) {
+            case (.numbers(let values), nil, nil):
+                for (index, row) in rows.enumerated() {
+                    put(index, 0, values[row].isNaN ? try encoder.fill(column.fillNumber, row: row) : values[row])
+                }
+            case (.text(let values), nil, nil):
+                try encoder.numbers(fromText: values, put: put)
+                if let odd = encoder.odd { textInNumbers.append((encoder.label, odd.count, odd.first, odd.line)) }
+            case (let cells, nil, let date?):
+                try encoder.dates(cells, date: date, put: put)
+            case (let cells, let categories?, _):
+                try encoder.categories(cells, categories: categories, put: put)
+                if let odd = encoder.odd { unseen.append((encoder.label, odd.count, odd.first, odd.line)) }
+            }
+            if encoder.fills > 0 { filled.append((encoder.label, encoder.fills)) }
             offset += column.width
             // The column is encoded: its cells go, so that the table and its encoding are not both
-            // whole at the peak (the table is read again for nothing after this).
+            // whole at the peak (nothing reads a feature column after this).
             table.columns[position] = .numbers([])
         }
-        return Matrix<Scalar>(rows: width, columns: count, scalars: scalars).transposed()
+        var encoded = EncodedTable(inputs: Matrix<Scalar>(rows: width, columns: count, scalars: scalars).transposed())
+        encoded.filled = filled
+        encoded.unknown = unseen
+        encoded.textInNumbers = textInNumbers
+        return encoded
+    }
+
+    /// One column of a table encoded under a saved layout: it counts the missing cells it fills and
+    /// the cells training never saw (a category, or text in a column of numbers).
+    struct ColumnEncoder {
+        let table: CSVTable, rows: [Int], column: TableColumn, label: String
+        let unknown: UnknownCategoryOption
+        let path: String
+        /// Missing cells filled.
+        var fills = 0
+        /// Cells training never saw, with the first one and its line.
+        var odd: (count: Int, first: String, line: Int)? = nil
+
+        /// The fill of a missing cell in `row`, or the error for a model that has none.
+        mutating func fill<Value>(_ value: Value?, row: Int) throws -> Value {
+            guard let value else {
+                throw CommandError.dataMismatch(missingMessage(path: path, line: table.lines[row], label: label))
+            }
+            fills += 1
+            return value
+        }
+
+        /// Counts a cell training never saw.
+        mutating func noteOdd(_ text: String, row: Int) {
+            odd = (count: (odd?.count ?? 0) + 1, first: odd?.first ?? text, line: odd?.line ?? table.lines[row])
+        }
+
+        /// A column of numbers in training that holds text here: its numbers are read, and a cell that
+        /// is no number is, like an unseen category, filled (with a warning) or an error.
+        mutating func numbers(fromText values: [String?], put: (Int, Int, Double) -> Void) throws {
+            for (index, row) in rows.enumerated() {
+                guard let text = values[row] else {
+                    put(index, 0, try fill(column.fillNumber, row: row))
+                    continue
+                }
+                if let value = Double(text.trimmingCharacters(in: .whitespaces)) {
+                    put(index, 0, value)
+                } else if unknown == .error {
+                    throw CommandError.dataMismatch(
+                        "\(path) line \(table.lines[row]): column \(label) holds text ('\(text)') but the model was trained on numbers there; without --unknown-categories error, such cells are filled with the training value, with a warning"
+                    )
+                } else {
+                    guard let value = column.fillNumber else {
+                        throw CommandError.dataMismatch(
+                            missingMessage(path: path, line: table.lines[row], label: label))
+                    }
+                    put(index, 0, value)
+                    noteOdd(text, row: row)
+                }
+            }
+        }
+
+        /// A date column: each cell's inputs, a missing cell as the fill date.
+        mutating func dates(_ cells: CSVTable.Column, date: DateColumn, put: (Int, Int, Double) -> Void) throws {
+            for (index, row) in rows.enumerated() {
+                let text = try cellText(cells, row: row) ?? fill(column.fillCategory, row: row)
+                guard let parsed = date.parse(text) else {
+                    throw CommandError.dataMismatch(
+                        "\(path) line \(table.lines[row]): column \(label) holds '\(text)', which is not a date in the model's format (\(date.format == DateColumn.iso ? "ISO, as 2012-01-31 or 2012-01-31T08:30:00" : date.format))"
+                    )
+                }
+                for (place, value) in date.features(of: parsed).enumerated() { put(index, place, value) }
+            }
+        }
+
+        /// A one-hot column: a 1 at each cell's category; an unseen value all-zero (counted) or an error.
+        mutating func categories(_ cells: CSVTable.Column, categories: [String], put: (Int, Int, Double) -> Void)
+            throws
+        {
+            let lookup = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+            for (index, row) in rows.enumerated() {
+                let text = try cellText(cells, row: row) ?? fill(column.fillCategory, row: row)
+                if let category = lookup[text] {
+                    put(index, category, 1)
+                } else if unknown == .error {
+                    throw CommandError.dataMismatch(
+                        "\(path) line \(table.lines[row]): column \(label) has the value '\(text)', which training never saw (it knows \(categories.prefix(10).map { "'\($0)'" }.joined(separator: ", "))\(categories.count > 10 ? ", …" : "")); without --unknown-categories error, unseen values are encoded as all-zero with a warning"
+                    )
+                } else {
+                    noteOdd(text, row: row)
+                }
+            }
+        }
+    }
+
+    /// A cell as text (a number as ``numberLabel(_:)`` writes it), or nil when it is missing.
+    static func cellText(_ cells: CSVTable.Column, row: Int) -> String? {
+        switch cells {
+        case .text(let values): return values[row]
+        case .numbers(let values): return values[row].isNaN ? nil : numberLabel(values[row])
+        }
     }
 }
 

@@ -20,10 +20,12 @@ struct TrainCommand: ParsableCommand {
 
             Tables (CSV, .npy, .npz) train with scikit-learn's MLP defaults: one hidden layer \
             of \(TrainDefaults.table.hiddenLayers[0]), standardized inputs and regression targets, Adam at \
-            \(TrainDefaults.table.learningRate), batches of \(TrainDefaults.table.batchSize), \(TrainDefaults.table.epochs) epochs, and from \
-            \(TrainDefaults.smallestValidatedCount) rows a shuffled, stratified validation split with \
-            early stopping. Built-in data sets keep the notebooks' settings. Each option's \
-            default is given per kind of data below.
+            \(TrainDefaults.table.learningRate), batches of \(TrainDefaults.table.batchSize), \(TrainDefaults.table.epochs) epochs, and \
+            early stopping: from \(TrainDefaults.smallestValidatedCount) rows on a shuffled, stratified \
+            validation split, below on the training loss (scikit-learn's tolerance and patience). \
+            Missing CSV cells are filled with the column's mean (text: most frequent value) and \
+            ISO date columns become year, day of year and day of week inputs. Built-in data sets \
+            keep the notebooks' settings. Each option's default is given per kind of data below.
 
             Examples:
               nn train --data iris.csv --target species --save iris.safetensors
@@ -35,6 +37,8 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @OptionGroup var source: DataOptions
+
+    @OptionGroup(title: "Table options") var tableOptions: TableOptions
 
     @Option(help: "The hidden layer sizes, comma-separated, or none \(TrainDefaults.Help.layers).")
     var layers: LayerSizes?
@@ -89,7 +93,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         name: .customLong("init"),
-        help: "How weights are drawn: \(InitializerOption.forms) (default: he-normal for relu, else xavier-uniform).")
+        help: "How weights are drawn: \(InitializerOption.forms) \(TrainDefaults.Help.initializer).")
     var weightInit: InitializerOption?
 
     @Option(name: .customLong("bias-init"), help: "How biases are drawn, in the forms of --init (default: zeros).")
@@ -113,9 +117,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Stop after this many epochs without a lower validation (or training) loss, keeping the best weights \(TrainDefaults.Help.earlyStopping)."
+            "Stop after this many epochs without a lower validation (or training) loss, keeping the best weights, or off \(TrainDefaults.Help.earlyStopping)."
     )
-    var earlyStopping: Int?
+    var earlyStopping: EarlyStoppingOption?
 
     @Option(
         help:
@@ -241,8 +245,13 @@ struct TrainCommand: ParsableCommand {
                 "\(given.joined(separator: ", ")) \(given.count == 1 ? "does" : "do") not apply to a built-in data set, whose task is fixed"
             )
         }
-        if let earlyStopping, earlyStopping < 1 {
-            throw ValidationError("--early-stopping must be at least 1, got \(earlyStopping)")
+        if !tableOptions.given.isEmpty, source.data.map({ DataSource.kind(of: $0) != "csv" }) ?? true {
+            throw ValidationError(
+                "\(tableOptions.given.joined(separator: ", ")) \(tableOptions.given.count == 1 ? "applies" : "apply") to CSV files only; leave \(tableOptions.given.count == 1 ? "it" : "them") out"
+            )
+        }
+        if let patience = earlyStopping?.patience, patience < 1 {
+            throw ValidationError("--early-stopping must be at least 1 (or off), got \(patience)")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let checkpointEvery, checkpointEvery < 1 {

@@ -5,9 +5,10 @@ import Tensor
 /// the options' help prints them, so the two cannot disagree.
 ///
 /// Tables (CSV, `.npy`, `.npz`) get what scikit-learn's `MLPClassifier`/`MLPRegressor` use: one
-/// hidden layer of 100 ReLU units, standardized inputs (and regression targets), Adam at 1e-3,
-/// batches of 32 (full batch up to 32 rows), 200 epochs, and from 200 rows a shuffled, stratified
-/// 10 % validation split with early stopping after 10 epochs without improvement. Built-in data sets
+/// hidden layer of 100 ReLU units drawn Glorot-uniform, standardized inputs (and regression targets), Adam at 1e-3,
+/// batches of 32 (full batch up to 32 rows), 200 epochs, and from 300 rows a shuffled, stratified
+/// 10 % validation split with early stopping after 10 epochs without improvement; below 300 rows,
+/// early stopping on the training loss with scikit-learn's tolerance and patience. Built-in data sets
 /// and IDX images keep the notebooks' settings: momentum SGD at 0.05, no scaling, batches of 128
 /// (full batch under 1,000 rows), 20 epochs (1,000 full-batch).
 struct TrainDefaults {
@@ -27,24 +28,35 @@ struct TrainDefaults {
     /// The validation split and early stopping given to training sets of at least
     /// ``smallestValidatedCount`` rows (after any test split); nil: none.
     var validation: (fraction: Double, patience: Int)?
+    /// Early stopping on the training loss where there is no validation split: stop after `patience`
+    /// epochs in a row whose loss is not below the best by more than `tolerance` (scikit-learn's
+    /// `n_iter_no_change` and `tol`); nil: none.
+    var trainingLossStopping: (patience: Int, tolerance: Double)?
+    /// How weights are drawn; nil: by the activation (He-normal for ReLU and leaky ReLU, else
+    /// Glorot-uniform). Tables draw Glorot-uniform whatever the activation, as scikit-learn's MLP
+    /// does: on 22 public tables it scored higher on regression and the same on classification
+    /// (BENCHMARKS.md, "Initialization for tables").
+    var weightInitializer: Initializer?
 
     /// The defaults for tables: CSV, `.npy` and `.npz` files.
     static let table = TrainDefaults(
         hiddenLayers: [100], optimizer: .adam, learningRate: 1e-3, batchSize: 32, fullBatchUpTo: 32, epochs: 200,
         fullBatchEpochs: 200, schedule: .constant, scale: .standardize, targetScale: .standardize,
-        validation: (0.1, 10))
+        validation: (0.1, 10), trainingLossStopping: (10, 1e-4), weightInitializer: .xavierUniform)
 
     /// The defaults for built-in data sets and IDX images: the notebooks' settings.
     static let builtIn = TrainDefaults(
         hiddenLayers: [256, 128], optimizer: .momentum, learningRate: 0.05, batchSize: 128, fullBatchUpTo: 999,
         epochs: 20, fullBatchEpochs: 1000, schedule: .exponential(decay: 0.9), scale: .none, targetScale: .none,
-        validation: nil)
+        validation: nil, trainingLossStopping: nil, weightInitializer: nil)
 
     /// The defaults for `table` data (else built-in data sets and IDX images).
     static func forData(table: Bool) -> TrainDefaults { table ? .table : .builtIn }
 
-    /// The smallest training set that gets the default validation split and early stopping.
-    static let smallestValidatedCount = 200
+    /// The smallest training set that gets the default validation split and early stopping on it
+    /// (30 held-out rows). On 22 public tables (BENCHMARKS.md, "Early stopping by table size"),
+    /// thresholds from 150 to 300 rows tied best; validating every table, or none, scored lower.
+    static let smallestValidatedCount = 300
 
     // Defaults shared by every kind of data.
     static let activation = ActivationOption.relu
@@ -54,6 +66,9 @@ struct TrainDefaults {
     static let seed = NumpyRandomState.defaultSeed
     static let precision = Precision.float
     static let testFraction = 0.0
+    /// What a missing CSV cell does: filled with the training column's mean (text and dates: most
+    /// frequent value), as the pipelines scikit-learn users build by hand do.
+    static let missing = MissingOption.mean
 
     /// `(default: tables X; built-in data sets Y)`, or `(default: X)` when both agree.
     static func help<Value: Equatable>(_ value: (TrainDefaults) -> Value, _ text: (Value) -> String) -> String {
@@ -75,9 +90,11 @@ struct TrainDefaults {
             "(default: tables \(ScheduleOption(table.schedule).text); built-in data sets \(ScheduleOption(builtIn.schedule).text), constant full-batch)"
         static let scale = TrainDefaults.help(\.scale.rawValue) { $0 }
         static let targetScale = TrainDefaults.help(\.targetScale.rawValue) { $0 }
+        static let initializer =
+            "(default: tables \(InitializerOption.text(table.weightInitializer!)); built-in data sets he-normal for relu, else xavier-uniform)"
         static let validationSplit =
             "(default: \(table.validation!.fraction) for tables of \(smallestValidatedCount) rows or more; else none)"
         static let earlyStopping =
-            "(default: \(table.validation!.patience) with the default validation split; else off)"
+            "(default: tables \(table.validation!.patience) on the validation loss with the default validation split, else \(table.trainingLossStopping!.patience) on the training loss with a tolerance of \(table.trainingLossStopping!.tolerance); built-in data sets off)"
     }
 }

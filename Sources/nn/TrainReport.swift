@@ -18,7 +18,7 @@ struct TrainReport<Scalar: MatrixScalar> {
 
     /// The line every run prints (to standard error with `--json`), after the data's notes.
     func printTaskLine() {
-        for note in data.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        data.printNotes()
         let line = taskLine()
         if command.json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { write(line + "\n") }
     }
@@ -43,7 +43,16 @@ struct TrainReport<Scalar: MatrixScalar> {
             text += "; \(featureCount) features"
         }
         if let layout = data.layout, layout.inputWidth != layout.columns.count {
-            text += " (\(layout.inputWidth) inputs after one-hot encoding)"
+            let encodings = [
+                layout.columns.contains { $0.categories != nil } ? "one-hot encoding" : nil,
+                layout.columns.contains { $0.date != nil } ? "dates" : nil,
+            ]
+            text += " (\(layout.inputWidth) inputs after \(encodings.compactMap { $0 }.joined(separator: " and ")))"
+        }
+        if let dates = data.layout?.columns.filter({ $0.date != nil }), !dates.isEmpty {
+            let times = dates.contains { $0.date!.hasTime }
+            text +=
+                "; dates: \(dates.map { "'\($0.name)'" }.joined(separator: ", ")) as year, day of year (sine, cosine), day of week\(times ? ", seconds of day (columns with times)" : "")"
         }
         text += "; rows: \(prepared.trainingRows.count) training"
         if !prepared.validationRows.isEmpty { text += ", \(prepared.validationRows.count) validation" }
@@ -75,7 +84,12 @@ struct TrainReport<Scalar: MatrixScalar> {
                 plan.precision.rawValue + (plan.flushesSubnormalsToZero ? " (subnormals flushed to zero)" : ""))
         }
         parts.append("batch \(plan.setting("batchSize")?.value ?? "full")" + DistributedRun.description)
-        if plan.earlyStopping != nil { parts.append(plan.phrase("early stopping after", "earlyStopping")) }
+        if plan.earlyStopping != nil {
+            let monitor =
+                plan.validationFraction > 0
+                ? "the validation loss" : "the training loss (tolerance \(plan.earlyStoppingTolerance))"
+            parts.append(plan.phrase("early stopping on \(monitor) after", "earlyStopping"))
+        }
         parts.append(
             threads?.phrase ?? "\(BLASLibrary.threadCount) thread\(BLASLibrary.threadCount == 1 ? "" : "s")")
         if command.resume != nil {

@@ -91,6 +91,8 @@ struct TrainingData<Scalar: MatrixScalar> {
             request.readsTrainingTable = isCSV
         }
         request.force = command.force
+        request.missing = command.tableOptions.missing ?? TrainDefaults.missing
+        request.dateFormat = command.tableOptions.dateFormat?.format
         let data = try DataSource.load(request, as: Scalar.self, needsTargets: true, command: "train")
         guard let targets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")

@@ -28,7 +28,8 @@ struct Fitter<Scalar: MatrixScalar> {
             totalEpochs: plan.epochs, samplesPerEpoch: trainingCount)
         var options = TrainingOptions(
             epochs: plan.epochs, batchSize: plan.batchSize, metrics: targets.measuresAccuracy ? [.accuracy] : [],
-            earlyStoppingPatience: plan.earlyStopping, flushesSubnormalsToZero: plan.flushesSubnormalsToZero)
+            earlyStoppingPatience: plan.earlyStopping, earlyStoppingTolerance: plan.earlyStoppingTolerance,
+            flushesSubnormalsToZero: plan.flushesSubnormalsToZero)
         network.gradientHook = DistributedRun.reducer(for: Scalar.self)
         let showsProgress = !quiet && !command.json
         if showsProgress && reporter.terminal { options.onBatchEnd = { reporter.batchEnded($0) } }

@@ -346,6 +346,47 @@ struct TrainingTests {
         #expect(!improvingHistory.stoppedEarly && improvingHistory.bestEpoch == 5)
     }
 
+    @Test(
+        "with a tolerance, early stopping on the training loss stops where scikit-learn's tol and n_iter_no_change rule does"
+    )
+    func earlyStoppingTolerance() throws {
+        // The loss curve of a full run, full-batch (no shuffling), from the seeded start.
+        let (reference, inputs, targets) = linearProblem()
+        var random = NumpyRandomState(seed: 0)
+        let curve = try reference.fit(
+            inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
+            options: TrainingOptions(epochs: 200), random: &random
+        ).loss
+        // scikit-learn's rule, as MLPRegressor._update_no_improvement_count writes it (stopping once the
+        // count reaches the patience): the epoch count of the run.
+        func stoppingEpochs(tolerance: Double, patience: Int) -> Int? {
+            var best = Double.infinity
+            var count = 0
+            for (epoch, loss) in curve.enumerated() {
+                if loss > best - tolerance { count += 1 } else { count = 0 }
+                if loss < best { best = loss }
+                if count >= patience { return epoch + 1 }
+            }
+            return nil
+        }
+        var stopped = 0
+        for tolerance in [1e-2, 1e-3, 1e-4, 1e-6] {
+            let (network, _, _) = linearProblem()
+            var generator = NumpyRandomState(seed: 0)
+            let history = try network.fit(
+                inputs, targets, loss: .meanSquaredError, optimizer: Optimizer(learningRate: 0.05),
+                options: TrainingOptions(epochs: 200, earlyStoppingPatience: 5, earlyStoppingTolerance: tolerance),
+                random: &generator)
+            let expected = stoppingEpochs(tolerance: tolerance, patience: 5)
+            #expect(history.stoppedEarly == (expected != nil), "tolerance \(tolerance)")
+            #expect(history.epochCount == (expected ?? 200), "tolerance \(tolerance): \(history.epochCount) epochs")
+            #expect(Array(history.loss) == Array(curve.prefix(history.epochCount)))
+            if expected != nil { stopped += 1 }
+        }
+        // The tolerances chosen make some runs stop and let the smallest run on.
+        #expect(stopped >= 2 && stoppingEpochs(tolerance: 1e-6, patience: 5) == nil)
+    }
+
     // MARK: Callbacks
 
     @Test("callbacks see every batch and epoch with the history's numbers")

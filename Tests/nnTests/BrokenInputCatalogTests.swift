@@ -104,17 +104,11 @@ func fullDevice(in folder: URL) -> String? {
         ("empty.csv", "", ["empty.csv", "the file is empty"]),
         ("blank.csv", "\n\n  \n", ["blank.csv", "the file is empty"]),
         ("header.csv", "f1,f2,label\n", ["header.csv", "header row but no data rows"]),
-        ("hole.csv", "f1,f2,label\n0.1,,x\n", ["hole.csv line 2", "column 'f2'", "an empty cell", "--missing"]),
         ("quote.csv", "f1,f2,label\n0.1,\"0.2,x\n", ["quote.csv, line 2", "quoted cell is not closed"]),
-        ("nan.csv", "f1,f2,label\n0.1,0.2,x\nnan,0.8,y\n", ["nan.csv line 3", "column 'f1'", "--missing"]),
         ("inf.csv", "f1,f2,label\n0.1,-inf,x\n0.9,0.8,y\n", ["inf.csv: sample 1, feature 2 is -inf"]),
         (
             "huge.csv", "f1,f2,label\n0.1,0.2,x\n0.9,1e400,y\n",
             ["huge.csv: sample 2, feature 2 is inf", "reads as inf"]
-        ),
-        (
-            "nantarget.csv", "f1,f2,t\n0.1,0.2,0.5\n0.9,0.8,nan\n",
-            ["nantarget.csv line 3", "target column 't' has no value"]
         ),
     ])
     func brokenCSVForTrain(_ name: String, _ content: String, _ mentions: [String]) throws {
@@ -126,11 +120,38 @@ func fullDevice(in folder: URL) -> String? {
             mentions: mentions)
         #expect(try bytes("model.safetensors", in: folder) == before, "a failed train replaced model.safetensors")
         // The same file for prediction (all columns but the label as features).
-        if name != "nantarget.csv" {
-            try expectCleanFailure(
-                ["predict", "--model", "model.safetensors", "--data", name, "--target", "label"], in: folder,
-                mentions: [name])
-        }
+        try expectCleanFailure(
+            ["predict", "--model", "model.safetensors", "--data", name, "--target", "label"], in: folder,
+            mentions: [name])
+    }
+
+    /// Missing cells are filled by default (issue 27); `--missing error` refuses them, naming the cell.
+    @Test(arguments: [
+        (
+            "hole.csv", "f1,f2,label\n0.1,,x\n0.5,0.4,y\n",
+            ["hole.csv line 2", "column 'f2'", "an empty cell", "--missing error"]
+        ),
+        ("nan.csv", "f1,f2,label\n0.1,0.2,x\nnan,0.8,y\n", ["nan.csv line 3", "column 'f1'", "--missing error"]),
+        (
+            "nantarget.csv", "f1,f2,t\n0.1,0.2,0.5\n0.9,0.8,nan\n",
+            ["nantarget.csv line 3", "target column 't' has no value", "--missing error"]
+        ),
+    ])
+    func missingCellsUnderMissingError(_ name: String, _ content: String, _ mentions: [String]) throws {
+        let folder = try catalogFolder()
+        try content.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        let before = try bytes("model.safetensors", in: folder)
+        try expectCleanFailure(
+            [
+                "train", "--data", name, "--missing", "error", "--layers", "2", "--epochs", "1", "--save",
+                "model.safetensors",
+            ],
+            in: folder, mentions: mentions)
+        #expect(try bytes("model.safetensors", in: folder) == before, "a failed train replaced model.safetensors")
+        let filled = try Executable.run(
+            ["train", "--data", name, "--layers", "2", "--epochs", "1", "--save", "filled.safetensors", "-q"],
+            in: folder)
+        #expect(filled.status == 0 && filled.standardError.contains("note: "), "\(filled.standardError)")
     }
 
     @Test func byteOrderMarkAndCRLFAreRead() throws {

@@ -200,7 +200,8 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
             [
                 "train", "--data", "data.npy", "--layers", "", "--loss", "mse", "--optimizer", "adam",
                 "--learning-rate", "0.05",
-                "--epochs", "300", "--precision", "double", "--save", "linear.safetensors", "--quiet",
+                "--epochs", "300", "--early-stopping", "off", "--precision", "double", "--save", "linear.safetensors",
+                "--quiet",
             ], in: folder)
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect((Double(value(after: "final loss: ", in: trained.standardOutput) ?? "") ?? 1) < 1e-3)

@@ -95,11 +95,11 @@ import Testing
         (["--output-activation", "softmax"], "identity"), (["--no-bias"], "true"),
         (["--loss", "mse"], "softmax-cross-entropy"), (["--task", "regress"], "classification"),
         (["--momentum", "0.5"], ""), (["--alpha", "0.5"], ""), (["--weight-decay", "0.1"], "0.0"),
-        (["--precision", "double"], "float"), (["--init", "xavier-uniform"], "he-normal"),
+        (["--precision", "double"], "float"), (["--init", "he-normal"], "xavier-uniform"),
         (["--bias-init", "constant:1"], "zeros"), (["--seed", "3"], "0"), (["--batch-size", "16"], "32"),
         (["--validation-split", "0.2"], "0.0"), (["--test-split", "0.2"], "0.0"),
         (["--scale", "minmax"], "standardize"),
-        (["--features", "a,b"], "all"), (["--drop", "c"], "none"), (["--missing", "mean"], "error"),
+        (["--features", "a,b"], "all"), (["--drop", "c"], "none"), (["--missing", "median"], "mean"),
     ])
     func resumeRefusesWhatItCannotApply(_ option: [String], _ checkpointValue: String) throws {
         let folder = try folderWithData()

@@ -80,8 +80,14 @@ private func expectUsageError(
         try "f1,f2,label\n0.1,0.2,x\n0.9,0.8,\n0.2,0.1,y\n".write(
             to: folder.appendingPathComponent("gap.csv"), atomically: true, encoding: .utf8)
         try expectCleanFailure(
-            ["train", "--data", "gap.csv"], in: folder,
-            mentions: ["gap.csv line 3", "target column 'label' has no value", "not a class", "--missing drop-rows"])
+            ["train", "--data", "gap.csv", "--missing", "error"], in: folder,
+            mentions: ["gap.csv line 3", "target column 'label' has no value", "--missing error"])
+        // By default the row is dropped with a note, and 'label' keeps its two classes.
+        let dropped = try Executable.run(["train", "--data", "gap.csv", "--epochs", "1"], in: folder)
+        #expect(
+            dropped.status == 0 && dropped.standardError.contains("note: dropped 1 row without a target value")
+                && dropped.standardOutput.contains("2 classes: x, y"),
+            "\(dropped.standardOutput) \(dropped.standardError)")
     }
 
     @Test func optionsThatAResumedRunCannotHonour() throws {
