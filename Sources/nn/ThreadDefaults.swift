@@ -4,10 +4,11 @@ import Tensor
 
 /// How many OpenBLAS threads `nn train` uses, and why: the one place that decides it.
 ///
-/// `--threads` wins; then an `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS` in the
-/// environment, which is the user's choice and is left to OpenBLAS; then, in an MPI job, the usable cores
-/// divided among this machine's ranks (`DistributedRun.start` set them); else ``ThreadRule`` (README, "The
-/// thread rule"): the count that is fastest for one batch's forward multiply-adds, at most the usable cores.
+/// `--threads` wins; then, in an MPI job, the usable cores divided among this machine's ranks
+/// (`DistributedRun.start` has set them, over any environment variable); then an `OPENBLAS_NUM_THREADS`,
+/// `GOTO_NUM_THREADS` or `OMP_NUM_THREADS` in the environment, which is the user's choice and is left to
+/// OpenBLAS; else ``ThreadRule`` (README, "The thread rule"): the count that is fastest for one batch's forward
+/// multiply-adds, at most the usable cores.
 enum ThreadDefaults {
     /// The environment variables through which a user sets OpenBLAS's thread count.
     static let environmentVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
@@ -17,10 +18,10 @@ enum ThreadDefaults {
         option: Int?, distributedCount: Int?, multiplyAdds: Int, usableCores: Int, environment: [String: String]
     ) -> (count: Int?, source: ThreadChoice.Source) {
         if let option { return (option, .option) }
+        if let distributedCount { return (distributedCount, .ranks) }
         if let name = environmentVariables.first(where: { !(environment[$0] ?? "").isEmpty }) {
             return (nil, .environment(name))
         }
-        if let distributedCount { return (distributedCount, .ranks) }
         return (ThreadRule.threadCount(multiplyAdds: multiplyAdds, usableCores: usableCores), .rule)
     }
 
