@@ -20,10 +20,10 @@ import Testing
         // --- article example begins ---
         let folder = "/usr/share/datasets/fashion-mnist"
         let images: Matrix<Float> = try readIDXImages(
-            from: "\(folder)/train-images-idx3-ubyte.gz", as: Float.self) / 255
+            from: "\(folder)/train-images-idx3-ubyte.gz", as: Float.self)
         let labels = try readIDXLabels(from: "\(folder)/train-labels-idx1-ubyte.gz")
         let testImages: Matrix<Float> = try readIDXImages(
-            from: "\(folder)/t10k-images-idx3-ubyte.gz", as: Float.self) / 255
+            from: "\(folder)/t10k-images-idx3-ubyte.gz", as: Float.self)
         let testLabels = try readIDXLabels(from: "\(folder)/t10k-labels-idx1-ubyte.gz")
 
         var random = NumpyRandomState(seed: 0)
