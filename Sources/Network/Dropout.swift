@@ -3,7 +3,7 @@ import Tensor
 /// Dropout: in training, each input is zeroed with probability ``rate`` and the others are scaled
 /// by `1 / (1 - rate)` (inverted dropout, as PyTorch and Keras do); in inference it is the identity.
 ///
-/// The masks are drawn from a ``FastRandom`` stream that the run seeds at the start of every
+/// The masks are drawn from a `FastRandom` stream that the run seeds at the start of every
 /// training epoch from its own generator (see ``ModeDependentLayer/beginEpoch(seed:)``), so a
 /// seeded run, and a run resumed from a checkpoint, draws the same masks. The layer keeps the last
 /// training mask for the backward pass, in a buffer that grows to the largest batch once.

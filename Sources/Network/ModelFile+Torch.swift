@@ -85,7 +85,7 @@ extension ModelFile {
         var document = self
         document.version = Self.currentVersion
         document.layers = document.layers.map(\.withoutArrays)
-        let inputCount = layers.first?.inputSize ?? 0
+        let inputCount = inputWidth
         let transform =
             inputTransform
             ?? InputTransform(

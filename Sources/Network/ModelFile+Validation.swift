@@ -48,10 +48,10 @@ extension ModelFile {
         if let classNames, classNames.count != (width == 1 ? 2 : width ?? 0), !(width == 1 && classNames.count == 1) {
             throw fail("\(classNames.count) class names for \(width ?? 0) outputs")
         }
-        if let featureNames, featureNames.count != layers[0].inputSize {
-            throw fail("\(featureNames.count) feature names for \(layers[0].inputSize ?? 0) inputs")
+        let inputWidth = self.inputWidth, outputWidth = width ?? 0
+        if let featureNames, featureNames.count != inputWidth {
+            throw fail("\(featureNames.count) feature names for \(inputWidth) inputs")
         }
-        let inputWidth = layers[0].inputSize ?? 0, outputWidth = width ?? 0
         if let inputTransform {
             try inputTransform.validate(
                 field: "inputTransform", width: inputWidth, what: "inputs", precision: precision, path: path)
@@ -136,6 +136,17 @@ extension ModelFile {
         }
         // The decoder's text names the offending number ("Parsed JSON number <1e30> does not fit in Int.").
         return "field '\(field)' must be \(expected): \(context.debugDescription)"
+    }
+}
+
+extension ModelFile {
+    /// The number of inputs the first layer takes: a dense layer's `inputSize`, an image layer's
+    /// channels · height · width; 0 when the first layer declares neither.
+    public var inputWidth: Int {
+        guard let first = layers.first else { return 0 }
+        if let shapes = first.kind?.sampleShapes(first) { return shapes.input.reduce(1, *) }
+        if first.type == BatchNormKind.typeName { return first.integer("features") ?? 0 }
+        return first.inputSize ?? 0
     }
 }
 

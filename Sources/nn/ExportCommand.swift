@@ -77,7 +77,7 @@ struct ExportCommand: ParsableCommand {
         let file = try ModelFile.read(from: modelOptions.model)
         if format == .torch { return try exportTorch(file) }
         var arrays = file.weightArrays
-        let inputCount = file.layers.first?.inputSize ?? 0
+        let inputCount = file.inputWidth
         let transform =
             file.inputTransform
             ?? ModelFile.InputTransform(
@@ -119,7 +119,7 @@ extension ExportCommand {
     /// The lines of PyTorch that rebuild the network, load the file strictly and predict.
     static func pytorchCode(_ file: ModelFile, path: String) -> String {
         let name = (path as NSString).lastPathComponent
-        let inputs = file.layers.first?.inputSize ?? 0
+        let inputs = file.inputWidth
         let double = file.precision == "double"
         let tensor =
             double ? "torch.tensor(json.loads(meta[key]), dtype=torch.float64)" : "torch.tensor(json.loads(meta[key]))"

@@ -97,7 +97,7 @@ struct TrainingData<Scalar: MatrixScalar> {
         guard let targets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")
         }
-        if let startingModel, let width = startingModel.layers.first?.inputSize, data.inputs.columns != width {
+        if let startingModel, case let width = startingModel.inputWidth, width > 0, data.inputs.columns != width {
             // Before the model's input transform (of its own width) is applied to the data.
             throw CommandError.dataMismatch(
                 "\(data.name): \(data.inputs.columns) features per sample, but the \(Self.origin(command)) has \(width) inputs; continue it on data with the same columns"

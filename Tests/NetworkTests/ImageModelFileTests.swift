@@ -48,8 +48,14 @@ struct ImageModelFileTests {
         // The streaming save, read into the parameters.
         let path = temporaryPath("image.nn")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try network.save(to: path, loss: .softmaxCrossEntropy)
+        // With a transform and names for its 36 inputs: the first layer's width is its image's.
+        let transform = ModelFile.InputTransform(
+            offset: [Double](repeating: 0.5, count: 36), scale: [Double](repeating: 2, count: 36))
+        try network.save(
+            to: path, loss: .softmaxCrossEntropy, inputTransform: transform,
+            featureNames: (0..<36).map { "pixel\($0)" })
         let (file, read) = try ModelFile.readNetwork(from: path, as: Float.self)
+        #expect(file.inputWidth == 36 && file.inputTransform == transform && file.featureNames?.count == 36)
         #expect(try read.predict(inputs) == expected)
         #expect((read.layers[1] as! BatchNorm<Float>).runningMean.value == runningMean)
         #expect(

@@ -39,9 +39,8 @@ struct ConvolutionBenchmark: ParsableCommand {
         }
         let testImages: Matrix<Float> = try readIDXImages(from: "\(dataset)/t10k-images-idx3-ubyte.gz", as: Float.self)
         let testLabels = try readIDXLabels(from: "\(dataset)/t10k-labels-idx1-ubyte.gz")
-        // Pixels scaled to [0, 1], as torchvision's ToTensor does.
-        trainImages = trainImages / 255
-        let scaledTest = testImages / 255
+        // readIDXImages scales the pixels to [0, 1], as torchvision's ToTensor does.
+        let scaledTest = testImages
         print(
             "cnn: OpenBLAS \(BLASLibrary.coreName) kernels, \(Processor.current.usableCoreCount) usable cores, \(trainImages.rows) training images"
         )

@@ -55,6 +55,8 @@ package struct ImageGeometry: Sendable, Equatable {
     /// row's scalars ordered channel, kernel row, kernel column (PyTorch's weight layout), zeros
     /// where the window reaches into the padding.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func imageToColumns<Scalar: MatrixScalar>(
         _ input: UnsafePointer<Scalar>, images: Int, into columns: UnsafeMutablePointer<Scalar>
     ) {
@@ -99,6 +101,8 @@ package struct ImageGeometry: Sendable, Equatable {
     /// input positions they were read from, writing `images` images into `output` (overwritten, not
     /// accumulated: a position gets the sum of every window that read it).
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func columnsToImage<Scalar: MatrixScalar>(
         _ columns: UnsafePointer<Scalar>, images: Int, into output: UnsafeMutablePointer<Scalar>
     ) {
@@ -141,6 +145,8 @@ package struct ImageGeometry: Sendable, Equatable {
     /// Moves a product's rows (one per image and position, `features` columns) into NCHW images
     /// (`features` planes of ``positions``), adding `bias[feature]` when given.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func rowsToImages<Scalar: MatrixScalar>(
         _ rows: UnsafePointer<Scalar>, features: Int, images: Int, bias: UnsafePointer<Scalar>?,
         into output: UnsafeMutablePointer<Scalar>
@@ -162,6 +168,8 @@ package struct ImageGeometry: Sendable, Equatable {
     /// The inverse of ``rowsToImages(_:features:images:bias:into:)`` without bias: NCHW images into
     /// one row per image and position.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func imagesToRows<Scalar: MatrixScalar>(
         _ images: UnsafePointer<Scalar>, features: Int, count: Int, into rows: UnsafeMutablePointer<Scalar>
     ) {
@@ -181,6 +189,8 @@ package struct ImageGeometry: Sendable, Equatable {
     /// Max pooling: each output cell is the largest input under its window, per channel (the
     /// window's cells inside the image; padding is never the maximum).
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func maxPool<Scalar: MatrixScalar>(
         _ input: UnsafePointer<Scalar>, images: Int, into output: UnsafeMutablePointer<Scalar>
     ) {
@@ -199,6 +209,8 @@ package struct ImageGeometry: Sendable, Equatable {
     /// input cell (row-major within the window) that holds the window's maximum, as PyTorch does;
     /// `inputGradient` is overwritten.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func maxPoolBackward<Scalar: MatrixScalar>(
         input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>, outputGradient: UnsafePointer<Scalar>,
         images: Int, into inputGradient: UnsafeMutablePointer<Scalar>
@@ -220,6 +232,8 @@ package struct ImageGeometry: Sendable, Equatable {
     /// Average pooling: each output cell is the mean of the input under its window (padding
     /// counted as zeros, PyTorch's `count_include_pad`; without padding every window is full).
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func averagePool<Scalar: MatrixScalar>(
         _ input: UnsafePointer<Scalar>, images: Int, into output: UnsafeMutablePointer<Scalar>
     ) {
@@ -238,6 +252,8 @@ package struct ImageGeometry: Sendable, Equatable {
     /// The backward pass of ``averagePool(_:images:into:)``: each output gradient spread evenly
     /// over its window; `inputGradient` is overwritten.
     @inlinable
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func averagePoolBackward<Scalar: MatrixScalar>(
         outputGradient: UnsafePointer<Scalar>, images: Int, into inputGradient: UnsafeMutablePointer<Scalar>
     ) {
