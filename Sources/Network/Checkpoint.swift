@@ -180,10 +180,12 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
             throw .invalidCheckpoint("the saved random state is invalid: \(error)")
         }
         if let stopping = progress.earlyStopping {
-            guard stopping.bestWeights.count == parameters.count,
-                zip(stopping.bestWeights, parameters).allSatisfy({ $0.shape == $1.value.shape })
+            // The parameters, then the layers' buffers, as `fit` keeps them.
+            let kept = parameters + network.layers.flatMap { $0.buffers }
+            guard stopping.bestWeights.count == kept.count,
+                zip(stopping.bestWeights, kept).allSatisfy({ $0.shape == $1.value.shape })
             else {
-                throw .invalidCheckpoint("the saved best weights do not match the network's parameters")
+                throw .invalidCheckpoint("the saved best weights do not match the network's parameters and buffers")
             }
         }
         return (network, optimizer, random)

@@ -452,6 +452,9 @@ extension Sequential {
         let plan = plan(loss: loss, gradientRetention: optimizer.gradientRetention)
         let lossActivation = plan.lossActivation
         let parameters = self.parameters
+        // What early stopping keeps of the best epoch: the parameters, then the layers' buffers (batch
+        // normalization's running statistics), so the restored model is the best epoch's whole.
+        let keptArrays = parameters + layers.flatMap { $0.buffers }
         // The gradients, then the step's statistics (loss, metrics), in one block for the hook.
         let statisticCount = 1 + options.metrics.count
         let (gradientBase, gradientCount) = try contiguousGradients(statisticCount: statisticCount)
@@ -653,7 +656,7 @@ extension Sequential {
             if let patience = options.earlyStoppingPatience {
                 progress.recordForEarlyStopping(
                     monitored: monitored, epoch: epoch, patience: patience, tolerance: options.earlyStoppingTolerance,
-                    weights: options.restoresBestWeights ? parameters.map { Matrix<Double>($0.value) } : [])
+                    weights: options.restoresBestWeights ? keptArrays.map { Matrix<Double>($0.value) } : [])
             }
             if let epochEnded {
                 lendMetricLists()
@@ -665,9 +668,9 @@ extension Sequential {
             try checkWeightsAreFinite(parameters, epoch: progress.epoch - 1, learningRate: optimizer.learningRate)
         }
         if options.earlyStoppingPatience != nil && options.restoresBestWeights, let stopping = progress.earlyStopping,
-            stopping.bestWeights.count == parameters.count
+            stopping.bestWeights.count == keptArrays.count
         {
-            for (parameter, value) in zip(parameters, stopping.bestWeights) { parameter.value = Matrix<Scalar>(value) }
+            for (array, value) in zip(keptArrays, stopping.bestWeights) { array.value = Matrix<Scalar>(value) }
             progress.history.bestEpoch = stopping.bestEpoch
         }
     }

@@ -9,7 +9,8 @@ public struct EarlyStoppingState: Codable, Sendable, Equatable {
     public var bestEpoch: Int
     /// Epochs since ``bestEpoch`` without a lower loss.
     public var epochsWithoutImprovement: Int
-    /// Every parameter's value after ``bestEpoch``, in the order of ``Sequential/parameters``.
+    /// Every parameter's value after ``bestEpoch``, in the order of ``Sequential/parameters``, then
+    /// every layer's buffers (``Layer/buffers``: batch normalization's running statistics) in layer order.
     public var bestWeights: [Matrix<Double>]
 }
 

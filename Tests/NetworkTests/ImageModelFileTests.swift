@@ -156,6 +156,38 @@ struct ImageModelFileTests {
         _ = restoredOptimizer
     }
 
+    @Test("early stopping restores the best epoch's running statistics with its weights")
+    func earlyStoppingRestoresBuffers() throws {
+        let (inputs, targets) = imageData(Double.self)
+        // Validation targets unrelated to the inputs: the validation loss is lowest early, so the run
+        // stops with a best epoch before its last.
+        let validation = (
+            inputs: uniformMatrix(rows: 12, columns: 36, seed: 5) as Matrix<Double>,
+            targets: oneHot((0..<12).map { ($0 * 7 + 1) % 3 }, classes: 3) as Matrix<Double>
+        )
+        let stopped = try imageNetwork(Double.self)
+        var random = NumpyRandomState(seed: 3)
+        let history = try stopped.fit(
+            inputs, targets, loss: .softmaxCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
+            options: TrainingOptions(epochs: 30, batchSize: 8, earlyStoppingPatience: 3), validation: validation,
+            random: &random)
+        let best = try #require(history.bestEpoch)
+        try #require(best < history.loss.count - 1, "the run kept its last epoch; the test needs an earlier one")
+        // The same run to the best epoch and no further.
+        let reference = try imageNetwork(Double.self)
+        var referenceRandom = NumpyRandomState(seed: 3)
+        _ = try reference.fit(
+            inputs, targets, loss: .softmaxCrossEntropy, optimizer: Optimizer(.adam, learningRate: 0.05),
+            options: TrainingOptions(epochs: best + 1, batchSize: 8), validation: validation, random: &referenceRandom)
+        #expect(stopped.parameters.map(\.value) == reference.parameters.map(\.value))
+        for index in [1, 5] {
+            #expect(
+                stopped.layers[index].buffers.map(\.value) == reference.layers[index].buffers.map(\.value),
+                "layer \(index)'s running statistics are the best epoch's")
+        }
+        #expect(try stopped.predict(inputs) == reference.predict(inputs))
+    }
+
     @Test("dropout drops at its rate in training, the same masks for the same seed, nothing in inference")
     func dropout() throws {
         let layer = try Dropout<Double>(rate: 0.3)
