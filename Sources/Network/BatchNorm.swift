@@ -316,12 +316,7 @@ public enum BatchNormKind: LayerKind {
         guard let epsilon = layer.number("epsilon"), epsilon > 0, epsilon.isFinite else {
             throw fail("field 'layers.\(index).settings.epsilon': must be a positive number")
         }
-        let inputCount = shape.reduce(1, *)
-        if let width, width != inputCount {
-            throw fail(
-                "layer \(index) expects \(inputCount) inputs \(shapeText(shape)) but the previous layer gives \(width)")
-        }
-        return inputCount
+        return try checkInput(shape, chainsFrom: width, index: index, path: path)
     }
 
     /// The sample shape in and out, for images; `nil` for features (any shape of the width).

@@ -354,14 +354,7 @@ public enum Conv2DKind: LayerKind {
                     "layer \(index): a \(kernel)×\(kernel) \(padding.rawValue) convolution with \(layer.activation.rawValue) does not apply to \(shapeText(shape)) images"
             )
         }
-        let inputCount = shape[0] * shape[1] * shape[2]
-        if let width, width != inputCount {
-            throw .invalidModelFile(
-                path: path,
-                reason:
-                    "layer \(index) expects \(inputCount) inputs \(shapeText(shape)) but the previous layer gives \(width)"
-            )
-        }
+        try checkInput(shape, chainsFrom: width, index: index, path: path)
         return filters * geometry.positions
     }
 

@@ -280,9 +280,7 @@ public enum DenseKind: LayerKind {
         else {
             throw fail("layer \(index): \(inputSize) × \(outputSize) weights is beyond any model this package writes")
         }
-        if let width, width != inputSize {
-            throw fail("layer \(index) expects \(inputSize) inputs but the previous layer gives \(width)")
-        }
+        try checkInput([inputSize], chainsFrom: width, index: index, path: path)
         return outputSize
     }
 

@@ -124,14 +124,7 @@ public enum GlobalAveragePool2DKind: LayerKind {
         path: String
     ) throws(NetworkError) -> Int? {
         let shape = try layer.checkedImageShape(index: index, path: path)
-        let inputCount = shape[0] * shape[1] * shape[2]
-        if let width, width != inputCount {
-            throw .invalidModelFile(
-                path: path,
-                reason:
-                    "layer \(index) expects \(inputCount) inputs \(shapeText(shape)) but the previous layer gives \(width)"
-            )
-        }
+        try checkInput(shape, chainsFrom: width, index: index, path: path)
         return shape[0]
     }
 

@@ -107,6 +107,22 @@ extension LayerKind {
         return saved
     }
 
+    /// The width of samples of `shape`, after checking that it is `width`, what the previous layer
+    /// outputs (`nil` before the first sized layer): the one check of how saved layers chain.
+    @discardableResult
+    static func checkInput(_ shape: [Int], chainsFrom width: Int?, index: Int, path: String) throws(NetworkError)
+        -> Int
+    {
+        let inputCount = shape.reduce(1, *)
+        if let width, width != inputCount {
+            let shown = shape.count > 1 ? " \(shapeText(shape))" : ""
+            throw .invalidModelFile(
+                path: path,
+                reason: "layer \(index) expects \(inputCount) inputs\(shown) but the previous layer gives \(width)")
+        }
+        return inputCount
+    }
+
     /// Checks that `saved` holds exactly the arrays of ``arraySpecifications(_:)`` (a JSON model
     /// keeps them in the document), each of its shape and finite in `precision`.
     static func validateDocumentArrays(

@@ -67,14 +67,9 @@ extension Conv2D: CustomStringConvertible {
     }
 }
 
-extension MaxPool2D: CustomStringConvertible {
-    /// `MaxPool2D(2x2, stride 2)`.
-    public var description: String { "MaxPool2D(\(poolSize)x\(poolSize), stride \(stride))" }
-}
-
-extension AveragePool2D: CustomStringConvertible {
-    /// `AveragePool2D(2x2, stride 2)`.
-    public var description: String { "AveragePool2D(\(poolSize)x\(poolSize), stride \(stride))" }
+extension Pool2D: CustomStringConvertible {
+    /// `MaxPool2D(2x2, stride 2)` or `AveragePool2D(2x2, stride 2)`.
+    public var description: String { "\(operation.layerName)(\(poolSize)x\(poolSize), stride \(stride))" }
 }
 
 extension GlobalAveragePool2D: CustomStringConvertible {

@@ -1,11 +1,61 @@
 import Tensor
 
+/// What a pooling layer takes of each window: the operation of ``Pool2D``, so that ``MaxPool2D``
+/// and ``AveragePool2D`` are one layer with one saved kind each.
+public enum PoolingOperation: Sendable {
+    /// The window's largest value (PyTorch's `MaxPool2d`); the gradient goes to the first maximum, row-major.
+    case maximum
+    /// The window's mean (PyTorch's `AvgPool2d`); the gradient is spread evenly over the window.
+    case average
+
+    /// The layer's name in messages and descriptions: `MaxPool2D` or `AveragePool2D`.
+    public var layerName: String {
+        switch self {
+        case .maximum: "MaxPool2D"
+        case .average: "AveragePool2D"
+        }
+    }
+
+    /// The `type` string the layer is saved under: `maxpool2d` or `averagepool2d`.
+    public var typeName: String {
+        switch self {
+        case .maximum: "maxpool2d"
+        case .average: "averagepool2d"
+        }
+    }
+}
+
+/// A pooling operation as a type, the second parameter of ``Pool2D``: ``MaximumPooling`` or ``AveragePooling``.
+public protocol PoolingOperationType {
+    /// The operation.
+    static var operation: PoolingOperation { get }
+}
+
+/// ``PoolingOperation/maximum`` as a type: `Pool2D<Scalar, MaximumPooling>` is ``MaxPool2D``.
+public enum MaximumPooling: PoolingOperationType {
+    /// ``PoolingOperation/maximum``.
+    public static var operation: PoolingOperation { .maximum }
+}
+
+/// ``PoolingOperation/average`` as a type: `Pool2D<Scalar, AveragePooling>` is ``AveragePool2D``.
+public enum AveragePooling: PoolingOperationType {
+    /// ``PoolingOperation/average``.
+    public static var operation: PoolingOperation { .average }
+}
+
 /// Max pooling over images: each output cell is the largest input under its window, per channel.
+public typealias MaxPool2D<Scalar: MatrixScalar> = Pool2D<Scalar, MaximumPooling>
+
+/// Average pooling over images: each output cell is the mean of the input under its window, per channel.
+public typealias AveragePool2D<Scalar: MatrixScalar> = Pool2D<Scalar, AveragePooling>
+
+/// Pooling over images: each output cell is the maximum or the mean (``PoolingOperation``) of the
+/// input under its window, per channel. Use it as ``MaxPool2D`` or ``AveragePool2D``.
 ///
 /// A sample is a row of `channels · height · width` scalars in NCHW order; the output keeps the
 /// channels, with `(size - poolSize) / stride + 1` positions down and across (no padding, as
-/// PyTorch's `MaxPool2d` and Keras's `valid`). It has no parameters.
-public final class MaxPool2D<Scalar: MatrixScalar>: Layer {
+/// PyTorch's `MaxPool2d`/`AvgPool2d` and Keras's `valid`). It has no parameters.
+public final class Pool2D<Scalar: MatrixScalar, Operation: PoolingOperationType>: Layer {
     /// The input's channels, height and width.
     public let inputChannels: Int, inputHeight: Int, inputWidth: Int
     /// The side of the square window.
@@ -24,14 +74,15 @@ public final class MaxPool2D<Scalar: MatrixScalar>: Layer {
     {
         let (channels, height, width) = inputShape
         let stride = stride ?? poolSize
+        let name = Operation.operation.layerName
         guard channels > 0, height > 0, width > 0, poolSize > 0, stride > 0 else {
             throw .invalidConfiguration(
-                "MaxPool2D: input (\(channels), \(height), \(width)), pool \(poolSize) and stride \(stride) must all be positive"
+                "\(name): input (\(channels), \(height), \(width)), pool \(poolSize) and stride \(stride) must all be positive"
             )
         }
         guard poolSize <= height, poolSize <= width else {
             throw .invalidConfiguration(
-                "MaxPool2D: a \(poolSize)×\(poolSize) window does not fit a \(height)×\(width) image")
+                "\(name): a \(poolSize)×\(poolSize) window does not fit a \(height)×\(width) image")
         }
         inputChannels = channels
         inputHeight = height
@@ -41,6 +92,9 @@ public final class MaxPool2D<Scalar: MatrixScalar>: Layer {
         geometry = ImageGeometry(
             channels: channels, height: height, width: width, kernelSize: poolSize, stride: stride, same: false)
     }
+
+    /// The operation: ``PoolingOperation/maximum`` or ``PoolingOperation/average``.
+    public var operation: PoolingOperation { Operation.operation }
 
     /// `channels · height · width`.
     public var inputSize: Int? { geometry.inputCount }
@@ -67,10 +121,11 @@ public final class MaxPool2D<Scalar: MatrixScalar>: Layer {
 
     /// Pools a batch.
     public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
-        forwardThroughBuffers(input, into: &output, "MaxPool2D")
+        forwardThroughBuffers(input, into: &output, operation.layerName)
     }
 
-    /// Sends each output gradient to its window's maximum (the first one, row-major, as PyTorch does).
+    /// Sends each output gradient to its window's maximum (the first one, row-major, as PyTorch
+    /// does), or spreads it evenly over its window.
     public func backward(
         input: Matrix<Scalar>, output: Matrix<Scalar>, outputGradient: inout Matrix<Scalar>,
         inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,
@@ -79,24 +134,32 @@ public final class MaxPool2D<Scalar: MatrixScalar>: Layer {
         backwardThroughBuffers(
             input: input, output: output, outputGradient: &outputGradient, inputGradient: &inputGradient,
             needsInputGradient: needsInputGradient, skipsActivationDerivative: skipsActivationDerivative,
-            gradientRetention: gradientRetention, "MaxPool2D")
+            gradientRetention: gradientRetention, operation.layerName)
     }
 }
 
-extension MaxPool2D: BufferedLayer {
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
+extension Pool2D: BufferedLayer {
+    @_specialize(where Scalar == Float, Operation == MaximumPooling)
+    @_specialize(where Scalar == Double, Operation == MaximumPooling)
+    @_specialize(where Scalar == Float, Operation == AveragePooling)
+    @_specialize(where Scalar == Double, Operation == AveragePooling)
     static func forward(
         _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, rows: Int, inputColumns: Int,
         into output: UnsafeMutablePointer<Scalar>, outputColumns: Int
     ) {
         layer._withUnsafeGuaranteedRef {
-            unsafeDowncast($0, to: MaxPool2D.self).geometry.maxPool(input, images: rows, into: output)
+            let geometry = unsafeDowncast($0, to: Pool2D.self).geometry
+            switch Operation.operation {
+            case .maximum: geometry.maxPool(input, images: rows, into: output)
+            case .average: geometry.averagePool(input, images: rows, into: output)
+            }
         }
     }
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float, Operation == MaximumPooling)
+    @_specialize(where Scalar == Double, Operation == MaximumPooling)
+    @_specialize(where Scalar == Float, Operation == AveragePooling)
+    @_specialize(where Scalar == Double, Operation == AveragePooling)
     static func backward(
         _ layer: Unmanaged<AnyObject>, input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>,
         outputGradient: UnsafeMutablePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int,
@@ -104,38 +167,52 @@ extension MaxPool2D: BufferedLayer {
     ) {
         guard let inputGradient else { return }
         layer._withUnsafeGuaranteedRef {
-            unsafeDowncast($0, to: MaxPool2D.self).geometry.maxPoolBackward(
-                input: input, output: output, outputGradient: outputGradient, images: rows, into: inputGradient)
+            let geometry = unsafeDowncast($0, to: Pool2D.self).geometry
+            switch Operation.operation {
+            case .maximum:
+                geometry.maxPoolBackward(
+                    input: input, output: output, outputGradient: outputGradient, images: rows, into: inputGradient)
+            case .average:
+                geometry.averagePoolBackward(outputGradient: outputGradient, images: rows, into: inputGradient)
+            }
         }
     }
 }
 
 /// ``MaxPool2D`` as model files know it: type `"maxpool2d"` with `channels`, `height`, `width`,
 /// `poolSize` and `stride` settings and no arrays.
-public enum MaxPool2DKind: LayerKind {
-    /// `"maxpool2d"`.
-    public static let typeName = "maxpool2d"
+public typealias MaxPool2DKind = Pool2DKind<MaximumPooling>
+
+/// ``AveragePool2D`` as model files know it: type `"averagepool2d"` with `channels`, `height`,
+/// `width`, `poolSize` and `stride` settings and no arrays.
+public typealias AveragePool2DKind = Pool2DKind<AveragePooling>
+
+/// ``Pool2D`` as model files know it: type ``PoolingOperation/typeName`` (`"maxpool2d"`,
+/// `"averagepool2d"`) with `channels`, `height`, `width`, `poolSize` and `stride` settings and no arrays.
+public enum Pool2DKind<Operation: PoolingOperationType>: LayerKind {
+    /// `"maxpool2d"` or `"averagepool2d"`.
+    public static var typeName: String { Operation.operation.typeName }
 
     /// Pooling has no parameters.
-    public static let hasArrays = false
+    public static var hasArrays: Bool { false }
 
-    /// The saved form of a ``MaxPool2D``, or `nil` for another layer.
+    /// The saved form of a pooling layer of this operation, or `nil` for another layer.
     public static func saved<Scalar: MatrixScalar>(_ layer: any Layer<Scalar>, includesWeights: Bool) -> ModelFile
         .SavedLayer?
     {
-        guard let pool = layer as? MaxPool2D<Scalar> else { return nil }
+        guard let pool = layer as? Pool2D<Scalar, Operation> else { return nil }
         var settings = ModelFile.SavedLayer.imageSettings(pool.inputShape!)
         settings["poolSize"] = .integer(pool.poolSize)
         settings["stride"] = .integer(pool.stride)
         return savedLayer(pool, settings: settings, includesWeights: includesWeights)
     }
 
-    /// A ``MaxPool2D`` with the saved settings.
+    /// A pooling layer of this operation with the saved settings.
     public static func makeLayer<Scalar: MatrixScalar>(from saved: ModelFile.SavedLayer, as type: Scalar.Type)
         throws(NetworkError) -> any Layer<Scalar>
     {
         let shape = saved.imageInputShape!
-        return try MaxPool2D<Scalar>(
+        return try Pool2D<Scalar, Operation>(
             inputShape: (shape[0], shape[1], shape[2]), poolSize: saved.integer("poolSize")!,
             stride: saved.integer("stride")!)
     }
@@ -151,14 +228,7 @@ public enum MaxPool2DKind: LayerKind {
         let shape = try layer.checkedImageShape(index: index, path: path)
         let pool = try layer.checkedInteger("poolSize", in: 1...min(shape[1], shape[2]), index: index, path: path)
         let stride = try layer.checkedInteger("stride", in: 1...(1 << 10), index: index, path: path)
-        let inputCount = shape[0] * shape[1] * shape[2]
-        if let width, width != inputCount {
-            throw .invalidModelFile(
-                path: path,
-                reason:
-                    "layer \(index) expects \(inputCount) inputs \(shapeText(shape)) but the previous layer gives \(width)"
-            )
-        }
+        try checkInput(shape, chainsFrom: width, index: index, path: path)
         let geometry = ImageGeometry(
             channels: shape[0], height: shape[1], width: shape[2], kernelSize: pool, stride: stride, same: false)
         return shape[0] * geometry.positions
@@ -178,9 +248,9 @@ public enum MaxPool2DKind: LayerKind {
     /// No parameters.
     public static func parameterCount(_ saved: ModelFile.SavedLayer) -> Int { 0 }
 
-    /// `maxpool2d 2x2, stride 2`.
+    /// `maxpool2d 2x2, stride 2` or `averagepool2d 2x2, stride 2`.
     public static func summary(_ saved: ModelFile.SavedLayer) -> String {
         let pool = saved.integer("poolSize") ?? 0
-        return "maxpool2d \(pool)x\(pool), stride \(saved.integer("stride") ?? 0)"
+        return "\(typeName) \(pool)x\(pool), stride \(saved.integer("stride") ?? 0)"
     }
 }
