@@ -12,14 +12,19 @@
 # With --two-hosts, instead: two hosts simulated by network namespaces (scripts/lib/two-hosts.sh, as
 # scripts/mpi-two-hosts.sh makes them), the link shaped to 1, 10 and 100 Gbit/s, and at global batches
 # 128, 512 and 2048 of Fashion-MNIST (784-256-128-10, float, EPOCHS epochs, default 2): one process x 1
-# thread against the two hosts x 1 thread each (each host on one half of the cores), from the training
-# time nn prints. Prints per rate the allreduce probe's time for the gradient buffer (ranks polling, then
-# yielding), then per batch the step times, the steps' wait for
-# their sums after the backward pass (nn's allreduce line), the speedup and the parallel efficiency
-# (speedup / 2), and the scaling model of BENCHMARKS.md for the same point: t1(B/2) + T, with t1 the
-# one-process step time at half the batch (measured here too) and T = bytes / rate.
+# thread against the two hosts x 1 thread each, from the training time nn prints. Each host runs on
+# one half of the cores, and so does the one process (taskset, host a's half), so that both sides
+# compute on a core of their own. Every point is run SAMPLES times (default 3), in turns, and
+# printed as the median with the spread (fastest-slowest). Prints per rate the allreduce probe's time for
+# the gradient buffer (blocking MPI_Allreduce, ranks polling, then yielding; then MPI_Iallreduce as
+# nn runs it), then per batch: the step times, the speedup and the parallel efficiency (speedup / 2),
+# the scaling model of BENCHMARKS.md for the same point (t1(B/2) + T, with t1 the one-process step
+# time at half the batch, measured here too, and T = bytes / rate), and where a step's time goes:
+# nn's step parts (computing, MPI calls during the backward pass, waiting for the sums, update) on
+# each host, against one process's at half the batch (a 1-rank job on host a's core, last sample).
 #
-#   benchmarks/run-distributed.sh --two-hosts [NN]     (root; RATES="10gbit" to run one rate)
+#   benchmarks/run-distributed.sh --two-hosts [NN]     (root; RATES="10gbit" to run one rate,
+#                                                       BATCHES="512" one batch, SAMPLES=5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
@@ -41,20 +46,33 @@ if [ "$two_hosts" = 1 ]; then
         exit 1
     fi
     rates=${RATES:-1gbit 10gbit 100gbit}
+    batches=${BATCHES:-128 512 2048}
     epochs=${EPOCHS:-2}
+    samples=${SAMPLES:-3}
     two_hosts_setup 10gbit
     mpicc -O2 -o "$work/allreduce" benchmarks/mpi/allreduce.c
+    mpicc -O2 -o "$work/iallreduce" benchmarks/mpi/iallreduce.c
     echo "== $(date -u +%Y-%m-%dT%H:%MZ), $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "== OpenBLAS $("$nn" doctor 2> /dev/null | sed -n "s/^kernels: *//p")"
     # The training time nn prints ("Trained 2 epochs (2 in all) in 1.23 s, ...").
     seconds() { sed -n 's/^Trained .* in \([0-9.]*\) s.*/\1/p' "$1"; }
+    # "median (fastest-slowest)" of numbers, one a line.
+    spread() { sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%.3f (%.3f-%.3f)", m, v[1], v[NR] }'; }
+    median() { sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    # A step's parts as nn prints them: "computing C, calls K, waiting W, update U, early E%".
+    parts() { sed -n "s/^rank $2 step: computing \([0-9.]*\) ms, MPI calls during the backward pass \([0-9.]*\) ms, waiting for the sums \([0-9.]*\) ms, update \([0-9.]*\) ms; .* in \([0-9]*\)% .*/computing \1, calls \2, waiting \3, update \4 ms, early sums complete \5%/p" "$1"; }
     common=(train --dataset fashion-mnist --epochs "$epochs" --threads 1 --quiet --seed 1)
-    declare -A alone
-    for batch in 64 128 256 512 1024 2048; do
-        "$nn" "${common[@]}" --batch-size "$batch" > "$work/alone.txt"
-        alone[$batch]=$(seconds "$work/alone.txt")
-    done
+    alone_cores=$two_hosts_cores_a
     steps() { echo $(((60000 + $1 - 1) / $1 * epochs)); }
+    # One process, pinned as host a is, at every batch and half batch: SAMPLES runs each.
+    declare -A alone
+    for batch in $(for b in $batches; do echo $((b / 2)) "$b"; done | tr ' ' '\n' | sort -gu); do
+        for sample in $(seq "$samples"); do
+            taskset -c "$alone_cores" "$nn" "${common[@]}" --batch-size "$batch" > "$work/alone.txt"
+            alone[$batch]+="$(seconds "$work/alone.txt") "
+        done
+    done
     for rate in $rates; do
         two_hosts_shape "$rate"
         echo "== $two_hosts_shaping"
@@ -62,21 +80,40 @@ if [ "$two_hosts" = 1 ]; then
             probe=$("${two_hosts_mpirun[@]}" --mca mpi_yield_when_idle "$yield" "$work/allreduce" 235148 200)
             echo "   allreduce probe, mpi_yield_when_idle $yield: $probe"
         done
-        for batch in 128 512 2048; do
-            "${two_hosts_mpirun[@]}" "$nn" "${common[@]}" --batch-size "$batch" --distributed > "$work/hosts.txt" \
-                2> "$work/hosts.err"
+        # As nn starts its sums (SumAlgorithm): recursive doubling; then libnbc's own choice.
+        for algorithm in 4 0; do
+            echo "   non-blocking probe, coll_libnbc_iallreduce_algorithm $algorithm:"
+            "${two_hosts_mpirun[@]}" --mca coll_libnbc_iallreduce_algorithm "$algorithm" "$work/iallreduce" 235148 200 1000 50 \
+                | sed -n '2,$p' | sed 's/^/   /'
+        done
+        for batch in $batches; do
+            hosts=""
+            for sample in $(seq "$samples"); do
+                "${two_hosts_mpirun[@]}" "$nn" "${common[@]}" --batch-size "$batch" --distributed > "$work/hosts.txt" \
+                    2> "$work/hosts.err"
+                hosts+="$(seconds "$work/hosts.txt") "
+            done
             grep '^nn: ' "$work/hosts.err" | sed 's/^/   /' || true
-            waited=$(sed -n 's/.* \([0-9]*\) µs a step waiting after it.*/\1/p' "$work/hosts.txt")
-            buckets=$(sed -n 's/^allreduce: .* in \([0-9]*\) buckets\{0,1\} (\([0-9]*\) started.*/\1 (\2 during backward)/p' "$work/hosts.txt")
-            awk -v b="$batch" -v one="${alone[$batch]}" -v half="${alone[$((batch / 2))]}" -v two="$(seconds "$work/hosts.txt")" \
-                -v n="$(steps "$batch")" -v nh="$(steps $((batch / 2)))" -v w="$waited" -v k="$buckets" -v r="$rate" 'BEGIN {
+            buckets=$(sed -n 's/^allreduce: .* in \([0-9]*\) buckets\{0,1\} (\([0-9]*\) started.*/\1 (\2 during the backward pass)/p' "$work/hosts.txt")
+            half=$((batch / 2))
+            taskset -c "$alone_cores" mpirun -np 1 --bind-to none "$nn" "${common[@]}" --batch-size "$half" --distributed \
+                > "$work/half.txt" 2> /dev/null
+            n=$(steps "$batch") nh=$(steps "$half")
+            t1=$(for s in ${alone[$batch]}; do echo "$s"; done | awk -v n="$n" '{ print $1 / n * 1000 }')
+            t2=$(for s in $hosts; do echo "$s"; done | awk -v n="$n" '{ print $1 / n * 1000 }')
+            th=$(for s in ${alone[$half]}; do echo "$s"; done | awk -v n="$nh" '{ print $1 / n * 1000 }')
+            echo "   batch $batch, ms a step, median (fastest-slowest) of $samples: 1 process $(echo "$t1" | spread), 2 hosts $(echo "$t2" | spread), 1 process at batch $half $(echo "$th" | spread); $buckets buckets"
+            awk -v one="$(echo "$t1" | median)" -v two="$(echo "$t2" | median)" -v half="$(echo "$th" | median)" \
+                -v fast1="$(echo "$t1" | sort -g | head -1)" -v fast2="$(echo "$t2" | sort -g | head -1)" -v r="$rate" 'BEGIN {
                     bits = r + 0; if (r ~ /gbit/) bits *= 1e9; else if (r ~ /mbit/) bits *= 1e6
-                    t1 = one / n * 1000; t2 = two / n * 1000; th = half / nh * 1000
                     transfer = 940592 * 8 / bits * 1000
-                    model = th + transfer
-                    printf "   batch %4d: 1 process %.3f ms a step, 2 hosts %.3f ms (waiting %.3f ms for %s buckets), speedup %.2f, efficiency %.2f; model %.3f ms (t1(B/2) %.3f + transfer %.3f), efficiency %.2f\n",
-                        b, t1, t2, w / 1000, k, t1 / t2, t1 / t2 / 2, model, th, transfer, t1 / model / 2
+                    model = half + transfer
+                    printf "     speedup %.2f, efficiency %.2f (fastest runs: %.2f); model %.3f ms (t1(B/2) %.3f + transfer %.3f), efficiency %.2f\n",
+                        one / two, one / two / 2, fast1 / fast2 / 2, model, half, transfer, one / model / 2
                 }'
+            echo "     host a (rank 0): $(parts "$work/hosts.txt" 0)"
+            echo "     host b (rank 1): $(parts "$work/hosts.txt" 1)"
+            echo "     1 process at batch $half: $(parts "$work/half.txt" 0)"
         done
     done
     exit 0

@@ -49,6 +49,9 @@ for optimizer in sgd momentum adam; do
         "${mpirun[@]}" -np "$ranks" "$nn" "${common[@]}" --optimizer "$optimizer" --learning-rate 0.01 --distributed > ranks.txt
         summaries=$(grep -c '^Trained' ranks.txt || true)
         [ "$summaries" = 1 ] || fail "$optimizer, $ranks ranks: $summaries summaries printed (rank 0 alone prints)"
+        # The summary's step parts: one line per rank, in rank order, after the allreduce line.
+        parts=$(grep -A "$ranks" '^allreduce: ' ranks.txt | tail -n "$ranks" | sed -n 's/^rank \([0-9]*\) step: computing [0-9.]* ms, MPI calls during the backward pass [0-9.]* ms, waiting for the sums [0-9.]* ms, update [0-9.]* ms; the sums started during the backward pass were complete at its end in [0-9]*% of the steps$/\1/p' | tr -d '\n')
+        [ "$parts" = "$(seq -s '' 0 $((ranks - 1)))" ] || fail "$optimizer, $ranks ranks: step parts of ranks '$parts': $(grep -A "$ranks" '^allreduce: ' ranks.txt)"
         for name in "final loss" "test loss"; do
             a=$(value "$name" alone.txt); b=$(value "$name" ranks.txt)
             if close "$a" "$b"; then pass "$optimizer, $ranks ranks: $name $b (1 rank: $a)"

@@ -28,8 +28,9 @@ public protocol Communicator: AnyObject, Sendable {
     /// - Precondition: every member starts as many sums, of the same lengths, in the same order.
     func startAllreduceSum<Scalar: MatrixScalar>(in buffer: UnsafeMutableBufferPointer<Scalar>)
     /// Lets the started sums advance without waiting for them (MPI moves a non-blocking operation on
-    /// only inside MPI calls): what a member calls between pieces of other work.
-    func progressReductions()
+    /// only inside MPI calls): what a member calls between pieces of other work. Returns whether
+    /// every started sum is complete (they still count as started until ``waitForReductions()``).
+    @discardableResult func progressReductions() -> Bool
     /// Returns once every sum started with ``startAllreduceSum(in:)`` is complete in its buffer.
     func waitForReductions()
     /// Replaces `values` on every member by those of member `root`.
@@ -59,7 +60,7 @@ extension Communicator {
     }
 
     /// Does nothing: the default's sums are complete when they start.
-    public func progressReductions() {}
+    @discardableResult public func progressReductions() -> Bool { true }
 
     /// Does nothing: the default's sums are complete when they start.
     public func waitForReductions() {}

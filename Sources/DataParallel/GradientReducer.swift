@@ -60,6 +60,12 @@ public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
     var shareRows = 0
     /// Whether the run's loss sums over samples (set by ``trainingBegins(_:loss:optimizer:random:)``).
     var lossIsSum = false
+    /// When the current step began (``share(of:)``), when the previous step's sums were complete,
+    /// and the time this step spent in MPI calls during its backward pass: the step's parts for
+    /// ``statistics``.
+    var stepBegan: ContinuousClock.Instant?
+    var sumsCompleted: ContinuousClock.Instant?
+    var callsDuringBackward = Duration.zero
 
     /// A reducer over `communicator`, counting into `statistics`, with buckets of `bucketBytes` or
     /// more, that starts each bucket's sum during the backward pass unless `overlapsBackward` is false.
@@ -95,6 +101,12 @@ public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
 
     /// Member `rank`'s contiguous, balanced share of `batch`.
     public func share(of batch: Range<Int>) -> Range<Int> {
+        let now = ContinuousClock.now
+        // From the previous step's sums to this step: its update (within an epoch; the first step of
+        // an epoch follows the previous epoch's end).
+        if batch.lowerBound > 0, let sumsCompleted { statistics.recordUpdate(now - sumsCompleted) }
+        stepBegan = now
+        callsDuringBackward = .zero
         let count = batch.count, rank = communicator.rank, size = communicator.size
         batchRows = count
         let share = (batch.lowerBound + count * rank / size)..<(batch.lowerBound + count * (rank + 1) / size)
@@ -106,19 +118,31 @@ public final class GradientReducer<Scalar: MatrixScalar>: DataParallelHook {
     /// and lets those started earlier advance.
     public func gradientsReady(_ gradients: StepGradients<Scalar>, from offset: Int) {
         guard overlapsBackward else { return }
+        let called = ContinuousClock.now
         startBuckets(gradients, from: offset)
         communicator.progressReductions()
+        callsDuringBackward += ContinuousClock.now - called
     }
 
     /// Weighs and starts the buckets not started yet, then waits for every bucket's sum.
     public func gradientsComplete(_ gradients: StepGradients<Scalar>) throws(NetworkError) {
         let started = ContinuousClock.now
         let startedEarly = startedBuckets
+        // Whether the sums started during the backward pass are already complete: how far they
+        // advanced while the earlier layers computed.
+        let earlyComplete = startedEarly > 0 && communicator.progressReductions()
         startBuckets(gradients, from: 0)
         communicator.waitForReductions()
+        let completed = ContinuousClock.now
         statistics.record(
-            ContinuousClock.now - started, values: gradients.count, buckets: buckets.count,
+            completed - started, values: gradients.count, buckets: buckets.count,
             startedDuringBackward: startedEarly)
+        if let stepBegan {
+            statistics.recordComputing(
+                started - stepBegan - callsDuringBackward, callsDuringBackward: callsDuringBackward,
+                earlySumsComplete: earlyComplete)
+        }
+        sumsCompleted = completed
         startedBuckets = 0
     }
 
@@ -253,6 +277,20 @@ public final class ReductionStatistics: @unchecked Sendable {
     public private(set) var buckets = 0
     /// Of ``buckets``, those whose sum started during the backward pass.
     public private(set) var bucketsStartedDuringBackward = 0
+    /// The seconds the steps computed (from the step's beginning to the end of its backward pass:
+    /// gathering the batch, the forward pass, the loss and metrics, the backward pass), less the MPI
+    /// calls made during the backward pass, all steps together.
+    public private(set) var computingSeconds = 0.0
+    /// The seconds spent in MPI calls during the backward passes (starting buckets, letting started
+    /// sums advance), all steps together.
+    public private(set) var secondsInCallsDuringBackward = 0.0
+    /// The steps whose sums started during the backward pass were all complete when it ended.
+    public private(set) var stepsWithEarlySumsComplete = 0
+    /// The seconds from one step's sums to the next step of the same epoch (the optimizer's update
+    /// and the loop's bookkeeping), over ``updateCount`` steps.
+    public private(set) var updateSeconds = 0.0
+    /// The steps that ``updateSeconds`` covers (every step but the last of each epoch).
+    public private(set) var updateCount = 0
 
     /// Empty statistics.
     public init() {}
@@ -262,6 +300,21 @@ public final class ReductionStatistics: @unchecked Sendable {
         self.values += values
         self.buckets += buckets
         bucketsStartedDuringBackward += startedDuringBackward
-        seconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        seconds += Self.seconds(elapsed)
+    }
+
+    func recordComputing(_ elapsed: Duration, callsDuringBackward: Duration, earlySumsComplete: Bool) {
+        computingSeconds += Self.seconds(elapsed)
+        secondsInCallsDuringBackward += Self.seconds(callsDuringBackward)
+        if earlySumsComplete { stepsWithEarlySumsComplete += 1 }
+    }
+
+    func recordUpdate(_ elapsed: Duration) {
+        updateCount += 1
+        updateSeconds += Self.seconds(elapsed)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }

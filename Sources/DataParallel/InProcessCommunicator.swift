@@ -102,8 +102,9 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
         }
     }
 
-    /// Does nothing: the threads meet in ``waitForReductions()``.
-    public func progressReductions() {}
+    /// Does nothing: the threads meet in ``waitForReductions()``, so a started sum is complete only
+    /// then.
+    @discardableResult public func progressReductions() -> Bool { started.isEmpty }
 
     /// Completes the started sums in the order they were started: the members meet, each adds up
     /// every member's posted copy in rank order into its buffer, and they meet again before the

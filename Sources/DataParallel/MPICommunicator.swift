@@ -42,7 +42,8 @@
         ///
         /// Under Open MPI, when this machine's cores are oversubscribed or busy
         /// (``RankWaiting/reasonToYield(localRanks:usableCores:onlineCores:loadAverage:environment:)``), it first sets
-        /// `mpi_yield_when_idle` for this process, and ``yieldReason`` says why.
+        /// `mpi_yield_when_idle` for this process, and ``yieldReason`` says why. It also asks Open MPI
+        /// for recursive doubling in the non-blocking sums (``SumAlgorithm``) unless the user chose.
         ///
         /// - Throws: ``DistributedError/initializationFailed(_:)`` when MPI cannot start.
         public static func initialize() throws(DistributedError) -> MPICommunicator {
@@ -53,6 +54,9 @@
                 loadAverage: RankWaiting.loadAverage,
                 environment: environment)
             if yieldReason != nil { setenv(RankWaiting.variable, "1", 1) }
+            if let algorithm = SumAlgorithm.setting(environment: environment) {
+                setenv(SumAlgorithm.variable, algorithm, 1)
+            }
             var provided: Int32 = 0
             // Only the thread that initialized calls MPI (OpenBLAS's threads never do).
             guard MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided) == cmpi_success() else {
@@ -121,11 +125,12 @@
         }
 
         /// `MPI_Testall` on the started sums: Open MPI moves them on only inside MPI calls.
-        public func progressReductions() {
-            guard startedCount > 0 else { return }
+        @discardableResult public func progressReductions() -> Bool {
+            guard startedCount > 0 else { return true }
             var complete: Int32 = 0
             check(cmpi_testall(Int32(startedCount), requests, &complete), "MPI_Testall")
             if complete != 0 { startedCount = 0 }
+            return complete != 0
         }
 
         /// `MPI_Waitall` on the started sums.

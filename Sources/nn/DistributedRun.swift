@@ -120,6 +120,72 @@ enum DistributedRun {
             + "\(fixed(statistics.seconds / Double(count) * 1e6, 0)) µs a step waiting after it on average (rank 0, waiting for the other ranks included)"
     }
 
+    /// Each rank's step parts, in milliseconds a step (``StepParts``), rank 0's first; set by
+    /// ``gatherStepParts()``.
+    nonisolated(unsafe) static var stepParts: [StepParts] = []
+
+    /// Where a rank's training steps spent their time, on average: what `nn train --distributed`
+    /// prints per rank after the `allreduce:` line, to tell computation from communication.
+    struct StepParts: Equatable {
+        /// Milliseconds a step computing: gathering the batch, the forward pass, the loss and metrics
+        /// and the backward pass, less the MPI calls made during the backward pass.
+        var computing: Double
+        /// Milliseconds a step in MPI calls during the backward pass (starting buckets, letting them advance).
+        var callsDuringBackward: Double
+        /// Milliseconds a step waiting for the sums after the backward pass (the other ranks included).
+        var waiting: Double
+        /// Milliseconds from one step's sums to the next step of the epoch: the update.
+        var update: Double
+        /// The share of the steps whose buckets started during the backward pass were complete when it ended.
+        var earlySumsComplete: Double
+
+        /// The values in the order ``init(_:)`` reads them.
+        var values: [Double] { [computing, callsDuringBackward, waiting, update, earlySumsComplete] }
+
+        /// Step parts from five values in the order of ``values``.
+        init(_ values: ArraySlice<Double>) {
+            let values = Array(values)
+            (computing, callsDuringBackward, waiting, update, earlySumsComplete) =
+                (values[0], values[1], values[2], values[3], values[4])
+        }
+
+        /// This process's step parts, from the reducer's statistics.
+        init(_ statistics: ReductionStatistics) {
+            let steps = Double(max(statistics.count, 1))
+            computing = statistics.computingSeconds / steps * 1000
+            callsDuringBackward = statistics.secondsInCallsDuringBackward / steps * 1000
+            waiting = statistics.seconds / steps * 1000
+            update = statistics.updateCount > 0 ? statistics.updateSeconds / Double(statistics.updateCount) * 1000 : 0
+            earlySumsComplete = Double(statistics.stepsWithEarlySumsComplete) / steps
+        }
+
+        /// `rank 1 step: computing 2.95 ms, MPI calls during the backward pass 0.03 ms, waiting for the
+        /// sums 0.81 ms, update 0.21 ms; the sums started during the backward pass were complete at its
+        /// end in 97% of the steps`.
+        func line(rank: Int) -> String {
+            "rank \(rank) step: computing \(fixed(computing, 2)) ms, MPI calls during the backward pass "
+                + "\(fixed(callsDuringBackward, 2)) ms, waiting for the sums \(fixed(waiting, 2)) ms, update \(fixed(update, 2)) ms; "
+                + "the sums started during the backward pass were complete at its end in \(fixed(earlySumsComplete * 100, 0))% of the steps"
+        }
+    }
+
+    /// Sends every rank's step parts to every rank (a collective operation: every rank of a job
+    /// calls it after its training); does nothing outside a job or when no step was made.
+    static func gatherStepParts() {
+        guard let communicator, statistics.count > 0 else { return }
+        let width = 5
+        var values = [Double](repeating: 0, count: communicator.size * width)
+        values.replaceSubrange(
+            (communicator.rank * width)..<((communicator.rank + 1) * width), with: StepParts(statistics).values)
+        communicator.allreduceSum(&values)
+        stepParts = (0..<communicator.size).map { StepParts(values[($0 * width)..<(($0 + 1) * width)]) }
+    }
+
+    /// The summary's lines for ``stepParts``, one per rank.
+    static var stepPartLines: [String] {
+        stepParts.enumerated().map { $0.element.line(rank: $0.offset) }
+    }
+
     /// `on 4 ranks × 2 threads` for the header, or nothing outside a job.
     static var description: String {
         guard let communicator else { return "" }

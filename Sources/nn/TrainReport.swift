@@ -121,6 +121,7 @@ struct TrainReport<Scalar: MatrixScalar> {
             )
         }
         if let reductions = DistributedRun.reductionSummary { lines.append(reductions) }
+        lines += DistributedRun.stepPartLines
         lines += epochs.lines(testScore: testScore)
         if let save = command.save {
             try description.file(network).write(to: save)

@@ -68,10 +68,12 @@ struct TrainingRun<Scalar: MatrixScalar> {
         let started = ContinuousClock.now
         var generator = random
         let history = try fitter.fit(training.inputs, training.targets, validation: validation, random: &generator)
+        let seconds = secondsSince(started)
         Interruption.shared.uninstall()
+        // In a job, every rank's step parts go to rank 0 for the summary.
+        DistributedRun.gatherStepParts()
         guard DistributedRun.isPrimary else { return }
-        try report.finish(
-            network, history: history, seconds: secondsSince(started), firstEpoch: firstEpoch)
+        try report.finish(network, history: history, seconds: seconds, firstEpoch: firstEpoch)
     }
 
     /// The epochs the checkpoint has done (0 for a new run).

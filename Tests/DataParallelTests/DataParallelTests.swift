@@ -354,8 +354,10 @@ struct OverlapTests {
                     communicator.startAllreduceSum(in: second)
                     // Written after the start (which MPI forbids): not in the sum, which overwrites it.
                     first[0] = 100
-                    communicator.progressReductions()
+                    // In process, the started sums are complete only once waited for.
+                    #expect(!communicator.progressReductions())
                     communicator.waitForReductions()
+                    #expect(communicator.progressReductions())
                 }
             }
             return (first, second)
@@ -369,11 +371,11 @@ struct OverlapTests {
     /// Every parameter's value after one epoch of 2,000 Fashion-MNIST rows on a 784-32-16-10
     /// network (momentum SGD, batch 128) on each of `ranks` threads, and rank 0's statistics.
     static func weights<Scalar: MatrixScalar>(
-        _ type: Scalar.Type, ranks: Int, overlaps: Bool, bucketBytes: Int
+        _ type: Scalar.Type, ranks: Int, overlaps: Bool, bucketBytes: Int, epochs: Int = 1,
+        statistics: ReductionStatistics = ReductionStatistics()
     ) throws -> (weights: [[Matrix<Scalar>]], buckets: Int, early: Int) {
         let inputs = Matrix<Scalar>(fashion.inputs.rows(0..<2_000))
         let targets = Matrix<Scalar>(fashion.targets.rows(0..<2_000))
-        let statistics = ReductionStatistics()
         let weights = try InProcessCommunicator.run(size: ranks) { communicator -> [Matrix<Scalar>] in
             let network = Sequential<Scalar>(
                 [
@@ -388,7 +390,7 @@ struct OverlapTests {
             try network.fit(
                 inputs, targets, loss: .softmaxCrossEntropy,
                 optimizer: Optimizer(.sgd(momentum: 0.9, nesterov: false), learningRate: 0.05),
-                options: TrainingOptions(epochs: 1, batchSize: 128, metrics: [.accuracy]), random: &random)
+                options: TrainingOptions(epochs: epochs, batchSize: 128, metrics: [.accuracy]), random: &random)
             return network.parameters.map(\.value)
         }
         return (
@@ -416,6 +418,26 @@ struct OverlapTests {
         }
         try check(Double.self)
         try check(Float.self)
+    }
+
+    @Test(
+        "the statistics time each step's parts: computing, MPI calls during the backward pass, waiting, update",
+        .enabled(if: fashionInstalled, "Fashion-MNIST is not installed"))
+    func stepParts() throws {
+        // 2 epochs of 16 steps (2,000 rows, batch 128) on 2 ranks.
+        for overlaps in [true, false] {
+            let statistics = ReductionStatistics()
+            _ = try Self.weights(
+                Double.self, ranks: 2, overlaps: overlaps, bucketBytes: 1, epochs: 2, statistics: statistics)
+            #expect(statistics.count == 32)
+            // The update is timed from a step's sums to the next step of its epoch: 15 an epoch.
+            #expect(statistics.updateCount == 30)
+            #expect(statistics.computingSeconds > 0 && statistics.updateSeconds > 0 && statistics.seconds > 0)
+            // Buckets start during the backward pass only when overlapping; in process, a started
+            // sum completes only when waited for.
+            #expect((statistics.secondsInCallsDuringBackward > 0) == overlaps)
+            #expect(statistics.stepsWithEarlySumsComplete == 0)
+        }
     }
 }
 
@@ -451,5 +473,14 @@ struct RankWaitingTests {
         // The user's choice is kept, and outside Open MPI nothing is decided.
         #expect(reason(3, 2, 4, job.merging([RankWaiting.variable: "0"]) { $1 }) == nil)
         #expect(reason(3, 2, 4, ["PMI_RANK": "0"]) == nil)
+    }
+
+    @Test("Open MPI's non-blocking sums use recursive doubling, unless the user chose or the job is not Open MPI's")
+    func sumAlgorithm() {
+        #expect(SumAlgorithm.setting(environment: ["OMPI_COMM_WORLD_SIZE": "2"]) == "4")
+        #expect(SumAlgorithm.variable == "OMPI_MCA_coll_libnbc_iallreduce_algorithm")
+        #expect(
+            SumAlgorithm.setting(environment: ["OMPI_COMM_WORLD_SIZE": "2", SumAlgorithm.variable: "1"]) == nil)
+        #expect(SumAlgorithm.setting(environment: ["PMI_RANK": "0"]) == nil)
     }
 }
