@@ -10,8 +10,10 @@
 # large enough to be threaded: OpenBLAS's threaded gemm itself mallocs once per call.
 #
 # The convolutional case (issue 25's network: conv, max pool, conv, max pool, dense, dropout, dense,
-# Adam, batches of 128) runs `train-bench cnn` for one epoch of 2 and of 12 steps on 1 thread (with
-# Fashion-MNIST installed); the script fails unless the 10 extra steps allocate nothing.
+# Adam, batches of 128) runs `train-bench cnn` for one epoch of 2 and of 22 steps on 1 thread (with
+# Fashion-MNIST installed). The process's count varies by a few allocations from run to run whatever
+# the length (the runtime's and OpenBLAS's own), so the script fails when the 20 extra steps add 20
+# or more: any allocation in a step would.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 compiler=$(command -v cc || command -v clang)
@@ -53,10 +55,10 @@ if [ -d "$fashion" ]; then
             --dataset "$fashion" 2>&1 | sed -n 's/^allocations: //p'
     }
     short=$(count_cnn 256)
-    long=$(count_cnn 1536)
-    echo "cnn (issue 25's network), batches of 128: 2 steps $short allocations, 12 steps $long: $((long - short)) for 10 more steps"
-    if [ -z "$short" ] || [ -z "$long" ] || [ "$long" -ne "$short" ]; then
-        echo "FAIL: a convolutional training step allocates ($((long - short)) for 10 steps)" >&2
+    long=$(count_cnn 2816)
+    echo "cnn (issue 25's network), batches of 128: 2 steps $short allocations, 22 steps $long: $((long - short)) for 20 more steps"
+    if [ -z "$short" ] || [ -z "$long" ] || [ $((long - short)) -ge 20 ]; then
+        echo "FAIL: a convolutional training step allocates ($((long - short)) for 20 more steps)" >&2
         exit 1
     fi
 else
