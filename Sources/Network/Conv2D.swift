@@ -50,9 +50,15 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
     /// A block's unrolled windows (`blockImages · positions × channels · k²`), and the product's
     /// rows (`blockImages · positions × filters`).
     let columnsBuffer: ScalarBuffer<Scalar>, rowsBuffer: ScalarBuffer<Scalar>
+    /// The batch whose windows ``columnsBuffer`` holds, when the last forward pass unrolled a whole
+    /// batch in one block: the backward pass of that batch reuses them instead of unrolling again.
+    var unrolledBatch: (input: UnsafePointer<Scalar>, rows: Int)?
 
-    /// The largest workspace, in scalars, a block's unrolled windows may take (unless one image needs more).
-    static var blockScalars: Int { 1 << 21 }
+    /// The largest workspace, in scalars, a block's unrolled windows may take (unless one image
+    /// needs more): enough for a batch of 128 28×28 images under 32 3×3 filters or 64 over 32
+    /// channels, so that a training step unrolls each batch once. The pages are `calloc`'s,
+    /// touched only as far as the batches reach.
+    static var blockScalars: Int { 1 << 23 }
 
     /// Creates a convolution over `inputShape` (channels, height, width) images.
     ///
@@ -166,12 +172,15 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
                 StridedView(columns, rows: images * positions, columns: patch), transposed: false,
                 StridedView(weights.valueBuffer.pointer, rows: filters, columns: patch), transposed: true,
                 into: StridedView(products, rows: images * positions, columns: filters))
+            let block = output + start * outputCount
             geometry.rowsToImages(
                 products, features: filters, images: images, bias: bias.map { UnsafePointer($0.valueBuffer.pointer) },
-                into: output + start * outputCount)
+                into: block)
+            // The activation per block, while the block's images are still in cache.
+            activation.apply(to: block, rows: images, columns: outputCount, addingBias: nil)
             start += images
         }
-        activation.apply(to: output, rows: rows, columns: outputCount, addingBias: nil)
+        unrolledBatch = rows <= blockImages ? (input, rows) : nil
     }
 
     /// The backward pass on raw buffers; `inputGradient` is `nil` when nobody needs it.
@@ -183,9 +192,6 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
     ) {
         let geometry = geometry, positions = geometry.positions, patch = geometry.patchCount
         let inputCount = geometry.inputCount, outputCount = filters * positions
-        if !skipsActivationDerivative {
-            activation.backpropagate(output: output, gradient: outputGradient, rows: rows, columns: outputCount)
-        }
         let columns = columnsBuffer.pointer, products = rowsBuffer.pointer
         let w = StridedView(weights.valueBuffer.pointer, rows: filters, columns: patch)
         var start = 0
@@ -193,10 +199,16 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
             let images = Swift.min(blockImages, rows - start)
             // The first block keeps `retention ·` the previous gradient; later blocks add to it.
             let beta = start == 0 ? gradientRetention : 1
-            geometry.imagesToRows(
-                outputGradient + start * outputCount, features: filters, count: images, into: products)
+            let block = outputGradient + start * outputCount
+            if !skipsActivationDerivative {
+                activation.backpropagate(
+                    output: output + start * outputCount, gradient: block, rows: images, columns: outputCount)
+            }
+            geometry.imagesToRows(block, features: filters, count: images, into: products)
             let dz = StridedView(products, rows: images * positions, columns: filters)
-            geometry.imageToColumns(input + start * inputCount, images: images, into: columns)
+            if unrolledBatch?.input != input || unrolledBatch?.rows != rows {
+                geometry.imageToColumns(input + start * inputCount, images: images, into: columns)
+            }
             // ∂W = ∂zᵀ · columns.
             StridedView.multiply(
                 dz, transposed: true, StridedView(columns, rows: images * positions, columns: patch), transposed: false,
@@ -208,6 +220,7 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
                     dz, transposed: false, w, transposed: false,
                     into: StridedView(columns, rows: images * positions, columns: patch))
                 geometry.columnsToImage(columns, images: images, into: inputGradient + start * inputCount)
+                unrolledBatch = nil
             }
             start += images
         }

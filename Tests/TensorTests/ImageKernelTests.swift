@@ -8,6 +8,8 @@ import Testing
 let imageGeometries: [ImageGeometry] = [
     (1, 5, 5, 3, 1, false), (2, 5, 6, 3, 1, true), (3, 6, 7, 3, 2, true), (2, 4, 5, 2, 1, true),
     (2, 7, 6, 3, 2, false), (1, 3, 3, 3, 1, false), (2, 5, 4, 4, 3, true),
+    // Windows that tile the image (pooling's fast path), fully and with rows and columns left over.
+    (2, 4, 6, 2, 2, false), (1, 5, 7, 2, 2, false), (2, 6, 6, 3, 3, false),
 ].map {
     ImageGeometry(channels: $0.0, height: $0.1, width: $0.2, kernelSize: $0.3, stride: $0.4, same: $0.5)
 }

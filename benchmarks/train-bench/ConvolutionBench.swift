@@ -28,6 +28,9 @@ struct ConvolutionBenchmark: ParsableCommand {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
+    @Flag(inversion: .prefixedNo, help: "Time the floor beside each epoch (--no-floor for an accuracy run).")
+    var floor = true
+
     func run() throws {
         let threadCounts = threads.split(separator: ",").compactMap { Int($0) }
         var trainImages: Matrix<Float> = try readIDXImages(
@@ -64,12 +67,12 @@ struct ConvolutionBenchmark: ParsableCommand {
                 ], generator: &random)
             let optimizer = Optimizer<Float>(.adam, learningRate: 1e-3)
             let targets = oneHot(trainLabels)
-            let floor = ConvolutionFloor(samples: trainImages.rows)
+            let floorEpoch = floor ? ConvolutionFloor(samples: trainImages.rows) : nil
             var times: [Double] = [], floorTimes: [Double] = []
             for epoch in 0..<epochs {
                 var started = now()
-                floor.run()
-                floorTimes.append(now() - started)
+                floorEpoch?.run()
+                floorTimes.append(floor ? now() - started : .nan)
                 started = now()
                 try network.fit(
                     trainImages, targets, loss: .softmaxCrossEntropy, optimizer: optimizer,
@@ -94,8 +97,10 @@ struct ConvolutionBenchmark: ParsableCommand {
             records.append(
                 Record(
                     workload: "fashion-mnist-cnn-epoch", precision: "float", threads: threadCount, seconds: times,
-                    medianSeconds: median(steady), floorSeconds: median(steadyFloor), ratioToFloor: ratio,
-                    nonProductSeconds: median(zip(steady, steadyFloor).map { $0 - $1 }), testAccuracy: accuracy))
+                    medianSeconds: median(steady), floorSeconds: floor ? median(steadyFloor) : nil,
+                    ratioToFloor: floor ? ratio : nil,
+                    nonProductSeconds: floor ? median(zip(steady, steadyFloor).map { $0 - $1 }) : nil,
+                    testAccuracy: accuracy))
         }
         try emit(records, json: json)
     }

@@ -74,9 +74,23 @@ package struct ImageGeometry: Sendable, Equatable {
         let k = kernelSize, patchCount = patchCount
         for outputRow in 0..<outputHeight {
             let top = outputRow &* stride &- paddingTop
+            let rowsInside = top >= 0 && top &+ k <= height
             for outputColumn in 0..<outputWidth {
                 let left = outputColumn &* stride &- paddingLeft
                 var destination = rows + (outputRow &* outputWidth &+ outputColumn) &* patchCount
+                if rowsInside && left >= 0 && left &+ k <= width {
+                    // A window inside the image: k runs of k scalars per channel, no border checks.
+                    for channel in 0..<channels {
+                        let offset: Int = (channel &* height &+ top) &* width &+ left
+                        var line: UnsafePointer<Scalar> = image + offset
+                        for _ in 0..<k {
+                            for x in 0..<k { destination[x] = line[x] }
+                            destination += k
+                            line += width
+                        }
+                    }
+                    continue
+                }
                 for channel in 0..<channels {
                     let plane = image + channel &* height &* width
                     for kernelRow in 0..<k {
@@ -121,9 +135,23 @@ package struct ImageGeometry: Sendable, Equatable {
         image.update(repeating: 0, count: inputCount)
         for outputRow in 0..<outputHeight {
             let top = outputRow &* stride &- paddingTop
+            let rowsInside = top >= 0 && top &+ k <= height
             for outputColumn in 0..<outputWidth {
                 let left = outputColumn &* stride &- paddingLeft
                 var source = rows + (outputRow &* outputWidth &+ outputColumn) &* patchCount
+                if rowsInside && left >= 0 && left &+ k <= width {
+                    // A window inside the image: the same additions in the same order, no border checks.
+                    for channel in 0..<channels {
+                        let offset: Int = (channel &* height &+ top) &* width &+ left
+                        var line: UnsafeMutablePointer<Scalar> = image + offset
+                        for _ in 0..<k {
+                            for kernelColumn in 0..<k { line[kernelColumn] += source[kernelColumn] }
+                            source += k
+                            line += width
+                        }
+                    }
+                    continue
+                }
                 for channel in 0..<channels {
                     let plane = image + channel &* height &* width
                     for kernelRow in 0..<k {
@@ -195,6 +223,28 @@ package struct ImageGeometry: Sendable, Equatable {
         _ input: UnsafePointer<Scalar>, images: Int, into output: UnsafeMutablePointer<Scalar>
     ) {
         let width = width
+        if tilesWithoutPadding {
+            // The same maxima in the same order as the general loop, without its clipped ranges.
+            let k = kernelSize, planeSize = height &* width, outputPlane = positions
+            forEachPlane(images: images) { plane in
+                let source = input + plane &* planeSize
+                var cell = output + plane &* outputPlane
+                for outputRow in 0..<outputHeight {
+                    let top = source + outputRow &* k &* width
+                    for outputColumn in 0..<outputWidth {
+                        var largest = -Scalar.infinity
+                        var line = top + outputColumn &* k
+                        for _ in 0..<k {
+                            for x in 0..<k { largest = Swift.max(largest, line[x]) }
+                            line += width
+                        }
+                        cell.pointee = largest
+                        cell += 1
+                    }
+                }
+            }
+            return
+        }
         forEachWindow(images: images) { (plane: Int, cell: Int, rows: Range<Int>, columns: Range<Int>) in
             var largest = -Scalar.infinity
             for y in rows {
@@ -266,6 +316,23 @@ package struct ImageGeometry: Sendable, Equatable {
                 let line: UnsafeMutablePointer<Scalar> = inputGradient + (plane &+ y &* width)
                 for x in columns { line[x] += share }
             }
+        }
+    }
+
+    /// Whether the windows step by their own size from the corner, with no padding: each input cell
+    /// lies in at most one window (pooling's usual 2×2, stride 2), and max pooling's forward pass
+    /// takes a loop without clipped ranges.
+    @inlinable package var tilesWithoutPadding: Bool {
+        stride == kernelSize && paddingTop == 0 && paddingLeft == 0
+    }
+
+    /// Calls `body(plane)` for each (image, channel) plane of `images` images, split over the
+    /// kernel pool by image.
+    @inlinable @inline(__always)
+    func forEachPlane(images: Int, _ body: (Int) -> Void) {
+        let channels = channels
+        KernelPool.forEachBlock(of: images, parts: Swift.min(BLAS.threadCount, images)) { block in
+            for plane in (block.lowerBound &* channels)..<(block.upperBound &* channels) { body(plane) }
         }
     }
 
