@@ -16,6 +16,10 @@
 #    (OUT_DIR/subnormal-training-on.json, -off.json: each epoch's seconds and its floor's).
 # 4. PyTorch on the same data (benchmarks/peers/train_torch.py, 3 epochs, float32 and float64) at its default
 #    threads, all cores (OUT_DIR/torch.json); skipped with a note where torch is not installed.
+# 5. The overlapped backward pass (ThreadRule.overlapsProducts): train-bench overlap, a dense layer's two backward
+#    products one after the other and side by side for Fashion-MNIST's shapes at 2 and the largest count
+#    (OUT_DIR/overlap.json); then train-bench fashion-mnist, float and double, at 8 and the largest count, with the
+#    overlap (the default) and without (NN_PRODUCT_OVERLAP=off) (OUT_DIR/overlap-training-on.json, -off.json).
 # Every step's output also goes to OUT_DIR/check.log; each step runs under `timeout` so one slow step cannot
 # take the whole budget.
 set -uo pipefail
@@ -83,4 +87,14 @@ if python3 -c "import torch" 2>/dev/null; then
 else
     echo "torch is not installed here: no PyTorch figures"
 fi
+echo "== 5. the overlapped backward pass $(elapsed)"
+overlapThreads=$(printf '%s\n' 2 "$largest" | sort -nu | paste -sd,)
+OPENBLAS_CORETYPE=$core timeout 40 "$bundle/bin/train-bench" overlap --threads "$overlapThreads" \
+    --shapes 128x128x10,32x128x10,128x256x128 --json "$out/overlap.json"
+trainingThreads=$(printf '%s\n' 8 "$largest" | sort -nu | paste -sd,)
+for flag in on off; do
+    NN_PRODUCT_OVERLAP=$flag OPENBLAS_CORETYPE=$core timeout 60 "$bundle/bin/train-bench" fashion-mnist \
+        --precision float --precision double --threads "$trainingThreads" --epochs 3 --dataset "$dataset" \
+        --json "$out/overlap-training-$flag.json"
+done
 echo "done $(elapsed); results in $out"
