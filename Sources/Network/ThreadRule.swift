@@ -56,9 +56,9 @@ extension ThreadRule {
     ///
     /// Larger products are not overlapped. OpenBLAS 0.3.21 cannot give each of two concurrent products part
     /// of its threads (`openblas_set_num_threads` is process-wide and `openblas_set_num_threads_local` came
-    /// later), serialises concurrent threaded products (`level3_lock`), and a product's bits depend on its
-    /// thread count, so running one single-threaded where the sequential order threads it would change the
-    /// result (`benchmarks/overlap/`).
+    /// later), runs concurrent threaded products no faster than one after the other, and a product's bits
+    /// depend on its thread count, so running one single-threaded where the sequential order threads it would
+    /// change the result (measured: `benchmarks/overlap/`).
     public static func overlapsProducts(_ first: Int, _ second: Int, threads: Int) -> Bool {
         guard productOverlapEnabled, threads >= 2 else { return false }
         return Swift.max(first, second) <= singleThreadedProductLimit

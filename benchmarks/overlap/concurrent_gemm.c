@@ -5,7 +5,7 @@
 //       in float: one after the other at 2 OpenBLAS threads and at 1, and at once from two threads (the caller
 //       and a helper woken through a condition variable) with OpenBLAS's count at 2 and at 1. Best of 5 timings,
 //       microseconds per pair. If concurrent threaded calls ran in parallel, "at once, count 2" would beat
-//       "one after the other, 2 threads"; OpenBLAS 0.3.21 serialises them (level3_lock in level3_thread.c).
+//       "one after the other, 2 threads"; with OpenBLAS 0.3.21 it never does.
 //   concurrent_gemm bits
 //       Whether a product's bits depend on OpenBLAS's thread count: each shape at 2 and 3 threads against 1,
 //       with beta 0.9 (momentum's gradient) for the weight gradient and 0 for the input gradient. Exit status 0.
