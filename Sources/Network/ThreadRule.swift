@@ -59,10 +59,13 @@ extension ThreadRule {
     /// later), runs concurrent threaded products no faster than one after the other, and a product's bits
     /// depend on its thread count, so running one single-threaded where the sequential order threads it would
     /// change the result (measured: `benchmarks/overlap/`).
-    public static func overlapsProducts(_ first: Int, _ second: Int, threads: Int) -> Bool {
-        guard productOverlapEnabled, threads >= 2 else { return false }
-        return Swift.max(first, second) <= singleThreadedProductLimit
-            && Swift.min(first, second) > overlapHandOffCost
+    ///
+    /// `threads` is read last, only for products in range: a step of tiny products (the notebooks' XOR network)
+    /// pays two integer comparisons.
+    public static func overlapsProducts(_ first: Int, _ second: Int, threads: @autoclosure () -> Int) -> Bool {
+        guard Swift.min(first, second) > overlapHandOffCost, Swift.max(first, second) <= singleThreadedProductLimit
+        else { return false }
+        return productOverlapEnabled && threads() >= 2
     }
 
     /// The most multiply-adds of a product that OpenBLAS runs on one thread whatever its count (262,144).
@@ -72,11 +75,11 @@ extension ThreadRule {
     /// ``overlapsProducts(_:_:threads:)``): `train-bench overlap` measured 21,000–49,000 on 2 cores, and pairs
     /// of 40,960 multiply-adds ran 11% slower side by side, pairs of 81,920 20% faster (BENCHMARKS.md,
     /// "Overlapped backward products").
-    public static let overlapHandOffCost = 50_000
+    public static var overlapHandOffCost: Int { 50_000 }
 
     /// Whether ``overlapsProducts(_:_:threads:)`` may say yes: false when the environment variable
-    /// `NN_PRODUCT_OVERLAP` is `off` (for comparisons, as `benchmarks/before-after.sh` and the device check
-    /// run it); tests switch it.
+    /// `NN_PRODUCT_OVERLAP` is `off` (for comparisons: the device check runs `train-bench` with and without);
+    /// tests switch it.
     nonisolated(unsafe) package static var productOverlapEnabled =
         getenv("NN_PRODUCT_OVERLAP").map { String(cString: $0) } != "off"
 }

@@ -95,6 +95,7 @@ extension StridedView {
     /// Debian's build). Such a product is computed by the same code, in the same order, on whichever thread
     /// calls it, so two of them may run side by side without changing a bit; a larger one is split over
     /// OpenBLAS's threads, and its bits depend on their number (`benchmarks/overlap/`).
+    @inlinable
     package static var singleThreadedProductLimit: Int { 262_144 }
 
     /// Products with at most this many multiply-adds (m·n·k) run in ``smallProduct``, a direct loop:
