@@ -10,7 +10,7 @@
 #   mkdir -p /tmp/w && tar xJf OUT_DIR/bundle.tar.xz -C /tmp/w && /tmp/w/b/device-sweep.sh /tmp/w/b "$OUT"
 # device-sweep.sh (in the bundle) writes Fashion-MNIST IDX files if none are there and runs the thread sweep.
 # device-check.sh runs issue #26's whole check (the sweep, the default-threads grid, subnormals with and without
-# flush-to-zero, PyTorch on the same data) in under 5 minutes:
+# flush-to-zero, PyTorch on the same data, the overlapped backward pass with and without) in under 5 minutes:
 #   mkdir -p /tmp/w && tar xJf OUT_DIR/bundle.tar.xz -C /tmp/w && /tmp/w/b/device-check.sh /tmp/w/b "$OUT"
 set -euo pipefail
 cd "$(dirname "$0")/.."

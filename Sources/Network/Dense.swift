@@ -175,20 +175,29 @@ public final class Dense<Scalar: MatrixScalar>: Layer {
             activation.backpropagate(output: output, gradient: outputGradient, rows: rows, columns: outputCount)
         }
         let dz = StridedView(outputGradient, rows: rows, columns: outputCount)
-        let w = StridedView(weights.valueBuffer.pointer, rows: inputCount, columns: outputCount)
-        // ∂input = ∂z · Wᵀ first: it reads the weights before any update.
-        if let inputGradient {
+        // ∂W = inputᵀ · ∂z and ∂b = the column sums of ∂z, kept as `retention · previous + new` for momentum.
+        func parameterGradients() {
             StridedView.multiply(
-                dz, transposed: false, w, transposed: true,
-                into: StridedView(inputGradient, rows: rows, columns: inputCount))
+                StridedView(reading: input, rows: rows, columns: inputCount), transposed: true, dz, transposed: false,
+                beta: gradientRetention,
+                into: StridedView(weights.gradientBuffer.pointer, rows: inputCount, columns: outputCount))
+            if let bias { dz.sumColumns(into: bias.gradientBuffer.pointer, beta: gradientRetention) }
         }
-        // ∂W = inputᵀ · ∂z, kept as `retention · previous + new` for momentum.
-        StridedView.multiply(
-            StridedView(reading: input, rows: rows, columns: inputCount), transposed: true, dz, transposed: false,
-            beta: gradientRetention,
-            into: StridedView(weights.gradientBuffer.pointer, rows: inputCount, columns: outputCount))
-        // ∂b = the column sums of ∂z, kept the same way.
-        if let bias { dz.sumColumns(into: bias.gradientBuffer.pointer, beta: gradientRetention) }
+        guard let inputGradient else { return parameterGradients() }
+        // ∂input = ∂z · Wᵀ: it reads the weights, which nothing updates before the step's backward pass ends.
+        func inputGradientProduct() {
+            StridedView.multiply(
+                dz, transposed: false, StridedView(weights.valueBuffer.pointer, rows: inputCount, columns: outputCount),
+                transposed: true, into: StridedView(inputGradient, rows: rows, columns: inputCount))
+        }
+        // The two are independent: side by side on two threads where the thread rule says it pays.
+        let multiplyAdds = rows &* inputCount &* outputCount
+        if ThreadRule.overlapsProducts(multiplyAdds, multiplyAdds, threads: BLASLibrary.threadCount) {
+            KernelPool.shared.runSideBySide(inputGradientProduct, parameterGradients)
+        } else {
+            inputGradientProduct()
+            parameterGradients()
+        }
     }
 }
 

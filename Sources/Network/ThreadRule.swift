@@ -1,5 +1,11 @@
 import Tensor
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// How many threads a training step runs fastest on, from its size: the rule `nn train` uses when no thread
 /// count is given (README, "The thread rule").
 ///
@@ -34,6 +40,55 @@ public enum ThreadRule {
         }
         return threads
     }
+}
+
+extension ThreadRule {
+    /// Whether a backward step's two independent products (a layer's input gradient ∂Z·Wᵀ and its weight
+    /// gradient Xᵀ·∂Z, of `first` and `second` multiply-adds) run side by side, one on the calling thread and
+    /// one on another of OpenBLAS's threads, rather than one after the other: the one place this is decided
+    /// (README, "The thread rule").
+    ///
+    /// Yes when there are at least 2 threads, both products run single-threaded in OpenBLAS whatever its
+    /// thread count (at most `262,144` multiply-adds, where each is computed by the same code on any thread,
+    /// so the results are bit-identical to the sequential order's), and the smaller one outweighs handing it
+    /// to another thread: one after the other the pair takes `first + second` multiply-adds' time, side by
+    /// side `max(first, second) + c`, with `c` (``overlapHandOffCost``) the cost of the hand-off.
+    ///
+    /// Larger products are not overlapped. OpenBLAS 0.3.21 cannot give each of two concurrent products part
+    /// of its threads (`openblas_set_num_threads` is process-wide and `openblas_set_num_threads_local` came
+    /// later), runs concurrent threaded products no faster than one after the other, and a product's bits
+    /// depend on its thread count, so running one single-threaded where the sequential order threads it would
+    /// change the result (measured: `benchmarks/overlap/`).
+    ///
+    /// `threads` is read last, only for products in range: a step of tiny products (the notebooks' XOR network)
+    /// pays two integer comparisons.
+    public static func overlapsProducts(_ first: Int, _ second: Int, threads: @autoclosure () -> Int) -> Bool {
+        guard Swift.min(first, second) > overlapHandOffCost, Swift.max(first, second) <= singleThreadedProductLimit
+        else { return false }
+        return productOverlapEnabled && threads() >= 2
+    }
+
+    /// The most multiply-adds of a product that OpenBLAS runs on one thread whatever its count (262,144).
+    public static var singleThreadedProductLimit: Int { StridedView<Float>.singleThreadedProductLimit }
+
+    /// What handing one product of a pair to another thread costs, in multiply-adds' time (`c` in
+    /// ``overlapsProducts(_:_:threads:)``): `train-bench overlap` measured 21,000–49,000 on 2 cores, and pairs
+    /// of 40,960 multiply-adds ran 11% slower side by side, pairs of 81,920 20% faster (BENCHMARKS.md,
+    /// "Overlapped backward products").
+    public static var overlapHandOffCost: Int { 50_000 }
+
+    /// Whether ``overlapsProducts(_:_:threads:)`` may say yes: false when the environment variable
+    /// `NN_PRODUCT_OVERLAP` is `off` (for comparisons: the device check runs `train-bench` with and without),
+    /// and false with any OpenBLAS but the 0.3.21 whose single-threaded range was measured
+    /// (``singleThreadedProductLimit``): another build may thread a paired product, which then waits on the
+    /// worker it runs on. Tests switch it.
+    nonisolated(unsafe) package static var productOverlapEnabled =
+        getenv("NN_PRODUCT_OVERLAP").map { String(cString: $0) } != "off"
+        && BLASLibrary.configuration.hasPrefix(measuredOpenBLASVersion)
+
+    /// The OpenBLAS whose single-threaded product range (``singleThreadedProductLimit``) was measured
+    /// (`benchmarks/overlap/`): the products are paired only on this library.
+    package static let measuredOpenBLASVersion = "OpenBLAS 0.3.21 "
 }
 
 extension Sequential {

@@ -1,4 +1,5 @@
 // train-bench: the training workloads of PEERS.md, timed the same way in every run.
+//   overlap         a dense layer's two backward products one after the other and side by side (Overlap.swift)
 //   subnormal       a float product of subnormal operands with and without flush-to-zero (Subnormal.swift)
 //   xor             the first notebook's 60,000 full-batch steps of the 3-4-1 sigmoid network
 //   fashion-mnist   epochs of 784-256-128-10 ReLU, batch 128, SGD momentum 0.9, lr 0.05, softmax
@@ -18,7 +19,7 @@ struct TrainBench: ParsableCommand {
         abstract: "Time the notebook XOR run and Fashion-MNIST epochs against their floor.",
         subcommands: [
             XORBenchmark.self, FashionBenchmark.self, ConvolutionBenchmark.self, ElementwiseBenchmark.self,
-            SubnormalBenchmark.self,
+            SubnormalBenchmark.self, OverlapBenchmark.self,
         ])
 }
 

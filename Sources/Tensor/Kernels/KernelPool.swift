@@ -172,6 +172,17 @@ internal import CVectorMath
         }
     }
 
+    /// Runs `first` on the calling thread and `second` on another thread of the pool at once, and returns
+    /// when both have: a layer's two independent backward products (``ThreadRule``, in Network, decides
+    /// when). With a budget of one thread, or the pool busy, `first` then `second` run on the calling thread.
+    /// Work the two start on the pool themselves runs on their own threads, in order. Neither may start a product
+    /// that OpenBLAS threads (more than 262,144 multiply-adds while its count is above 1): on one of its workers
+    /// such a product waits for workers that are busy.
+    @usableFromInline
+    package func runSideBySide(_ first: () -> Void, _ second: () -> Void) {
+        run(parts: 2) { part in part == 0 ? first() : second() }
+    }
+
     /// Starts helper `index` (1-based: the caller is thread 0). Called with `state` held.
     private func startHelper(index: Int) {
         helperCount += 1

@@ -89,6 +89,15 @@ extension StridedView {
         addScaled(alpha, UnsafePointer(source), to: destination, count: count)
     }
 
+    /// The most multiply-adds (m·n·k) of a product that runs on the calling thread alone whatever OpenBLAS's
+    /// thread count: ``smallProductLimit`` in the package's own loop, and OpenBLAS 0.3.21's single-threaded
+    /// path (`interface/gemm.c`: one thread while m·n·k ≤ 65,536 · `GEMM_MULTITHREAD_THRESHOLD`, 4 in
+    /// Debian's build). Such a product is computed by the same code, in the same order, on whichever thread
+    /// calls it, so two of them may run side by side without changing a bit; a larger one is split over
+    /// OpenBLAS's threads, and its bits depend on their number (`benchmarks/overlap/`).
+    @inlinable
+    package static var singleThreadedProductLimit: Int { 262_144 }
+
     /// Products with at most this many multiply-adds (m·n·k) run in ``smallProduct``, a direct loop:
     /// below it the loop is faster than any BLAS call's dispatch on this package's machines (see
     /// BENCHMARKS.md), above it BLAS wins.
