@@ -43,6 +43,25 @@ extension ModelFile.InputTransform {
         return (means, variances.map { ($0 / Double(rows)).squareRoot() })
     }
 
+    /// This transform with the inputs at `indices` passed through unchanged (offset 0, scale 1): the
+    /// one-hot inputs of a table stay 0 and 1, as scikit-learn's `OneHotEncoder` leaves them in a
+    /// pipeline that scales only the numeric columns. Standardizing an indicator instead turns a
+    /// category held by 1 row in 69 into an input of about 8, which the network then leans on
+    /// (BENCHMARKS.md, "One-hot inputs left unscaled").
+    ///
+    /// - Precondition: every index is an input of the transform.
+    public func passingThrough(_ indices: [Int]) -> Self {
+        var result = self
+        for index in indices {
+            checkPrecondition(
+                index >= 0 && index < offset.count && index < scale.count,
+                "InputTransform.passingThrough: input \(index) of \(offset.count)")
+            result.offset[index] = 0
+            result.scale[index] = 1
+        }
+        return result
+    }
+
     /// `scale` within ``scaleRange``.
     static func clampedScale(_ scale: Double) -> Double {
         Swift.min(Swift.max(scale, scaleRange.lowerBound), scaleRange.upperBound)
@@ -188,6 +207,17 @@ public struct TableLayout: Codable, Sendable, Equatable {
 
     /// The names of the network's inputs, in order.
     public var inputNames: [String] { columns.flatMap(\.inputNames) }
+
+    /// The positions among the inputs of the one-hot inputs of text columns (a date's inputs and
+    /// numbers are not among them).
+    public var oneHotInputs: [Int] {
+        var result: [Int] = [], start = 0
+        for column in columns {
+            if column.date == nil, column.categories != nil { result += start..<(start + column.width) }
+            start += column.width
+        }
+        return result
+    }
 }
 
 /// The statistics that fill a missing number: the mean, the median (the average of the two middle

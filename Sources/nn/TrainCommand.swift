@@ -134,7 +134,10 @@ struct TrainCommand: ParsableCommand {
     )
     var noFlushToZero = false
 
-    @Option(help: "How inputs are scaled, fitted on the training rows and stored \(TrainDefaults.Help.scale).")
+    @Option(
+        help:
+            "How inputs are scaled, fitted on the training rows and stored; a CSV's one-hot inputs stay 0 and 1 \(TrainDefaults.Help.scale)."
+    )
     var scale: ScaleOption?
 
     @Option(

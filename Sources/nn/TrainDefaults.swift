@@ -5,8 +5,9 @@ import Tensor
 /// the options' help prints them, so the two cannot disagree.
 ///
 /// Tables (CSV, `.npy`, `.npz`) get what scikit-learn's `MLPClassifier`/`MLPRegressor` use: one
-/// hidden layer of 100 ReLU units drawn Glorot-uniform, standardized inputs (and regression targets), Adam at 1e-3,
-/// batches of 32 (full batch up to 32 rows), 200 epochs, and from 300 rows a shuffled, stratified
+/// hidden layer of 100 ReLU units drawn Glorot-uniform, standardized inputs (one-hot inputs left 0
+/// and 1) and regression targets, Adam at 1e-3, batches of 32 (full batch up to 32 rows), 200
+/// epochs, and from 300 rows a shuffled, stratified
 /// 10 % validation split with early stopping after 10 epochs without improvement; below 300 rows,
 /// early stopping on the training loss with scikit-learn's tolerance and patience. Built-in data sets
 /// and IDX images keep the notebooks' settings: momentum SGD at 0.05, no scaling, batches of 128

@@ -60,6 +60,9 @@ struct TrainReport<Scalar: MatrixScalar> {
         let inputs =
             prepared.transform == nil ? "not scaled" : plan.scale == .minmax ? "min-max scaled" : "standardized"
         text += "; scaling: inputs \(inputs)"
+        if prepared.transform != nil, let layout = data.layout, !layout.oneHotInputs.isEmpty {
+            text += " (one-hot inputs left 0 and 1)"
+        }
         if plan.task == .regress {
             text += ", targets \(prepared.targetTransform == nil ? "not scaled" : "standardized")"
         }

@@ -60,10 +60,13 @@ struct TrainingData<Scalar: MatrixScalar> {
         if let startingModel {
             transform = startingModel.inputTransform
         } else {
+            // A table's one-hot inputs stay 0 and 1; only numbers and dates are scaled.
+            let oneHotInputs = data.layout?.oneHotInputs ?? []
             switch plan.scale {
             case .none: transform = nil
-            case .standardize: transform = .standardizing(trainingInputs)
-            case .minmax: transform = .minMax(trainingInputs)
+            case .standardize:
+                transform = ModelFile.InputTransform.standardizing(trainingInputs).passingThrough(oneHotInputs)
+            case .minmax: transform = ModelFile.InputTransform.minMax(trainingInputs).passingThrough(oneHotInputs)
             }
         }
         let targetTransform: ModelFile.InputTransform? =

@@ -173,6 +173,44 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(empty.status == 64 && empty.standardError.contains("selects no columns"), "\(empty.standardError)")
     }
 
+    /// Standardizing scales numbers and dates only: one-hot inputs stay 0 and 1, as scikit-learn's
+    /// pipeline leaves `OneHotEncoder`'s output (a category of 1 row in 40 standardized would be an
+    /// input of about 6). The numeric input's offset and scale are checked against a naive mean and
+    /// population standard deviation (of the values in double; training reads them as float).
+    @Test func oneHotInputsAreLeftUnscaled() throws {
+        let folder = try temporaryFolder()
+        var text = "color,x,y\n", xs: [Double] = []
+        var state: UInt64 = 5
+        for row in 0..<40 {
+            let color = row == 7 ? "green" : row % 3 == 0 ? "blue" : "red", x = 10 + 5 * next(&state)
+            xs.append(x)
+            text += "\(color),\(x),\(2 * x + (color == "blue" ? 1 : 0))\n"
+        }
+        try put(text, "colors.csv", in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "colors.csv", "--epochs", "2", "--save", "model.safetensors", "-q"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        #expect(
+            trained.standardOutput.contains(
+                "(4 inputs after one-hot encoding); rows: 40 training; scaling: inputs standardized (one-hot inputs left 0 and 1), targets standardized"
+            ), "\(trained.standardOutput)")
+        let model = try legacyModelObject(bytes("model.safetensors", in: folder))
+        let transform = try #require(model["inputTransform"] as? [String: Any])
+        let offset = try #require(transform["offset"] as? [Double]),
+            scale = try #require(transform["scale"] as? [Double])
+        // Inputs: color=blue, color=green, color=red, x.
+        #expect(Array(offset.prefix(3)) == [0, 0, 0] && Array(scale.prefix(3)) == [1, 1, 1], "\(offset) \(scale)")
+        let mean = xs.reduce(0, +) / Double(xs.count)
+        let deviation = (xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(xs.count)).squareRoot()
+        #expect(abs(offset[3] - mean) < 1e-6 * mean && abs(scale[3] * deviation - 1) < 1e-6, "\(offset) \(scale)")
+        // Without scaling, nothing is said of one-hot inputs.
+        let unscaled = try Executable.run(
+            ["train", "--data", "colors.csv", "--epochs", "2", "--scale", "none", "-q"], in: folder)
+        #expect(
+            unscaled.standardOutput.contains("scaling: inputs not scaled, targets standardized"),
+            "\(unscaled.standardOutput)")
+    }
+
     @Test func textFeaturesAreOneHotAndUnseenValuesAreNamed() throws {
         let folder = try temporaryFolder()
         var text = "sex,age,label\n"
