@@ -540,6 +540,6 @@ func fullDevice(in folder: URL) -> String? {
             atPath: folder.appendingPathComponent("latest.safetensors").path)
         #expect(destination == "model.safetensors")
         let info = try Executable.run(["info", "--model", "model.safetensors"], in: folder)
-        #expect(info.standardOutput.contains("dense 2 -> 4"), "\(info.standardOutput)")
+        #expect(info.standardOutput.contains("Dense(2 -> 4"), "\(info.standardOutput)")
     }
 }
