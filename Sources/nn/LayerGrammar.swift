@@ -21,9 +21,9 @@ enum LayerToken: Equatable {
     static let forms = "N, convFkK[sS][same|valid], pool/maxpool/avgpool P[sS], gap, dropoutR, batchnorm"
 
     /// The largest count a token may give: the largest filter count a model file holds (2¹⁶) for
-    /// filters, its largest kernel, stride and pool (2¹⁰) for those, and 2³¹ for dense units (whose
-    /// parameters ``NetworkBuilder`` checks on).
-    static let largestFilters = 1 << 16, largestWindow = 1 << 10, largestUnits = 1 << 31
+    /// filters, and its largest kernel, stride and pool (2¹⁰) for those. Dense units may be any
+    /// positive `Int`: ``NetworkBuilder`` refuses a network of too many parameters, naming them.
+    static let largestFilters = 1 << 16, largestWindow = 1 << 10
 
     /// The canonical token: `128`, `conv32k3`, `conv64k5s2valid`, `pool2`, `pool3s2`, `avgpool2`,
     /// `gap`, `dropout0.5`, `batchnorm`. Parsing it gives the same layer back.
@@ -52,13 +52,11 @@ enum LayerToken: Equatable {
     /// Parses one token (already trimmed); the error says what is wrong with it.
     static func parse(_ token: String) -> Result<LayerToken, TokenProblem> {
         if let units = Int(token) {
-            guard (1...largestUnits).contains(units) else {
-                return .failure(.badValue("a dense layer needs from 1 to \(largestUnits) units"))
-            }
+            guard units >= 1 else { return .failure(.badValue("a dense layer needs at least 1 unit")) }
             return .success(.dense(units: units))
         }
         if token.allSatisfy(\.isNumber) && !token.isEmpty {
-            return .failure(.badValue("a dense layer needs from 1 to \(largestUnits) units"))
+            return .failure(.badValue("a dense layer needs at most \(Int.max) units"))
         }
         switch token {
         case "gap": return .success(.globalAveragePooling)

@@ -304,7 +304,9 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     }
 
     @Test func badLayers() throws {
-        try expectError(["train", "--dataset", "xor", "--layers", "4,x"], status: 64, mentions: ["--layers", "4,x"])
+        try expectError(
+            ["train", "--dataset", "xor", "--layers", "4,x"], status: 64,
+            mentions: ["--layers: token 2 'x' is not a layer"])
     }
 
     @Test func missingFashionMNIST() throws {

@@ -128,7 +128,7 @@ import Testing
             ),
             (["--layers", "conv0k3"], "--layers: token 1 'conv0k3': a convolution needs from 1 to 65536 filters"),
             (["--layers", "pool0"], "--layers: token 1 'pool0': the pool size and stride must be from 1 to 1024"),
-            (["--layers", "0"], "--layers: token 1 '0': a dense layer needs from 1 to 2147483648 units"),
+            (["--layers", "0"], "--layers: token 1 '0': a dense layer needs at least 1 unit"),
             // Structure, decided once the data's shape is known.
             (
                 ["--layers", "8,conv4k3"],
