@@ -448,9 +448,9 @@ public struct ModelFile: Codable, Sendable, Equatable {
 
     /// ``network(as:)``, throwing ``NetworkError/cannotAllocate(what:bytes:)`` when the parameters'
     /// memory cannot be allocated.
-    func makeNetwork<Scalar: MatrixScalar>(as type: Scalar.Type = Scalar.self) throws(NetworkError) -> Sequential<
-        Scalar
-    > {
+    package func makeNetwork<Scalar: MatrixScalar>(as type: Scalar.Type = Scalar.self) throws(NetworkError)
+        -> Sequential<Scalar>
+    {
         var kinds: [any LayerKind.Type] = []
         var made: [any Layer<Scalar>] = []
         for (index, saved) in layers.enumerated() {

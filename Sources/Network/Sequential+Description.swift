@@ -15,7 +15,8 @@ extension Sequential: CustomStringConvertible {
     /// ```
     ///
     /// A layer of your own appears under its own `description` when it has one, else its type's
-    /// name. Image layers' outputs have their channels, height and width: `(batch, 32, 28, 28)`.
+    /// name. Image layers' outputs have their channels, height and width: `(batch, 32, 28, 28)`,
+    /// and an image input its shape after the count of inputs: `784 inputs (1, 28, 28)`.
     public var description: String { summary() }
 
     /// The table of ``description``: each layer, the shape of its output and its number of
@@ -40,7 +41,12 @@ extension Sequential: CustomStringConvertible {
                 + String(repeating: " ", count: parameterWidth - row.parameters.count) + row.parameters
         }
         let rule = String(repeating: "=", count: layerWidth + shapeWidth + parameterWidth + 4)
-        var lines = ["Sequential<\(Scalar.self)>, \(inputSize) input\(inputSize == 1 ? "" : "s")", line(header), rule]
+        // An image input also gives its shape: `784 inputs (1, 28, 28)`.
+        let inputShape = sampleShapes[0].count > 1 ? " " + shapeText(sampleShapes[0]) : ""
+        var lines = [
+            "Sequential<\(Scalar.self)>, \(inputSize) input\(inputSize == 1 ? "" : "s")\(inputShape)", line(header),
+            rule,
+        ]
         lines += rows.map(line)
         lines += [rule, "Total parameters: \(parameterCount)"]
         return lines.joined(separator: "\n")

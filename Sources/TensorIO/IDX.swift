@@ -36,7 +36,7 @@ public struct IDXArray: Sendable, Equatable {
 public func readIDX(from path: String) throws(DataIOError) -> IDXArray {
     let bytes = try FileBytes.load(path)
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> IDXArray in
-        let header = try IDXHeader(bytes, expectedDimensionCount: nil)
+        let header = try IDXHeader(bytes, expectedDimensionCounts: nil)
         let data = UnsafeRawBufferPointer(rebasing: bytes.bytes[header.dataOffset...])
         try DataIOError.reserve(data.count, of: 1, for: "the array \(header.dimensions)", file: bytes.file)
         return IDXArray(dimensions: header.dimensions, bytes: Array(data))
@@ -56,21 +56,49 @@ public func readIDX(from path: String) throws(DataIOError) -> IDXArray {
 public func readIDXImages<Scalar: MatrixScalar>(
     from path: String, as type: Scalar.Type = Scalar.self, scaleToUnitInterval: Bool = true
 ) throws(DataIOError) -> Matrix<Scalar> {
+    try readIDXImages(path, dimensionCounts: 3...3, as: type, scaleToUnitInterval: scaleToUnitInterval).images
+}
+
+/// Reads an IDX image file of three dimensions (images, rows, columns; magic number `0x00000803`)
+/// or four (images, channels, rows, columns; `0x00000804`) into an `(images, channels · rows ·
+/// columns)` matrix, one image per row in NCHW order, with the shape of one image.
+///
+/// - Parameters:
+///   - path: the file to read, gzip-compressed or not.
+///   - type: the precision of the result.
+///   - scaleToUnitInterval: when true (the default) each pixel becomes `pixel / 255`, in `[0, 1]`.
+/// - Returns: the images and `[channels, rows, columns]`, with one channel for a three-dimensional file.
+/// - Throws: ``DataIOError``, as ``readIDXImages(from:as:scaleToUnitInterval:)`` does, for a file of
+///   another number of dimensions too.
+public func readIDXImagesAndShape<Scalar: MatrixScalar>(
+    from path: String, as type: Scalar.Type = Scalar.self, scaleToUnitInterval: Bool = true
+) throws(DataIOError) -> (images: Matrix<Scalar>, shape: [Int]) {
+    try readIDXImages(path, dimensionCounts: 3...4, as: type, scaleToUnitInterval: scaleToUnitInterval)
+}
+
+/// The images of an IDX file whose number of dimensions is in `dimensionCounts`, and one image's
+/// shape `[channels, rows, columns]`.
+private func readIDXImages<Scalar: MatrixScalar>(
+    _ path: String, dimensionCounts: ClosedRange<Int>, as type: Scalar.Type, scaleToUnitInterval: Bool
+) throws(DataIOError) -> (images: Matrix<Scalar>, shape: [Int]) {
     let bytes = try FileBytes.load(path)
-    return try withExtendedLifetime(bytes) { () throws(DataIOError) -> Matrix<Scalar> in
-        let header = try IDXHeader(bytes, expectedDimensionCount: 3)
+    return try withExtendedLifetime(bytes) { () throws(DataIOError) -> (images: Matrix<Scalar>, shape: [Int]) in
+        let header = try IDXHeader(bytes, expectedDimensionCounts: dimensionCounts)
+        let dimensions = header.dimensions
+        let shape = dimensions.count == 3 ? [1, dimensions[1], dimensions[2]] : Array(dimensions.dropFirst())
         try DataIOError.reserve(
             bytes.count - header.dataOffset, of: MemoryLayout<Scalar>.stride,
             for: "the images \(header.dimensions) as \(Scalar.self)", file: bytes.file)
         // Call the concrete types directly so that the optimizer specializes (and vectorizes) the loop.
         if Scalar.self == Float.self {
-            return idxImages(bytes, header, as: Float.self, scaleToUnitInterval: scaleToUnitInterval) as! Matrix<Scalar>
+            let images = idxImages(bytes, header, as: Float.self, scaleToUnitInterval: scaleToUnitInterval)
+            return (images as! Matrix<Scalar>, shape)
         }
         if Scalar.self == Double.self {
-            return idxImages(bytes, header, as: Double.self, scaleToUnitInterval: scaleToUnitInterval)
-                as! Matrix<Scalar>
+            let images = idxImages(bytes, header, as: Double.self, scaleToUnitInterval: scaleToUnitInterval)
+            return (images as! Matrix<Scalar>, shape)
         }
-        return idxImages(bytes, header, as: Scalar.self, scaleToUnitInterval: scaleToUnitInterval)
+        return (idxImages(bytes, header, as: Scalar.self, scaleToUnitInterval: scaleToUnitInterval), shape)
     }
 }
 
@@ -79,7 +107,7 @@ private func idxImages<Scalar: MatrixScalar>(
     _ bytes: FileBytes, _ header: IDXHeader, as type: Scalar.Type, scaleToUnitInterval: Bool
 ) -> Matrix<Scalar> {
     let imageCount = header.dimensions[0]
-    let pixelCount = header.dimensions[1] * header.dimensions[2]  // cannot overflow: IDXHeader checked it
+    let pixelCount = header.dimensions.dropFirst().reduce(1, *)  // cannot overflow: IDXHeader checked it
     let total = imageCount * pixelCount
     let data = bytes.bytes.baseAddress.map { ($0 + header.dataOffset).assumingMemoryBound(to: UInt8.self) }
     let scalars = [Scalar](unsafeUninitializedCapacity: total) { buffer, initialized in
@@ -102,7 +130,7 @@ private func idxImages<Scalar: MatrixScalar>(
 public func readIDXLabels(from path: String) throws(DataIOError) -> [Int] {
     let bytes = try FileBytes.load(path)
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> [Int] in
-        let header = try IDXHeader(bytes, expectedDimensionCount: 1)
+        let header = try IDXHeader(bytes, expectedDimensionCounts: 1...1)
         try DataIOError.reserve(
             bytes.count - header.dataOffset, of: MemoryLayout<Int>.stride, for: "\(header.dimensions[0]) labels",
             file: bytes.file)
@@ -116,7 +144,7 @@ internal struct IDXHeader {
     var dataOffset: Int
 
     /// Reads and checks the header and that the data that follows has exactly the announced size.
-    init(_ file: FileBytes, expectedDimensionCount: Int?) throws(DataIOError) {
+    init(_ file: FileBytes, expectedDimensionCounts: ClosedRange<Int>?) throws(DataIOError) {
         let bytes = file.bytes
         let name = file.file
         func hex(_ value: UInt32) -> String {
@@ -128,11 +156,12 @@ internal struct IDXHeader {
         }
         let magic = UInt32(bytes[0]) << 24 | UInt32(bytes[1]) << 16 | UInt32(bytes[2]) << 8 | UInt32(bytes[3])
         let expectedMagic: String =
-            switch expectedDimensionCount {
-            case 3?: "0x00000803 (IDX images)"
-            case 1?: "0x00000801 (IDX labels)"
-            case let count?: hex(0x0800 | UInt32(count))
-            case nil: "0x000008dd (IDX unsigned bytes, dd dimensions)"
+            switch (expectedDimensionCounts?.lowerBound, expectedDimensionCounts?.upperBound) {
+            case (3, 3): "0x00000803 (IDX images)"
+            case (3, 4): "0x00000803 or 0x00000804 (IDX images, without or with channels)"
+            case (1, 1): "0x00000801 (IDX labels)"
+            case (let low?, let high?): (low...high).map { hex(0x0800 | UInt32($0)) }.joined(separator: " or ")
+            default: "0x000008dd (IDX unsigned bytes, dd dimensions)"
             }
         let typeCode = bytes[2]
         let knownTypes: Set<UInt8> = [0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E]
@@ -141,8 +170,8 @@ internal struct IDXHeader {
         }
         guard typeCode == 0x08 else { throw .unsupportedIDXType(file: name, typeCode: typeCode) }
         let dimensionCount = Int(bytes[3])
-        if let expectedDimensionCount {
-            guard dimensionCount == expectedDimensionCount else {
+        if let expectedDimensionCounts {
+            guard expectedDimensionCounts.contains(dimensionCount) else {
                 throw .wrongMagicNumber(file: name, expected: expectedMagic, found: hex(magic))
             }
         } else if dimensionCount == 0 {

@@ -64,6 +64,9 @@ struct LoadedData<Scalar: MatrixScalar> {
     var warnings: [String] = []
     /// The target column's name (or `#N`), for a table.
     var targetName: String? = nil
+    /// The shape `[channels, height, width]` of one sample when the samples are images: an IDX
+    /// file's, a built-in data set's, or `--image-shape`'s (checked against the width).
+    var imageShape: [Int]? = nil
 }
 
 extension LoadedData {
@@ -118,6 +121,7 @@ enum DataSource {
                 "\(loaded.name): no feature columns (inputs of shape \(loaded.inputs.shapeDescription))\(delimiterHint(options.data))"
             )
         }
+        try applyImageShape(options.imageShape, to: &loaded)
         if let targets = loaded.targets, targets.columns == 0 {
             throw CommandError.dataMismatch(
                 "\(loaded.name): the targets have no columns (shape \(targets.shapeDescription))")
@@ -129,6 +133,26 @@ enum DataSource {
             try requireFinite(test.targets, "target column", source: "\(loaded.name) test set")
         }
         return loaded
+    }
+
+    /// Takes `--image-shape` (`asked`) as the samples' shape, refusing one whose size is not the
+    /// samples' width or that differs from the shape the file carries (IDX images), naming both.
+    static func applyImageShape<Scalar: MatrixScalar>(_ asked: [Int]?, to loaded: inout LoadedData<Scalar>) throws {
+        guard let asked else { return }
+        let text = ImageShapeOption.text(asked)
+        if let known = loaded.imageShape, known != asked {
+            throw CommandError.dataMismatch(
+                "--image-shape \(text) does not match the images of \(displayPath(loaded.name)), which are \(ImageShapeOption.text(known)); leave --image-shape out"
+            )
+        }
+        // Each size is at most 2²⁰ (validated), so the product of three cannot overflow.
+        let size = asked.reduce(1, *)
+        guard size == loaded.inputs.columns else {
+            throw CommandError.dataMismatch(
+                "--image-shape \(text) makes \(size) values per sample, but \(displayPath(loaded.name)) has \(loaded.inputs.columns) features per sample; give the shape of one image, channels,height,width"
+            )
+        }
+        loaded.imageShape = asked
     }
 
     /// For a CSV file whose first line has no comma but semicolons or tabs, a hint that nn reads
@@ -164,13 +188,15 @@ enum DataSource {
                 }
                 throw CommandError.datasetNotInstalled(name: "fashion-mnist", folder: folder)
             }
-            let trainImages: Matrix<Scalar> = try readIDXImages(from: try file("train-images-idx3-ubyte"))
+            let (trainImages, shape): (Matrix<Scalar>, [Int]) = try readIDXImagesAndShape(
+                from: try file("train-images-idx3-ubyte"))
             let trainLabels = try readIDXLabels(from: try file("train-labels-idx1-ubyte"))
             let testImages: Matrix<Scalar> = try readIDXImages(from: try file("t10k-images-idx3-ubyte"))
             let testLabels = try readIDXLabels(from: try file("t10k-labels-idx1-ubyte"))
             return LoadedData(
                 inputs: trainImages, targets: .column(trainLabels.map { Scalar($0) }), classNames: fashionClassNames,
-                test: (testImages, .column(testLabels.map { Scalar($0) })), name: "fashion-mnist")
+                test: (testImages, .column(testLabels.map { Scalar($0) })), name: "fashion-mnist",
+                imageShape: shape)
         }
         guard let data = NotebookData.named(name) else {
             throw CommandError.invalidOption(
@@ -293,12 +319,13 @@ enum DataSource {
     static func loadIDX<Scalar: MatrixScalar>(
         _ path: String, options: DataRequest, as type: Scalar.Type, needsTargets: Bool
     ) throws -> LoadedData<Scalar> {
-        let images: Matrix<Scalar> = try readIDXImages(from: path)
+        // Three dimensions (images, rows, columns) or four (images, channels, rows, columns).
+        let (images, shape): (Matrix<Scalar>, [Int]) = try readIDXImagesAndShape(from: path)
         guard let labelsPath = options.labels else {
             if needsTargets {
                 throw CommandError.dataMismatch("\(path): IDX images need their labels: add --labels LABELS-FILE")
             }
-            return LoadedData(inputs: images, name: path)
+            return LoadedData(inputs: images, name: path, imageShape: shape)
         }
         let labels = try readIDXLabels(from: labelsPath)
         guard labels.count == images.rows else {
@@ -308,7 +335,7 @@ enum DataSource {
         let classCount = (labels.max() ?? 0) + 1
         return LoadedData(
             inputs: images, targets: .column(labels.map { Scalar($0) }),
-            classNames: (0..<classCount).map(String.init), name: path)
+            classNames: (0..<classCount).map(String.init), name: path, imageShape: shape)
     }
 
     /// Inputs read as a `(1, n)` row (a 1-D array, as numpy writes `np.arange(n)`) become `n` samples of

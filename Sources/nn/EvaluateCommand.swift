@@ -54,6 +54,7 @@ struct EvaluateCommand: ParsableCommand {
             )
         }
         let loaded = try DataSource.load(request, as: Scalar.self, needsTargets: true, command: "evaluate")
+        try model.checkImageShape(of: loaded, asked: source.imageShape?.shape)
         loaded.printNotes()
         var rawInputs = loaded.inputs
         var rawTargets = loaded.targets

@@ -8,29 +8,43 @@ import TensorIO
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Describe a saved model: layers, activations, parameter count, precision, loss and classes.")
+        abstract:
+            "Describe a saved model: its layer table (output shapes and parameters, as Keras's summary()), precision, loss, classes and settings."
+    )
 
     @OptionGroup var modelOptions: ModelOptions
 
     @Flag(
         help:
-            "Print the description as one JSON object (keys: model, precision, loss, task, layers, parameters, classes, features, columns, inputTransform, targetTransform, metadata)."
+            "Print the description as one JSON object (keys: model, precision, loss, task, imageShape, layers (each with its outputShape and parameters), parameters, classes, features, columns, inputTransform, targetTransform, metadata)."
     )
     var json = false
 
     func run() throws {
         let file = try ModelFile.readMetadata(from: modelOptions.model)
+        if file.scalarPrecision == .double {
+            try describe(file, try file.makeNetwork(as: Double.self))
+        } else {
+            try describe(file, try file.makeNetwork(as: Float.self))
+        }
+    }
+
+    /// Prints the description of `file`, whose layers `network` holds (with zero weights: the table
+    /// needs only their shapes).
+    func describe<Scalar: MatrixScalar>(_ file: ModelFile, _ network: Sequential<Scalar>) throws {
         if json {
-            let layers = file.layers.map { layer in
+            let layers = zip(file.layers, zip(network.layers, network.sampleShapes.dropFirst())).map {
+                layer, built in
                 InfoSummary.Layer(
                     type: layer.type, inputSize: layer.inputSize, outputSize: layer.outputSize,
                     activation: layer.activation.rawValue,
-                    bias: layer.hasArrays ? layer.hasBias : nil)
+                    bias: layer.hasArrays ? layer.hasBias : nil, outputShape: built.1,
+                    parameters: built.0.parameters.reduce(0) { $0 + $1.count })
             }
-            let parameters = file.layers.reduce(0) { total, layer in total + (layer.kind?.parameterCount(layer) ?? 0) }
             let summary = InfoSummary(
                 model: modelOptions.model, precision: file.precision, loss: lossName(file.loss),
-                task: file.classNames != nil ? "classification" : "regression", layers: layers, parameters: parameters,
+                task: file.classNames != nil ? "classification" : "regression", imageShape: file.imageInputShape,
+                layers: layers, parameters: network.parameterCount,
                 classes: file.classNames, features: file.featureNames, columns: file.tableLayout,
                 inputTransform: file.inputTransform,
                 targetTransform: file.targetTransform, metadata: file.metadata)
@@ -41,16 +55,8 @@ struct InfoCommand: ParsableCommand {
             "model: \(displayPath(modelOptions.model))", "precision: \(file.precision)", "loss: \(lossName(file.loss))",
             "layers:",
         ]
-        var parameterCount = 0
-        for (index, layer) in file.layers.enumerated() {
-            guard let kind = layer.kind else { continue }  // read files are validated: every kind is known
-            let count = kind.parameterCount(layer)
-            parameterCount += count
-            lines.append(
-                "  \(index): \(kind.summary(layer))\(kind.hasArrays ? ", \(ProgressReporter.count(Double(count))) parameters" : "")"
-            )
-        }
-        lines.append("parameters: \(ProgressReporter.count(Double(parameterCount)))")
+        // The library's table, as Keras's summary() prints it: each layer's output shape and parameters.
+        lines += network.summary().split(separator: "\n").map { "  " + $0 }
         if let classNames = file.classNames {
             lines.append("classes (\(classNames.count)): \(classNames.joined(separator: ", "))")
         }
@@ -87,8 +93,14 @@ struct InfoCommand: ParsableCommand {
 struct InfoSummary: Encodable {
     struct Layer: Encodable {
         var type: String, inputSize: Int?, outputSize: Int?, activation: String, bias: Bool?
+        /// One output sample's shape (`[channels, height, width]` for images).
+        var outputShape: [Int]
+        var parameters: Int
     }
-    var model: String, precision: String, loss: String, task: String, layers: [Layer], parameters: Int
+    var model: String, precision: String, loss: String, task: String
+    /// The shape of one input image, for a model whose first layers work on images.
+    var imageShape: [Int]?
+    var layers: [Layer], parameters: Int
     var classes: [String]?, features: [String]?, columns: TableLayout?
     var inputTransform: ModelFile.InputTransform?, targetTransform: ModelFile.InputTransform?
     var metadata: [String: String]

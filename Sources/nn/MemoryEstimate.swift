@@ -4,24 +4,23 @@ import Foundation
 /// much the machine has: a run that cannot fit is refused with both figures (unless `--force`)
 /// instead of aborting in the middle of an allocation.
 enum MemoryEstimate {
-    /// The bytes `nn train` allocates for a network of layer `widths` (input, hidden..., output):
-    /// the parameters' values and gradient buffers, the optimizer's state (`stateSlots` copies),
-    /// the largest layer's initial draw (drawn in `Double`, then rounded), and the workspaces (each
-    /// layer's outputs and gradients at `batchSize` rows, the gathered batch, and the evaluation's at
-    /// `max(batchSize, 256)` rows, as `fit` evaluates, but no more than the `sampleCount` rows there are).
+    /// The bytes `nn train` allocates for a network of layer `widths` (input, then each layer's
+    /// output) holding `parameterCounts` trainable scalars per layer: the parameters' values and
+    /// gradient buffers, the optimizer's state (`stateSlots` copies), the largest layer's initial
+    /// draw (drawn in `Double`, then rounded), and the workspaces (each layer's outputs and gradients
+    /// at `batchSize` rows, the gathered batch, and the evaluation's at `max(batchSize, 256)` rows, as
+    /// `fit` evaluates, but no more than the `sampleCount` rows there are, and each convolution's
+    /// `unrolledScalars`, one image's unrolled windows, at least).
     static func trainingBytes(
-        widths: [Int], scalarSize: Int, bias: Bool, stateSlots: Int, batchSize: Int, sampleCount: Int
+        widths: [Int], parameterCounts: [Int], unrolledScalars: [Int], scalarSize: Int, stateSlots: Int,
+        batchSize: Int, sampleCount: Int
     ) -> Double {
-        var parameters = 0.0
-        var largestLayer = 0.0
-        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
-            let count = Double(fanIn + (bias ? 1 : 0)) * Double(fanOut)
-            parameters += count
-            largestLayer = Swift.max(largestLayer, count)
-        }
-        let width = Double(widths.reduce(0, +))
+        let parameters = parameterCounts.reduce(0.0) { $0 + Double($1) }
+        let largestLayer = Double(parameterCounts.max() ?? 0)
+        let width = widths.reduce(0.0) { $0 + Double($1) }
         let evaluationRows = Double(Swift.min(Swift.max(batchSize, 256), Swift.max(sampleCount, batchSize)))
-        let workspaces = (2 * Double(batchSize) + 2 * evaluationRows) * width
+        let workspaces =
+            (2 * Double(batchSize) + 2 * evaluationRows) * width + unrolledScalars.reduce(0.0) { $0 + Double($1) }
         let scalars = parameters * Double(2 + stateSlots) + largestLayer + workspaces
         return scalars * Double(scalarSize) + largestLayer * 8
     }

@@ -16,6 +16,22 @@ struct LoadedModel<Scalar: MatrixScalar> {
         self.path = path
     }
 
+    /// Refuses data whose image shape (an IDX file's, or `--image-shape`'s, the option `asked`)
+    /// differs from the images the model reads, and `--image-shape` for a model that reads features.
+    func checkImageShape<Data: MatrixScalar>(of loaded: LoadedData<Data>, asked: [Int]?) throws {
+        let expected = file.imageInputShape
+        if asked != nil && expected == nil {
+            throw CommandError.usage(
+                "--image-shape applies to models whose first layers work on images, and \(path) reads features; leave it out"
+            )
+        }
+        if let expected, let shape = loaded.imageShape, shape != expected {
+            throw CommandError.dataMismatch(
+                "\(displayPath(loaded.name)): images of shape \(ImageShapeOption.text(shape)), but the model \(path) reads images of shape \(ImageShapeOption.text(expected))"
+            )
+        }
+    }
+
     /// The inputs, checked against the model's width and scaled by its input transform.
     func prepare(_ inputs: Matrix<Scalar>, source: String) throws -> Matrix<Scalar> {
         guard inputs.columns == network.inputSize else {

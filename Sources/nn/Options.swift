@@ -64,34 +64,6 @@ enum ScaleOption: String, ExpressibleByArgument, CaseIterable {
     case standardize, minmax, none
 }
 
-/// `--layers 256,128`: the hidden layer sizes.
-struct LayerSizes: ExpressibleByArgument {
-    var sizes: [Int]
-
-    init?(argument: String) {
-        if argument.trimmingCharacters(in: .whitespaces) == "" || argument == "none" {
-            sizes = []
-            return
-        }
-        var sizes: [Int] = []
-        for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let size = Int(part.trimmingCharacters(in: .whitespaces)), size > 0 else { return nil }
-            sizes.append(size)
-        }
-        self.sizes = sizes
-    }
-
-    static var defaultCompletionKind: CompletionKind { .default }
-
-    /// `256,128`, or `none` for no hidden layer.
-    static func text(_ sizes: [Int]) -> String {
-        sizes.isEmpty ? "none" : sizes.map(String.init).joined(separator: ",")
-    }
-
-    /// The sizes `text` writes, or nil when it is not a list of sizes.
-    static func sizes(_ text: String) -> [Int]? { LayerSizes(argument: text)?.sizes }
-}
-
 /// `--init` and `--bias-init`: an ``Initializer`` written as `uniform:LOW,HIGH`, `normal:MEAN,STD`,
 /// `zeros`, `constant:V`, `xavier-uniform`, `xavier-normal`, `he-uniform` or `he-normal`.
 struct InitializerOption: ExpressibleByArgument {
@@ -301,6 +273,13 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Use only the first N samples of the data (and of a built-in data set's test set).")
     var limit: Int?
 
+    @Option(
+        name: .customLong("image-shape"),
+        help: ArgumentHelp(
+            "The shape of one image in a CSV, .npy or .npz file of pixels, channels,height,width (NCHW order), as 1,28,28; IDX images carry theirs (given, it must agree).",
+            valueName: "c,h,w"))
+    var imageShape: ImageShapeOption?
+
     /// The options as a plain value.
     var request: DataRequest {
         var request = DataRequest(
@@ -308,6 +287,7 @@ struct DataOptions: ParsableArguments {
             targetsKey: targetsKey ?? "y", labels: labels, targetsFile: targetsFile, limit: limit,
             header: (csv.header ?? .auto).header, delimiter: (csv.delimiter ?? DelimiterOption(",")).character)
         request.drop = csv.drop
+        request.imageShape = imageShape?.shape
         return request
     }
 
@@ -324,6 +304,7 @@ struct DataOptions: ParsableArguments {
         if let limit, limit < 1 {
             throw ValidationError("--limit must be at least 1, got \(limit)")
         }
+        try imageShape?.validate()
         if let dataset, !DataSource.datasetNames.contains(dataset) {
             throw ValidationError(
                 "unknown data set '\(dataset)'; the built-in data sets are \(DataSource.datasetNames.joined(separator: ", "))"
@@ -394,6 +375,8 @@ struct DataRequest {
     var readsTrainingTable = false
     /// `--force`: read and encode the table even when its estimated memory exceeds what is available.
     var force = false
+    /// `--image-shape`: the shape of one image, checked against the data's width (and an IDX file's shape).
+    var imageShape: [Int]? = nil
 }
 
 /// `--header auto|yes|no`.

@@ -37,7 +37,15 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var inference: InferenceOptions
 
+    @Option(
+        name: .customLong("image-shape"),
+        help: ArgumentHelp(
+            "The shape of one image, channels,height,width, checked against the model's (which needs none: it knows its own).",
+            valueName: "c,h,w"))
+    var imageShape: ImageShapeOption?
+
     func validate() throws {
+        try imageShape?.validate()
         if let output, !(output.hasSuffix(".csv") || output.hasSuffix(".npy")) {
             throw ValidationError("--output must end in .csv or .npy, got '\(output)'")
         }
@@ -70,6 +78,7 @@ struct PredictCommand: ParsableCommand {
             data: data, target: csv.target, features: csv.features, header: (csv.header ?? .auto).header,
             delimiter: (csv.delimiter ?? DelimiterOption(",")).character, expectedFeatureNames: file.featureNames)
         source.drop = csv.drop
+        source.imageShape = imageShape?.shape
         if let layout = file.tableLayout, DataSource.kind(of: data) == "csv" {
             if csv.features != nil || csv.drop != nil {
                 throw CommandError.usage(
@@ -84,6 +93,7 @@ struct PredictCommand: ParsableCommand {
             )
         }
         let loaded = try DataSource.load(source, as: Scalar.self, needsTargets: false, command: "predict")
+        try model.checkImageShape(of: loaded, asked: imageShape?.shape)
         loaded.printNotes()
         let inputs = try model.prepare(loaded.inputs, source: data)
         let batchSize = try model.batchSize(rows: inputs.rows, requested: inference.batchSize, command: "predict")

@@ -50,7 +50,11 @@ struct ResolvedRun {
     var task: TaskOption
     var loss: Loss
     var precision = TrainDefaults.precision
-    var hiddenLayers: [Int] = []
+    /// The hidden layers (`--layers`); nn adds the output layer.
+    var layers = LayerStack([])
+    /// The shape `[channels, height, width]` of one input image: the data's (IDX images, a built-in
+    /// data set of images), `--image-shape`'s, or the checkpoint's or model's; nil for features.
+    var imageShape: [Int]?
     var activation = TrainDefaults.activation
     var outputActivation = Activation.identity
     var bias = true
@@ -114,11 +118,12 @@ struct ResolvedRun {
     }
 
     /// Resolves the run for `sampleCount` rows (before any split), with the task and loss decided
-    /// from the data (or the checkpoint or model); refuses what cannot apply (exit 64). A PyTorch
+    /// from the data (or the checkpoint or model), and the data's `imageShape` (IDX images carry
+    /// theirs, `--image-shape` gives a table's); refuses what cannot apply (exit 64). A PyTorch
     /// `stateDict` fixes the layer sizes, bias and precision; inputs and targets are then unscaled
     /// unless `--scale`/`--target-scale` say otherwise (the PyTorch model took them as they are).
     static func resolve(
-        _ options: TrainCommand, table: Bool, task: TaskOption, loss: Loss, sampleCount: Int,
+        _ options: TrainCommand, table: Bool, task: TaskOption, loss: Loss, sampleCount: Int, imageShape: [Int]? = nil,
         checkpoint: TrainingCheckpoint?, model: ModelFile?, stateDict: TorchStateDict? = nil
     ) throws -> ResolvedRun {
         if task == .classify && options.targetScale != nil {
@@ -130,7 +135,7 @@ struct ResolvedRun {
             modelSource: stateDict != nil ? .stateDict : .model)
         var run = ResolvedRun(table: table, task: task, loss: loss)
         let defaults = TrainDefaults.forData(table: table)
-        run.resolveNetwork(options, defaults, &resolver)
+        run.resolveNetwork(options, defaults, imageShape: imageShape, &resolver)
         run.resolveOptimizer(options, defaults, &resolver)
         run.resolveData(
             options, defaults, sampleCount: sampleCount, resuming: checkpoint != nil, fromStateDict: stateDict != nil,
@@ -145,15 +150,25 @@ struct ResolvedRun {
 
     /// The task and loss (decided from the data), the network's shape, initialization and precision.
     private mutating func resolveNetwork(
-        _ options: TrainCommand, _ defaults: TrainDefaults, _ resolver: inout SettingResolver
+        _ options: TrainCommand, _ defaults: TrainDefaults, imageShape dataImageShape: [Int]?,
+        _ resolver: inout SettingResolver
     ) {
         resolver.decided(
             "task", task == .classify ? "classification" : "regression",
             option: options.task.map { $0 == .classify ? "classification" : "regression" }, flag: "--task")
         resolver.decided("loss", lossName(loss), option: options.loss.map { lossName($0.loss) }, flag: "--loss")
-        hiddenLayers = resolver.fixed(
-            "layers", "--layers", options.layers?.sizes, defaults.hiddenLayers, text: LayerSizes.text,
-            parse: LayerSizes.sizes)
+        layers = resolver.fixed(
+            "layers", "--layers", options.layers?.stack, LayerStack(denseSizes: defaults.hiddenLayers), text: \.text,
+            parse: LayerStack.init(text:))
+        // Recorded only when there is one: a checkpoint's or model's network keeps its own, and the
+        // data's (checked against --image-shape when read) is inferred from the data.
+        let optionShape = options.source.imageShape.map { ImageShapeOption.text($0.shape) }
+        if let shape = resolver.checkpoint?["imageShape"] ?? resolver.model?["imageShape"] ?? optionShape
+            ?? dataImageShape.map(ImageShapeOption.text)
+        {
+            resolver.decided("imageShape", shape, option: optionShape, flag: "--image-shape")
+            imageShape = ImageShapeOption.parse(shape)
+        }
         activation = resolver.fixed(
             "activation", "--activation", options.activation, TrainDefaults.activation, text: \.rawValue,
             parse: ActivationOption.init(rawValue:))
@@ -278,7 +293,7 @@ struct ResolvedRun {
     /// What a PyTorch state dict fixes: its layer sizes, bias and precision.
     static func values(of stateDict: TorchStateDict) -> [String: String] {
         [
-            "layers": LayerSizes.text(stateDict.linears.dropLast().map(\.outputSize)),
+            "layers": LayerStack(denseSizes: stateDict.linears.dropLast().map(\.outputSize)).text,
             "bias": "\(stateDict.linears[0].hasBias)", "precision": stateDict.precision,
         ]
     }
@@ -289,11 +304,16 @@ struct ResolvedRun {
             "loss": lossName(model.loss), "precision": model.precision,
             "task": model.classNames != nil ? "classification" : "regression",
         ]
-        let hidden = model.layers.dropLast().compactMap(\.outputSize)
-        values["layers"] = LayerSizes.text(hidden)
-        if let first = model.layers.first, !hidden.isEmpty { values["activation"] = first.activation.rawValue }
+        values["layers"] = LayerStack(model: model).text
+        // The hidden activation and the bias are the first dense or convolutional layer's (batch
+        // normalization has arrays, but neither).
+        let weighted = [DenseKind.typeName, Conv2DKind.typeName]
+        if let first = model.layers.dropLast().first(where: { weighted.contains($0.type) }) {
+            values["activation"] = first.activation.rawValue
+        }
         if let last = model.layers.last { values["outputActivation"] = last.activation.rawValue }
-        if let first = model.layers.first(where: \.hasArrays) { values["bias"] = "\(first.hasBias)" }
+        if let first = model.layers.first(where: { weighted.contains($0.type) }) { values["bias"] = "\(first.hasBias)" }
+        if let shape = model.imageInputShape { values["imageShape"] = ImageShapeOption.text(shape) }
         if let scale = model.metadata["scale"] { values["scale"] = scale }
         if let targetScale = model.metadata["targetScale"] { values["targetScale"] = targetScale }
         return values

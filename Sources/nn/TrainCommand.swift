@@ -32,6 +32,9 @@ struct TrainCommand: ParsableCommand {
               nn train --data titanic.csv --target Survived --missing median
               nn train --dataset fashion-mnist --save fashion.safetensors
               nn train --dataset xor --layers 4 --activation tanh
+              nn train --dataset fashion-mnist --layers conv32k3,pool2,conv64k3,pool2,128,dropout0.5 \\
+                --optimizer adam --learning-rate 0.001 --schedule constant --epochs 5
+              nn train --data pixels.csv --image-shape 1,28,28 --layers conv16k3,pool2,64
 
             Set NN_FORCE_TERMINAL=1 (or 0) to force the progress bar (or plain lines).
             """)
@@ -40,8 +43,11 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup(title: "Table options") var tableOptions: TableOptions
 
-    @Option(help: "The hidden layer sizes, comma-separated, or none \(TrainDefaults.Help.layers).")
-    var layers: LayerSizes?
+    @Option(
+        help:
+            "The hidden layers, comma-separated, or none \(TrainDefaults.Help.layers): N (dense, N units), convFkK (F filters K×K, stride 1, same padding; then sS, valid or same in any order), poolP or maxpoolP and avgpoolP (P×P, stride P unless sS), gap (global average), dropoutR (rate R), batchnorm or bn. Image layers come first and need an image shape (see --image-shape); after them the stack flattens to dense (NCHW order)."
+    )
+    var layers: LayersOption?
 
     @Option(help: "The hidden layers' activation (default: \(TrainDefaults.activation.rawValue)).")
     var activation: ActivationOption?
@@ -52,7 +58,7 @@ struct TrainCommand: ParsableCommand {
     )
     var outputActivation: ActivationOption?
 
-    @Flag(name: .customLong("no-bias"), help: "Build dense layers without bias.")
+    @Flag(name: .customLong("no-bias"), help: "Build dense and convolutional layers without bias.")
     var noBias = false
 
     @Option(help: "The loss to minimise (default: chosen from the targets).")
@@ -198,6 +204,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         try DistributedRun.validate(distributed: distributed)
+        if case .failure(let error) = layers?.parsed { throw error }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if let batchSize, batchSize < 0 { throw ValidationError("--batch-size must be at least 0, got \(batchSize)") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {

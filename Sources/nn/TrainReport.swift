@@ -253,15 +253,21 @@ struct EpochReport {
     }
 }
 
-/// `784-256(relu)-128(relu)-10(identity)`.
+/// `784-256(relu)-128(relu)-10(identity)`; a network on images starts with the image's shape and
+/// names its other layers by their `--layers` tokens: `1x28x28-conv32k3(relu)-pool2-128(relu)-dropout0.5-10(identity)`.
 func describe<Scalar: MatrixScalar>(_ network: Sequential<Scalar>) -> String {
-    var text = "\(network.inputSize)", width = network.inputSize
-    for layer in network.layers {
-        // A sized layer shows its width and activation; one that keeps its input's width (an activation) shows its function.
-        width = layer.outputSize(forInputSize: width)
-        text +=
-            layer.inputSize == nil
-            ? "-\(layer.finalActivation.rawValue)" : "-\(width)(\(layer.finalActivation.rawValue))"
+    var text = network.sampleShapes[0].map(String.init).joined(separator: "x")
+    for (layer, width) in zip(network.layers, network.outputSizes) {
+        let saved = LayerRegistry.kinds.lazy.compactMap { $0.saved(layer, includesWeights: false) }.first
+        let activation = layer.finalActivation.rawValue
+        switch saved.flatMap(LayerToken.init) {
+        case .dense?: text += "-\(width)(\(activation))"
+        case let token? where layer.parameters.isEmpty || token == .batchNormalization: text += "-\(token.text)"
+        case let token?: text += "-\(token.text)(\(activation))"
+        // A layer that keeps its input's width (an activation) shows its function; another sized
+        // layer its width and activation.
+        case nil: text += layer.inputSize == nil ? "-\(activation)" : "-\(width)(\(activation))"
+        }
     }
     return text
 }

@@ -45,8 +45,8 @@ struct TrainingData<Scalar: MatrixScalar> {
                 stateDictOutputs: stateDict?.linears.last?.outputSize)
         let sampleCount = data.inputs.rows
         let plan = try ResolvedRun.resolve(
-            command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount, checkpoint: resumed,
-            model: initial, stateDict: stateDict)
+            command, table: table, task: task, loss: lossFunction, sampleCount: sampleCount,
+            imageShape: data.imageShape, checkpoint: resumed, model: initial, stateDict: stateDict)
         let classIndices: [Int]? =
             task == .classify && targetsRaw.columns == 1 ? targetsRaw.scalars.map { Int($0) } : nil
         let (trainingRows, validationRows, testRows) = try splitRows(
@@ -104,6 +104,12 @@ struct TrainingData<Scalar: MatrixScalar> {
             // Before the model's input transform (of its own width) is applied to the data.
             throw CommandError.dataMismatch(
                 "\(data.name): \(data.inputs.columns) features per sample, but the \(Self.origin(command)) has \(width) inputs; continue it on data with the same columns"
+            )
+        }
+        if let modelShape = startingModel?.imageInputShape, let dataShape = data.imageShape, modelShape != dataShape {
+            // Images of the same width but another shape would be read wrongly by the first image layer.
+            throw CommandError.dataMismatch(
+                "\(data.name): images of shape \(ImageShapeOption.text(dataShape)), but the \(Self.origin(command)) reads images of shape \(ImageShapeOption.text(modelShape)); continue it on images of that shape"
             )
         }
         return (data, targets, request.layout != nil)

@@ -43,7 +43,8 @@ struct TrainingRun<Scalar: MatrixScalar> {
         }
         let (network, optimizer, random) = try makeNetwork(
             prepared.plan, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns,
-            trainingCount: prepared.trainingRows.count, sampleCount: prepared.data.inputs.rows)
+            trainingCount: prepared.trainingRows.count, sampleCount: prepared.data.inputs.rows,
+            dataName: command.source.dataset.map { "the built-in data set \($0)" } ?? displayPath(prepared.data.name))
         try checkShapes(
             network, prepared, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns)
         let description = ModelDescription(
@@ -80,7 +81,9 @@ struct TrainingRun<Scalar: MatrixScalar> {
     var firstEpoch: Int { resumed?.progress.epoch ?? 0 }
 
     /// The network, optimizer and generator: new, from a model, or as the checkpoint left them.
-    func makeNetwork(_ plan: ResolvedRun, inputSize: Int, outputSize: Int, trainingCount: Int, sampleCount: Int)
+    func makeNetwork(
+        _ plan: ResolvedRun, inputSize: Int, outputSize: Int, trainingCount: Int, sampleCount: Int, dataName: String
+    )
         throws -> (
             Sequential<Scalar>, Optimizer<Scalar>, NumpyRandomState
         )
@@ -98,13 +101,14 @@ struct TrainingRun<Scalar: MatrixScalar> {
         if let initial {
             network = initial.network()
         } else {
-            let widths = [inputSize] + plan.hiddenLayers + [outputSize]
-            try NetworkBuilder.check(widths: widths, plan: plan)
+            // Images keep their shape into the first layer; other data is a row of features.
+            let planned = try NetworkBuilder.plan(
+                plan.layers, inputShape: plan.imageShape ?? [inputSize], outputSize: outputSize, plan: plan,
+                dataName: dataName)
             try NetworkBuilder.checkMemory(
-                widths: widths, plan: plan, scalarSize: MemoryLayout<Scalar>.size, trainingCount: trainingCount,
-                sampleCount: sampleCount,
-                force: command.force)
-            network = Sequential<Scalar>(try NetworkBuilder.layers(widths: widths, plan: plan), generator: &random)
+                planned, stack: plan.layers, plan: plan, scalarSize: MemoryLayout<Scalar>.size,
+                trainingCount: trainingCount, sampleCount: sampleCount, force: command.force)
+            network = Sequential<Scalar>(try NetworkBuilder.layers(planned, plan: plan), generator: &random)
             if let stateDict { try network.loadTorchStateDict(from: stateDict.path) }
         }
         let optimizer = Optimizer<Scalar>(
@@ -188,65 +192,5 @@ struct ModelDescription {
             settings: metadata)
         checkpoint.model = file(network)
         return checkpoint
-    }
-}
-
-/// Builds the network `--layers` and the other network options describe.
-enum NetworkBuilder {
-    /// The most trainable parameters a network built from the command line may have (16 GiB as Double).
-    static let largestParameterCount = 1 << 31
-
-    /// Refuses networks that cannot be built or cannot learn what the loss asks: more parameters than
-    /// ``largestParameterCount`` (counted without overflow), or binary cross-entropy on outputs that
-    /// are not probabilities.
-    static func check(widths: [Int], plan: ResolvedRun) throws {
-        var total = 0
-        for (fanIn, fanOut) in zip(widths, widths.dropFirst()) {
-            let (weights, overflow) = (fanIn + 1).multipliedReportingOverflow(by: fanOut)
-            let (sum, overflowSum) = total.addingReportingOverflow(weights)
-            guard !overflow, !overflowSum, sum <= largestParameterCount else {
-                throw CommandError.invalidOption(
-                    "--layers \(LayerSizes.text(plan.hiddenLayers)) on \(widths[0]) features would need more than \(largestParameterCount) parameters; choose smaller layers"
-                )
-            }
-            total = sum
-        }
-        if plan.loss == .binaryCrossEntropy && plan.outputActivation != .sigmoid && plan.outputActivation != .softmax {
-            throw CommandError.usage(
-                "--loss bce needs probabilities: an output activation of sigmoid (or softmax), not \(plan.outputActivation.rawValue)"
-            )
-        }
-    }
-
-    /// Refuses a run whose network, optimizer state and workspaces would not fit in the memory
-    /// available (``MemoryEstimate``), unless `force`.
-    /// `sampleCount` rows at most are evaluated at once (the data's rows: validation and test parts are
-    /// smaller).
-    static func checkMemory(
-        widths: [Int], plan: ResolvedRun, scalarSize: Int, trainingCount: Int, sampleCount: Int, force: Bool
-    ) throws {
-        let rows = Swift.min(plan.batchSize ?? trainingCount, trainingCount)
-        let estimate = MemoryEstimate.trainingBytes(
-            widths: widths, scalarSize: scalarSize, bias: plan.bias, stateSlots: plan.optimizerKind.stateCount,
-            batchSize: rows, sampleCount: sampleCount)
-        try MemoryEstimate.check(
-            estimate: estimate, force: force,
-            what: "--layers \(LayerSizes.text(plan.hiddenLayers)) at batch size \(rows)")
-    }
-
-    /// The layers; a parameter whose memory cannot be allocated is an error, not a trap.
-    static func layers<Scalar: MatrixScalar>(widths: [Int], plan: ResolvedRun) throws(NetworkError)
-        -> [any Layer<Scalar>]
-    {
-        var built: [any Layer<Scalar>] = []
-        for (index, (fanIn, fanOut)) in zip(widths, widths.dropFirst()).enumerated() {
-            let last = index == widths.count - 2
-            built.append(
-                try Dense<Scalar>.make(
-                    inputSize: fanIn, outputSize: fanOut, bias: plan.bias,
-                    activation: last ? plan.outputActivation : plan.activation.activation,
-                    weightInitializer: plan.weightInitializer, biasInitializer: plan.biasInitializer))
-        }
-        return built
     }
 }

@@ -249,7 +249,7 @@ struct ImageSummaryTests {
         ])
         #expect(
             network.summary() == """
-                Sequential<Float>, 784 inputs
+                Sequential<Float>, 784 inputs (1, 28, 28)
                 Layer                                         Output shape         Parameters
                 =============================================================================
                 Conv2D(32 filters 3x3, stride 1, same, relu)  (batch, 32, 28, 28)         320

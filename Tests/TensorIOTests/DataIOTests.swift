@@ -534,6 +534,35 @@ private func returned<Value>(within seconds: Double, _ body: @escaping @Sendable
         #expect(general.bytes.map(Double.init) == expectedMatrix("idx:images").values)
     }
 
+    @Test("images with their shape: three dimensions are one channel, four give the channels (NCHW rows)")
+    func readsImagesWithTheirShape() throws {
+        let three = try readIDXImagesAndShape(from: fixture("images-idx3-ubyte.gz"), as: Double.self)
+        #expect(three.shape == [1, 3, 4])
+        expectMatrix(three.images, equals: "idx:images_scaled")
+
+        // Two images of 3 channels × 2 × 2: numpy's `bytes.reshape(2, -1)`, row-major.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("idx4-\(UUID().uuidString)").path
+        try Data([0, 0, 8, 4, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2] + (0..<24).map { UInt8($0 * 10) })
+            .write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let four = try readIDXImagesAndShape(from: path, as: Float.self, scaleToUnitInterval: false)
+        #expect(four.shape == [3, 2, 2])
+        #expect(four.images.rows == 2 && four.images.columns == 12)
+        #expect(four.images.scalars == (0..<24).map { Float($0 * 10) })
+        let scaled = try readIDXImagesAndShape(from: path, as: Double.self)
+        #expect(scaled.images.scalars == (0..<24).map { Double($0 * 10) / 255 })
+        // readIDXImages keeps to three dimensions; labels are not images.
+        #expect(
+            thrownError { _ = try readIDXImages(from: path, as: Double.self) }
+                == .wrongMagicNumber(file: path, expected: "0x00000803 (IDX images)", found: "0x00000804"))
+        let labels = fixture("labels-idx1-ubyte.gz")
+        #expect(
+            thrownError { _ = try readIDXImagesAndShape(from: labels, as: Double.self) }
+                == .wrongMagicNumber(
+                    file: labels, expected: "0x00000803 or 0x00000804 (IDX images, without or with channels)",
+                    found: "0x00000801"))
+    }
+
     @Test func readsLabels() throws {
         #expect(try readIDXLabels(from: fixture("labels-idx1-ubyte.gz")) == expected["idx:labels"] as! [Int])
     }

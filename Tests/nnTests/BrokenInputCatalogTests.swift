@@ -371,7 +371,7 @@ func fullDevice(in folder: URL) -> String? {
         let cases: [(String, [UInt8], [String])] = [
             (
                 "magic-idx3-ubyte", bigEndian(0x2A2A_0803) + Array(images.dropFirst(4)),
-                ["magic number 0x2a2a0803", "0x00000803 (IDX images)"]
+                ["magic number 0x2a2a0803", "0x00000803 or 0x00000804 (IDX images, without or with channels)"]
             ),
             (
                 "signed-idx3-ubyte", bigEndian(0x0903) + Array(images.dropFirst(4)),
@@ -540,6 +540,6 @@ func fullDevice(in folder: URL) -> String? {
             atPath: folder.appendingPathComponent("latest.safetensors").path)
         #expect(destination == "model.safetensors")
         let info = try Executable.run(["info", "--model", "model.safetensors"], in: folder)
-        #expect(info.standardOutput.contains("dense 2 -> 4"), "\(info.standardOutput)")
+        #expect(info.standardOutput.contains("Dense(2 -> 4"), "\(info.standardOutput)")
     }
 }

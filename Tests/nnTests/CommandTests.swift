@@ -68,8 +68,8 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
 
         let info = try Executable.run(["info", "--model", "xor.safetensors"], in: folder)
         #expect(info.status == 0, "\(info.standardError)")
-        #expect(info.standardOutput.contains("dense 2 -> 8, tanh"))
-        #expect(info.standardOutput.contains("parameters: 33"))
+        #expect(info.standardOutput.contains("Dense(2 -> 8, tanh)"))
+        #expect(info.standardOutput.contains("Total parameters: 33"))
         #expect(info.standardOutput.contains("loss: bce"))
         #expect(info.standardOutput.contains("classes (2): 0, 1"))
     }
@@ -304,7 +304,9 @@ func writeNPY(rows: Int, columns: Int, values: [Double], to url: URL, oneDimensi
     }
 
     @Test func badLayers() throws {
-        try expectError(["train", "--dataset", "xor", "--layers", "4,x"], status: 64, mentions: ["--layers", "4,x"])
+        try expectError(
+            ["train", "--dataset", "xor", "--layers", "4,x"], status: 64,
+            mentions: ["--layers: token 2 'x' is not a layer"])
     }
 
     @Test func missingFashionMNIST() throws {

@@ -68,7 +68,7 @@ import Testing
             try model.write(to: folder.appendingPathComponent("model.safetensors"))
             let info = try Executable.run(["info", "--model", "model.safetensors"], in: folder)
             #expect(info.status == 0, "round \(round), killed after \(delay) µs: \(info.standardError)")
-            #expect(info.standardOutput.contains("dense 16 -> 48"))
+            #expect(info.standardOutput.contains("Dense(16 -> 48"))
         }
 
         // Resuming for one more epoch works, and removes the temporary files of the killed processes.

@@ -182,7 +182,7 @@ import Testing
         #expect(settings["activation"]?["source"] as? String == "table default", "\(settings)")
         // Two classes with two outputs: softmax cross-entropy on the state dict's logits.
         let info = try Executable.run(["info", "--model", model])
-        #expect(info.standardOutput.contains("dense 3 -> 4, relu") && info.standardOutput.contains("dense 4 -> 2"))
+        #expect(info.standardOutput.contains("Dense(3 -> 4, relu)") && info.standardOutput.contains("Dense(4 -> 2"))
 
         // A hidden width other than the file's, and data of another width, are refused naming both.
         let layers8 = try Executable.run([
