@@ -12,10 +12,12 @@ import Tensor
 /// dictionary of strings: `format`, `version` and `document`, the JSON of the model or checkpoint
 /// without its arrays. Python reads the arrays with `safetensors.numpy.load_file(path)`.
 ///
-/// The same code writes and reads PyTorch state dicts (`ModelFile+Torch.swift`): their tensors may be
-/// one-dimensional (a `Linear` module's bias, shape `[outputs]`), and their metadata is PyTorch's
-/// (`format: pt`) or none. A reader opened to accept them (``Accepted``) takes such files; the default
-/// one refuses them by name, before looking at their tensors, and takes only two-dimensional arrays.
+/// The same code writes and reads PyTorch state dicts (`ModelFile+Torch.swift`): their tensors may
+/// have from one to four dimensions (a `Linear` module's bias `[outputs]`, a `Conv2d` weight
+/// `[filters, channels, k, k]`, read as `filters` rows), a batch-norm module's `num_batches_tracked`
+/// is an `I64` scalar (shape `[]`), and their metadata is PyTorch's (`format: pt`) or none. A reader
+/// opened to accept them (``Accepted``) takes such files; the default one refuses them by name,
+/// before looking at their tensors, and takes only two-dimensional floating-point arrays.
 ///
 /// Writing streams the arrays through ``AtomicFileWriter`` (no whole-file buffer in memory); reading
 /// checks the header against the file's size before allocating anything, so the largest accepted
@@ -25,6 +27,8 @@ enum ArrayFile {
     enum DataType: String {
         case float32 = "F32"
         case float64 = "F64"
+        /// PyTorch's `torch.long`: only a state dict's scalar counts (`num_batches_tracked`), never read as values.
+        case int64 = "I64"
 
         /// Bytes per element.
         var size: Int { self == .float32 ? 4 : 8 }
@@ -40,7 +44,8 @@ enum ArrayFile {
     struct Entry {
         var name: String
         var dataType: DataType
-        /// The shape in the header: `[rows, columns]`, or `[count]` for a vector.
+        /// The shape in the header: `[rows, columns]`, `[count]` for a vector, `[]` for a scalar, or a
+        /// PyTorch tensor's (a `Conv2d` weight's four dimensions).
         var shape: [Int]
         /// Whether every value is finite in `dataType` (checked before anything is written).
         var isFinite: () -> Bool
@@ -68,18 +73,32 @@ enum ArrayFile {
                 write: { (_: inout AtomicFileWriter) throws(FileWriteError) in })
         }
 
-        /// An entry that writes `matrix`, converted to `dataType`; with `asVector`, under the
-        /// one-dimensional shape `[count]` (a PyTorch bias).
+        /// An entry that writes `matrix`, converted to `dataType`, under `shape` (a PyTorch tensor's:
+        /// `[count]` for a bias, `[filters, channels, k, k]` for a convolution's weight; the same
+        /// number of elements in the same order) or, by default, `[rows, columns]`.
         static func matrix<Scalar: MatrixScalar>(
-            _ name: String, _ matrix: Matrix<Scalar>, as dataType: DataType, asVector: Bool = false
+            _ name: String, _ matrix: Matrix<Scalar>, as dataType: DataType, shape: [Int]? = nil
         ) -> Entry {
-            Entry(
-                name: name, dataType: dataType, shape: asVector ? [matrix.count] : [matrix.rows, matrix.columns],
+            checkPrecondition(
+                shape.map { $0.reduce(1, *) == matrix.count } ?? true,
+                "ArrayFile.Entry.matrix: shape \(shape ?? []) for \(matrix.shapeDescription)")
+            return Entry(
+                name: name, dataType: dataType, shape: shape ?? [matrix.rows, matrix.columns],
                 isFinite: { matrix.withUnsafeBufferPointer { ArrayFile.allFinite($0, as: dataType) } },
                 write: { (writer: inout AtomicFileWriter) throws(FileWriteError) in
                     try matrix.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<Scalar>) throws(FileWriteError) in
                         try ArrayFile.write(buffer, as: dataType, into: &writer)
                     }
+                })
+        }
+
+        /// An entry that writes `value` as an `I64` scalar (shape `[]`): a batch-norm module's
+        /// `num_batches_tracked` in a PyTorch state dict.
+        static func count(_ name: String, _ value: Int64) -> Entry {
+            Entry(
+                name: name, dataType: .int64, shape: [], isFinite: { true },
+                write: { (writer: inout AtomicFileWriter) throws(FileWriteError) in
+                    try writer.write(contentsOf: withUnsafeBytes(of: value.littleEndian) { Array($0) })
                 })
         }
     }
@@ -329,14 +348,17 @@ enum ArrayFile {
         let reason: String
     }
 
-    /// One array's place in the file. A one-dimensional tensor (only in a reader that accepts state
-    /// dicts) is a row: `rows` 1, `rank` 1.
+    /// One array's place in the file. A tensor of another rank (only in a reader that accepts state
+    /// dicts) is read as rows of its first dimension: a vector is one row, a `Conv2d` weight
+    /// `[filters, channels, k, k]` is `filters` rows of `channels · k²`, a scalar one value.
     struct Array2D {
         var dataType: DataType
         var rows: Int
         var columns: Int
-        /// The number of dimensions in the header: 2, or 1 for a vector.
-        var rank = 2
+        /// The shape in the header.
+        var shape: [Int]
+        /// The number of dimensions in the header: 2 for nn's arrays.
+        var rank: Int { shape.count }
         /// From the start of the file.
         var offset: Int
         var byteCount: Int
@@ -437,7 +459,8 @@ enum ArrayFile {
             var extents: [(begin: Int, end: Int, name: String)] = []
             for (name, value) in header where name != "__metadata__" {
                 guard let entry = value as? [String: Any],
-                    let typeName = entry["dtype"] as? String, let dataType = DataType(rawValue: typeName)
+                    let typeName = entry["dtype"] as? String, let dataType = DataType(rawValue: typeName),
+                    dataType != .int64 || !isOurs
                 else {
                     guard isOurs else {
                         let typeName = (value as? [String: Any])?["dtype"] as? String ?? "none"
@@ -447,19 +470,33 @@ enum ArrayFile {
                     }
                     throw fail("array '\(name)': 'dtype' must be \"F32\" or \"F64\"")
                 }
-                let shape = entry["shape"] as? [Any] ?? []
+                // nn's own arrays are (rows, columns). A state dict's tensors have one to four
+                // dimensions, read as rows of the first (a vector is one row), and its I64 tensors
+                // are scalar counts (shape []).
+                let shape = (entry["shape"] as? [Any] ?? []).map { Self.integer($0) ?? -1 }
                 let rank = shape.count
-                guard rank == 2 || (rank == 1 && !isOurs),
-                    let rows = rank == 1 ? 1 : Self.integer(shape[0]), let columns = Self.integer(shape[rank - 1]),
-                    rows >= 0, columns >= 0
-                else {
+                let rankAccepted =
+                    isOurs
+                    ? rank == 2
+                    : dataType == .int64 ? rank == 0 : (1...4).contains(rank)
+                guard rankAccepted, shape.allSatisfy({ $0 >= 0 }), (entry["shape"] as? [Any]) != nil else {
                     guard isOurs else {
                         throw fail(
-                            "tensor '\(name)': 'shape' must be one or two whole numbers at least 0 (nn reads Linear layers)"
+                            dataType == .int64
+                                ? "tensor '\(name)': an I64 tensor must be a scalar count (shape []), as a batch-norm module's num_batches_tracked; nn reads F32 and F64 tensors"
+                                : "tensor '\(name)': 'shape' must be one to four whole numbers at least 0"
                         )
                     }
                     throw fail("array '\(name)': 'shape' must be two whole numbers at least 0")
                 }
+                let rows = rank >= 2 ? shape[0] : 1
+                var columns = 1, overflow = false
+                for size in shape.dropFirst(rank >= 2 ? 1 : 0) {
+                    let (product, productOverflow) = columns.multipliedReportingOverflow(by: size)
+                    columns = product
+                    overflow = overflow || productOverflow
+                }
+                guard !overflow else { throw fail("tensor '\(name)': shape \(shape) is too large") }
                 guard let offsets = entry["data_offsets"] as? [Any], offsets.count == 2,
                     let begin = Self.integer(offsets[0]), let end = Self.integer(offsets[1]), 0 <= begin, begin <= end,
                     end <= dataSize
@@ -476,7 +513,7 @@ enum ArrayFile {
                     )
                 }
                 arrays[name] = Array2D(
-                    dataType: dataType, rows: rows, columns: columns, rank: rank, offset: dataStart + begin,
+                    dataType: dataType, rows: rows, columns: columns, shape: shape, offset: dataStart + begin,
                     byteCount: bytes)
                 extents.append((begin, end, name))
             }
@@ -539,6 +576,7 @@ enum ArrayFile {
             throws(Failure)
         {
             guard let array = arrays[name] else { throw Failure(reason: "array '\(name)' is missing") }
+            guard array.dataType != .int64 else { throw Failure(reason: "tensor '\(name)' is I64, not F32 or F64") }
             let count = array.rows * array.columns
             checkPrecondition(destination.count == count, "ArrayFile.read: \(destination.count) elements for \(count)")
             let target: DataType = Scalar.self == Float.self ? .float32 : .float64

@@ -5,65 +5,82 @@ import Tensor
 // The PyTorch mapping, both ways: a model as the `state_dict` of the equivalent `torch.nn.Sequential`
 // (names, shapes, layouts), written and read through `ArrayFile`, the one safetensors implementation.
 //
-// A dense layer is an `nn.Linear` module followed by its activation's module (none for identity), an
-// activation layer is its activation's module, each at the next index of the Sequential: a network
+// Each layer becomes its kind's modules (`TorchLayerKind`, `LayerKind+Torch.swift`) followed by its
+// activation's module (none for identity), each at the next index of the Sequential: a network
 // 4-100(relu)-3(identity) is `nn.Sequential(nn.Linear(4, 100), nn.ReLU(), nn.Linear(100, 3))`, whose
 // state dict is `0.weight` (100, 4), `0.bias` (100), `2.weight` (3, 100), `2.bias` (3). Linear stores
 // `weight` as (outputs, inputs), the transpose of a dense layer's `weights`, and `bias` in one
-// dimension.
+// dimension. A network that starts with an image layer takes rows of C·H·W values as nn does:
+// `nn.Unflatten(1, (C, H, W))` comes first, and `nn.Flatten()` wherever images meet a layer on rows
+// (and at the end, when the last layer gives images).
 extension ModelFile {
     /// The metadata key of a PyTorch file written by ``writeTorchStateDict(to:)`` that holds the model's
     /// JSON document (without arrays): with it, nn reads the file back as the model it came from.
     public static let torchDocumentKey = "nn.document"
 
-    /// The version of the PyTorch file's metadata layout (`nn.version`).
-    public static let torchExportVersion = 1
+    /// The version of the PyTorch file's metadata layout (`nn.version`) that this code writes for a
+    /// model with layers other than dense and activation layers: 2. A model of only those is written
+    /// as version 1, the layout of nn 0.4.0, unchanged. Both are read.
+    public static let torchExportVersion = 2
 
-    /// The PyTorch module that applies `activation`, as Python source; `nil` for identity, which
-    /// needs none.
-    public static func torchModule(_ activation: Activation) -> String? {
-        switch activation {
-        case .identity: return nil
-        case .sigmoid: return "nn.Sigmoid()"
-        case .tanh: return "nn.Tanh()"
-        case .relu: return "nn.ReLU()"
-        case .leakyReLU: return "nn.LeakyReLU(\(Activation.leakySlope))"
-        case .softmax: return "nn.Softmax(dim=1)"
-        }
+    /// The version of the PyTorch file's layout that a model of these layers is written as: 1 when
+    /// every layer is a dense or activation layer (what nn 0.4.0 wrote and reads), else
+    /// ``torchExportVersion``.
+    public var torchExportVersionNeeded: Int {
+        layers.allSatisfy { $0.type == DenseKind.typeName || $0.type == ActivationKind.typeName }
+            ? 1 : Self.torchExportVersion
     }
 
     /// The modules of the equivalent `torch.nn.Sequential`, in order, as Python source
     /// (`["nn.Linear(4, 100)", "nn.ReLU()", "nn.Linear(100, 3)"]`).
-    public var torchModules: [String] { torchLayout.modules }
+    public var torchModules: [String] { torchLayout.modules.map(\.source) }
 
     /// `nn.Sequential(nn.Linear(4, 100), nn.ReLU(), nn.Linear(100, 3))`.
     public var torchSequential: String { "nn.Sequential(\(torchModules.joined(separator: ", ")))" }
 
+    /// Whether a module of the Sequential computes differently in training (dropout, batch
+    /// normalization), so that PyTorch must predict in `eval()` mode.
+    public var torchDependsOnMode: Bool { torchLayout.modules.contains(where: \.dependsOnMode) }
+
     /// The state dict's tensors in order, with their shapes: `0.weight` `[100, 4]`, `0.bias` `[100]`, …
+    /// (a tensor of an array the layer lacks, a bias, is left out).
     public var torchTensorShapes: [(name: String, shape: [Int])] {
-        var shapes: [(name: String, shape: [Int])] = []
-        for (index, layer) in layers.enumerated() {
-            guard let prefix = torchLayout.linearNames[index] else { continue }
-            let inputSize = layer.inputSize ?? 0, outputSize = layer.outputSize ?? 0
-            shapes.append(("\(prefix).weight", [outputSize, inputSize]))
-            if layer.hasBias { shapes.append(("\(prefix).bias", [outputSize])) }
-        }
-        return shapes
+        torchLayout.tensors.filter { tensor in
+            guard case .array(let array, _) = tensor.tensor.source else { return true }
+            return array != "bias" || layers[tensor.layer].hasBias
+        }.map { ($0.name, $0.tensor.shape) }
     }
 
-    /// The Sequential's modules and, for each dense layer (by index in ``layers``), its module's name.
-    private var torchLayout: (modules: [String], linearNames: [Int: String]) {
-        var modules: [String] = []
-        var names: [Int: String] = [:]
+    /// The first layer whose kind has no PyTorch equivalent, if any.
+    var firstLayerWithoutTorchEquivalent: (index: Int, type: String)? {
+        layers.enumerated().first { !($0.element.kind is any TorchLayerKind.Type) }.map { ($0.offset, $0.element.type) }
+    }
+
+    /// The Sequential's modules and every tensor they hold, with its full name (`3.weight`) and the
+    /// layer (by index in ``layers``) whose array fills it.
+    private var torchLayout: (modules: [TorchModule], tensors: [(name: String, layer: Int, tensor: TorchTensor)]) {
+        var modules: [TorchModule] = []
+        var tensors: [(name: String, layer: Int, tensor: TorchTensor)] = []
+        var current = TorchBatchLayout.rows
         for (index, layer) in layers.enumerated() {
-            if layer.type == DenseKind.typeName {
-                names[index] = String(modules.count)
-                let sizes = "\(layer.inputSize ?? 0), \(layer.outputSize ?? 0)"
-                modules.append(layer.hasBias ? "nn.Linear(\(sizes))" : "nn.Linear(\(sizes), bias=False)")
+            guard let kind = layer.kind as? any TorchLayerKind.Type else { continue }
+            let input = kind.torchInput(layer)
+            if input == .images && current == .rows, let shape = layer.kind?.sampleShapes(layer)?.input {
+                modules.append(TorchModule("nn.Unflatten(1, (\(shape.map(String.init).joined(separator: ", "))))"))
+            } else if input == .rows && current == .images {
+                modules.append(TorchModule("nn.Flatten()"))
             }
-            if let module = Self.torchModule(layer.activation) { modules.append(module) }
+            if input != .either { current = input }
+            for module in kind.torchModules(layer) {
+                for tensor in module.tensors { tensors.append(("\(modules.count).\(tensor.name)", index, tensor)) }
+                modules.append(module)
+            }
+            if let activation = Self.torchModule(layer.activation) { modules.append(TorchModule(activation)) }
+            let output = kind.torchOutput(layer)
+            if output != .either { current = output }
         }
-        return (modules, names)
+        if current == .images { modules.append(TorchModule("nn.Flatten()")) }
+        return (modules, tensors)
     }
 
     /// The metadata of a PyTorch file, all strings: `format` `pt`; `nn.version`; `nn.sequential` (the
@@ -91,7 +108,7 @@ extension ModelFile {
             ?? InputTransform(
                 offset: [Double](repeating: 0, count: inputCount), scale: [Double](repeating: 1, count: inputCount))
         var metadata = [
-            "format": "pt", "nn.version": String(Self.torchExportVersion), "nn.sequential": torchSequential,
+            "format": "pt", "nn.version": String(torchExportVersionNeeded), "nn.sequential": torchSequential,
             "nn.precision": precision, "nn.loss": loss.rawValue,
             "nn.activations": try json(layers.map(\.activation.rawValue)),
             "nn.inputOffset": try json(transform.offset), "nn.inputScale": try json(transform.scale),
@@ -107,91 +124,96 @@ extension ModelFile {
 
     /// Writes the model as the `state_dict` of ``torchSequential``, in safetensors
     /// (`torch.nn.Sequential(...).load_state_dict(safetensors.torch.load_file(path), strict=True)`
-    /// loads it), atomically: each dense layer's `weight` as (outputs, inputs), its `bias` as
-    /// (outputs), `float32` for a float model and `float64` for a double one, and the rest of the
-    /// model in the metadata (see ``torchDocumentKey``), so that nn reads the file back whole.
+    /// loads it), atomically: each dense layer's `weight` as (outputs, inputs) and its `bias` as
+    /// (outputs); a convolution's `weight` as (filters, channels, k, k); batch normalization's
+    /// `weight`, `bias`, `running_mean`, `running_var` and `num_batches_tracked`; `float32` for a
+    /// float model and `float64` for a double one (the count in `int64`), and the rest of the model
+    /// in the metadata (see ``torchDocumentKey``), so that nn reads the file back whole.
     ///
     /// - Precondition: the model was read with its weights (``read(from:)``, not ``readMetadata(from:)``).
     ///
-    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for a model with layers other than dense
-    ///   and activation layers (the image layers have no PyTorch mapping here yet; their arrays go
-    ///   to numpy through ``weightArrays``).
+    /// - Throws: ``NetworkError/invalidConfiguration(_:)`` for a model with a layer whose kind has no
+    ///   PyTorch equivalent (``TorchLayerKind``).
     public func writeTorchStateDict(to path: String) throws(NetworkError) {
-        if let other = layers.enumerated().first(where: {
-            $0.element.type != DenseKind.typeName && $0.element.type != ActivationKind.typeName
-        }) {
+        if let other = firstLayerWithoutTorchEquivalent {
             throw .invalidConfiguration(
-                "layer \(other.offset) is \(other.element.type): the PyTorch export covers dense and activation layers only; export the arrays for numpy with --format npz"
+                "layer \(other.index) is \(other.type), which has no PyTorch equivalent here; export the arrays for numpy with --format npz"
             )
         }
         let dataType = ArrayFile.DataType(precision: scalarPrecision)
-        let names = torchLayout.linearNames
         var entries: [ArrayFile.Entry] = []
-        for (index, layer) in layers.enumerated() {
-            guard let prefix = names[index] else { continue }
-            guard let weights = layer.weights else {
-                failPrecondition("ModelFile.writeTorchStateDict: layer \(index) was read without its weights")
+        for (name, index, tensor) in torchLayout.tensors {
+            switch tensor.source {
+            case .batchCount:
+                entries.append(.count(name, 0))
+            case .array(let array, let transposed):
+                guard let matrix = layers[index].array(named: array) else {
+                    if array == "bias" { continue }
+                    failPrecondition("ModelFile.writeTorchStateDict: layer \(index) was read without its \(array)")
+                }
+                entries.append(
+                    .matrix(name, transposed ? matrix.transposed() : matrix, as: dataType, shape: tensor.shape))
             }
-            entries.append(.matrix("\(prefix).weight", weights.transposed(), as: dataType))
-            if let bias = layer.bias { entries.append(.matrix("\(prefix).bias", bias, as: dataType, asVector: true)) }
         }
         try ArrayFile.write(to: path, metadata: try torchMetadata(), entries: entries)
     }
 
     /// Reads a PyTorch file that ``writeTorchStateDict(to:)`` wrote: the document in its metadata,
-    /// checked, and its tensors (checked against the document's layers) transposed back when
-    /// `loadingWeights` (else the layers only record whether they have a bias).
+    /// checked, and its tensors (checked against the document's layers) read back into the layers'
+    /// arrays when `loadingWeights` (else the layers only record whether they have a bias).
     static func decodeTorch(_ reader: ArrayFile.Reader, path: String, loadingWeights: Bool) throws(NetworkError)
         -> ModelFile
     {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
-        guard reader.metadata["nn.version"] == String(torchExportVersion) else {
+        guard let version = reader.metadata["nn.version"].flatMap({ Int($0) }),
+            (1...torchExportVersion).contains(version)
+        else {
             throw fail(
-                "field '__metadata__.nn.version': '\(reader.metadata["nn.version"] ?? "none")' is not supported (a PyTorch file from 'nn export' is version \(torchExportVersion))"
+                "field '__metadata__.nn.version': '\(reader.metadata["nn.version"] ?? "none")' is not supported (a PyTorch file from 'nn export' is version 1 to \(torchExportVersion))"
             )
         }
         var model = try decodeDocument(Data((reader.metadata[torchDocumentKey] ?? "").utf8), path: path)
         try model.validate(path: path, arraysChecked: true)
+        if let other = model.firstLayerWithoutTorchEquivalent {
+            throw fail("layer \(other.index) is \(other.type), which has no PyTorch equivalent")
+        }
         let dataType = ArrayFile.DataType(precision: model.scalarPrecision)
-        let names = model.torchLayout.linearNames
         var expected: Set<String> = []
-        for (index, layer) in model.layers.enumerated() {
-            guard let prefix = names[index] else { continue }
-            let inputSize = layer.inputSize!, outputSize = layer.outputSize!
-            let weightName = "\(prefix).weight", biasName = "\(prefix).bias"
-            guard let weight = reader.arrays[weightName] else { throw fail("tensor '\(weightName)' is missing") }
-            guard weight.rank == 2, weight.rows == outputSize, weight.columns == inputSize else {
+        for (name, index, tensor) in model.torchLayout.tensors {
+            guard let array = reader.arrays[name] else {
+                if case .array("bias", _) = tensor.source { continue }
+                throw fail("tensor '\(name)' is missing")
+            }
+            expected.insert(name)
+            guard array.shape == tensor.shape else {
                 throw fail(
-                    "tensor '\(weightName)' has shape \(shapeText(weight)); layer \(index) needs [\(outputSize), \(inputSize)]"
+                    "tensor '\(name)' has shape \(torchShapeText(array.shape)); layer \(index) needs \(torchShapeText(tensor.shape))"
                 )
             }
-            if let bias = reader.arrays[biasName] {
-                guard bias.rank == 1, bias.columns == outputSize else {
-                    throw fail(
-                        "tensor '\(biasName)' has shape \(shapeText(bias)); layer \(index) needs [\(outputSize)]")
+            guard case .array(let arrayName, let transposed) = tensor.source else {
+                guard array.dataType == .int64 else {
+                    throw fail("tensor '\(name)' is \(array.dataType.rawValue); a batch count is I64")
                 }
-                expected.insert(biasName)
+                continue
             }
-            expected.insert(weightName)
-            for name in [weightName, biasName] where reader.arrays[name].map({ $0.dataType != dataType }) ?? false {
+            guard array.dataType == dataType else {
                 throw fail(
-                    "tensor '\(name)' is \(reader.arrays[name]!.dataType.rawValue); a \(model.precision) model stores \(dataType.rawValue)"
+                    "tensor '\(name)' is \(array.dataType.rawValue); a \(model.precision) model stores \(dataType.rawValue)"
                 )
             }
-            let hasBias = reader.arrays[biasName] != nil
             guard loadingWeights else {
-                if hasBias { model.layers[index].declaredArrays.insert("bias") }
+                model.layers[index].declaredArrays.insert(arrayName)
                 continue
             }
             do {
-                model.layers[index].weights = try reader.matrix(weightName, as: Double.self).transposed()
-                if hasBias { model.layers[index].bias = try reader.matrix(biasName, as: Double.self) }
+                let matrix = try reader.matrix(name, as: Double.self)
+                model.layers[index].setArray(transposed ? matrix.transposed() : matrix, named: arrayName)
             } catch {
                 throw fail(error.reason)
             }
         }
         if let unexpected = reader.arrays.keys.sorted().first(where: { !expected.contains($0) }) {
-            throw fail("tensor '\(unexpected)' belongs to no layer of \(model.torchSequential)")
+            throw fail("tensor '\(unexpected)' belongs to no module of \(model.torchSequential)")
         }
         return model
     }
@@ -213,9 +235,10 @@ extension ModelFile {
 }
 
 /// `[3, 100]` or `[100]`: a tensor's shape as PyTorch prints it.
-func shapeText(_ array: ArrayFile.Array2D) -> String {
-    array.rank == 1 ? "[\(array.columns)]" : "[\(array.rows), \(array.columns)]"
-}
+func torchShapeText(_ shape: [Int]) -> String { "[\(shape.map(String.init).joined(separator: ", "))]" }
+
+/// A tensor's shape as PyTorch prints it.
+func shapeText(_ array: ArrayFile.Array2D) -> String { torchShapeText(array.shape) }
 
 /// The `nn.Linear` layers of a PyTorch `state_dict` saved in safetensors
 /// (`safetensors.torch.save_file(model.state_dict(), path)`), read from the tensors' names and
@@ -264,6 +287,14 @@ public struct TorchStateDict: Sendable, Equatable {
         let format = reader.metadata["format"]
         return format != ModelFile.formatName && format != TrainingCheckpoint.formatName
             && reader.metadata[ModelFile.torchDocumentKey] == nil
+    }
+
+    /// Whether `path` is a safetensors file that `nn export --format torch` wrote (its metadata
+    /// holds the model's document): ``ModelFile/read(from:)`` reads it as the model it came from,
+    /// whatever its layers. False for anything else, a file that cannot be read included.
+    public static func describesModel(at path: String) -> Bool {
+        guard let reader = try? ArrayFile.reader(ifArrayFile: path, accepting: .stateDicts) else { return false }
+        return reader.metadata[ModelFile.torchDocumentKey] != nil
     }
 
     /// Reads the header of the state dict at `path` (not its values): the Linear modules.

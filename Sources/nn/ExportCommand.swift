@@ -24,31 +24,42 @@ struct ExportCommand: ParsableCommand {
         usage: "nn export --model <file> --output <file> [<options>]",
         discussion: """
             --format npz (the default) writes an archive with everything numpy needs \
-            to reproduce 'nn predict' (format version 1), one array per member:
+            to reproduce 'nn predict', one array per member (format version 2; a \
+            model of dense layers only is written as version 1, whose layout is \
+            the same without settings):
 
-              layerN.weights    (inputs, outputs), for each dense layer N
-              layerN.bias       (1, outputs)
+              layerN.weights    (inputs, outputs), for each dense layer N;
+                                (filters, channels*k*k) for a convolution
+              layerN.bias       (1, outputs), or (1, filters)
+              layerN.scale      (1, channels), for batch normalization, with
+                                layerN.shift, .runningMean, .runningVariance
               input.offset      (1, inputs): x' = (x - offset) * scale
               input.scale       (1, inputs); identity when unscaled
               target.offset     (1, outputs), for a regressor trained on
               target.scale      standardized targets: output / scale + offset
-              model.json        bytes: precision, loss, layers, classNames,
-                                featureNames and table columns, in input order
+              model.json        bytes: precision, loss, layers (type,
+                                activation, settings: the image shape,
+                                filters, kernelSize, stride, padding,
+                                poolSize, rate, epsilon, momentum),
+                                classNames, featureNames and table columns
 
             Read it with:
               archive = np.load("model.npz")
               meta = json.loads(bytes(archive["model.json"]))
 
-            README's 'nn export' section has a numpy function that reproduces \
-            'nn predict' from it.
+            README's 'nn export' section has numpy functions that reproduce \
+            'nn predict' from it, for tables and for convolutional networks.
 
             --format torch writes the state_dict of the equivalent torch.nn.Sequential \
             as safetensors (0.weight as (outputs, inputs), 0.bias as (outputs), \
-            ...; activations take an index but no tensors), with the activations, \
-            loss, classes and scaling in its metadata, and prints the PyTorch that \
-            loads it with load_state_dict(strict=True). The network takes scaled \
-            inputs, (x - offset) * scale; a softmax classifier outputs logits. \
-            'nn predict' and 'nn train --init-from' read the file back.
+            ...; activations take an index but no tensors; a convolutional network \
+            starts with nn.Unflatten(1, (C, H, W)) and flattens before its first \
+            Linear), with the activations, loss, classes and scaling in its \
+            metadata, and prints the PyTorch that loads it with \
+            load_state_dict(strict=True) (and calls eval() for dropout and batch \
+            normalization). The network takes scaled inputs, (x - offset) * scale; \
+            a softmax classifier outputs logits. 'nn predict', 'nn import' and \
+            'nn train --init-from' read the file back.
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -89,8 +100,8 @@ struct ExportCommand: ParsableCommand {
             arrays["target.scale"] = .row(target.scale)
         }
         let description = ExportDescription(
-            formatVersion: ExportDescription.currentVersion, precision: file.precision, loss: lossName(file.loss),
-            layers: file.layers.map { .init(type: $0.type, activation: $0.activation.rawValue) },
+            formatVersion: ExportDescription.version(for: file), precision: file.precision, loss: lossName(file.loss),
+            layers: file.layers.map { .init(type: $0.type, activation: $0.activation.rawValue, settings: $0.settings) },
             classNames: file.classNames,
             featureNames: file.featureNames, targetName: file.tableLayout?.targetName,
             columns: file.tableLayout?.columns)
@@ -130,7 +141,7 @@ extension ExportCommand {
             "from torch import nn",
             "from safetensors import safe_open",
             "from safetensors.torch import load_file",
-            "model = \(file.torchSequential)\(double ? ".double()" : "")",
+            "model = \(file.torchSequential)\(double ? ".double()" : "")\(file.torchDependsOnMode ? ".eval()" : "")",
             "model.load_state_dict(load_file(\"\(name)\"), strict=True)",
             "meta = safe_open(\"\(name)\", \"pt\").metadata()",
             "offset, scale = (\(tensor) for key in (\"nn.inputOffset\", \"nn.inputScale\"))",
@@ -154,12 +165,23 @@ extension ExportCommand {
 
 /// The `model.json` member of an exported archive: what the arrays alone do not say.
 struct ExportDescription: Encodable {
-    /// The version of the archive's layout.
-    static let currentVersion = 1
+    /// The version of the archive's layout: 2 since layers carry their settings. A model whose
+    /// layers have none (dense and activation layers) is written as version 1, the layout of nn
+    /// 0.4.0, key for key, so that readers of that layout keep working.
+    static let currentVersion = 2
 
+    /// The version an export of `file` is written as: 1 when no layer has settings, else ``currentVersion``.
+    static func version(for file: ModelFile) -> Int {
+        file.layers.allSatisfy { $0.settings == nil } ? 1 : currentVersion
+    }
+
+    /// One layer: its kind, its activation and its kind's settings as the model file saves them
+    /// (a convolution's `channels`, `height`, `width`, `filters`, `kernelSize`, `stride`, `padding`);
+    /// absent for the kinds that have none.
     struct Layer: Encodable {
         var type: String
         var activation: String
+        var settings: [String: ModelFile.LayerSetting]?
     }
 
     var formatVersion: Int

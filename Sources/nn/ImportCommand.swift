@@ -55,9 +55,8 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         try OutputPaths.check(outputs: [("--output", output)], inputs: [("--model", model)])
-        let stateDict = try TorchStateDict.read(from: model)
         var file: ModelFile
-        if stateDict.describesModel {
+        if TorchStateDict.describesModel(at: model) {
             let given = [
                 ("--activation", activation != nil), ("--output-activation", outputActivation != nil),
                 ("--loss", loss != nil), ("--classes", classes != nil),
@@ -69,6 +68,7 @@ struct ImportCommand: ParsableCommand {
             }
             file = try ModelFile.read(from: model)
         } else {
+            let stateDict = try TorchStateDict.read(from: model)
             let classNames = classes.map { $0.split(separator: ",").map(String.init) }
             let outputs = stateDict.linears.last!.outputSize
             let lossFunction =

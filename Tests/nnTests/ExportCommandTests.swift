@@ -41,6 +41,7 @@ import Testing
             assert names == ["input.offset", "input.scale", "layer0.bias", "layer0.weights", "layer1.bias", "layer1.weights", "model.json"], names
             meta = json.loads(arrays["model.json"])
             assert meta["formatVersion"] == 1 and [layer["activation"] for layer in meta["layers"]] == ["tanh", "sigmoid"], meta
+            assert all(sorted(layer) == ["activation", "type"] for layer in meta["layers"]), "a dense model keeps version 1's layout"
             assert np.array_equal(arrays["input.scale"], np.ones((1, 2))), "an unscaled model exports the identity transform"
             for name, entry in header.items():
                 if name == "__metadata__": continue

@@ -72,6 +72,7 @@ import Testing
         #expect(file.tensors["2.weight"]?.shape == [1, 3] && file.tensors["2.bias"]?.shape == [1])
         #expect(file.tensors.values.allSatisfy { $0.dtype == "F32" })
         #expect(file.metadata["format"] == "pt")
+        #expect(file.metadata["nn.version"] == "1", "a dense model keeps the layout of nn 0.4.0")
         #expect(
             file.metadata["nn.sequential"] == "nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1), nn.Sigmoid())"
         )
