@@ -172,29 +172,22 @@ extension Conv2DKind: TorchLayerKind {
     }
 }
 
-extension MaxPool2DKind: TorchLayerKind {
+extension Pool2DKind: TorchLayerKind {
     /// Images.
     public static func torchInput(_ saved: ModelFile.SavedLayer) -> TorchBatchLayout { .images }
 
     /// Images.
     public static func torchOutput(_ saved: ModelFile.SavedLayer) -> TorchBatchLayout { .images }
 
-    /// `nn.MaxPool2d(size, stride=s)`.
+    /// `nn.MaxPool2d(size, stride=s)` or `nn.AvgPool2d(size, stride=s)` (no padding, so every window
+    /// averages size² values, as nn's).
     public static func torchModules(_ saved: ModelFile.SavedLayer) -> [TorchModule] {
-        [TorchModule("nn.MaxPool2d(\(saved.integer("poolSize") ?? 0), stride=\(saved.integer("stride") ?? 0))")]
-    }
-}
-
-extension AveragePool2DKind: TorchLayerKind {
-    /// Images.
-    public static func torchInput(_ saved: ModelFile.SavedLayer) -> TorchBatchLayout { .images }
-
-    /// Images.
-    public static func torchOutput(_ saved: ModelFile.SavedLayer) -> TorchBatchLayout { .images }
-
-    /// `nn.AvgPool2d(size, stride=s)` (no padding, so every window averages size² values, as nn's).
-    public static func torchModules(_ saved: ModelFile.SavedLayer) -> [TorchModule] {
-        [TorchModule("nn.AvgPool2d(\(saved.integer("poolSize") ?? 0), stride=\(saved.integer("stride") ?? 0))")]
+        let module =
+            switch Operation.operation {
+            case .maximum: "nn.MaxPool2d"
+            case .average: "nn.AvgPool2d"
+            }
+        return [TorchModule("\(module)(\(saved.integer("poolSize") ?? 0), stride=\(saved.integer("stride") ?? 0))")]
     }
 }
 

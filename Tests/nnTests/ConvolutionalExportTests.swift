@@ -125,7 +125,7 @@ import Testing
         #expect(try Self.predict(imported, name: "double", in: folder) == expected)
         #expect(try Self.predict(torch, name: "double", in: folder) == expected)
         let info = try Executable.run(["info", "--model", imported])
-        #expect(info.status == 0 && info.standardOutput.contains("batchnorm 8 features"), "\(info.standardError)")
+        #expect(info.status == 0 && info.standardOutput.contains("BatchNorm(8 features)"), "\(info.standardError)")
     }
 
     @Test func torchExportOfGlobalAveragePoolingInFloat() throws {
