@@ -61,6 +61,9 @@ def torch_predict(path, x):
         outputs = model((torch.tensor(x, dtype=dtype) - offset) * scale)
     if meta["nn.loss"] == "softmaxCrossEntropy" and json.loads(meta["nn.activations"])[-1] == "identity":
         outputs = torch.softmax(outputs, dim=1)
+    if meta["nn.loss"] == "binaryCrossEntropy" and "nn.classNames" in meta and outputs.shape[1] == 1:
+        # 'nn predict --probabilities' gives both classes' probabilities, 1 - p and p.
+        outputs = torch.cat([1 - outputs, outputs], dim=1)
     if "nn.targetScale" in meta:
         outputs = outputs / torch.tensor(json.loads(meta["nn.targetScale"]), dtype=dtype) + torch.tensor(
             json.loads(meta["nn.targetOffset"]), dtype=dtype)
