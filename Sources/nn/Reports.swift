@@ -102,6 +102,8 @@ struct TrainSummary: Encodable {
     var seconds: Double
     var test: Score?
     var inputScaling: String
+    /// The one-hot inputs that `inputScaling` left 0 and 1; absent when none was (no scaling, no text column).
+    var oneHotInputsLeftUnscaled: Int?
     var targetScaling: String
     var saved: String?
     /// Every setting of the run, with where it came from.

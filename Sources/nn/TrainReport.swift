@@ -60,9 +60,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         let inputs =
             prepared.transform == nil ? "not scaled" : plan.scale == .minmax ? "min-max scaled" : "standardized"
         text += "; scaling: inputs \(inputs)"
-        if prepared.transform != nil, let layout = data.layout, !layout.oneHotInputs.isEmpty {
-            text += " (one-hot inputs left 0 and 1)"
-        }
+        if oneHotInputsLeftUnscaled != nil { text += " (one-hot inputs left 0 and 1)" }
         if plan.task == .regress {
             text += ", targets \(prepared.targetTransform == nil ? "not scaled" : "standardized")"
         }
@@ -168,6 +166,13 @@ struct TrainReport<Scalar: MatrixScalar> {
             loss: plan.loss, targetTransform: nil, model: "the trained network")
     }
 
+    /// How many one-hot inputs the input scaling left 0 and 1 (standardize and minmax pass them through),
+    /// or nil when the inputs are not scaled or none is one-hot: the task line and `--json` say it alike.
+    var oneHotInputsLeftUnscaled: Int? {
+        guard prepared.transform != nil, let count = data.layout?.oneHotInputs.count, count > 0 else { return nil }
+        return count
+    }
+
     /// The `--json` summary.
     func summary(_ network: Sequential<Scalar>, epochs: EpochReport, seconds: Double, test: Score?) -> TrainSummary {
         TrainSummary(
@@ -180,6 +185,7 @@ struct TrainReport<Scalar: MatrixScalar> {
             lastEpoch: epochs.last,
             seconds: seconds, test: test,
             inputScaling: prepared.transform == nil ? "none" : plan.scale.rawValue,
+            oneHotInputsLeftUnscaled: oneHotInputsLeftUnscaled,
             targetScaling: prepared.targetTransform == nil ? "none" : "standardize", saved: command.save,
             settings: Dictionary(plan.settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }),
             threads: threads)

@@ -209,6 +209,15 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(
             unscaled.standardOutput.contains("scaling: inputs not scaled, targets standardized"),
             "\(unscaled.standardOutput)")
+        // --json says the same as the task line: 3 one-hot inputs left 0 and 1, and none without scaling.
+        for (arguments, expected) in [([String](), 3 as Int?), (["--scale", "none"], nil)] {
+            let run = try Executable.run(
+                ["train", "--data", "colors.csv", "--epochs", "2", "--json"] + arguments, in: folder)
+            #expect(run.status == 0, "\(run.standardError)")
+            let summary = try #require(
+                try JSONSerialization.jsonObject(with: Data(run.standardOutput.utf8)) as? [String: Any])
+            #expect(summary["oneHotInputsLeftUnscaled"] as? Int == expected, "\(arguments): \(run.standardOutput)")
+        }
     }
 
     @Test func textFeaturesAreOneHotAndUnseenValuesAreNamed() throws {
