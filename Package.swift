@@ -145,14 +145,16 @@ let package = Package(
             name: "FuzzModelFile", dependencies: ["FuzzSupport", "Network", "Tensor"], path: "Fuzz/FuzzModelFile"),
         .executableTarget(
             name: "FuzzCheckpoint", dependencies: ["FuzzSupport", "Network", "Tensor"], path: "Fuzz/FuzzCheckpoint"),
+        // One folder for every temporary file of a test process, removed when it exits.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Network", "Tensor", "TensorIO"]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.
-        .testTarget(name: "nnTests", exclude: ["Snapshots", "Fixtures"]),
+        .testTarget(name: "nnTests", dependencies: ["TestSupport"], exclude: ["Snapshots", "Fixtures"]),
     ]
 )

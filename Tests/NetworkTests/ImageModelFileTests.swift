@@ -1,6 +1,7 @@
 import Foundation
 import Network
 import Tensor
+import TestSupport
 import Testing
 
 // The image layers in model files and checkpoints: saved with their settings and named arrays
@@ -29,7 +30,7 @@ func imageData<S: MatrixScalar>(_: S.Type) -> (inputs: Matrix<S>, targets: Matri
 }
 
 func temporaryPath(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("NetworkTests-\(UUID().uuidString)-\(name)").path
+    testTemporaryDirectory.appendingPathComponent("NetworkTests-\(UUID().uuidString)-\(name)").path
 }
 
 @Suite("Image layers in files")

@@ -1,6 +1,7 @@
 import Foundation
 import Network
 import Tensor
+import TestSupport
 import Testing
 
 // Model files: save → load round trips exactly, every kind of bad file is rejected with a message
@@ -8,7 +9,7 @@ import Testing
 
 /// A fresh empty directory under the system's temporary directory.
 func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("NetworkTests-\(UUID().uuidString)")
+    let url = testTemporaryDirectory.appendingPathComponent("NetworkTests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
@@ -128,7 +129,7 @@ struct ModelFileTests {
 
     @Test("a missing file names the system's reason")
     func missingFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        let path = testTemporaryDirectory.appendingPathComponent(
             "no-such-model-\(UUID().uuidString).json"
         ).path
         do {

@@ -1,11 +1,12 @@
 import Foundation
 import Network
 import Tensor
+import TestSupport
 import Testing
 
 /// A fresh path in a temporary folder.
 private func temporaryFile(_ name: String) -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+    let folder = testTemporaryDirectory.appendingPathComponent(
         "SequentialErgonomics-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder.appendingPathComponent(name).path

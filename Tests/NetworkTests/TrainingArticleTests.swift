@@ -2,6 +2,7 @@ import Foundation
 import Network
 import Tensor
 import TensorIO
+import TestSupport
 import Testing
 
 /// The "Training on your own data" article (Sources/Network/Network.docc/TrainingOnYourOwnData.md): its
@@ -12,7 +13,7 @@ import Testing
     /// Writes `iris.csv` (60 samples of 4 features, 3 well-separated classes, in mixed order, with a
     /// header and a text label) and `new-flowers.csv` (3 unlabelled samples) into a new folder.
     static func makeData() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("training-article-\(UUID())")
+        let folder = testTemporaryDirectory.appendingPathComponent("training-article-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let species = ["setosa", "versicolor", "virginica"]
         var random = NumpyRandomState(seed: 7)

@@ -1,6 +1,7 @@
 import Foundation
 import Tensor
 import TensorIO
+import TestSupport
 import Testing
 
 /// The path of a fixture written by scripts/fixtures/dataio_fixtures.py.
@@ -77,7 +78,7 @@ private func runPython(_ program: String, arguments: [String] = []) -> String? {
 
 /// A fresh path in a temporary directory.
 private func temporaryPath(_ name: String) -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("DataIOTests-\(UUID().uuidString)")
+    let directory = testTemporaryDirectory.appendingPathComponent("DataIOTests-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return directory.appendingPathComponent(name).path
 }
@@ -541,7 +542,7 @@ private func returned<Value>(within seconds: Double, _ body: @escaping @Sendable
         expectMatrix(three.images, equals: "idx:images_scaled")
 
         // Two images of 3 channels × 2 × 2: numpy's `bytes.reshape(2, -1)`, row-major.
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("idx4-\(UUID().uuidString)").path
+        let path = testTemporaryDirectory.appendingPathComponent("idx4-\(UUID().uuidString)").path
         try Data([0, 0, 8, 4, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2] + (0..<24).map { UInt8($0 * 10) })
             .write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -592,7 +593,7 @@ private func returned<Value>(within seconds: Double, _ body: @escaping @Sendable
     /// Found by FuzzIDX (Fuzz/Corpus/IDX/crash-zero-images-overflowing-pixels): zero images of
     /// 0xfbf805cd × 0xfab02786 pixels passed the total-size check (0) and trapped on rows · columns.
     @Test func zeroItemsOfOverflowingSizeAreAnError() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("zero-items-\(UUID().uuidString)").path
+        let path = testTemporaryDirectory.appendingPathComponent("zero-items-\(UUID().uuidString)").path
         let bytes: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 0, 0xfb, 0xf8, 0x05, 0xcd, 0xfa, 0xb0, 0x27, 0x86]
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -862,7 +863,7 @@ private func returned<Value>(within seconds: Double, _ body: @escaping @Sendable
 
 @Suite struct CSVTableTests {
     @Test func readsNumericAndTextColumnsWithMissingCells() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("CSVTable-\(UUID().uuidString).csv")
+        let path = testTemporaryDirectory.appendingPathComponent("CSVTable-\(UUID().uuidString).csv")
             .path
         try ",age,sex,label\n0,22,male,yes\n1,NA,female,no\n2,35,,yes\n3,,\"fe, male\",\n".write(
             toFile: path, atomically: true, encoding: .utf8)

@@ -1,6 +1,7 @@
 import Foundation
 import Tensor
 import TensorIO
+import TestSupport
 import Testing
 
 // The zip writer behind `writeNPZ`, checked three ways: what it writes now is byte for byte what it
@@ -116,7 +117,7 @@ private func bitIdentical<Scalar: MatrixScalar>(_ a: Matrix<Scalar>, _ b: Matrix
 
 /// A fresh path in a temporary folder.
 private func temporaryArchive(_ name: String) -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("NPZWriterTests-\(UUID().uuidString)")
+    let folder = testTemporaryDirectory.appendingPathComponent("NPZWriterTests-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder.appendingPathComponent(name).path
 }

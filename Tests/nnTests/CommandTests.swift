@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A fresh temporary folder for one test.
 func temporaryFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nnTests-\(UUID().uuidString)")
+    let folder = testTemporaryDirectory.appendingPathComponent("nnTests-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder
 }
