@@ -17,8 +17,8 @@ def category(chain):
     leaf = chain[0]
     text = " ".join(chain)
     if "gemm" in leaf or "gemm" in " ".join(chain[:4]) or "sgemv" in leaf: return "products (gemm)"
-    if "unrollB0" in leaf: return "im2col"
-    if "foldB0" in leaf or "columnsToB0" in leaf: return "col2im"
+    if "unrollB0" in leaf or "unrollWindows" in leaf: return "im2col"
+    if "foldB0" in leaf or "columnsToB0" in leaf or "foldWindows" in leaf: return "col2im"
     if "maxPool" in leaf or "averagePool" in leaf: return "pooling"
     if "rowsToImages" in leaf or "imagesToRows" in leaf: return "layout moves (rows <-> NCHW)"
     if "BatchNorm" in leaf: return "batch norm"

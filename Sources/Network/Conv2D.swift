@@ -17,11 +17,17 @@ public enum Padding: String, Codable, Sendable, CaseIterable {
 /// layout of PyTorch's `Conv2d.weight` (filters, channels, k, k) read as rows. The bias is a
 /// `(1, filters)` row, one value per output channel.
 ///
-/// The forward pass unrolls the images' windows into rows (im2col) and computes every position of
-/// every filter with one product, `columns · weightsᵀ`, then moves the result into NCHW with the
-/// bias and applies the activation. The backward pass computes `∂weights = ∂outputᵀ · columns` and
-/// `∂columns = ∂output · weights`, then folds `∂columns` back onto the images (col2im). Images are
-/// processed in blocks whose unrolled rows fit the layer's two workspaces, allocated once.
+/// The forward pass unrolls each image's windows into the columns of a `(channels · k², positions)`
+/// matrix (im2col in Caffe's layout) and computes the image's output with one product, `weights ·
+/// columns`, which is `(filters, positions)`: NCHW as it stands, so the product writes the output
+/// in place and the bias and activation follow while the image is in cache. The backward pass, per
+/// image, adds `∂output · columnsᵀ` to the weight gradient and the row sums of `∂output` to the bias
+/// gradient (one product: the window matrix has a row of ones below the windows), computes `∂columns = weightsᵀ · ∂output`, and folds it back onto the image (col2im).
+///
+/// A batch splits into parts of consecutive images (``ThreadRule``'s `convolutionParts`), each with
+/// its own window matrix and partial gradients, allocated once; the parts share OpenBLAS's threads,
+/// each product single-threaded, and the partial gradients are added in part order, so the result
+/// does not depend on the thread count.
 public final class Conv2D<Scalar: MatrixScalar>: Layer {
     /// The input's channels, height and width.
     public let inputChannels: Int, inputHeight: Int, inputWidth: Int
@@ -45,20 +51,18 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
     public let biasInitializer: Initializer
     /// The window's geometry over the input.
     let geometry: ImageGeometry
-    /// The images per block: as many as the workspaces hold.
-    let blockImages: Int
-    /// A block's unrolled windows (`blockImages · positions × channels · k²`), and the product's
-    /// rows (`blockImages · positions × filters`).
-    let columnsBuffer: ScalarBuffer<Scalar>, rowsBuffer: ScalarBuffer<Scalar>
-    /// The batch whose windows ``columnsBuffer`` holds, when the last forward pass unrolled a whole
-    /// batch in one block: the backward pass of that batch reuses them instead of unrolling again.
-    var unrolledBatch: (input: UnsafePointer<Scalar>, rows: Int)?
-
-    /// The largest workspace, in scalars, a block's unrolled windows may take (unless one image
-    /// needs more): enough for a batch of 128 28×28 images under 32 3×3 filters or 64 over 32
-    /// channels, so that a training step unrolls each batch once. The pages are `calloc`'s,
-    /// touched only as far as the batches reach.
-    static var blockScalars: Int { 1 << 23 }
+    /// The most parts a batch splits into (``ThreadRule/convolutionParts(images:windowScalars:)``
+    /// for any batch).
+    let partCapacity: Int
+    /// The rows of a part's window matrix: `channels · k²`, and with a bias one more, all ones, so
+    /// that the weight-gradient product `∂output · windowsᵀ` gives the bias gradient (the row sums
+    /// of `∂output`) as its last column.
+    let windowRows: Int
+    /// Each part's window matrix, `windowRows × positions`, one after the other.
+    let windowsBuffer: ScalarBuffer<Scalar>
+    /// Each part's weight and bias gradients, `filters × windowRows` (the bias gradient the last
+    /// column), one part after the other.
+    let partialGradientsBuffer: ScalarBuffer<Scalar>
 
     /// Creates a convolution over `inputShape` (channels, height, width) images.
     ///
@@ -101,12 +105,19 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
             throw .invalidConfiguration(
                 "Conv2D: the \(height)×\(width) image has no \(kernelSize)×\(kernelSize) window")
         }
-        blockImages = Swift.max(1, Self.blockScalars / (positions * Swift.max(patch, filters)))
+        partCapacity = ThreadRule.convolutionParts(images: .max, windowScalars: patch * positions)
         weights = try Parameter(name: "weights", rows: filters, columns: patch)
         self.bias = bias ? try Parameter(name: "bias", rows: 1, columns: filters) : nil
-        columnsBuffer = try ScalarBuffer(
-            rows: blockImages * positions, columns: patch, for: "Conv2D's unrolled windows")
-        rowsBuffer = try ScalarBuffer(rows: blockImages * positions, columns: filters, for: "Conv2D's product rows")
+        windowRows = bias ? patch + 1 : patch
+        windowsBuffer = try ScalarBuffer(
+            rows: partCapacity * windowRows, columns: positions, for: "Conv2D's window matrices")
+        partialGradientsBuffer = try ScalarBuffer(
+            rows: partCapacity, columns: filters * windowRows, for: "Conv2D's partial gradients")
+        if bias {
+            for part in 0..<partCapacity {
+                (windowsBuffer.pointer + (part * windowRows + patch) * positions).update(repeating: 1, count: positions)
+            }
+        }
     }
 
     /// `channels · height · width`.
@@ -161,26 +172,40 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
     /// The forward pass on raw buffers: `rows` images in, `rows` output images out.
     @usableFromInline
     func forward(input: UnsafePointer<Scalar>, rows: Int, into output: UnsafeMutablePointer<Scalar>) {
+        let parts = ThreadRule.convolutionParts(images: rows, windowScalars: geometry.patchCount * geometry.positions)
+        if parts == 1 { return forward(part: 0, of: 1, input: input, rows: rows, into: output) }
+        KernelPool.shared.runWithSingleThreadedProducts(parts: parts) { part in
+            forward(part: part, of: parts, input: input, rows: rows, into: output)
+        }
+    }
+
+    /// The forward pass of part `part`'s images: per image, im2col, `weights · columns` into the
+    /// output, then the bias and the activation.
+    func forward(
+        part: Int, of parts: Int, input: UnsafePointer<Scalar>, rows: Int, into output: UnsafeMutablePointer<Scalar>
+    ) {
         let geometry = geometry, positions = geometry.positions, patch = geometry.patchCount
         let inputCount = geometry.inputCount, outputCount = filters * positions
-        let columns = columnsBuffer.pointer, products = rowsBuffer.pointer
-        var start = 0
-        while start < rows {
-            let images = Swift.min(blockImages, rows - start)
-            geometry.imageToColumns(input + start * inputCount, images: images, into: columns)
+        let windows = windowsBuffer.pointer + part * windowRows * positions
+        let w = StridedView(weights.valueBuffer.pointer, rows: filters, columns: patch)
+        let bias = bias?.valueBuffer.pointer
+        for image in KernelPool.blockStart(
+            part, of: parts, count: rows)..<KernelPool.blockStart(
+                part + 1, of: parts, count: rows)
+        {
+            geometry.unrollWindows(input + image * inputCount, into: windows)
+            let result = output + image * outputCount
             StridedView.multiply(
-                StridedView(columns, rows: images * positions, columns: patch), transposed: false,
-                StridedView(weights.valueBuffer.pointer, rows: filters, columns: patch), transposed: true,
-                into: StridedView(products, rows: images * positions, columns: filters))
-            let block = output + start * outputCount
-            geometry.rowsToImages(
-                products, features: filters, images: images, bias: bias.map { UnsafePointer($0.valueBuffer.pointer) },
-                into: block)
-            // The activation per block, while the block's images are still in cache.
-            activation.apply(to: block, rows: images, columns: outputCount, addingBias: nil)
-            start += images
+                w, transposed: false, StridedView(windows, rows: patch, columns: positions), transposed: false,
+                into: StridedView(result, rows: filters, columns: positions))
+            if let bias {
+                for filter in 0..<filters {
+                    let plane = result + filter * positions, offset = bias[filter]
+                    for position in 0..<positions { plane[position] += offset }
+                }
+            }
+            activation.apply(to: result, rows: filters, columns: positions, addingBias: nil)
         }
-        unrolledBatch = rows <= blockImages ? (input, rows) : nil
     }
 
     /// The backward pass on raw buffers; `inputGradient` is `nil` when nobody needs it.
@@ -190,39 +215,73 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
         inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int, skipsActivationDerivative: Bool,
         gradientRetention: Scalar
     ) {
+        let patch = geometry.patchCount, windowRows = windowRows, partials = partialGradientsBuffer.pointer
+        let parts = ThreadRule.convolutionParts(images: rows, windowScalars: patch * geometry.positions)
+        if parts == 1 {
+            backward(
+                part: 0, of: 1, input: input, output: output, outputGradient: outputGradient,
+                inputGradient: inputGradient, rows: rows, skipsActivationDerivative: skipsActivationDerivative)
+        } else {
+            KernelPool.shared.runWithSingleThreadedProducts(parts: parts) { part in
+                backward(
+                    part: part, of: parts, input: input, output: output, outputGradient: outputGradient,
+                    inputGradient: inputGradient, rows: rows, skipsActivationDerivative: skipsActivationDerivative)
+            }
+        }
+        // The gradients: `retention ·` the previous ones, plus each part's, in part order.
+        let weightGradient = weights.gradientBuffer.pointer
+        StridedView<Scalar>.scale(weightGradient, count: filters * patch, by: gradientRetention)
+        for part in 0..<parts {
+            let partial = partials + part * filters * windowRows
+            for filter in 0..<filters {
+                let source = partial + filter * windowRows, destination = weightGradient + filter * patch
+                for index in 0..<patch { destination[index] += source[index] }
+            }
+        }
+        if let bias {
+            let biasGradient = bias.gradientBuffer.pointer
+            StridedView<Scalar>.scale(biasGradient, count: filters, by: gradientRetention)
+            for part in 0..<parts {
+                let partial = partials + part * filters * windowRows + patch
+                for filter in 0..<filters { biasGradient[filter] += partial[filter * windowRows] }
+            }
+        }
+    }
+
+    /// The backward pass of part `part`'s images into the part's partial gradients: per image, the
+    /// activation's derivative, `∂W += ∂output · windowsᵀ` (the bias gradient, the row sums of
+    /// `∂output`, its last column through the window matrix's row of ones), then `∂windows =
+    /// weightsᵀ · ∂output` folded onto the input gradient.
+    func backward(
+        part: Int, of parts: Int, input: UnsafePointer<Scalar>, output: UnsafePointer<Scalar>,
+        outputGradient: UnsafeMutablePointer<Scalar>, inputGradient: UnsafeMutablePointer<Scalar>?, rows: Int,
+        skipsActivationDerivative: Bool
+    ) {
         let geometry = geometry, positions = geometry.positions, patch = geometry.patchCount
-        let inputCount = geometry.inputCount, outputCount = filters * positions
-        let columns = columnsBuffer.pointer, products = rowsBuffer.pointer
+        let inputCount = geometry.inputCount, outputCount = filters * positions, windowRows = windowRows
+        let windows = windowsBuffer.pointer + part * windowRows * positions
+        let partial = StridedView(
+            partialGradientsBuffer.pointer + part * filters * windowRows, rows: filters, columns: windowRows)
         let w = StridedView(weights.valueBuffer.pointer, rows: filters, columns: patch)
-        var start = 0
-        while start < rows {
-            let images = Swift.min(blockImages, rows - start)
-            // The first block keeps `retention ·` the previous gradient; later blocks add to it.
-            let beta = start == 0 ? gradientRetention : 1
-            let block = outputGradient + start * outputCount
+        let first = KernelPool.blockStart(part, of: parts, count: rows)
+        for image in first..<KernelPool.blockStart(part + 1, of: parts, count: rows) {
+            let gradient = outputGradient + image * outputCount
             if !skipsActivationDerivative {
                 activation.backpropagate(
-                    output: output + start * outputCount, gradient: block, rows: images, columns: outputCount)
+                    output: output + image * outputCount, gradient: gradient, rows: filters, columns: positions)
             }
-            geometry.imagesToRows(block, features: filters, count: images, into: products)
-            let dz = StridedView(products, rows: images * positions, columns: filters)
-            if unrolledBatch?.input != input || unrolledBatch?.rows != rows {
-                geometry.imageToColumns(input + start * inputCount, images: images, into: columns)
-            }
-            // ∂W = ∂zᵀ · columns.
+            let dz = StridedView(gradient, rows: filters, columns: positions)
+            geometry.unrollWindows(input + image * inputCount, into: windows)
             StridedView.multiply(
-                dz, transposed: true, StridedView(columns, rows: images * positions, columns: patch), transposed: false,
-                beta: beta, into: StridedView(weights.gradientBuffer.pointer, rows: filters, columns: patch))
-            if let bias { dz.sumColumns(into: bias.gradientBuffer.pointer, beta: beta) }
+                dz, transposed: false, StridedView(windows, rows: windowRows, columns: positions), transposed: true,
+                beta: image == first ? 0 : 1, into: partial)
             if let inputGradient {
-                // ∂columns = ∂z · W, folded back onto the images.
+                // ∂windows = Wᵀ · ∂z over the window matrix's first rows, which the product above has read.
                 StridedView.multiply(
-                    dz, transposed: false, w, transposed: false,
-                    into: StridedView(columns, rows: images * positions, columns: patch))
-                geometry.columnsToImage(columns, images: images, into: inputGradient + start * inputCount)
-                unrolledBatch = nil
+                    w, transposed: true, dz, transposed: false,
+                    into: StridedView(windows, rows: patch, columns: positions))
+                geometry.foldWindows(windows, into: inputGradient + image * inputCount)
             }
-            start += images
         }
     }
 }

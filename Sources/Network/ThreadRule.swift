@@ -100,3 +100,30 @@ extension Sequential {
         return overflow ? .max : product
     }
 }
+
+extension ThreadRule {
+    /// The most parts a convolution splits a batch into (16): see
+    /// ``convolutionParts(images:windowScalars:)``.
+    package static var maximumConvolutionParts: Int { 16 }
+
+    /// The scalars that a convolution's window matrices, one per part, may take together (2²³) unless
+    /// one image's needs more.
+    package static var convolutionWorkspaceScalars: Int { 1 << 23 }
+
+    /// The parts a ``Conv2D`` splits a batch of `images` images into, one image's window matrix
+    /// being `windowScalars` scalars: the one place this is decided (ARCHITECTURE.md, "Convolutions").
+    ///
+    /// Each part is a run of consecutive images with its own window matrix and its own partial weight
+    /// and bias gradients, added in part order at the end; the parts run on OpenBLAS's threads with
+    /// every product single-threaded (``KernelPool``'s `runWithSingleThreadedProducts`), so each
+    /// thread runs whole images and a product never waits for workers that are busy. The number
+    /// depends on the batch and the layer, never on the thread count: 16 parts (fewer when the batch
+    /// has fewer images or 16 window matrices would pass ``convolutionWorkspaceScalars``), so a
+    /// seeded run gives the same bits on 1, 2 or 16 threads, and 16 parts balance 1, 2, 4, 8 and 16
+    /// threads alike. One part (a single image, or an image too large for two window matrices) runs
+    /// on the calling thread, its products threaded by OpenBLAS as usual.
+    package static func convolutionParts(images: Int, windowScalars: Int) -> Int {
+        let fitting = convolutionWorkspaceScalars / Swift.max(1, windowScalars)
+        return Swift.max(1, Swift.min(images, maximumConvolutionParts, fitting))
+    }
+}

@@ -4,6 +4,12 @@
 // (BLAS+Float.swift, BLAS+Double.swift, which with this file and LAPACK's alone import the C module).
 internal import CBLAS
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The per-precision BLAS routines behind ``MatrixScalar``: an implementation detail, public only
 /// because ``MatrixScalar`` is public and refines it (as swift-numerics does with its underscored
 /// protocols). `Float` conforms with the `s` routines, `Double` with the `d` routines (BLAS+Float.swift,
@@ -74,6 +80,23 @@ internal enum BLAS {
         set { openblas_set_num_threads(Int32(clamping: max(1, newValue))) }
     }
 
+    /// Runs `body` with OpenBLAS's thread count at 1, passing the count it had before, and restores
+    /// that count when the last such region of the process ends: the one place the count is lowered
+    /// for a while (``KernelPool/runWithSingleThreadedProducts(parts:_:)``).
+    ///
+    /// Regions may overlap (two networks trained on two threads): a count of entered regions, under a
+    /// lock, has the first save and lower the count and the last restore it, so the count is never
+    /// left at 1. In OpenBLAS 0.3.21 `openblas_set_num_threads` changes only the count that later
+    /// products read (`blas_cpu_number`): lowering it stops no worker, raising it back to the workers
+    /// already started creates none, so a region costs two stores (and, in builds with CPU affinity,
+    /// which Debian's is not, an affinity call each way). A product started on another thread while a
+    /// region is open runs on one thread: the same result to rounding, not bit for bit.
+    static func withSingleThreadedProducts<Result>(_ body: (_ threadsBefore: Int) -> Result) -> Result {
+        let threads = SingleThreadedRegion.shared.enter()
+        defer { SingleThreadedRegion.shared.leave() }
+        return body(threads)
+    }
+
     static var coreName: String { String(cString: openblas_get_corename()) }
 
     static var configuration: String { String(cString: openblas_get_config()) }
@@ -95,4 +118,40 @@ public enum BLASLibrary {
 
     /// OpenBLAS's build configuration string (version, threading model, maximum threads).
     public static var configuration: String { BLAS.configuration }
+}
+
+/// The count of open ``BLAS/withSingleThreadedProducts(_:)`` regions and the thread count they
+/// restore, under one lock.
+private final class SingleThreadedRegion: @unchecked Sendable {
+    static let shared = SingleThreadedRegion()
+
+    private let lock: UnsafeMutablePointer<pthread_mutex_t>
+    // Guarded by `lock`.
+    private var depth = 0
+    private var savedThreads = 1
+
+    private init() {
+        lock = .allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+    }
+
+    /// Opens a region: the first one saves OpenBLAS's count and sets it to 1. Returns the saved count.
+    func enter() -> Int {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if depth == 0 {
+            savedThreads = BLAS.threadCount
+            if savedThreads > 1 { BLAS.threadCount = 1 }
+        }
+        depth += 1
+        return savedThreads
+    }
+
+    /// Closes a region: the last one restores the saved count.
+    func leave() {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        depth -= 1
+        if depth == 0 && savedThreads > 1 { BLAS.threadCount = savedThreads }
+    }
 }

@@ -95,10 +95,10 @@ struct ImageLayerTests {
         }
     }
 
-    @Test("images past one workspace block: forward against a direct loop, and retained gradients")
+    @Test("a batch in 16 parts of 10 images: forward and gradients against direct loops, retained gradients")
     func blocks() throws {
-        // 160 images of 1×24×24, 4 filters 5×5 same: Conv2D's workspace holds 145 such images, so
-        // the batch runs in two blocks.
+        // 160 images of 1×24×24, 4 filters 5×5 same: Conv2D splits the batch into 16 parts, each with
+        // its own window matrix and partial gradients, added at the end.
         let conv = try Conv2D<Double>(inputShape: (1, 24, 24), filters: 4, kernelSize: 5, padding: .same)
         var random = NumpyRandomState(seed: 3)
         conv.initializeParameters(using: &random)
@@ -127,14 +127,41 @@ struct ImageLayerTests {
                 }
             }
         }
-        expectClose(output, expected, tolerance: 1e-12, floor: 1e-3, "two blocks' output")
+        expectClose(output, expected, tolerance: 1e-12, floor: 1e-3, "16 parts' output")
         let upstream = Matrix<Double>.uniform(rows: images, columns: 4 * 576, low: -1, high: 1, using: &random)
         var gradient = upstream
-        var unused = Matrix<Double>.zeros(rows: 0, columns: 0)
+        var inputGradient = Matrix<Double>.zeros(rows: images, columns: 576)
         conv.backward(
-            input: input, output: output, outputGradient: &gradient, inputGradient: &unused, needsInputGradient: false,
-            skipsActivationDerivative: false, gradientRetention: 0)
+            input: input, output: output, outputGradient: &gradient, inputGradient: &inputGradient,
+            needsInputGradient: true, skipsActivationDerivative: false, gradientRetention: 0)
+        // The gradients as their definitions (identity activation: ∂z is the upstream gradient).
+        var weightGradient = Matrix<Double>.zeros(rows: 4, columns: 25)
+        var biasGradient = Matrix<Double>.zeros(rows: 1, columns: 4)
+        var expectedInputGradient = Matrix<Double>.zeros(rows: images, columns: 576)
+        for image in 0..<images {
+            for filter in 0..<4 {
+                for y in 0..<24 {
+                    for x in 0..<24 {
+                        let dz = upstream[image, filter * 576 + y * 24 + x]
+                        biasGradient[0, filter] += dz
+                        for row in 0..<5 {
+                            for column in 0..<5 {
+                                let sourceY = y + row - 2, sourceX = x + column - 2
+                                guard (0..<24).contains(sourceY), (0..<24).contains(sourceX) else { continue }
+                                weightGradient[filter, row * 5 + column] += dz * input[image, sourceY * 24 + sourceX]
+                                expectedInputGradient[image, sourceY * 24 + sourceX] +=
+                                    dz * weights[filter, row * 5 + column]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        expectClose(conv.weights.gradient, weightGradient, tolerance: 1e-12, floor: 1e-3, "16 parts' weight gradient")
+        expectClose(conv.bias!.gradient, biasGradient, tolerance: 1e-12, floor: 1e-3, "16 parts' bias gradient")
+        expectClose(inputGradient, expectedInputGradient, tolerance: 1e-12, floor: 1e-3, "16 parts' input gradient")
         let first = conv.weights.gradient, firstBias = conv.bias!.gradient
+        var unused = Matrix<Double>.zeros(rows: 0, columns: 0)
         gradient = upstream
         conv.backward(
             input: input, output: output, outputGradient: &gradient, inputGradient: &unused, needsInputGradient: false,

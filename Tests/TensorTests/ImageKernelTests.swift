@@ -1,8 +1,8 @@
 import Tensor
 import Testing
 
-// The image kernels (im2col, col2im, the row/NCHW moves, pooling) against naive loops written
-// from their definitions, for valid and same padding, strides, odd and even windows.
+// The image kernels (im2col and col2im in Caffe's layout, pooling) against naive loops written from
+// their definitions, for valid and same padding, strides, odd and even windows.
 
 /// The geometries under test: (channels, height, width, kernel, stride, same).
 let imageGeometries: [ImageGeometry] = [
@@ -40,28 +40,34 @@ struct ImageKernelTests {
         #expect((same.outputHeight, same.outputWidth, same.paddingTop, same.paddingLeft) == (3, 4, 0, 1))
     }
 
-    @Test("im2col and col2im", arguments: imageGeometries)
-    func columns(_ g: ImageGeometry) {
+    /// The geometries above and borders wider than the image: kernel columns with no window inside
+    /// it, a one-row image, padding at stride 2.
+    static let windowGeometries =
+        imageGeometries
+        + [(1, 3, 3, 5, 1, true), (2, 2, 7, 5, 2, true), (1, 1, 4, 3, 1, true), (2, 9, 8, 3, 2, true)].map {
+            ImageGeometry(channels: $0.0, height: $0.1, width: $0.2, kernelSize: $0.3, stride: $0.4, same: $0.5)
+        }
+
+    @Test("im2col and col2im in Caffe's layout, image by image", arguments: windowGeometries)
+    func windows(_ g: ImageGeometry) {
         let images = 3
         let input = (0..<(images * g.inputCount)).map { Double($0 % 17) - 8.5 }
-        var columns = [Double](repeating: .nan, count: images * g.positions * g.patchCount)
-        input.withUnsafeBufferPointer { x in
-            columns.withUnsafeMutableBufferPointer {
-                g.imageToColumns(x.baseAddress!, images: images, into: $0.baseAddress!)
-            }
-        }
-        var expected = [Double](repeating: 0, count: columns.count)
+        let matrixCount = g.patchCount * g.positions
+        let weights = (0..<(images * matrixCount)).map { Double($0 % 13) - 6 }
+        var expected = [Double](repeating: 0, count: images * matrixCount)
         var folded = [Double](repeating: 0, count: input.count)
-        let weights = (0..<columns.count).map { Double($0 % 13) - 6 }
+        // Row (channel, kernel row, kernel column), column (output row, output column) of each
+        // image's matrix: the input under that window cell, or zero in the padding.
         for image in 0..<images {
-            for outputRow in 0..<g.outputHeight {
-                for outputColumn in 0..<g.outputWidth {
-                    for channel in 0..<g.channels {
-                        for row in 0..<g.kernelSize {
-                            for column in 0..<g.kernelSize {
+            for channel in 0..<g.channels {
+                for row in 0..<g.kernelSize {
+                    for column in 0..<g.kernelSize {
+                        for outputRow in 0..<g.outputHeight {
+                            for outputColumn in 0..<g.outputWidth {
                                 let index =
-                                    ((image * g.positions + outputRow * g.outputWidth + outputColumn) * g.channels
-                                        + channel) * g.kernelSize * g.kernelSize + row * g.kernelSize + column
+                                    image * matrixCount
+                                    + ((channel * g.kernelSize + row) * g.kernelSize + column) * g.positions
+                                    + outputRow * g.outputWidth + outputColumn
                                 if let at = source(
                                     g, image: image, channel: channel, outputRow: outputRow,
                                     outputColumn: outputColumn, row: row, column: column)
@@ -75,46 +81,25 @@ struct ImageKernelTests {
                 }
             }
         }
-        #expect(columns == expected)
+        // NaN-filled outputs: every scalar must be written, zeros included.
+        var columns = [Double](repeating: .nan, count: images * matrixCount)
         var result = [Double](repeating: .nan, count: input.count)
+        input.withUnsafeBufferPointer { x in
+            columns.withUnsafeMutableBufferPointer { c in
+                for image in 0..<images {
+                    g.unrollWindows(x.baseAddress! + image * g.inputCount, into: c.baseAddress! + image * matrixCount)
+                }
+            }
+        }
         weights.withUnsafeBufferPointer { w in
-            result.withUnsafeMutableBufferPointer {
-                g.columnsToImage(w.baseAddress!, images: images, into: $0.baseAddress!)
+            result.withUnsafeMutableBufferPointer { r in
+                for image in 0..<images {
+                    g.foldWindows(w.baseAddress! + image * matrixCount, into: r.baseAddress! + image * g.inputCount)
+                }
             }
         }
+        #expect(columns == expected)
         #expect(result == folded)
-    }
-
-    @Test("rows to NCHW images with a bias, and back", arguments: imageGeometries)
-    func layouts(_ g: ImageGeometry) {
-        let images = 2, features = 3
-        let rows = (0..<(images * g.positions * features)).map { Float($0) }
-        let bias: [Float] = [0.5, -1, 2]
-        var nchw = [Float](repeating: .nan, count: rows.count)
-        rows.withUnsafeBufferPointer { r in
-            bias.withUnsafeBufferPointer { b in
-                nchw.withUnsafeMutableBufferPointer {
-                    g.rowsToImages(
-                        r.baseAddress!, features: features, images: images, bias: b.baseAddress!, into: $0.baseAddress!)
-                }
-            }
-        }
-        for image in 0..<images {
-            for feature in 0..<features {
-                for position in 0..<g.positions {
-                    let expected = rows[(image * g.positions + position) * features + feature] + bias[feature]
-                    #expect(nchw[(image * features + feature) * g.positions + position] == expected)
-                }
-            }
-        }
-        var back = [Float](repeating: .nan, count: rows.count)
-        let unbiased = (0..<nchw.count).map { index in nchw[index] - bias[(index / g.positions) % features] }
-        unbiased.withUnsafeBufferPointer { n in
-            back.withUnsafeMutableBufferPointer {
-                g.imagesToRows(n.baseAddress!, features: features, count: images, into: $0.baseAddress!)
-            }
-        }
-        #expect(back == rows)
     }
 
     /// The geometries whose windows all lie inside the image (pooling layers pad nothing).

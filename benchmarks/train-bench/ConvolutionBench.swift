@@ -3,6 +3,7 @@
 // Adam 1e-3, batch 128), the test accuracy after them, and the floor: the epoch's im2col passes
 // and matrix products called raw on the same shapes.
 import ArgumentParser
+import CBLAS
 import Foundation
 import Network
 import Tensor
@@ -112,35 +113,53 @@ struct ConvolutionBenchmark: ParsableCommand {
     }
 }
 
-/// One epoch of the network's products and unrolling, raw on preallocated buffers: per batch, for
-/// each convolution im2col, the forward product, the weight-gradient product and (for the second)
-/// the input-gradient product; for each dense layer the forward, weight-gradient and
-/// input-gradient products. What is left of an epoch beyond this is col2im, the layout moves,
-/// pooling, activations, dropout, the loss and the optimizer.
+/// One epoch of the network's products and unrolling, raw on preallocated buffers, on the shapes
+/// and threads `Conv2D` runs them: per batch, each convolution's images split into the parts
+/// `ThreadRule.convolutionParts` gives, the parts on the kernel pool with single-threaded products
+/// (as the layer runs them); per image im2col in Caffe's layout and the forward product `weights ·
+/// columns`; backward, per image, the weight-gradient product `∂Y · columnsᵀ` and (for the second
+/// convolution) the input-gradient product `weightsᵀ · ∂Y`. For each dense layer the forward,
+/// weight-gradient and input-gradient products (threaded by OpenBLAS, as the layer runs them).
+/// What is left of an epoch beyond this is the backward pass's im2col (recomputed), col2im, the
+/// bias, pooling, activations, the partial gradients' sums, dropout, the loss and the optimizer.
 final class ConvolutionFloor {
     let samples: Int
     let batch = 128
     let first = ImageGeometry(channels: 1, height: 28, width: 28, kernelSize: 3, stride: 1, same: true)
     let second = ImageGeometry(channels: 32, height: 14, width: 14, kernelSize: 3, stride: 1, same: true)
-    var images1: [Float], columns1: [Float], rows1: [Float], weights1: [Float], gradient1: [Float]
-    var images2: [Float], columns2: [Float], rows2: [Float], weights2: [Float], gradient2: [Float]
-    var dense1: [Float], denseGradient1: [Float], hidden: [Float], hiddenGradient: [Float], flat: [Float]
-    var dense2: [Float], denseGradient2: [Float], logits: [Float]
+    let filters1 = 32, filters2 = 64
+    let images1: UnsafeMutablePointer<Float>, windows1: UnsafeMutablePointer<Float>
+    let outputs1: UnsafeMutablePointer<Float>, weights1: UnsafeMutablePointer<Float>
+    let gradients1: UnsafeMutablePointer<Float>
+    let images2: UnsafeMutablePointer<Float>, windows2: UnsafeMutablePointer<Float>
+    let outputs2: UnsafeMutablePointer<Float>, weights2: UnsafeMutablePointer<Float>
+    let gradients2: UnsafeMutablePointer<Float>
+    let flat: UnsafeMutablePointer<Float>, dense1: UnsafeMutablePointer<Float>
+    let denseGradient1: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>
+    let hiddenGradient: UnsafeMutablePointer<Float>, dense2: UnsafeMutablePointer<Float>
+    let denseGradient2: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>
+    var allocated: [UnsafeMutablePointer<Float>] = []
 
     init(samples: Int) {
-        func buffer(_ count: Int) -> [Float] { (0..<count).map { Float(($0 * 7919) % 1000) / 100_000 - 0.005 } }
+        var allocated: [UnsafeMutablePointer<Float>] = []
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            for index in 0..<count { pointer[index] = Float((index * 7919) % 1000) / 100_000 - 0.005 }
+            allocated.append(pointer)
+            return pointer
+        }
         self.samples = samples
-        let b = batch
-        images1 = buffer(b * 784)
-        columns1 = buffer(b * 784 * 9)
-        rows1 = buffer(b * 784 * 32)
-        weights1 = buffer(32 * 9)
-        gradient1 = buffer(32 * 9)
-        images2 = buffer(b * 32 * 196)
-        columns2 = buffer(b * 196 * 288)
-        rows2 = buffer(b * 196 * 64)
-        weights2 = buffer(64 * 288)
-        gradient2 = buffer(64 * 288)
+        let b = batch, parts = ThreadRule.maximumConvolutionParts
+        images1 = buffer(b * first.inputCount)
+        windows1 = buffer(parts * first.patchCount * first.positions)
+        outputs1 = buffer(b * filters1 * first.positions)
+        weights1 = buffer(filters1 * first.patchCount)
+        gradients1 = buffer(parts * filters1 * first.patchCount)
+        images2 = buffer(b * second.inputCount)
+        windows2 = buffer(parts * second.patchCount * second.positions)
+        outputs2 = buffer(b * filters2 * second.positions)
+        weights2 = buffer(filters2 * second.patchCount)
+        gradients2 = buffer(parts * filters2 * second.patchCount)
         flat = buffer(b * 3136)
         dense1 = buffer(3136 * 128)
         denseGradient1 = buffer(3136 * 128)
@@ -149,35 +168,76 @@ final class ConvolutionFloor {
         dense2 = buffer(128 * 10)
         denseGradient2 = buffer(128 * 10)
         logits = buffer(b * 10)
+        self.allocated = allocated
     }
+
+    deinit { for pointer in allocated { pointer.deallocate() } }
 
     func run() {
         let batches = (samples + batch - 1) / batch
-        typealias F = FloorEpoch<Float>
+        let gemm = Self.gemm
         for index in 0..<batches {
             let n = min(batch, samples - index * batch)
-            images1.withUnsafeBufferPointer { x in
-                columns1.withUnsafeMutableBufferPointer {
-                    first.imageToColumns(x.baseAddress!, images: n, into: $0.baseAddress!)
-                }
+            let patch1 = first.patchCount, positions1 = first.positions
+            let patch2 = second.patchCount, positions2 = second.positions
+            // Forward: the convolutions image by image, as the layer runs them.
+            forEachImage(n, first) { part, image, _ in
+                let windows = windows1 + part * patch1 * positions1
+                first.unrollWindows(images1 + image * first.inputCount, into: windows)
+                gemm(
+                    false, false, filters1, positions1, patch1, weights1, windows, 0,
+                    outputs1 + image * filters1 * positions1)
             }
-            F.gemm(false, true, n * 784, 32, 9, columns1, weights1, 0, &rows1)
-            images2.withUnsafeBufferPointer { x in
-                columns2.withUnsafeMutableBufferPointer {
-                    second.imageToColumns(x.baseAddress!, images: n, into: $0.baseAddress!)
-                }
+            forEachImage(n, second) { part, image, _ in
+                let windows = windows2 + part * patch2 * positions2
+                second.unrollWindows(images2 + image * second.inputCount, into: windows)
+                gemm(
+                    false, false, filters2, positions2, patch2, weights2, windows, 0,
+                    outputs2 + image * filters2 * positions2)
             }
-            F.gemm(false, true, n * 196, 64, 288, columns2, weights2, 0, &rows2)
-            F.gemm(false, false, n, 128, 3136, flat, dense1, 0, &hidden)
-            F.gemm(false, false, n, 10, 128, hidden, dense2, 0, &logits)
+            gemm(false, false, n, 128, 3136, flat, dense1, 0, hidden)
+            gemm(false, false, n, 10, 128, hidden, dense2, 0, logits)
             // Backward.
-            F.gemm(true, false, 128, 10, n, hidden, logits, 0, &denseGradient2)
-            F.gemm(false, true, n, 128, 10, logits, dense2, 0, &hiddenGradient)
-            F.gemm(true, false, 3136, 128, n, flat, hiddenGradient, 0, &denseGradient1)
-            F.gemm(false, true, n, 3136, 128, hiddenGradient, dense1, 0, &flat)
-            F.gemm(true, false, 64, 288, n * 196, rows2, columns2, 0, &gradient2)
-            F.gemm(false, false, n * 196, 288, 64, rows2, weights2, 0, &columns2)
-            F.gemm(true, false, 32, 9, n * 784, rows1, columns1, 0, &gradient1)
+            gemm(true, false, 128, 10, n, hidden, logits, 0, denseGradient2)
+            gemm(false, true, n, 128, 10, logits, dense2, 0, hiddenGradient)
+            gemm(true, false, 3136, 128, n, flat, hiddenGradient, 0, denseGradient1)
+            gemm(false, true, n, 3136, 128, hiddenGradient, dense1, 0, flat)
+            forEachImage(n, second) { part, image, firstOfPart in
+                let windows = windows2 + part * patch2 * positions2
+                let gradient = outputs2 + image * filters2 * positions2
+                gemm(
+                    false, true, filters2, patch2, positions2, gradient, windows, firstOfPart ? 0 : 1,
+                    gradients2 + part * filters2 * patch2)
+                gemm(true, false, patch2, positions2, filters2, weights2, gradient, 0, windows)
+            }
+            forEachImage(n, first) { part, image, firstOfPart in
+                gemm(
+                    false, true, filters1, patch1, positions1, outputs1 + image * filters1 * positions1,
+                    windows1 + part * patch1 * positions1, firstOfPart ? 0 : 1, gradients1 + part * filters1 * patch1)
+            }
         }
+    }
+
+    /// Calls `body(part, image, isFirstOfPart)` for each of `images` images, in the parts the layer
+    /// splits them into, on the kernel pool with single-threaded products.
+    func forEachImage(_ images: Int, _ geometry: ImageGeometry, _ body: (Int, Int, Bool) -> Void) {
+        let parts = ThreadRule.convolutionParts(images: images, windowScalars: geometry.patchCount * geometry.positions)
+        KernelPool.shared.runWithSingleThreadedProducts(parts: parts) { part in
+            let start = KernelPool.blockStart(part, of: parts, count: images)
+            for image in start..<KernelPool.blockStart(part + 1, of: parts, count: images) {
+                body(part, image, image == start)
+            }
+        }
+    }
+
+    /// `C = op(A)·op(B) + beta·C` through cblas, row-major, with `m × k` = op(A) and `k × n` = op(B).
+    static func gemm(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>,
+        _ b: UnsafePointer<Float>, _ beta: Float, _ c: UnsafeMutablePointer<Float>
+    ) {
+        let lda = transposeA ? m : k, ldb = transposeB ? k : n
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m),
+            Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
     }
 }

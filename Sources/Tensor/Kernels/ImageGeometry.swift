@@ -1,6 +1,6 @@
-// The image kernels of convolution and pooling layers: im2col and col2im (the convolution as one
-// product), the layout changes between a product's rows and NCHW images, and pooling. Images are
-// rows of C·H·W scalars in NCHW order, PyTorch's layout.
+// The image kernels of convolution and pooling layers: im2col and col2im in Caffe's layout (an
+// image's windows as the columns of one matrix, so that the convolution is one product per image
+// that writes NCHW), and pooling. Images are rows of C·H·W scalars in NCHW order, PyTorch's layout.
 
 /// How a square window slides over a batch of images: the input's channels, height and width, the
 /// window's size, the stride, and the zeros padded before the first row and column.
@@ -50,168 +50,133 @@ package struct ImageGeometry: Sendable, Equatable {
     /// The scalars under one window across all channels, `channels · kernelSize²`: a column row's width.
     @inlinable package var patchCount: Int { channels &* kernelSize &* kernelSize }
 
-    /// Unrolls `images` images from `input` (each ``inputCount`` scalars) into `columns`: one row of
-    /// ``patchCount`` scalars per window position (image-major, then output row, then column), the
-    /// row's scalars ordered channel, kernel row, kernel column (PyTorch's weight layout), zeros
-    /// where the window reaches into the padding.
+    /// Unrolls one image (``inputCount`` scalars, C·H·W) into its window matrix: ``patchCount`` rows
+    /// of ``positions`` scalars, written to `columns` (Caffe's layout).
+    ///
+    /// Row `(channel · k + kernelRow) · k + kernelColumn` (the order of PyTorch's weights) holds,
+    /// for each window position (output row, then output column), the input scalar under that cell
+    /// of the window, or zero where the window reaches into the padding. So column `p` is window `p`
+    /// unrolled, and `weights (filters × patchCount) · columns` is the image's output, one plane of
+    /// ``positions`` per filter: NCHW, with no change of layout. Each row is a few runs of
+    /// consecutive input scalars (consecutive at stride 1), copied without per-scalar border checks.
     @inlinable
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    package func imageToColumns<Scalar: MatrixScalar>(
-        _ input: UnsafePointer<Scalar>, images: Int, into columns: UnsafeMutablePointer<Scalar>
+    package func unrollWindows<Scalar: MatrixScalar>(
+        _ image: UnsafePointer<Scalar>, into columns: UnsafeMutablePointer<Scalar>
     ) {
-        let inputCount = inputCount, positions = positions, patchCount = patchCount
-        KernelPool.forEachBlock(of: images, parts: Swift.min(BLAS.threadCount, images)) { block in
-            for image in block {
-                unrollImage(input + image &* inputCount, into: columns + image &* positions &* patchCount)
-            }
-        }
-    }
-
-    /// One image's rows of ``imageToColumns(_:images:into:)``.
-    @inlinable
-    func unrollImage<Scalar: MatrixScalar>(_ image: UnsafePointer<Scalar>, into rows: UnsafeMutablePointer<Scalar>) {
-        let k = kernelSize, patchCount = patchCount
-        for outputRow in 0..<outputHeight {
-            let top = outputRow &* stride &- paddingTop
-            let rowsInside = top >= 0 && top &+ k <= height
-            for outputColumn in 0..<outputWidth {
-                let left = outputColumn &* stride &- paddingLeft
-                var destination = rows + (outputRow &* outputWidth &+ outputColumn) &* patchCount
-                if rowsInside && left >= 0 && left &+ k <= width {
-                    // A window inside the image: k runs of k scalars per channel, no border checks.
-                    for channel in 0..<channels {
-                        let offset: Int = (channel &* height &+ top) &* width &+ left
-                        var line: UnsafePointer<Scalar> = image + offset
-                        for _ in 0..<k {
-                            for x in 0..<k { destination[x] = line[x] }
-                            destination += k
-                            line += width
-                        }
+        let k = kernelSize, outputWidth = outputWidth, stride = stride
+        var destination = columns
+        for channel in 0..<channels {
+            let plane = image + channel &* height &* width
+            for kernelRow in 0..<k {
+                for kernelColumn in 0..<k {
+                    let (first, end) = insideColumns(kernelColumn: kernelColumn)
+                    let shift = kernelColumn &- paddingLeft
+                    if stride == 1 && outputWidth == width {
+                        unrollRowAsBlock(
+                            plane, kernelRow: kernelRow, shift: shift, inside: first..<end, into: destination)
+                        destination += outputHeight &* outputWidth
+                        continue
                     }
-                    continue
-                }
-                for channel in 0..<channels {
-                    let plane = image + channel &* height &* width
-                    for kernelRow in 0..<k {
-                        let y = top &+ kernelRow
+                    for outputRow in 0..<outputHeight {
+                        let y = outputRow &* stride &- paddingTop &+ kernelRow
                         if y < 0 || y >= height {
-                            destination.update(repeating: 0, count: k)
+                            destination.update(repeating: 0, count: outputWidth)
                         } else {
-                            let line = plane + y &* width
-                            for kernelColumn in 0..<k {
-                                let x = left &+ kernelColumn
-                                destination[kernelColumn] = x >= 0 && x < width ? line[x] : 0
+                            // Input column of output column c: c · stride + shift.
+                            let line = y &* width &+ shift
+                            for column in 0..<first { destination[column] = 0 }
+                            if stride == 1 {
+                                for column in first..<end { destination[column] = plane[line &+ column] }
+                            } else {
+                                for column in first..<end { destination[column] = plane[line &+ column &* stride] }
                             }
+                            for column in end..<outputWidth { destination[column] = 0 }
                         }
-                        destination += k
+                        destination += outputWidth
                     }
                 }
             }
         }
     }
 
-    /// The adjoint of ``imageToColumns(_:images:into:)``: adds each row's scalars back onto the
-    /// input positions they were read from, writing `images` images into `output` (overwritten, not
-    /// accumulated: a position gets the sum of every window that read it).
+    /// One row of ``unrollWindows(_:into:)`` (kernel row `kernelRow`, input column = output column +
+    /// `shift`) where the windows step by 1 and there are as many output columns as input columns
+    /// (`same` padding at stride 1): the output rows whose input row lies inside the image are one
+    /// run of consecutive input scalars, copied at once, after which the columns outside `inside`
+    /// (which the run filled with the neighbouring row's scalars) and the rows in the padding are
+    /// zeroed. The copy never reads outside the channel's plane.
     @inlinable
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    package func columnsToImage<Scalar: MatrixScalar>(
-        _ columns: UnsafePointer<Scalar>, images: Int, into output: UnsafeMutablePointer<Scalar>
+    func unrollRowAsBlock<Scalar: MatrixScalar>(
+        _ plane: UnsafePointer<Scalar>, kernelRow: Int, shift: Int, inside: Range<Int>,
+        into destination: UnsafeMutablePointer<Scalar>
     ) {
-        let inputCount = inputCount, positions = positions, patchCount = patchCount
-        KernelPool.forEachBlock(of: images, parts: Swift.min(BLAS.threadCount, images)) { block in
-            for image in block {
-                foldImage(columns + image &* positions &* patchCount, into: output + image &* inputCount)
-            }
+        let width = width
+        let rowFirst = Swift.max(0, paddingTop &- kernelRow)
+        let rowEnd = Swift.max(rowFirst, Swift.min(outputHeight, height &+ paddingTop &- kernelRow))
+        destination.update(repeating: 0, count: rowFirst &* width)
+        let tail = rowEnd &* width
+        (destination + tail).update(repeating: 0, count: (outputHeight &- rowEnd) &* width)
+        // Output index j reads plane index j + offset; the first -shift and last shift of the run
+        // would fall outside the plane, and lie in the columns zeroed below.
+        let offset = (kernelRow &- paddingTop) &* width &+ shift
+        let start = rowFirst &* width &+ Swift.max(0, -shift), end = tail &- Swift.max(0, shift)
+        if start < end { (destination + start).update(from: plane + (start &+ offset), count: end &- start) }
+        for row in rowFirst..<rowEnd {
+            let line = destination + row &* width
+            for column in 0..<inside.lowerBound { line[column] = 0 }
+            for column in inside.upperBound..<width { line[column] = 0 }
         }
     }
 
-    /// One image of ``columnsToImage(_:images:into:)``.
+    /// The adjoint of ``unrollWindows(_:into:)``: adds each scalar of the window matrix `columns`
+    /// back onto the input position it was read from, writing one image (``inputCount`` scalars) to
+    /// `image`, overwritten, not accumulated. An input position gets the sum of every window cell
+    /// that read it, added in the matrix's row order (channel, kernel row, kernel column, then
+    /// output row and column).
     @inlinable
-    func foldImage<Scalar: MatrixScalar>(_ rows: UnsafePointer<Scalar>, into image: UnsafeMutablePointer<Scalar>) {
-        let k = kernelSize, patchCount = patchCount
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    package func foldWindows<Scalar: MatrixScalar>(
+        _ columns: UnsafePointer<Scalar>, into image: UnsafeMutablePointer<Scalar>
+    ) {
         image.update(repeating: 0, count: inputCount)
-        for outputRow in 0..<outputHeight {
-            let top = outputRow &* stride &- paddingTop
-            let rowsInside = top >= 0 && top &+ k <= height
-            for outputColumn in 0..<outputWidth {
-                let left = outputColumn &* stride &- paddingLeft
-                var source = rows + (outputRow &* outputWidth &+ outputColumn) &* patchCount
-                if rowsInside && left >= 0 && left &+ k <= width {
-                    // A window inside the image: the same additions in the same order, no border checks.
-                    for channel in 0..<channels {
-                        let offset: Int = (channel &* height &+ top) &* width &+ left
-                        var line: UnsafeMutablePointer<Scalar> = image + offset
-                        for _ in 0..<k {
-                            for kernelColumn in 0..<k { line[kernelColumn] += source[kernelColumn] }
-                            source += k
-                            line += width
-                        }
-                    }
-                    continue
-                }
-                for channel in 0..<channels {
-                    let plane = image + channel &* height &* width
-                    for kernelRow in 0..<k {
-                        let y = top &+ kernelRow
+        let k = kernelSize, outputWidth = outputWidth, stride = stride
+        var source = columns
+        for channel in 0..<channels {
+            let plane = image + channel &* height &* width
+            for kernelRow in 0..<k {
+                for kernelColumn in 0..<k {
+                    let (first, end) = insideColumns(kernelColumn: kernelColumn)
+                    let shift = kernelColumn &- paddingLeft
+                    for outputRow in 0..<outputHeight {
+                        let y = outputRow &* stride &- paddingTop &+ kernelRow
                         if y >= 0 && y < height {
-                            let line = plane + y &* width
-                            for kernelColumn in 0..<k {
-                                let x = left &+ kernelColumn
-                                if x >= 0 && x < width { line[x] += source[kernelColumn] }
+                            let line = y &* width &+ shift
+                            if stride == 1 {
+                                for column in first..<end { plane[line &+ column] += source[column] }
+                            } else {
+                                for column in first..<end { plane[line &+ column &* stride] += source[column] }
                             }
                         }
-                        source += k
+                        source += outputWidth
                     }
                 }
             }
         }
     }
 
-    /// Moves a product's rows (one per image and position, `features` columns) into NCHW images
-    /// (`features` planes of ``positions``), adding `bias[feature]` when given.
-    @inlinable
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    package func rowsToImages<Scalar: MatrixScalar>(
-        _ rows: UnsafePointer<Scalar>, features: Int, images: Int, bias: UnsafePointer<Scalar>?,
-        into output: UnsafeMutablePointer<Scalar>
-    ) {
-        let positions = positions
-        KernelPool.forEachBlock(of: images, parts: Swift.min(BLAS.threadCount, images)) { block in
-            for image in block {
-                let source = rows + image &* positions &* features
-                let destination = output + image &* positions &* features
-                for feature in 0..<features {
-                    let plane = destination + feature &* positions
-                    let offset = bias?[feature] ?? 0
-                    for position in 0..<positions { plane[position] = source[position &* features &+ feature] + offset }
-                }
-            }
-        }
-    }
-
-    /// The inverse of ``rowsToImages(_:features:images:bias:into:)`` without bias: NCHW images into
-    /// one row per image and position.
-    @inlinable
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    package func imagesToRows<Scalar: MatrixScalar>(
-        _ images: UnsafePointer<Scalar>, features: Int, count: Int, into rows: UnsafeMutablePointer<Scalar>
-    ) {
-        let positions = positions
-        KernelPool.forEachBlock(of: count, parts: Swift.min(BLAS.threadCount, count)) { block in
-            for image in block {
-                let source = images + image &* positions &* features
-                let destination = rows + image &* positions &* features
-                for feature in 0..<features {
-                    let plane = source + feature &* positions
-                    for position in 0..<positions { destination[position &* features &+ feature] = plane[position] }
-                }
-            }
-        }
+    /// The output columns `first..<end` whose window cell in kernel column `kernelColumn` lies
+    /// inside the image (input column `c · stride + kernelColumn − paddingLeft` in `0..<width`);
+    /// the columns before and after read padding.
+    @inlinable @inline(__always)
+    func insideColumns(kernelColumn: Int) -> (first: Int, end: Int) {
+        let before = paddingLeft &- kernelColumn
+        let first = before > 0 ? (before &+ stride &- 1) / stride : 0
+        let last = width &- 1 &+ before
+        let end = last < 0 ? 0 : Swift.min(outputWidth, last / stride &+ 1)
+        return (Swift.min(first, end), end)
     }
 
     /// Max pooling: each output cell is the largest input under its window, per channel (the

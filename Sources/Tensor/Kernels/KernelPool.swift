@@ -122,7 +122,25 @@ internal import CVectorMath
     /// the parts run in order on the calling thread.
     @usableFromInline
     package func run(parts: Int, _ body: (Int) -> Void) {
-        let threads = Swift.min(parts, BLAS.threadCount, 64)
+        run(parts: parts, threads: Swift.min(parts, BLAS.threadCount, 64), body)
+    }
+
+    /// Runs `body(part)` for every part in `0..<parts`, as ``run(parts:_:)`` does, with OpenBLAS's
+    /// thread count at 1 throughout (``BLAS/withSingleThreadedProducts(_:)``): the parts share the
+    /// threads OpenBLAS had, and every product a part starts runs on the part's own thread, whatever
+    /// its size. So a part may call products of any size (on OpenBLAS's workers a threaded one would
+    /// wait for busy workers), and each product's result is the same bits on any thread and at any
+    /// thread count: a layer that splits its work into a fixed number of parts gets the same result
+    /// on 1 thread as on 16. ``ThreadRule`` (in Network) decides the parts.
+    @usableFromInline
+    package func runWithSingleThreadedProducts(parts: Int, _ body: (Int) -> Void) {
+        BLAS.withSingleThreadedProducts { threads in
+            run(parts: parts, threads: Swift.min(parts, threads, 64), body)
+        }
+    }
+
+    /// ``run(parts:_:)`` on at most `threads` threads.
+    private func run(parts: Int, threads: Int, _ body: (Int) -> Void) {
         if threads <= 1 || pthread_mutex_trylock(user) != 0 {
             for part in 0..<parts { body(part) }
             return
