@@ -268,7 +268,10 @@ struct ImageKernelTests {
         let input = (0..<(images * g.inputCount)).map { index -> S in
             index % 23 == 5 ? special[(index / 23) % special.count] : S((index * 7) % 13) / 7 - S(index % 3) / 3
         }
-        let upstream = (0..<(images * g.channels * g.positions)).map { S($0 % 11) / 3 - 1 }
+        // Upstream gradients with negative zeros, which the backward passes turn into positive ones (0 + -0).
+        let upstream = (0..<(images * g.channels * g.positions)).map { index -> S in
+            index % 17 == 3 ? -S.zero : S(index % 11) / 3 - 1
+        }
         let reference = poolingPasses(g, input, upstream, images: images, parts: 1)
         // Positions recorded in the forward pass give the searching backward pass's gradient, bit for bit.
         #expect(reference[0] == reference[1], "\(S.self): max pooling's output with and without positions")
