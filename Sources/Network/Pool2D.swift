@@ -218,7 +218,8 @@ extension Pool2D: BufferedLayer {
         _ input: UnsafePointer<Scalar>, rows: Int, into output: UnsafeMutablePointer<Scalar>, outputColumns: Int
     ) {
         guard mode == .training, recordsMaxima else {
-            recordedBatch = nil
+            // Written only after training, so that inference passes on one model from several threads write nothing.
+            if recordedBatch != nil { recordedBatch = nil }
             geometry.maxPool(input, images: rows, into: output)
             return
         }
