@@ -83,8 +83,11 @@ extension GlobalAveragePool2D: BufferedLayer {
     ) {
         guard let inputGradient else { return }
         let plane = inputColumns / outputColumns, scale = 1 / Scalar(plane)
-        for index in 0..<(rows * outputColumns) {
-            (inputGradient + index * plane).update(repeating: outputGradient[index] * scale, count: plane)
+        // Blocks of images on the kernel pool (each writes its own images' planes), as large passes split.
+        KernelPool.forEachBlock(of: rows, parts: KernelPool.parts(forElements: rows &* inputColumns)) { images in
+            for index in (images.lowerBound &* outputColumns)..<(images.upperBound &* outputColumns) {
+                (inputGradient + index &* plane).update(repeating: outputGradient[index] * scale, count: plane)
+            }
         }
     }
 }

@@ -155,7 +155,8 @@ public enum LayerMode: Sendable {
     case inference
 }
 
-/// A layer that behaves differently in training and inference (dropout, batch normalization).
+/// A layer that behaves differently in training and inference (dropout, batch normalization;
+/// max pooling, which records where each maximum lies for the training step's backward pass).
 ///
 /// The execution plan sets ``mode`` before each forward pass that needs another one, as PyTorch's
 /// `model.train()` and `model.eval()` do; a layer starts in inference.

@@ -55,7 +55,11 @@ public typealias AveragePool2D<Scalar: MatrixScalar> = Pool2D<Scalar, AveragePoo
 /// A sample is a row of `channels · height · width` scalars in NCHW order; the output keeps the
 /// channels, with `(size - poolSize) / stride + 1` positions down and across (no padding, as
 /// PyTorch's `MaxPool2d`/`AvgPool2d` and Keras's `valid`). It has no parameters.
-public final class Pool2D<Scalar: MatrixScalar, Operation: PoolingOperationType>: Layer {
+///
+/// In training (``mode``), max pooling records where each window's maximum lies, in a buffer that
+/// grows to the largest batch once, and the backward pass of that batch sends each gradient there
+/// instead of searching the window again, as PyTorch keeps `MaxPool2d`'s indices for autograd.
+public final class Pool2D<Scalar: MatrixScalar, Operation: PoolingOperationType>: ModeDependentLayer {
     /// The input's channels, height and width.
     public let inputChannels: Int, inputHeight: Int, inputWidth: Int
     /// The side of the square window.
@@ -64,6 +68,21 @@ public final class Pool2D<Scalar: MatrixScalar, Operation: PoolingOperationType>
     public let stride: Int
     /// The window's geometry over the input.
     let geometry: ImageGeometry
+    /// The mode the next forward pass runs in (set by the execution plan): in training, max pooling
+    /// records where each window's maximum lies for the backward pass. The outputs are the same in
+    /// both modes.
+    public var mode = LayerMode.inference
+    /// Whether a training forward pass records the maxima's positions: max pooling over planes whose
+    /// cells an `Int32` can number (every realistic image).
+    let recordsMaxima: Bool
+    /// Where the last training forward pass found each output cell's maximum, as
+    /// ``ImageGeometry/maxPool(_:images:into:maxima:parts:)`` records them.
+    var maxima: UnsafeMutablePointer<Int32>?
+    /// The number of positions ``maxima`` holds.
+    var maximaCapacity = 0
+    /// The batch whose maxima ``maxima`` holds: its input and rows, set by a training forward pass
+    /// and cleared by an inference one; a backward pass of another batch searches its windows.
+    var recordedBatch: (input: UnsafePointer<Scalar>, rows: Int)?
 
     /// A pooling layer over `inputShape` (channels, height, width) images; `stride` defaults to `poolSize`.
     ///
@@ -91,7 +110,10 @@ public final class Pool2D<Scalar: MatrixScalar, Operation: PoolingOperationType>
         self.stride = stride
         geometry = ImageGeometry(
             channels: channels, height: height, width: width, kernelSize: poolSize, stride: stride, same: false)
+        recordsMaxima = Operation.operation == .maximum && height * width <= Int(Int32.max)
     }
+
+    deinit { maxima?.deallocate() }
 
     /// The operation: ``PoolingOperation/maximum`` or ``PoolingOperation/average``.
     public var operation: PoolingOperation { Operation.operation }
@@ -119,13 +141,20 @@ public final class Pool2D<Scalar: MatrixScalar, Operation: PoolingOperationType>
     /// Draws nothing.
     public func initializeParameters<Generator: RealRandomNumberGenerator>(using generator: inout Generator) {}
 
+    /// Nothing to seed: pooling draws no random numbers.
+    public func beginEpoch(seed: UInt64) {}
+
+    /// False.
+    public var drawsRandomNumbers: Bool { false }
+
     /// Pools a batch.
     public func forward(_ input: Matrix<Scalar>, into output: inout Matrix<Scalar>) {
         forwardThroughBuffers(input, into: &output, operation.layerName)
     }
 
     /// Sends each output gradient to its window's maximum (the first one, row-major, as PyTorch
-    /// does), or spreads it evenly over its window.
+    /// does: where the training forward pass of this input found it, else searched again), or
+    /// spreads it evenly over its window.
     public func backward(
         input: Matrix<Scalar>, output: Matrix<Scalar>, outputGradient: inout Matrix<Scalar>,
         inputGradient: inout Matrix<Scalar>, needsInputGradient: Bool, skipsActivationDerivative: Bool,
@@ -148,10 +177,10 @@ extension Pool2D: BufferedLayer {
         into output: UnsafeMutablePointer<Scalar>, outputColumns: Int
     ) {
         layer._withUnsafeGuaranteedRef {
-            let geometry = unsafeDowncast($0, to: Pool2D.self).geometry
+            let pool = unsafeDowncast($0, to: Pool2D.self)
             switch Operation.operation {
-            case .maximum: geometry.maxPool(input, images: rows, into: output)
-            case .average: geometry.averagePool(input, images: rows, into: output)
+            case .maximum: pool.maxPool(input, rows: rows, into: output, outputColumns: outputColumns)
+            case .average: pool.geometry.averagePool(input, images: rows, into: output)
             }
         }
     }
@@ -167,15 +196,42 @@ extension Pool2D: BufferedLayer {
     ) {
         guard let inputGradient else { return }
         layer._withUnsafeGuaranteedRef {
-            let geometry = unsafeDowncast($0, to: Pool2D.self).geometry
+            let pool = unsafeDowncast($0, to: Pool2D.self)
             switch Operation.operation {
             case .maximum:
-                geometry.maxPoolBackward(
-                    input: input, output: output, outputGradient: outputGradient, images: rows, into: inputGradient)
+                if let maxima = pool.maxima, let batch = pool.recordedBatch, batch.input == input, batch.rows == rows {
+                    pool.geometry.maxPoolBackward(
+                        maxima: maxima, outputGradient: outputGradient, images: rows, into: inputGradient)
+                } else {
+                    pool.geometry.maxPoolBackward(
+                        input: input, output: output, outputGradient: outputGradient, images: rows,
+                        into: inputGradient)
+                }
             case .average:
-                geometry.averagePoolBackward(outputGradient: outputGradient, images: rows, into: inputGradient)
+                pool.geometry.averagePoolBackward(outputGradient: outputGradient, images: rows, into: inputGradient)
             }
         }
+    }
+
+    /// Max pooling's forward pass; in training, it records the maxima's positions for this batch.
+    func maxPool(
+        _ input: UnsafePointer<Scalar>, rows: Int, into output: UnsafeMutablePointer<Scalar>, outputColumns: Int
+    ) {
+        guard mode == .training, recordsMaxima else {
+            // Written only after training, so that inference passes on one model from several threads write nothing.
+            if recordedBatch != nil { recordedBatch = nil }
+            geometry.maxPool(input, images: rows, into: output)
+            return
+        }
+        let count = rows &* outputColumns
+        if count > maximaCapacity {
+            // Once per larger batch: the first training step of a run.
+            maxima?.deallocate()
+            maxima = .allocate(capacity: count)
+            maximaCapacity = count
+        }
+        geometry.maxPool(input, images: rows, into: output, maxima: maxima)
+        recordedBatch = (input, rows)
     }
 }
 

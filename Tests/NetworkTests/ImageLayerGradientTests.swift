@@ -27,6 +27,16 @@ let imageGradientCases: [ImageGradientCase] = [
         try Conv2D<Double>(inputShape: (1, 4, 4), filters: 2, kernelSize: 2, padding: .same, bias: false)
     },
     ImageGradientCase(name: "MaxPool2D 2 stride 2") { try MaxPool2D<Double>(inputShape: (2, 4, 5), poolSize: 2) },
+    ImageGradientCase(name: "MaxPool2D 2 stride 2, training (positions recorded)") {
+        let pool = try MaxPool2D<Double>(inputShape: (2, 4, 5), poolSize: 2)
+        pool.mode = .training
+        return pool
+    },
+    ImageGradientCase(name: "MaxPool2D 3 stride 1, training (positions recorded)") {
+        let pool = try MaxPool2D<Double>(inputShape: (1, 5, 5), poolSize: 3, stride: 1)
+        pool.mode = .training
+        return pool
+    },
     ImageGradientCase(name: "MaxPool2D 3 stride 1") {
         try MaxPool2D<Double>(inputShape: (1, 5, 5), poolSize: 3, stride: 1)
     },

@@ -58,12 +58,20 @@ struct ImageLayerTests {
     func matchesTorch(_ testCase: ImageLayerCase) throws {
         try check(testCase, Double.self, tolerance: 1e-12)
         try check(testCase, Float.self, tolerance: 1e-5)
+        if testCase.layer == "maxpool2d" {
+            // In training, the backward pass reads the positions the forward pass recorded.
+            try check(testCase, Double.self, tolerance: 1e-12, training: true)
+            try check(testCase, Float.self, tolerance: 1e-5, training: true)
+        }
     }
 
-    func check<S: MatrixScalar>(_ testCase: ImageLayerCase, _: S.Type, tolerance: Double) throws {
+    func check<S: MatrixScalar>(_ testCase: ImageLayerCase, _: S.Type, tolerance: Double, training: Bool = false)
+        throws
+    {
         let layer = try testCase.makeLayer(S.self)
+        if training { (layer as! MaxPool2D<S>).mode = .training }
         let input: Matrix<S> = testCase.input.matrix()
-        let label = "\(testCase.name) (\(S.self))"
+        let label = "\(testCase.name) (\(S.self)\(training ? ", training" : ""))"
         var output = Matrix<S>.zeros(rows: input.rows, columns: testCase.output.columns)
         layer.forward(input, into: &output)
         // Floors: an element much smaller than the values it is computed from (a sum that cancels)
@@ -168,5 +176,48 @@ struct ImageLayerTests {
             skipsActivationDerivative: false, gradientRetention: 0.5)
         expectClose(conv.weights.gradient, first * 1.5, tolerance: 1e-12, floor: 1e-6, "retained weights gradient")
         expectClose(conv.bias!.gradient, firstBias * 1.5, tolerance: 1e-12, floor: 1e-6, "retained bias gradient")
+    }
+
+    @Test("max pooling in training records its maxima: the same output and input gradient as inference, bit for bit")
+    func recordedMaxima() throws {
+        for poolSize in [2, 3] {
+            let pool = try MaxPool2D<Float>(inputShape: (3, 7, 8), poolSize: poolSize, stride: 2)
+            var random = NumpyRandomState(seed: 4)
+            // Rounded values, so that windows hold ties, and a few NaNs, infinities and signed zeros.
+            var input = Matrix<Float>.uniform(rows: 5, columns: 3 * 7 * 8, low: -3, high: 3, using: &random)
+            input = Matrix(rows: 5, columns: input.columns, scalars: input.scalars.map { ($0 * 2).rounded() / 2 })
+            for (index, value) in [(3, Float.nan), (40, -.infinity), (41, -.infinity), (90, -0.0), (150, .infinity)] {
+                input[index % 5, index] = value
+            }
+            let upstream = Matrix<Float>.uniform(
+                rows: 5, columns: pool.outputSize(forInputSize: input.columns), low: -1, high: 1, using: &random)
+            func pass(_ mode: LayerMode, between: (() -> Void)? = nil) -> (output: [Float], gradient: [Float]) {
+                pool.mode = mode
+                var output = Matrix<Float>.zeros(rows: 5, columns: upstream.columns)
+                pool.forward(input, into: &output)
+                between?()
+                var gradient = upstream
+                var inputGradient = Matrix<Float>.zeros(rows: 5, columns: input.columns)
+                pool.backward(
+                    input: input, output: output, outputGradient: &gradient, inputGradient: &inputGradient,
+                    needsInputGradient: true, skipsActivationDerivative: false, gradientRetention: 0)
+                return (output.scalars, inputGradient.scalars)
+            }
+            func bytes(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+            let searched = pass(.inference)
+            let recorded = pass(.training)
+            #expect(bytes(recorded.output) == bytes(searched.output), "pool \(poolSize): output")
+            #expect(bytes(recorded.gradient) == bytes(searched.gradient), "pool \(poolSize): input gradient")
+            // An inference pass on other data between the training pass and its backward pass (a
+            // validation batch) drops the record: the backward pass searches again and stays right.
+            let interrupted = pass(.training) {
+                pool.mode = .inference
+                let other = Matrix<Float>.zeros(rows: 2, columns: input.columns)
+                var otherOutput = Matrix<Float>.zeros(rows: 2, columns: upstream.columns)
+                pool.forward(other, into: &otherOutput)
+            }
+            #expect(
+                bytes(interrupted.gradient) == bytes(searched.gradient), "pool \(poolSize): after an inference pass")
+        }
     }
 }

@@ -117,6 +117,7 @@ struct ImageKernelTests {
         let upstream = (0..<count).map { Double($0 % 5) + 1 }
         var largest = [Double](repeating: -.infinity, count: count), mean = [Double](repeating: 0, count: count)
         var maxGradient = [Double](repeating: 0, count: input.count)
+        var firstInPlane = [Int32](repeating: -2, count: count)
         var meanGradient = [Double](repeating: 0, count: input.count)
         for image in 0..<images {
             for channel in 0..<g.channels {
@@ -136,6 +137,7 @@ struct ImageKernelTests {
                             }
                         }
                         maxGradient[first!] += upstream[cell]
+                        firstInPlane[cell] = Int32(first! - image * g.inputCount - channel * g.height * g.width)
                     }
                 }
             }
@@ -157,6 +159,29 @@ struct ImageKernelTests {
             }
         }
         #expect(gradient == maxGradient)
+        // The forward pass that records where each maximum lies, and the backward pass that reads them.
+        var recorded = [Int32](repeating: -2, count: count)
+        output = [Double](repeating: .nan, count: count)
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                recorded.withUnsafeMutableBufferPointer {
+                    g.maxPool(x.baseAddress!, images: images, into: y.baseAddress!, maxima: $0.baseAddress!)
+                }
+            }
+        }
+        #expect(output == largest)
+        #expect(recorded == firstInPlane)
+        gradient = [Double](repeating: .nan, count: input.count)
+        recorded.withUnsafeBufferPointer { maxima in
+            upstream.withUnsafeBufferPointer { dy in
+                gradient.withUnsafeMutableBufferPointer {
+                    g.maxPoolBackward(
+                        maxima: maxima.baseAddress!, outputGradient: dy.baseAddress!, images: images,
+                        into: $0.baseAddress!)
+                }
+            }
+        }
+        #expect(gradient == maxGradient)
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer {
                 g.averagePool(x.baseAddress!, images: images, into: $0.baseAddress!)
@@ -169,5 +194,87 @@ struct ImageKernelTests {
             }
         }
         for (a, e) in zip(gradient, meanGradient) { #expect(abs(a - e) <= 1e-12 * max(1, abs(e))) }
+    }
+
+    /// The bytes of an array, to compare results bit for bit.
+    func bytes<S>(_ values: [S]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
+
+    /// Every pooling pass of `g` on `images` images of `input`, split into `parts` blocks: max pooling's
+    /// outputs and positions, both max backward passes, average pooling's output and input gradient.
+    func poolingPasses<S: MatrixScalar>(_ g: ImageGeometry, _ input: [S], _ upstream: [S], images: Int, parts: Int)
+        -> [[UInt8]]
+    {
+        let count = images * g.channels * g.positions
+        var output = [S](repeating: .nan, count: count), maxima = [Int32](repeating: -2, count: count)
+        var plain = output, average = output
+        var fromMaxima = [S](repeating: .nan, count: input.count)
+        var searched = fromMaxima, spread = fromMaxima
+        input.withUnsafeBufferPointer { x in
+            let x = x.baseAddress!
+            upstream.withUnsafeBufferPointer { dy in
+                let dy = dy.baseAddress!
+                output.withUnsafeMutableBufferPointer { y in
+                    maxima.withUnsafeMutableBufferPointer {
+                        g.maxPool(x, images: images, into: y.baseAddress!, maxima: $0.baseAddress!, parts: parts)
+                    }
+                }
+                plain.withUnsafeMutableBufferPointer {
+                    g.maxPool(x, images: images, into: $0.baseAddress!, parts: parts)
+                }
+                maxima.withUnsafeBufferPointer { m in
+                    fromMaxima.withUnsafeMutableBufferPointer {
+                        g.maxPoolBackward(
+                            maxima: m.baseAddress!, outputGradient: dy, images: images, into: $0.baseAddress!,
+                            parts: parts)
+                    }
+                }
+                output.withUnsafeBufferPointer { y in
+                    searched.withUnsafeMutableBufferPointer {
+                        g.maxPoolBackward(
+                            input: x, output: y.baseAddress!, outputGradient: dy, images: images,
+                            into: $0.baseAddress!, parts: parts)
+                    }
+                }
+                average.withUnsafeMutableBufferPointer {
+                    g.averagePool(x, images: images, into: $0.baseAddress!, parts: parts)
+                }
+                spread.withUnsafeMutableBufferPointer {
+                    g.averagePoolBackward(outputGradient: dy, images: images, into: $0.baseAddress!, parts: parts)
+                }
+            }
+        }
+        return [output, plain, fromMaxima, searched, average, spread].map(bytes) + [bytes(maxima)]
+    }
+
+    func checkSplit<S: MatrixScalar>(_ g: ImageGeometry, _: S.Type) {
+        let images = 9
+        // Inexact values with ties, and the special ones: NaN, ±infinity, ±0.
+        let special: [S] = [.nan, -.infinity, .infinity, 0, -0.0]
+        let input = (0..<(images * g.inputCount)).map { index -> S in
+            index % 23 == 5 ? special[(index / 23) % special.count] : S((index * 7) % 13) / 7 - S(index % 3) / 3
+        }
+        // Upstream gradients with negative zeros, which the backward passes turn into positive ones (0 + -0).
+        let upstream = (0..<(images * g.channels * g.positions)).map { index -> S in
+            index % 17 == 3 ? -S.zero : S(index % 11) / 3 - 1
+        }
+        let reference = poolingPasses(g, input, upstream, images: images, parts: 1)
+        // Positions recorded in the forward pass give the searching backward pass's gradient, bit for bit.
+        #expect(reference[0] == reference[1], "\(S.self): max pooling's output with and without positions")
+        #expect(reference[2] == reference[3], "\(S.self): max pooling's backward from positions and by search")
+        for parts in [2, 3, 5, 9] {
+            let split = poolingPasses(g, input, upstream, images: images, parts: parts)
+            for (index, pass) in [
+                "max", "max without positions", "max backward from positions",
+                "max backward by search", "average", "average backward", "positions",
+            ].enumerated() {
+                #expect(split[index] == reference[index], "\(S.self) \(pass): \(parts) parts against 1")
+            }
+        }
+    }
+
+    @Test("pooling split by image over threads writes the bytes one block writes", arguments: unpadded)
+    func poolingSplit(_ g: ImageGeometry) {
+        checkSplit(g, Float.self)
+        checkSplit(g, Double.self)
     }
 }

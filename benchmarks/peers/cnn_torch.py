@@ -1,12 +1,13 @@
 """PyTorch peer for `train-bench cnn`: the Fashion-MNIST convolutional network of issue #25, float32.
 
-    python3 benchmarks/peers/cnn_torch.py [--json FILE] [--epochs 5] [--threads 1,2] [--samples N]
+    python3 benchmarks/peers/cnn_torch.py [--json FILE] [--epochs 5] [--threads 1,2] [--samples N] [--seed 0]
 
 conv(32, 3x3, same)-ReLU-maxpool2, conv(64, 3x3, same)-ReLU-maxpool2, Linear(3136, 128)-ReLU,
 Dropout(0.5), Linear(128, 10); CrossEntropyLoss, batches of 128 shuffled each epoch,
 torch.optim.Adam(lr=1e-3). Data is held as tensors and batched by index (no DataLoader), so the
 figure is the training arithmetic; each thread count runs in this process after
-torch.set_num_threads. Skips with a message when torch is not installed.
+torch.set_num_threads. `--seed` seeds torch (initial weights, shuffles, dropout masks). Skips with a
+message when torch is not installed.
 """
 import argparse
 import sys
@@ -20,12 +21,12 @@ except ImportError:
     sys.exit(0)
 
 
-def train(epochs, samples):
+def train(epochs, samples, seed):
     import numpy as np
     train_x, train_y, test_x, test_y = load_fashion_mnist(np.float32)
     if samples:
         train_x, train_y = train_x[:samples], train_y[:samples]
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     x = torch.from_numpy(train_x).reshape(-1, 1, 28, 28)
     y = torch.from_numpy(train_y)
     nn = torch.nn
@@ -61,11 +62,12 @@ def main():
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--samples", type=int)
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     records = []
     for threads in (int(t) for t in args.threads.split(",")):
         torch.set_num_threads(threads)
-        times, accuracy = train(args.epochs, args.samples)
+        times, accuracy = train(args.epochs, args.samples, args.seed)
         print(f"pytorch cnn float {threads} thread(s): epochs {', '.join(f'{t:.2f}' for t in times)} s; "
               f"test accuracy {accuracy:.4f}", flush=True)
         records.append(record("fashion-mnist-cnn-epoch", f"pytorch {torch.__version__}", "float", threads, times, accuracy))
