@@ -243,7 +243,9 @@ struct DateFormatOption: ExpressibleByArgument {
     var format: String
 
     init?(argument: String) {
-        guard argument != DateColumn.iso, DateColumn(format: argument, hasTime: false).isValidFormat else { return nil }
+        guard argument != DateColumn.iso, DateColumn(format: argument, hasTime: false, inputs: []).isValidFormat else {
+            return nil
+        }
         format = argument
     }
 }

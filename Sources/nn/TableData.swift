@@ -397,7 +397,8 @@ enum TableData {
     }
 
     /// The text feature columns whose every present cell (in `rows`, at least one) is an ISO date or
-    /// date-time, or a date in `format`: each with how it is read.
+    /// date-time, or a date in `format`: each with how it is read and the inputs it gives
+    /// (``TrainDefaults/dateInputs(hasTime:)``).
     static func dateColumns(_ table: CSVTable, features: [Int], rows: [Int], format: String?) -> [Int: DateColumn] {
         var result: [Int: DateColumn] = [:]
         for position in features {
@@ -405,7 +406,7 @@ enum TableData {
             let present = rows.compactMap { values[$0] }
             guard !present.isEmpty else { continue }
             for candidate in [DateColumn.iso] + (format.map { [$0] } ?? []) {
-                let reader = DateColumn(format: candidate, hasTime: false)
+                let reader = DateColumn(format: candidate, hasTime: false, inputs: [])
                 var hasTime = false
                 let all = present.allSatisfy { text in
                     guard let date = reader.parse(text) else { return false }
@@ -413,7 +414,8 @@ enum TableData {
                     return true
                 }
                 if all {
-                    result[position] = DateColumn(format: candidate, hasTime: hasTime)
+                    result[position] = DateColumn(
+                        format: candidate, hasTime: hasTime, inputs: TrainDefaults.dateInputs(hasTime: hasTime))
                     break
                 }
             }
