@@ -136,7 +136,7 @@ struct Fitter<Scalar: MatrixScalar> {
         {
             // The user chose the rate, not the decay: the rate is the remedy they can act on.
             return CommandError.invalidOption(
-                "\(what): learning rate \(rate) with the default weight decay \(plan.weightDecay) (1 / training rows) takes \(decayStep) times each weight away from it at every step, so the weights grow instead of shrinking; try a smaller --learning-rate than \(rate) (below \(1 / plan.weightDecay) for this decay), or --weight-decay 0"
+                "\(what): learning rate \(rate) with the default weight decay \(plan.weightDecay) (\(Int(TrainDefaults.table.l2Penalty)) / training rows) takes \(decayStep) times each weight away from it at every step, so the weights grow instead of shrinking; try a smaller --learning-rate than \(rate) (below \(1 / plan.weightDecay) for this decay), or --weight-decay 0"
                     + keptText)
         }
         if plan.weightDecay > 0 && unnormalized && !(decayStep < 1) {

@@ -436,8 +436,8 @@ private func predictions(_ result: CommandResult) -> [Double] {
     }
 }
 
-/// The tables' default weight decay, 1 / training rows (an L2 penalty weighed as scikit-learn weighs
-/// its `alpha`, with α = 1): the same value in the header, `--json`, the history file and the model.
+/// The tables' default weight decay, 2 / training rows (an L2 penalty weighed as scikit-learn weighs
+/// its `alpha`, with α = 2): the same value in the header, `--json`, the history file and the model.
 @Suite struct WeightDecayDefaultTests {
     @Test func tablesDecayByOneOverTheirTrainingRowsAndSayItEverywhere() throws {
         let folder = try temporaryFolder()
@@ -445,20 +445,20 @@ private func predictions(_ result: CommandResult) -> [Double] {
         let trained = try Executable.run(
             ["train", "--data", "small.csv", "--epochs", "2", "--history", "h.json", "--save", "m.safetensors"],
             in: folder)
-        // 1 / 120 = 0.008333…, to 3 significant digits.
+        // 2 / 120 = 0.016666…, to 3 significant digits.
         #expect(
-            trained.status == 0 && trained.standardOutput.contains("learning rate 0.001, weight decay 0.00833,"),
+            trained.status == 0 && trained.standardOutput.contains("learning rate 0.001, weight decay 0.0167,"),
             "\(trained.standardOutput) \(trained.standardError)")
         let historyData = try Data(contentsOf: folder.appendingPathComponent("h.json"))
         let history = try #require(try JSONSerialization.jsonObject(with: historyData) as? [String: Any])
         let historySettings = try #require(history["settings"] as? [String: [String: Any]], "\(history)")
-        #expect(historySettings["weightDecay"]?["value"] as? String == "0.00833", "\(historySettings)")
+        #expect(historySettings["weightDecay"]?["value"] as? String == "0.0167", "\(historySettings)")
         let info = try Executable.run(["info", "--model", "m.safetensors"], in: folder)
-        #expect(info.standardOutput.contains("weightDecay: 0.00833"), "\(info.standardOutput)")
-        // A test split leaves 96 rows to train: 1 / 96 = 0.0104…; the validation split of a large
-        // table leaves 2,070 of 2,300: 0.000483.
+        #expect(info.standardOutput.contains("weightDecay: 0.0167"), "\(info.standardOutput)")
+        // A test split leaves 96 rows to train: 2 / 96 = 0.02083…; the validation split of a large
+        // table leaves 2,070 of 2,300: 0.000966.
         for (arguments, rows, expected) in [
-            (["--test-split", "0.2"], 120, "0.0104"), ([], 2_300, "0.000483"),
+            (["--test-split", "0.2"], 120, "0.0208"), ([], 2_300, "0.000966"),
         ] {
             try put(EarlyStoppingRuleTests().table(rows: rows), "table.csv", in: folder)
             let json = try Executable.run(
