@@ -86,7 +86,7 @@ struct TrainDefaults {
     static let testFraction = 0.0
     /// The inputs a CSV date column gives: the days since 1970-01-01, the continuous time scikit-learn
     /// users give a date, and for columns with times the seconds of day. On the 22 public tables
-    /// (BENCHMARKS.md, "Dates as days since 1970"), the year, day of year (sine, cosine) and day of
+    /// (BENCHMARKS.md, "Dates: which inputs"), the year, day of year (sine, cosine) and day of
     /// week of nn 0.5 scored lower on both tables with dates (airquality, economics): the day of
     /// week was noise to both, and a seasonally adjusted monthly series gained nothing from the day
     /// of year.
