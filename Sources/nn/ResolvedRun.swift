@@ -269,6 +269,9 @@ struct ResolvedRun {
             resolver.fixed(
                 "missing", "--missing", options.tableOptions.missing?.rawValue, TrainDefaults.missing.rawValue)
             resolver.fixed("dateFormat", "--date-format", options.tableOptions.dateFormat?.format, DateColumn.iso)
+            resolver.fixed(
+                "dateInputs", "--date-inputs", options.tableOptions.dateInputs.map { DateInputsOption.text($0.inputs) },
+                DateInputsOption.text(TrainDefaults.dateInputs))
         }
     }
 

@@ -25,8 +25,8 @@ struct TrainCommand: ParsableCommand {
             validation split, below on the training loss (scikit-learn's tolerance and patience); \
             the L2 penalty is stronger, a weight decay of \(Int(TrainDefaults.table.l2Penalty)) / training rows. \
             Missing CSV cells are filled with the column's mean (text: most frequent value) and \
-            ISO date columns become \(TrainDefaults.dateInputs(hasTime: false).map(\.description).joined(separator: ", ")) \
-            inputs (and seconds of day, with times). Built-in \
+            ISO date columns become \(TrainDefaults.dateInputs.map(\.description).joined(separator: ", ")) \
+            inputs (and seconds of day, with times; --date-inputs chooses others). Built-in \
             data sets keep the notebooks' settings. Each option's default is given per kind of data below.
 
             Examples:

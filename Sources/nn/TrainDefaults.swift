@@ -90,9 +90,8 @@ struct TrainDefaults {
     /// week of nn 0.5 scored lower on both tables with dates (airquality, economics): the day of
     /// week was noise to both, and a seasonally adjusted monthly series gained nothing from the day
     /// of year.
-    static func dateInputs(hasTime: Bool) -> [DateColumn.Input] {
-        [.daysSinceEpoch] + (hasTime ? [.secondsOfDay] : [])
-    }
+    /// Columns with times add `.secondsOfDay`; `--date-inputs` chooses others.
+    static let dateInputs: [DateColumn.Input] = [.daysSinceEpoch]
     /// What a missing CSV cell does: filled with the training column's mean (text and dates: most
     /// frequent value), as the pipelines scikit-learn users build by hand do.
     static let missing = MissingOption.mean

@@ -101,6 +101,7 @@ import Testing
         (["--validation-split", "0.2"], "0.0"), (["--test-split", "0.2"], "0.0"),
         (["--scale", "minmax"], "standardize"),
         (["--features", "a,b"], "all"), (["--drop", "c"], "none"), (["--missing", "median"], "mean"),
+        (["--date-inputs", "year"], "days-since-1970"),
     ])
     func resumeRefusesWhatItCannotApply(_ option: [String], _ checkpointValue: String) throws {
         let folder = try folderWithData()

@@ -283,6 +283,54 @@ private func predictions(_ result: CommandResult) -> [Double] {
             "\(bad.standardError)")
     }
 
+    @Test func dateInputsChoosesOtherInputsWhichTheModelKeeps() throws {
+        let folder = try temporaryFolder()
+        try put(dailyTable(days: 100), "daily.csv", in: folder)
+        let trained = try Executable.run(
+            [
+                "train", "--data", "daily.csv", "--date-inputs", "year,day-of-year,day-of-week", "--epochs", "3",
+                "--save", "m.safetensors", "-q",
+            ], in: folder)
+        #expect(
+            trained.status == 0
+                && trained.standardOutput.contains(
+                    "features (2): day, x (5 inputs after dates); dates: 'day' as year, day of year (sine), day of year (cosine), day of week;"
+                ), "\(trained.standardOutput) \(trained.standardError)")
+        let info = try Executable.run(["info", "--model", "m.safetensors", "--json"], in: folder)
+        #expect(
+            try jsonObject(info)["features"] as? [String] == [
+                "day.year", "day.day-of-year-sin", "day.day-of-year-cos", "day.day-of-week", "x",
+            ], "\(info.standardOutput)")
+        // predict reads the model's inputs, without the option.
+        try put("day,x\n2013-03-01,1\n", "new.csv", in: folder)
+        let predicted = try Executable.run(["predict", "--model", "m.safetensors", "--data", "new.csv"], in: folder)
+        #expect(predicted.status == 0 && predictions(predicted).count == 1, "\(predicted.standardError)")
+        let json = try Executable.run(
+            [
+                "train", "--data", "daily.csv", "--date-inputs", "day-of-week, days-since-1970", "--epochs", "1",
+                "--json",
+            ],
+            in: folder)
+        let summary = try jsonObject(json)
+        let setting = try #require((summary["settings"] as? [String: [String: Any]])?["dateInputs"])
+        #expect(
+            setting["value"] as? String == "day-of-week,days-since-1970" && setting["source"] as? String == "option",
+            "\(setting)")
+        #expect(summary["features"] as? [String] == ["day.day-of-week", "day.days-since-1970", "x"], "\(summary)")
+        let defaulted = try Executable.run(["train", "--data", "daily.csv", "--epochs", "1", "--json"], in: folder)
+        let defaultSetting = try #require(
+            (try jsonObject(defaulted)["settings"] as? [String: [String: Any]])?["dateInputs"])
+        #expect(
+            defaultSetting["value"] as? String == "days-since-1970"
+                && defaultSetting["source"] as? String == "table default", "\(defaultSetting)")
+        for bad in ["fortnight", "year,year", "", "seconds-of-day"] {
+            let refused = try Executable.run(["train", "--data", "daily.csv", "--date-inputs", bad], in: folder)
+            #expect(
+                refused.status == 64 && refused.standardError.contains("--date-inputs"),
+                "\(bad): \(refused.standardError)")
+        }
+    }
+
     @Test func dateTimesAddSecondsOfDayAndAGivenFormatIsRead() throws {
         let folder = try temporaryFolder()
         try put(dailyTable(days: 40, time: true), "times.csv", in: folder)
@@ -310,6 +358,11 @@ private func predictions(_ result: CommandResult) -> [Double] {
         try put("day,x\n05/03/2013,1\n", "new.csv", in: folder)
         let predicted = try Executable.run(["predict", "--model", "dmy.safetensors", "--data", "new.csv"], in: folder)
         #expect(predicted.status == 0 && predictions(predicted).count == 1, "\(predicted.standardError)")
+        let weekdays = try Executable.run(
+            ["train", "--data", "times.csv", "--date-inputs", "day-of-week", "--epochs", "1", "-q"], in: folder)
+        #expect(
+            weekdays.standardOutput.contains("dates: 'day' as day of week, seconds of day;"),
+            "\(weekdays.standardOutput) \(weekdays.standardError)")
         let wrong = try Executable.run(["train", "--data", "dmy.csv", "--date-format", "%d/%b/%Y"], in: folder)
         #expect(wrong.status == 64 && wrong.standardError.contains("--date-format"), "\(wrong.standardError)")
     }
