@@ -175,7 +175,7 @@ public struct TableColumn: Codable, Sendable, Equatable {
     public var width: Int { date?.width ?? categories?.count ?? 1 }
 
     /// The names of those inputs: the column's name, `name=category` per category, or
-    /// `name.year`, `name.day-of-year-sin`, … for a date.
+    /// `name.days-since-1970` (and the date's other ``DateColumn/inputs``) for a date.
     public var inputNames: [String] {
         if let date { return date.inputSuffixes.map { "\(name).\($0)" } }
         return categories.map { $0.map { "\(name)=\($0)" } } ?? [name]

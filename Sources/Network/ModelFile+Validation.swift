@@ -193,8 +193,8 @@ extension TableLayout {
     /// inputs; names are distinct and none is the target's (a header with one name twice cannot be
     /// read back by name); positions are distinct and lie within ``fileColumnCount``; categories are
     /// distinct, a fill category is one of them, a fill number is finite in `precision`; a date
-    /// column's format is one ``DateColumn`` reads and its fill is a date in it; ``missing`` is one of
-    /// ``missingPolicies``.
+    /// column's format is one ``DateColumn`` reads, its inputs are distinct (at least one) and its
+    /// fill is a date in it; ``missing`` is one of ``missingPolicies``.
     func validate(inputWidth: Int, precision: String, path: String) throws(NetworkError) {
         func fail(_ reason: String) -> NetworkError { .invalidModelFile(path: path, reason: reason) }
         guard !columns.isEmpty else { throw fail("field 'tableLayout.columns': no columns") }
@@ -229,6 +229,9 @@ extension TableLayout {
                     throw fail(
                         "field '\(field).date.format': '\(date.format)' is not 'iso' or a pattern of %Y, %m, %d (and %H, %M, %S)"
                     )
+                }
+                guard !date.inputs.isEmpty, Set(date.inputs).count == date.inputs.count else {
+                    throw fail("field '\(field).date.inputs': a date column gives distinct inputs, at least one")
                 }
                 if let fill = column.fillCategory, date.parse(fill) == nil {
                     throw fail("field '\(field).fillCategory': '\(fill)' is not a date in the format '\(date.format)'")

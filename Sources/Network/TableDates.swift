@@ -1,35 +1,95 @@
 import Foundation
 
 /// How a date column of a training table becomes network inputs: each cell is read as a calendar
-/// date (and time of day), and gives its year, the day of the year as a point on the unit circle
-/// (sine and cosine, so that 31 December and 1 January lie close), the day of the week (Monday 0 to
-/// Sunday 6) and, for a column with times, the seconds since midnight. Saved in the model's
+/// date (and time of day), and gives the inputs of ``inputs``: by default (`nn train`'s
+/// `TrainDefaults.dateInputs`) the days since 1970-01-01, a continuous time as scikit-learn users
+/// encode a date, and for a column with times the seconds since midnight. Saved in the model's
 /// ``TableLayout`` so that predict and evaluate read new dates the same way.
 public struct DateColumn: Codable, Sendable, Equatable {
+    /// One input a date gives.
+    public enum Input: String, Codable, Sendable, CaseIterable {
+        /// Days since 1970-01-01 (negative before): a continuous time.
+        case daysSinceEpoch = "days-since-1970"
+        /// The year.
+        case year
+        /// The day of the year as a point on the unit circle, sine and cosine of
+        /// 2π (day - 1) / days in the year, so that 31 December and 1 January lie close.
+        case dayOfYearSine = "day-of-year-sin"
+        /// The cosine half of the day of the year (see ``dayOfYearSine``).
+        case dayOfYearCosine = "day-of-year-cos"
+        /// The day of the week, Monday 0 to Sunday 6.
+        case dayOfWeek = "day-of-week"
+        /// Seconds since midnight, for a column with times.
+        case secondsOfDay = "seconds-of-day"
+
+        /// The input's value for `date`.
+        public func value(of date: CalendarDate) -> Double {
+            let angle = 2 * Double.pi * Double(date.dayOfYear - 1) / Double(date.daysInYear)
+            switch self {
+            case .daysSinceEpoch: return Double(date.daysSinceEpoch)
+            case .year: return Double(date.year)
+            case .dayOfYearSine: return sin(angle)
+            case .dayOfYearCosine: return cos(angle)
+            case .dayOfWeek: return Double(date.dayOfWeek)
+            case .secondsOfDay: return date.secondsOfDay
+            }
+        }
+
+        /// The input in words, as the task line names it (`days since 1970`).
+        public var description: String {
+            switch self {
+            case .daysSinceEpoch: return "days since 1970"
+            case .year: return "year"
+            case .dayOfYearSine: return "day of year (sine)"
+            case .dayOfYearCosine: return "day of year (cosine)"
+            case .dayOfWeek: return "day of week"
+            case .secondsOfDay: return "seconds of day"
+            }
+        }
+    }
+
     /// The format the cells are read in: ``iso`` (`2012-01-31`, `2012-01-31T08:30`, `2012-01-31 08:30:15.5`,
     /// with an optional `Z`) or a pattern of `%Y` (four-digit year), `%m`, `%d`, `%H`, `%M`, `%S`
     /// (one or two digits each), `%%` and literal characters.
     public var format: String
-    /// Whether the cells carry a time of day, which adds the seconds since midnight as an input.
+    /// Whether the cells carry a time of day.
     public var hasTime: Bool
+    /// The inputs each cell gives, in order. Model files written before `inputs` was stored (nn 0.5)
+    /// read as ``legacyInputs(hasTime:)``.
+    public var inputs: [Input]
 
     /// The name of ISO 8601's calendar dates and date-times as a ``format``.
     public static let iso = "iso"
 
-    /// Creates a date column read in `format`, with or without a time of day.
-    public init(format: String = DateColumn.iso, hasTime: Bool) {
+    /// Creates a date column read in `format`, with or without a time of day, giving `inputs`.
+    public init(format: String = DateColumn.iso, hasTime: Bool, inputs: [Input]) {
         self.format = format
         self.hasTime = hasTime
+        self.inputs = inputs
     }
 
-    /// The number of inputs the column gives: 4, or 5 with times.
-    public var width: Int { hasTime ? 5 : 4 }
-
-    /// The names of those inputs, after the column's name: `year`, `day-of-year-sin`,
-    /// `day-of-year-cos`, `day-of-week`, and `seconds-of-day` with times.
-    public var inputSuffixes: [String] {
-        ["year", "day-of-year-sin", "day-of-year-cos", "day-of-week"] + (hasTime ? ["seconds-of-day"] : [])
+    /// The inputs of model files written before ``inputs`` was stored: year, day of year (sine,
+    /// cosine), day of week, and seconds of day with times.
+    public static func legacyInputs(hasTime: Bool) -> [Input] {
+        [.year, .dayOfYearSine, .dayOfYearCosine, .dayOfWeek] + (hasTime ? [.secondsOfDay] : [])
     }
+
+    private enum CodingKeys: String, CodingKey { case format, hasTime, inputs }
+
+    /// Reads a column; without `inputs` (files of nn 0.5 and earlier), the inputs those files had.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decode(String.self, forKey: .format)
+        hasTime = try container.decode(Bool.self, forKey: .hasTime)
+        inputs =
+            try container.decodeIfPresent([Input].self, forKey: .inputs) ?? Self.legacyInputs(hasTime: hasTime)
+    }
+
+    /// The number of inputs the column gives.
+    public var width: Int { inputs.count }
+
+    /// The names of those inputs, after the column's name: `days-since-1970`, `seconds-of-day`, ….
+    public var inputSuffixes: [String] { inputs.map(\.rawValue) }
 
     /// Whether ``format`` is ISO or a pattern whose every `%` directive is one this reader knows, with
     /// a year, a month and a day.
@@ -44,14 +104,8 @@ public struct DateColumn: Codable, Sendable, Equatable {
         format == Self.iso ? CalendarDate(iso: text) : CalendarDate(text, format: format)
     }
 
-    /// The inputs of one date, in the order of ``inputSuffixes``.
-    public func features(of date: CalendarDate) -> [Double] {
-        let days = Double(date.dayOfYear - 1) / Double(date.daysInYear)
-        let angle = 2 * Double.pi * days
-        var values = [Double(date.year), sin(angle), cos(angle), Double(date.dayOfWeek)]
-        if hasTime { values.append(date.secondsOfDay) }
-        return values
-    }
+    /// The inputs of one date, in the order of ``inputs``.
+    public func features(of date: CalendarDate) -> [Double] { inputs.map { $0.value(of: date) } }
 }
 
 /// A proleptic Gregorian calendar date with a time of day, as a date column's cells are read.

@@ -77,7 +77,9 @@ struct InfoCommand: ParsableCommand {
         }
         if let layout = file.tableLayout {
             let encoded = layout.columns.compactMap { column -> String? in
-                if let date = column.date { return "\(column.name): date (\(date.width) inputs)" }
+                if let date = column.date {
+                    return "\(column.name): date as \(date.inputs.map(\.description).joined(separator: ", "))"
+                }
                 return column.categories.map { "\(column.name): \($0.count) categories" }
             }
             lines.append(

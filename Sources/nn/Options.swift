@@ -232,9 +232,61 @@ struct TableOptions: ParsableArguments {
     )
     var dateFormat: DateFormatOption?
 
+    @Option(
+        help: ArgumentHelp(
+            "The inputs a date column gives, comma-separated: days-since-1970, year, day-of-year (its sine and cosine), day-of-week (Monday 0); columns with times add seconds-of-day (default: \(DateInputsOption.text(TrainDefaults.dateInputs))).",
+            valueName: "inputs"))
+    var dateInputs: DateInputsOption?
+
     /// The options given, by flag name.
     var given: [String] {
-        [("--missing", missing != nil), ("--date-format", dateFormat != nil)].filter(\.1).map(\.0)
+        [("--missing", missing != nil), ("--date-format", dateFormat != nil), ("--date-inputs", dateInputs != nil)]
+            .filter(\.1).map(\.0)
+    }
+}
+
+/// `--date-inputs`: which inputs a date column gives, as a comma-separated list of `days-since-1970`,
+/// `year`, `day-of-year` (its sine and cosine) and `day-of-week`, each at most once. Seconds of day
+/// are not listed: a column with times adds them whatever the list.
+struct DateInputsOption: ExpressibleByArgument {
+    /// The inputs, in the order given (`day-of-year` as its sine, then its cosine).
+    var inputs: [DateColumn.Input]
+
+    init?(argument: String) {
+        guard let inputs = Self.parse(argument) else { return nil }
+        self.inputs = inputs
+    }
+
+    init(inputs: [DateColumn.Input]) { self.inputs = inputs }
+
+    /// The list's inputs, or nil when a name is unknown or repeated, or the list is empty.
+    static func parse(_ text: String) -> [DateColumn.Input]? {
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        guard !names.isEmpty, Set(names).count == names.count else { return nil }
+        var inputs: [DateColumn.Input] = []
+        for name in names {
+            switch name {
+            case "days-since-1970": inputs.append(.daysSinceEpoch)
+            case "year": inputs.append(.year)
+            case "day-of-year": inputs += [.dayOfYearSine, .dayOfYearCosine]
+            case "day-of-week": inputs.append(.dayOfWeek)
+            default: return nil
+            }
+        }
+        return inputs
+    }
+
+    /// The list as the option writes it: `day-of-year` for its sine and cosine.
+    static func text(_ inputs: [DateColumn.Input]) -> String {
+        inputs.compactMap { input -> String? in
+            switch input {
+            case .dayOfYearSine: return "day-of-year"
+            case .dayOfYearCosine, .secondsOfDay: return nil
+            default: return input.rawValue
+            }
+        }.joined(separator: ",")
     }
 }
 
@@ -243,7 +295,9 @@ struct DateFormatOption: ExpressibleByArgument {
     var format: String
 
     init?(argument: String) {
-        guard argument != DateColumn.iso, DateColumn(format: argument, hasTime: false).isValidFormat else { return nil }
+        guard argument != DateColumn.iso, DateColumn(format: argument, hasTime: false, inputs: []).isValidFormat else {
+            return nil
+        }
         format = argument
     }
 }
@@ -365,6 +419,9 @@ struct DataRequest {
     var missing = TrainDefaults.missing
     /// `--date-format`: the pattern besides ISO that text columns of dates are read in, for training.
     var dateFormat: String? = nil
+    /// `--date-inputs`: the inputs a date column gives when a table is read for training (a column
+    /// with times adds seconds of day).
+    var dateInputs = TrainDefaults.dateInputs
     /// `--unknown-categories`: what an unseen text value does at predict time.
     var unknownCategories = UnknownCategoryOption.zero
     /// A saved model's table layout: a CSV is read and encoded by it.

@@ -64,7 +64,7 @@ struct ResolvedRun {
     var momentum = TrainDefaults.momentum
     var alpha = TrainDefaults.alpha
     var learningRate = 0.0
-    var weightDecay = TrainDefaults.weightDecay
+    var weightDecay = 0.0
     var schedule = LearningRateSchedule.constant
     /// Rows per mini-batch; nil trains full-batch.
     var batchSize: Int? = nil
@@ -202,17 +202,14 @@ struct ResolvedRun {
             "momentum", "--momentum", options.momentum, TrainDefaults.momentum, text: { "\($0)" }, parse: Double.init)
         alpha = resolver.fixed(
             "alpha", "--alpha", options.alpha, TrainDefaults.alpha, text: { "\($0)" }, parse: Double.init)
-        weightDecay = resolver.fixed(
-            "weightDecay", "--weight-decay", options.weightDecay, TrainDefaults.weightDecay, text: { "\($0)" },
-            parse: Double.init)
         learningRate = resolver.changeable(
             "learningRate", options.learningRate, defaults.learningRate, text: { "\($0)" }, parse: Double.init)
         seed = resolver.fixed(
             "seed", "--seed", options.seed, TrainDefaults.seed, text: { "\($0)" }, parse: { UInt32($0) })
     }
 
-    /// The data's split, batches, epochs, early stopping, schedule and scaling, which depend on how
-    /// many rows train.
+    /// The data's split, weight decay, batches, epochs, early stopping, schedule and scaling, which
+    /// depend on how many rows train.
     private mutating func resolveData(
         _ options: TrainCommand, _ defaults: TrainDefaults, sampleCount: Int, resuming: Bool, fromStateDict: Bool,
         _ resolver: inout SettingResolver
@@ -228,6 +225,9 @@ struct ResolvedRun {
             text: { "\($0)" }, parse: Double.init)
         let trainingCount =
             afterTest - (validationFraction > 0 ? Int((validationFraction * Double(afterTest)).rounded()) : 0)
+        weightDecay = resolver.fixed(
+            "weightDecay", "--weight-decay", options.weightDecay, defaults.weightDecay(trainingRows: trainingCount),
+            text: { "\($0)" }, parse: Double.init)
         batchSize = resolver.fixed(
             "batchSize", "--batch-size", options.batchSize.map { $0 == 0 ? nil : $0 },
             trainingCount <= defaults.fullBatchUpTo ? nil : defaults.batchSize, text: { $0.map(String.init) ?? "full" },
@@ -269,6 +269,9 @@ struct ResolvedRun {
             resolver.fixed(
                 "missing", "--missing", options.tableOptions.missing?.rawValue, TrainDefaults.missing.rawValue)
             resolver.fixed("dateFormat", "--date-format", options.tableOptions.dateFormat?.format, DateColumn.iso)
+            resolver.fixed(
+                "dateInputs", "--date-inputs", options.tableOptions.dateInputs.map { DateInputsOption.text($0.inputs) },
+                DateInputsOption.text(TrainDefaults.dateInputs))
         }
     }
 

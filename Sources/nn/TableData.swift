@@ -133,7 +133,8 @@ enum TableData {
         let policy = request.missing
         let rows = try trainingRows(
             table, target: target, features: chosen, policy: policy, path: path, notes: &notes)
-        let dates = dateColumns(table, features: chosen, rows: rows, format: request.dateFormat)
+        let dates = dateColumns(
+            table, features: chosen, rows: rows, format: request.dateFormat, inputs: request.dateInputs)
         let features =
             request.features == nil
             ? try withoutIdentifiers(table, features: chosen, rows: rows, dates: dates, path: path, notes: &notes)
@@ -397,15 +398,18 @@ enum TableData {
     }
 
     /// The text feature columns whose every present cell (in `rows`, at least one) is an ISO date or
-    /// date-time, or a date in `format`: each with how it is read.
-    static func dateColumns(_ table: CSVTable, features: [Int], rows: [Int], format: String?) -> [Int: DateColumn] {
+    /// date-time, or a date in `format`: each with how it is read and the inputs it gives, `inputs`
+    /// and for a column with times the seconds of day.
+    static func dateColumns(
+        _ table: CSVTable, features: [Int], rows: [Int], format: String?, inputs: [DateColumn.Input]
+    ) -> [Int: DateColumn] {
         var result: [Int: DateColumn] = [:]
         for position in features {
             guard case .text(let values) = table.columns[position] else { continue }
             let present = rows.compactMap { values[$0] }
             guard !present.isEmpty else { continue }
             for candidate in [DateColumn.iso] + (format.map { [$0] } ?? []) {
-                let reader = DateColumn(format: candidate, hasTime: false)
+                let reader = DateColumn(format: candidate, hasTime: false, inputs: [])
                 var hasTime = false
                 let all = present.allSatisfy { text in
                     guard let date = reader.parse(text) else { return false }
@@ -413,7 +417,8 @@ enum TableData {
                     return true
                 }
                 if all {
-                    result[position] = DateColumn(format: candidate, hasTime: hasTime)
+                    result[position] = DateColumn(
+                        format: candidate, hasTime: hasTime, inputs: inputs + (hasTime ? [.secondsOfDay] : []))
                     break
                 }
             }

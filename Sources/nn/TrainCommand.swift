@@ -22,10 +22,12 @@ struct TrainCommand: ParsableCommand {
             of \(TrainDefaults.table.hiddenLayers[0]), standardized inputs and regression targets, Adam at \
             \(TrainDefaults.table.learningRate), batches of \(TrainDefaults.table.batchSize), \(TrainDefaults.table.epochs) epochs, and \
             early stopping: from \(TrainDefaults.smallestValidatedCount) rows on a shuffled, stratified \
-            validation split, below on the training loss (scikit-learn's tolerance and patience). \
+            validation split, below on the training loss (scikit-learn's tolerance and patience); \
+            the L2 penalty is stronger, a weight decay of \(Int(TrainDefaults.table.l2Penalty)) / training rows. \
             Missing CSV cells are filled with the column's mean (text: most frequent value) and \
-            ISO date columns become year, day of year and day of week inputs. Built-in data sets \
-            keep the notebooks' settings. Each option's default is given per kind of data below.
+            ISO date columns become \(TrainDefaults.dateInputs.map(\.description).joined(separator: ", ")) \
+            inputs (and seconds of day, with times; --date-inputs chooses others). Built-in \
+            data sets keep the notebooks' settings. Each option's default is given per kind of data below.
 
             Examples:
               nn train --data iris.csv --target species --save iris.safetensors
@@ -81,7 +83,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "The weight decay: an L2 penalty, or with adamw decoupled (weights shrink by rate × decay each step) (default: \(TrainDefaults.weightDecay))."
+            "The weight decay: an L2 penalty, or with adamw decoupled (weights shrink by rate × decay each step) \(TrainDefaults.Help.weightDecay)."
     )
     var weightDecay: Double?
 

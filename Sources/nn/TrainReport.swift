@@ -50,9 +50,21 @@ struct TrainReport<Scalar: MatrixScalar> {
             text += " (\(layout.inputWidth) inputs after \(encodings.compactMap { $0 }.joined(separator: " and ")))"
         }
         if let dates = data.layout?.columns.filter({ $0.date != nil }), !dates.isEmpty {
-            let times = dates.contains { $0.date!.hasTime }
+            // Columns with the same inputs are named together: `'start', 'end' as days since 1970`.
+            var groups: [(inputs: [DateColumn.Input], names: [String])] = []
+            for column in dates {
+                let inputs = column.date!.inputs
+                if let index = groups.firstIndex(where: { $0.inputs == inputs }) {
+                    groups[index].names.append("'\(column.name)'")
+                } else {
+                    groups.append((inputs, ["'\(column.name)'"]))
+                }
+            }
             text +=
-                "; dates: \(dates.map { "'\($0.name)'" }.joined(separator: ", ")) as year, day of year (sine, cosine), day of week\(times ? ", seconds of day (columns with times)" : "")"
+                "; dates: "
+                + groups.map {
+                    "\($0.names.joined(separator: ", ")) as \($0.inputs.map(\.description).joined(separator: ", "))"
+                }.joined(separator: "; ")
         }
         text += "; rows: \(prepared.trainingRows.count) training"
         if !prepared.validationRows.isEmpty { text += ", \(prepared.validationRows.count) validation" }

@@ -96,6 +96,7 @@ struct TrainingData<Scalar: MatrixScalar> {
         request.force = command.force
         request.missing = command.tableOptions.missing ?? TrainDefaults.missing
         request.dateFormat = command.tableOptions.dateFormat?.format
+        request.dateInputs = command.tableOptions.dateInputs?.inputs ?? TrainDefaults.dateInputs
         let data = try DataSource.load(request, as: Scalar.self, needsTargets: true, command: "train")
         guard let targets = data.targets else {
             throw CommandError.dataMismatch("\(data.name): no targets; name the target column with --target")

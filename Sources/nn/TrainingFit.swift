@@ -111,7 +111,8 @@ struct Fitter<Scalar: MatrixScalar> {
     ///
     /// A weight decay whose product with the learning rate reaches 1 is the cause by itself: each step
     /// takes `rate × decay` times each weight away from it, which for a product of 2 or more makes the
-    /// weights alternate in sign and grow, whatever the data, so it is the only advice then. Otherwise
+    /// weights alternate in sign and grow, whatever the data, so it is the only advice then (with the
+    /// tables' default decay, which the user did not choose, the learning rate is named). Otherwise
     /// the learning rate is always a remedy, and scaling is advised only when the unscaled inputs or
     /// regression targets really are large (beyond ``largeMagnitude``).
     func divergenceAdvice(
@@ -130,6 +131,14 @@ struct Fitter<Scalar: MatrixScalar> {
         let decayStep = rate * plan.weightDecay
         let unnormalizedRules: [OptimizerOption] = [.sgd, .momentum, .nesterov, .adamw]
         let unnormalized = unnormalizedRules.contains(plan.optimizer)
+        if plan.weightDecay > 0 && unnormalized && !(decayStep < 1)
+            && plan.setting("weightDecay")?.source == .tableDefault
+        {
+            // The user chose the rate, not the decay: the rate is the remedy they can act on.
+            return CommandError.invalidOption(
+                "\(what): learning rate \(rate) with the default weight decay \(plan.weightDecay) (\(Int(TrainDefaults.table.l2Penalty)) / training rows) takes \(decayStep) times each weight away from it at every step, so the weights grow instead of shrinking; try a smaller --learning-rate than \(rate) (below \(1 / plan.weightDecay) for this decay), or --weight-decay 0"
+                    + keptText)
+        }
         if plan.weightDecay > 0 && unnormalized && !(decayStep < 1) {
             return CommandError.invalidOption(
                 "\(what): --weight-decay \(plan.weightDecay) with learning rate \(rate) takes \(decayStep) times each weight away from it at every step, so the weights grow instead of shrinking; choose a --weight-decay below \(1 / rate) (1 / learning rate)"

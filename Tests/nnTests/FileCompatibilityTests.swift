@@ -47,3 +47,28 @@ import Testing
         #expect(try String(contentsOfFile: output, encoding: .utf8) == Self.text("resumed-probabilities.csv"))
     }
 }
+
+/// A model with a date column written by nn 0.5.0 (`Fixtures/compat-0.5.0`, with the commands that
+/// wrote it), before model files stored a date column's inputs: the current build reads the column
+/// as 0.5.0 did (year, day of year, day of week) and predicts what 0.5.0 predicted.
+@Suite struct DateColumnCompatibilityTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/compat-0.5.0")
+
+    @Test func aDateModelOf050PredictsAs050Did() throws {
+        let folder = try temporaryFolder()
+        let output = folder.appendingPathComponent("predictions.csv").path
+        let predicted = try Executable.run(
+            ["predict", "--model", "dates-0.5.0.safetensors", "--data", "new.csv", "--output", output], in: Self.folder)
+        #expect(predicted.status == 0, "\(predicted.standardError)")
+        let expected = try String(contentsOf: Self.folder.appendingPathComponent("predictions.csv"), encoding: .utf8)
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == expected)
+        let info = try Executable.run(["info", "--model", "dates-0.5.0.safetensors"], in: Self.folder)
+        #expect(
+            info.standardOutput.contains(
+                "features (5): day.year, day.day-of-year-sin, day.day-of-year-cos, day.day-of-week, x")
+                && info.standardOutput.contains(
+                    "(day: date as year, day of year (sine), day of year (cosine), day of week)"),
+            "\(info.standardOutput)")
+    }
+}

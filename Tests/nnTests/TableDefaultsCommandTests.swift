@@ -213,8 +213,8 @@ private func predictions(_ result: CommandResult) -> [Double] {
 }
 
 @Suite struct DateColumnCommandTests {
-    /// A daily table from `start` (days since 2011-12-25, a Sunday): a date column, a number and a
-    /// target that rises with the day of the week.
+    /// A daily table from 1 January 2012 (a Sunday): a date column, a number and a target that rises
+    /// with the day of the week.
     func dailyTable(days: Int, time: Bool = false, format: (Int, Int, Int) -> String? = { _, _, _ in nil }) -> String {
         var text = "day,x,y\n"
         for index in 0..<days {
@@ -235,7 +235,7 @@ private func predictions(_ result: CommandResult) -> [Double] {
         return text
     }
 
-    @Test func isoDatesBecomeYearDayOfYearAndWeekdayInputsNamedInTheTaskLine() throws {
+    @Test func isoDatesBecomeDaysSince1970NamedInTheTaskLineJSONAndModel() throws {
         let folder = try temporaryFolder()
         // 100 distinct dates in 100 rows: kept as a date, not dropped as an identifier.
         try put(dailyTable(days: 100), "daily.csv", in: folder)
@@ -244,14 +244,28 @@ private func predictions(_ result: CommandResult) -> [Double] {
         #expect(trained.status == 0, "\(trained.standardError)")
         #expect(
             trained.standardOutput.contains(
-                "features (2): day, x (5 inputs after dates); dates: 'day' as year, day of year (sine, cosine), day of week;"
+                "features (2): day, x; dates: 'day' as days since 1970; rows: 100 training;"
             ), "\(trained.standardOutput)")
         #expect(!trained.standardError.contains("identifiers"), "\(trained.standardError)")
-        let info = try Executable.run(["info", "--model", "m.safetensors", "--json"], in: folder)
-        let features = try #require(try jsonObject(info)["features"] as? [String])
+        let json = try Executable.run(["train", "--data", "daily.csv", "--epochs", "1", "--json"], in: folder)
         #expect(
-            features == ["day.year", "day.day-of-year-sin", "day.day-of-year-cos", "day.day-of-week", "x"],
-            "\(features)")
+            try jsonObject(json)["features"] as? [String] == ["day.days-since-1970", "x"],
+            "\(json.standardOutput)")
+        let info = try Executable.run(["info", "--model", "m.safetensors", "--json"], in: folder)
+        let described = try jsonObject(info)
+        #expect(described["features"] as? [String] == ["day.days-since-1970", "x"], "\(described)")
+        let columns = try #require((described["columns"] as? [String: Any])?["columns"] as? [[String: Any]])
+        #expect(
+            (columns[0]["date"] as? [String: Any])?["inputs"] as? [String] == ["days-since-1970"], "\(columns)")
+        // 2012-01-01 is day 15,340 since 1970: the 100 consecutive days average 15,389.5 with a
+        // standard deviation of sqrt((100² - 1) / 12), which the input standardization holds.
+        let transform = try #require(described["inputTransform"] as? [String: [Double]])
+        let deviation = ((100.0 * 100 - 1) / 12).squareRoot()
+        #expect(transform["offset"]?.first == 15_389.5, "\(transform)")
+        #expect(
+            Swift.abs((transform["scale"]?.first ?? 0) * deviation - 1) < 1e-5, "\(transform) against 1 / \(deviation)")
+        let text = try Executable.run(["info", "--model", "m.safetensors"], in: folder)
+        #expect(text.standardOutput.contains("(day: date as days since 1970)"), "\(text.standardOutput)")
         // A date from another year and a missing date (filled with the most frequent) predict; a cell
         // that is not a date is an error naming the line, column and cell.
         try put("day,x\n2013-03-01,1\n,2\n", "new.csv", in: folder)
@@ -269,14 +283,62 @@ private func predictions(_ result: CommandResult) -> [Double] {
             "\(bad.standardError)")
     }
 
+    @Test func dateInputsChoosesOtherInputsWhichTheModelKeeps() throws {
+        let folder = try temporaryFolder()
+        try put(dailyTable(days: 100), "daily.csv", in: folder)
+        let trained = try Executable.run(
+            [
+                "train", "--data", "daily.csv", "--date-inputs", "year,day-of-year,day-of-week", "--epochs", "3",
+                "--save", "m.safetensors", "-q",
+            ], in: folder)
+        #expect(
+            trained.status == 0
+                && trained.standardOutput.contains(
+                    "features (2): day, x (5 inputs after dates); dates: 'day' as year, day of year (sine), day of year (cosine), day of week;"
+                ), "\(trained.standardOutput) \(trained.standardError)")
+        let info = try Executable.run(["info", "--model", "m.safetensors", "--json"], in: folder)
+        #expect(
+            try jsonObject(info)["features"] as? [String] == [
+                "day.year", "day.day-of-year-sin", "day.day-of-year-cos", "day.day-of-week", "x",
+            ], "\(info.standardOutput)")
+        // predict reads the model's inputs, without the option.
+        try put("day,x\n2013-03-01,1\n", "new.csv", in: folder)
+        let predicted = try Executable.run(["predict", "--model", "m.safetensors", "--data", "new.csv"], in: folder)
+        #expect(predicted.status == 0 && predictions(predicted).count == 1, "\(predicted.standardError)")
+        let json = try Executable.run(
+            [
+                "train", "--data", "daily.csv", "--date-inputs", "day-of-week, days-since-1970", "--epochs", "1",
+                "--json",
+            ],
+            in: folder)
+        let summary = try jsonObject(json)
+        let setting = try #require((summary["settings"] as? [String: [String: Any]])?["dateInputs"])
+        #expect(
+            setting["value"] as? String == "day-of-week,days-since-1970" && setting["source"] as? String == "option",
+            "\(setting)")
+        #expect(summary["features"] as? [String] == ["day.day-of-week", "day.days-since-1970", "x"], "\(summary)")
+        let defaulted = try Executable.run(["train", "--data", "daily.csv", "--epochs", "1", "--json"], in: folder)
+        let defaultSetting = try #require(
+            (try jsonObject(defaulted)["settings"] as? [String: [String: Any]])?["dateInputs"])
+        #expect(
+            defaultSetting["value"] as? String == "days-since-1970"
+                && defaultSetting["source"] as? String == "table default", "\(defaultSetting)")
+        for bad in ["fortnight", "year,year", "", "seconds-of-day"] {
+            let refused = try Executable.run(["train", "--data", "daily.csv", "--date-inputs", bad], in: folder)
+            #expect(
+                refused.status == 64 && refused.standardError.contains("--date-inputs"),
+                "\(bad): \(refused.standardError)")
+        }
+    }
+
     @Test func dateTimesAddSecondsOfDayAndAGivenFormatIsRead() throws {
         let folder = try temporaryFolder()
         try put(dailyTable(days: 40, time: true), "times.csv", in: folder)
         let timed = try Executable.run(["train", "--data", "times.csv", "--epochs", "2", "-q"], in: folder)
         #expect(
             timed.status == 0
-                && timed.standardOutput.contains("(6 inputs after dates)")
-                && timed.standardOutput.contains("day of week, seconds of day (columns with times)"),
+                && timed.standardOutput.contains("(3 inputs after dates)")
+                && timed.standardOutput.contains("dates: 'day' as days since 1970, seconds of day;"),
             "\(timed.standardOutput) \(timed.standardError)")
         try put(
             dailyTable(days: 40) { year, month, day in String(format: "%02d/%02d/%d", day, month, year) }, "dmy.csv",
@@ -296,6 +358,11 @@ private func predictions(_ result: CommandResult) -> [Double] {
         try put("day,x\n05/03/2013,1\n", "new.csv", in: folder)
         let predicted = try Executable.run(["predict", "--model", "dmy.safetensors", "--data", "new.csv"], in: folder)
         #expect(predicted.status == 0 && predictions(predicted).count == 1, "\(predicted.standardError)")
+        let weekdays = try Executable.run(
+            ["train", "--data", "times.csv", "--date-inputs", "day-of-week", "--epochs", "1", "-q"], in: folder)
+        #expect(
+            weekdays.standardOutput.contains("dates: 'day' as day of week, seconds of day;"),
+            "\(weekdays.standardOutput) \(weekdays.standardError)")
         let wrong = try Executable.run(["train", "--data", "dmy.csv", "--date-format", "%d/%b/%Y"], in: folder)
         #expect(wrong.status == 64 && wrong.standardError.contains("--date-format"), "\(wrong.standardError)")
     }
@@ -331,7 +398,17 @@ private func predictions(_ result: CommandResult) -> [Double] {
                 "date.format",
                 { column in
                     var column = column
-                    column["date"] = ["format": "%Y-%q", "hasTime": false]
+                    column["date"] = ["format": "%Y-%q", "hasTime": false, "inputs": ["days-since-1970"]]
+                    return column
+                }
+            ),
+            (
+                "date.inputs",
+                { column in
+                    var column = column
+                    column["date"] = [
+                        "format": "iso", "hasTime": false, "inputs": ["days-since-1970", "days-since-1970"],
+                    ]
                     return column
                 }
             ),
@@ -409,5 +486,51 @@ private func predictions(_ result: CommandResult) -> [Double] {
             trained.standardOutput.contains("(+230 for validation)")
                 && trained.standardOutput.contains("early stopping on the validation loss after 10"),
             "\(trained.standardOutput)")
+    }
+}
+
+/// The tables' default weight decay, 2 / training rows (an L2 penalty weighed as scikit-learn weighs
+/// its `alpha`, with α = 2): the same value in the header, `--json`, the history file and the model.
+@Suite struct WeightDecayDefaultTests {
+    @Test func tablesDecayByOneOverTheirTrainingRowsAndSayItEverywhere() throws {
+        let folder = try temporaryFolder()
+        try put(EarlyStoppingRuleTests().table(rows: 120), "small.csv", in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "small.csv", "--epochs", "2", "--history", "h.json", "--save", "m.safetensors"],
+            in: folder)
+        // 2 / 120 = 0.016666…, to 3 significant digits.
+        #expect(
+            trained.status == 0 && trained.standardOutput.contains("learning rate 0.001, weight decay 0.0167,"),
+            "\(trained.standardOutput) \(trained.standardError)")
+        let historyData = try Data(contentsOf: folder.appendingPathComponent("h.json"))
+        let history = try #require(try JSONSerialization.jsonObject(with: historyData) as? [String: Any])
+        let historySettings = try #require(history["settings"] as? [String: [String: Any]], "\(history)")
+        #expect(historySettings["weightDecay"]?["value"] as? String == "0.0167", "\(historySettings)")
+        let info = try Executable.run(["info", "--model", "m.safetensors"], in: folder)
+        #expect(info.standardOutput.contains("weightDecay: 0.0167"), "\(info.standardOutput)")
+        // A test split leaves 96 rows to train: 2 / 96 = 0.02083…; the validation split of a large
+        // table leaves 2,070 of 2,300: 0.000966.
+        for (arguments, rows, expected) in [
+            (["--test-split", "0.2"], 120, "0.0208"), ([], 2_300, "0.000966"),
+        ] {
+            try put(EarlyStoppingRuleTests().table(rows: rows), "table.csv", in: folder)
+            let json = try Executable.run(
+                ["train", "--data", "table.csv", "--epochs", "1", "--json"] + arguments, in: folder)
+            let settings = try #require(try jsonObject(json)["settings"] as? [String: [String: Any]])
+            #expect(
+                settings["weightDecay"]?["value"] as? String == expected
+                    && settings["weightDecay"]?["source"] as? String == "table default",
+                "\(settings["weightDecay"] ?? [:])")
+        }
+        // --weight-decay 0 turns it off (the header then names none); built-in data sets have none.
+        let off = try Executable.run(
+            ["train", "--data", "small.csv", "--epochs", "1", "--weight-decay", "0"], in: folder)
+        #expect(off.status == 0 && !off.standardOutput.contains("weight decay"), "\(off.standardOutput)")
+        let builtIn = try Executable.run(["train", "--dataset", "xor", "--epochs", "1", "--json"], in: folder)
+        let builtInSettings = try #require(try jsonObject(builtIn)["settings"] as? [String: [String: Any]])
+        #expect(
+            builtInSettings["weightDecay"]?["value"] as? String == "0.0"
+                && builtInSettings["weightDecay"]?["source"] as? String == "built-in data set default",
+            "\(builtInSettings["weightDecay"] ?? [:])")
     }
 }

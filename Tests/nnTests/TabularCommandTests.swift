@@ -111,6 +111,12 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(
             diverged.status == 1 && diverged.standardError.contains("try a smaller --learning-rate than 1000000000.0")
                 && !diverged.standardError.contains("--scale"), "\(diverged.standardError)")
+        // SGD's step takes rate × decay of each weight: with the tables' default decay (2 / 360 training
+        // rows), the message names the rate the user chose, and the decay as the default it is.
+        #expect(
+            diverged.standardError.contains(
+                "learning rate 1000000000.0 with the default weight decay 0.00556 (2 / training rows)")
+                && diverged.standardError.contains("or --weight-decay 0"), "\(diverged.standardError)")
         #expect(evaluated.standardOutput.contains("root mean squared error: "))
     }
 
