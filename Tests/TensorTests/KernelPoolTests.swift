@@ -214,8 +214,19 @@ struct KernelPoolTests {
                 }
             }
             #expect(runs == [Int](repeating: 1, count: parts), "\(parts) parts")
-            // Thread t takes parts t, t + threads, …: exactly min(parts, threads) threads run.
-            #expect(Set(threadIDs.map { "\($0)" }).count == Swift.min(parts, Swift.max(1, threads)), "\(parts) parts")
+            // Thread t of T takes the consecutive parts blockStart(t, of: T)..<blockStart(t + 1, of: T), the
+            // calling thread the first run: exactly min(parts, threads) threads run.
+            let used = Swift.min(parts, Swift.max(1, threads))
+            #expect(Set(threadIDs.map { "\($0)" }).count == used, "\(parts) parts")
+            for thread in 0..<used {
+                let run =
+                    KernelPool.blockStart(
+                        thread, of: used, count: parts)..<KernelPool.blockStart(
+                        thread + 1, of: used, count: parts)
+                let expected = thread == 0 ? pthread_self() : threadIDs[run.lowerBound]
+                #expect(
+                    run.allSatisfy { pthread_equal(threadIDs[$0], expected) != 0 }, "\(parts) parts, thread \(thread)")
+            }
         }
         // Small passes never reach the pool; large ones split at most into the thread budget.
         #expect(KernelPool.parts(forElements: 2 * KernelPool.minimumElementsPerPart - 1) == 1)

@@ -117,7 +117,11 @@ internal import CVectorMath
     }
 
     /// Runs `body(part)` for every part in `0..<parts` and returns when all have run: on the calling
-    /// thread and up to `BLASLibrary.threadCount - 1` helpers, thread `t` taking parts `t`, `t + T`, ….
+    /// thread and up to `BLASLibrary.threadCount - 1` helpers, thread `t` of `T` taking the consecutive
+    /// parts `blockStart(t, of: T, count: parts)..<blockStart(t + 1, of: T, count: parts)`: so a layer
+    /// split into more parts than threads (a convolution's 16) gives each thread the same run of images
+    /// as a pass split into one block per thread (pooling, activations), and the next pass finds its
+    /// images in the cache of the core that wrote them.
     /// With one part, one thread of budget, or the pool busy (another caller, or a call from a block),
     /// the parts run in order on the calling thread.
     @usableFromInline
@@ -147,7 +151,7 @@ internal import CVectorMath
         }
         defer { pthread_mutex_unlock(user) }
         if usesOpenBLASThreads {
-            // Thread t of the call takes parts t, t + threads, …, as the helpers below do.
+            // Thread t of the call takes its run of consecutive parts, as the helpers below do.
             withoutActuallyEscaping(body) { body in
                 var job = OpenBLASJob(body: body, parts: parts, threads: threads)
                 withUnsafeMutablePointer(to: &job) { job in
@@ -155,10 +159,12 @@ internal import CVectorMath
                         threads,
                         { context, thread in
                             let job = context!.assumingMemoryBound(to: OpenBLASJob.self)
-                            var part = thread
-                            while part < job.pointee.parts {
+                            let parts = job.pointee.parts, threads = job.pointee.threads
+                            for part in KernelPool.blockStart(
+                                thread, of: threads, count: parts)..<KernelPool.blockStart(
+                                    thread + 1, of: threads, count: parts)
+                            {
                                 job.pointee.body(part)
-                                part += job.pointee.threads
                             }
                         }, job)
                 }
@@ -177,11 +183,7 @@ internal import CVectorMath
             pthread_cond_broadcast(wake)
             pthread_mutex_unlock(state)
 
-            var part = 0
-            while part < parts {
-                body(part)
-                part += threads
-            }
+            for part in 0..<Self.blockStart(1, of: threads, count: parts) { body(part) }
 
             pthread_mutex_lock(state)
             while running > 0 { pthread_cond_wait(finished, state) }
@@ -239,10 +241,11 @@ internal import CVectorMath
             let parts = partCount, threads = threadsInUse
             FlushToZero.setCallingThreadBits(flushBits)
             pthread_mutex_unlock(state)
-            var part = index
-            while part < parts {
+            for part in Self.blockStart(
+                index, of: threads, count: parts)..<Self.blockStart(
+                    index + 1, of: threads, count: parts)
+            {
                 body(part)
-                part += threads
             }
             pthread_mutex_lock(state)
             running -= 1
