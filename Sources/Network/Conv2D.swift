@@ -234,8 +234,8 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
         for part in 0..<parts {
             let partial = partials + part * filters * windowRows
             for filter in 0..<filters {
-                let source = partial + filter * windowRows, destination = weightGradient + filter * patch
-                for index in 0..<patch { destination[index] += source[index] }
+                StridedView.addScaled(
+                    1, partial + filter * windowRows, to: weightGradient + filter * patch, count: patch)
             }
         }
         if let bias {
