@@ -99,6 +99,28 @@ public enum Activation: String, Codable, CaseIterable, Sendable {
         }
     }
 
+    /// ``apply(to:rows:columns:addingBias:)`` with a bias column of `rows` scalars, `bias[r]` added
+    /// to every element of row `r`: the form a convolution's step calls, whose rows are its filters'
+    /// output planes. The elementwise activations take the bias in the same pass
+    /// (`StridedView.transform(addingColumn:_:)`); sigmoid and softmax add it first and then run
+    /// their own kernels.
+    @inlinable
+    func apply<Scalar: MatrixScalar>(
+        to values: UnsafeMutablePointer<Scalar>, rows: Int, columns: Int, addingBiasColumn bias: UnsafePointer<Scalar>
+    ) {
+        let view = StridedView(values, rows: rows, columns: columns)
+        let slope = Scalar(Activation.leakySlope)
+        switch self {
+        case .identity: view.transform(addingColumn: bias) { $0 }
+        case .tanh: view.transform(addingColumn: bias) { Scalar.tanh($0) }
+        case .relu: view.transform(addingColumn: bias) { Tensor.relu($0) }
+        case .leakyReLU: view.transform(addingColumn: bias) { Swift.max($0, $0 * slope) }
+        case .sigmoid, .softmax:
+            view.transform(addingColumn: bias) { $0 }
+            apply(to: values, rows: rows, columns: columns, addingBias: nil)
+        }
+    }
+
     /// ``backpropagate(output:gradient:)`` on raw row-major `rows × columns` buffers, through
     /// Tensor's derivative kernels.
     @inlinable

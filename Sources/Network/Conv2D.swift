@@ -20,7 +20,7 @@ public enum Padding: String, Codable, Sendable, CaseIterable {
 /// The forward pass unrolls each image's windows into the columns of a `(channels · k², positions)`
 /// matrix (im2col in Caffe's layout) and computes the image's output with one product, `weights ·
 /// columns`, which is `(filters, positions)`: NCHW as it stands, so the product writes the output
-/// in place and the bias and activation follow while the image is in cache. The backward pass, per
+/// in place and the bias and activation follow, in one pass, while the image is in cache. The backward pass, per
 /// image, adds `∂output · columnsᵀ` to the weight gradient and the row sums of `∂output` to the bias
 /// gradient (one product: the window matrix has a row of ones below the windows), computes `∂columns = weightsᵀ · ∂output`, and folds it back onto the image (col2im).
 ///
@@ -198,13 +198,12 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
             StridedView.multiply(
                 w, transposed: false, StridedView(windows, rows: patch, columns: positions), transposed: false,
                 into: StridedView(result, rows: filters, columns: positions))
+            // The bias (one per filter, whose plane is a row) and the activation in one pass.
             if let bias {
-                for filter in 0..<filters {
-                    let plane = result + filter * positions, offset = bias[filter]
-                    for position in 0..<positions { plane[position] += offset }
-                }
+                activation.apply(to: result, rows: filters, columns: positions, addingBiasColumn: bias)
+            } else {
+                activation.apply(to: result, rows: filters, columns: positions, addingBias: nil)
             }
-            activation.apply(to: result, rows: filters, columns: positions, addingBias: nil)
         }
     }
 

@@ -91,7 +91,8 @@ struct ImageKernelTests {
                 }
             }
         }
-        weights.withUnsafeBufferPointer { w in
+        var scratch = weights  // foldWindows may overwrite the cells that read padding
+        scratch.withUnsafeMutableBufferPointer { w in
             result.withUnsafeMutableBufferPointer { r in
                 for image in 0..<images {
                     g.foldWindows(w.baseAddress! + image * matrixCount, into: r.baseAddress! + image * g.inputCount)
@@ -100,6 +101,56 @@ struct ImageKernelTests {
         }
         #expect(columns == expected)
         #expect(result == folded)
+    }
+
+    /// col2im of inexact values with NaN, ±infinity and ±0 among them, against a naive loop that
+    /// adds the window cells in the matrix's row order onto a zeroed image: the same bytes.
+    func checkFoldBits<S: MatrixScalar>(_ g: ImageGeometry, _: S.Type) {
+        let images = 2, matrixCount = g.patchCount * g.positions
+        let special: [S] = [.nan, -.infinity, .infinity, 0, -0.0, -0.0]
+        let columns = (0..<(images * matrixCount)).map { index -> S in
+            index % 19 == 4 ? special[(index / 19) % special.count] : S((index * 7) % 13) / 7 - S(index % 5) / 3
+        }
+        var naive = [S](repeating: 0, count: images * g.inputCount)
+        for image in 0..<images {
+            for channel in 0..<g.channels {
+                for row in 0..<g.kernelSize {
+                    for column in 0..<g.kernelSize {
+                        for outputRow in 0..<g.outputHeight {
+                            for outputColumn in 0..<g.outputWidth {
+                                let index =
+                                    image * matrixCount
+                                    + ((channel * g.kernelSize + row) * g.kernelSize + column) * g.positions
+                                    + outputRow * g.outputWidth + outputColumn
+                                if let at = source(
+                                    g, image: image, channel: channel, outputRow: outputRow,
+                                    outputColumn: outputColumn, row: row, column: column)
+                                {
+                                    naive[at] += columns[index]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var scratch = columns, result = [S](repeating: .nan, count: naive.count)
+        scratch.withUnsafeMutableBufferPointer { c in
+            result.withUnsafeMutableBufferPointer { r in
+                for image in 0..<images {
+                    g.foldWindows(c.baseAddress! + image * matrixCount, into: r.baseAddress! + image * g.inputCount)
+                }
+            }
+        }
+        #expect(bytes(result) == bytes(naive), "\(S.self): col2im against the naive sums")
+    }
+
+    @Test(
+        "col2im adds in the matrix's row order, bit for bit, NaN and signed zeros included", arguments: windowGeometries
+    )
+    func foldBits(_ g: ImageGeometry) {
+        checkFoldBits(g, Float.self)
+        checkFoldBits(g, Double.self)
     }
 
     /// The geometries whose windows all lie inside the image (pooling layers pad nothing).

@@ -125,6 +125,26 @@ struct KernelTests {
             expectNear(block.matrix, tanhExpected, 0, "tanh with bias")
             #expect(block.gapsUntouched)
 
+            // A bias per row (a convolution's, one per filter), with NaN, ±infinity and -0 among the values.
+            var special = values
+            for (index, value) in [S.nan, .infinity, -.infinity, -0.0, 0].enumerated() {
+                special[index, (index * 3) % 7] = value
+            }
+            let columnBias = generator.matrix(S.self, rows: 5, columns: 1)
+            columnBias.withUnsafeBufferPointer { c in
+                for parts in [1, 2, 5] {
+                    var rectified = StridedBlock(special, gap: 3)
+                    rectified.withView { $0.transform(addingColumn: c.baseAddress!, parts: parts) { relu($0) } }
+                    let naive = (0..<35).map { (index: Int) -> S in
+                        Swift.max(special.scalars[index] + columnBias.scalars[index / 7], 0)
+                    }
+                    let same = zip(rectified.matrix.scalars, naive).allSatisfy {
+                        ($0 == $1 && $0.sign == $1.sign) || ($0.isNaN && $1.isNaN)
+                    }
+                    #expect(same && rectified.gapsUntouched, "relu with a bias per row, \(parts) parts (\(S.self))")
+                }
+            }
+
             var logistic = StridedBlock(values, gap: 2)
             logistic.withView { $0.logistic(addingRow: b.baseAddress!) }
             let expected = Matrix(

@@ -128,7 +128,8 @@ extension ImageGeometry {
     /// pass recorded: each output gradient is added to the input cell `maxima` names in its plane
     /// (none for -1), in the order of the output cells, so overlapping windows add up as
     /// ``maxPoolBackward(input:output:outputGradient:images:into:parts:)`` adds them;
-    /// `inputGradient` is overwritten.
+    /// `inputGradient` is overwritten. Each plane is zeroed just before its gradients are added,
+    /// so that the adds find it in cache.
     @inlinable
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -139,9 +140,9 @@ extension ImageGeometry {
         let planeSize = height &* width, outputPlane = positions
         forEachImageBlock(images: images, parts: parts) { block in
             let planes = (block.lowerBound &* channels)..<(block.upperBound &* channels)
-            (inputGradient + planes.lowerBound &* planeSize).update(repeating: 0, count: planes.count &* planeSize)
             for plane in planes {
                 let destination = inputGradient + plane &* planeSize
+                destination.update(repeating: 0, count: planeSize)
                 let first = plane &* outputPlane
                 for cell in first..<(first &+ outputPlane) {
                     let position = Int(maxima[cell])

@@ -116,9 +116,10 @@ package struct ImageGeometry: Sendable, Equatable {
         let width = width
         let rowFirst = Swift.max(0, paddingTop &- kernelRow)
         let rowEnd = Swift.max(rowFirst, Swift.min(outputHeight, height &+ paddingTop &- kernelRow))
-        destination.update(repeating: 0, count: rowFirst &* width)
+        // Most kernel rows have no padding row: no call for an empty fill.
+        if rowFirst > 0 { destination.update(repeating: 0, count: rowFirst &* width) }
         let tail = rowEnd &* width
-        (destination + tail).update(repeating: 0, count: (outputHeight &- rowEnd) &* width)
+        if rowEnd < outputHeight { (destination + tail).update(repeating: 0, count: (outputHeight &- rowEnd) &* width) }
         // Output index j reads plane index j + offset; the first -shift and last shift of the run
         // would fall outside the plane, and lie in the columns zeroed below.
         let offset = (kernelRow &- paddingTop) &* width &+ shift
@@ -136,11 +137,15 @@ package struct ImageGeometry: Sendable, Equatable {
     /// `image`, overwritten, not accumulated. An input position gets the sum of every window cell
     /// that read it, added in the matrix's row order (channel, kernel row, kernel column, then
     /// output row and column).
+    ///
+    /// `columns` is scratch: with `same` padding at stride 1, the cells that read padding are
+    /// overwritten with −0 (see ``foldRowAsBlock(_:kernelRow:shift:inside:into:)``); the others
+    /// are left as they are.
     @inlinable
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func foldWindows<Scalar: MatrixScalar>(
-        _ columns: UnsafePointer<Scalar>, into image: UnsafeMutablePointer<Scalar>
+        _ columns: UnsafeMutablePointer<Scalar>, into image: UnsafeMutablePointer<Scalar>
     ) {
         image.update(repeating: 0, count: inputCount)
         let k = kernelSize, outputWidth = outputWidth, stride = stride
@@ -151,6 +156,11 @@ package struct ImageGeometry: Sendable, Equatable {
                 for kernelColumn in 0..<k {
                     let (first, end) = insideColumns(kernelColumn: kernelColumn)
                     let shift = kernelColumn &- paddingLeft
+                    if stride == 1 && outputWidth == width {
+                        foldRowAsBlock(source, kernelRow: kernelRow, shift: shift, inside: first..<end, into: plane)
+                        source += outputHeight &* outputWidth
+                        continue
+                    }
                     for outputRow in 0..<outputHeight {
                         let y = outputRow &* stride &- paddingTop &+ kernelRow
                         if y >= 0 && y < height {
@@ -166,6 +176,36 @@ package struct ImageGeometry: Sendable, Equatable {
                 }
             }
         }
+    }
+
+    /// One row of ``foldWindows(_:into:)`` (kernel row `kernelRow`, input column = output column +
+    /// `shift`) where the windows step by 1 and there are as many output columns as input columns
+    /// (`same` padding at stride 1), the adjoint of ``unrollRowAsBlock(_:kernelRow:shift:inside:into:)``:
+    /// the output rows whose input row lies inside the image add onto one run of consecutive input
+    /// scalars, in one loop. The cells of the columns outside `inside` would land on the
+    /// neighbouring rows' scalars, so they are set to −0 first: `x + (−0)` is `x` for every `x`
+    /// (±0 and NaN included), so each input scalar gets the same sum, bit for bit, as from adding
+    /// only the cells inside. The adds never reach outside the channel's plane.
+    @inlinable
+    func foldRowAsBlock<Scalar: MatrixScalar>(
+        _ source: UnsafeMutablePointer<Scalar>, kernelRow: Int, shift: Int, inside: Range<Int>,
+        into plane: UnsafeMutablePointer<Scalar>
+    ) {
+        let width = width, negativeZero = -Scalar.zero
+        let rowFirst = Swift.max(0, paddingTop &- kernelRow)
+        let rowEnd = Swift.max(rowFirst, Swift.min(outputHeight, height &+ paddingTop &- kernelRow))
+        for row in rowFirst..<rowEnd {
+            let line = source + row &* width
+            for column in 0..<inside.lowerBound { line[column] = negativeZero }
+            for column in inside.upperBound..<width { line[column] = negativeZero }
+        }
+        // Output index j adds onto plane index j + offset; the first -shift and last shift of the
+        // run would fall outside the plane, and hold −0.
+        let offset = (kernelRow &- paddingTop) &* width &+ shift
+        let start = rowFirst &* width &+ Swift.max(0, -shift), end = rowEnd &* width &- Swift.max(0, shift)
+        guard start < end else { return }
+        let from = source + start, to = plane + (start &+ offset)
+        for index in 0..<(end &- start) { to[index] += from[index] }
     }
 
     /// The output columns `first..<end` whose window cell in kernel column `kernelColumn` lies

@@ -31,6 +31,27 @@ extension StridedView {
         }
     }
 
+    /// Adds `bias[r]` to every element of row `r` (a column of ``rows`` scalars, one per row) and
+    /// replaces each element `x` by `transform(x)`, in one pass: a convolution's bias (one per
+    /// filter, whose output plane is a row) and activation. Large views split by rows over the
+    /// kernel pool (``KernelPool``).
+    @inlinable @inline(__always)
+    package func transform(addingColumn bias: UnsafePointer<Scalar>, _ transform: (Scalar) -> Scalar) {
+        self.transform(addingColumn: bias, parts: KernelPool.parts(forElements: count), transform)
+    }
+
+    /// ``transform(addingColumn:_:)`` split into `parts` blocks of rows.
+    @inlinable @inline(__always)
+    package func transform(addingColumn bias: UnsafePointer<Scalar>, parts: Int, _ transform: (Scalar) -> Scalar) {
+        let columns = columns
+        KernelPool.forEachBlock(of: rows, parts: parts) { block in
+            for index in block {
+                let target = row(index), offset = bias[index]
+                for column in 0..<columns { target[column] = transform(target[column] + offset) }
+            }
+        }
+    }
+
     /// Adds `bias` (when given) to every row, then replaces each element by its logistic sigmoid
     /// `1 / (1 + e^-x)`, through the vectorized kernel (within 4 ulps of the scalar ``sigmoid(_:)-(Scalar)``).
     @inlinable
