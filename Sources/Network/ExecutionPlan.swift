@@ -137,12 +137,13 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
             offset += layer.parameters.reduce(0) { $0 + $1.count }
         }
         modeDependentLayers = network.layers.compactMap { $0 as? any ModeDependentLayer<Scalar> }
+        drawsRandomNumbers = modeDependentLayers.contains { $0.drawsRandomNumbers }
         for layer in modeDependentLayers { layer.mode = .inference }
     }
 
     /// Whether some layer draws random numbers in training (dropout), so a training epoch begins
-    /// with ``beginEpoch(random:)``.
-    var drawsRandomNumbers: Bool { modeDependentLayers.contains { $0.drawsRandomNumbers } }
+    /// with ``beginEpoch(random:)``: decided once, as the layers' settings do not change.
+    let drawsRandomNumbers: Bool
 
     /// Seeds the layers that draw random numbers for the coming epoch, one seed each from `random`
     /// in layer order; draws nothing when no layer does (a dense network's stream is unchanged).

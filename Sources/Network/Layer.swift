@@ -168,6 +168,7 @@ public protocol ModeDependentLayer<Scalar>: Layer {
     /// masks); layers that draw nothing ignore it. Called once per training epoch, before its first step.
     func beginEpoch(seed: UInt64)
 
-    /// Whether the layer draws random numbers in training (so the run draws a seed for it each epoch).
+    /// Whether the layer draws random numbers in training (so the run draws a seed for it each epoch);
+    /// read once per `fit`, when its execution plan is made.
     var drawsRandomNumbers: Bool { get }
 }

@@ -35,14 +35,35 @@ public enum OptimizerKind: Codable, Sendable, Equatable {
     public var stateCount: Int { rule.stateCount }
 
     /// The rule's arithmetic.
-    var rule: any UpdateRule {
+    var rule: any UpdateRule { withRule(AnyRule()) }
+
+    /// Calls `body` with the rule, as its concrete type: the one place that maps a kind to its rule.
+    /// A caller in specialized code (the training step's update) reaches the rule's specialized
+    /// arithmetic directly, where a call through `any UpdateRule` would enter its generic body first.
+    @inline(__always)
+    func withRule<Body: UpdateRuleBody>(_ body: Body) -> Body.Result {
         switch self {
-        case .sgd(let momentum, let nesterov): SGD(momentum: momentum, nesterov: nesterov)
-        case .adam(let beta1, let beta2, let epsilon): Adam(beta1: beta1, beta2: beta2, epsilon: epsilon)
-        case .rmsprop(let alpha, let epsilon, let momentum): RMSprop(alpha: alpha, epsilon: epsilon, momentum: momentum)
-        case .adamW(let beta1, let beta2, let epsilon): AdamW(adam: Adam(beta1: beta1, beta2: beta2, epsilon: epsilon))
+        case .sgd(let momentum, let nesterov): body(SGD(momentum: momentum, nesterov: nesterov))
+        case .adam(let beta1, let beta2, let epsilon): body(Adam(beta1: beta1, beta2: beta2, epsilon: epsilon))
+        case .rmsprop(let alpha, let epsilon, let momentum):
+            body(RMSprop(alpha: alpha, epsilon: epsilon, momentum: momentum))
+        case .adamW(let beta1, let beta2, let epsilon):
+            body(AdamW(adam: Adam(beta1: beta1, beta2: beta2, epsilon: epsilon)))
         }
     }
+
+    /// The rule as an existential, for the settings read outside the step.
+    private struct AnyRule: UpdateRuleBody {
+        func callAsFunction<Rule: UpdateRule>(_ rule: Rule) -> any UpdateRule { rule }
+    }
+}
+
+/// What ``OptimizerKind/withRule(_:)`` does with a rule of a type known where it is called.
+protocol UpdateRuleBody {
+    /// What the body returns.
+    associatedtype Result
+    /// The body, called with the kind's rule.
+    func callAsFunction<Rule: UpdateRule>(_ rule: Rule) -> Result
 }
 
 /// A learning rate that changes from epoch to epoch.
@@ -153,7 +174,15 @@ public final class Optimizer<Scalar: MatrixScalar> {
     func update(slots: [ParameterSlot<Scalar>]) {
         stepCount += 1
         let step = UpdateStep(learningRate: Scalar(learningRate), weightDecay: Scalar(weightDecay), number: stepCount)
-        slots.withUnsafeBufferPointer { rule.update($0, step) }
+        slots.withUnsafeBufferPointer { kind.withRule(RuleUpdate(parameters: $0, step: step)) }
+    }
+
+    /// One step of a rule over every parameter, called with the rule's concrete type.
+    private struct RuleUpdate: UpdateRuleBody {
+        let parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>
+        let step: UpdateStep<Scalar>
+
+        func callAsFunction<Rule: UpdateRule>(_ rule: Rule) { rule.update(parameters, step) }
     }
 
     /// The parameters' raw views for the rule, with their state (made zero the first time).

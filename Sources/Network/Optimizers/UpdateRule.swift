@@ -9,9 +9,10 @@ import Tensor
 /// and how the layers write the gradient it reads (``gradientRetention``).
 ///
 /// Adding a rule is one file with a struct conforming to this protocol, plus its case in
-/// ``OptimizerKind`` (the registry that names, saves and restores the rules). The rule's
-/// ``update(_:_:)`` is generic; mark it `@_specialize` for `Float` and `Double`, because the driver
-/// calls it through `any UpdateRule` and the generic body would otherwise run unspecialized.
+/// ``OptimizerKind`` (the registry that names, saves and restores the rules, and whose `withRule` hands
+/// the driver the rule as its concrete type). The rule's ``update(_:_:)`` is generic; mark it
+/// `@_specialize` for `Float` and `Double`, so that any caller that is not itself specialized (a call
+/// through `any UpdateRule`) still runs the rule's loop specialized.
 package protocol UpdateRule: Sendable {
     /// The number of state buffers the rule keeps per parameter, each with the parameter's shape.
     var stateCount: Int { get }
@@ -26,8 +27,8 @@ package protocol UpdateRule: Sendable {
     var invalidSetting: (field: String, problem: String)? { get }
 
     /// Applies one step of the rule to every parameter, whose gradient buffers hold this step's
-    /// gradient (plus what ``gradientRetention`` kept). One call per step: the driver calls it through
-    /// `any UpdateRule`, and the `@_specialize`d entry then runs the rule's loop specialized.
+    /// gradient (plus what ``gradientRetention`` kept). One call per step: the driver calls it with the
+    /// rule's concrete type (`OptimizerKind.withRule`), from code specialized for `Scalar`.
     func update<Scalar: MatrixScalar>(
         _ parameters: UnsafeBufferPointer<ParameterSlot<Scalar>>, _ step: UpdateStep<Scalar>)
 }

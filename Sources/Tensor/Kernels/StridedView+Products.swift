@@ -135,7 +135,26 @@ extension StridedView {
             }
             return
         }
-        let bRow = transposeB ? 1 : ldb, bColumn = transposeB ? ldb : 1
+        // The register blocks, with the strides of 1 written as constants for each pair of flags, so
+        // that each form is compiled with its unit strides known (the rows of `B` or `C` then load as
+        // vectors): notebook 000's five products per step are all of this size.
+        switch (transposeA, transposeB) {
+        case (false, false): smallProductBlocks(m, n, k, alpha, a, lda, 1, b, ldb, 1, beta, c, ldc)
+        case (true, false): smallProductBlocks(m, n, k, alpha, a, 1, lda, b, ldb, 1, beta, c, ldc)
+        case (false, true): smallProductBlocks(m, n, k, alpha, a, lda, 1, b, 1, ldb, beta, c, ldc)
+        case (true, true): smallProductBlocks(m, n, k, alpha, a, 1, lda, b, 1, ldb, beta, c, ldc)
+        }
+    }
+
+    /// ``smallProduct(_:_:_:_:_:_:_:_:_:_:_:_:_:)``'s register blocks: element (i, p) of op(A) is
+    /// `a[i·aRow + p·aColumn]` and element (p, j) of op(B) is `b[p·bRow + j·bColumn]`. Each element of C
+    /// is one dot product summed in order of p from 0, kept in a register and written once.
+    @inlinable @inline(__always)
+    static func smallProductBlocks(
+        _ m: Int, _ n: Int, _ k: Int, _ alpha: Scalar, _ a: UnsafePointer<Scalar>, _ aRow: Int, _ aColumn: Int,
+        _ b: UnsafePointer<Scalar>, _ bRow: Int, _ bColumn: Int, _ beta: Scalar, _ c: UnsafeMutablePointer<Scalar>,
+        _ ldc: Int
+    ) {
         for i in 0..<m {
             let row = c + i &* ldc, aStart = a + i &* aRow
             var j = 0
