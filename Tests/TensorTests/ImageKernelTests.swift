@@ -30,6 +30,35 @@ func source(_ g: ImageGeometry, image: Int, channel: Int, outputRow: Int, output
     return image * g.inputCount + (channel * g.height + y) * g.width + x
 }
 
+/// Calls `body(index, at)` for every window cell of `images` images that reads the input, in the
+/// matrix's row order: `index` is the cell in the images' window matrices (Caffe's layout, one
+/// `(channels · k², positions)` matrix an image), `at` the input element under it.
+func forEachWindowCell(_ g: ImageGeometry, images: Int, _ body: (_ index: Int, _ at: Int) -> Void) {
+    let matrixCount = g.patchCount * g.positions
+    for image in 0..<images {
+        for channel in 0..<g.channels {
+            for row in 0..<g.kernelSize {
+                for column in 0..<g.kernelSize {
+                    for outputRow in 0..<g.outputHeight {
+                        for outputColumn in 0..<g.outputWidth {
+                            let index =
+                                image * matrixCount
+                                + ((channel * g.kernelSize + row) * g.kernelSize + column) * g.positions
+                                + outputRow * g.outputWidth + outputColumn
+                            if let at = source(
+                                g, image: image, channel: channel, outputRow: outputRow,
+                                outputColumn: outputColumn, row: row, column: column)
+                            {
+                                body(index, at)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 @Suite("Image kernels against naive loops")
 struct ImageKernelTests {
     @Test("output sizes are PyTorch's for valid, Keras's for same")
@@ -58,28 +87,9 @@ struct ImageKernelTests {
         var folded = [Double](repeating: 0, count: input.count)
         // Row (channel, kernel row, kernel column), column (output row, output column) of each
         // image's matrix: the input under that window cell, or zero in the padding.
-        for image in 0..<images {
-            for channel in 0..<g.channels {
-                for row in 0..<g.kernelSize {
-                    for column in 0..<g.kernelSize {
-                        for outputRow in 0..<g.outputHeight {
-                            for outputColumn in 0..<g.outputWidth {
-                                let index =
-                                    image * matrixCount
-                                    + ((channel * g.kernelSize + row) * g.kernelSize + column) * g.positions
-                                    + outputRow * g.outputWidth + outputColumn
-                                if let at = source(
-                                    g, image: image, channel: channel, outputRow: outputRow,
-                                    outputColumn: outputColumn, row: row, column: column)
-                                {
-                                    expected[index] = input[at]
-                                    folded[at] += weights[index]
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        forEachWindowCell(g, images: images) { index, at in
+            expected[index] = input[at]
+            folded[at] += weights[index]
         }
         // NaN-filled outputs: every scalar must be written, zeros included.
         var columns = [Double](repeating: .nan, count: images * matrixCount)
@@ -112,28 +122,7 @@ struct ImageKernelTests {
             index % 19 == 4 ? special[(index / 19) % special.count] : S((index * 7) % 13) / 7 - S(index % 5) / 3
         }
         var naive = [S](repeating: 0, count: images * g.inputCount)
-        for image in 0..<images {
-            for channel in 0..<g.channels {
-                for row in 0..<g.kernelSize {
-                    for column in 0..<g.kernelSize {
-                        for outputRow in 0..<g.outputHeight {
-                            for outputColumn in 0..<g.outputWidth {
-                                let index =
-                                    image * matrixCount
-                                    + ((channel * g.kernelSize + row) * g.kernelSize + column) * g.positions
-                                    + outputRow * g.outputWidth + outputColumn
-                                if let at = source(
-                                    g, image: image, channel: channel, outputRow: outputRow,
-                                    outputColumn: outputColumn, row: row, column: column)
-                                {
-                                    naive[at] += columns[index]
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        forEachWindowCell(g, images: images) { index, at in naive[at] += columns[index] }
         var scratch = columns, result = [S](repeating: .nan, count: naive.count)
         scratch.withUnsafeMutableBufferPointer { c in
             result.withUnsafeMutableBufferPointer { r in
