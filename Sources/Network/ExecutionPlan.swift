@@ -137,18 +137,23 @@ final class ExecutionPlan<Scalar: MatrixScalar> {
             offset += layer.parameters.reduce(0) { $0 + $1.count }
         }
         modeDependentLayers = network.layers.compactMap { $0 as? any ModeDependentLayer<Scalar> }
-        drawsRandomNumbers = modeDependentLayers.contains { $0.drawsRandomNumbers }
+        randomLayers = modeDependentLayers.filter { $0.drawsRandomNumbers }
+        drawsRandomNumbers = !randomLayers.isEmpty
         for layer in modeDependentLayers { layer.mode = .inference }
     }
 
-    /// Whether some layer draws random numbers in training (dropout), so a training epoch begins
-    /// with ``beginEpoch(random:)``: decided once, as the layers' settings do not change.
+    /// The layers that draw random numbers in training (dropout), in layer order: asked once, when
+    /// the plan is made, as a layer's settings do not change during a `fit`.
+    let randomLayers: [any ModeDependentLayer<Scalar>]
+
+    /// Whether some layer draws random numbers in training, so a training epoch begins with
+    /// ``beginEpoch(random:)``.
     let drawsRandomNumbers: Bool
 
     /// Seeds the layers that draw random numbers for the coming epoch, one seed each from `random`
     /// in layer order; draws nothing when no layer does (a dense network's stream is unchanged).
     func beginEpoch(random: inout NumpyRandomState) {
-        for layer in modeDependentLayers where layer.drawsRandomNumbers { layer.beginEpoch(seed: random.next()) }
+        for layer in randomLayers { layer.beginEpoch(seed: random.next()) }
     }
 
     /// Sets every mode-dependent layer to `mode` when it is not already there.

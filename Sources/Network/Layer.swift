@@ -169,6 +169,6 @@ public protocol ModeDependentLayer<Scalar>: Layer {
     func beginEpoch(seed: UInt64)
 
     /// Whether the layer draws random numbers in training (so the run draws a seed for it each epoch);
-    /// read once per `fit`, when its execution plan is made.
+    /// read once per `fit`, when its execution plan is made, so it must not change during a `fit`.
     var drawsRandomNumbers: Bool { get }
 }

@@ -30,10 +30,11 @@ func source(_ g: ImageGeometry, image: Int, channel: Int, outputRow: Int, output
     return image * g.inputCount + (channel * g.height + y) * g.width + x
 }
 
-/// Calls `body(index, at)` for every window cell of `images` images that reads the input, in the
-/// matrix's row order: `index` is the cell in the images' window matrices (Caffe's layout, one
-/// `(channels · k², positions)` matrix an image), `at` the input element under it.
-func forEachWindowCell(_ g: ImageGeometry, images: Int, _ body: (_ index: Int, _ at: Int) -> Void) {
+/// Calls `body(matrixIndex, inputIndex)` for every window cell of `images` images that reads the
+/// input, in the matrix's row order: `matrixIndex` is the cell in the images' window matrices
+/// (Caffe's layout, one `(channels · k², positions)` matrix an image), `inputIndex` the input
+/// element under it.
+func forEachWindowCell(_ g: ImageGeometry, images: Int, _ body: (_ matrixIndex: Int, _ inputIndex: Int) -> Void) {
     let matrixCount = g.patchCount * g.positions
     for image in 0..<images {
         for channel in 0..<g.channels {
@@ -41,15 +42,15 @@ func forEachWindowCell(_ g: ImageGeometry, images: Int, _ body: (_ index: Int, _
                 for column in 0..<g.kernelSize {
                     for outputRow in 0..<g.outputHeight {
                         for outputColumn in 0..<g.outputWidth {
-                            let index =
+                            let matrixIndex =
                                 image * matrixCount
                                 + ((channel * g.kernelSize + row) * g.kernelSize + column) * g.positions
                                 + outputRow * g.outputWidth + outputColumn
-                            if let at = source(
+                            if let inputIndex = source(
                                 g, image: image, channel: channel, outputRow: outputRow,
                                 outputColumn: outputColumn, row: row, column: column)
                             {
-                                body(index, at)
+                                body(matrixIndex, inputIndex)
                             }
                         }
                     }
@@ -87,9 +88,9 @@ struct ImageKernelTests {
         var folded = [Double](repeating: 0, count: input.count)
         // Row (channel, kernel row, kernel column), column (output row, output column) of each
         // image's matrix: the input under that window cell, or zero in the padding.
-        forEachWindowCell(g, images: images) { index, at in
-            expected[index] = input[at]
-            folded[at] += weights[index]
+        forEachWindowCell(g, images: images) { matrixIndex, inputIndex in
+            expected[matrixIndex] = input[inputIndex]
+            folded[inputIndex] += weights[matrixIndex]
         }
         // NaN-filled outputs: every scalar must be written, zeros included.
         var columns = [Double](repeating: .nan, count: images * matrixCount)
@@ -122,7 +123,7 @@ struct ImageKernelTests {
             index % 19 == 4 ? special[(index / 19) % special.count] : S((index * 7) % 13) / 7 - S(index % 5) / 3
         }
         var naive = [S](repeating: 0, count: images * g.inputCount)
-        forEachWindowCell(g, images: images) { index, at in naive[at] += columns[index] }
+        forEachWindowCell(g, images: images) { matrixIndex, inputIndex in naive[inputIndex] += columns[matrixIndex] }
         var scratch = columns, result = [S](repeating: .nan, count: naive.count)
         scratch.withUnsafeMutableBufferPointer { c in
             result.withUnsafeMutableBufferPointer { r in
@@ -131,7 +132,10 @@ struct ImageKernelTests {
                 }
             }
         }
-        #expect(bytes(result) == bytes(naive), "\(S.self): col2im against the naive sums")
+        // The same bits, signed zeros included; NaN as NaN (which of two NaNs an addition keeps is
+        // the compiler's choice of operand order, not the kernel's).
+        let same = zip(result, naive).allSatisfy { $0.isNaN ? $1.isNaN : bytes([$0]) == bytes([$1]) }
+        #expect(same, "\(S.self): col2im against the naive sums")
     }
 
     @Test(

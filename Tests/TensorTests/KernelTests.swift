@@ -130,18 +130,29 @@ struct KernelTests {
             for (index, value) in [S.nan, .infinity, -.infinity, -0.0, 0].enumerated() {
                 special[index, (index * 3) % 7] = value
             }
-            let columnBias = generator.matrix(S.self, rows: 5, columns: 1)
+            // Rows 3 and 4 (holding the -0 and the +0) get biases -0 and +0, so the signs of zero
+            // sums are checked: -0 + -0 is -0, and +0 + +0 is +0.
+            var columnBias = generator.matrix(S.self, rows: 5, columns: 1)
+            columnBias[3, 0] = -0.0
+            columnBias[4, 0] = 0
             columnBias.withUnsafeBufferPointer { c in
                 for parts in [1, 2, 5] {
-                    var rectified = StridedBlock(special, gap: 3)
+                    var rectified = StridedBlock(special, gap: 3), shifted = StridedBlock(special, gap: 3)
                     rectified.withView { $0.transform(addingColumn: c.baseAddress!, parts: parts) { relu($0) } }
-                    let naive = (0..<35).map { (index: Int) -> S in
-                        Swift.max(special.scalars[index] + columnBias.scalars[index / 7], 0)
+                    shifted.withView { $0.transform(addingColumn: c.baseAddress!, parts: parts) { $0 } }
+                    let sums = (0..<35).map { (index: Int) -> S in
+                        special.scalars[index] + columnBias.scalars[index / 7]
                     }
-                    let same = zip(rectified.matrix.scalars, naive).allSatisfy {
-                        ($0 == $1 && $0.sign == $1.sign) || ($0.isNaN && $1.isNaN)
+                    func same(_ result: [S], _ naive: [S]) -> Bool {
+                        zip(result, naive).allSatisfy { ($0 == $1 && $0.sign == $1.sign) || ($0.isNaN && $1.isNaN) }
                     }
-                    #expect(same && rectified.gapsUntouched, "relu with a bias per row, \(parts) parts (\(S.self))")
+                    #expect(
+                        same(rectified.matrix.scalars, sums.map { Swift.max($0, 0) }) && rectified.gapsUntouched,
+                        "relu with a bias per row, \(parts) parts (\(S.self))")
+                    #expect(
+                        same(shifted.matrix.scalars, sums) && shifted.matrix[3, 2].sign == .minus
+                            && shifted.gapsUntouched,
+                        "a bias per row alone, \(parts) parts (\(S.self))")
                 }
             }
 

@@ -34,7 +34,8 @@ public enum OptimizerKind: Codable, Sendable, Equatable {
     /// buffer (which momentum SGD uses for its velocity): for a memory estimate.
     public var stateCount: Int { rule.stateCount }
 
-    /// The rule's arithmetic.
+    /// The rule as an existential, for its settings; the step calls its arithmetic through
+    /// ``withRule(_:)`` instead.
     var rule: any UpdateRule { withRule(AnyRule()) }
 
     /// Calls `body` with the rule, as its concrete type: the one place that maps a kind to its rule.
@@ -94,7 +95,8 @@ public enum LearningRateSchedule: Codable, Sendable, Equatable {
 public final class Optimizer<Scalar: MatrixScalar> {
     /// The update rule.
     public let kind: OptimizerKind
-    /// The rule's arithmetic, made once.
+    /// The rule, for its settings (state count, gradient retention, checks); the step reaches its
+    /// arithmetic through `kind.withRule`, as its concrete type.
     let rule: any UpdateRule
     /// The base learning rate.
     public let baseLearningRate: Double

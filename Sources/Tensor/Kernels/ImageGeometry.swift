@@ -138,9 +138,10 @@ package struct ImageGeometry: Sendable, Equatable {
     /// that read it, added in the matrix's row order (channel, kernel row, kernel column, then
     /// output row and column).
     ///
-    /// `columns` is scratch: with `same` padding at stride 1, the cells that read padding are
-    /// overwritten with −0 (see ``foldRowAsBlock(_:kernelRow:shift:inside:into:)``); the others
-    /// are left as they are.
+    /// `columns` is scratch: with `same` padding at stride 1, some of the cells that read padding
+    /// (those beside the image, in window rows whose input row is inside it) may be overwritten
+    /// with −0 (see ``foldRowAsBlock(_:kernelRow:shift:inside:into:)``); cells that read the image
+    /// never are.
     @inlinable
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
