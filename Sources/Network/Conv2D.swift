@@ -189,10 +189,8 @@ public final class Conv2D<Scalar: MatrixScalar>: Layer {
         let windows = windowsBuffer.pointer + part * windowRows * positions
         let w = StridedView(weights.valueBuffer.pointer, rows: filters, columns: patch)
         let bias = bias?.valueBuffer.pointer
-        for image in KernelPool.blockStart(
-            part, of: parts, count: rows)..<KernelPool.blockStart(
-                part + 1, of: parts, count: rows)
-        {
+        let first = KernelPool.blockStart(part, of: parts, count: rows)
+        for image in first..<KernelPool.blockStart(part + 1, of: parts, count: rows) {
             geometry.unrollWindows(input + image * inputCount, into: windows)
             let result = output + image * outputCount
             StridedView.multiply(

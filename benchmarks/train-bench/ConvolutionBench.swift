@@ -181,20 +181,8 @@ final class ConvolutionFloor {
             let patch1 = first.patchCount, positions1 = first.positions
             let patch2 = second.patchCount, positions2 = second.positions
             // Forward: the convolutions image by image, as the layer runs them.
-            forEachImage(n, first) { part, image, _ in
-                let windows = windows1 + part * patch1 * positions1
-                first.unrollWindows(images1 + image * first.inputCount, into: windows)
-                gemm(
-                    false, false, filters1, positions1, patch1, weights1, windows, 0,
-                    outputs1 + image * filters1 * positions1)
-            }
-            forEachImage(n, second) { part, image, _ in
-                let windows = windows2 + part * patch2 * positions2
-                second.unrollWindows(images2 + image * second.inputCount, into: windows)
-                gemm(
-                    false, false, filters2, positions2, patch2, weights2, windows, 0,
-                    outputs2 + image * filters2 * positions2)
-            }
+            forward(n, first, filters: filters1, images1, windows1, weights1, outputs1)
+            forward(n, second, filters: filters2, images2, windows2, weights2, outputs2)
             gemm(false, false, n, 128, 3136, flat, dense1, 0, hidden)
             gemm(false, false, n, 10, 128, hidden, dense2, 0, logits)
             // Backward.
@@ -215,6 +203,21 @@ final class ConvolutionFloor {
                     false, true, filters1, patch1, positions1, outputs1 + image * filters1 * positions1,
                     windows1 + part * patch1 * positions1, firstOfPart ? 0 : 1, gradients1 + part * filters1 * patch1)
             }
+        }
+    }
+
+    /// One convolution's forward products over `images` images: per image, im2col into its part's
+    /// window matrix in `windows`, then `weights · columns` into the image's output planes.
+    func forward(
+        _ images: Int, _ geometry: ImageGeometry, filters: Int, _ input: UnsafePointer<Float>,
+        _ windows: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>
+    ) {
+        let patch = geometry.patchCount, positions = geometry.positions
+        forEachImage(images, geometry) { part, image, _ in
+            let partWindows = windows + part * patch * positions
+            geometry.unrollWindows(input + image * geometry.inputCount, into: partWindows)
+            Self.gemm(
+                false, false, filters, positions, patch, weights, partWindows, 0, output + image * filters * positions)
         }
     }
 
