@@ -205,8 +205,11 @@ enum DataSource {
         return LoadedData(inputs: Matrix<Scalar>(data.inputs), targets: Matrix<Scalar>(data.targets), name: name)
     }
 
+    /// The format of a data file, from its name alone ("npy", "npz", "idx" or "csv"). Only the last path
+    /// component is read: a folder's name (a `mktemp` folder can be called `tmp.bIdx3q`) never decides it.
     static func kind(of path: String) -> String {
-        let lower = path.lowercased()
+        let name = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+        let lower = name.lowercased()
         let stem = lower.hasSuffix(".gz") ? String(lower.dropLast(3)) : lower
         if stem.hasSuffix(".npy") { return "npy" }
         if stem.hasSuffix(".npz") { return "npz" }

@@ -446,6 +446,26 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(missing.status == 1 && missing.standardError.contains("absent.csv"), "\(missing.standardError)")
     }
 
+    /// The format comes from the file's own name: a CSV in a folder whose name holds "idx3" (as a `mktemp`
+    /// folder like `tmp.bIdx3q` can) is still a CSV, and `--target` applies to it.
+    @Test func aFolderNameNeverDecidesTheFormat() throws {
+        let folder = try temporaryFolder().appendingPathComponent("tmp.bIdx3q.npz-ubyte")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try put(largeTargetCSV(rows: 20), "values.csv", in: folder)
+        let trained = try Executable.run(
+            [
+                "train", "--data", folder.appendingPathComponent("values.csv").path, "--target", "y", "--epochs", "1",
+                "-q",
+            ],
+            in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let missing = try Executable.run(
+            ["train", "--data", folder.appendingPathComponent("absent.csv").path, "--target", "y"], in: folder)
+        #expect(
+            missing.status == 1 && missing.standardError.contains("absent.csv")
+                && !missing.standardError.contains("IDX"), "\(missing.standardError)")
+    }
+
     // MARK: Warm start and interruption
 
     @Test func initFromContinuesASavedModelAndResumeSaysSo() throws {
