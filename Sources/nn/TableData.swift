@@ -386,7 +386,7 @@ enum TableData {
         var textRows: [Int] = []
         for row in rows {
             guard let value = values[row] else { continue }
-            if Double(value.trimmingCharacters(in: .whitespaces)) != nil {
+            if csvCellNumber(value.trimmingCharacters(in: .whitespaces)) != nil {
                 numeric += 1
             } else {
                 textRows.append(row)
@@ -662,7 +662,7 @@ enum TableData {
                     put(index, 0, try fill(column.fillNumber, row: row))
                     continue
                 }
-                if let value = Double(text.trimmingCharacters(in: .whitespaces)) {
+                if let value = csvCellNumber(text.trimmingCharacters(in: .whitespaces)) {
                     put(index, 0, value)
                 } else if unknown == .error {
                     throw CommandError.dataMismatch(

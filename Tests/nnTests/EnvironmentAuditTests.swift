@@ -1,0 +1,216 @@
+import Foundation
+import Testing
+
+// An audit of `nn` against its surroundings (names, streams, environment) and hostile input, each
+// finding run through the built `nn`. Before each fix: a CSV named `idx3.csv` was read as IDX images;
+// `.CSV`, `.NPY`, `.NPZ` and `.SAFETENSORS` outputs were refused or misnamed; an error printed to a
+// closed or full standard error trapped (SIGILL, status 132); output lost on a full disk exited 0; a
+// `0x10` cell in a numeric column made it a text column, one-hot encoded without a word; an
+// `OPENBLAS_NUM_THREADS` that OpenBLAS ignores was reported as the thread count's source.
+
+/// Runs a `/bin/sh` script with the built `nn` as `$0`, in `folder`.
+private func shell(_ script: String, in folder: URL) throws -> CommandResult {
+    try Executable.run(
+        ["-c", script, Executable.path(of: "nn")], in: folder, environment: ["OPENBLAS_NUM_THREADS": "1"],
+        executable: "/bin/sh")
+}
+
+/// A two-class table `a,b,label` of 12 rows.
+private let smallTable: String = {
+    var text = "a,b,label\n"
+    for row in 0..<12 { text += "\(row % 3),\(row % 5),\(row % 2)\n" }
+    return text
+}()
+
+private func put(_ text: String, _ name: String, in folder: URL) throws {
+    try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+}
+
+private func exists(_ name: String, in folder: URL) -> Bool {
+    FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path)
+}
+
+@Suite struct FileNameAuditTests {
+    /// A `.csv` extension decides, whatever else the name holds: `idx3.csv` was read as IDX images
+    /// ("magic number 0x612c622c"). A name without a format's extension that holds `idx3` is still
+    /// taken for IDX images, and `.CSV` is a CSV.
+    @Test func aCSVExtensionDecidesOverANameThatHoldsIdx3() throws {
+        let folder = try temporaryFolder()
+        for name in ["idx3.csv", "Scores-IDX3.CSV", "idx3.csv.gz"] {
+            try put(smallTable, name, in: folder)
+            let result = try Executable.run(
+                ["train", "--data", name, "--target", "label", "--epochs", "1", "--quiet"], in: folder)
+            #expect(result.status == 0, "\(name): \(result.standardError)")
+            #expect(
+                result.standardOutput.contains("features (2): a, b; rows: 12 training"),
+                "\(name): \(result.standardOutput)")
+        }
+        try put(smallTable, "images.idx3", in: folder)
+        let images = try Executable.run(
+            ["predict", "--model", "absent.safetensors", "--data", "images.idx3", "--target", "label"], in: folder)
+        #expect(
+            images.status == 64 && images.standardError.contains("--target does not apply to images.idx3"),
+            "\(images.status): \(images.standardError)")
+    }
+
+    /// Outputs are named by extension without regard to case, as inputs are: `--output P.CSV` and
+    /// `P.NPY` were usage errors (64), `W.NPZ` too, and `--save R.SAFETENSORS` checkpointed to
+    /// `R.SAFETENSORS.checkpoint.safetensors`.
+    @Test func outputEndingsAreReadWithoutRegardToCase() throws {
+        let folder = try temporaryFolder()
+        try put(smallTable, "table.csv", in: folder)
+        let trained = try Executable.run(
+            [
+                "train", "--data", "table.csv", "--epochs", "2", "--checkpoint-every", "1", "--save", "R.SAFETENSORS",
+                "--quiet",
+            ], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        #expect(exists("R.SAFETENSORS", in: folder) && exists("R.checkpoint.safetensors", in: folder))
+        #expect(!exists("R.SAFETENSORS.checkpoint.safetensors", in: folder))
+
+        let csv = try Executable.run(
+            ["predict", "--model", "R.SAFETENSORS", "--data", "table.csv", "--output", "P.CSV"], in: folder)
+        #expect(csv.status == 0 && csv.standardOutput == "wrote 12 predictions to P.CSV\n", "\(csv.standardError)")
+        let predictions = try String(contentsOf: folder.appendingPathComponent("P.CSV"), encoding: .utf8)
+        #expect(predictions.split(separator: "\n").count == 13 && predictions.hasPrefix("label\n"), "\(predictions)")
+
+        let npy = try Executable.run(
+            ["predict", "--model", "R.SAFETENSORS", "--data", "table.csv", "--output", "P.NPY"], in: folder)
+        #expect(npy.status == 0, "\(npy.standardError)")
+        #expect(try bytes("P.NPY", in: folder).prefix(6) == Data([0x93] + Array("NUMPY".utf8)))
+
+        let npz = try Executable.run(["export", "--model", "R.SAFETENSORS", "--output", "W.NPZ"], in: folder)
+        #expect(npz.status == 0, "\(npz.standardError)")
+        #expect(try bytes("W.NPZ", in: folder).prefix(2) == Data("PK".utf8))
+
+        let torch = try Executable.run(
+            ["export", "--model", "R.SAFETENSORS", "--format", "torch", "--output", "T.SafeTensors"], in: folder)
+        #expect(torch.status == 0, "\(torch.standardError)")
+        let imported = try Executable.run(
+            ["import", "--model", "T.SafeTensors", "--output", "I.SAFETENSORS"], in: folder)
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let info = try Executable.run(["info", "--model", "I.SAFETENSORS"], in: folder)
+        #expect(info.status == 0 && info.standardOutput.contains("loss: bce"), "\(info.standardOutput)")
+
+        let wrong = try Executable.run(
+            ["predict", "--model", "R.SAFETENSORS", "--data", "table.csv", "--output", "P.txt"], in: folder)
+        #expect(
+            wrong.status == 64
+                && wrong.standardError.hasPrefix("error: --output must end in .csv or .npy, got 'P.txt'"),
+            "\(wrong.standardError)")
+    }
+}
+
+@Suite struct StandardStreamAuditTests {
+    /// An error message that cannot be written (standard error closed, or a full device) loses the
+    /// message, not the exit status: Foundation's `FileHandle.write(_:)` trapped (status 132).
+    @Test func errorsIntoAClosedOrFullStandardErrorKeepTheirStatus() throws {
+        let folder = try temporaryFolder()
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let script = """
+            "$0" train --data absent.csv 2>&-; echo "status $?"
+            "$0" train --data absent.csv 2>/dev/full; echo "status $?"
+            "$0" train --bogus 2>&-; echo "status $?"
+            "$0" predict --model absent.safetensors --data absent.csv 2>/dev/full; echo "status $?"
+            """
+        let result = try shell(script, in: folder)
+        #expect(result.standardOutput == "status 1\nstatus 1\nstatus 64\nstatus 1\n", "\(result.standardOutput)")
+        #expect(result.standardError.isEmpty, "\(result.standardError)")
+    }
+
+    /// What a command prints to a standard output that fails (a full disk) is lost, and so the
+    /// command fails (status 1, naming standard output and the reason); before, every command exited
+    /// 0. A training run still saves its model first. A reader that goes away (`| head -c 1`) or a
+    /// closed standard output is the user's choice and no failure.
+    @Test func aFullStandardOutputIsAnErrorAndAClosedOneIsNot() throws {
+        let folder = try temporaryFolder()
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        try put(smallTable, "table.csv", in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "table.csv", "--epochs", "1", "--save", "m.safetensors", "--quiet"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let commands = [
+            "predict --model m.safetensors --data table.csv", "evaluate --model m.safetensors --data table.csv",
+            "info --model m.safetensors", "examples", "--help", "train --help", "--version",
+            "train --data table.csv --epochs 1 --save saved.safetensors",
+        ]
+        let script = commands.map { "\"$0\" \($0) >/dev/full; echo \"status $?\"" }.joined(separator: "\n")
+        let result = try shell(script, in: folder)
+        #expect(
+            result.standardOutput == String(repeating: "status 1\n", count: commands.count), "\(result.standardOutput)")
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == commands.count, "\(result.standardError)")
+        #expect(
+            lines.allSatisfy { $0 == "error: standard output: could not write: No space left on device" },
+            "\(result.standardError)")
+        #expect(exists("saved.safetensors", in: folder))
+
+        let chosen = try shell(
+            """
+            { "$0" predict --model m.safetensors --data table.csv; echo "status $?" >&2; } | head -c 1 >/dev/null
+            { "$0" examples 001; echo "status $?" >&2; } | head -c 1 >/dev/null
+            "$0" predict --model m.safetensors --data table.csv >&-; echo "status $?" >&2
+            """, in: folder)
+        #expect(chosen.standardError == "status 0\nstatus 0\nstatus 0\n", "\(chosen.standardError)")
+    }
+}
+
+@Suite struct NumberAuditTests {
+    /// A hexadecimal cell is no number to the CSV reader, so it is none to the check for a numeric
+    /// column's stray text either: `0x10` among numbers made the column text, one-hot encoded without
+    /// a word (Swift's `Double("0x10")` is 16). At prediction, such a cell in a numeric column is text.
+    @Test func aHexadecimalCellIsTextEverywhere() throws {
+        let folder = try temporaryFolder()
+        try put(smallTable + "0x10,1,0\n", "hex.csv", in: folder)
+        let refused = try Executable.run(["train", "--data", "hex.csv", "--epochs", "1", "--quiet"], in: folder)
+        #expect(
+            refused.status == 1
+                && refused.standardError
+                    == "error: hex.csv line 14: column 'a' holds numbers (12 cells) but '0x10' here; fix the cell, or leave it empty to mark it missing\n",
+            "\(refused.standardError)")
+
+        try put(smallTable, "table.csv", in: folder)
+        let trained = try Executable.run(
+            ["train", "--data", "table.csv", "--epochs", "1", "--save", "m.safetensors", "--quiet"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        try put("a,b\n0x10,1\n1,2\n", "new.csv", in: folder)
+        let predicted = try Executable.run(
+            ["predict", "--model", "m.safetensors", "--data", "new.csv", "--unknown-categories", "error"], in: folder)
+        #expect(
+            predicted.status == 1
+                && predicted.standardError.hasPrefix(
+                    "error: new.csv line 2: column 'a' holds text ('0x10') but the model was trained on numbers there"),
+            "\(predicted.standardError)")
+    }
+
+    /// OpenBLAS reads its thread variables with `atoi` and ignores a value that is no positive count:
+    /// `OPENBLAS_NUM_THREADS=junk` ran on every core while the header said "2 threads by
+    /// OPENBLAS_NUM_THREADS". Such a value is named in a warning and the thread rule decides; a
+    /// count OpenBLAS takes is still the user's.
+    @Test func aThreadCountOpenBLASIgnoresIsNotTheUsersChoice() throws {
+        let folder = try temporaryFolder()
+        try put(smallTable, "table.csv", in: folder)
+        let arguments = ["train", "--data", "table.csv", "--epochs", "1", "--json"]
+        let unset = ["OPENBLAS_NUM_THREADS": "", "GOTO_NUM_THREADS": "", "OMP_NUM_THREADS": ""]
+        for junk in ["junk", "0", "-2"] {
+            var environment = unset
+            environment["OPENBLAS_NUM_THREADS"] = junk
+            let result = try Executable.run(arguments, in: folder, environment: environment)
+            #expect(result.status == 0, "\(result.standardError)")
+            #expect(
+                result.standardError.split(separator: "\n").contains(
+                    "warning: OPENBLAS_NUM_THREADS='\(junk)' is not a thread count, so OpenBLAS ignores it"),
+                "\(result.standardError)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+            let threads = try #require(object?["threads"] as? [String: Any], "\(result.standardOutput)")
+            #expect(threads["source"] as? String == "thread rule" && threads["count"] as? Int == 1, "\(threads)")
+        }
+        var environment = unset
+        environment["OPENBLAS_NUM_THREADS"] = "junk"
+        environment["OMP_NUM_THREADS"] = "1"
+        let taken = try Executable.run(arguments, in: folder, environment: environment)
+        let object = try JSONSerialization.jsonObject(with: Data(taken.standardOutput.utf8)) as? [String: Any]
+        let threads = try #require(object?["threads"] as? [String: Any], "\(taken.standardOutput)")
+        #expect(threads["source"] as? String == "environment (OMP_NUM_THREADS)", "\(threads)")
+    }
+}
