@@ -87,9 +87,11 @@ enum DataSource {
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
     ]
 
-    /// The folder of the Fashion-MNIST files; `NN_FASHION_MNIST_DIR` overrides it.
+    /// The folder of the Fashion-MNIST files; `NN_FASHION_MNIST_DIR` overrides it unless it is empty (as
+    /// `NN_FASHION_MNIST_DIR= nn ...` sets it), which counts as unset.
     static var fashionFolder: String {
-        ProcessInfo.processInfo.environment["NN_FASHION_MNIST_DIR"] ?? "/usr/share/datasets/fashion-mnist"
+        ProcessInfo.processInfo.environment["NN_FASHION_MNIST_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "/usr/share/datasets/fashion-mnist"
     }
 
     /// Loads the data; `needsTargets` makes a CSV's target column default to the last one.

@@ -214,3 +214,39 @@ private func exists(_ name: String, in folder: URL) -> Bool {
         #expect(threads["source"] as? String == "environment (OMP_NUM_THREADS)", "\(threads)")
     }
 }
+
+@Suite struct SmallUntruthAuditTests {
+    /// A layer token of digits that are not ASCII (`٣`, `½`, `4²`) is no layer; it was refused as "a
+    /// dense layer needs at most 9223372036854775807 units", since `Character.isNumber` holds for them.
+    @Test func unitCountsAreASCIIDigits() throws {
+        let folder = try temporaryFolder()
+        try put(smallTable, "table.csv", in: folder)
+        for token in ["٣", "½", "4²"] {
+            let result = try Executable.run(
+                ["train", "--data", "table.csv", "--layers", token, "--epochs", "1"], in: folder)
+            #expect(
+                result.status == 64
+                    && result.standardError.hasPrefix("error: --layers: token 1 '\(token)' is not a layer"),
+                "\(token): \(result.standardError)")
+        }
+    }
+
+    /// An empty `NN_FASHION_MNIST_DIR` (as `NN_FASHION_MNIST_DIR= nn ...` sets it) counts as unset, as
+    /// the thread variables do: it was taken as the folder ("not installed in ;").
+    @Test func anEmptyDataSetFolderVariableIsUnset() throws {
+        let folder = try temporaryFolder()
+        let standard = "/usr/share/datasets/fashion-mnist"
+        let result = try Executable.run(
+            ["train", "--dataset", "fashion-mnist", "--limit", "20", "--layers", "2", "--epochs", "1", "--quiet"],
+            in: folder, environment: ["NN_FASHION_MNIST_DIR": "", "OPENBLAS_NUM_THREADS": "1"])
+        if FileManager.default.fileExists(atPath: standard + "/train-labels-idx1-ubyte.gz")
+            || FileManager.default.fileExists(atPath: standard + "/train-labels-idx1-ubyte")
+        {
+            #expect(result.status == 0, "\(result.standardError)")
+        } else {
+            #expect(
+                result.status == 1 && result.standardError.contains("is not installed in \(standard);"),
+                "\(result.standardError)")
+        }
+    }
+}
