@@ -234,6 +234,12 @@ enum TableData {
         var features: [Int]
         if let list = request.features {
             features = try columnList(list, table: table, option: "--features", file: path)
+            // A column listed twice (`a,a`, `0:2,1`) is the list's mistake, not the header's.
+            var listed = Set<Int>()
+            for position in features where !listed.insert(position).inserted {
+                throw CommandError.usage(
+                    "--features lists column \(table.label(of: position)) twice; list each column once")
+            }
             if features.contains(target) {
                 throw CommandError.usage(
                     "--features includes the target column \(table.label(of: target)); leave it out")

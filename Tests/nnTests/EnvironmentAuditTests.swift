@@ -101,6 +101,67 @@ private func exists(_ name: String, in folder: URL) -> Bool {
     }
 }
 
+@Suite struct FileContentAuditTests {
+    /// Text that is not UTF-8 (UTF-16 and UTF-32 with their byte-order marks, as Excel saves "Unicode
+    /// text") is refused by name; it was read as ragged lines ("line 62: 1 cells but the first row has 4").
+    @Test func textThatIsNotUTF8IsNamed() throws {
+        let folder = try temporaryFolder()
+        let encodings: [(String, String.Encoding)] = [("UTF-16", .utf16), ("UTF-32", .utf32)]
+        for (name, encoding) in encodings {
+            // Foundation writes these with a byte-order mark.
+            try #require(smallTable.data(using: encoding)).write(to: folder.appendingPathComponent("\(name).csv"))
+            let result = try Executable.run(["train", "--data", "\(name).csv", "--epochs", "1"], in: folder)
+            #expect(
+                result.status == 1
+                    && result.standardError
+                        == "error: \(name).csv: cannot read the file: it is \(name) text (it begins with a byte-order mark), and nn reads UTF-8; convert it with iconv -f \(name) -t UTF-8\n",
+                "\(result.standardError)")
+        }
+    }
+
+    /// A file compressed other than by gzip is named as such: a bzip2 CSV was read as text whose header
+    /// was the compressed bytes ("no feature columns are left (the target is 'BZh91AY&SYl')"), and an
+    /// xz `.npy` failed on its magic string.
+    @Test func compressionOtherThanGzipIsNamed() throws {
+        let folder = try temporaryFolder()
+        try put(smallTable, "table.csv", in: folder)
+        let script = """
+            command -v bzip2 >/dev/null && bzip2 -c table.csv > table.csv.bz2 || printf 'BZh91AY&SY%s' x > table.csv.bz2
+            printf '\\375\\067\\172\\130\\132\\000rest' > arrays.npy
+            printf 'PK\\003\\004rest' > table.zip
+            printf '\\050\\265\\057\\375rest' > table.zst
+            for file in table.csv.bz2 arrays.npy table.zip table.zst; do "$0" train --data $file --epochs 1; echo "status $?"; done
+            """
+        let result = try shell(script, in: folder)
+        #expect(result.standardOutput == String(repeating: "status 1\n", count: 4), "\(result.standardOutput)")
+        let lines = result.standardError.split(separator: "\n").map(String.init)
+        #expect(
+            lines == [
+                "error: table.csv.bz2: cannot read the file: it is bzip2-compressed, which nn does not read; decompress it with bunzip2, or compress it with gzip",
+                "error: arrays.npy: cannot read the file: it is xz-compressed, which nn does not read; decompress it with unxz, or compress it with gzip",
+                "error: table.zip: cannot read the file: it is a zip archive, which nn reads only as an .npz file of arrays; unzip it, or name it .npz if it is one",
+                "error: table.zst: cannot read the file: it is zstd-compressed, which nn does not read; decompress it with unzstd, or compress it with gzip",
+            ], "\(result.standardError)")
+    }
+
+    /// A column that `--features` lists twice is the list's mistake: it was blamed on the header ("the
+    /// header names column 'a' twice (columns 1 and 1)").
+    @Test func aFeatureListedTwiceIsTheListsMistake() throws {
+        let folder = try temporaryFolder()
+        try put(smallTable, "table.csv", in: folder)
+        for list in ["a,a", "0:2,1"] {
+            let result = try Executable.run(
+                ["train", "--data", "table.csv", "--features", list, "--epochs", "1"], in: folder)
+            let column = list == "a,a" ? "a" : "b"
+            #expect(
+                result.status == 64
+                    && result.standardError.hasPrefix(
+                        "error: --features lists column '\(column)' twice; list each column once\n"),
+                "\(list): \(result.standardError)")
+        }
+    }
+}
+
 @Suite struct StandardStreamAuditTests {
     /// An error message that cannot be written (standard error closed, or a full device) loses the
     /// message, not the exit status: Foundation's `FileHandle.write(_:)` trapped (status 132).
