@@ -53,6 +53,10 @@ struct NN: ParsableCommand {
         } catch let error as CommandError {
             if error.isUsage { fail(readableMessage("\(error)"), code: 64) }
             DistributedRun.fail(readableMessage("\(error)"))
+        } catch let error as ValidationError {
+            // Thrown by a command's run (an unknown example's name): a usage error in the one style, where
+            // ArgumentParser would print `Error:` and the root command's usage.
+            fail(readableMessage(error.message), code: 64)
         } catch {
             if let communicator = DistributedRun.communicator { communicator.abort("\(error)", code: 1) }
             // `nn help` and `nn SUBCOMMAND --help` end here, as clean exits.

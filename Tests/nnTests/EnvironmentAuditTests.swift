@@ -292,6 +292,16 @@ private func exists(_ name: String, in folder: URL) -> Bool {
         }
     }
 
+    /// A usage error found while a command runs (an example's name) is printed as every other one:
+    /// it was ArgumentParser's `Error: …` with the root command's usage (`Usage: nn <subcommand>`).
+    @Test func anUnknownExampleIsAUsageErrorInTheOneStyle() throws {
+        let result = try Executable.run(["examples", "5"])
+        #expect(result.status == 64, "\(result.standardError)")
+        #expect(
+            result.standardError == "error: no example named '5'; the examples are 000, 001, 002, 003, 004 and all\n",
+            "\(result.standardError)")
+    }
+
     /// An empty `NN_FASHION_MNIST_DIR` (as `NN_FASHION_MNIST_DIR= nn ...` sets it) counts as unset, as
     /// the thread variables do: it was taken as the folder ("not installed in ;").
     @Test func anEmptyDataSetFolderVariableIsUnset() throws {
