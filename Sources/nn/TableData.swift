@@ -135,6 +135,9 @@ enum TableData {
             table, target: target, features: chosen, policy: policy, path: path, notes: &notes)
         let dates = dateColumns(
             table, features: chosen, rows: rows, format: request.dateFormat, inputs: request.dateInputs)
+        for position in [target] + chosen where dates[position] == nil {
+            try refuseCommaNumbers(table, position: position, rows: rows, path: path)
+        }
         let features =
             request.features == nil
             ? try withoutIdentifiers(table, features: chosen, rows: rows, dates: dates, path: path, notes: &notes)
@@ -366,6 +369,37 @@ enum TableData {
             )
         }
         return kept
+    }
+
+    /// Refuses a text column whose cells are all numbers, some written with a comma (`0,5`, `1,000`,
+    /// `1.234,5`): a decimal comma (a German spreadsheet's CSV, separated by `;`) or a thousands
+    /// separator, which the reader does not take for a number. Such a column was one-hot encoded as
+    /// categories without a word, or dropped as identifiers. The error names the column, the line and
+    /// the cell.
+    static func refuseCommaNumbers(_ table: CSVTable, position: Int, rows: [Int], path: String) throws {
+        guard case .text(let values) = table.columns[position] else { return }
+        var first: Int? = nil
+        for row in rows {
+            guard let text = values[row] else { continue }
+            if isCommaNumber(text) {
+                if first == nil { first = row }
+            } else if csvCellNumber(text.trimmingCharacters(in: .whitespaces)) == nil {
+                return
+            }
+        }
+        guard let first else { return }
+        throw CommandError.dataMismatch(
+            "\(path) line \(table.lines[first]): column \(table.label(of: position)) holds numbers written with a comma ('\(values[first]!)'), a decimal comma or a thousands separator, which nn does not read; write them with a decimal point and no separators"
+        )
+    }
+
+    /// Whether `text` is a number written with a comma: an optional sign, then digits, commas and
+    /// points only, at least one comma, beginning and ending with a digit.
+    static func isCommaNumber(_ text: String) -> Bool {
+        let body = text.first == "-" || text.first == "+" ? text.dropFirst() : Substring(text)
+        guard let head = body.first, let tail = body.last, head.isASCII, head.isNumber, tail.isASCII, tail.isNumber
+        else { return false }
+        return body.contains(",") && body.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == "," || $0 == "." }
     }
 
     /// Refuses a column of numbers with a few text cells (`3,x,1`): it is a data error, not a text

@@ -244,6 +244,37 @@ private func exists(_ name: String, in folder: URL) -> Bool {
             "\(predicted.standardError)")
     }
 
+    /// Numbers written with a comma (a decimal comma, as a German spreadsheet saves a `;`-separated CSV,
+    /// or a thousands separator) are refused, naming the line, column and cell: such a column was
+    /// one-hot encoded as categories without a word ("a, b (7 inputs after one-hot encoding)"), or
+    /// dropped as identifiers. A column of text that merely holds a comma stays categories.
+    @Test func numbersWrittenWithACommaAreRefused() throws {
+        let folder = try temporaryFolder()
+        var german = "a;b;y\n"
+        for row in 0..<12 { german += "\(row % 4),5;\(row % 3 + 1),25;\(row % 2)\n" }
+        try put(german, "german.csv", in: folder)
+        try put("a,b,y\n\"1,000\",1,0\n2,2,1\n\"1.234,5\",3,0\n4,4,1\n", "thousands.csv", in: folder)
+        try put("a,b,y\n\"x,1\",1,0\n\"1,2\",2,1\n\"x,1\",3,0\n\"1,2\",4,1\n", "labels.csv", in: folder)
+        let decimal = try Executable.run(
+            ["train", "--data", "german.csv", "--delimiter", ";", "--epochs", "1", "--quiet"], in: folder)
+        #expect(
+            decimal.status == 1
+                && decimal.standardError
+                    == "error: german.csv line 2: column 'a' holds numbers written with a comma ('0,5'), a decimal comma or a thousands separator, which nn does not read; write them with a decimal point and no separators\n",
+            "\(decimal.standardError)")
+        let thousands = try Executable.run(["train", "--data", "thousands.csv", "--epochs", "1"], in: folder)
+        #expect(
+            thousands.status == 1
+                && thousands.standardError.hasPrefix(
+                    "error: thousands.csv line 2: column 'a' holds numbers written with a comma ('1,000')"),
+            "\(thousands.standardError)")
+        let labels = try Executable.run(["train", "--data", "labels.csv", "--epochs", "1", "--quiet"], in: folder)
+        #expect(
+            labels.status == 0
+                && labels.standardOutput.contains("features (2): a, b (3 inputs after one-hot encoding)"),
+            "\(labels.standardOutput) \(labels.standardError)")
+    }
+
     /// OpenBLAS reads its thread variables with `atoi` and ignores a value that is no positive count:
     /// `OPENBLAS_NUM_THREADS=junk` ran on every core while the header said "2 threads by
     /// OPENBLAS_NUM_THREADS". Such a value is named in a warning and the thread rule decides; a
