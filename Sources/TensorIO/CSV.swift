@@ -139,7 +139,7 @@ public struct CSVDataset<Scalar: MatrixScalar>: Sendable {
 public func readCSV<Scalar: MatrixScalar>(
     from path: String, as type: Scalar.Type = Scalar.self, options: CSVReadOptions = CSVReadOptions()
 ) throws(DataIOError) -> CSVDataset<Scalar> {
-    let bytes = try FileBytes.load(path)
+    let bytes = try FileBytes.loadText(path)
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> CSVDataset<Scalar> in
         // Call the concrete types directly so that the optimizer specializes the parsing loop.
         let reader = CSVReader(bytes: bytes, options: options)
@@ -607,7 +607,7 @@ public struct CSVTable: Sendable {
 public func readCSVTable(
     from path: String, header: CSVHeader = .automatic, delimiter: Character = ","
 ) throws(DataIOError) -> CSVTable {
-    let bytes = try FileBytes.load(path)
+    let bytes = try FileBytes.loadText(path)
     return try withExtendedLifetime(bytes) { () throws(DataIOError) -> CSVTable in
         let file = bytes.file
         let delimiterByte = try csvDelimiterByte(delimiter, file: file)

@@ -55,12 +55,59 @@ internal final class FileBytes {
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     /// Maps the file at `path`; when it starts with the gzip magic number `1f 8b`, returns the inflated bytes instead.
+    /// A file compressed some other way (bzip2, xz, zstd, zip) is refused by name, rather than read as
+    /// the binary it is (a bzip2 CSV's first line became its header, `BZh91AY&SY`).
     static func load(_ path: String) throws(DataIOError) -> FileBytes {
         let mapped = try map(path)
         if Zlib.isGzip(mapped.bytes) {
             return try Zlib.inflateGzip(mapped.bytes, file: path)
         }
+        if let reason = otherCompression(mapped.bytes) { throw .cannotRead(file: path, reason: reason) }
         return mapped
+    }
+
+    /// Loads a text file (a CSV) as ``load(_:)`` does, refusing UTF-16 and UTF-32 text, known by its
+    /// byte-order mark (as Excel's "Unicode text" is saved), which would be read as ragged lines.
+    static func loadText(_ path: String) throws(DataIOError) -> FileBytes {
+        let bytes = try load(path)
+        let start = Array(bytes.bytes.prefix(4))
+        let encoding: String? =
+            start.starts(with: [0xFF, 0xFE, 0, 0]) || start.starts(with: [0, 0, 0xFE, 0xFF])
+            ? "UTF-32"
+            : start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) ? "UTF-16" : nil
+        if let encoding {
+            throw .cannotRead(
+                file: path,
+                reason:
+                    "it is \(encoding) text (it begins with a byte-order mark), and nn reads UTF-8; convert it with iconv -f \(encoding) -t UTF-8"
+            )
+        }
+        return bytes
+    }
+
+    /// What compression other than gzip `bytes` begin with and how to undo it, in words; nil for none.
+    static func otherCompression(_ bytes: UnsafeRawBufferPointer) -> String? {
+        func startsWith(_ magic: [UInt8]) -> Bool {
+            bytes.count >= magic.count && bytes.prefix(magic.count).elementsEqual(magic)
+        }
+        // bzip2: "BZh", the block size 1-9, then the first block's magic 0x314159265359 ("1AY&SY").
+        if bytes.count >= 10, startsWith(Array("BZh".utf8)), (0x31...0x39).contains(bytes[3]),
+            bytes[4..<10].elementsEqual(Array("1AY&SY".utf8))
+        {
+            return
+                "it is bzip2-compressed, which nn does not read; decompress it with bunzip2, or compress it with gzip"
+        }
+        if startsWith([0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) {
+            return "it is xz-compressed, which nn does not read; decompress it with unxz, or compress it with gzip"
+        }
+        if startsWith([0x28, 0xB5, 0x2F, 0xFD]) {
+            return "it is zstd-compressed, which nn does not read; decompress it with unzstd, or compress it with gzip"
+        }
+        if startsWith([0x50, 0x4B, 0x03, 0x04]) || startsWith([0x50, 0x4B, 0x05, 0x06]) {
+            return
+                "it is a zip archive, which nn reads only as an .npz file of arrays; unzip it, or name it .npz if it is one"
+        }
+        return nil
     }
 
     /// Wraps bytes already in memory (an `.npz` member) without copying; `owner` keeps them alive.

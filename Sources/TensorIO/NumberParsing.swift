@@ -146,3 +146,15 @@ private func viaCString<Value>(
         return value
     }
 }
+
+/// The number a CSV cell's text holds, by the rule the CSV readers apply to every cell (decimals,
+/// exponents, `inf`, `infinity` and `nan`; no hexadecimal, no blanks around it), or nil when it
+/// holds none: code that looks at a table's text cells asks this, so that a cell is a number in one
+/// place exactly when it is one in the other.
+package func csvCellNumber(_ text: String) -> Double? {
+    var text = text
+    return text.withUTF8 { bytes -> Double? in
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
+        return parseDouble(base, count: bytes.count)
+    }
+}

@@ -72,8 +72,8 @@ struct LoadedData<Scalar: MatrixScalar> {
 extension LoadedData {
     /// Prints the notes (`note: …`) and warnings (`warning: …`) to standard error.
     func printNotes() {
-        for note in notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-        for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for note in notes { writeError("note: \(note)\n") }
+        for warning in warnings { writeError("warning: \(warning)\n") }
     }
 }
 
@@ -87,9 +87,11 @@ enum DataSource {
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
     ]
 
-    /// The folder of the Fashion-MNIST files; `NN_FASHION_MNIST_DIR` overrides it.
+    /// The folder of the Fashion-MNIST files; `NN_FASHION_MNIST_DIR` overrides it unless it is empty (as
+    /// `NN_FASHION_MNIST_DIR= nn ...` sets it), which counts as unset.
     static var fashionFolder: String {
-        ProcessInfo.processInfo.environment["NN_FASHION_MNIST_DIR"] ?? "/usr/share/datasets/fashion-mnist"
+        ProcessInfo.processInfo.environment["NN_FASHION_MNIST_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "/usr/share/datasets/fashion-mnist"
     }
 
     /// Loads the data; `needsTargets` makes a CSV's target column default to the last one.
@@ -205,17 +207,8 @@ enum DataSource {
         return LoadedData(inputs: Matrix<Scalar>(data.inputs), targets: Matrix<Scalar>(data.targets), name: name)
     }
 
-    /// The format of a data file, from its name alone ("npy", "npz", "idx" or "csv"). Only the last path
-    /// component is read: a folder's name (a `mktemp` folder can be called `tmp.bIdx3q`) never decides it.
-    static func kind(of path: String) -> String {
-        let name = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
-        let lower = name.lowercased()
-        let stem = lower.hasSuffix(".gz") ? String(lower.dropLast(3)) : lower
-        if stem.hasSuffix(".npy") { return "npy" }
-        if stem.hasSuffix(".npz") { return "npz" }
-        if stem.hasSuffix("-ubyte") || stem.hasSuffix(".idx") || stem.contains("idx3") { return "idx" }
-        return "csv"
-    }
+    /// The format of a data file, from its name alone (``FileName/dataKind(of:)``).
+    static func kind(of path: String) -> String { FileName.dataKind(of: path) }
 
     static func loadFile<Scalar: MatrixScalar>(
         _ path: String, options: DataRequest, as type: Scalar.Type, needsTargets: Bool

@@ -54,10 +54,9 @@ enum DistributedRun {
             }
             communicator = world
             if let reason = world.yieldReason, world.localRank == 0 {
-                FileHandle.standardError.write(
-                    Data(
-                        "nn: \(reason): ranks give up their core while they wait for each other (mpi_yield_when_idle 1; mpirun --mca mpi_yield_when_idle 0 keeps them polling)\n"
-                            .utf8))
+                writeError(
+                    "nn: \(reason): ranks give up their core while they wait for each other (mpi_yield_when_idle 1; mpirun --mca mpi_yield_when_idle 0 keeps them polling)\n"
+                )
             }
             if threads == nil { BLASLibrary.threadCount = defaultThreadCount(localRanks: world.localSize) }
         #else
@@ -93,7 +92,7 @@ enum DistributedRun {
     static func fail(_ message: String) -> Never {
         guard let communicator else { NN.fail(message) }
         if failureIsShared || communicator.size == 1 {
-            if communicator.isPrimary { FileHandle.standardError.write(Data("error: \(message)\n".utf8)) }
+            if communicator.isPrimary { writeError("error: \(message)\n") }
             finish()
             Foundation.exit(1)
         }

@@ -74,7 +74,7 @@ struct ExportCommand: ParsableCommand {
     var compressed = false
 
     func validate() throws {
-        guard output.hasSuffix(format.fileExtension) else {
+        guard FileName.hasEnding(output, format.fileExtension) else {
             throw ValidationError(
                 "--output must end in \(format.fileExtension) with --format \(format.rawValue), got '\(output)'")
         }

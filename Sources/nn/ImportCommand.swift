@@ -48,7 +48,7 @@ struct ImportCommand: ParsableCommand {
     var classes: String?
 
     func validate() throws {
-        guard output.hasSuffix(ModelFileName.modelExtension) else {
+        guard FileName.hasEnding(output, ModelFileName.modelExtension) else {
             throw ValidationError("--output must end in \(ModelFileName.modelExtension), got '\(output)'")
         }
     }

@@ -57,10 +57,9 @@ enum KernelSwitch {
         guard (environment[markerVariable] ?? "").isEmpty else { return }
         var changed = false
         if let threads = affordableThreads(environment: environment) {
-            FileHandle.standardError.write(
-                Data(
-                    "nn: the address-space limit (ulimit -v, \(addressSpaceLimit.map { $0 >> 20 } ?? 0) MiB) has room for \(threads) of OpenBLAS's \(BLASLibrary.threadCount) threads' buffers; running again with OPENBLAS_NUM_THREADS=\(threads)\n"
-                        .utf8))
+            writeError(
+                "nn: the address-space limit (ulimit -v, \(addressSpaceLimit.map { $0 >> 20 } ?? 0) MiB) has room for \(threads) of OpenBLAS's \(BLASLibrary.threadCount) threads' buffers; running again with OPENBLAS_NUM_THREADS=\(threads)\n"
+            )
             setenv("OPENBLAS_NUM_THREADS", String(threads), 1)
             changed = true
         }
@@ -68,10 +67,9 @@ enum KernelSwitch {
         let check = check()
         if !keep, check.shouldSwitch, let core = check.recommendedCore {
             let why = check.verdict == .fellBack ? "older than this processor supports" : "slower on this processor"
-            FileHandle.standardError.write(
-                Data(
-                    "nn: OpenBLAS picked its \(check.coreName) kernels, \(why); running again with \(BLASKernelCheck.coreTypeVariable)=\(core) (\(keepVariable)=1 keeps them)\n"
-                        .utf8))
+            writeError(
+                "nn: OpenBLAS picked its \(check.coreName) kernels, \(why); running again with \(BLASKernelCheck.coreTypeVariable)=\(core) (\(keepVariable)=1 keeps them)\n"
+            )
             setenv(BLASKernelCheck.coreTypeVariable, core, 1)
             changed = true
         }
@@ -81,8 +79,7 @@ enum KernelSwitch {
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Only reached when execv failed: carry on as this process is.
         let reason = String(cString: strerror(errno))
-        FileHandle.standardError.write(
-            Data("nn: could not run again (\(reason)); continuing with \(check.coreName) kernels\n".utf8))
+        writeError("nn: could not run again (\(reason)); continuing with \(check.coreName) kernels\n")
     }
 
     /// The soft address-space limit (`ulimit -v`) in bytes, or nil when there is none.
@@ -107,7 +104,7 @@ enum KernelSwitch {
     /// under 200 MiB never ended). OpenBLAS starts its threads when it loads, so fewer threads need a
     /// new process.
     static func affordableThreads(environment: [String: String]) -> Int? {
-        guard !ThreadDefaults.environmentVariables.contains(where: { !(environment[$0] ?? "").isEmpty }),
+        guard ThreadDefaults.userVariable(in: environment) == nil,
             let limit = addressSpaceLimit
         else { return nil }
         let threads = BLASLibrary.threadCount

@@ -55,7 +55,8 @@ enum LayerToken: Equatable {
             guard units >= 1 else { return .failure(.badValue("a dense layer needs at least 1 unit")) }
             return .success(.dense(units: units))
         }
-        if token.allSatisfy(\.isNumber) && !token.isEmpty {
+        // Only ASCII digits: `Character.isNumber` holds for ٣, ½ and ², which are no unit counts.
+        if token.allSatisfy({ $0.isASCII && $0.isNumber }) && !token.isEmpty {
             return .failure(.badValue("a dense layer needs at most \(Int.max) units"))
         }
         switch token {

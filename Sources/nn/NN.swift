@@ -40,11 +40,12 @@ struct NN: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             // --help and --version are clean exits, printed as ArgumentParser prints them.
-            if code == .success { exit(withError: error) }
+            if code == .success { exitCleanly(error) }
             fail(usageMessage(fullMessage(for: error)), code: code.rawValue)
         }
         do {
             try command.run()
+            finishOutput()
         } catch let error as NetworkError {
             DistributedRun.fail(readableMessage("\(error)"))
         } catch let error as DataIOError {
@@ -52,8 +53,14 @@ struct NN: ParsableCommand {
         } catch let error as CommandError {
             if error.isUsage { fail(readableMessage("\(error)"), code: 64) }
             DistributedRun.fail(readableMessage("\(error)"))
+        } catch let error as ValidationError {
+            // Thrown by a command's run (an unknown example's name): a usage error in the one style, where
+            // ArgumentParser would print `Error:` and the root command's usage.
+            fail(readableMessage(error.message), code: 64)
         } catch {
             if let communicator = DistributedRun.communicator { communicator.abort("\(error)", code: 1) }
+            // `nn help` and `nn SUBCOMMAND --help` end here, as clean exits.
+            if exitCode(for: error) == .success { exitCleanly(error) }
             exit(withError: error)
         }
     }
@@ -64,7 +71,23 @@ struct NN: ParsableCommand {
     }
 
     static func fail(_ message: String, code: Int32 = 1) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        writeError("error: \(message)\n")
         Foundation.exit(code)
+    }
+
+    /// Prints the help or version text a clean exit carries, as ArgumentParser prints it, and exits with 0,
+    /// or with 1 when it could not be written.
+    static func exitCleanly(_ error: any Error) -> Never {
+        print(fullMessage(for: error))
+        finishOutput()
+        Foundation.exit(0)
+    }
+
+    /// Exits with 1 when what the command printed did not all reach standard output (a full disk, an
+    /// I/O error): predictions or a report that were lost are a failure, not a success. A reader that
+    /// went away (`| head -1`) or a closed standard output is no failure. The command's files are
+    /// written by then.
+    static func finishOutput() {
+        if let reason = StandardStream.outputFailure() { fail("standard output: could not write: \(reason)") }
     }
 }

@@ -46,7 +46,7 @@ struct PredictCommand: ParsableCommand {
 
     func validate() throws {
         try imageShape?.validate()
-        if let output, !(output.hasSuffix(".csv") || output.hasSuffix(".npy")) {
+        if let output, !(FileName.hasEnding(output, ".csv") || FileName.hasEnding(output, ".npy")) {
             throw ValidationError("--output must end in .csv or .npy, got '\(output)'")
         }
         if DataSource.kind(of: data) != "csv", !csv.given.isEmpty || unknownCategories != nil {
@@ -124,7 +124,7 @@ struct PredictCommand: ParsableCommand {
             }
             columnNames = values.columns == 1 ? [predictionName] : (0..<values.columns).map { "\(predictionName)\($0)" }
         }
-        if let output, output.hasSuffix(".npy") {
+        if let output, FileName.hasEnding(output, ".npy") {
             try writeNPY(values, to: output)
             write("wrote \(values.rows) predictions to \(displayPath(output))\n")
             return

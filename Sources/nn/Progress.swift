@@ -11,31 +11,6 @@ func outputIsTerminal() -> Bool {
     }
 }
 
-/// Writes `text` to standard output at once. When standard output is closed (its reader, such as
-/// `head -1`, went away: `EPIPE`, as `nn` ignores SIGPIPE) or fails, nothing more is printed, and the
-/// work goes on: a training run still saves its files.
-func write(_ text: String) {
-    StandardOutput.shared.write(text)
-}
-
-/// Standard output, given up for the rest of the run after its first failed write.
-final class StandardOutput: @unchecked Sendable {
-    static let shared = StandardOutput()
-    private let lock = NSLock()
-    private var closed = false
-
-    func write(_ text: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !closed else { return }
-        do {
-            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
-        } catch {
-            closed = true
-        }
-    }
-}
-
 /// Shows training progress: on a terminal a progress bar redrawn with `\r` at most ten times a second,
 /// and on any output one line for selected epochs (every epoch for short runs, about twenty lines plus
 /// the last for long ones).

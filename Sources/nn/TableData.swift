@@ -135,6 +135,9 @@ enum TableData {
             table, target: target, features: chosen, policy: policy, path: path, notes: &notes)
         let dates = dateColumns(
             table, features: chosen, rows: rows, format: request.dateFormat, inputs: request.dateInputs)
+        for position in [target] + chosen where dates[position] == nil {
+            try refuseCommaNumbers(table, position: position, rows: rows, path: path)
+        }
         let features =
             request.features == nil
             ? try withoutIdentifiers(table, features: chosen, rows: rows, dates: dates, path: path, notes: &notes)
@@ -234,6 +237,12 @@ enum TableData {
         var features: [Int]
         if let list = request.features {
             features = try columnList(list, table: table, option: "--features", file: path)
+            // A column listed twice (`a,a`, `0:2,1`) is the list's mistake, not the header's.
+            var listed = Set<Int>()
+            for position in features where !listed.insert(position).inserted {
+                throw CommandError.usage(
+                    "--features lists column \(table.label(of: position)) twice; list each column once")
+            }
             if features.contains(target) {
                 throw CommandError.usage(
                     "--features includes the target column \(table.label(of: target)); leave it out")
@@ -362,6 +371,37 @@ enum TableData {
         return kept
     }
 
+    /// Refuses a text column whose cells are all numbers, some written with a comma (`0,5`, `1,000`,
+    /// `1.234,5`): a decimal comma (a German spreadsheet's CSV, separated by `;`) or a thousands
+    /// separator, which the reader does not take for a number. Such a column was one-hot encoded as
+    /// categories without a word, or dropped as identifiers. The error names the column, the line and
+    /// the cell.
+    static func refuseCommaNumbers(_ table: CSVTable, position: Int, rows: [Int], path: String) throws {
+        guard case .text(let values) = table.columns[position] else { return }
+        var first: Int? = nil
+        for row in rows {
+            guard let text = values[row] else { continue }
+            if isCommaNumber(text) {
+                if first == nil { first = row }
+            } else if csvCellNumber(text.trimmingCharacters(in: .whitespaces)) == nil {
+                return
+            }
+        }
+        guard let first else { return }
+        throw CommandError.dataMismatch(
+            "\(path) line \(table.lines[first]): column \(table.label(of: position)) holds numbers written with a comma ('\(values[first]!)'), a decimal comma or a thousands separator, which nn does not read; write them with a decimal point and no separators"
+        )
+    }
+
+    /// Whether `text` is a number written with a comma: an optional sign, then digits, commas and
+    /// points only, at least one comma, beginning and ending with a digit.
+    static func isCommaNumber(_ text: String) -> Bool {
+        let body = text.first == "-" || text.first == "+" ? text.dropFirst() : Substring(text)
+        guard let head = body.first, let tail = body.last, head.isASCII, head.isNumber, tail.isASCII, tail.isNumber
+        else { return false }
+        return body.contains(",") && body.allSatisfy { ($0.isASCII && $0.isNumber) || $0 == "," || $0 == "." }
+    }
+
     /// Refuses a column of numbers with a few text cells (`3,x,1`): it is a data error, not a text
     /// column to one-hot encode (pandas would warn of mixed types). The error names the column, the
     /// line and the cell. "Mostly" is at least 90 % of the non-missing cells and at most 5 text cells.
@@ -386,7 +426,7 @@ enum TableData {
         var textRows: [Int] = []
         for row in rows {
             guard let value = values[row] else { continue }
-            if Double(value.trimmingCharacters(in: .whitespaces)) != nil {
+            if csvCellNumber(value.trimmingCharacters(in: .whitespaces)) != nil {
                 numeric += 1
             } else {
                 textRows.append(row)
@@ -662,7 +702,7 @@ enum TableData {
                     put(index, 0, try fill(column.fillNumber, row: row))
                     continue
                 }
-                if let value = Double(text.trimmingCharacters(in: .whitespaces)) {
+                if let value = csvCellNumber(text.trimmingCharacters(in: .whitespaces)) {
                     put(index, 0, value)
                 } else if unknown == .error {
                     throw CommandError.dataMismatch(

@@ -13,15 +13,28 @@ enum ThreadDefaults {
     /// The environment variables through which a user sets OpenBLAS's thread count.
     static let environmentVariables = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
 
+    /// The variable whose thread count OpenBLAS took when it loaded, or nil when none gave one. OpenBLAS
+    /// reads each with C's `atoi` and ignores a value that is not a positive count (`junk`, `0`, `-1`),
+    /// so such a value is no choice of the user's that `nn` could leave to it.
+    static func userVariable(in environment: [String: String]) -> String? {
+        environmentVariables.first { name in environment[name].map { atoi($0) > 0 } ?? false }
+    }
+
+    /// The variables that are set but that OpenBLAS ignores, with their values, for a warning.
+    static func ignoredVariables(in environment: [String: String]) -> [(name: String, value: String)] {
+        environmentVariables.compactMap { name in
+            guard let value = environment[name], !value.isEmpty, atoi(value) <= 0 else { return nil }
+            return (name, value)
+        }
+    }
+
     /// The decision: the count to set (nil: leave OpenBLAS's as the environment made it) and its source.
     static func choose(
         option: Int?, distributedCount: Int?, multiplyAdds: Int, usableCores: Int, environment: [String: String]
     ) -> (count: Int?, source: ThreadChoice.Source) {
         if let option { return (option, .option) }
         if let distributedCount { return (distributedCount, .ranks) }
-        if let name = environmentVariables.first(where: { !(environment[$0] ?? "").isEmpty }) {
-            return (nil, .environment(name))
-        }
+        if let name = userVariable(in: environment) { return (nil, .environment(name)) }
         return (ThreadRule.threadCount(multiplyAdds: multiplyAdds, usableCores: usableCores), .rule)
     }
 
@@ -31,6 +44,11 @@ enum ThreadDefaults {
         option: Int?, distributed: Bool, network: Sequential<Scalar>, batchSize: Int
     ) -> ThreadChoice {
         let multiplyAdds = network.multiplyAddsPerStep(batchSize: batchSize)
+        if option == nil && !distributed {
+            for (name, value) in ignoredVariables(in: ProcessInfo.processInfo.environment) {
+                writeError("warning: \(name)='\(value)' is not a thread count, so OpenBLAS ignores it\n")
+            }
+        }
         let decision = choose(
             option: option, distributedCount: distributed ? BLASLibrary.threadCount : nil, multiplyAdds: multiplyAdds,
             usableCores: Processor.current.usableCoreCount, environment: ProcessInfo.processInfo.environment)

@@ -358,7 +358,6 @@ enum ModelFileName {
     /// The default checkpoint beside the model `save` (or `nn.checkpoint.safetensors`).
     static func checkpoint(forModel save: String?) -> String {
         guard let save else { return "nn" + checkpointSuffix }
-        let stem = save.hasSuffix(modelExtension) ? String(save.dropLast(modelExtension.count)) : save
-        return stem + checkpointSuffix
+        return FileName.removingEnding(save, modelExtension) + checkpointSuffix
     }
 }

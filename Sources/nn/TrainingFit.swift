@@ -101,7 +101,7 @@ struct Fitter<Scalar: MatrixScalar> {
                     message += "; could not save the model: \(error)"
                 }
             }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            writeError(message + "\n")
             Foundation.exit(130)
         }
     }
@@ -192,9 +192,6 @@ final class CheckpointFailures {
         let message = "\(error)"
         guard message != lastMessage else { return }
         lastMessage = message
-        FileHandle.standardError.write(
-            Data(
-                "warning: epoch \(epoch): \(readableMessage(message)); training goes on without this checkpoint\n".utf8)
-        )
+        writeError("warning: epoch \(epoch): \(readableMessage(message)); training goes on without this checkpoint\n")
     }
 }
