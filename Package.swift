@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "Tensor",
                 "Network",
+                "FileSystem",
                 .target(name: "CMPI", condition: .when(traits: ["MPI"])),
             ]
         ),
@@ -150,8 +151,11 @@ let package = Package(
         .testTarget(name: "CBLASTests", dependencies: ["CBLAS"]),
         .testTarget(name: "FileSystemTests", dependencies: ["FileSystem"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TensorIOTests", dependencies: ["Tensor", "TensorIO", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "TensorIOTests", dependencies: ["Tensor", "TensorIO", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "NetworkTests", dependencies: ["Network", "Tensor", "TensorIO", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Network", "Tensor", "TensorIO"]),
         .testTarget(name: "ExamplesTests", dependencies: ["Examples"], resources: [.copy("Fixtures")]),
         // Runs the built nn executable (swift test builds every product first); imports no module of it.

@@ -8,7 +8,8 @@
 #    of Fashion-MNIST, SGD, momentum and Adam) to 1e-10 relative, and only rank 0 prints a summary.
 # 2. A checkpoint written by 3 ranks resumes on 2 and ends as 1 rank's uninterrupted run.
 # 3. A nan on one rank (an overflowing input in its data file only) stops every rank with one message.
-# 4. A rank that fails alone (its data file is missing) ends the job with its message and exit 1.
+# 4. A rank that fails alone (its data file is missing) ends the job with its message and exit 1; with
+#    its standard error closed, it still aborts the job (no trap on the lost message).
 # 5. A rank killed mid-run ends the job with a non-zero exit within seconds.
 # 6. More ranks than usable cores: nn makes the ranks yield while they wait and says so in one line;
 #    a value given to mpirun (--mca mpi_yield_when_idle 0) is kept, without the line.
@@ -104,6 +105,19 @@ if [ "$status" != 0 ] && grep -q 'missing.csv' abort.err && grep -q 'aborted the
     pass "a rank failing alone aborted the job with its message, exit $status"
 else
     fail "failing rank: exit $status: $(cat abort.err)"
+fi
+# The same with the failing rank's standard error closed: its message is lost, but the rank aborts
+# the job as before instead of trapping on the failed write (Foundation's FileHandle.write did).
+set +e
+"${mpirun[@]}" -np 1 "$nn" train --data good.csv --target y --epochs 5 --threads 1 --quiet --distributed \
+    : -np 1 sh -c 'exec "$0" "$@" 2>&-' "$nn" train --data missing.csv --target y --epochs 5 --threads 1 --quiet \
+    --distributed > closed.out 2> closed.err
+status=$?
+set -e
+if [ "$status" != 0 ] && grep -q 'MPI_ABORT was invoked on rank 1' closed.err && ! grep -q 'signal' closed.err; then
+    pass "a rank failing alone with its standard error closed aborted the job, exit $status"
+else
+    fail "failing rank, standard error closed: exit $status: $(cat closed.err)"
 fi
 
 # 5. A rank killed mid-run: the job ends, non-zero, within seconds.

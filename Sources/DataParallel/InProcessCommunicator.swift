@@ -1,3 +1,4 @@
+internal import FileSystem
 import Foundation
 import Tensor
 
@@ -147,7 +148,7 @@ public final class InProcessCommunicator: Communicator, @unchecked Sendable {
 
     /// Prints the message and ends the process (every member with it).
     public func abort(_ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("error: \(message) (rank \(rank) of \(size) aborted the job)\n".utf8))
+        _ = writeAll("error: \(message) (rank \(rank) of \(size) aborted the job)\n", to: STDERR_FILENO)
         exit(code)
     }
 

@@ -2,6 +2,7 @@
     import Foundation
     import Tensor
     internal import CMPI
+    internal import FileSystem
 
     /// A ``Communicator`` over MPI's world communicator: the processes `mpirun` started, on one machine
     /// or many (built only with the package's `MPI` trait: `swift build --traits MPI`).
@@ -184,7 +185,7 @@
 
         /// Prints the message, then `MPI_Abort`: mpirun ends every process of the job.
         public func abort(_ message: String, code: Int32) -> Never {
-            FileHandle.standardError.write(Data("error: \(message) (rank \(rank) of \(size) aborted the job)\n".utf8))
+            _ = writeAll("error: \(message) (rank \(rank) of \(size) aborted the job)\n", to: STDERR_FILENO)
             MPI_Abort(cmpi_comm_world(), code)
             exit(code)
         }

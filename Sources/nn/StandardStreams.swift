@@ -1,3 +1,4 @@
+internal import FileSystem
 import Foundation
 
 /// Writes `text` to standard output at once. When standard output is closed (its reader, such as
@@ -14,7 +15,7 @@ func writeError(_ text: String) {
     StandardStream.error.write(text)
 }
 
-/// Standard output or standard error, written with `write(2)`, given up for the rest of the run after
+/// Standard output or standard error, written with `write(2)` (``writeAll(_:to:)``), given up for the rest of the run after
 /// its first failed write, whose reason it keeps.
 final class StandardStream: @unchecked Sendable {
     /// Standard output.
@@ -41,19 +42,7 @@ final class StandardStream: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard failure == nil else { return }
-        var text = text
-        text.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        failure = writeAll(text, to: descriptor)
     }
 
     /// Why what `nn` printed to standard output did not all arrive, or nil when it did or when its
