@@ -554,6 +554,9 @@ enum TableData {
         loaded.notes = notes
         loaded.warnings = encoded.warnings
         if let targets { (loaded.targets, loaded.classNames) = targets }
+        // The column the targets came from, which may not be the training target's name (--target, or
+        // a file whose last column stands in for it): the reports name it.
+        if let target, needsTargets { loaded.targetName = table.names?[target] ?? "#\(target)" }
         return loaded
     }
 

@@ -33,7 +33,13 @@ struct TrainReport<Scalar: MatrixScalar> {
         } else {
             text = "task: regression"
         }
-        text += plan.setting("task")?.source == .option ? " (--task)" : " inferred from the target"
+        switch plan.setting("task")?.source {
+        case .option?: text += " (--task)"
+        // A continued run's task is its checkpoint's or model's, whatever the targets look like.
+        case .checkpoint?: text += " (the checkpoint's)"
+        case .model?: text += " (the model's)"
+        default: text += " inferred from the target"
+        }
         if let name = data.targetName { text += " '\(name)'" }
         let featureCount = data.layout?.columns.count ?? data.inputs.columns
         let featureNames = data.layout?.columns.map(\.name) ?? data.featureNames
@@ -137,7 +143,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         lines += DistributedRun.stepPartLines
         lines += epochs.lines(testScore: testScore)
         if let save = command.save {
-            try description.file(network).write(to: save)
+            try description.file(network, kept: epochs.kept, epochsRun: epochs.last.epoch).write(to: save)
             lines.append(
                 epochs.kept.epoch == epochs.last.epoch
                     ? "saved the model to \(displayPath(save))"
@@ -219,6 +225,27 @@ struct EpochNumbers: Encodable {
         accuracy = at(history.metrics[.accuracy])
         validationLoss = at(history.validationLoss)
         validationAccuracy = at(history.validationMetrics[.accuracy])
+    }
+
+    /// The numbers of the epoch `summary` ends.
+    init(_ summary: EpochSummary) {
+        epoch = summary.epoch + 1
+        loss = summary.loss
+        accuracy = summary.metrics[.accuracy]
+        validationLoss = summary.validationLoss
+        validationAccuracy = summary.validationMetrics[.accuracy]
+    }
+
+    /// The epoch's number and scores as a saved model's metadata records them (`keptEpoch`,
+    /// `keptEpochLoss`, ...), each number as the summary and `--json` print it in full.
+    var metadata: [String: String] {
+        var values = ["keptEpoch": "\(epoch)"]
+        let scores = [
+            ("keptEpochLoss", loss), ("keptEpochAccuracy", accuracy), ("keptEpochValidationLoss", validationLoss),
+            ("keptEpochValidationAccuracy", validationAccuracy),
+        ]
+        for case (let key, let value?) in scores { values[key] = "\(value)" }
+        return values
     }
 }
 

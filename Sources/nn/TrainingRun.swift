@@ -182,6 +182,16 @@ struct ModelDescription {
         return file
     }
 
+    /// The saved model of `network`, whose weights are those of the `kept` epoch after `epochsRun`
+    /// epochs in all: its metadata records both (`keptEpoch`, `epochsRun`) and the kept epoch's scores,
+    /// so that `nn info` says which epoch the file holds, as the summary does.
+    func file<Scalar: MatrixScalar>(_ network: Sequential<Scalar>, kept: EpochNumbers, epochsRun: Int) -> ModelFile {
+        var file = file(network)
+        file.metadata.merge(kept.metadata) { _, epoch in epoch }
+        file.metadata["epochsRun"] = "\(epochsRun)"
+        return file
+    }
+
     /// A checkpoint of `network` and `optimizer` after `progress`, with this description as its model's.
     func checkpoint<Scalar: MatrixScalar>(
         _ network: Sequential<Scalar>, optimizer: Optimizer<Scalar>, random: NumpyRandomState,
