@@ -228,6 +228,32 @@ import Testing
         #expect(try json(other.standardOutput)["target"] as? String == "truth")
     }
 
+    // --limit cuts a table before it is fitted: the notes, fill values and categories are those of the
+    // rows used. Rows 11 to 13 hold missing cells, a category and a row without a target that the
+    // first 10 do not; the 10 rows' mean of x, without the missing one, is (55 - 2) / 9.
+    @Test func limitCutsATableBeforeItIsFitted() throws {
+        let folder = try temporaryFolder()
+        let rows = (1...10).map {
+            "\($0 == 2 ? "" : "\($0)"),\($0 % 2 == 1 && $0 > 1 ? "blue" : "red"),\($0 % 2 == 1 ? "a" : "b")"
+        }
+        let text = (["x,color,y"] + rows + [",green,a", ",green,", "100,,b"]).joined(separator: "\n") + "\n"
+        try text.write(to: folder.appendingPathComponent("t.csv"), atomically: true, encoding: .utf8)
+        let trained = try Executable.run(
+            ["train", "--data", "t.csv", "--limit", "10", "--epochs", "1", "--save", "m.safetensors", "-q"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        #expect(trained.standardError.contains("note: filled 1 missing cell with"), "\(trained.standardError)")
+        #expect(!trained.standardError.contains("dropped"), "\(trained.standardError)")
+        #expect(trained.standardOutput.contains("rows: 10 training"), "\(trained.standardOutput)")
+        let info = try json(Executable.run(["info", "--model", "m.safetensors", "--json"], in: folder).standardOutput)
+        let columns = try #require((info["columns"] as? [String: Any])?["columns"] as? [[String: Any]])
+        #expect(same(columns[0]["fillNumber"] as? Double, 53.0 / 9), "\(columns)")
+        #expect(columns[1]["categories"] as? [String] == ["blue", "red"], "\(columns)")
+        let evaluated = try Executable.run(
+            ["evaluate", "--model", "m.safetensors", "--data", "t.csv", "--limit", "10"], in: folder)
+        #expect(evaluated.standardOutput.hasPrefix("t.csv: 10 samples, target 'y'\n"), "\(evaluated.standardOutput)")
+        #expect(evaluated.standardError.contains("filled 1 missing cell with the model's training values: 'x' 1"))
+    }
+
     // nn info's layer table: PyTorch's output shapes and parameter counts for the same stack.
     @Test(arguments: ["conv8k3,pool2,32,dropout0.5", "conv4k3s2valid,bn,avgpool2,conv6k3,gap,16,bn,dropout0.3"])
     func infoLayerTableMatchesPyTorch(_ layers: String) throws {
