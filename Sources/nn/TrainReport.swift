@@ -130,7 +130,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         let epochsRun = history.epochCount - firstEpoch
         var lines = [
             "Trained \(epochsRun) epoch\(epochsRun == 1 ? "" : "s") (\(history.epochCount) in all) in \(fixed(seconds, 2)) s"
-                + (seconds > 0
+                + (seconds > 0 && epochsRun > 0
                     ? ", \(ProgressReporter.count(Double(epochsRun * prepared.trainingRows.count) / seconds)) samples/s"
                     : "")
         ]

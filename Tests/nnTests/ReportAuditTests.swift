@@ -200,6 +200,14 @@ import Testing
         #expect(metadata["keptEpoch"] == "\(history["keptEpoch"] as? Int ?? 0)", "\(metadata)")
         #expect(metadata["epochs"] == "5" && metadata["resumedFrom"] == "m.checkpoint.safetensors")
 
+        // A resumed run with nothing left to train says so, without a rate of 0 samples/s.
+        let done = try Executable.run(
+            ["train", "--data", "validation.csv", "--resume", "m.checkpoint.safetensors", "--epochs", "2", "-q"],
+            in: folder)
+        #expect(done.status == 0, "\(done.standardError)")
+        let trainedLine = try #require(done.standardOutput.split(separator: "\n").first { $0.hasPrefix("Trained ") })
+        #expect(trainedLine.hasPrefix("Trained 0 epochs (2 in all) in ") && !trainedLine.contains("samples/s"))
+
         let continued = try Executable.run(
             ["train", "--data", "test.csv", "--init-from", "m.safetensors", "--epochs", "1", "--json"], in: folder)
         #expect(continued.status == 0, "\(continued.standardError)")
