@@ -218,6 +218,38 @@ import Testing
             ((summary["settings"] as? [String: Any])?["task"] as? [String: Any])?["source"] as? String == "model")
     }
 
+    // A checkpoint written when early stopping ended its run resumes under a changed --early-stopping,
+    // as the header says it does: the resumed run's history is the uninterrupted run's with that patience.
+    @Test(arguments: [["--early-stopping", "20"], ["--early-stopping", "off", "--epochs", "24"]])
+    func changedEarlyStoppingAppliesOnResume(_ change: [String]) throws {
+        let folder = try folderWithFixtures()
+        let stopped = try Executable.run(
+            Self.run + ["--checkpoint-every", "1", "--checkpoint", "c.safetensors", "-q"], in: folder)
+        #expect(stopped.status == 0 && stopped.standardOutput.contains("stopped early"), "\(stopped.standardOutput)")
+        let stoppedAt = try #require(
+            value(after: "stopped early; kept the weights of epoch ", in: stopped.standardOutput)?
+                .split(separator: " ").last.flatMap { Int($0) })
+        let resumed = try Executable.run(
+            Self.run + ["--resume", "c.safetensors", "--history", "resumed.json", "--save", "r.safetensors"] + change,
+            in: folder, environment: ["NN_FORCE_TERMINAL": "0"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let straight = try Executable.run(Self.run + ["--history", "straight.json", "-q"] + change, in: folder)
+        #expect(straight.status == 0, "\(straight.standardError)")
+        let history = try jsonFile(folder.appendingPathComponent("resumed.json"))
+        let expected = try jsonFile(folder.appendingPathComponent("straight.json"))
+        let epochs = try #require(expected["epochs"] as? Int)
+        #expect(epochs > stoppedAt, "the changed rule trains on: \(epochs) epochs")
+        #expect(history["epochs"] as? Int == epochs && history["keptEpoch"] as? Int == expected["keptEpoch"] as? Int)
+        #expect(history["loss"] as? [Double] == expected["loss"] as? [Double])
+        #expect(history["validationLoss"] as? [Double] == expected["validationLoss"] as? [Double])
+        #expect(history["stoppedEarly"] as? Bool == expected["stoppedEarly"] as? Bool)
+        #expect(resumed.standardOutput.contains("Trained \(epochs - stoppedAt) epochs (\(epochs) in all)"))
+        let metadata = try #require(
+            try json(Executable.run(["info", "--model", "r.safetensors", "--json"], in: folder).standardOutput)[
+                "metadata"] as? [String: String])
+        #expect(metadata["epochsRun"] == "\(epochs)" && metadata["earlyStopping"] == change[1])
+    }
+
     // nn evaluate names the column it scored, also when the file's target has another name than
     // the training target's (its last column stands in).
     @Test func evaluateNamesTheTargetColumn() throws {
