@@ -151,7 +151,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         }
         if command.checkpointEvery != nil { lines.append("checkpoint: \(displayPath(command.checkpointPath))") }
         if let path = command.history {
-            try HistoryFile.write(history, test: testScore, settings: plan.settings, to: path)
+            try HistoryFile.write(history, test: testScore, settings: plan.settings, threads: threads, to: path)
             lines.append("wrote the history to \(displayPath(path))")
         }
         if let plot = command.plot {
@@ -338,16 +338,22 @@ enum HistoryFile {
         var test: Score?
         /// The run's settings and where each came from.
         var settings: [String: RunSetting]
+        /// OpenBLAS's thread count, where it came from and the step's multiply-adds, as `--json` gives them.
+        var threads: ThreadChoice?
     }
 
-    static func write(_ history: TrainingHistory, test: Score? = nil, settings: [RunSetting], to path: String) throws {
+    static func write(
+        _ history: TrainingHistory, test: Score? = nil, settings: [RunSetting], threads: ThreadChoice? = nil,
+        to path: String
+    ) throws {
         let content = Content(
             epochs: history.epochCount, loss: history.loss, accuracy: history.metrics[.accuracy],
             validationLoss: history.validationLoss.isEmpty ? nil : history.validationLoss,
             validationAccuracy: history.validationMetrics[.accuracy], learningRate: history.learningRate,
             keptEpoch: (history.bestEpoch ?? Swift.max(history.epochCount - 1, 0)) + 1,
             stoppedEarly: history.stoppedEarly, test: test,
-            settings: Dictionary(settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+            settings: Dictionary(settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }),
+            threads: threads)
         try OutputPaths.write(try jsonText(content), to: path)
     }
 }

@@ -47,19 +47,23 @@ struct TrainingRun<Scalar: MatrixScalar> {
             dataName: command.source.dataset.map { "the built-in data set \($0)" } ?? displayPath(prepared.data.name))
         try checkShapes(
             network, prepared, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns)
-        let description = ModelDescription(
+        // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
+        let threads = ThreadDefaults.apply(
+            option: command.threads, distributed: command.distributed, network: network,
+            batchSize: prepared.plan.batchSize ?? prepared.trainingRows.count)
+        var description = ModelDescription(
             prepared, classNames: training.targets.classNames, command: command)
+        // The weights depend on the thread count (sums split across threads round differently), so
+        // the model records it as the header and --json print it.
+        description.metadata["threads"] = threads.metadataText
         // A description too large for a model file's header (a million feature names, a huge category
         // value) is known now: refuse it before the training rather than at the save.
         if let save = command.save {
             try description.file(network, includesWeights: false).checkHeaderSize(for: displayPath(save))
         }
         var report = TrainReport(command: command, prepared: prepared, description: description)
+        report.threads = threads
         report.printTaskLine()
-        // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
-        report.threads = ThreadDefaults.apply(
-            option: command.threads, distributed: command.distributed, network: network,
-            batchSize: prepared.plan.batchSize ?? prepared.trainingRows.count)
         // From here on, Ctrl-C ends the run at the end of an epoch.
         Interruption.shared.install()
         report.printHeader(network, firstEpoch: firstEpoch, loadStarted: loadStarted)

@@ -128,6 +128,12 @@ import Testing
         for key in settings.keys {
             #expect(metadata[key] == setting(key, in: summary), "\(key): \(metadata[key] ?? "none")")
         }
+        // The thread count, which the weights depend on: the header's, --json's, the history's and the model's.
+        let threads = try #require(summary["threads"] as? [String: Any])
+        let count = try #require(threads["count"] as? Int), source = try #require(threads["source"] as? String)
+        #expect(metadata["threads"] == "\(count) (\(source))", "\(metadata["threads"] ?? "none")")
+        #expect((history["threads"] as? [String: Any])?["count"] as? Int == count)
+        #expect(text.contains(", \(count) thread\(count == 1 ? "" : "s") by the thread rule"), "\(text)")
         let infoText = try Executable.run(["info", "--model", "m.safetensors"], in: folder).standardOutput
         #expect(infoText.contains("\nkeptEpoch: \(kept)\n") && infoText.contains("\nepochsRun: \(last)\n"))
     }
