@@ -71,9 +71,6 @@ struct ThreadChoice: Encodable {
     /// OpenBLAS's thread count for the run.
     var count: Int
     var source: Source
-
-    /// `2 (thread rule)`: the count and its source, as a saved model's metadata records them.
-    var metadataText: String { "\(count) (\(source.text))" }
     /// One batch's forward multiply-adds (batch size × parameters), what the rule goes by.
     var multiplyAddsPerStep: Int
 

@@ -51,11 +51,8 @@ struct TrainingRun<Scalar: MatrixScalar> {
         let threads = ThreadDefaults.apply(
             option: command.threads, distributed: command.distributed, network: network,
             batchSize: prepared.plan.batchSize ?? prepared.trainingRows.count)
-        var description = ModelDescription(
+        let description = ModelDescription(
             prepared, classNames: training.targets.classNames, command: command)
-        // The weights depend on the thread count (sums split across threads round differently), so
-        // the model records it as the header and --json print it.
-        description.metadata["threads"] = threads.metadataText
         // A description too large for a model file's header (a million feature names, a huge category
         // value) is known now: refuse it before the training rather than at the save.
         if let save = command.save {
