@@ -201,7 +201,8 @@ extension Sequential {
     /// epoch-end events to write checkpoints. The optimizer, the parameters' gradient buffers and
     /// `random` carry the state, so a run stopped after a checkpoint and resumed from it
     /// (``TrainingCheckpoint``) gives the same weights bit for bit as one uninterrupted call. The
-    /// early-stopping record is kept in the progress. `options.epochs` is the total number of epochs,
+    /// early-stopping record is kept in the progress, and a run that early stopping ended goes on when
+    /// `options.earlyStoppingPatience` is larger than the epochs it waited (or nil). `options.epochs` is the total number of epochs,
     /// including those already done; `options.initialEpoch` is not used (the progress says where to start).
     ///
     /// - Throws: what ``fit(_:_:loss:optimizer:options:validation:random:)`` throws, and what
@@ -214,6 +215,8 @@ extension Sequential {
         checkpoint: @escaping (TrainingProgress, NumpyRandomState) throws(NetworkError) -> Void
     ) throws(NetworkError) -> TrainingHistory {
         var progress = resuming ?? TrainingProgress()
+        // Early stopping's patience may change on resume: the run goes on (or stops) under the new one.
+        if resuming != nil { progress.applyPatience(options.earlyStoppingPatience) }
         let interval = checkpointEvery.map { Swift.max(1, $0) }
         // Checkpointing consumes the driver's epoch-end events: every `interval` epochs, at the last
         // epoch and when early stopping ends the run.

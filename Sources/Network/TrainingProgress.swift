@@ -68,6 +68,21 @@ extension TrainingProgress {
     }
 }
 
+extension TrainingProgress {
+    /// Decides again, under a resumed run's `patience` (nil: early stopping off), whether the run has
+    /// stopped: a run that stopped after 10 epochs without improvement goes on under a patience of 20
+    /// or with early stopping off, and one that has waited `patience` epochs already stops at once.
+    /// The checkpoint's own patience keeps its decision, so a resumed run makes the epochs the
+    /// uninterrupted run would.
+    mutating func applyPatience(_ patience: Int?) {
+        guard let patience else {
+            history.stoppedEarly = false
+            return
+        }
+        history.stoppedEarly = (earlyStopping?.epochsWithoutImprovement ?? 0) >= patience
+    }
+}
+
 extension TrainingHistory {
     /// Appends the epochs of `later`, a history of the epochs that follow this one's.
     public mutating func append(_ later: TrainingHistory) {

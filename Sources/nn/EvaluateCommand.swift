@@ -23,7 +23,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Print the scores as one JSON object (keys: model, data, samples, task, loss, and accuracy, classes, report, confusion for a classifier or r2, rmse, mae for a regressor)."
+            "Print the scores as one JSON object (keys: model, data, samples, target (a table's target column), task, loss, and accuracy, classes, report, confusion for a classifier or r2, rmse, mae for a regressor)."
     )
     var json = false
 
@@ -102,15 +102,17 @@ struct EvaluateCommand: ParsableCommand {
                 network: model.network, inputs: inputs, targets: prepared, loss: model.file.loss,
                 targetTransform: model.file.targetTransform, model: model.path, batchSize: batchSize)
         }
-        try printScore(score, setName: setName, rows: inputs.rows, model: model)
+        try printScore(score, setName: setName, rows: inputs.rows, target: loaded.targetName, model: model)
     }
 
-    /// The scores as text (with the classification report and confusion matrix) or `--json`.
-    func printScore<Scalar: MatrixScalar>(_ score: Score, setName: String, rows: Int, model: LoadedModel<Scalar>) throws
-    {
+    /// The scores as text (with the classification report and confusion matrix) or `--json`; `target`
+    /// names the table column the targets came from.
+    func printScore<Scalar: MatrixScalar>(
+        _ score: Score, setName: String, rows: Int, target: String?, model: LoadedModel<Scalar>
+    ) throws {
         if json {
             let output = EvaluateSummary(
-                model: model.path, data: setName, samples: score.count,
+                model: model.path, data: setName, samples: score.count, target: target,
                 task: score.report != nil ? "classification" : "regression",
                 loss: score.loss, accuracy: score.accuracy, classes: score.classNames, report: score.report,
                 confusion: score.confusion,
@@ -120,7 +122,7 @@ struct EvaluateCommand: ParsableCommand {
             return
         }
         var lines = [
-            "\(setName): \(rows) samples",
+            "\(setName): \(rows) samples" + (target.map { ", target '\($0)'" } ?? ""),
             "loss (\(lossName(model.file.loss))\(model.file.targetTransform != nil ? ", on standardized targets" : "")): \(score.loss)",
         ]
         if let accuracy = score.accuracy { lines.append("accuracy: \(fixed(accuracy, 4))") }
@@ -160,7 +162,10 @@ struct EvaluateCommand: ParsableCommand {
 
 /// `nn evaluate --json`: the scores on the data.
 struct EvaluateSummary: Encodable {
-    var model: String, data: String, samples: Int, task: String, loss: Double
+    var model: String, data: String, samples: Int
+    /// The table column the targets came from.
+    var target: String?
+    var task: String, loss: Double
     var accuracy: Double?, classes: [String]?, report: ClassificationReport?, confusion: [[Int]]?
     var r2: Double?, rmse: Double?, mae: Double?
 }

@@ -324,7 +324,10 @@ struct DataOptions: ParsableArguments {
     @Option(help: "The .npy file of targets that goes with an .npy file of inputs given by --data.")
     var targetsFile: String?
 
-    @Option(help: "Use only the first N samples of the data (and of a built-in data set's test set).")
+    @Option(
+        help:
+            "Use only the first N samples of the data (of a CSV table, its first N rows, before any row is dropped for a missing value) and of a built-in data set's test set."
+    )
     var limit: Int?
 
     @Option(

@@ -25,6 +25,9 @@ final class ProgressReporter: @unchecked Sendable {
     var lastDraw: ContinuousClock.Instant
     var barShown = false
     var samplesDone = 0
+    /// The last epoch that ended, and the last one whose line was shown (from 0).
+    var lastEpoch: EpochSummary?
+    var lastShownEpoch: Int?
 
     /// The terminal's width in columns: the bar's line is kept shorter, so that it never wraps (a
     /// wrapped line cannot be redrawn in place and leaves stale lines behind).
@@ -77,8 +80,22 @@ final class ProgressReporter: @unchecked Sendable {
     /// Prints the epoch's line when it is one of those shown.
     func epochEnded(_ summary: EpochSummary) {
         samplesDone += samplesPerEpoch
+        lastEpoch = summary
         let runIndex = summary.epoch - firstEpoch + 1
         guard runIndex == 1 || runIndex % lineEvery == 0 || summary.epoch + 1 == totalEpochs else { return }
+        show(summary)
+    }
+
+    /// Prints the last epoch's line if it was not shown: a run that early stopping ended before
+    /// `totalEpochs` shows the epoch it ended with, as the summary names it.
+    func showLastEpoch() {
+        guard let lastEpoch, lastEpoch.epoch != lastShownEpoch else { return }
+        show(lastEpoch)
+    }
+
+    /// Writes the epoch's line.
+    private func show(_ summary: EpochSummary) {
+        lastShownEpoch = summary.epoch
         var line = "epoch \(summary.epoch + 1)/\(totalEpochs)  loss \(fixed(summary.loss, 6))"
         if let accuracy = summary.metrics[.accuracy] { line += "  accuracy \(fixed(accuracy, 4))" }
         if let loss = summary.validationLoss { line += "  validation loss \(fixed(loss, 6))" }

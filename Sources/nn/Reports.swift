@@ -112,7 +112,8 @@ struct TrainSummary: Encodable {
     var threads: ThreadChoice?
 }
 
-/// `value` as sorted, pretty-printed JSON; a nan or infinite number is written as null.
+/// `value` as sorted, pretty-printed JSON; a nan or infinite number is written as the string `"nan"`, `"inf"` or
+/// `"-inf"` (JSON has no such numbers; Python's `float()` reads these strings back).
 func jsonText<Value: Encodable>(_ value: Value) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

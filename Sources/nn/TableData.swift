@@ -120,13 +120,28 @@ enum TableData {
         return result
     }
 
+    /// The table's first `limit` data rows (all of them when `limit` is nil). `--limit` cuts a table
+    /// here, before its rows are dropped, filled or encoded, so that the fill values, categories and
+    /// notes describe the rows that are used, not the whole file.
+    static func firstRows(of table: CSVTable, _ limit: Int?) -> CSVTable {
+        guard let limit, limit < table.rowCount else { return table }
+        let columns = table.columns.map { column -> CSVTable.Column in
+            switch column {
+            case .numbers(let values): return .numbers(Array(values.prefix(limit)))
+            case .text(let values): return .text(Array(values.prefix(limit)))
+            }
+        }
+        return CSVTable(names: table.names, columns: columns, lines: Array(table.lines.prefix(limit)))
+    }
+
     /// Reads a training table: chooses the columns, fits the layout (categories, fill values) and
     /// encodes the rows.
     static func loadForTraining<Scalar: MatrixScalar>(_ request: DataRequest, as type: Scalar.Type) throws
         -> LoadedData<Scalar>
     {
         let path = request.data!
-        var table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
+        var table = firstRows(
+            of: try readCSVTable(from: path, header: request.header, delimiter: request.delimiter), request.limit)
         var notes: [String] = []
         let columnCount = table.columns.count
         let (target, chosen) = try trainingColumns(request, table: table, path: path, notes: &notes)
@@ -512,7 +527,8 @@ enum TableData {
         as type: Scalar.Type
     ) throws -> LoadedData<Scalar> {
         let path = request.data!
-        var table = try readCSVTable(from: path, header: request.header, delimiter: request.delimiter)
+        var table = firstRows(
+            of: try readCSVTable(from: path, header: request.header, delimiter: request.delimiter), request.limit)
         var positions: [Int] = []
         if let names = table.names {
             for column in layout.columns {
@@ -594,6 +610,9 @@ enum TableData {
         loaded.notes = notes
         loaded.warnings = encoded.warnings
         if let targets { (loaded.targets, loaded.classNames) = targets }
+        // The column the targets came from, which may not be the training target's name (--target, or
+        // a file whose last column stands in for it): the reports name it.
+        if let target, needsTargets { loaded.targetName = table.names?[target] ?? "#\(target)" }
         return loaded
     }
 

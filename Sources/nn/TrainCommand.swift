@@ -34,7 +34,8 @@ struct TrainCommand: ParsableCommand {
               nn train --data titanic.csv --target Survived --missing median
               nn train --dataset fashion-mnist --save fashion.safetensors
               nn train --dataset xor --layers 4 --activation tanh
-              nn train --dataset fashion-mnist --layers conv32k3,pool2,conv64k3,pool2,128,dropout0.5 \\
+              nn train --dataset fashion-mnist \\
+                --layers conv32k3,pool2,conv64k3,pool2,128,dropout0.5 \\
                 --optimizer adam --learning-rate 0.001 --schedule constant --epochs 5
               nn train --data pixels.csv --image-shape 1,28,28 --layers conv16k3,pool2,64
 

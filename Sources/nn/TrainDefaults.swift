@@ -119,10 +119,10 @@ struct TrainDefaults {
         static let weightDecay =
             "(default: tables \(Int(table.l2Penalty)) / training rows, to 3 significant digits; built-in data sets \(Int(builtIn.l2Penalty)))"
         static let initializer =
-            "(default: tables \(InitializerOption.text(table.weightInitializer!)); built-in data sets he-normal for relu, else xavier-uniform)"
+            "(default: tables \(InitializerOption.text(table.weightInitializer!)); built-in data sets he-normal for relu and leaky-relu, else xavier-uniform)"
         static let validationSplit =
-            "(default: \(table.validation!.fraction) for tables of \(smallestValidatedCount) rows or more; else none)"
+            "(default: \(table.validation!.fraction) for tables of \(smallestValidatedCount) rows or more, counted after --test-split; else none)"
         static let earlyStopping =
-            "(default: tables \(table.validation!.patience) on the validation loss with the default validation split, else \(table.trainingLossStopping!.patience) on the training loss with a tolerance of \(table.trainingLossStopping!.tolerance); built-in data sets off)"
+            "(default: tables \(table.validation!.patience) on the validation loss with the default validation split, off with a --validation-split above 0, else \(table.trainingLossStopping!.patience) on the training loss with a tolerance of \(table.trainingLossStopping!.tolerance); built-in data sets off)"
     }
 }

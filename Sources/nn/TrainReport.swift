@@ -33,7 +33,13 @@ struct TrainReport<Scalar: MatrixScalar> {
         } else {
             text = "task: regression"
         }
-        text += plan.setting("task")?.source == .option ? " (--task)" : " inferred from the target"
+        switch plan.setting("task")?.source {
+        case .option?: text += " (--task)"
+        // A continued run's task is its checkpoint's or model's, whatever the targets look like.
+        case .checkpoint?: text += " (the checkpoint's)"
+        case .model?: text += " (the model's)"
+        default: text += " inferred from the target"
+        }
         if let name = data.targetName { text += " '\(name)'" }
         let featureCount = data.layout?.columns.count ?? data.inputs.columns
         let featureNames = data.layout?.columns.map(\.name) ?? data.featureNames
@@ -124,7 +130,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         let epochsRun = history.epochCount - firstEpoch
         var lines = [
             "Trained \(epochsRun) epoch\(epochsRun == 1 ? "" : "s") (\(history.epochCount) in all) in \(fixed(seconds, 2)) s"
-                + (seconds > 0
+                + (seconds > 0 && epochsRun > 0
                     ? ", \(ProgressReporter.count(Double(epochsRun * prepared.trainingRows.count) / seconds)) samples/s"
                     : "")
         ]
@@ -137,7 +143,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         lines += DistributedRun.stepPartLines
         lines += epochs.lines(testScore: testScore)
         if let save = command.save {
-            try description.file(network).write(to: save)
+            try description.file(network, kept: epochs.kept, epochsRun: epochs.last.epoch).write(to: save)
             lines.append(
                 epochs.kept.epoch == epochs.last.epoch
                     ? "saved the model to \(displayPath(save))"
@@ -145,7 +151,7 @@ struct TrainReport<Scalar: MatrixScalar> {
         }
         if command.checkpointEvery != nil { lines.append("checkpoint: \(displayPath(command.checkpointPath))") }
         if let path = command.history {
-            try HistoryFile.write(history, test: testScore, settings: plan.settings, to: path)
+            try HistoryFile.write(history, test: testScore, settings: plan.settings, threads: threads, to: path)
             lines.append("wrote the history to \(displayPath(path))")
         }
         if let plot = command.plot {
@@ -219,6 +225,27 @@ struct EpochNumbers: Encodable {
         accuracy = at(history.metrics[.accuracy])
         validationLoss = at(history.validationLoss)
         validationAccuracy = at(history.validationMetrics[.accuracy])
+    }
+
+    /// The numbers of the epoch `summary` ends.
+    init(_ summary: EpochSummary) {
+        epoch = summary.epoch + 1
+        loss = summary.loss
+        accuracy = summary.metrics[.accuracy]
+        validationLoss = summary.validationLoss
+        validationAccuracy = summary.validationMetrics[.accuracy]
+    }
+
+    /// The epoch's number and scores as a saved model's metadata records them (`keptEpoch`,
+    /// `keptEpochLoss`, ...), each number as the summary and `--json` print it in full.
+    var metadata: [String: String] {
+        var values = ["keptEpoch": "\(epoch)"]
+        let scores = [
+            ("keptEpochLoss", loss), ("keptEpochAccuracy", accuracy), ("keptEpochValidationLoss", validationLoss),
+            ("keptEpochValidationAccuracy", validationAccuracy),
+        ]
+        for case (let key, let value?) in scores { values[key] = "\(value)" }
+        return values
     }
 }
 
@@ -311,16 +338,22 @@ enum HistoryFile {
         var test: Score?
         /// The run's settings and where each came from.
         var settings: [String: RunSetting]
+        /// OpenBLAS's thread count, where it came from and the step's multiply-adds, as `--json` gives them.
+        var threads: ThreadChoice?
     }
 
-    static func write(_ history: TrainingHistory, test: Score? = nil, settings: [RunSetting], to path: String) throws {
+    static func write(
+        _ history: TrainingHistory, test: Score? = nil, settings: [RunSetting], threads: ThreadChoice? = nil,
+        to path: String
+    ) throws {
         let content = Content(
             epochs: history.epochCount, loss: history.loss, accuracy: history.metrics[.accuracy],
             validationLoss: history.validationLoss.isEmpty ? nil : history.validationLoss,
             validationAccuracy: history.validationMetrics[.accuracy], learningRate: history.learningRate,
             keptEpoch: (history.bestEpoch ?? Swift.max(history.epochCount - 1, 0)) + 1,
             stoppedEarly: history.stoppedEarly, test: test,
-            settings: Dictionary(settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }))
+            settings: Dictionary(settings.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first }),
+            threads: threads)
         try OutputPaths.write(try jsonText(content), to: path)
     }
 }

@@ -68,6 +68,7 @@ struct Fitter<Scalar: MatrixScalar> {
                 throw error
             }
         }
+        if showsProgress { reporter.showLastEpoch() }
         reporter.finish()
         return history
     }
@@ -86,14 +87,17 @@ struct Fitter<Scalar: MatrixScalar> {
                 let monitored = summary.validationLoss ?? summary.loss
                 if monitored < snapshot.bestLoss || snapshot.model == nil {
                     snapshot.bestLoss = monitored
-                    snapshot.model = description.value.file(network.value)
+                    snapshot.model = description.value.file(
+                        network.value, kept: EpochNumbers(summary), epochsRun: summary.epoch + 1)
                     snapshot.epoch = summary.epoch
                 }
             }
             guard interruption.requested else { return }
             reporter.finish()
             var message = "interrupted after epoch \(summary.epoch + 1)"
-            if let save, let model = snapshot.model {
+            if let save, var model = snapshot.model {
+                // The epochs run are this one's; the kept epoch's were recorded with its weights.
+                model.metadata["epochsRun"] = "\(summary.epoch + 1)"
                 do {
                     try model.write(to: save)
                     message += "; saved the best model so far (epoch \(snapshot.epoch + 1)) to \(displayPath(save))"

@@ -47,6 +47,10 @@ struct TrainingRun<Scalar: MatrixScalar> {
             dataName: command.source.dataset.map { "the built-in data set \($0)" } ?? displayPath(prepared.data.name))
         try checkShapes(
             network, prepared, inputSize: training.inputs.columns, outputSize: training.targets.targets.columns)
+        // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
+        let threads = ThreadDefaults.apply(
+            option: command.threads, distributed: command.distributed, network: network,
+            batchSize: prepared.plan.batchSize ?? prepared.trainingRows.count)
         let description = ModelDescription(
             prepared, classNames: training.targets.classNames, command: command)
         // A description too large for a model file's header (a million feature names, a huge category
@@ -55,11 +59,8 @@ struct TrainingRun<Scalar: MatrixScalar> {
             try description.file(network, includesWeights: false).checkHeaderSize(for: displayPath(save))
         }
         var report = TrainReport(command: command, prepared: prepared, description: description)
+        report.threads = threads
         report.printTaskLine()
-        // In an MPI job, DistributedRun.start has divided the cores among this machine's ranks.
-        report.threads = ThreadDefaults.apply(
-            option: command.threads, distributed: command.distributed, network: network,
-            batchSize: prepared.plan.batchSize ?? prepared.trainingRows.count)
         // From here on, Ctrl-C ends the run at the end of an epoch.
         Interruption.shared.install()
         report.printHeader(network, firstEpoch: firstEpoch, loadStarted: loadStarted)
@@ -179,6 +180,16 @@ struct ModelDescription {
             featureNames: featureNames, metadata: metadata, includesWeights: includesWeights)
         file.targetTransform = targetTransform
         file.tableLayout = tableLayout
+        return file
+    }
+
+    /// The saved model of `network`, whose weights are those of the `kept` epoch after `epochsRun`
+    /// epochs in all: its metadata records both (`keptEpoch`, `epochsRun`) and the kept epoch's scores,
+    /// so that `nn info` says which epoch the file holds, as the summary does.
+    func file<Scalar: MatrixScalar>(_ network: Sequential<Scalar>, kept: EpochNumbers, epochsRun: Int) -> ModelFile {
+        var file = file(network)
+        file.metadata.merge(kept.metadata) { _, epoch in epoch }
+        file.metadata["epochsRun"] = "\(epochsRun)"
         return file
     }
 

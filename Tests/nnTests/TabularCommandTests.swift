@@ -546,6 +546,11 @@ private func jsonObject(_ result: CommandResult) throws -> [String: Any] {
         #expect(message.contains("saved the best model so far"), "\(message)")
         let info = try Executable.run(["info", "--model", "model.safetensors"], in: folder)
         #expect(info.status == 0, "\(info.standardError)")
+        // The model says which epoch it holds and how many ran, as the message does.
+        let ran = try #require(value(after: "interrupted after epoch ", in: message)?.split(separator: ";").first)
+        let kept = try #require(message.components(separatedBy: "so far (epoch ").last?.split(separator: ")").first)
+        #expect(info.standardOutput.contains("\nepochsRun: \(ran)\n"), "\(info.standardOutput)")
+        #expect(info.standardOutput.contains("\nkeptEpoch: \(kept)\n"), "\(message) \(info.standardOutput)")
     }
 
     @Test func aSecondInterruptExitsAtOnce() throws {
