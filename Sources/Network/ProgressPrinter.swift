@@ -1,3 +1,4 @@
+internal import FileSystem
 import Foundation
 
 /// One line per training epoch, as Keras's `fit(verbose=2)` prints them:
@@ -28,9 +29,10 @@ public struct ProgressPrinter: Sendable {
     }
 
     /// Writes a line and a newline to standard output at once (not held back in a buffer when the
-    /// output is a pipe or a file).
+    /// output is a pipe or a file). A closed or full standard output loses the line, never the
+    /// training run (Foundation's `FileHandle.write(_:)` would trap).
     public static let standardOutput: @Sendable (String) -> Void = { line in
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        _ = writeAll(line + "\n", to: STDOUT_FILENO)
     }
 
     /// The line for an epoch that took `seconds`: `epoch E/N`, the loss, each metric (in
