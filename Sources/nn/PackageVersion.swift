@@ -2,5 +2,5 @@
 /// CHANGELOG.md's latest release heading and the DocC landing pages name it, and a test checks that
 /// they agree.
 enum PackageVersion {
-    static let current = "0.6.1"
+    static let current = "0.6.2"
 }
