@@ -176,11 +176,44 @@ package func writeFileAtomically(_ bytes: [UInt8], to path: String) throws(FileW
 }
 
 /// The path with symbolic links resolved, or `path` itself when it does not exist yet; a resolved
-/// name that is not UTF-8 keeps its bytes (``RawPath``).
+/// name that is not UTF-8 keeps its bytes (``RawPath``). A dangling symbolic link resolves to the
+/// file it names, as `open(2)` with `O_CREAT` would create it: the writer then creates that file and
+/// keeps the link, instead of renaming its file over the link. A chain of more than 40 links (a loop)
+/// is left as it is.
 package func resolvedPath(_ path: String) -> String {
-    guard let resolved = RawPath.withCString(path, { realpath($0, nil) }) else { return path }
-    defer { free(resolved) }
-    return RawPath.string(fromCString: resolved)
+    var current = path
+    for _ in 0...40 {
+        if let resolved = RawPath.withCString(current, { realpath($0, nil) }) {
+            defer { free(resolved) }
+            return RawPath.string(fromCString: resolved)
+        }
+        guard let target = symbolicLinkTarget(current) else { return current }
+        current = target.hasPrefix("/") ? target : splitPath(current).folder + "/" + target
+    }
+    return path
+}
+
+/// What the symbolic link at `path` names, as it is written in the link, or nil when `path` is not a
+/// symbolic link.
+package func symbolicLinkTarget(_ path: String) -> String? {
+    var status = stat()
+    guard RawPath.withCString(path, { lstat($0, &status) }) == 0, status.st_mode & S_IFMT == S_IFLNK else {
+        return nil
+    }
+    var bytes = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = RawPath.withCString(path) { name in
+        bytes.withUnsafeMutableBufferPointer { readlink(name, $0.baseAddress!, $0.count - 1) }
+    }
+    guard count > 0 else { return nil }
+    return bytes.withUnsafeBufferPointer { RawPath.string(fromBytes: UnsafeBufferPointer(rebasing: $0[0..<count])) }
+}
+
+/// The folder (`.` for a bare name, `/` for a name in the root folder) and the last component of
+/// `path`, as the file writer splits it.
+package func splitPath(_ path: String) -> (folder: String, name: String) {
+    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+    let folder = String(path[..<slash])
+    return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
 }
 
 /// The temporary file's name beside `name`: `.STEM.PID.tmp`, where STEM is `name` with each byte that
@@ -218,13 +251,6 @@ func temporaryStem(of name: String) -> String {
         bytes += size
     }
     return prefix + suffix
-}
-
-/// The folder (`.` when none) and the last component of `path`.
-private func splitPath(_ path: String) -> (folder: String, name: String) {
-    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
-    let folder = String(path[..<slash])
-    return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
 }
 
 /// Removes `.NAME.PID.tmp` files in `folder` whose process no longer runs (killed during a save).

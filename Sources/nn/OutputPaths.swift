@@ -16,10 +16,11 @@ enum OutputPaths {
         }
     }
 
-    /// The path with symbolic links resolved where the file exists, standardized otherwise, so that
-    /// `./a.csv`, `a.csv` and a link to it compare equal.
+    /// The path with symbolic links resolved where the file exists (or a dangling link names it),
+    /// standardized otherwise, so that `./a.csv`, `a.csv` and a link to it compare equal.
     static func canonical(_ path: String) -> String {
-        if RawPath.exists(path) { return resolvedPath(path) }
+        let path = resolvedPath(path)
+        if RawPath.exists(path) { return path }
         let (folder, name) = split(path)
         return (RawPath.exists(folder) ? resolvedPath(folder) : URL(fileURLWithPath: folder).standardizedFileURL.path)
             + "/" + name
@@ -27,9 +28,7 @@ enum OutputPaths {
 
     /// The folder (`.` when none) and the last component of `path`, as the file writer splits it.
     static func split(_ path: String) -> (folder: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
-        let folder = String(path[..<slash])
-        return (folder.isEmpty ? "/" : folder, String(path[path.index(after: slash)...]))
+        splitPath(path)
     }
 
     /// Throws when an output names the same file as an input, or lies in a folder that does not exist.
@@ -52,7 +51,10 @@ enum OutputPaths {
                     "\(name) \(path) is the file given to \(input.0); writing it would destroy the input, so choose another file"
                 )
             }
-            let folder = split(path).folder
+            // The file writer follows a symbolic link, a dangling one too, so its target's folder is
+            // the one that must exist and be writable.
+            let destination = symbolicLinkTarget(path) == nil ? path : resolvedPath(path)
+            let folder = split(destination).folder
             // By the name's bytes: Foundation reports a folder whose name is not UTF-8 as missing.
             guard let type = RawPath.fileType(of: folder) else {
                 throw CommandError.invalidOption("could not write \(name) \(path): the folder \(folder) does not exist")
@@ -60,7 +62,7 @@ enum OutputPaths {
             guard type == S_IFDIR else {
                 throw CommandError.invalidOption("could not write \(name) \(path): \(folder) is a file, not a folder")
             }
-            try checkWritable(name, path, folder: folder)
+            try checkWritable(name, destination, folder: folder)
         }
     }
 

@@ -53,6 +53,41 @@ private func exists(_ name: String, in folder: URL) -> Bool {
             "\(images.status): \(images.standardError)")
     }
 
+    /// `--save` through a dangling symbolic link writes the file the link names and keeps the link
+    /// (the link was replaced by the file); a link into a missing folder is refused before training,
+    /// naming that folder.
+    @Test func aSaveThroughADanglingLinkKeepsTheLink() throws {
+        let folder = try temporaryFolder()
+        try put(smallTable, "table.csv", in: folder)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.appendingPathComponent("model.safetensors").path,
+            withDestinationPath: "models/kept.safetensors")
+        let trained = try Executable.run(
+            [
+                "train", "--data", "table.csv", "--target", "label", "--epochs", "1", "--quiet", "--save",
+                "model.safetensors",
+            ], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let link = try? FileManager.default.destinationOfSymbolicLink(
+            atPath: folder.appendingPathComponent("model.safetensors").path)
+        #expect(link == "models/kept.safetensors", "the link was replaced")
+        #expect(exists("models/kept.safetensors", in: folder))
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.appendingPathComponent("lost.safetensors").path,
+            withDestinationPath: "absent/kept.safetensors")
+        let refused = try Executable.run(
+            [
+                "train", "--data", "table.csv", "--target", "label", "--epochs", "1", "--quiet", "--save",
+                "lost.safetensors",
+            ], in: folder)
+        #expect(
+            refused.status == 1 && refused.standardError.contains("--save lost.safetensors")
+                && refused.standardError.contains("absent does not exist"),
+            "\(refused.status): \(refused.standardError)")
+    }
+
     /// Outputs are named by extension without regard to case, as inputs are: `--output P.CSV` and
     /// `P.NPY` were usage errors (64), `W.NPZ` too, and `--save R.SAFETENSORS` checkpointed to
     /// `R.SAFETENSORS.checkpoint.safetensors`.
