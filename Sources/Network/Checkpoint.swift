@@ -115,6 +115,9 @@ public struct TrainingCheckpoint: Codable, Sendable, Equatable {
                 "\(path): not a checkpoint written by 'nn train --checkpoint-every' (\(error.reason))")
         }
         if let binary { return try checked(decodeBinary(binary, path: path), path: path) }
+        if let problem = ModelFile.unrecognizedContents(data) {
+            throw .invalidCheckpoint("\(path): not a checkpoint written by 'nn train --checkpoint-every': \(problem)")
+        }
         let checkpoint: TrainingCheckpoint
         do {
             checkpoint = try JSONDecoder().decode(TrainingCheckpoint.self, from: data)

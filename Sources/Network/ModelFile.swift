@@ -404,9 +404,39 @@ public struct ModelFile: Codable, Sendable, Equatable {
                     "this is a training checkpoint, not a model file: resume it with 'nn train --resume', or save the model with --save"
             )
         }
+        if let problem = unrecognizedContents(data) {
+            throw .invalidModelFile(path: path, reason: problem)
+        }
         let model = try decodeDocument(data, path: path)
         try model.validate(path: path)
         return model
+    }
+
+    /// Why `data`, which is not a safetensors file, cannot be a JSON document either, or nil when it
+    /// may be one (its first character that is not blank is `{`): an empty file, or one that begins
+    /// with other text (a CSV given as `--model`), is named as such with its first bytes, rather than
+    /// with a JSON parser's "not valid JSON".
+    static func unrecognizedContents(_ data: Data) -> String? {
+        let blank: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        guard let first = data.first(where: { !blank.contains($0) }) else {
+            return data.isEmpty ? "the file is empty" : "the file holds only blank space"
+        }
+        guard first != UInt8(ascii: "{") else { return nil }
+        let head = Array(data.prefix(9))
+        if head.count == 9, head[8] == UInt8(ascii: "{") {
+            // A safetensors file whose header length ``ArrayFile/isArrayFile(prefix:fileSize:)`` refused.
+            let length = head[0..<8].enumerated().reduce(UInt64(0)) {
+                $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+            }
+            return
+                "it begins as safetensors, but its header length, \(length) bytes, is not between 2 and the \(data.count - 8) bytes after it: the file is cut short or damaged"
+        }
+        let hexDigits = Array("0123456789abcdef")
+        let start = data.prefix(16).map { byte in
+            (0x20..<0x7F).contains(byte) && byte != UInt8(ascii: "\\")
+                ? String(UnicodeScalar(byte)) : "\\x\(hexDigits[Int(byte >> 4)])\(hexDigits[Int(byte & 15)])"
+        }.joined()
+        return "it is neither safetensors (what nn writes) nor JSON (nn's version 1); it begins with '\(start)'"
     }
 
     /// Decodes the JSON document of a model (version 1 file, or version 2 header) without validating it.

@@ -118,9 +118,12 @@ struct ModelFileFormatTests {
         // A header length beyond the file.
         var long = good
         long[5] = 1
+        let longLength = Array(long.prefix(8)).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        #expect(longLength > UInt64(1) << 40)
         #expect(
             modelFileError { () throws(NetworkError) in _ = try ModelFile.decode(long, path: "long") }.contains(
-                "not valid"))
+                "it begins as safetensors, but its header length, \(longLength) bytes, is not between 2 and the \(good.count - 8) bytes after it"
+            ))
     }
 
     @Test("float weights that overflow float (1e40) are refused, not read as infinity (item 7)")

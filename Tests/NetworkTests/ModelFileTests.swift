@@ -147,7 +147,30 @@ struct ModelFileTests {
 
     @Test("corrupt JSON") func corruptJSON() throws {
         try expectRejected("corrupt JSON", text: { String($0.dropLast(7)) })
-        try expectRejected("corrupt JSON", text: { _ in "not json at all" })
+        // Neither format: named as such with the file's first bytes, not as a JSON parser's complaint.
+        try expectRejected(
+            "it is neither safetensors (what nn writes) nor JSON (nn's version 1); it begins with 'not json at all'",
+            text: { _ in "not json at all" })
+        try expectRejected("begins with 'a,b\\x0a1,2\\x0a'", text: { _ in "a,b\n1,2\n" })
+        try expectRejected("the file is empty", text: { _ in "" })
+        try expectRejected("the file holds only blank space", text: { _ in " \n\t" })
+    }
+
+    @Test("a checkpoint of neither format is named as such") func checkpointOfNeitherFormat() {
+        for (text, words) in [
+            ("", "checkpoint: not a checkpoint written by 'nn train --checkpoint-every': the file is empty"),
+            (
+                "x1,x2\n",
+                "checkpoint: not a checkpoint written by 'nn train --checkpoint-every': it is neither safetensors"
+            ),
+        ] {
+            do {
+                _ = try TrainingCheckpoint.decode(Data(text.utf8), path: "checkpoint")
+                Issue.record("'\(text)' was accepted as a checkpoint")
+            } catch {
+                #expect("\(error)".contains(words), "\(error)")
+            }
+        }
     }
 
     @Test("wrong format name") func wrongFormat() throws {
