@@ -204,7 +204,7 @@ struct CSVOptions: ParsableArguments {
     )
     var header: HeaderOption?
 
-    @Option(help: "The character between a CSV file's cells: one character, or 'tab' (default: ,).")
+    @Option(help: "The character between a CSV file's cells: one character, or 'tab' or '\\t' (default: ,).")
     var delimiter: DelimiterOption?
 
     /// The options given, by flag name, that only a CSV file uses.
@@ -452,14 +452,15 @@ enum HeaderOption: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// `--delimiter C`: one ASCII character other than a quote or a line break, or `tab`.
+/// `--delimiter C`: one ASCII character other than a quote or a line break, or a tab written as `tab`
+/// (any case) or as `\t` (pandas' `sep="\t"`, which a shell passes as a backslash and a `t`).
 struct DelimiterOption: ExpressibleByArgument {
     var character: Character
 
     init(_ character: Character) { self.character = character }
 
     init?(argument: String) {
-        let text = argument == "tab" ? "\t" : argument
+        let text = argument.lowercased() == "tab" || argument == "\\t" ? "\t" : argument
         guard text.count == 1, let character = text.first, let ascii = character.asciiValue,
             character != "\"", ascii != 10, ascii != 13
         else { return nil }

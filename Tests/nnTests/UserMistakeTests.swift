@@ -45,11 +45,17 @@ private func expectUsageError(
             "\(semi.standardOutput) \(semi.standardError)")
         try "a\tb\ty\n0.1\t0.2\tx\n0.9\t0.8\ty\n".write(
             to: folder.appendingPathComponent("tabs.csv"), atomically: true, encoding: .utf8)
-        let tabs = try Executable.run(
-            ["train", "--data", "tabs.csv", "--delimiter", "tab", "--layers", "3", "--epochs", "2"], in: folder)
-        #expect(
-            tabs.status == 0 && tabs.standardOutput.contains("2 samples"),
-            "\(tabs.standardOutput) \(tabs.standardError)")
+        // A tab as `tab` in any case, or as pandas writes it, `\t` (a backslash and a t from the shell).
+        for spelling in ["tab", "TAB", "\\t"] {
+            let tabs = try Executable.run(
+                ["train", "--data", "tabs.csv", "--delimiter", spelling, "--layers", "3", "--epochs", "2"], in: folder)
+            #expect(
+                tabs.status == 0 && tabs.standardOutput.contains("2 samples"),
+                "\(spelling): \(tabs.standardOutput) \(tabs.standardError)")
+        }
+        let twoCharacters = try Executable.run(
+            ["train", "--data", "tabs.csv", "--delimiter", "\\n", "--layers", "3", "--epochs", "2"], in: folder)
+        #expect(twoCharacters.status == 64, "\(twoCharacters.standardError)")
         // pandas' default header for unnamed columns is numeric: detection reads it as data, --header yes does not.
         try "0,1,2\n0.1,0.2,0\n0.9,0.8,1\n0.2,0.1,0\n".write(
             to: folder.appendingPathComponent("numeric.csv"), atomically: true, encoding: .utf8)
