@@ -114,13 +114,26 @@ package enum RawPath {
         path.unicodeScalars.contains { escapedByte($0) != nil }
     }
 
+    /// `bytes` for messages (a file's first bytes, a magic number): printable ASCII as itself, every
+    /// other byte and the backslash as `\xNN`.
+    package static func display<Bytes: Sequence<UInt8>>(bytes: Bytes) -> String {
+        bytes.map { (0x20..<0x7F).contains($0) && $0 != UInt8(ascii: "\\") ? String(UnicodeScalar($0)) : escaped($0) }
+            .joined()
+    }
+
+    /// One byte as `\xNN`, two lowercase hexadecimal digits.
+    static func escaped(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return "\\x\(digits[Int(byte >> 4)])\(digits[Int(byte & 15)])"
+    }
+
     /// `path` for messages: each byte that is not UTF-8 as `\xNN`.
     package static func display(_ path: String) -> String {
         guard hasRawBytes(path) else { return path }
         var text = ""
         for scalar in path.unicodeScalars {
             if let byte = escapedByte(scalar) {
-                text += "\\x" + String(byte, radix: 16, uppercase: false)
+                text += escaped(byte)
             } else {
                 text.unicodeScalars.append(scalar)
             }

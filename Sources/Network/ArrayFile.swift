@@ -338,9 +338,15 @@ enum ArrayFile {
     /// Whether `prefix` (a file's first bytes) starts an array file rather than JSON: a plausible header
     /// length followed by `{`. A JSON file's first 8 bytes read as a length far beyond its size.
     static func isArrayFile(prefix: [UInt8], fileSize: Int) -> Bool {
-        guard prefix.count >= 9, prefix[8] == UInt8(ascii: "{") else { return false }
-        let length = prefix[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard let length = headerLength(prefix: prefix) else { return false }
         return length >= 2 && length <= UInt64(fileSize - 8)
+    }
+
+    /// The header length that a safetensors file's first 8 bytes give (little-endian), when `prefix`
+    /// begins as one (its ninth byte opens the JSON header, `{`); nil otherwise.
+    static func headerLength(prefix: [UInt8]) -> UInt64? {
+        guard prefix.count >= 9, prefix[8] == UInt8(ascii: "{") else { return nil }
+        return prefix[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     }
 
     /// Why an array file cannot be read, in words.

@@ -205,8 +205,9 @@ extension Sequential {
     /// `random` carry the state, so a run stopped after a checkpoint and resumed from it
     /// (``TrainingCheckpoint``) gives the same weights bit for bit as one uninterrupted call. The
     /// early-stopping record is kept in the progress, and a run that early stopping ended goes on when
-    /// `options.earlyStoppingPatience` is larger than the epochs it waited (or nil). `options.epochs` is the total number of epochs,
-    /// including those already done; `options.initialEpoch` is not used (the progress says where to start).
+    /// `options.earlyStoppingPatience` is larger than the epochs it waited (or nil). `options.epochs`
+    /// is the total number of epochs, including those already done; `options.initialEpoch` is not used
+    /// (the progress says where to start).
     ///
     /// - Throws: what ``fit(_:_:loss:optimizer:options:validation:random:)`` throws, and what
     ///   `checkpoint` throws. A non-finite loss stops the run; checkpoints already written stay intact.

@@ -422,21 +422,13 @@ public struct ModelFile: Codable, Sendable, Equatable {
             return data.isEmpty ? "the file is empty" : "the file holds only blank space"
         }
         guard first != UInt8(ascii: "{") else { return nil }
-        let head = Array(data.prefix(9))
-        if head.count == 9, head[8] == UInt8(ascii: "{") {
+        if let length = ArrayFile.headerLength(prefix: Array(data.prefix(9))) {
             // A safetensors file whose header length ``ArrayFile/isArrayFile(prefix:fileSize:)`` refused.
-            let length = head[0..<8].enumerated().reduce(UInt64(0)) {
-                $0 | UInt64($1.element) << (8 * UInt64($1.offset))
-            }
             return
                 "it begins as safetensors, but its header length, \(length) bytes, is not between 2 and the \(data.count - 8) bytes after it: the file is cut short or damaged"
         }
-        let hexDigits = Array("0123456789abcdef")
-        let start = data.prefix(16).map { byte in
-            (0x20..<0x7F).contains(byte) && byte != UInt8(ascii: "\\")
-                ? String(UnicodeScalar(byte)) : "\\x\(hexDigits[Int(byte >> 4)])\(hexDigits[Int(byte & 15)])"
-        }.joined()
-        return "it is neither safetensors (what nn writes) nor JSON (nn's version 1); it begins with '\(start)'"
+        return
+            "it is neither safetensors (what nn writes) nor JSON (nn's version 1); it begins with '\(RawPath.display(bytes: data.prefix(16)))'"
     }
 
     /// Decodes the JSON document of a model (version 1 file, or version 2 header) without validating it.

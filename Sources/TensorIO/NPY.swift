@@ -1,3 +1,4 @@
+internal import FileSystem
 import Tensor
 
 /// Reads a numpy `.npy` file (optionally gzip-compressed) into a matrix.
@@ -97,9 +98,7 @@ internal enum NPY {
             }
             throw .wrongMagicNumber(
                 file: name, expected: "\\x93NUMPY (.npy)",
-                found: prefix.map {
-                    $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16)
-                }.joined())
+                found: RawPath.display(bytes: prefix))
         }
         guard bytes.count >= 8 else {
             throw .truncatedData(file: name, field: "version", expectedBytes: 2, foundBytes: bytes.count - 6)

@@ -147,14 +147,19 @@ private func viaCString<Value>(
     }
 }
 
-/// The number a CSV cell's text holds, by the rule the CSV readers apply to every cell (decimals,
-/// exponents, `inf`, `infinity` and `nan`; no hexadecimal, no blanks around it), or nil when it
-/// holds none: code that looks at a table's text cells asks this, so that a cell is a number in one
-/// place exactly when it is one in the other.
+/// The number a CSV cell's text holds, by the rule the CSV readers apply to every cell (spaces and
+/// tabs around it set aside; decimals, exponents, `inf`, `infinity` and `nan`; no hexadecimal), or
+/// nil when it holds none: code that looks at a table's text cells asks this, so that a cell is a
+/// number in one place exactly when it is one in the other.
 package func csvCellNumber(_ text: String) -> Double? {
     var text = text
     return text.withUTF8 { bytes -> Double? in
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return nil }
-        return parseDouble(base, count: bytes.count)
+        guard let base = bytes.baseAddress else { return nil }
+        let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+        var start = 0
+        var end = bytes.count
+        while start < end && isBlank(bytes[start]) { start += 1 }
+        while end > start && isBlank(bytes[end - 1]) { end -= 1 }
+        return end > start ? parseDouble(base + start, count: end - start) : nil
     }
 }

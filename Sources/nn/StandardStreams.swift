@@ -4,7 +4,7 @@ import Foundation
 /// Writes `text` to standard output at once. When standard output is closed (its reader, such as
 /// `head -1`, went away: `EPIPE`, as `nn` ignores SIGPIPE) or fails, nothing more is printed, and the
 /// work goes on: a training run still saves its files. A failure other than a reader that went away
-/// (a full disk) makes `nn` exit with 1 at the end (``StandardStream/checkOutput()``).
+/// (a full disk) makes `nn` exit with 1 at the end (``NN/finishOutput()``).
 func write(_ text: String) {
     StandardStream.output.write(text)
 }
@@ -15,8 +15,8 @@ func writeError(_ text: String) {
     StandardStream.error.write(text)
 }
 
-/// Standard output or standard error, written with `write(2)` (``writeAll(_:to:)``), given up for the rest of the run after
-/// its first failed write, whose reason it keeps.
+/// Standard output or standard error, written with `write(2)` (``writeAll(_:to:)``), given up for the
+/// rest of the run after its first failed write, whose reason it keeps.
 final class StandardStream: @unchecked Sendable {
     /// Standard output.
     static let output = StandardStream(descriptor: STDOUT_FILENO)

@@ -398,7 +398,7 @@ enum TableData {
             guard let text = values[row] else { continue }
             if isCommaNumber(text) {
                 if first == nil { first = row }
-            } else if csvCellNumber(text.trimmingCharacters(in: .whitespaces)) == nil {
+            } else if csvCellNumber(text) == nil {
                 return
             }
         }
@@ -441,7 +441,7 @@ enum TableData {
         var textRows: [Int] = []
         for row in rows {
             guard let value = values[row] else { continue }
-            if csvCellNumber(value.trimmingCharacters(in: .whitespaces)) != nil {
+            if csvCellNumber(value) != nil {
                 numeric += 1
             } else {
                 textRows.append(row)
@@ -721,7 +721,7 @@ enum TableData {
                     put(index, 0, try fill(column.fillNumber, row: row))
                     continue
                 }
-                if let value = csvCellNumber(text.trimmingCharacters(in: .whitespaces)) {
+                if let value = csvCellNumber(text) {
                     put(index, 0, value)
                 } else if unknown == .error {
                     throw CommandError.dataMismatch(

@@ -17,16 +17,19 @@ enum ThreadDefaults {
     /// reads each with C's `atoi` and ignores a value that is not a positive count (`junk`, `0`, `-1`),
     /// so such a value is no choice of the user's that `nn` could leave to it.
     static func userVariable(in environment: [String: String]) -> String? {
-        environmentVariables.first { name in environment[name].map { atoi($0) > 0 } ?? false }
+        environmentVariables.first { name in environment[name].map(givesThreadCount) ?? false }
     }
 
     /// The variables that are set but that OpenBLAS ignores, with their values, for a warning.
     static func ignoredVariables(in environment: [String: String]) -> [(name: String, value: String)] {
         environmentVariables.compactMap { name in
-            guard let value = environment[name], !value.isEmpty, atoi(value) <= 0 else { return nil }
+            guard let value = environment[name], !value.isEmpty, !givesThreadCount(value) else { return nil }
             return (name, value)
         }
     }
+
+    /// Whether OpenBLAS takes `value` as a thread count: C's `atoi` of it is positive.
+    static func givesThreadCount(_ value: String) -> Bool { atoi(value) > 0 }
 
     /// The decision: the count to set (nil: leave OpenBLAS's as the environment made it) and its source.
     static func choose(

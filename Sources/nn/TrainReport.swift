@@ -20,7 +20,7 @@ struct TrainReport<Scalar: MatrixScalar> {
     func printTaskLine() {
         data.printNotes()
         let line = taskLine()
-        if command.json { writeError((line + "\n")) } else { write(line + "\n") }
+        if command.json { writeError(line + "\n") } else { write(line + "\n") }
     }
 
     /// Task, target, features, rows and scaling.

@@ -97,7 +97,7 @@ struct Fitter<Scalar: MatrixScalar> {
             var message = "interrupted after epoch \(summary.epoch + 1)"
             if let save, var model = snapshot.model {
                 // The epochs run are this one's; the kept epoch's were recorded with its weights.
-                model.metadata["epochsRun"] = "\(summary.epoch + 1)"
+                ModelDescription.record(epochsRun: summary.epoch + 1, in: &model)
                 do {
                     try model.write(to: save)
                     message += "; saved the best model so far (epoch \(snapshot.epoch + 1)) to \(displayPath(save))"

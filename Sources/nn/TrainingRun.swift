@@ -189,8 +189,13 @@ struct ModelDescription {
     func file<Scalar: MatrixScalar>(_ network: Sequential<Scalar>, kept: EpochNumbers, epochsRun: Int) -> ModelFile {
         var file = file(network)
         file.metadata.merge(kept.metadata) { _, epoch in epoch }
-        file.metadata["epochsRun"] = "\(epochsRun)"
+        Self.record(epochsRun: epochsRun, in: &file)
         return file
+    }
+
+    /// Records in a saved model's metadata how many epochs the run had trained (`epochsRun`).
+    static func record(epochsRun: Int, in file: inout ModelFile) {
+        file.metadata["epochsRun"] = "\(epochsRun)"
     }
 
     /// A checkpoint of `network` and `optimizer` after `progress`, with this description as its model's.

@@ -43,6 +43,8 @@ struct RawPathTests {
         let text = latin1.withUnsafeBufferPointer { RawPath.string(fromBytes: $0) }
         #expect(RawPath.display(text) == "m\\xe9.nn")
         #expect(RawPath.display(valid) == valid)
+        // A file's first bytes: printable ASCII kept, every other byte and the backslash as two hex digits.
+        #expect(RawPath.display(bytes: [0x93, 0x4E, 0x05, 0x0A, 0x5C, 0x7E, 0x7F]) == "\\x93N\\x05\\x0a\\x5c~\\x7f")
     }
 
     @Test("the atomic writer creates and replaces a file under the exact bytes")
