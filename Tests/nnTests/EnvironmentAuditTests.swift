@@ -61,27 +61,21 @@ private func exists(_ name: String, in folder: URL) -> Bool {
         try put(smallTable, "table.csv", in: folder)
         try FileManager.default.createDirectory(
             at: folder.appendingPathComponent("models"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(
-            atPath: folder.appendingPathComponent("model.safetensors").path,
-            withDestinationPath: "models/kept.safetensors")
-        let trained = try Executable.run(
-            [
-                "train", "--data", "table.csv", "--target", "label", "--epochs", "1", "--quiet", "--save",
-                "model.safetensors",
-            ], in: folder)
+        // Trains with --save LINK, where LINK is a symbolic link to TARGET.
+        func saveThrough(_ link: String, to target: String) throws -> CommandResult {
+            try FileManager.default.createSymbolicLink(
+                atPath: folder.appendingPathComponent(link).path, withDestinationPath: target)
+            return try Executable.run(
+                ["train", "--data", "table.csv", "--target", "label", "--epochs", "1", "--quiet", "--save", link],
+                in: folder)
+        }
+        let trained = try saveThrough("model.safetensors", to: "models/kept.safetensors")
         #expect(trained.status == 0, "\(trained.standardError)")
         let link = try? FileManager.default.destinationOfSymbolicLink(
             atPath: folder.appendingPathComponent("model.safetensors").path)
         #expect(link == "models/kept.safetensors", "the link was replaced")
         #expect(exists("models/kept.safetensors", in: folder))
-        try FileManager.default.createSymbolicLink(
-            atPath: folder.appendingPathComponent("lost.safetensors").path,
-            withDestinationPath: "absent/kept.safetensors")
-        let refused = try Executable.run(
-            [
-                "train", "--data", "table.csv", "--target", "label", "--epochs", "1", "--quiet", "--save",
-                "lost.safetensors",
-            ], in: folder)
+        let refused = try saveThrough("lost.safetensors", to: "absent/kept.safetensors")
         #expect(
             refused.status == 1 && refused.standardError.contains("--save lost.safetensors")
                 && refused.standardError.contains("absent does not exist"),
